@@ -1,0 +1,145 @@
+// Package connector is the contract between the engine and vendor packages:
+// a small required interface, optional capabilities found by type assertion,
+// the registry vendor packages join from init(), the config spec that drives
+// decoding, validation and redaction, and classified errors.
+package connector
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/model"
+)
+
+// Connector is what every vendor package provides. Everything else is an
+// optional capability.
+type Connector interface {
+	// Kind is the registry name, e.g. "graph".
+	Kind() string
+}
+
+// Item is one vendor record fetched from a source. Raw is kept verbatim.
+// When the connector cannot map it, Err says why and the engine quarantines
+// Raw with that reason instead of dropping it.
+type Item struct {
+	VendorID string
+	Raw      json.RawMessage
+	Alert    *model.Alert
+	Err      error
+}
+
+// Page is one poll's worth of alerts and the cursor to resume from. The
+// engine persists Cursor only after every item of the page is stored.
+type Page struct {
+	Items  []Item
+	Cursor string
+	More   bool
+}
+
+// AlertSource polls a vendor for alerts changed since the cursor.
+type AlertSource interface {
+	FetchAlerts(ctx context.Context, cursor string) (Page, error)
+}
+
+// IncidentItem is one vendor incident with its member alerts' vendor ids.
+type IncidentItem struct {
+	VendorID string
+	Raw      json.RawMessage
+	Incident *model.Incident
+	Err      error
+}
+
+// IncidentPage is IncidentSource's Page.
+type IncidentPage struct {
+	Items  []IncidentItem
+	Cursor string
+	More   bool
+}
+
+// IncidentSource polls a vendor for incidents.
+type IncidentSource interface {
+	FetchIncidents(ctx context.Context, cursor string) (IncidentPage, error)
+}
+
+// StateChange is one write of state to a remote alert or incident. Reason is
+// the human text that says alertsync made the change and why; connectors
+// whose state API carries a comment field (MDE, Sentinel) put it there.
+type StateChange struct {
+	Kind           model.Kind    `json:"kind"`
+	VendorID       string        `json:"vendor_id"`
+	Status         model.Status  `json:"status"`
+	Verdict        model.Verdict `json:"verdict,omitempty"`
+	Published      bool          `json:"published,omitempty"`
+	Reason         string        `json:"reason,omitempty"`
+	IdempotencyKey string        `json:"idempotency_key"`
+}
+
+// RemoteState is what a StateSyncer reports it wrote, in the vendor's terms,
+// so the engine's echo ledger can recognise the value when it comes back.
+type RemoteState struct {
+	RemoteStatus string `json:"remote_status"`
+}
+
+// StateSyncer writes state back to the source.
+type StateSyncer interface {
+	SetState(ctx context.Context, ch StateChange) (RemoteState, error)
+}
+
+// CommentAction is one comment to add to a remote alert or incident. The
+// IdempotencyKey is stable across retries; vendors with client-chosen comment
+// ids derive the id from it.
+type CommentAction struct {
+	Kind           model.Kind `json:"kind"`
+	VendorID       string     `json:"vendor_id"`
+	Body           string     `json:"body"`
+	IdempotencyKey string     `json:"idempotency_key"`
+}
+
+// Commenter adds comments to the source.
+type Commenter interface {
+	AddComment(ctx context.Context, c CommentAction) error
+}
+
+// HealthChecker reports whether the integration can reach its vendor.
+type HealthChecker interface {
+	Health(ctx context.Context) error
+}
+
+// WebhookReceiver accepts pushed alerts. It authenticates the request itself
+// (each vendor signs or keys pushes its own way) and returns mapped items.
+type WebhookReceiver interface {
+	Receive(ctx context.Context, r *http.Request) ([]Item, error)
+}
+
+// Capabilities lists which optional interfaces c implements, for the API and
+// UI capability table.
+type Capabilities struct {
+	Ingest    bool `json:"ingest"`
+	Incidents bool `json:"incidents"`
+	StateSync bool `json:"state_sync"`
+	Comments  bool `json:"comment_sync"`
+	Health    bool `json:"health_check"`
+	Webhook   bool `json:"webhook"`
+}
+
+// CapabilitiesOf inspects c by type assertion.
+func CapabilitiesOf(c Connector) Capabilities {
+	_, ingest := c.(AlertSource)
+	_, inc := c.(IncidentSource)
+	_, st := c.(StateSyncer)
+	_, cm := c.(Commenter)
+	_, h := c.(HealthChecker)
+	_, wh := c.(WebhookReceiver)
+	return Capabilities{Ingest: ingest, Incidents: inc, StateSync: st, Comments: cm, Health: h, Webhook: wh}
+}
+
+// Deps are what the app hands a connector when it builds one.
+type Deps struct {
+	ID     string
+	Logger *slog.Logger
+	HTTP   *http.Client
+	Now    func() time.Time
+}

@@ -1,0 +1,249 @@
+// Package store declares what alertsync persists and how it is queried. It
+// holds interfaces and parameter structs only; the SQLite and PostgreSQL
+// packages implement them and pass the one suite in storetest.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/model"
+)
+
+// ErrNotFound is returned when a lookup matches nothing.
+var ErrNotFound = errors.New("not found")
+
+// Store is a database. Reads may run anywhere; every change runs inside
+// WithTx so that a change and the outbox entries it causes commit together.
+type Store interface {
+	Reader
+	// WithTx runs fn in one write transaction, committing when fn returns nil.
+	WithTx(ctx context.Context, fn func(tx Tx) error) error
+	Outbox
+	// Migrate applies embedded migrations not yet applied.
+	Migrate(ctx context.Context) error
+	// Driver names the implementation: "sqlite" or "postgres".
+	Driver() string
+	Close() error
+}
+
+// Reader is every read query.
+type Reader interface {
+	AlertGet(ctx context.Context, id int64) (model.Alert, error)
+	AlertGetByVendor(ctx context.Context, integration, vendorID string) (model.Alert, error)
+	AlertList(ctx context.Context, p AlertListParams) ([]model.Alert, error)
+	IncidentGet(ctx context.Context, id int64) (model.Incident, error)
+	IncidentGetByVendor(ctx context.Context, integration, vendorID string) (model.Incident, error)
+	IncidentList(ctx context.Context, p IncidentListParams) ([]model.Incident, error)
+	RevisionList(ctx context.Context, p RevisionListParams) ([]model.Revision, error)
+	CommentList(ctx context.Context, kind model.Kind, objectID int64) ([]model.Comment, error)
+	QuarantineList(ctx context.Context, p QuarantineListParams) ([]QuarantineEntry, error)
+	IntegrationList(ctx context.Context) ([]Integration, error)
+	IntegrationGet(ctx context.Context, id string) (Integration, error)
+	CursorGet(ctx context.Context, integration, stream string) (string, error)
+	ValidationDue(ctx context.Context, now time.Time, limit int) ([]Validation, error)
+	ValidationGet(ctx context.Context, alertID int64) (Validation, error)
+	LedgerList(ctx context.Context, integration string, kind model.Kind, vendorID string) ([]LedgerEntry, error)
+	OutboxGet(ctx context.Context, id int64) (OutboxItem, error)
+	OutboxList(ctx context.Context, p OutboxListParams) ([]OutboxItem, error)
+	OutboxCounts(ctx context.Context) (map[OutboxState]int, error)
+}
+
+// Tx is a write transaction. It can also read, seeing its own writes.
+type Tx interface {
+	Reader
+	// AlertsByVendor returns the stored alerts among vendorIDs, keyed by
+	// vendor id, in one query: ingest looks up a whole page at once.
+	AlertsByVendor(ctx context.Context, integration string, vendorIDs []string) (map[string]model.Alert, error)
+	// AlertInsert stores a new alert and sets a.ID.
+	AlertInsert(ctx context.Context, a *model.Alert) error
+	// AlertUpdate overwrites the alert with a.ID.
+	AlertUpdate(ctx context.Context, a model.Alert) error
+	// IncidentInsert stores a new incident and sets in.ID. AlertIDs are
+	// derived from alerts.incident_id and are not written here.
+	IncidentInsert(ctx context.Context, in *model.Incident) error
+	IncidentUpdate(ctx context.Context, in model.Incident) error
+	// RevisionAppend appends one revision; (kind, object_id, seq) is unique.
+	RevisionAppend(ctx context.Context, r model.Revision) error
+	CommentAdd(ctx context.Context, c *model.Comment) error
+	// OutboxEnqueue adds an action. An item whose Key already exists is not
+	// added again and the existing id is returned with inserted=false.
+	OutboxEnqueue(ctx context.Context, p OutboxEnqueueParams) (id int64, inserted bool, err error)
+	QuarantineAdd(ctx context.Context, q QuarantineEntry) error
+	CursorSet(ctx context.Context, integration, stream, cursor string, now time.Time) error
+	IntegrationUpsert(ctx context.Context, in Integration) error
+	ValidationUpsert(ctx context.Context, v Validation) error
+	LedgerAdd(ctx context.Context, e LedgerEntry) error
+	LedgerDelete(ctx context.Context, id int64) error
+	// LedgerPrune removes entries written before cutoff.
+	LedgerPrune(ctx context.Context, cutoff time.Time) error
+}
+
+// Outbox is the durable work queue, used by workers outside any caller
+// transaction. Each call is its own transaction.
+type Outbox interface {
+	// OutboxClaim leases up to Limit due items, at most one per remote
+	// object (integration, object_ref) and only the oldest unfinished one
+	// of each, so actions on one remote object apply in order.
+	OutboxClaim(ctx context.Context, p OutboxClaimParams) ([]OutboxItem, error)
+	// OutboxFinish records the outcome of claimed items in one transaction.
+	// A result is ignored if the item's lease is no longer held by Owner.
+	OutboxFinish(ctx context.Context, owner string, results []OutboxResult) error
+	// OutboxRetry moves a dead item back to pending, due at now.
+	OutboxRetry(ctx context.Context, id int64, now time.Time) error
+}
+
+// AlertListParams filters AlertList. Results are ordered by id ascending
+// and start after AfterID (keyset paging). Limit 0 means 100.
+type AlertListParams struct {
+	Integration string
+	Status      model.Status
+	Verdict     model.Verdict
+	IncidentID  int64
+	Entity      string
+	Open        bool
+	AfterID     int64
+	Limit       int
+}
+
+// IncidentListParams filters IncidentList, paged like AlertListParams.
+type IncidentListParams struct {
+	Integration string
+	Status      model.Status
+	AfterID     int64
+	Limit       int
+}
+
+// RevisionListParams selects the history of one object, oldest first.
+type RevisionListParams struct {
+	Kind     model.Kind
+	ObjectID int64
+	AfterSeq int64
+	Limit    int
+}
+
+// QuarantineEntry is a vendor payload that could not be mapped, kept with
+// the reason so nothing is lost.
+type QuarantineEntry struct {
+	ID          int64           `json:"id"`
+	Integration string          `json:"integration"`
+	VendorID    string          `json:"vendor_id,omitempty"`
+	Reason      string          `json:"reason"`
+	Payload     json.RawMessage `json:"payload"`
+	At          time.Time       `json:"at"`
+}
+
+// QuarantineListParams pages QuarantineList.
+type QuarantineListParams struct {
+	Integration string
+	AfterID     int64
+	Limit       int
+}
+
+// Integration is a configured connector instance. Secrets holds the secret
+// settings encrypted (the store never sees plain secrets).
+type Integration struct {
+	ID        string          `json:"id"`
+	Kind      string          `json:"kind"`
+	Name      string          `json:"name"`
+	Enabled   bool            `json:"enabled"`
+	Settings  json.RawMessage `json:"settings"`
+	Secrets   []byte          `json:"-"`
+	Policy    json.RawMessage `json:"policy"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+// Validation is the correlation-pass schedule of one alert under validation.
+type Validation struct {
+	AlertID    int64     `json:"alert_id"`
+	StartedAt  time.Time `json:"started_at"`
+	NextPassAt time.Time `json:"next_pass_at"`
+	EndsAt     time.Time `json:"ends_at"`
+	Passes     int       `json:"passes"`
+	Done       bool      `json:"done"`
+}
+
+// LedgerEntry remembers one value alertsync wrote to a remote object, so
+// that seeing the same value on the next poll is known to be our own echo.
+type LedgerEntry struct {
+	ID           int64      `json:"id"`
+	Integration  string     `json:"integration"`
+	Kind         model.Kind `json:"kind"`
+	VendorID     string     `json:"vendor_id"`
+	RemoteStatus string     `json:"remote_status"`
+	At           time.Time  `json:"at"`
+}
+
+// OutboxState is the lifecycle of an outbox item.
+type OutboxState string
+
+// Outbox states.
+const (
+	OutboxPending OutboxState = "pending"
+	OutboxLeased  OutboxState = "leased"
+	OutboxDone    OutboxState = "done"
+	OutboxDead    OutboxState = "dead"
+)
+
+// OutboxItem is one durable outbound action.
+type OutboxItem struct {
+	ID            int64           `json:"id"`
+	Key           string          `json:"idempotency_key"`
+	Integration   string          `json:"integration"`
+	ObjectRef     string          `json:"object_ref"`
+	Action        string          `json:"action"`
+	Payload       json.RawMessage `json:"payload"`
+	OriginKind    model.Kind      `json:"origin_kind,omitempty"`
+	OriginID      int64           `json:"origin_id,omitempty"`
+	State         OutboxState     `json:"state"`
+	Attempts      int             `json:"attempts"`
+	NextAttemptAt time.Time       `json:"next_attempt_at"`
+	LeaseOwner    string          `json:"lease_owner,omitempty"`
+	LeaseUntil    time.Time       `json:"lease_until,omitzero"`
+	LastError     string          `json:"last_error,omitempty"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+}
+
+// OutboxEnqueueParams describes a new action. ObjectRef names the remote
+// object (e.g. "alert:<vendor id>") whose actions must apply in order.
+type OutboxEnqueueParams struct {
+	Key         string
+	Integration string
+	ObjectRef   string
+	Action      string
+	Payload     json.RawMessage
+	OriginKind  model.Kind
+	OriginID    int64
+	Now         time.Time
+}
+
+// OutboxClaimParams leases due work to Owner until Now+Lease.
+type OutboxClaimParams struct {
+	Owner string
+	Now   time.Time
+	Lease time.Duration
+	Limit int
+}
+
+// OutboxResult is the outcome of one claimed item: State is done, pending
+// (retry at NextAttemptAt) or dead.
+type OutboxResult struct {
+	ID            int64
+	State         OutboxState
+	NextAttemptAt time.Time
+	Error         string
+	Now           time.Time
+}
+
+// OutboxListParams filters OutboxList, paged by id.
+type OutboxListParams struct {
+	State       OutboxState
+	Integration string
+	OriginKind  model.Kind
+	OriginID    int64
+	AfterID     int64
+	Limit       int
+}
