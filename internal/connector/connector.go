@@ -75,6 +75,10 @@ type StateChange struct {
 	Published      bool          `json:"published,omitempty"`
 	Reason         string        `json:"reason,omitempty"`
 	IdempotencyKey string        `json:"idempotency_key"`
+	// CommentQueued is set when comment sync will post Reason as a separate
+	// comment; a connector whose state API itself adds a comment (MDE's
+	// PATCH comment field) then leaves it out so it is not posted twice.
+	CommentQueued bool `json:"comment_queued,omitempty"`
 }
 
 // RemoteState is what a StateSyncer reports it wrote, in the vendor's terms,

@@ -1,0 +1,255 @@
+// Package config is alertsync's typed configuration: a YAML file plus
+// ALERTSYNC_* environment overrides, defaults, and validation that names
+// the offending field.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	DataDir       string        `yaml:"data_dir"`
+	Listen        string        `yaml:"listen"`
+	Store         StoreConfig   `yaml:"store"`
+	SecretKey     Secret        `yaml:"secret_key"`
+	SecretKeyFile string        `yaml:"secret_key_file"`
+	API           APIConfig     `yaml:"api"`
+	Engine        EngineConfig  `yaml:"engine"`
+	Outbox        OutboxConfig  `yaml:"outbox"`
+	LogLevel      string        `yaml:"log_level"`
+	Integrations  []Integration `yaml:"integrations"`
+}
+
+// StoreConfig picks the database.
+type StoreConfig struct {
+	Driver string `yaml:"driver"` // sqlite (default) or postgres
+	DSN    Secret `yaml:"dsn"`    // postgres DSN; may carry a password
+}
+
+// APIConfig holds the bearer tokens the API accepts.
+type APIConfig struct {
+	AdminToken Secret     `yaml:"admin_token"`
+	Tokens     []APIToken `yaml:"tokens"`
+}
+
+// APIToken is one named token with a role: viewer, analyst or admin.
+type APIToken struct {
+	Name  string `yaml:"name"`
+	Token Secret `yaml:"token"`
+	Role  string `yaml:"role"`
+}
+
+// EngineConfig tunes polling and validation passes.
+type EngineConfig struct {
+	PollInterval       time.Duration `yaml:"poll_interval"`
+	ValidationInterval time.Duration `yaml:"validation_interval"`
+	ValidationWindow   time.Duration `yaml:"validation_window"`
+	IngestBatch        int           `yaml:"ingest_batch"`
+}
+
+// OutboxConfig tunes delivery.
+type OutboxConfig struct {
+	Workers     int           `yaml:"workers"`
+	Batch       int           `yaml:"batch"`
+	MaxAttempts int           `yaml:"max_attempts"`
+	BaseBackoff time.Duration `yaml:"base_backoff"`
+	MaxBackoff  time.Duration `yaml:"max_backoff"`
+	Lease       time.Duration `yaml:"lease"`
+	IdleWait    time.Duration `yaml:"idle_wait"`
+}
+
+// Integration declares one connector instance. Settings are checked
+// against the connector's own spec when the app builds it.
+type Integration struct {
+	ID       string         `yaml:"id"`
+	Kind     string         `yaml:"kind"`
+	Name     string         `yaml:"name"`
+	Disabled bool           `yaml:"disabled"`
+	Settings map[string]any `yaml:"settings"`
+	Policy   Policy         `yaml:"policy"`
+}
+
+// Policy is the per-integration sync policy. Pointers distinguish "not
+// set" from false so defaults apply only where the user said nothing.
+type Policy struct {
+	CommentSync            *bool `yaml:"comment_sync" json:"comment_sync"`
+	CloseOnNotAThreat      *bool `yaml:"close_on_not_a_threat" json:"close_on_not_a_threat"`
+	CloseOnSuspicious      *bool `yaml:"close_on_suspicious" json:"close_on_suspicious"`
+	CloseOnPublishedThreat *bool `yaml:"close_on_published_threat" json:"close_on_published_threat"`
+}
+
+// Defaults returns a Config with every default set.
+func Defaults() Config {
+	return Config{
+		DataDir: "./data",
+		Listen:  "127.0.0.1:8080",
+		Store:   StoreConfig{Driver: "sqlite"},
+		Engine: EngineConfig{
+			PollInterval:       30 * time.Second,
+			ValidationInterval: 30 * time.Minute,
+			ValidationWindow:   48 * time.Hour,
+			IngestBatch:        500,
+		},
+		Outbox: OutboxConfig{
+			Workers: 8, Batch: 64, MaxAttempts: 10,
+			BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
+			Lease: 2 * time.Minute, IdleWait: 200 * time.Millisecond,
+		},
+		LogLevel: "info",
+	}
+}
+
+// Load reads path (optional: "" means defaults only), applies environment
+// overrides and validates.
+func Load(path string) (Config, error) {
+	cfg := Defaults()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return Config{}, fmt.Errorf("parse config %s: %w", filepath.Base(path), err)
+		}
+	}
+	if err := cfg.applyEnv(os.Getenv); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// applyEnv overrides file values with ALERTSYNC_* variables.
+func (c *Config) applyEnv(get func(string) string) error {
+	str := map[string]*string{
+		"ALERTSYNC_DATA_DIR":        &c.DataDir,
+		"ALERTSYNC_LISTEN":          &c.Listen,
+		"ALERTSYNC_STORE_DRIVER":    &c.Store.Driver,
+		"ALERTSYNC_SECRET_KEY_FILE": &c.SecretKeyFile,
+		"ALERTSYNC_LOG_LEVEL":       &c.LogLevel,
+	}
+	for k, p := range str {
+		if v := get(k); v != "" {
+			*p = v
+		}
+	}
+	sec := map[string]*Secret{
+		"ALERTSYNC_STORE_DSN":   &c.Store.DSN,
+		"ALERTSYNC_SECRET_KEY":  &c.SecretKey,
+		"ALERTSYNC_ADMIN_TOKEN": &c.API.AdminToken,
+	}
+	for k, p := range sec {
+		if v := get(k); v != "" {
+			*p = NewSecret(v)
+		}
+	}
+	if v := get("ALERTSYNC_OUTBOX_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return &FieldError{Field: "ALERTSYNC_OUTBOX_WORKERS", Problem: "want a whole number"}
+		}
+		c.Outbox.Workers = n
+	}
+	return nil
+}
+
+// FieldError names the field that is wrong and how.
+type FieldError struct {
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string { return "config: " + e.Field + ": " + e.Problem }
+
+// Validate checks the whole config and returns the first problem found.
+func (c Config) Validate() error {
+	checks := []struct {
+		field string
+		bad   bool
+		msg   string
+	}{
+		{"store.driver", c.Store.Driver != "sqlite" && c.Store.Driver != "postgres", "must be sqlite or postgres, got " + strconv.Quote(c.Store.Driver)},
+		{"store.dsn", c.Store.Driver == "postgres" && c.Store.DSN.IsZero(), "required when store.driver is postgres"},
+		{"data_dir", c.DataDir == "", "required"},
+		{"listen", c.Listen == "", "required"},
+		{"engine.poll_interval", c.Engine.PollInterval <= 0, "must be positive"},
+		{"engine.validation_interval", c.Engine.ValidationInterval <= 0, "must be positive"},
+		{"engine.validation_window", c.Engine.ValidationWindow < c.Engine.ValidationInterval, "must be at least engine.validation_interval"},
+		{"engine.ingest_batch", c.Engine.IngestBatch < 1 || c.Engine.IngestBatch > 5000, "must be between 1 and 5000"},
+		{"outbox.workers", c.Outbox.Workers < 1 || c.Outbox.Workers > 256, "must be between 1 and 256"},
+		{"outbox.batch", c.Outbox.Batch < 1 || c.Outbox.Batch > 1000, "must be between 1 and 1000"},
+		{"outbox.max_attempts", c.Outbox.MaxAttempts < 1, "must be at least 1"},
+		{"outbox.base_backoff", c.Outbox.BaseBackoff <= 0 || c.Outbox.MaxBackoff < c.Outbox.BaseBackoff, "must be positive and not above outbox.max_backoff"},
+		{"outbox.lease", c.Outbox.Lease < time.Second, "must be at least 1s"},
+		{"log_level", !validLevel(c.LogLevel), "must be debug, info, warn or error"},
+	}
+	for _, ch := range checks {
+		if ch.bad {
+			return &FieldError{Field: ch.field, Problem: ch.msg}
+		}
+	}
+	return c.validateTokensAndIntegrations()
+}
+
+func (c Config) validateTokensAndIntegrations() error {
+	for i, t := range c.API.Tokens {
+		f := fmt.Sprintf("api.tokens[%d]", i)
+		switch {
+		case t.Name == "":
+			return &FieldError{Field: f + ".name", Problem: "required"}
+		case len(t.Token.Reveal()) < 16:
+			return &FieldError{Field: f + ".token", Problem: "must be at least 16 characters"}
+		case t.Role != "viewer" && t.Role != "analyst" && t.Role != "admin":
+			return &FieldError{Field: f + ".role", Problem: "must be viewer, analyst or admin"}
+		}
+	}
+	seen := map[string]bool{}
+	for i, in := range c.Integrations {
+		f := fmt.Sprintf("integrations[%d]", i)
+		switch {
+		case !validID(in.ID):
+			return &FieldError{Field: f + ".id", Problem: "required: letters, digits, '-' and '_' only"}
+		case seen[in.ID]:
+			return &FieldError{Field: f + ".id", Problem: "duplicate id " + strconv.Quote(in.ID)}
+		case in.Kind == "":
+			return &FieldError{Field: f + ".kind", Problem: "required"}
+		}
+		seen[in.ID] = true
+	}
+	return nil
+}
+
+func validLevel(l string) bool {
+	switch strings.ToLower(l) {
+	case "debug", "info", "warn", "error":
+		return true
+	}
+	return false
+}
+
+func validID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// MaxCommentLen bounds comment bodies; vendors cap theirs too.
+const MaxCommentLen = 10000
+
+// AddComment stores an analyst's comment and, when the source's policy has
+// comment sync on, forwards it to the source marked as coming via alertsync.
+func (e *Engine) AddComment(ctx context.Context, kind model.Kind, id int64, author model.Actor, body string) (model.Comment, error) {
+	body = strings.TrimSpace(body)
+	switch {
+	case body == "":
+		return model.Comment{}, fmt.Errorf("%w: comment body is empty", ErrInvalid)
+	case len(body) > MaxCommentLen:
+		return model.Comment{}, fmt.Errorf("%w: comment is longer than %d bytes", ErrInvalid, MaxCommentLen)
+	case kind != model.KindAlert && kind != model.KindIncident:
+		return model.Comment{}, fmt.Errorf("%w: kind %q", ErrInvalid, kind)
+	}
+	c := model.Comment{Kind: kind, ObjectID: id, Author: author, Body: body, At: e.Now()}
+	err := e.store.WithTx(ctx, func(tx store.Tx) error {
+		integration, vendorID, err := remoteOf(ctx, tx, kind, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.CommentAdd(ctx, &c); err != nil {
+			return fmt.Errorf("add comment: %w", err)
+		}
+		in, ok := e.Integration(integration)
+		if !ok || in.Connector == nil || !in.Policy.CommentSync || !connector.CapabilitiesOf(in.Connector).Comments {
+			return nil
+		}
+		key := fmt.Sprintf("%s/%s/%s/comment/%d", in.ID, kind, vendorID, c.ID)
+		act := connector.CommentAction{Kind: kind, VendorID: vendorID, Body: commentText(author, body), IdempotencyKey: key}
+		return enqueue(ctx, tx, in.ID, objectRef(kind, vendorID), ActionAddComment, key, act, kind, id, c.At)
+	})
+	return c, err
+}
+
+func remoteOf(ctx context.Context, tx store.Tx, kind model.Kind, id int64) (string, string, error) {
+	if kind == model.KindAlert {
+		a, err := tx.AlertGet(ctx, id)
+		if err != nil {
+			return "", "", fmt.Errorf("get alert %d: %w", id, err)
+		}
+		return a.Integration, a.VendorID, nil
+	}
+	in, err := tx.IncidentGet(ctx, id)
+	if err != nil {
+		return "", "", fmt.Errorf("get incident %d: %w", id, err)
+	}
+	return in.Integration, in.VendorID, nil
+}

@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+func (e *Engine) deliverState(ctx context.Context, item store.OutboxItem) error {
+	var ch connector.StateChange
+	if err := json.Unmarshal(item.Payload, &ch); err != nil {
+		return connector.Permanent("decode state change: %v", err)
+	}
+	c, err := e.connectorFor(item.Integration)
+	if err != nil {
+		return err
+	}
+	ss, ok := c.(connector.StateSyncer)
+	if !ok {
+		return connector.Unsupported
+	}
+	rs, err := ss.SetState(ctx, ch)
+	if err != nil {
+		return err
+	}
+	return e.recordWriteBack(ctx, item.Integration, ch, rs)
+}
+
+// recordWriteBack notes what the vendor now holds: a revision by
+// alertsync's write-back, and the vendor's status string in the ledger so
+// the next poll recognises it as our echo.
+func (e *Engine) recordWriteBack(ctx context.Context, integration string, ch connector.StateChange, rs connector.RemoteState) error {
+	if rs.RemoteStatus == "" {
+		return nil
+	}
+	now := e.Now()
+	actor := model.Actor{Kind: model.ActorWriteBack, Name: "alertsync"}
+	reason := fmt.Sprintf("wrote %s to %s", rs.RemoteStatus, integration)
+	err := e.store.WithTx(ctx, func(tx store.Tx) error {
+		if err := tx.LedgerAdd(ctx, store.LedgerEntry{
+			Integration: integration, Kind: ch.Kind, VendorID: ch.VendorID, RemoteStatus: rs.RemoteStatus, At: now,
+		}); err != nil {
+			return fmt.Errorf("record write in ledger: %w", err)
+		}
+		if ch.Kind == model.KindIncident {
+			return recordIncidentWriteBack(ctx, tx, integration, ch.VendorID, rs.RemoteStatus, actor, reason, now)
+		}
+		a, err := tx.AlertGetByVendor(ctx, integration, ch.VendorID)
+		if err != nil || a.RemoteStatus == rs.RemoteStatus {
+			return ignoreNotFound(err)
+		}
+		a.RemoteStatus = rs.RemoteStatus
+		a.Revision++
+		a.LastChangedAt = now
+		if err := tx.AlertUpdate(ctx, a); err != nil {
+			return fmt.Errorf("update alert %d: %w", a.ID, err)
+		}
+		return appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, actor, reason, []string{"remote_status"}, a, now)
+	})
+	if err != nil {
+		// The vendor has the change; failing here would re-send it. The
+		// ledger entry written at enqueue time still recognises the echo.
+		e.log.Warn("record write-back", "integration", integration, "vendor_id", ch.VendorID, "err", err)
+	}
+	return nil
+}
+
+func recordIncidentWriteBack(ctx context.Context, tx store.Tx, integration, vendorID, remote string, actor model.Actor, reason string, now time.Time) error {
+	in, err := tx.IncidentGetByVendor(ctx, integration, vendorID)
+	if err != nil || in.RemoteStatus == remote {
+		return ignoreNotFound(err)
+	}
+	in.RemoteStatus = remote
+	in.Revision++
+	in.LastChangedAt = now
+	if err := tx.IncidentUpdate(ctx, in); err != nil {
+		return fmt.Errorf("update incident %d: %w", in.ID, err)
+	}
+	return appendRevision(ctx, tx, model.KindIncident, in.ID, in.Revision, actor, reason, []string{"remote_status"}, in, now)
+}
+
+func ignoreNotFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (e *Engine) deliverComment(ctx context.Context, item store.OutboxItem) error {
+	var ca connector.CommentAction
+	if err := json.Unmarshal(item.Payload, &ca); err != nil {
+		return connector.Permanent("decode comment: %v", err)
+	}
+	c, err := e.connectorFor(item.Integration)
+	if err != nil {
+		return err
+	}
+	cm, ok := c.(connector.Commenter)
+	if !ok {
+		return connector.Unsupported
+	}
+	return cm.AddComment(ctx, ca)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

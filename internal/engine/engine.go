@@ -1,0 +1,158 @@
+// Package engine is alertsync's sync core: ingest with dedupe and
+// revisions, the per-integration sync policy, the echo ledger, validation
+// passes, verdict fan-out and the dispatch of outbox actions to connectors.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// Options configure an Engine. Now is injected so tests control the clock.
+type Options struct {
+	Store              store.Store
+	Logger             *slog.Logger
+	Now                func() time.Time
+	ValidationInterval time.Duration
+	ValidationWindow   time.Duration
+	// AutoValidate puts every new open alert under validation on ingest.
+	AutoValidate bool
+}
+
+// Engine applies changes to the store and decides outbound actions. It is
+// safe for concurrent use.
+type Engine struct {
+	store    store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	interval time.Duration
+	window   time.Duration
+	autoVal  bool
+
+	mu           sync.RWMutex
+	integrations map[string]*Integration
+	handlers     map[string]ActionHandler
+}
+
+// Integration is what the engine knows of one configured connector.
+type Integration struct {
+	ID        string
+	Kind      string
+	Policy    Policy
+	Connector connector.Connector
+}
+
+// ActionHandler delivers one outbox action. Handlers are registered per
+// action name, so playbooks and reconcilers add their own without a switch.
+type ActionHandler func(ctx context.Context, item store.OutboxItem) error
+
+// New builds an Engine.
+func New(o Options) *Engine {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ValidationInterval <= 0 {
+		o.ValidationInterval = 30 * time.Minute
+	}
+	if o.ValidationWindow <= 0 {
+		o.ValidationWindow = 48 * time.Hour
+	}
+	e := &Engine{
+		store: o.Store, log: o.Logger, now: o.Now,
+		interval: o.ValidationInterval, window: o.ValidationWindow, autoVal: o.AutoValidate,
+		integrations: map[string]*Integration{},
+		handlers:     map[string]ActionHandler{},
+	}
+	e.handlers[ActionSetState] = e.deliverState
+	e.handlers[ActionAddComment] = e.deliverComment
+	return e
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() store.Store { return e.store }
+
+// Now returns the engine's clock reading.
+func (e *Engine) Now() time.Time { return e.now().UTC() }
+
+// AddIntegration makes an integration known to the engine.
+func (e *Engine) AddIntegration(in Integration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cp := in
+	e.integrations[in.ID] = &cp
+}
+
+// Integration returns a known integration.
+func (e *Engine) Integration(id string) (Integration, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	in, ok := e.integrations[id]
+	if !ok {
+		return Integration{}, false
+	}
+	return *in, true
+}
+
+// Integrations lists known integrations.
+func (e *Engine) Integrations() []Integration {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]Integration, 0, len(e.integrations))
+	for _, in := range e.integrations {
+		out = append(out, *in)
+	}
+	return out
+}
+
+// Handle registers the handler for an outbox action name.
+func (e *Engine) Handle(action string, h ActionHandler) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.handlers[action] = h
+}
+
+// Deliver runs the handler for item's action. The outbox worker calls it.
+func (e *Engine) Deliver(ctx context.Context, item store.OutboxItem) error {
+	e.mu.RLock()
+	h, ok := e.handlers[item.Action]
+	e.mu.RUnlock()
+	if !ok {
+		return connector.Permanent("no handler for action %q", item.Action)
+	}
+	return h(ctx, item)
+}
+
+func (e *Engine) connectorFor(id string) (connector.Connector, error) {
+	in, ok := e.Integration(id)
+	if !ok || in.Connector == nil {
+		return nil, connector.Permanent("integration %q is not configured", id)
+	}
+	return in.Connector, nil
+}
+
+// appendRevision bumps the object's revision number and appends one
+// revision carrying a snapshot of obj.
+func appendRevision(ctx context.Context, tx store.Tx, kind model.Kind, id, seq int64, actor model.Actor, reason string, changes []string, obj any, at time.Time) error {
+	snap, err := json.Marshal(obj)
+	if err != nil {
+		return fmt.Errorf("snapshot %s %d: %w", kind, id, err)
+	}
+	if changes == nil {
+		changes = []string{}
+	}
+	return tx.RevisionAppend(ctx, model.Revision{
+		Kind: kind, ObjectID: id, Seq: seq, Actor: actor, Reason: reason,
+		Changes: changes, Snapshot: snap, At: at,
+	})
+}

@@ -1,0 +1,451 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/sqlite"
+)
+
+// clock is a fake clock tests move by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// fakeVendor is a connector with state and comment sync that records what
+// it was asked to write, standing in for a vendor in engine tests.
+type fakeVendor struct {
+	mu       sync.Mutex
+	states   []connector.StateChange
+	comments []connector.CommentAction
+}
+
+func (f *fakeVendor) Kind() string { return "fake" }
+func (f *fakeVendor) SetState(_ context.Context, ch connector.StateChange) (connector.RemoteState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.states = append(f.states, ch)
+	return connector.RemoteState{RemoteStatus: remoteStatus(ch.Status)}, nil
+}
+func (f *fakeVendor) AddComment(_ context.Context, c connector.CommentAction) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.comments = append(f.comments, c)
+	return nil
+}
+
+func remoteStatus(s model.Status) string {
+	switch s {
+	case model.StatusResolved:
+		return "Resolved"
+	case model.StatusInProgress:
+		return "InProgress"
+	}
+	return "New"
+}
+
+type harness struct {
+	st     store.Store
+	eng    *engine.Engine
+	clk    *clock
+	vendor *fakeVendor
+}
+
+func setup(t *testing.T, pol engine.Policy) *harness {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	clk := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+	h := &harness{st: st, clk: clk, vendor: &fakeVendor{}}
+	h.eng = engine.New(engine.Options{Store: st, Now: clk.Now, AutoValidate: true})
+	h.eng.AddIntegration(engine.Integration{ID: "edr", Kind: "fake", Policy: pol, Connector: h.vendor})
+	return h
+}
+
+func vendorAlert(id, status string, hosts ...string) connector.Item {
+	a := &model.Alert{
+		VendorID: id, Title: "Suspicious PowerShell " + id, Severity: model.SeverityHigh,
+		Status: canonical(status), RemoteStatus: status,
+		UpdatedAt: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC),
+		Entities:  model.Entities{Hosts: hosts},
+	}
+	raw, _ := json.Marshal(map[string]any{"id": id, "status": status, "hosts": hosts})
+	return connector.Item{VendorID: id, Raw: raw, Alert: a}
+}
+
+func canonical(s string) model.Status {
+	switch s {
+	case "Resolved":
+		return model.StatusResolved
+	case "InProgress":
+		return model.StatusInProgress
+	}
+	return model.StatusNew
+}
+
+// deliverAll runs every due outbox action through the engine, like the
+// worker does, and returns how many were delivered.
+func (h *harness) deliverAll(t *testing.T) int {
+	t.Helper()
+	ctx := context.Background()
+	n := 0
+	for {
+		items, err := h.st.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "t", Now: h.clk.Now(), Lease: time.Minute, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) == 0 {
+			return n
+		}
+		var res []store.OutboxResult
+		for _, it := range items {
+			if err := h.eng.Deliver(ctx, it); err != nil {
+				t.Fatalf("deliver %s: %v", it.Action, err)
+			}
+			res = append(res, store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: h.clk.Now()})
+		}
+		if err := h.st.OutboxFinish(ctx, "t", res); err != nil {
+			t.Fatal(err)
+		}
+		n += len(items)
+	}
+}
+
+func (h *harness) pending(t *testing.T) []store.OutboxItem {
+	t.Helper()
+	items, err := h.st.OutboxList(context.Background(), store.OutboxListParams{State: store.OutboxPending, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+func (h *harness) revisions(t *testing.T, id int64) []model.Revision {
+	t.Helper()
+	revs, err := h.st.RevisionList(context.Background(), store.RevisionListParams{Kind: model.KindAlert, ObjectID: id, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return revs
+}
+
+func (h *harness) alert(t *testing.T, vendorID string) model.Alert {
+	t.Helper()
+	a, err := h.st.AlertGetByVendor(context.Background(), "edr", vendorID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func mustIngest(t *testing.T, h *harness, items ...connector.Item) engine.IngestResult {
+	t.Helper()
+	res, err := h.eng.Ingest(context.Background(), "edr", items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func analyst(name string) model.Actor { return model.Actor{Kind: model.ActorAnalyst, Name: name} }
+
+func TestIngestDedupeAndRevisions(t *testing.T) {
+	t.Parallel()
+	h := setup(t, engine.DefaultPolicy())
+	if res := mustIngest(t, h, vendorAlert("a1", "New", "ws-01")); res.Created != 1 {
+		t.Fatalf("first ingest = %+v", res)
+	}
+	if res := mustIngest(t, h, vendorAlert("a1", "New", "ws-01")); res.Unchanged != 1 || res.Updated != 0 {
+		t.Fatalf("identical re-delivery = %+v", res)
+	}
+	a := h.alert(t, "a1")
+	if got := len(h.revisions(t, a.ID)); got != 1 {
+		t.Fatalf("revisions after re-delivery = %d, want 1", got)
+	}
+	changed := vendorAlert("a1", "New", "ws-01", "ws-02")
+	changed.Alert.UpdatedAt = changed.Alert.UpdatedAt.Add(time.Minute)
+	if res := mustIngest(t, h, changed); res.Updated != 1 {
+		t.Fatalf("real change = %+v", res)
+	}
+	revs := h.revisions(t, a.ID)
+	if len(revs) != 2 || revs[1].Actor.Kind != model.ActorRemote || revs[1].Changes[0] != "entities" {
+		t.Fatalf("revisions = %+v", revs)
+	}
+}
+
+func TestIngestQuarantinesUnmappable(t *testing.T) {
+	t.Parallel()
+	h := setup(t, engine.DefaultPolicy())
+	bad := connector.Item{VendorID: "x9", Raw: json.RawMessage(`{"id":"x9","severity":"weird"}`), Err: fmt.Errorf("unknown severity %q", "weird")}
+	res := mustIngest(t, h, vendorAlert("a1", "New"), bad)
+	if res.Created != 1 || res.Quarantined != 1 {
+		t.Fatalf("ingest = %+v", res)
+	}
+	q, err := h.st.QuarantineList(context.Background(), store.QuarantineListParams{Limit: 10})
+	if err != nil || len(q) != 1 {
+		t.Fatalf("quarantine = %v, %v", q, err)
+	}
+	if string(q[0].Payload) != `{"id":"x9","severity":"weird"}` || q[0].Reason != `unknown severity "weird"` {
+		t.Fatalf("quarantined = %+v", q[0])
+	}
+}
+
+func TestPolicyDefaults(t *testing.T) {
+	t.Parallel()
+	p := engine.DefaultPolicy()
+	if p.CommentSync || !p.CloseOnNotAThreat || p.CloseOnSuspicious || !p.CloseOnPublishedThreat {
+		t.Fatalf("DefaultPolicy = %+v", p)
+	}
+	tests := []struct {
+		name      string
+		verdict   model.Verdict
+		published bool
+		pol       engine.Policy
+		want      model.Status
+		close     bool
+	}{
+		{"not a threat closes", model.VerdictNotAThreat, false, p, model.StatusResolved, true},
+		{"suspicious stays open", model.VerdictSuspicious, false, p, model.StatusInProgress, false},
+		{"highly suspicious stays open", model.VerdictHighlySuspicious, false, p, model.StatusInProgress, false},
+		{"unpublished threat counts as suspicious", model.VerdictThreat, false, p, model.StatusInProgress, false},
+		{"published threat closes", model.VerdictThreat, true, p, model.StatusResolved, true},
+		{"suspicious closes when enabled", model.VerdictSuspicious, false, engine.Policy{CloseOnSuspicious: true}, model.StatusResolved, true},
+		{"not a threat open when disabled", model.VerdictNotAThreat, false, engine.Policy{}, "", false},
+		{"published threat open when disabled", model.VerdictThreat, true, engine.Policy{}, model.StatusInProgress, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.pol.Decide(tt.verdict, tt.published)
+			if d.Status != tt.want || d.Close != tt.close {
+				t.Fatalf("Decide = %+v, want status %q close %v", d, tt.want, tt.close)
+			}
+			if d.Text == "" || d.Text[:len("Validated by alertsync")] != "Validated by alertsync" {
+				t.Fatalf("text %q does not say alertsync did it", d.Text)
+			}
+		})
+	}
+}
+
+func TestVerdictDefaultPolicyEnqueuesCloseWithoutComment(t *testing.T) {
+	t.Parallel()
+	h := setup(t, engine.DefaultPolicy())
+	mustIngest(t, h, vendorAlert("a1", "New"))
+	a := h.alert(t, "a1")
+	if _, err := h.eng.SetAlertVerdict(context.Background(), engine.VerdictParams{
+		ID: a.ID, Verdict: model.VerdictNotAThreat, Reason: "admin script", Actor: analyst("kim"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	items := h.pending(t)
+	if len(items) != 1 || items[0].Action != engine.ActionSetState {
+		t.Fatalf("outbox = %+v, want one set_state (comment sync is off by default)", items)
+	}
+	h.deliverAll(t)
+	ch := h.vendor.states[0]
+	if ch.Status != model.StatusResolved || ch.Verdict != model.VerdictNotAThreat {
+		t.Fatalf("state written = %+v", ch)
+	}
+	want := "Validated by alertsync: not a threat — all reviewed activity was non-threatening."
+	if len(ch.Reason) < len(want) || ch.Reason[:len(want)] != want {
+		t.Fatalf("reason %q does not identify alertsync", ch.Reason)
+	}
+}
+
+func TestEchoSuppression(t *testing.T) {
+	t.Parallel()
+	h := setup(t, engine.DefaultPolicy())
+	ctx := context.Background()
+	mustIngest(t, h, vendorAlert("a1", "New"))
+	a := h.alert(t, "a1")
+	if _, err := h.eng.SetAlertVerdict(ctx, engine.VerdictParams{ID: a.ID, Verdict: model.VerdictNotAThreat, Actor: analyst("kim")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.deliverAll(t); n != 1 {
+		t.Fatalf("delivered %d, want 1", n)
+	}
+	before := len(h.revisions(t, a.ID))
+
+	// The next poll brings back exactly what we wrote, with the vendor's
+	// own timestamp bumped by our write.
+	h.clk.Add(time.Minute)
+	echo := vendorAlert("a1", "Resolved")
+	echo.Alert.UpdatedAt = echo.Alert.UpdatedAt.Add(time.Hour)
+	res := mustIngest(t, h, echo)
+	if res.Updated != 0 {
+		t.Fatalf("echo ingest = %+v, want no update", res)
+	}
+	if got := len(h.revisions(t, a.ID)); got != before {
+		t.Fatalf("revisions %d -> %d after our own echo", before, got)
+	}
+	if p := h.pending(t); len(p) != 0 {
+		t.Fatalf("echo caused outbound actions: %+v", p)
+	}
+
+	// A genuine change at the source afterwards is still taken.
+	reopen := vendorAlert("a1", "New")
+	reopen.Alert.UpdatedAt = echo.Alert.UpdatedAt.Add(time.Hour)
+	if res := mustIngest(t, h, reopen); res.Updated != 1 {
+		t.Fatalf("genuine change = %+v", res)
+	}
+	revs := h.revisions(t, a.ID)
+	last := revs[len(revs)-1]
+	if len(revs) != before+1 || last.Actor.Kind != model.ActorRemote {
+		t.Fatalf("revisions = %d (last %+v), want %d with a remote actor", len(revs), last.Actor, before+1)
+	}
+	if got := h.alert(t, "a1"); got.Status != model.StatusNew {
+		t.Fatalf("status after reopen = %s", got.Status)
+	}
+	if p := h.pending(t); len(p) != 0 {
+		t.Fatalf("remote change caused outbound actions: %+v", p)
+	}
+}
+
+func TestEchoBeforeDeliveryIsRecorded(t *testing.T) {
+	t.Parallel()
+	// The vendor applied our write but we crashed before recording it: the
+	// ledger entry written at enqueue time still recognises the echo.
+	h := setup(t, engine.DefaultPolicy())
+	ctx := context.Background()
+	mustIngest(t, h, vendorAlert("a1", "New"))
+	a := h.alert(t, "a1")
+	if _, err := h.eng.SetAlertVerdict(ctx, engine.VerdictParams{ID: a.ID, Verdict: model.VerdictNotAThreat, Actor: analyst("kim")}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(h.revisions(t, a.ID))
+	echo := vendorAlert("a1", "Resolved")
+	echo.Alert.UpdatedAt = echo.Alert.UpdatedAt.Add(time.Hour)
+	if res := mustIngest(t, h, echo); res.Echoes != 1 {
+		t.Fatalf("ingest = %+v, want one echo", res)
+	}
+	if got := len(h.revisions(t, a.ID)); got != before {
+		t.Fatalf("echo wrote a revision")
+	}
+}
+
+func TestValidationPassSchedule(t *testing.T) {
+	t.Parallel()
+	pol := engine.DefaultPolicy()
+	pol.CommentSync = true
+	h := setup(t, pol)
+	ctx := context.Background()
+	mustIngest(t, h, vendorAlert("a1", "New"))
+	start := h.clk.Now()
+	run := func() int {
+		n, err := h.eng.RunDuePasses(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := run(); n != 1 {
+		t.Fatalf("passes at start = %d, want 1", n)
+	}
+	h.clk.Add(29 * time.Minute)
+	if n := run(); n != 0 {
+		t.Fatalf("passes after 29m = %d, want 0", n)
+	}
+	h.clk.Add(time.Minute)
+	if n := run(); n != 1 {
+		t.Fatalf("passes after 30m = %d, want 1", n)
+	}
+	total := 2
+	for h.clk.Now().Before(start.Add(50 * time.Hour)) {
+		h.clk.Add(30 * time.Minute)
+		total += run()
+	}
+	if total != h.eng.PassesPerValidation() || total != 96 {
+		t.Fatalf("passes over the window = %d, want 96 (every 30 min for 2 days)", total)
+	}
+	h.deliverAll(t)
+	if len(h.vendor.comments) != 96 {
+		t.Fatalf("pass comments = %d, want one per pass", len(h.vendor.comments))
+	}
+	if c := h.vendor.comments[0].Body; c[:len("alertsync is validating")] != "alertsync is validating" {
+		t.Fatalf("pass comment %q does not identify alertsync", c)
+	}
+}
+
+func TestValidationStopsOnVerdictAndNoCommentsWhenOff(t *testing.T) {
+	t.Parallel()
+	h := setup(t, engine.DefaultPolicy())
+	ctx := context.Background()
+	mustIngest(t, h, vendorAlert("a1", "New"))
+	if n, _ := h.eng.RunDuePasses(ctx); n != 1 {
+		t.Fatalf("first pass = %d", n)
+	}
+	a := h.alert(t, "a1")
+	if _, err := h.eng.SetAlertVerdict(ctx, engine.VerdictParams{ID: a.ID, Verdict: model.VerdictSuspicious, Actor: analyst("kim")}); err != nil {
+		t.Fatal(err)
+	}
+	h.clk.Add(time.Hour)
+	if n, _ := h.eng.RunDuePasses(ctx); n != 0 {
+		t.Fatalf("passes after verdict = %d, want 0", n)
+	}
+	h.deliverAll(t)
+	if len(h.vendor.comments) != 0 {
+		t.Fatalf("comments with comment sync off: %+v", h.vendor.comments)
+	}
+	if len(h.vendor.states) != 1 || h.vendor.states[0].Status != model.StatusInProgress {
+		t.Fatalf("suspicious should be kept open as in progress: %+v", h.vendor.states)
+	}
+}
+
+func TestCorrelationAndIncidentFanOut(t *testing.T) {
+	t.Parallel()
+	h := setup(t, engine.DefaultPolicy())
+	other := &fakeVendor{}
+	h.eng.AddIntegration(engine.Integration{ID: "xdr", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: other})
+	ctx := context.Background()
+	mustIngest(t, h, vendorAlert("a1", "New", "WS-01"))
+	if _, err := h.eng.Ingest(ctx, "xdr", []connector.Item{vendorAlert("b1", "New", "ws-01")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.eng.RunDuePasses(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := h.alert(t, "a1")
+	if a.IncidentID == 0 {
+		t.Fatal("alerts sharing a host were not grouped")
+	}
+	in, err := h.st.IncidentGet(ctx, a.IncidentID)
+	if err != nil || len(in.AlertIDs) != 2 {
+		t.Fatalf("incident = %+v, %v", in, err)
+	}
+	if _, err := h.eng.SetIncidentVerdict(ctx, engine.VerdictParams{ID: in.ID, Verdict: model.VerdictThreat, Published: true, Actor: analyst("kim")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range in.AlertIDs {
+		items, err := h.st.OutboxList(ctx, store.OutboxListParams{OriginKind: model.KindAlert, OriginID: id, Limit: 10})
+		if err != nil || len(items) != 1 {
+			t.Fatalf("deliveries of alert %d = %+v, %v", id, items, err)
+		}
+	}
+	h.deliverAll(t)
+	if len(h.vendor.states) != 1 || len(other.states) != 1 || other.states[0].Status != model.StatusResolved {
+		t.Fatalf("fan-out: edr %+v, xdr %+v", h.vendor.states, other.states)
+	}
+}

@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// IngestIncidents stores vendor incidents like Ingest stores alerts: upsert
+// by (integration, vendor id), one revision per real change, quarantine for
+// what cannot be mapped. Member alerts of the same integration named in
+// RemoteAlerts are linked to the incident.
+func (e *Engine) IngestIncidents(ctx context.Context, integration string, items []connector.IncidentItem) (IngestResult, error) {
+	var res IngestResult
+	err := e.store.WithTx(ctx, func(tx store.Tx) error {
+		now := e.Now()
+		for _, it := range items {
+			if it.Err != nil || it.Incident == nil {
+				if err := e.quarantine(ctx, tx, integration, connector.Item{VendorID: it.VendorID, Raw: it.Raw, Err: it.Err}, now); err != nil {
+					return err
+				}
+				res.Quarantined++
+				continue
+			}
+			o, err := e.upsertIncident(ctx, tx, integration, it, now)
+			if err != nil {
+				return err
+			}
+			if o == outcomeCreated {
+				res.Created++
+			} else {
+				res.count(o)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("ingest incidents %s: %w", integration, err)
+	}
+	return res, nil
+}
+
+const outcomeCreated ingestOutcome = -1
+
+func (e *Engine) upsertIncident(ctx context.Context, tx store.Tx, integration string, it connector.IncidentItem, now time.Time) (ingestOutcome, error) {
+	in := *it.Incident
+	in.Integration = integration
+	if in.VendorID == "" {
+		in.VendorID = it.VendorID
+	}
+	if len(it.Raw) > 0 {
+		in.Raw = it.Raw
+	}
+	if in.Status == "" {
+		in.Status = model.StatusNew
+	}
+	if in.RemoteStatus == "" {
+		in.RemoteStatus = string(in.Status)
+	}
+	slices.Sort(in.RemoteAlerts)
+	actor := model.Actor{Kind: model.ActorRemote, Name: integration}
+	old, err := tx.IncidentGetByVendor(ctx, integration, in.VendorID)
+	switch {
+	case err == nil:
+		return e.updateIncident(ctx, tx, old, in, actor, now)
+	case !isNotFound(err):
+		return 0, fmt.Errorf("get incident %s: %w", in.VendorID, err)
+	}
+	in.Revision, in.LastChangedAt = 1, now
+	if in.CreatedAt.IsZero() {
+		in.CreatedAt = now
+	}
+	if err := tx.IncidentInsert(ctx, &in); err != nil {
+		return 0, fmt.Errorf("insert incident %s: %w", in.VendorID, err)
+	}
+	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, 1, actor, "ingested", []string{"created"}, in, now); err != nil {
+		return 0, err
+	}
+	return outcomeCreated, e.linkMembers(ctx, tx, in, now)
+}
+
+func (e *Engine) updateIncident(ctx context.Context, tx store.Tx, old, in model.Incident, actor model.Actor, now time.Time) (ingestOutcome, error) {
+	in.ID, in.Verdict, in.Published = old.ID, old.Verdict, old.Published
+	in.Revision, in.LastChangedAt, in.AlertIDs = old.Revision, old.LastChangedAt, old.AlertIDs
+	if in.RemoteStatus == old.RemoteStatus {
+		in.Status = old.Status
+	}
+	changes := model.IncidentChanges(old, in)
+	echo := false
+	if slices.Contains(changes, "remote_status") {
+		var err error
+		if echo, err = e.consumeIncidentLedger(ctx, tx, in); err != nil {
+			return 0, err
+		}
+	}
+	if len(changes) == 0 || echo && onlyStatus(changes) {
+		if echo {
+			in.Status = old.Status
+		}
+		if err := tx.IncidentUpdate(ctx, in); err != nil {
+			return 0, fmt.Errorf("refresh incident %d: %w", in.ID, err)
+		}
+		if echo {
+			return outcomeEcho, nil
+		}
+		return outcomeUnchanged, e.linkMembers(ctx, tx, in, now)
+	}
+	in.Revision++
+	in.LastChangedAt = now
+	if err := tx.IncidentUpdate(ctx, in); err != nil {
+		return 0, fmt.Errorf("update incident %d: %w", in.ID, err)
+	}
+	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, in.Revision, actor, "changed at the source", changes, in, now); err != nil {
+		return 0, err
+	}
+	return outcomeUpdated, e.linkMembers(ctx, tx, in, now)
+}
+
+func (e *Engine) consumeIncidentLedger(ctx context.Context, tx store.Tx, in model.Incident) (bool, error) {
+	entries, err := tx.LedgerList(ctx, in.Integration, model.KindIncident, in.VendorID)
+	if err != nil {
+		return false, fmt.Errorf("read ledger: %w", err)
+	}
+	match := -1
+	for i, en := range entries {
+		if en.RemoteStatus == string(in.Status) || en.RemoteStatus == in.RemoteStatus {
+			match = i
+		}
+	}
+	drop := entries
+	if match >= 0 {
+		drop = entries[:match+1]
+	}
+	for _, en := range drop {
+		if err := tx.LedgerDelete(ctx, en.ID); err != nil {
+			return false, fmt.Errorf("consume ledger: %w", err)
+		}
+	}
+	return match >= 0, nil
+}
+
+// linkMembers attaches the incident's remote member alerts, when alertsync
+// has them, to the incident.
+func (e *Engine) linkMembers(ctx context.Context, tx store.Tx, in model.Incident, now time.Time) error {
+	if len(in.RemoteAlerts) == 0 {
+		return nil
+	}
+	found, err := tx.AlertsByVendor(ctx, in.Integration, in.RemoteAlerts)
+	if err != nil {
+		return fmt.Errorf("find member alerts of incident %d: %w", in.ID, err)
+	}
+	actor := model.Actor{Kind: model.ActorRemote, Name: in.Integration}
+	for _, vid := range in.RemoteAlerts {
+		a, ok := found[vid]
+		if !ok || a.IncidentID == in.ID {
+			continue
+		}
+		a.IncidentID = in.ID
+		a.Revision++
+		a.LastChangedAt = now
+		if err := tx.AlertUpdate(ctx, a); err != nil {
+			return fmt.Errorf("link alert %d: %w", a.ID, err)
+		}
+		if err := appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, actor,
+			fmt.Sprintf("member of incident %s at the source", in.VendorID), []string{"incident_id"}, a, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,286 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// IngestResult counts what one Ingest call did.
+type IngestResult struct {
+	Created     int `json:"created"`
+	Updated     int `json:"updated"`
+	Unchanged   int `json:"unchanged"`
+	Echoes      int `json:"echoes"`
+	Stale       int `json:"stale"`
+	Quarantined int `json:"quarantined"`
+}
+
+func (r *IngestResult) add(o IngestResult) {
+	r.Created += o.Created
+	r.Updated += o.Updated
+	r.Unchanged += o.Unchanged
+	r.Echoes += o.Echoes
+	r.Stale += o.Stale
+	r.Quarantined += o.Quarantined
+}
+
+// DefaultIngestBatch is how many items one ingest transaction holds.
+const DefaultIngestBatch = 500
+
+// Ingest stores a page of fetched or pushed items for one integration, in
+// transactions of DefaultIngestBatch items. Items that could not be mapped
+// are quarantined with their reason; nothing is dropped.
+func (e *Engine) Ingest(ctx context.Context, integration string, items []connector.Item) (IngestResult, error) {
+	var total IngestResult
+	for start := 0; start < len(items); start += DefaultIngestBatch {
+		end := min(start+DefaultIngestBatch, len(items))
+		var res IngestResult
+		err := e.store.WithTx(ctx, func(tx store.Tx) error {
+			var err error
+			res, err = e.ingestBatch(ctx, tx, integration, items[start:end])
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("ingest %s: %w", integration, err)
+		}
+		total.add(res)
+	}
+	return total, nil
+}
+
+func (e *Engine) ingestBatch(ctx context.Context, tx store.Tx, integration string, items []connector.Item) (IngestResult, error) {
+	var res IngestResult
+	now := e.Now()
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		if it.Err == nil && it.Alert != nil {
+			ids = append(ids, vendorIDOf(it))
+		}
+	}
+	existing, err := tx.AlertsByVendor(ctx, integration, ids)
+	if err != nil {
+		return res, fmt.Errorf("look up batch: %w", err)
+	}
+	for _, it := range items {
+		if it.Err != nil || it.Alert == nil {
+			if err := e.quarantine(ctx, tx, integration, it, now); err != nil {
+				return res, err
+			}
+			res.Quarantined++
+			continue
+		}
+		a := prepare(*it.Alert, integration, vendorIDOf(it), it.Raw)
+		old, found := existing[a.VendorID]
+		var err error
+		if !found {
+			err = e.ingestNew(ctx, tx, &a, now)
+			res.Created++
+		} else {
+			var outcome ingestOutcome
+			outcome, err = e.ingestExisting(ctx, tx, old, &a, now)
+			res.count(outcome)
+		}
+		if err != nil {
+			return res, err
+		}
+		existing[a.VendorID] = a
+	}
+	return res, nil
+}
+
+type ingestOutcome int
+
+const (
+	outcomeUnchanged ingestOutcome = iota
+	outcomeUpdated
+	outcomeEcho
+	outcomeStale
+)
+
+func (r *IngestResult) count(o ingestOutcome) {
+	switch o {
+	case outcomeUpdated:
+		r.Updated++
+	case outcomeEcho:
+		r.Echoes++
+	case outcomeStale:
+		r.Stale++
+	default:
+		r.Unchanged++
+	}
+}
+
+func vendorIDOf(it connector.Item) string {
+	if it.Alert != nil && it.Alert.VendorID != "" {
+		return it.Alert.VendorID
+	}
+	return it.VendorID
+}
+
+// prepare fills the fields every connector may leave to the engine.
+func prepare(a model.Alert, integration, vendorID string, raw []byte) model.Alert {
+	a.Integration = integration
+	a.VendorID = vendorID
+	a.Entities = a.Entities.Normalize()
+	if a.Severity == "" {
+		a.Severity = model.SeverityUnknown
+	}
+	if a.Status == "" {
+		a.Status = model.StatusNew
+	}
+	if a.RemoteStatus == "" {
+		a.RemoteStatus = string(a.Status)
+	}
+	if len(raw) > 0 {
+		a.Raw = raw
+	}
+	return a
+}
+
+func (e *Engine) quarantine(ctx context.Context, tx store.Tx, integration string, it connector.Item, now time.Time) error {
+	reason := "connector returned no alert"
+	if it.Err != nil {
+		reason = it.Err.Error()
+	}
+	raw := it.Raw
+	if len(raw) == 0 {
+		raw = []byte("null")
+	}
+	e.log.Warn("quarantined vendor payload", "integration", integration, "vendor_id", it.VendorID, "reason", reason)
+	if err := tx.QuarantineAdd(ctx, store.QuarantineEntry{
+		Integration: integration, VendorID: it.VendorID, Reason: reason, Payload: raw, At: now,
+	}); err != nil {
+		return fmt.Errorf("quarantine payload: %w", err)
+	}
+	return nil
+}
+
+func (e *Engine) ingestNew(ctx context.Context, tx store.Tx, a *model.Alert, now time.Time) error {
+	a.FirstSeenAt, a.LastChangedAt, a.Revision = now, now, 1
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = now
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = a.CreatedAt
+	}
+	if err := tx.AlertInsert(ctx, a); err != nil {
+		return fmt.Errorf("insert alert %s: %w", a.VendorID, err)
+	}
+	actor := model.Actor{Kind: model.ActorRemote, Name: a.Integration}
+	if err := appendRevision(ctx, tx, model.KindAlert, a.ID, 1, actor, "ingested", []string{"created"}, a, now); err != nil {
+		return err
+	}
+	if e.autoVal && a.Status.Open() {
+		return e.startValidation(ctx, tx, a.ID, now)
+	}
+	return nil
+}
+
+// ingestExisting merges a re-delivered alert. The local status (set by a
+// verdict) is only replaced when the vendor's own status changed, and a
+// vendor status that matches what alertsync itself wrote is an echo.
+func (e *Engine) ingestExisting(ctx context.Context, tx store.Tx, old model.Alert, a *model.Alert, now time.Time) (ingestOutcome, error) {
+	if bytes.Equal(old.Raw, a.Raw) && len(a.Raw) > 0 {
+		*a = old
+		return outcomeUnchanged, nil
+	}
+	if !a.UpdatedAt.IsZero() && a.UpdatedAt.Before(old.UpdatedAt) {
+		*a = old
+		return outcomeStale, nil
+	}
+	merged := mergeRemote(old, *a)
+	changes := model.MaterialChanges(old, merged)
+	echo := false
+	if slices.Contains(changes, "remote_status") {
+		var err error
+		if echo, err = e.consumeLedger(ctx, tx, merged, now); err != nil {
+			return 0, err
+		}
+	}
+	switch {
+	case len(changes) == 0 || echo && onlyStatus(changes):
+		if echo {
+			merged.Status = old.Status
+		}
+		if err := tx.AlertUpdate(ctx, merged); err != nil {
+			return 0, fmt.Errorf("refresh alert %d: %w", old.ID, err)
+		}
+		*a = merged
+		if echo {
+			return outcomeEcho, nil
+		}
+		return outcomeUnchanged, nil
+	}
+	merged.Revision = old.Revision + 1
+	merged.LastChangedAt = now
+	if err := tx.AlertUpdate(ctx, merged); err != nil {
+		return 0, fmt.Errorf("update alert %d: %w", old.ID, err)
+	}
+	actor := model.Actor{Kind: model.ActorRemote, Name: old.Integration}
+	if err := appendRevision(ctx, tx, model.KindAlert, merged.ID, merged.Revision, actor, "changed at the source", changes, merged, now); err != nil {
+		return 0, err
+	}
+	*a = merged
+	return outcomeUpdated, nil
+}
+
+// mergeRemote takes the vendor's view of the fields the vendor owns and
+// keeps alertsync's own fields.
+func mergeRemote(old, in model.Alert) model.Alert {
+	m := in
+	m.ID, m.Verdict, m.Published, m.IncidentID = old.ID, old.Verdict, old.Published, old.IncidentID
+	m.FirstSeenAt, m.Revision, m.LastChangedAt = old.FirstSeenAt, old.Revision, old.LastChangedAt
+	if in.RemoteStatus == old.RemoteStatus {
+		m.Status = old.Status
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = old.CreatedAt
+	}
+	return m
+}
+
+func onlyStatus(changes []string) bool {
+	for _, c := range changes {
+		if c != "status" && c != "remote_status" {
+			return false
+		}
+	}
+	return true
+}
+
+// consumeLedger reports whether the alert's new status is the value
+// alertsync wrote. Matching entries are consumed; a status we did not write
+// is a genuine remote change and clears the ledger for that object, so a
+// later remote change to the same value is not mistaken for our echo. The
+// ledger holds the canonical status alertsync wrote, and after delivery the
+// vendor's own status string as well.
+func (e *Engine) consumeLedger(ctx context.Context, tx store.Tx, a model.Alert, now time.Time) (bool, error) {
+	entries, err := tx.LedgerList(ctx, a.Integration, model.KindAlert, a.VendorID)
+	if err != nil {
+		return false, fmt.Errorf("read ledger: %w", err)
+	}
+	match := -1
+	for i, en := range entries {
+		if en.RemoteStatus == string(a.Status) || en.RemoteStatus == a.RemoteStatus {
+			match = i
+		}
+	}
+	drop := entries
+	if match >= 0 {
+		drop = entries[:match+1]
+	}
+	for _, en := range drop {
+		if err := tx.LedgerDelete(ctx, en.ID); err != nil {
+			return false, fmt.Errorf("consume ledger: %w", err)
+		}
+	}
+	echo := match >= 0
+	return echo, nil
+}

@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// StartValidation puts an alert under validation: a correlation pass runs
+// now and then every ValidationInterval until ValidationWindow has passed or
+// a verdict is given.
+func (e *Engine) StartValidation(ctx context.Context, alertID int64) error {
+	return e.store.WithTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.AlertGet(ctx, alertID); err != nil {
+			return fmt.Errorf("get alert %d: %w", alertID, err)
+		}
+		return e.startValidation(ctx, tx, alertID, e.Now())
+	})
+}
+
+func (e *Engine) startValidation(ctx context.Context, tx store.Tx, alertID int64, now time.Time) error {
+	v := store.Validation{AlertID: alertID, StartedAt: now, NextPassAt: now, EndsAt: now.Add(e.window)}
+	if err := tx.ValidationUpsert(ctx, v); err != nil {
+		return fmt.Errorf("schedule validation of alert %d: %w", alertID, err)
+	}
+	return nil
+}
+
+func (e *Engine) finishValidation(ctx context.Context, tx store.Tx, alertID int64) error {
+	v, err := tx.ValidationGet(ctx, alertID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get validation of alert %d: %w", alertID, err)
+	}
+	if v.Done {
+		return nil
+	}
+	v.Done = true
+	if err := tx.ValidationUpsert(ctx, v); err != nil {
+		return fmt.Errorf("finish validation of alert %d: %w", alertID, err)
+	}
+	return nil
+}
+
+// PassesPerValidation is how many correlation passes one validation runs:
+// one at the start and one every interval while the window lasts (96 with
+// the defaults of 30 minutes over 2 days).
+func (e *Engine) PassesPerValidation() int {
+	return int(e.window / e.interval)
+}
+
+// RunDuePasses runs every correlation pass that is due and returns how many
+// ran. The scheduler calls it on a ticker; tests call it with a fake clock.
+func (e *Engine) RunDuePasses(ctx context.Context) (int, error) {
+	ran := 0
+	for {
+		due, err := e.store.ValidationDue(ctx, e.Now(), 100)
+		if err != nil {
+			return ran, fmt.Errorf("list due validations: %w", err)
+		}
+		if len(due) == 0 {
+			return ran, nil
+		}
+		for _, v := range due {
+			if err := ctx.Err(); err != nil {
+				return ran, err
+			}
+			if err := e.store.WithTx(ctx, func(tx store.Tx) error { return e.runPass(ctx, tx, v) }); err != nil {
+				return ran, err
+			}
+			ran++
+		}
+	}
+}
+
+func (e *Engine) runPass(ctx context.Context, tx store.Tx, v store.Validation) error {
+	now := e.Now()
+	a, err := tx.AlertGet(ctx, v.AlertID)
+	if err != nil {
+		return fmt.Errorf("get alert %d: %w", v.AlertID, err)
+	}
+	if a.Verdict != model.VerdictNone || !a.Status.Open() {
+		v.Done = true
+		return tx.ValidationUpsert(ctx, v)
+	}
+	v.Passes++
+	if err := e.commentPass(ctx, tx, a, v, now); err != nil {
+		return err
+	}
+	if _, err := e.correlate(ctx, tx, &a, now); err != nil {
+		return err
+	}
+	v.NextPassAt = v.NextPassAt.Add(e.interval)
+	if !v.NextPassAt.Before(v.EndsAt) || v.Passes >= e.PassesPerValidation() {
+		v.Done = true
+	}
+	if err := tx.ValidationUpsert(ctx, v); err != nil {
+		return fmt.Errorf("advance validation of alert %d: %w", a.ID, err)
+	}
+	return nil
+}
+
+// commentPass adds the "still validating" comment at the start of a pass.
+func (e *Engine) commentPass(ctx context.Context, tx store.Tx, a model.Alert, v store.Validation, now time.Time) error {
+	in, ok := e.Integration(a.Integration)
+	if !ok || in.Connector == nil || !in.Policy.CommentSync || !connector.CapabilitiesOf(in.Connector).Comments {
+		return nil
+	}
+	key := fmt.Sprintf("%s/alert/%s/pass/%d/%d", in.ID, a.VendorID, v.StartedAt.UnixMicro(), v.Passes)
+	act := connector.CommentAction{
+		Kind: model.KindAlert, VendorID: a.VendorID,
+		Body: passText(v.Passes, e.PassesPerValidation(), v.StartedAt), IdempotencyKey: key,
+	}
+	return enqueue(ctx, tx, in.ID, objectRef(model.KindAlert, a.VendorID), ActionAddComment, key, act, model.KindAlert, a.ID, now)
+}

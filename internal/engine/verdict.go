@@ -1,0 +1,236 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// Outbox action names the engine itself handles.
+const (
+	ActionSetState   = "set_state"
+	ActionAddComment = "add_comment"
+)
+
+// ErrInvalid marks a request the caller got wrong (bad verdict, empty body).
+var ErrInvalid = errors.New("invalid request")
+
+// VerdictParams is a verdict on one alert or incident.
+type VerdictParams struct {
+	ID        int64
+	Verdict   model.Verdict
+	Published bool
+	Reason    string
+	Actor     model.Actor
+}
+
+func (p VerdictParams) check() error {
+	if !p.Verdict.Valid() {
+		return fmt.Errorf("%w: verdict %q is not one of not_a_threat, suspicious, highly_suspicious, threat", ErrInvalid, p.Verdict)
+	}
+	if p.Published && p.Verdict != model.VerdictThreat {
+		return fmt.Errorf("%w: only a threat can be published", ErrInvalid)
+	}
+	if p.Actor.Kind == "" || p.Actor.Name == "" {
+		return fmt.Errorf("%w: a verdict needs an actor", ErrInvalid)
+	}
+	return nil
+}
+
+// SetAlertVerdict records a verdict on one alert and, per the alert's
+// integration policy, enqueues the state write and comment in the same
+// transaction.
+func (e *Engine) SetAlertVerdict(ctx context.Context, p VerdictParams) (model.Alert, error) {
+	if err := p.check(); err != nil {
+		return model.Alert{}, err
+	}
+	var out model.Alert
+	err := e.store.WithTx(ctx, func(tx store.Tx) error {
+		a, err := tx.AlertGet(ctx, p.ID)
+		if err != nil {
+			return fmt.Errorf("get alert %d: %w", p.ID, err)
+		}
+		if err := e.applyVerdict(ctx, tx, &a, p, e.Now()); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+func (e *Engine) applyVerdict(ctx context.Context, tx store.Tx, a *model.Alert, p VerdictParams, now time.Time) error {
+	in, known := e.Integration(a.Integration)
+	pol := DefaultPolicy()
+	if known {
+		pol = in.Policy
+	}
+	dec := pol.Decide(p.Verdict, p.Published)
+	old := *a
+	a.Verdict, a.Published = p.Verdict, p.Published
+	if dec.Status != "" {
+		a.Status = dec.Status
+	}
+	changes := verdictChanges(old, *a)
+	if len(changes) == 0 {
+		return nil
+	}
+	a.Revision++
+	a.LastChangedAt = now
+	if err := tx.AlertUpdate(ctx, *a); err != nil {
+		return fmt.Errorf("update alert %d: %w", a.ID, err)
+	}
+	if err := appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, p.Actor, p.Reason, changes, a, now); err != nil {
+		return err
+	}
+	if err := e.finishValidation(ctx, tx, a.ID); err != nil {
+		return err
+	}
+	if !known || in.Connector == nil {
+		return nil
+	}
+	return e.enqueueVerdictActions(ctx, tx, in, *a, dec, p, now)
+}
+
+func verdictChanges(old, a model.Alert) []string {
+	var ch []string
+	if old.Verdict != a.Verdict {
+		ch = append(ch, "verdict")
+	}
+	if old.Published != a.Published {
+		ch = append(ch, "published")
+	}
+	if old.Status != a.Status {
+		ch = append(ch, "status")
+	}
+	return ch
+}
+
+func (e *Engine) enqueueVerdictActions(ctx context.Context, tx store.Tx, in Integration, a model.Alert, dec Decision, p VerdictParams, now time.Time) error {
+	caps := connector.CapabilitiesOf(in.Connector)
+	text := withReason(dec.Text, p.Actor, p.Reason)
+	comment := in.Policy.CommentSync && caps.Comments
+	ref := objectRef(model.KindAlert, a.VendorID)
+	if dec.Status != "" && caps.StateSync {
+		key := fmt.Sprintf("%s/alert/%s/state/%d", in.ID, a.VendorID, a.Revision)
+		ch := connector.StateChange{
+			Kind: model.KindAlert, VendorID: a.VendorID, Status: dec.Status, Verdict: p.Verdict,
+			Published: p.Published, Reason: text, IdempotencyKey: key, CommentQueued: comment,
+		}
+		if err := enqueue(ctx, tx, in.ID, ref, ActionSetState, key, ch, model.KindAlert, a.ID, now); err != nil {
+			return err
+		}
+		if err := tx.LedgerAdd(ctx, store.LedgerEntry{
+			Integration: in.ID, Kind: model.KindAlert, VendorID: a.VendorID, RemoteStatus: string(dec.Status), At: now,
+		}); err != nil {
+			return fmt.Errorf("record write in ledger: %w", err)
+		}
+	}
+	if comment {
+		key := fmt.Sprintf("%s/alert/%s/verdict-comment/%d", in.ID, a.VendorID, a.Revision)
+		c := connector.CommentAction{Kind: model.KindAlert, VendorID: a.VendorID, Body: text, IdempotencyKey: key}
+		return enqueue(ctx, tx, in.ID, ref, ActionAddComment, key, c, model.KindAlert, a.ID, now)
+	}
+	return nil
+}
+
+func objectRef(kind model.Kind, vendorID string) string { return string(kind) + ":" + vendorID }
+
+func enqueue(ctx context.Context, tx store.Tx, integration, ref, action, key string, payload any, kind model.Kind, origin int64, now time.Time) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s payload: %w", action, err)
+	}
+	_, _, err = tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{
+		Key: key, Integration: integration, ObjectRef: ref, Action: action,
+		Payload: b, OriginKind: kind, OriginID: origin, Now: now,
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", action, err)
+	}
+	return nil
+}
+
+// SetIncidentVerdict records a verdict on an incident and fans it out to
+// every member alert in every source; each member gets its own outbox
+// actions, so each has its own delivery status.
+func (e *Engine) SetIncidentVerdict(ctx context.Context, p VerdictParams) (model.Incident, error) {
+	if err := p.check(); err != nil {
+		return model.Incident{}, err
+	}
+	var out model.Incident
+	err := e.store.WithTx(ctx, func(tx store.Tx) error {
+		now := e.Now()
+		in, err := tx.IncidentGet(ctx, p.ID)
+		if err != nil {
+			return fmt.Errorf("get incident %d: %w", p.ID, err)
+		}
+		if err := e.applyIncidentVerdict(ctx, tx, &in, p, now); err != nil {
+			return err
+		}
+		member := p
+		member.Reason = fmt.Sprintf("verdict on incident %d", in.ID)
+		if p.Reason != "" {
+			member.Reason += ": " + p.Reason
+		}
+		for _, id := range in.AlertIDs {
+			a, err := tx.AlertGet(ctx, id)
+			if err != nil {
+				return fmt.Errorf("get member alert %d: %w", id, err)
+			}
+			if err := e.applyVerdict(ctx, tx, &a, member, now); err != nil {
+				return err
+			}
+		}
+		out = in
+		return nil
+	})
+	return out, err
+}
+
+func (e *Engine) applyIncidentVerdict(ctx context.Context, tx store.Tx, in *model.Incident, p VerdictParams, now time.Time) error {
+	integ, known := e.Integration(in.Integration)
+	pol := DefaultPolicy()
+	if known {
+		pol = integ.Policy
+	}
+	dec := pol.Decide(p.Verdict, p.Published)
+	var changes []string
+	if in.Verdict != p.Verdict {
+		changes = append(changes, "verdict")
+	}
+	if in.Published != p.Published {
+		changes = append(changes, "published")
+	}
+	in.Verdict, in.Published = p.Verdict, p.Published
+	if dec.Status != "" && in.Status != dec.Status {
+		in.Status = dec.Status
+		changes = append(changes, "status")
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	in.Revision++
+	in.LastChangedAt = now
+	if err := tx.IncidentUpdate(ctx, *in); err != nil {
+		return fmt.Errorf("update incident %d: %w", in.ID, err)
+	}
+	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, in.Revision, p.Actor, p.Reason, changes, in, now); err != nil {
+		return err
+	}
+	if !known || integ.Connector == nil || dec.Status == "" || !connector.CapabilitiesOf(integ.Connector).StateSync {
+		return nil
+	}
+	key := fmt.Sprintf("%s/incident/%s/state/%d", integ.ID, in.VendorID, in.Revision)
+	ch := connector.StateChange{
+		Kind: model.KindIncident, VendorID: in.VendorID, Status: dec.Status, Verdict: p.Verdict,
+		Published: p.Published, Reason: withReason(dec.Text, p.Actor, p.Reason), IdempotencyKey: key,
+	}
+	return enqueue(ctx, tx, integ.ID, objectRef(model.KindIncident, in.VendorID), ActionSetState, key, ch, model.KindIncident, in.ID, now)
+}

@@ -1,0 +1,189 @@
+// Package outbox delivers durable outbound actions. Actions are enqueued by
+// the engine in the same transaction as the change that causes them; a
+// Worker claims them under a lease, delivers them concurrently, and retries
+// with exponential backoff and jitter, honouring a vendor's Retry-After,
+// until a cap sends them to the dead letters, visibly.
+package outbox
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Deliverer performs one action; its error is classified by the connector.
+type Deliverer func(ctx context.Context, item store.OutboxItem) error
+
+// Options tune a Worker.
+type Options struct {
+	Store       store.Store
+	Deliver     Deliverer
+	Logger      *slog.Logger
+	Now         func() time.Time
+	Concurrency int
+	Batch       int
+	MaxAttempts int
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	Lease       time.Duration
+	IdleWait    time.Duration
+	Registerer  prometheus.Registerer
+}
+
+// Worker claims and delivers outbox items until its context ends.
+type Worker struct {
+	o       Options
+	owner   string
+	metrics *metrics
+	wake    chan struct{}
+}
+
+// New builds a Worker with defaults for unset options.
+func New(o Options) *Worker {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.Concurrency, 8)
+	def(&o.Batch, 64)
+	def(&o.MaxAttempts, 10)
+	defd(&o.BaseBackoff, time.Second)
+	defd(&o.MaxBackoff, 10*time.Minute)
+	defd(&o.Lease, 2*time.Minute)
+	defd(&o.IdleWait, 200*time.Millisecond)
+	b := make([]byte, 6)
+	_, _ = crand.Read(b)
+	return &Worker{o: o, owner: "worker-" + hex.EncodeToString(b), metrics: newMetrics(o.Registerer), wake: make(chan struct{}, 1)}
+}
+
+// Wake makes an idle worker look for work now instead of after IdleWait.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run loops until ctx ends. Items claimed but unfinished when it stops are
+// picked up again after their lease expires.
+func (w *Worker) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		n, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.o.Logger.Error("outbox cycle", "err", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-w.wake:
+		case <-time.After(w.o.IdleWait):
+		}
+	}
+	return nil
+}
+
+// RunOnce claims one batch, delivers it and records the outcomes. It
+// returns how many items it handled.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	items, err := w.o.Store.OutboxClaim(ctx, store.OutboxClaimParams{
+		Owner: w.owner, Now: w.o.Now().UTC(), Lease: w.o.Lease, Limit: w.o.Batch,
+	})
+	if err != nil || len(items) == 0 {
+		return 0, err
+	}
+	results := make([]store.OutboxResult, len(items))
+	sem := make(chan struct{}, w.o.Concurrency)
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i] = w.deliver(ctx, it)
+		}()
+	}
+	wg.Wait()
+	// Outcomes are recorded even if ctx was cancelled meanwhile, so a
+	// delivered action is not sent again after a clean shutdown.
+	if err := w.o.Store.OutboxFinish(context.WithoutCancel(ctx), w.owner, results); err != nil {
+		return 0, err
+	}
+	return len(items), nil
+}
+
+func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) store.OutboxResult {
+	start := time.Now()
+	err := w.o.Deliver(ctx, it)
+	w.metrics.latency.WithLabelValues(it.Action).Observe(time.Since(start).Seconds())
+	now := w.o.Now().UTC()
+	if err == nil {
+		w.metrics.delivered.WithLabelValues(it.Integration, it.Action).Inc()
+		return store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: now}
+	}
+	class := connector.ClassOf(err)
+	res := store.OutboxResult{ID: it.ID, Error: err.Error(), Now: now}
+	if w.dead(class, it.Attempts) {
+		res.State = store.OutboxDead
+		w.metrics.dead.WithLabelValues(it.Integration, it.Action, string(class)).Inc()
+		w.o.Logger.Error("outbox action dead-lettered", "id", it.ID, "integration", it.Integration,
+			"action", it.Action, "attempts", it.Attempts, "class", class, "err", err)
+		return res
+	}
+	res.State = store.OutboxPending
+	res.NextAttemptAt = now.Add(w.Backoff(it.Attempts, connector.RetryAfterOf(err)))
+	w.metrics.retried.WithLabelValues(it.Integration, it.Action, string(class)).Inc()
+	w.o.Logger.Warn("outbox action will be retried", "id", it.ID, "integration", it.Integration,
+		"action", it.Action, "attempt", it.Attempts, "class", class, "retry_at", res.NextAttemptAt, "err", err)
+	return res
+}
+
+// dead decides whether an error ends an item. Permanent and not-found
+// errors cannot succeed by waiting. Rate limits are the vendor asking us to
+// slow down, so they get three times the usual number of attempts.
+func (w *Worker) dead(class connector.Class, attempts int) bool {
+	switch class {
+	case connector.ClassPermanent, connector.ClassNotFound:
+		return true
+	case connector.ClassRateLimited:
+		return attempts >= 3*w.o.MaxAttempts
+	}
+	return attempts >= w.o.MaxAttempts
+}
+
+// Backoff is the wait before attempt number attempts+1: exponential from
+// BaseBackoff with full jitter over its upper half, capped at MaxBackoff,
+// and never shorter than the vendor's Retry-After.
+func (w *Worker) Backoff(attempts int, retryAfter time.Duration) time.Duration {
+	d := w.o.BaseBackoff
+	for i := 1; i < attempts && d < w.o.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, w.o.MaxBackoff)
+	d = d/2 + rand.N(d/2+1)
+	if retryAfter > d {
+		d = retryAfter + rand.N(retryAfter/10+1)
+	}
+	return d
+}
