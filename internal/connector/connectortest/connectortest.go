@@ -1,0 +1,159 @@
+// Package connectortest is the conformance suite every connector runs
+// against its vendor's emulator. The suite knows no vendor: the vendor's
+// test builds the connector against a running emulator and supplies hooks
+// that seed alerts and read back what the connector wrote, and the suite
+// checks each capability the connector has.
+//
+// A vendor test looks like:
+//
+//	func TestConformance(t *testing.T) {
+//		emu := vendoremu.Start(t)
+//		c := build(t, emu.URL())
+//		connectortest.Run(t, connectortest.Harness{
+//			Connector:       c,
+//			Integration:     "it-1",
+//			Seed:            emu.SeedAlerts,
+//			RemoteState:     emu.AlertStatus,
+//			RemoteComments:  emu.AlertComments,
+//			InjectRateLimit: emu.ThrottleNext,
+//		})
+//	}
+package connectortest
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/model"
+)
+
+// Harness is what a vendor test hands the suite. Hooks for capabilities the
+// connector lacks may be nil; a hook the connector's capabilities need is a
+// test failure when missing, so a harness cannot silently check less.
+type Harness struct {
+	// Connector is built against the emulator, with Deps.ID = Integration.
+	Connector   connector.Connector
+	Integration string
+
+	// Seed creates new open alerts in the emulator and returns their
+	// vendor ids. Each call creates fresh alerts; for an AlertSource it
+	// should create more than one page holds so paging is exercised.
+	// Needed by AlertSource, StateSyncer and Commenter.
+	Seed func(t *testing.T) []string
+	// RemoteState returns the vendor's status of an alert as the vendor
+	// stores it. Needed by StateSyncer.
+	RemoteState func(t *testing.T, vendorID string) string
+	// RemoteComments returns the comment bodies on an alert. Needed by
+	// Commenter.
+	RemoteComments func(t *testing.T, vendorID string) []string
+	// InjectRateLimit makes the emulator answer the next API request with
+	// its rate-limit response, including its retry hint. Needed by
+	// connectors that call out (AlertSource, StateSyncer, Commenter,
+	// HealthChecker).
+	InjectRateLimit func(t *testing.T)
+	// ExpireToken, optional, makes the emulator reject the current access
+	// token; the connector must recover by itself.
+	ExpireToken func(t *testing.T)
+	// Push builds a pushed request carrying alerts and returns it with the
+	// vendor ids it holds; authentic=false builds one with wrong
+	// credentials. Needed by WebhookReceiver.
+	Push func(t *testing.T, authentic bool) (*http.Request, []string)
+
+	// IdempotentComments says the vendor deduplicates comments by the
+	// idempotency key, so a replayed AddComment must not post twice.
+	IdempotentComments bool
+	// CheckEcho says a state change makes the alert come back from
+	// FetchAlerts at the latest cursor, carrying the RemoteStatus that
+	// SetState reported (what the engine's echo ledger relies on).
+	CheckEcho bool
+	// PageSize, when set, is the most items one FetchAlerts returns.
+	PageSize int
+	// Kind is the object kind written by SetState and AddComment; zero
+	// means model.KindAlert.
+	Kind model.Kind
+	// Timeout bounds each connector call; zero means 30 seconds.
+	Timeout time.Duration
+}
+
+func (h Harness) kind() model.Kind {
+	if h.Kind == "" {
+		return model.KindAlert
+	}
+	return h.Kind
+}
+
+// ctx returns a context for one connector call.
+func (h Harness) ctx(t *testing.T) context.Context {
+	d := h.Timeout
+	if d == 0 {
+		d = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Run checks every capability h.Connector has. Subtests run in order
+// because they share the emulator.
+func Run(t *testing.T, h Harness) {
+	t.Helper()
+	if h.Connector == nil {
+		t.Fatal("connectortest: Harness.Connector is nil")
+	}
+	caps := connector.CapabilitiesOf(h.Connector)
+	t.Logf("capabilities of %s: %+v", h.Connector.Kind(), caps)
+	t.Run("Registration", func(t *testing.T) { testRegistration(t, h) })
+	if caps.Ingest {
+		t.Run("FetchAlerts", func(t *testing.T) { testFetch(t, h) })
+		t.Run("CursorResume", func(t *testing.T) { testResume(t, h) })
+	}
+	if caps.Webhook {
+		t.Run("Receive", func(t *testing.T) { testReceive(t, h) })
+	}
+	if caps.StateSync {
+		t.Run("SetState", func(t *testing.T) { testSetState(t, h) })
+	}
+	if caps.Comments {
+		t.Run("AddComment", func(t *testing.T) { testAddComment(t, h) })
+	}
+	if caps.Health {
+		t.Run("Health", func(t *testing.T) {
+			if err := h.Connector.(connector.HealthChecker).Health(h.ctx(t)); err != nil {
+				t.Errorf("Health: %v", err)
+			}
+		})
+	}
+	if caps.Ingest || caps.StateSync || caps.Comments || caps.Health {
+		t.Run("RateLimited", func(t *testing.T) { testRateLimited(t, h, caps) })
+		if h.ExpireToken != nil {
+			t.Run("TokenExpiry", func(t *testing.T) { testTokenExpiry(t, h, caps) })
+		}
+	}
+}
+
+// need fails the test when a hook the capabilities require is missing.
+func need(t *testing.T, ok bool, hook string) {
+	t.Helper()
+	if !ok {
+		t.Fatalf("connectortest: this connector's capabilities need Harness.%s", hook)
+	}
+}
+
+func testRegistration(t *testing.T, h Harness) {
+	kind := h.Connector.Kind()
+	reg, ok := connector.Lookup(kind)
+	if !ok {
+		t.Fatalf("kind %q is not registered; call connector.Register in init()", kind)
+	}
+	if reg.Title == "" || reg.Description == "" {
+		t.Errorf("registration of %q needs a Title and a Description", kind)
+	}
+	for _, f := range reg.Spec {
+		if f.Name == "" || f.Type == "" || f.Description == "" {
+			t.Errorf("config field %+v needs a name, a type and a description", f)
+		}
+	}
+}
