@@ -1,0 +1,189 @@
+package graph
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
+)
+
+// incidentsMaxTop is the service's hard limit on $top for incidents.
+const incidentsMaxTop = 50
+
+var incidentFields = map[string]field[Incident]{
+	"assignedTo":         {get: func(i *Incident) any { return strOrNil(i.AssignedTo) }},
+	"classification":     {get: func(i *Incident) any { return i.Classification }, enum: alertClassifications},
+	"determination":      {get: func(i *Incident) any { return i.Determination }, enum: alertDeterminations},
+	"createdDateTime":    {get: func(i *Incident) any { return i.CreatedDateTime }},
+	"lastUpdateDateTime": {get: func(i *Incident) any { return i.LastUpdateDateTime }},
+	"severity":           {get: func(i *Incident) any { return i.Severity }, enum: alertSeverities},
+	"status":             {get: func(i *Incident) any { return i.Status }, enum: incidentStatuses},
+}
+
+var incidentPatchable = map[string]bool{"status": true, "classification": true, "determination": true, "assignedTo": true, "customTags": true, "resolvingComment": true}
+
+// view builds what a client sees, expanding alerts when asked. Callers
+// hold e.mu.
+func (e *Emulator) viewLocked(in *Incident, expand, include bool) Incident {
+	out := in.clone()
+	out.Status = evolvable(incidentStatuses, out.Status, include)
+	if expand {
+		out.Alerts = []Alert{}
+		for _, id := range in.alertIDs {
+			if a, ok := e.alerts[id]; ok {
+				out.Alerts = append(out.Alerts, present(a.clone(), include))
+			}
+		}
+	}
+	return out
+}
+
+func (e *Emulator) listIncidents(w http.ResponseWriter, r *http.Request) {
+	q, ok := e.parseQuery(w, r)
+	if !ok {
+		return
+	}
+	if q.Top > incidentsMaxTop {
+		e.topExceeded(w, r, incidentsMaxTop, q.Top)
+		return
+	}
+	e.mu.Lock()
+	all := make([]*Incident, 0, len(e.incidents))
+	for _, in := range e.incidents {
+		all = append(all, in)
+	}
+	sel, err := selectItems(all, q, incidentFields, "microsoft.graph.security.incident",
+		func(i *Incident) time.Time { return i.CreatedDateTime }, func(i *Incident) string { return i.ID })
+	if err != nil {
+		e.mu.Unlock()
+		e.badRequest(w, r, "%s", err.Error())
+		return
+	}
+	lo, hi, more := emukit.Page(len(sel), q.Skip, q.Top, incidentsMaxTop)
+	page := make([]Incident, 0, hi-lo)
+	for _, in := range sel[lo:hi] {
+		page = append(page, e.viewLocked(in, q.Expands("alerts"), includeUnknown(r)))
+	}
+	total := len(sel)
+	e.mu.Unlock()
+
+	out := collection[Incident]{Context: e.base(r) + "/v1.0/$metadata#security/incidents", Value: page}
+	if q.Count {
+		out.Count = &total
+	}
+	if more {
+		out.NextLink = emukit.NextLink(r, e.opts.BaseURL, hi, hi-lo)
+	}
+	e.answer(w, r, out)
+}
+
+type incidentEntity struct {
+	Context string `json:"@odata.context"`
+	Incident
+}
+
+func (e *Emulator) getIncident(w http.ResponseWriter, r *http.Request) {
+	q, ok := e.parseQuery(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	e.mu.Lock()
+	in, found := e.incidents[id]
+	var out Incident
+	if found {
+		out = e.viewLocked(in, q.Expands("alerts"), includeUnknown(r))
+	}
+	e.mu.Unlock()
+	if !found {
+		e.notFound(w, r, "incident", id)
+		return
+	}
+	e.answer(w, r, incidentEntity{e.base(r) + "/v1.0/$metadata#security/incidents/$entity", out})
+}
+
+func (e *Emulator) patchIncident(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	body, ok := e.readObject(w, r)
+	if !ok {
+		return
+	}
+	p, err := parsePatch(body, incidentPatchable, "microsoft.graph.security.incident", settableIncidentStatuses, "microsoft.graph.security.incidentStatus")
+	if err != nil {
+		e.badRequest(w, r, "%s", err.Error())
+		return
+	}
+	e.mu.Lock()
+	in, found := e.incidents[id]
+	if !found {
+		e.mu.Unlock()
+		e.notFound(w, r, "incident", id)
+		return
+	}
+	now := e.ticker.Next()
+	e.applyIncidentLocked(in, p, author(r), now)
+	out := e.viewLocked(in, false, includeUnknown(r))
+	e.mu.Unlock()
+	e.log.InfoContext(r.Context(), "incident updated", "id", id)
+	e.answer(w, r, incidentEntity{e.base(r) + "/v1.0/$metadata#security/incidents/$entity", out})
+}
+
+// applyIncidentLocked applies p. Resolving an incident resolves its alerts
+// that are still open and hands down the incident's classification and
+// determination to those not yet classified, as the Defender portal does.
+func (e *Emulator) applyIncidentLocked(in *Incident, p patch, by string, now time.Time) {
+	if p.classification != nil {
+		in.Classification = *p.classification
+	}
+	if p.determination != nil {
+		in.Determination = *p.determination
+	}
+	if p.assignedTo != nil {
+		in.AssignedTo = *p.assignedTo
+	}
+	if p.customTags != nil {
+		in.CustomTags = append([]string{}, *p.customTags...)
+	}
+	if p.resolvingComment != nil {
+		in.ResolvingComment = *p.resolvingComment
+	}
+	if p.status != nil {
+		in.Status = *p.status
+	}
+	in.LastUpdateDateTime = now
+	in.LastModifiedBy = &by
+	if p.status == nil || *p.status != "resolved" {
+		return
+	}
+	for _, aid := range in.alertIDs {
+		a, ok := e.alerts[aid]
+		if !ok || a.Status == "resolved" {
+			continue
+		}
+		if a.Classification == "unknown" {
+			a.Classification, a.Determination = in.Classification, in.Determination
+		}
+		e.setAlertStatusLocked(a, "resolved", now)
+	}
+}
+
+func (e *Emulator) postIncidentComment(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	text, ok := e.readComment(w, r)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	in, found := e.incidents[id]
+	if !found {
+		e.mu.Unlock()
+		e.notFound(w, r, "incident", id)
+		return
+	}
+	now := e.ticker.Next()
+	in.Comments = append(in.Comments, Comment{Comment: text, CreatedByDisplayName: author(r), CreatedDateTime: now})
+	in.LastUpdateDateTime = now
+	all := append([]Comment{}, in.Comments...)
+	e.mu.Unlock()
+	e.answer(w, r, collection[Comment]{Context: e.base(r) + "/v1.0/$metadata#security/incidents('" + id + "')/comments", Value: all})
+}

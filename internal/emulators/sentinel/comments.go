@@ -1,0 +1,99 @@
+package sentinel
+
+import (
+	"fmt"
+	"strings"
+)
+
+// putComment creates the comment with the client's id, or updates its
+// message when the id exists: a retried PUT never duplicates a comment.
+// Creating a comment changes the incident (commentsCount), so the incident
+// gets a new etag and a history row, which is why concurrent comment adds
+// make an incident update with an older etag conflict.
+func (e *Emulator) putComment(incName, name, message string, author ClientInfo) (Comment, bool, error) {
+	if strings.TrimSpace(message) == "" {
+		return Comment{}, false, fmt.Errorf("%w: required property 'message' is missing", ErrInvalid)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in, ok := e.incidents[strings.ToLower(incName)]
+	if !ok {
+		return Comment{}, false, fmt.Errorf("put comment on incident %s: %w", incName, ErrNotFound)
+	}
+	now := e.ticker.Next()
+	key := strings.ToLower(name)
+	c, exists := in.comments[key]
+	if !exists {
+		c = &Comment{
+			ID:   in.inc.ID + "/comments/" + name,
+			Name: name,
+			Type: "Microsoft.SecurityInsights/incidents/comments",
+			Properties: CommentProperties{
+				CreatedTimeUtc: now,
+				Author:         author,
+			},
+		}
+		in.comments[key] = c
+		in.commentOrder = append(in.commentOrder, key)
+	}
+	c.Etag = e.newEtagLocked()
+	c.Properties.Message = message
+	c.Properties.LastModifiedTimeUtc = now
+	if !exists {
+		e.touchLocked(in, in.inc.Properties.Status, author.Name)
+	}
+	return *c, !exists, nil
+}
+
+// listComments returns the incident's comments, oldest first.
+func (e *Emulator) listComments(incName string) ([]Comment, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in, ok := e.incidents[strings.ToLower(incName)]
+	if !ok {
+		return nil, fmt.Errorf("list comments of incident %s: %w", incName, ErrNotFound)
+	}
+	out := make([]Comment, 0, len(in.commentOrder))
+	for _, k := range in.commentOrder {
+		out = append(out, *in.comments[k])
+	}
+	return out, nil
+}
+
+// getComment returns one comment.
+func (e *Emulator) getComment(incName, name string) (Comment, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in, ok := e.incidents[strings.ToLower(incName)]
+	if !ok {
+		return Comment{}, fmt.Errorf("get comment of incident %s: %w", incName, ErrNotFound)
+	}
+	c, ok := in.comments[strings.ToLower(name)]
+	if !ok {
+		return Comment{}, fmt.Errorf("get comment %s: %w", name, ErrNotFound)
+	}
+	return *c, nil
+}
+
+// deleteComment removes a comment.
+func (e *Emulator) deleteComment(incName, name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in, ok := e.incidents[strings.ToLower(incName)]
+	if !ok {
+		return fmt.Errorf("delete comment of incident %s: %w", incName, ErrNotFound)
+	}
+	key := strings.ToLower(name)
+	if _, ok := in.comments[key]; !ok {
+		return fmt.Errorf("delete comment %s: %w", name, ErrNotFound)
+	}
+	delete(in.comments, key)
+	for i, k := range in.commentOrder {
+		if k == key {
+			in.commentOrder = append(in.commentOrder[:i], in.commentOrder[i+1:]...)
+			break
+		}
+	}
+	e.touchLocked(in, in.inc.Properties.Status, "")
+	return nil
+}

@@ -1,0 +1,184 @@
+package sentinel
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+const specPath = "../../../../shared/vendor-specs/sentinel_incidents_2025-09-01.json"
+
+var uuidFormat sync.Once
+
+// loadSpec reads the published Swagger 2.0 spec, converts it to OpenAPI 3
+// and routes on path only (the spec names the real ARM host).
+func loadSpec(t *testing.T) routers.Router {
+	t.Helper()
+	raw, err := os.ReadFile(specPath)
+	if os.IsNotExist(err) {
+		t.Skipf("vendor spec %s not present; skipping spec validation", specPath)
+	}
+	if err != nil {
+		t.Fatalf("read spec: %v", err)
+	}
+	uuidFormat.Do(func() {
+		openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC4122))
+	})
+	var doc2 openapi2.T
+	if err := json.Unmarshal(raw, &doc2); err != nil {
+		t.Fatalf("parse spec: %v", err)
+	}
+	doc, err := openapi2conv.ToV3(&doc2)
+	if err != nil {
+		t.Fatalf("convert spec: %v", err)
+	}
+	doc.Servers = nil
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatalf("build router: %v", err)
+	}
+	return router
+}
+
+// validate checks the request against the spec, sends it and checks the
+// emulator's answer; it returns the answer.
+func validate(t *testing.T, router routers.Router, f *fixture, method, path string, body any) response {
+	t.Helper()
+	return validateSample(t, router, f, method, path, body, true)
+}
+
+// validateSample is validate for a request the spec should accept
+// (reqValid) or reject, as the emulator must then too.
+func validateSample(t *testing.T, router routers.Router, f *fixture, method, path string, body any, reqValid bool) response {
+	t.Helper()
+	var raw []byte
+	if body != nil {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := httptest.NewRequest(method, "https://management.azure.com"+path, bytes.NewReader(raw))
+	req.Header.Set("Authorization", "Bearer "+f.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		t.Fatalf("%s %s: no route in spec: %v", method, path, err)
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	if err := openapi3filter.ValidateRequest(t.Context(), in); (err == nil) != reqValid {
+		t.Fatalf("%s %s: request valid per spec = %v, want %v: %v", method, path, err == nil, reqValid, err)
+	}
+	var send any
+	if body != nil {
+		send = raw
+	}
+	res := f.do(method, path, send)
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: res.status, Header: res.header,
+		Body:    io.NopCloser(bytes.NewReader(res.body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	if err := openapi3filter.ValidateResponse(t.Context(), out); err != nil {
+		t.Fatalf("%s %s: response %d not valid: %v\n%s", method, path, res.status, err, res.body)
+	}
+	return res
+}
+
+func TestResponsesMatchPublishedSpec(t *testing.T) {
+	router := loadSpec(t)
+	f := setup(t, Options{PageSize: 2})
+	for _, id := range []string{"s1", "s2", "s3"} {
+		f.newDfCAlert(id, "vm-spec")
+	}
+	dfcInc := f.onlyIncident("s1")
+	if _, err := f.sen.RelateAlert(dfcInc.Name, "s2", "analyst"); err != nil {
+		t.Fatal(err)
+	}
+	id := "73e01a99-5cd7-4139-a149-9f2736ff2ab5"
+	example := map[string]any{ // CreateIncident.json
+		"etag": "\"0300bf09-0000-0000-0000-5c37296e0000\"",
+		"properties": map[string]any{
+			"lastActivityTimeUtc": "2019-01-01T13:05:30Z", "firstActivityTimeUtc": "2019-01-01T13:00:30Z",
+			"description": "This is a demo incident", "title": "My incident",
+			"owner":    map[string]any{"objectId": "2046feea-040d-4a46-9e2b-91c2941bfa70"},
+			"severity": "High", "classification": "FalsePositive",
+			"classificationComment": "Not a malicious activity", "classificationReason": "IncorrectAlertLogic",
+			"status": "Closed", "labels": []map[string]any{{"labelName": "demo"}},
+		},
+	}
+	comment := map[string]any{"properties": map[string]any{"message": "Some message"}}
+	list := f.sen.BasePath() + "/incidents"
+	steps := []struct {
+		method, path string
+		body         any
+		status       int
+	}{
+		{http.MethodPut, f.incPath(id, ""), example, 201},
+		{http.MethodPut, f.incPath(id, ""), example, 409},
+		{http.MethodPut, f.incPath(id, ""), minimalIncident("My incident", "Active"), 200},
+		{http.MethodGet, f.incPath(id, ""), nil, 200},
+		{http.MethodGet, f.incPath(dfcInc.Name, ""), nil, 200},
+		{http.MethodGet, f.incPath("missing", ""), nil, 404},
+		{http.MethodGet, list + v, nil, 200},
+		{http.MethodGet, list + v + "&$top=1000&$filter=properties/status%20eq%20'New'&$orderby=properties/createdTimeUtc%20desc", nil, 200},
+		{http.MethodPost, f.incPath(dfcInc.Name, "/alerts"), nil, 200},
+		{http.MethodPut, f.incPath(dfcInc.Name, "/comments/4bb36b7b-26ff-4d1c-9cbe-0d8ab3da0014"), comment, 201},
+		{http.MethodPut, f.incPath(dfcInc.Name, "/comments/4bb36b7b-26ff-4d1c-9cbe-0d8ab3da0014"), comment, 200},
+		{http.MethodPut, f.incPath(dfcInc.Name, "/comments/second"), comment, 201},
+		{http.MethodPut, f.incPath(dfcInc.Name, "/comments/third"), comment, 201},
+		{http.MethodGet, f.incPath(dfcInc.Name, "/comments"), nil, 200},
+		{http.MethodGet, f.incPath(dfcInc.Name, "/comments/second"), nil, 200},
+		{http.MethodDelete, f.incPath(dfcInc.Name, "/comments/third"), nil, 200},
+		{http.MethodDelete, f.incPath(id, ""), nil, 200},
+	}
+	for _, s := range steps {
+		if res := validate(t, router, f, s.method, s.path, s.body); res.status != s.status {
+			t.Errorf("%s %s: status %d, want %d: %s", s.method, s.path, res.status, s.status, res.body)
+		}
+	}
+	// Requests the spec rejects are rejected by the emulator too, with a
+	// CloudError the spec accepts.
+	bad := []struct {
+		method, path string
+		body         any
+	}{
+		{http.MethodPut, f.incPath(id, ""), map[string]any{"properties": map[string]any{"title": "x", "severity": "High"}}},
+		{http.MethodPut, f.incPath(id, ""), minimalIncident("x", "Open")},
+		{http.MethodGet, list + v + "&$top=1001", nil},
+		{http.MethodPut, f.incPath(dfcInc.Name, "/comments/c9"), map[string]any{"properties": map[string]any{}}},
+	}
+	for _, b := range bad {
+		if res := validateSample(t, router, f, b.method, b.path, b.body, false); res.status != 400 {
+			t.Errorf("%s %s: status %d, want 400", b.method, b.path, res.status)
+		}
+	}
+	// Follow a nextLink: the next page is valid too.
+	res := validate(t, router, f, http.MethodGet, list+v, nil)
+	var page incidentList
+	res.decode(t, &page)
+	if page.NextLink == "" {
+		t.Fatal("no nextLink with PageSize 2")
+	}
+	next := page.NextLink[len(f.srv.URL):]
+	if res := validate(t, router, f, http.MethodGet, next, nil); res.status != 200 {
+		t.Fatalf("next page: %d", res.status)
+	}
+}
