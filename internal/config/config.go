@@ -78,6 +78,26 @@ type Integration struct {
 	Disabled bool           `yaml:"disabled"`
 	Settings map[string]any `yaml:"settings"`
 	Policy   Policy         `yaml:"policy"`
+	// Reconcile links this integration's incidents with alerts of other
+	// integrations and overrides the connector's default state mapping.
+	Reconcile *Reconcile `yaml:"reconcile"`
+}
+
+// Reconcile configures incident ↔ alert reconciliation for an integration
+// whose incidents contain alerts from AlertsFrom. OnAlert keys are member
+// alert canonical statuses (in_progress, suppressed, resolved).
+type Reconcile struct {
+	AlertsFrom           []string                   `yaml:"alerts_from"`
+	OnAlert              map[string]ReconcileTarget `yaml:"on_alert"`
+	ResolveAlertsOnClose *bool                      `yaml:"resolve_alerts_on_close"`
+	Comment              *bool                      `yaml:"comment"`
+}
+
+// ReconcileTarget is one mapping entry.
+type ReconcileTarget struct {
+	Status               string `yaml:"status"`
+	Classification       string `yaml:"classification"`
+	ClassificationReason string `yaml:"classification_reason"`
 }
 
 // Policy is the per-integration sync policy. Pointers distinguish "not
@@ -230,6 +250,38 @@ func (c Config) validateTokensAndIntegrations() error {
 			return &FieldError{Field: f + ".kind", Problem: "required"}
 		}
 		seen[in.ID] = true
+	}
+	for i, in := range c.Integrations {
+		if err := in.Reconcile.validate(fmt.Sprintf("integrations[%d].reconcile", i), seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Reconcile) validate(field string, ids map[string]bool) error {
+	if r == nil {
+		return nil
+	}
+	if len(r.AlertsFrom) == 0 {
+		return &FieldError{Field: field + ".alerts_from", Problem: "name at least one integration whose alerts the incidents contain"}
+	}
+	for j, id := range r.AlertsFrom {
+		if !ids[id] {
+			return &FieldError{Field: fmt.Sprintf("%s.alerts_from[%d]", field, j), Problem: "no integration with id " + strconv.Quote(id)}
+		}
+	}
+	for k, t := range r.OnAlert {
+		switch k {
+		case "in_progress", "suppressed", "resolved":
+		default:
+			return &FieldError{Field: field + ".on_alert." + k, Problem: "key must be in_progress, suppressed or resolved"}
+		}
+		switch t.Status {
+		case "new", "in_progress", "resolved":
+		default:
+			return &FieldError{Field: field + ".on_alert." + k + ".status", Problem: "must be new, in_progress or resolved"}
+		}
 	}
 	return nil
 }

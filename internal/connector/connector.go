@@ -79,6 +79,12 @@ type StateChange struct {
 	// comment; a connector whose state API itself adds a comment (MDE's
 	// PATCH comment field) then leaves it out so it is not posted twice.
 	CommentQueued bool `json:"comment_queued,omitempty"`
+	// Classification and ClassificationReason, when set, are the target's
+	// own vocabulary (e.g. Sentinel's BenignPositive / SuspiciousButExpected)
+	// taken from a configurable reconciliation mapping; they override what
+	// the connector would derive from Verdict.
+	Classification       string `json:"classification,omitempty"`
+	ClassificationReason string `json:"classification_reason,omitempty"`
 }
 
 // RemoteState is what a StateSyncer reports it wrote, in the vendor's terms,

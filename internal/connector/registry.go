@@ -20,6 +20,26 @@ type Registration struct {
 	// that the integrations list shows as rows of their own (Graph v2 does
 	// this for the Defender family). Optional.
 	Family []FamilyMember
+	// Reconcile, for kinds whose incidents contain other integrations'
+	// alerts (Sentinel incidents hold Defender for Cloud alerts), is the
+	// default mapping from member alert states to the incident's state.
+	// Integrations may override it in config. Optional.
+	Reconcile *ReconcileDefaults
+}
+
+// ReconcileDefaults maps a member alert's canonical status (in_progress,
+// suppressed, resolved) to what the containing incident should become.
+type ReconcileDefaults struct {
+	OnAlert              map[string]ReconcileTarget `json:"on_alert" yaml:"on_alert"`
+	ResolveAlertsOnClose bool                       `json:"resolve_alerts_on_close" yaml:"resolve_alerts_on_close"`
+}
+
+// ReconcileTarget is the incident state to write, in canonical status plus
+// the target's own classification vocabulary.
+type ReconcileTarget struct {
+	Status               string `json:"status" yaml:"status"`
+	Classification       string `json:"classification,omitempty" yaml:"classification"`
+	ClassificationReason string `json:"classification_reason,omitempty" yaml:"classification_reason"`
 }
 
 // FamilyMember is one product covered through another integration.

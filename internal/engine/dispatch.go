@@ -12,37 +12,39 @@ import (
 	"github.com/alertsync/alertsync/internal/store"
 )
 
-func (e *Engine) deliverState(ctx context.Context, item store.OutboxItem) error {
+func (e *Engine) deliverState(ctx context.Context, item store.OutboxItem) (Record, error) {
 	var ch connector.StateChange
 	if err := json.Unmarshal(item.Payload, &ch); err != nil {
-		return connector.Permanent("decode state change: %v", err)
+		return nil, connector.Permanent("decode state change: %v", err)
 	}
 	c, err := e.connectorFor(item.Integration)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ss, ok := c.(connector.StateSyncer)
 	if !ok {
-		return connector.Unsupported
+		return nil, connector.Unsupported
 	}
 	rs, err := ss.SetState(ctx, ch)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return e.recordWriteBack(ctx, item.Integration, ch, rs)
+	return e.writeBackRecord(item.Integration, ch, rs), nil
 }
 
-// recordWriteBack notes what the vendor now holds: a revision by
+// writeBackRecord notes what the vendor now holds: a revision by
 // alertsync's write-back, and the vendor's status string in the ledger so
-// the next poll recognises it as our echo.
-func (e *Engine) recordWriteBack(ctx context.Context, integration string, ch connector.StateChange, rs connector.RemoteState) error {
+// the next poll recognises it as our echo. If recording fails the vendor
+// still has the change, and the ledger entry written at enqueue time still
+// recognises the echo.
+func (e *Engine) writeBackRecord(integration string, ch connector.StateChange, rs connector.RemoteState) Record {
 	if rs.RemoteStatus == "" {
 		return nil
 	}
-	now := e.Now()
-	actor := model.Actor{Kind: model.ActorWriteBack, Name: "alertsync"}
-	reason := fmt.Sprintf("wrote %s to %s", rs.RemoteStatus, integration)
-	err := e.store.WithTx(ctx, func(tx store.Tx) error {
+	return func(ctx context.Context, tx store.Tx) error {
+		now := e.Now()
+		actor := model.Actor{Kind: model.ActorWriteBack, Name: "alertsync"}
+		reason := fmt.Sprintf("wrote %s to %s", rs.RemoteStatus, integration)
 		if err := tx.LedgerAdd(ctx, store.LedgerEntry{
 			Integration: integration, Kind: ch.Kind, VendorID: ch.VendorID, RemoteStatus: rs.RemoteStatus, At: now,
 		}); err != nil {
@@ -62,13 +64,7 @@ func (e *Engine) recordWriteBack(ctx context.Context, integration string, ch con
 			return fmt.Errorf("update alert %d: %w", a.ID, err)
 		}
 		return appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, actor, reason, []string{"remote_status"}, a, now)
-	})
-	if err != nil {
-		// The vendor has the change; failing here would re-send it. The
-		// ledger entry written at enqueue time still recognises the echo.
-		e.log.Warn("record write-back", "integration", integration, "vendor_id", ch.VendorID, "err", err)
 	}
-	return nil
 }
 
 func recordIncidentWriteBack(ctx context.Context, tx store.Tx, integration, vendorID, remote string, actor model.Actor, reason string, now time.Time) error {
@@ -92,20 +88,20 @@ func ignoreNotFound(err error) error {
 	return err
 }
 
-func (e *Engine) deliverComment(ctx context.Context, item store.OutboxItem) error {
+func (e *Engine) deliverComment(ctx context.Context, item store.OutboxItem) (Record, error) {
 	var ca connector.CommentAction
 	if err := json.Unmarshal(item.Payload, &ca); err != nil {
-		return connector.Permanent("decode comment: %v", err)
+		return nil, connector.Permanent("decode comment: %v", err)
 	}
 	c, err := e.connectorFor(item.Integration)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cm, ok := c.(connector.Commenter)
 	if !ok {
-		return connector.Unsupported
+		return nil, connector.Unsupported
 	}
-	return cm.AddComment(ctx, ca)
+	return nil, cm.AddComment(ctx, ca)
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -48,11 +48,19 @@ type Integration struct {
 	Kind      string
 	Policy    Policy
 	Connector connector.Connector
+	// Reconcile is set on integrations whose incidents hold other
+	// integrations' alerts; nil means no reconciliation.
+	Reconcile *Reconcile
 }
 
 // ActionHandler delivers one outbox action. Handlers are registered per
 // action name, so playbooks and reconcilers add their own without a switch.
-type ActionHandler func(ctx context.Context, item store.OutboxItem) error
+// On success a handler may return a Record to note the outcome; the outbox
+// runs a batch's Records in one transaction.
+type ActionHandler func(ctx context.Context, item store.OutboxItem) (Record, error)
+
+// Record notes a delivered action's outcome inside tx.
+type Record = func(ctx context.Context, tx store.Tx) error
 
 // New builds an Engine.
 func New(o Options) *Engine {
@@ -123,12 +131,12 @@ func (e *Engine) Handle(action string, h ActionHandler) {
 }
 
 // Deliver runs the handler for item's action. The outbox worker calls it.
-func (e *Engine) Deliver(ctx context.Context, item store.OutboxItem) error {
+func (e *Engine) Deliver(ctx context.Context, item store.OutboxItem) (Record, error) {
 	e.mu.RLock()
 	h, ok := e.handlers[item.Action]
 	e.mu.RUnlock()
 	if !ok {
-		return connector.Permanent("no handler for action %q", item.Action)
+		return nil, connector.Permanent("no handler for action %q", item.Action)
 	}
 	return h(ctx, item)
 }

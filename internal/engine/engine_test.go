@@ -123,8 +123,14 @@ func (h *harness) deliverAll(t *testing.T) int {
 		}
 		var res []store.OutboxResult
 		for _, it := range items {
-			if err := h.eng.Deliver(ctx, it); err != nil {
+			rec, err := h.eng.Deliver(ctx, it)
+			if err != nil {
 				t.Fatalf("deliver %s: %v", it.Action, err)
+			}
+			if rec != nil {
+				if err := h.st.WithTx(ctx, func(tx store.Tx) error { return rec(ctx, tx) }); err != nil {
+					t.Fatal(err)
+				}
 			}
 			res = append(res, store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: h.clk.Now()})
 		}

@@ -81,7 +81,10 @@ func (e *Engine) upsertIncident(ctx context.Context, tx store.Tx, integration st
 	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, 1, actor, "ingested", []string{"created"}, in, now); err != nil {
 		return 0, err
 	}
-	return outcomeCreated, e.linkMembers(ctx, tx, in, now)
+	if err := e.linkMembers(ctx, tx, &in, now); err != nil {
+		return 0, err
+	}
+	return outcomeCreated, e.reconcileIncident(ctx, tx, in.ID, now)
 }
 
 func (e *Engine) updateIncident(ctx context.Context, tx store.Tx, old, in model.Incident, actor model.Actor, now time.Time) (ingestOutcome, error) {
@@ -108,7 +111,10 @@ func (e *Engine) updateIncident(ctx context.Context, tx store.Tx, old, in model.
 		if echo {
 			return outcomeEcho, nil
 		}
-		return outcomeUnchanged, e.linkMembers(ctx, tx, in, now)
+		if err := e.linkMembers(ctx, tx, &in, now); err != nil {
+			return 0, err
+		}
+		return outcomeUnchanged, e.reconcileIncident(ctx, tx, in.ID, now)
 	}
 	in.Revision++
 	in.LastChangedAt = now
@@ -118,7 +124,13 @@ func (e *Engine) updateIncident(ctx context.Context, tx store.Tx, old, in model.
 	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, in.Revision, actor, "changed at the source", changes, in, now); err != nil {
 		return 0, err
 	}
-	return outcomeUpdated, e.linkMembers(ctx, tx, in, now)
+	if err := e.linkMembers(ctx, tx, &in, now); err != nil {
+		return 0, err
+	}
+	if in.Status == model.StatusResolved && old.Status != model.StatusResolved {
+		return outcomeUpdated, e.resolveMembers(ctx, tx, in, now)
+	}
+	return outcomeUpdated, e.reconcileIncident(ctx, tx, in.ID, now)
 }
 
 func (e *Engine) consumeIncidentLedger(ctx context.Context, tx store.Tx, in model.Incident) (bool, error) {
@@ -145,30 +157,40 @@ func (e *Engine) consumeIncidentLedger(ctx context.Context, tx store.Tx, in mode
 }
 
 // linkMembers attaches the incident's remote member alerts, when alertsync
-// has them, to the incident.
-func (e *Engine) linkMembers(ctx context.Context, tx store.Tx, in model.Incident, now time.Time) error {
+// has them, to the incident. Members are looked up in the incident's own
+// integration and in the integrations its reconciliation names.
+func (e *Engine) linkMembers(ctx context.Context, tx store.Tx, in *model.Incident, now time.Time) error {
 	if len(in.RemoteAlerts) == 0 {
 		return nil
 	}
-	found, err := tx.AlertsByVendor(ctx, in.Integration, in.RemoteAlerts)
-	if err != nil {
-		return fmt.Errorf("find member alerts of incident %d: %w", in.ID, err)
+	sources := []string{in.Integration}
+	if integ, ok := e.Integration(in.Integration); ok && integ.Reconcile != nil {
+		sources = append(sources, integ.Reconcile.AlertsFrom...)
 	}
 	actor := model.Actor{Kind: model.ActorRemote, Name: in.Integration}
-	for _, vid := range in.RemoteAlerts {
-		a, ok := found[vid]
-		if !ok || a.IncidentID == in.ID {
-			continue
+	for _, src := range sources {
+		found, err := tx.AlertsByVendor(ctx, src, in.RemoteAlerts)
+		if err != nil {
+			return fmt.Errorf("find member alerts of incident %d: %w", in.ID, err)
 		}
-		a.IncidentID = in.ID
-		a.Revision++
-		a.LastChangedAt = now
-		if err := tx.AlertUpdate(ctx, a); err != nil {
-			return fmt.Errorf("link alert %d: %w", a.ID, err)
-		}
-		if err := appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, actor,
-			fmt.Sprintf("member of incident %s at the source", in.VendorID), []string{"incident_id"}, a, now); err != nil {
-			return err
+		for _, vid := range in.RemoteAlerts {
+			a, ok := found[vid]
+			if !ok || a.IncidentID == in.ID {
+				continue
+			}
+			a.IncidentID = in.ID
+			a.Revision++
+			a.LastChangedAt = now
+			if err := tx.AlertUpdate(ctx, a); err != nil {
+				return fmt.Errorf("link alert %d: %w", a.ID, err)
+			}
+			if err := appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, actor,
+				fmt.Sprintf("member of incident %s at the source", in.VendorID), []string{"incident_id"}, a, now); err != nil {
+				return err
+			}
+			if !slices.Contains(in.AlertIDs, a.ID) {
+				in.AlertIDs = append(in.AlertIDs, a.ID)
+			}
 		}
 	}
 	return nil

@@ -228,6 +228,11 @@ func (e *Engine) ingestExisting(ctx context.Context, tx store.Tx, old model.Aler
 		return 0, err
 	}
 	*a = merged
+	if merged.IncidentID != 0 && slices.Contains(changes, "status") {
+		if err := e.reconcileIncident(ctx, tx, merged.IncidentID, now); err != nil {
+			return 0, err
+		}
+	}
 	return outcomeUpdated, nil
 }
 

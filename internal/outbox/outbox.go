@@ -20,7 +20,13 @@ import (
 )
 
 // Deliverer performs one action; its error is classified by the connector.
-type Deliverer func(ctx context.Context, item store.OutboxItem) error
+// On success it may return an After to record what was done; the worker
+// runs the Afters of a whole batch in one transaction, which keeps the
+// write cost per delivered action low.
+type Deliverer func(ctx context.Context, item store.OutboxItem) (After, error)
+
+// After records the outcome of a delivered action inside tx.
+type After = func(ctx context.Context, tx store.Tx) error
 
 // Options tune a Worker.
 type Options struct {
@@ -114,6 +120,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	results := make([]store.OutboxResult, len(items))
+	afters := make([]After, len(items))
 	sem := make(chan struct{}, w.o.Concurrency)
 	var wg sync.WaitGroup
 	for i, it := range items {
@@ -121,10 +128,11 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			results[i] = w.deliver(ctx, it)
+			results[i], afters[i] = w.deliver(ctx, it)
 		}()
 	}
 	wg.Wait()
+	w.record(context.WithoutCancel(ctx), afters)
 	// Outcomes are recorded even if ctx was cancelled meanwhile, so a
 	// delivered action is not sent again after a clean shutdown.
 	if err := w.o.Store.OutboxFinish(context.WithoutCancel(ctx), w.owner, results); err != nil {
@@ -133,14 +141,45 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	return len(items), nil
 }
 
-func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) store.OutboxResult {
+// record runs the batch's Afters in one transaction. If that fails, each
+// runs alone so one bad record cannot hide the others; a record that still
+// fails is logged, as the vendor already has the change.
+func (w *Worker) record(ctx context.Context, afters []After) {
+	var todo []After
+	for _, a := range afters {
+		if a != nil {
+			todo = append(todo, a)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	err := w.o.Store.WithTx(ctx, func(tx store.Tx) error {
+		for _, a := range todo {
+			if err := a(ctx, tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return
+	}
+	for _, a := range todo {
+		if err := w.o.Store.WithTx(ctx, func(tx store.Tx) error { return a(ctx, tx) }); err != nil {
+			w.o.Logger.Warn("record delivered action", "err", err)
+		}
+	}
+}
+
+func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) (store.OutboxResult, After) {
 	start := time.Now()
-	err := w.o.Deliver(ctx, it)
+	after, err := w.o.Deliver(ctx, it)
 	w.metrics.latency.WithLabelValues(it.Action).Observe(time.Since(start).Seconds())
 	now := w.o.Now().UTC()
 	if err == nil {
 		w.metrics.delivered.WithLabelValues(it.Integration, it.Action).Inc()
-		return store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: now}
+		return store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: now}, after
 	}
 	class := connector.ClassOf(err)
 	res := store.OutboxResult{ID: it.ID, Error: err.Error(), Now: now}
@@ -149,14 +188,14 @@ func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) store.OutboxR
 		w.metrics.dead.WithLabelValues(it.Integration, it.Action, string(class)).Inc()
 		w.o.Logger.Error("outbox action dead-lettered", "id", it.ID, "integration", it.Integration,
 			"action", it.Action, "attempts", it.Attempts, "class", class, "err", err)
-		return res
+		return res, nil
 	}
 	res.State = store.OutboxPending
 	res.NextAttemptAt = now.Add(w.Backoff(it.Attempts, connector.RetryAfterOf(err)))
 	w.metrics.retried.WithLabelValues(it.Integration, it.Action, string(class)).Inc()
 	w.o.Logger.Warn("outbox action will be retried", "id", it.ID, "integration", it.Integration,
 		"action", it.Action, "attempt", it.Attempts, "class", class, "retry_at", res.NextAttemptAt, "err", err)
-	return res
+	return res, nil
 }
 
 // dead decides whether an error ends an item. Permanent and not-found

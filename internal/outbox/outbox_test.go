@@ -88,7 +88,7 @@ func TestErrorClassesDecideRetryOrDead(t *testing.T) {
 			enqueue(t, st, clk.Now(), "k1", "alert:1")
 			reg := prometheus.NewRegistry()
 			w := outbox.New(outbox.Options{Store: st, Now: clk.Now, Registerer: reg,
-				Deliver: func(context.Context, store.OutboxItem) error { return tt.err }})
+				Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) { return nil, tt.err }})
 			if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
 				t.Fatalf("RunOnce = %d, %v", n, err)
 			}
@@ -138,9 +138,9 @@ func TestDeadLetterAfterCapThenRetry(t *testing.T) {
 	enqueue(t, st, clk.Now(), "k1", "alert:1")
 	calls := 0
 	w := outbox.New(outbox.Options{Store: st, Now: clk.Now, MaxAttempts: 3, BaseBackoff: time.Second, MaxBackoff: time.Minute,
-		Deliver: func(context.Context, store.OutboxItem) error {
+		Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) {
 			calls++
-			return &connector.Error{Class: connector.ClassRetryable, Status: 500}
+			return nil, &connector.Error{Class: connector.ClassRetryable, Status: 500}
 		}})
 	for range 10 {
 		if _, err := w.RunOnce(context.Background()); err != nil {
@@ -174,15 +174,15 @@ func TestSameObjectActionsApplyInOrder(t *testing.T) {
 	var order []string
 	failedOnce := false
 	w := outbox.New(outbox.Options{Store: st, Now: clk.Now, Concurrency: 4, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
-		Deliver: func(_ context.Context, it store.OutboxItem) error {
+		Deliver: func(_ context.Context, it store.OutboxItem) (outbox.After, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			if it.Key == "a-1" && !failedOnce {
 				failedOnce = true
-				return &connector.Error{Class: connector.ClassRetryable}
+				return nil, &connector.Error{Class: connector.ClassRetryable}
 			}
 			order = append(order, it.Key)
-			return nil
+			return nil, nil
 		}})
 	for range 50 {
 		if _, err := w.RunOnce(context.Background()); err != nil {

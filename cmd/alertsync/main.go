@@ -1,0 +1,13 @@
+// Command alertsync keeps every security console a SOC runs in agreement.
+package main
+
+import (
+	"os"
+
+	"github.com/alertsync/alertsync/internal/app"
+	_ "github.com/alertsync/alertsync/internal/connectors/all"
+)
+
+func main() {
+	os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr))
+}

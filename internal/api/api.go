@@ -1,0 +1,146 @@
+// Package api is alertsync's HTTP JSON API: alerts, incidents, verdicts,
+// comments, deliveries, integrations, the outbox and quarantine, push
+// intake, health, metrics and the OpenAPI document that describes it all.
+// Each handler lives in a file of its own; this file wires the routes.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// Deps are what the API needs from the rest of the hub.
+type Deps struct {
+	Store  store.Store
+	Engine *engine.Engine
+	// Tokens are the named bearer tokens the API accepts.
+	Tokens []Token
+	// AdminToken, when set, is accepted as an admin token named "admin".
+	AdminToken config.Secret
+	// Gatherer backs /metrics; nil serves an empty registry.
+	Gatherer prometheus.Gatherer
+	Logger   *slog.Logger
+	Version  string
+	// Ready reports whether the hub can serve; nil means always ready.
+	Ready func(ctx context.Context) error
+}
+
+// server holds the dependencies every handler shares.
+type server struct {
+	store   store.Store
+	engine  *engine.Engine
+	log     *slog.Logger
+	version string
+	ready   func(ctx context.Context) error
+	tokens  []tokenEntry
+	health  *healthCache
+}
+
+// New returns the API's handler.
+func New(deps Deps) http.Handler {
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &server{
+		store: deps.Store, engine: deps.Engine, log: deps.Logger, version: deps.Version,
+		ready:  deps.Ready,
+		tokens: newTokenEntries(deps.Tokens, deps.AdminToken, deps.Logger),
+		health: newHealthCache(healthTTL, healthTimeout),
+	}
+	gatherer := deps.Gatherer
+	if gatherer == nil {
+		gatherer = prometheus.NewRegistry()
+	}
+	mux := http.NewServeMux()
+	s.routes(mux, promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	return s.logRequests(mux)
+}
+
+func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
+	view := func(h http.HandlerFunc) http.Handler { return s.require(RoleViewer, h) }
+	analyst := func(h http.HandlerFunc) http.Handler { return s.require(RoleAnalyst, h) }
+	admin := func(h http.HandlerFunc) http.Handler { return s.require(RoleAdmin, h) }
+
+	mux.Handle("GET /api/v1/alerts", view(s.listAlerts))
+	mux.Handle("GET /api/v1/alerts/{id}", view(s.getAlert))
+	mux.Handle("GET /api/v1/alerts/{id}/revisions", view(s.listRevisions(model.KindAlert)))
+	mux.Handle("GET /api/v1/alerts/{id}/ocsf", view(s.alertOCSF))
+	mux.Handle("GET /api/v1/alerts/{id}/comments", view(s.listComments(model.KindAlert)))
+	mux.Handle("GET /api/v1/alerts/{id}/deliveries", view(s.listDeliveries(model.KindAlert)))
+	mux.Handle("POST /api/v1/alerts/{id}/verdict", analyst(s.setVerdict(model.KindAlert)))
+	mux.Handle("POST /api/v1/alerts/{id}/validation", analyst(s.startValidation))
+	mux.Handle("POST /api/v1/alerts/{id}/comments", analyst(s.addComment(model.KindAlert)))
+
+	mux.Handle("GET /api/v1/incidents", view(s.listIncidents))
+	mux.Handle("GET /api/v1/incidents/{id}", view(s.getIncident))
+	mux.Handle("GET /api/v1/incidents/{id}/revisions", view(s.listRevisions(model.KindIncident)))
+	mux.Handle("GET /api/v1/incidents/{id}/ocsf", view(s.incidentOCSF))
+	mux.Handle("GET /api/v1/incidents/{id}/comments", view(s.listComments(model.KindIncident)))
+	mux.Handle("GET /api/v1/incidents/{id}/deliveries", view(s.listDeliveries(model.KindIncident)))
+	mux.Handle("POST /api/v1/incidents/{id}/verdict", analyst(s.setVerdict(model.KindIncident)))
+	mux.Handle("POST /api/v1/incidents/{id}/comments", analyst(s.addComment(model.KindIncident)))
+
+	mux.Handle("GET /api/v1/integrations", view(s.listIntegrations))
+	mux.Handle("GET /api/v1/outbox", view(s.listOutbox))
+	mux.Handle("GET /api/v1/outbox/counts", view(s.outboxCounts))
+	mux.Handle("POST /api/v1/outbox/{id}/retry", admin(s.retryOutbox))
+	mux.Handle("GET /api/v1/quarantine", view(s.listQuarantine))
+
+	// Pushes authenticate with the integration's own intake key.
+	mux.HandleFunc("POST /api/v1/intake/{integration}", s.intake)
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", metrics)
+	mux.HandleFunc("GET /openapi.json", s.openAPI)
+	mux.HandleFunc("/", s.notFound)
+}
+
+// notFound answers every unrouted path in the API's error shape.
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, codeNotFound, "no such endpoint")
+}
+
+// statusRecorder remembers the status a handler wrote, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// logRequests writes one debug line per request. It logs the route and
+// status, never the Authorization header or the query string.
+func (s *server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "api request",
+			slog.String("method", r.Method), slog.String("route", r.Pattern),
+			slog.Int("status", rec.status), slog.Duration("took", time.Since(start)))
+	})
+}

@@ -1,0 +1,177 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// response is one answer, already checked against the OpenAPI document
+// and for leaked secrets.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request with token as bearer (none when empty). body is sent
+// as is when it is a string, else encoded as JSON.
+func (e *env) do(method, path, token string, body any) response {
+	e.t.Helper()
+	return e.send(method, path, body, func(h http.Header) {
+		if token != "" {
+			h.Set("Authorization", "Bearer "+token)
+		}
+	})
+}
+
+func (e *env) send(method, path string, body any, hdr func(http.Header)) response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequestWithContext(e.ctx, method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	hdr(req.Header)
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	r := response{status: res.StatusCode, header: res.Header, body: b}
+	e.checkSecrets(method, path, r)
+	e.validate(req, r)
+	return r
+}
+
+func (e *env) checkSecrets(method, path string, r response) {
+	e.t.Helper()
+	for _, s := range allSecrets {
+		if bytes.Contains(r.body, []byte(s)) {
+			e.t.Errorf("%s %s: response body contains a secret", method, path)
+		}
+		for k, vs := range r.header {
+			for _, v := range vs {
+				if strings.Contains(v, s) {
+					e.t.Errorf("%s %s: header %s contains a secret", method, path, k)
+				}
+			}
+		}
+	}
+}
+
+// validate checks a real response against the OpenAPI document, so the
+// document cannot drift from the code, and records the operation as seen.
+func (e *env) validate(req *http.Request, r response) {
+	e.t.Helper()
+	route, params, err := e.router.FindRoute(req)
+	if err != nil {
+		e.t.Errorf("%s %s: not in openapi.json: %v", req.Method, req.URL.Path, err)
+		return
+	}
+	e.mu.Lock()
+	e.ops[route.Method+" "+route.Path] = true
+	e.mu.Unlock()
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 r.status,
+		Header:                 r.header,
+		Body:                   io.NopCloser(bytes.NewReader(r.body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(e.ctx, in); err != nil {
+		e.t.Errorf("%s %s: response %d does not match openapi.json: %v\nbody: %s", req.Method, req.URL.Path, r.status, err, r.body)
+	}
+}
+
+// want fails the test unless the response has the status.
+func (r response) want(t *testing.T, status int) response {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.body)
+	}
+	return r
+}
+
+// errCode is the code of an error body.
+func (r response) errCode(t *testing.T) string {
+	t.Helper()
+	var b struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(r.body, &b); err != nil {
+		t.Fatalf("error body: %v: %s", err, r.body)
+	}
+	return b.Error.Code
+}
+
+func decode[T any](t *testing.T, r response) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("decode %T: %v: %s", v, err, r.body)
+	}
+	return v
+}
+
+// list is the shape of every paged list.
+type list[T any] struct {
+	Items        []T    `json:"items"`
+	NextAfter    *int64 `json:"next_after"`
+	NextAfterSeq *int64 `json:"next_after_seq"`
+}
+
+// lockedBuffer collects the API's log lines from concurrent handlers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// checkLogs fails the test if any secret reached the API's log.
+func (e *env) checkLogs() {
+	logs := e.logs.String()
+	if logs == "" {
+		e.t.Error("the API logged nothing; the secret check would be vacuous")
+	}
+	for _, s := range allSecrets {
+		if strings.Contains(logs, s) {
+			e.t.Errorf("the API log contains a secret")
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package api
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+)
+
+// Health checks reach out to vendors, so results are cached and each check
+// is bounded: a slow vendor must not hold up the integrations page.
+const (
+	healthTTL     = 30 * time.Second
+	healthTimeout = 3 * time.Second
+)
+
+// Health states shown for an integration.
+const (
+	healthOK      = "ok"
+	healthError   = "error"
+	healthUnknown = "unknown"
+)
+
+// health is the last known reachability of one integration's vendor.
+type health struct {
+	Status    string    `json:"status"`
+	Error     string    `json:"error,omitempty"`
+	CheckedAt time.Time `json:"checked_at,omitzero"`
+}
+
+// healthCache remembers health results per integration for ttl.
+type healthCache struct {
+	ttl     time.Duration
+	timeout time.Duration
+	mu      sync.Mutex
+	entries map[string]health
+}
+
+func newHealthCache(ttl, timeout time.Duration) *healthCache {
+	return &healthCache{ttl: ttl, timeout: timeout, entries: map[string]health{}}
+}
+
+// check returns the cached result for id, or asks c when the cache is
+// stale. A connector that is not a HealthChecker is "unknown".
+func (h *healthCache) check(ctx context.Context, id string, c connector.Connector, now time.Time) health {
+	hc, ok := c.(connector.HealthChecker)
+	if !ok {
+		return health{Status: healthUnknown}
+	}
+	h.mu.Lock()
+	e, found := h.entries[id]
+	h.mu.Unlock()
+	if found && now.Sub(e.CheckedAt) < h.ttl {
+		return e
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
+	e = health{Status: healthOK, CheckedAt: now}
+	if err := hc.Health(ctx); err != nil {
+		e.Status, e.Error = healthError, err.Error()
+	}
+	h.mu.Lock()
+	h.entries[id] = e
+	h.mu.Unlock()
+	return e
+}

@@ -1,0 +1,50 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+)
+
+type verdictRequest struct {
+	Verdict   model.Verdict `json:"verdict"`
+	Published bool          `json:"published"`
+	Reason    string        `json:"reason"`
+}
+
+// setVerdict answers POST /api/v1/{alerts|incidents}/{id}/verdict. The
+// engine checks the verdict and applies the integration's policy; the
+// answer is the object as it now stands.
+func (s *server) setVerdict(kind model.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		var req verdictRequest
+		if !decodeBody(w, r, &req) {
+			return
+		}
+		p := engine.VerdictParams{
+			ID: id, Verdict: req.Verdict, Published: req.Published, Reason: req.Reason,
+			Actor: model.Actor{Kind: model.ActorAnalyst, Name: principalFrom(r.Context()).name},
+		}
+		out, err := s.applyVerdict(r.Context(), kind, p)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// applyVerdict hands the verdict to the engine for the object's kind.
+func (s *server) applyVerdict(ctx context.Context, kind model.Kind, p engine.VerdictParams) (any, error) {
+	if kind == model.KindAlert {
+		return s.engine.SetAlertVerdict(ctx, p)
+	}
+	in, err := s.engine.SetIncidentVerdict(ctx, p)
+	return cleanIncident(in), err
+}

@@ -1,0 +1,216 @@
+// Package app wires alertsync together: config → store → secrets →
+// connectors → engine → outbox workers, pollers, validation scheduler and
+// the HTTP server. Tests start the whole hub in-process through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/outbox"
+	"github.com/alertsync/alertsync/internal/secrets"
+	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/postgres"
+	"github.com/alertsync/alertsync/internal/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Version is set at build time with -ldflags.
+var Version = "dev"
+
+// Options carry what tests and the CLI inject beside the config.
+type Options struct {
+	Logger     *slog.Logger
+	Now        func() time.Time
+	HTTPClient *http.Client
+	// Handler, when set, wraps the API handler (the demo mounts emulators).
+	Mount func(mux *http.ServeMux)
+}
+
+// App is a running (or ready to run) alertsync.
+type App struct {
+	cfg      config.Config
+	opts     Options
+	log      *slog.Logger
+	store    store.Store
+	keyring  *secrets.Keyring
+	engine   *engine.Engine
+	worker   *outbox.Worker
+	registry *prometheus.Registry
+	server   *http.Server
+	listener net.Listener
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// OpenStore opens and migrates the configured store.
+func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	var (
+		st  store.Store
+		err error
+	)
+	switch cfg.Store.Driver {
+	case "postgres":
+		st, err = postgres.Open(ctx, cfg.Store.DSN.Reveal())
+	default:
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		st, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "alertsync.db"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s store: %w", cfg.Store.Driver, err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("migrate %s store: %w", cfg.Store.Driver, err)
+	}
+	return st, nil
+}
+
+// New opens the store (migrating it), stores the configured integrations
+// with their secrets encrypted, and builds every connector.
+func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	a := &App{cfg: cfg, opts: opts, log: opts.Logger, registry: prometheus.NewRegistry()}
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.store = st
+	keyFile := cfg.SecretKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(cfg.DataDir, "secret.key")
+	}
+	if a.keyring, err = secrets.LoadOrCreate(cfg.SecretKey.Reveal(), keyFile); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("load secret key: %w", err)
+	}
+	a.engine = engine.New(engine.Options{
+		Store: st, Logger: a.log.With("component", "engine"), Now: opts.Now,
+		ValidationInterval: cfg.Engine.ValidationInterval, ValidationWindow: cfg.Engine.ValidationWindow,
+		AutoValidate: true,
+	})
+	if err := a.loadIntegrations(ctx); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	a.worker = outbox.New(outbox.Options{
+		Store: st, Deliver: a.engine.Deliver, Logger: a.log.With("component", "outbox"), Now: opts.Now,
+		Concurrency: cfg.Outbox.Workers, Batch: cfg.Outbox.Batch, MaxAttempts: cfg.Outbox.MaxAttempts,
+		BaseBackoff: cfg.Outbox.BaseBackoff, MaxBackoff: cfg.Outbox.MaxBackoff, Lease: cfg.Outbox.Lease,
+		IdleWait: cfg.Outbox.IdleWait, Registerer: a.registry,
+	})
+	return a, nil
+}
+
+// Engine returns the app's engine.
+func (a *App) Engine() *engine.Engine { return a.engine }
+
+// Store returns the app's store.
+func (a *App) Store() store.Store { return a.store }
+
+// Addr is the address the HTTP server listens on, once started.
+func (a *App) Addr() string {
+	if a.listener == nil {
+		return ""
+	}
+	return a.listener.Addr().String()
+}
+
+// Start launches the background loops and the HTTP server.
+func (a *App) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Listen, err)
+	}
+	a.listener = ln
+	ctx, a.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	a.server = &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
+	a.goLoop(func() {
+		if err := a.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("http server", "err", err)
+		}
+	})
+	a.goLoop(func() { _ = a.worker.Run(ctx) })
+	a.goLoop(func() { a.validationLoop(ctx) })
+	a.goLoop(func() { a.ledgerPruneLoop(ctx) })
+	a.startPollers(ctx)
+	a.log.Info("alertsync started", "version", Version, "listen", ln.Addr().String(), "store", a.store.Driver(),
+		"integrations", len(a.engine.Integrations()))
+	return nil
+}
+
+func (a *App) goLoop(fn func()) {
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); fn() }()
+}
+
+// Stop shuts the server down, stops every loop and closes the store.
+func (a *App) Stop(ctx context.Context) error {
+	var errs []error
+	if a.server != nil {
+		errs = append(errs, a.server.Shutdown(ctx))
+	}
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.wg.Wait()
+	errs = append(errs, a.store.Close())
+	return errors.Join(errs...)
+}
+
+func (a *App) validationLoop(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := a.engine.RunDuePasses(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("validation passes", "err", err)
+		} else if n > 0 {
+			a.worker.Wake()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (a *App) ledgerPruneLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		cutoff := a.opts.Now().Add(-7 * 24 * time.Hour)
+		err := a.store.WithTx(ctx, func(tx store.Tx) error { return tx.LedgerPrune(ctx, cutoff) })
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("prune echo ledger", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/alertsync/alertsync/internal/bench"
+	"github.com/alertsync/alertsync/internal/config"
+	"github.com/spf13/cobra"
+)
+
+func init() { extraCommands = append(extraCommands, benchCmd) }
+
+func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Command {
+	var (
+		asJSON  bool
+		o       bench.Options
+		dsnFlag string
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure ingest alerts/s and outbox actions/s on SQLite and PostgreSQL",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.PostgresDSN = dsnFlag
+			if o.PostgresDSN == "" {
+				o.PostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+			}
+			res, err := bench.Run(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			names := make([]string, 0, len(res))
+			for n := range res {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				r := res[n]
+				if r.Error != "" {
+					fmt.Fprintf(stdout, "%-9s error: %s\n", n, r.Error)
+					continue
+				}
+				fmt.Fprintf(stdout, "%-9s ingest %8.0f alerts/s (%d alerts)   outbox %7.0f actions/s (%d actions)\n",
+					n, r.IngestAlertsPerS, r.Alerts, r.OutboxActionsPerS, r.Actions)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with ingest_alerts_per_s and outbox_actions_per_s per store")
+	cmd.Flags().IntVar(&o.Alerts, "alerts", 50000, "alerts to ingest")
+	cmd.Flags().IntVar(&o.Actions, "actions", 20000, "outbox actions to deliver")
+	cmd.Flags().IntVar(&o.Workers, "workers", 32, "concurrent outbox deliveries")
+	cmd.Flags().StringSliceVar(&o.Stores, "stores", []string{"sqlite", "postgres"}, "stores to measure")
+	cmd.Flags().StringVar(&dsnFlag, "postgres-dsn", os.Getenv("ALERTSYNC_BENCH_POSTGRES_DSN"), "PostgreSQL DSN (default the local test database)")
+	return cmd
+}

@@ -1,0 +1,189 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+
+	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// loadIntegrations stores every configured integration, its secret
+// settings sealed with the keyring, then builds connectors from what the
+// database holds, so the stored form is the one that runs. Rows no longer
+// in the config are kept (their history matters) but disabled.
+func (a *App) loadIntegrations(ctx context.Context) error {
+	declared := map[string]bool{}
+	err := a.store.WithTx(ctx, func(tx store.Tx) error {
+		for i, ic := range a.cfg.Integrations {
+			row, err := a.integrationRow(i, ic)
+			if err != nil {
+				return err
+			}
+			declared[ic.ID] = true
+			if err := tx.IntegrationUpsert(ctx, row); err != nil {
+				return fmt.Errorf("store integration %s: %w", ic.ID, err)
+			}
+		}
+		return a.disableUndeclared(ctx, tx, declared)
+	})
+	if err != nil {
+		return err
+	}
+	rows, err := a.store.IntegrationList(ctx)
+	if err != nil {
+		return fmt.Errorf("list integrations: %w", err)
+	}
+	for _, row := range rows {
+		if !row.Enabled {
+			continue
+		}
+		if err := a.buildIntegration(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *App) integrationRow(i int, ic config.Integration) (store.Integration, error) {
+	field := fmt.Sprintf("integrations[%d]", i)
+	reg, ok := connector.Lookup(ic.Kind)
+	if !ok {
+		return store.Integration{}, &config.FieldError{Field: field + ".kind",
+			Problem: fmt.Sprintf("%q is not a known connector (known: %v)", ic.Kind, connector.Kinds())}
+	}
+	norm, err := reg.Spec.Normalize(ic.Settings)
+	if err != nil {
+		return store.Integration{}, &config.FieldError{Field: field + ".settings." + fieldOf(err), Problem: problemOf(err)}
+	}
+	plain, secret := map[string]any{}, map[string]any{}
+	maps.Copy(plain, norm)
+	for _, name := range reg.Spec.SecretFields() {
+		if v, ok := plain[name]; ok {
+			secret[name] = v
+			delete(plain, name)
+		}
+	}
+	settings, err := json.Marshal(plain)
+	if err != nil {
+		return store.Integration{}, fmt.Errorf("encode settings of %s: %w", ic.ID, err)
+	}
+	secretJSON, err := json.Marshal(secret)
+	if err != nil {
+		return store.Integration{}, fmt.Errorf("encode secrets of %s: %w", ic.ID, err)
+	}
+	sealed, err := a.keyring.Seal(secretJSON, ic.ID)
+	if err != nil {
+		return store.Integration{}, fmt.Errorf("seal secrets of %s: %w", ic.ID, err)
+	}
+	policy, err := json.Marshal(storedPolicy{Policy: engine.PolicyFrom(ic.Policy), Reconcile: reconcileFrom(reg, ic.Reconcile)})
+	if err != nil {
+		return store.Integration{}, fmt.Errorf("encode policy of %s: %w", ic.ID, err)
+	}
+	name := ic.Name
+	if name == "" {
+		name = reg.Title
+	}
+	return store.Integration{
+		ID: ic.ID, Kind: ic.Kind, Name: name, Enabled: !ic.Disabled,
+		Settings: settings, Secrets: sealed, Policy: policy, UpdatedAt: a.opts.Now().UTC(),
+	}, nil
+}
+
+func (a *App) disableUndeclared(ctx context.Context, tx store.Tx, declared map[string]bool) error {
+	rows, err := tx.IntegrationList(ctx)
+	if err != nil {
+		return fmt.Errorf("list integrations: %w", err)
+	}
+	for _, row := range rows {
+		if declared[row.ID] || !row.Enabled {
+			continue
+		}
+		row.Enabled = false
+		a.log.Info("integration no longer in config; disabled", "integration", row.ID)
+		if err := tx.IntegrationUpsert(ctx, row); err != nil {
+			return fmt.Errorf("disable integration %s: %w", row.ID, err)
+		}
+	}
+	return nil
+}
+
+func (a *App) buildIntegration(row store.Integration) error {
+	settings := map[string]any{}
+	if err := json.Unmarshal(row.Settings, &settings); err != nil {
+		return fmt.Errorf("decode settings of %s: %w", row.ID, err)
+	}
+	plain, err := a.keyring.Open(row.Secrets, row.ID)
+	if err != nil {
+		return fmt.Errorf("integration %s: %w", row.ID, err)
+	}
+	secret := map[string]any{}
+	if err := json.Unmarshal(plain, &secret); err != nil {
+		return fmt.Errorf("decode secrets of %s: %w", row.ID, err)
+	}
+	maps.Copy(settings, secret)
+	var pol storedPolicy
+	if err := json.Unmarshal(row.Policy, &pol); err != nil {
+		return fmt.Errorf("decode policy of %s: %w", row.ID, err)
+	}
+	c, err := connector.Build(row.Kind, connector.Deps{
+		ID: row.ID, Logger: a.log.With("connector", row.ID), HTTP: a.opts.HTTPClient, Now: a.opts.Now,
+	}, settings)
+	if err != nil {
+		return err
+	}
+	a.engine.AddIntegration(engine.Integration{ID: row.ID, Kind: row.Kind, Policy: pol.Policy, Connector: c, Reconcile: pol.Reconcile})
+	return nil
+}
+
+func fieldOf(err error) string {
+	if fe, ok := err.(*connector.FieldError); ok {
+		return fe.Field
+	}
+	return "?"
+}
+
+func problemOf(err error) string {
+	if fe, ok := err.(*connector.FieldError); ok {
+		return fe.Problem
+	}
+	return err.Error()
+}
+
+// storedPolicy is what the integrations table keeps as policy: the sync
+// policy and, where configured, incident reconciliation.
+type storedPolicy struct {
+	engine.Policy
+	Reconcile *engine.Reconcile `json:"reconcile,omitempty"`
+}
+
+// reconcileFrom applies an integration's reconcile config over its
+// connector's declared defaults. Without alerts_from there is nothing to
+// reconcile with.
+func reconcileFrom(reg connector.Registration, rc *config.Reconcile) *engine.Reconcile {
+	if rc == nil {
+		return nil
+	}
+	r := &engine.Reconcile{AlertsFrom: rc.AlertsFrom, OnAlert: map[model.Status]connector.ReconcileTarget{}, Comment: true}
+	if d := reg.Reconcile; d != nil {
+		for k, t := range d.OnAlert {
+			r.OnAlert[model.Status(k)] = t
+		}
+		r.ResolveAlertsOnClose = d.ResolveAlertsOnClose
+	}
+	for k, t := range rc.OnAlert {
+		r.OnAlert[model.Status(k)] = connector.ReconcileTarget{Status: t.Status, Classification: t.Classification, ClassificationReason: t.ClassificationReason}
+	}
+	if rc.ResolveAlertsOnClose != nil {
+		r.ResolveAlertsOnClose = *rc.ResolveAlertsOnClose
+	}
+	if rc.Comment != nil {
+		r.Comment = *rc.Comment
+	}
+	return r
+}

@@ -1,0 +1,152 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// Cursor streams, one per kind of thing an integration is polled for.
+const (
+	streamAlerts    = "alerts"
+	streamIncidents = "incidents"
+)
+
+// maxPagesPerPoll bounds one poll so a huge backlog cannot starve others.
+const maxPagesPerPoll = 100
+
+func (a *App) startPollers(ctx context.Context) {
+	for _, in := range a.engine.Integrations() {
+		caps := connector.CapabilitiesOf(in.Connector)
+		if !caps.Ingest && !caps.Incidents {
+			continue
+		}
+		a.goLoop(func() { a.pollLoop(ctx, in) })
+	}
+}
+
+// pollLoop polls one integration every poll interval, sooner after a page
+// that said more is waiting, later after an error (per its class).
+func (a *App) pollLoop(ctx context.Context, in engine.Integration) {
+	log := a.log.With("connector", in.ID)
+	failures := 0
+	for ctx.Err() == nil {
+		wait := a.cfg.Engine.PollInterval
+		if err := a.PollOnce(ctx, in.ID); err != nil && ctx.Err() == nil {
+			failures++
+			wait = pollBackoff(err, failures, a.cfg.Engine.PollInterval)
+			log.Warn("poll failed", "class", connector.ClassOf(err), "retry_in", wait, "err", err)
+		} else {
+			failures = 0
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+}
+
+func pollBackoff(err error, failures int, base time.Duration) time.Duration {
+	if ra := connector.RetryAfterOf(err); ra > 0 {
+		return ra
+	}
+	d := base
+	for i := 1; i < failures && d < 15*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 15*time.Minute)
+}
+
+// PollOnce fetches everything new from one integration: alerts first, then
+// incidents, so incident membership can link to alerts already stored.
+func (a *App) PollOnce(ctx context.Context, id string) error {
+	in, ok := a.engine.Integration(id)
+	if !ok {
+		return fmt.Errorf("integration %q is not configured", id)
+	}
+	if src, ok := in.Connector.(connector.AlertSource); ok {
+		if err := a.pollAlerts(ctx, in.ID, src); err != nil {
+			return err
+		}
+	}
+	if src, ok := in.Connector.(connector.IncidentSource); ok {
+		if err := a.pollIncidents(ctx, in.ID, src); err != nil {
+			return err
+		}
+	}
+	a.worker.Wake()
+	return nil
+}
+
+func (a *App) pollAlerts(ctx context.Context, id string, src connector.AlertSource) error {
+	for range maxPagesPerPoll {
+		cursor, err := a.cursor(ctx, id, streamAlerts)
+		if err != nil {
+			return fmt.Errorf("read alert cursor: %w", err)
+		}
+		page, err := src.FetchAlerts(ctx, cursor)
+		if err != nil {
+			return fmt.Errorf("fetch alerts: %w", err)
+		}
+		if _, err := a.engine.Ingest(ctx, id, page.Items); err != nil {
+			return err
+		}
+		if err := a.saveCursor(ctx, id, streamAlerts, page.Cursor); err != nil {
+			return err
+		}
+		if !page.More {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (a *App) pollIncidents(ctx context.Context, id string, src connector.IncidentSource) error {
+	for range maxPagesPerPoll {
+		cursor, err := a.cursor(ctx, id, streamIncidents)
+		if err != nil {
+			return fmt.Errorf("read incident cursor: %w", err)
+		}
+		page, err := src.FetchIncidents(ctx, cursor)
+		if err != nil {
+			return fmt.Errorf("fetch incidents: %w", err)
+		}
+		if _, err := a.engine.IngestIncidents(ctx, id, page.Items); err != nil {
+			return err
+		}
+		if err := a.saveCursor(ctx, id, streamIncidents, page.Cursor); err != nil {
+			return err
+		}
+		if !page.More {
+			return nil
+		}
+	}
+	return nil
+}
+
+// cursor returns the saved position of a stream, "" before the first poll.
+func (a *App) cursor(ctx context.Context, id, stream string) (string, error) {
+	c, err := a.store.CursorGet(ctx, id, stream)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	return c, err
+}
+
+func (a *App) saveCursor(ctx context.Context, id, stream, cursor string) error {
+	if cursor == "" {
+		return nil
+	}
+	err := a.store.WithTx(ctx, func(tx store.Tx) error {
+		return tx.CursorSet(ctx, id, stream, cursor, a.opts.Now().UTC())
+	})
+	if err != nil {
+		return fmt.Errorf("save %s cursor: %w", stream, err)
+	}
+	return nil
+}

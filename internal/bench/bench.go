@@ -1,0 +1,240 @@
+// Package bench measures alertsync's two throughput figures on each store:
+// alerts ingested per second (batched, through the real engine) and outbox
+// actions delivered per second (through the real worker and a connector, to
+// a local HTTP receiver). `alertsync bench --json` prints them.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	// The bench delivers through the generic write-back connector.
+	_ "github.com/alertsync/alertsync/internal/connectors/httpintake"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/outbox"
+	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/postgres"
+	"github.com/alertsync/alertsync/internal/store/sqlite"
+)
+
+// Options choose the workload.
+type Options struct {
+	Alerts      int
+	Actions     int
+	PostgresDSN string
+	Stores      []string
+	Workers     int
+	Logger      *slog.Logger
+}
+
+// Result is one store's figures.
+type Result struct {
+	IngestAlertsPerS  float64 `json:"ingest_alerts_per_s"`
+	OutboxActionsPerS float64 `json:"outbox_actions_per_s"`
+	Alerts            int     `json:"alerts"`
+	Actions           int     `json:"actions"`
+	IngestSeconds     float64 `json:"ingest_seconds"`
+	OutboxSeconds     float64 `json:"outbox_seconds"`
+	Error             string  `json:"error,omitempty"`
+}
+
+// Run measures every requested store and returns figures keyed by store.
+func Run(ctx context.Context, o Options) (map[string]Result, error) {
+	if o.Alerts <= 0 {
+		o.Alerts = 50000
+	}
+	if o.Actions <= 0 {
+		o.Actions = 20000
+	}
+	if o.Workers <= 0 {
+		o.Workers = 32
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	out := map[string]Result{}
+	for _, name := range o.Stores {
+		st, cleanup, err := open(ctx, name, o.PostgresDSN)
+		if err != nil {
+			out[name] = Result{Error: err.Error()}
+			continue
+		}
+		res, err := measure(ctx, st, o)
+		cleanup()
+		if err != nil {
+			res.Error = err.Error()
+		}
+		out[name] = res
+	}
+	return out, nil
+}
+
+func open(ctx context.Context, name, dsn string) (store.Store, func(), error) {
+	switch name {
+	case "sqlite":
+		dir, err := os.MkdirTemp("", "alertsync-bench-")
+		if err != nil {
+			return nil, nil, fmt.Errorf("temp dir: %w", err)
+		}
+		st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
+		return migrated(ctx, st, func() { _ = st.Close(); os.RemoveAll(dir) })
+	case "postgres":
+		return openPostgres(ctx, dsn)
+	}
+	return nil, nil, fmt.Errorf("unknown store %q", name)
+}
+
+// openPostgres benchmarks inside a fresh schema that is dropped afterwards,
+// so a shared database is left as it was.
+func openPostgres(ctx context.Context, dsn string) (store.Store, func(), error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	schema := "alertsync_bench_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open postgres: %w", err)
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		_ = admin.Close()
+		return nil, nil, fmt.Errorf("create bench schema: %w", err)
+	}
+	drop := func() {
+		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		_ = admin.Close()
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	st, err := postgres.Open(ctx, dsn+sep+"search_path="+schema)
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	return migrated(ctx, st, func() { _ = st.Close(); drop() })
+}
+
+func migrated(ctx context.Context, st store.Store, cleanup func()) (store.Store, func(), error) {
+	if err := st.Migrate(ctx); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return st, cleanup, nil
+}
+
+func measure(ctx context.Context, st store.Store, o Options) (Result, error) {
+	res := Result{Alerts: o.Alerts, Actions: o.Actions}
+	recv := newReceiver()
+	defer recv.Close()
+	vendor, err := connector.Build("httpintake", connector.Deps{ID: "bench", Logger: o.Logger, HTTP: recv.Client()},
+		map[string]any{"intake_key": "bench-intake-key-0123456789", "writeback_url": recv.URL})
+	if err != nil {
+		return res, fmt.Errorf("build bench connector: %w", err)
+	}
+	eng := engine.New(engine.Options{Store: st, Logger: o.Logger, AutoValidate: true})
+	eng.AddIntegration(engine.Integration{ID: "bench", Kind: "httpintake", Policy: engine.DefaultPolicy(), Connector: vendor})
+
+	items := makeItems(o.Alerts)
+	start := time.Now()
+	if _, err := eng.Ingest(ctx, "bench", items); err != nil {
+		return res, err
+	}
+	res.IngestSeconds = time.Since(start).Seconds()
+	res.IngestAlertsPerS = round(float64(o.Alerts) / res.IngestSeconds)
+
+	if err := enqueueActions(ctx, st, o.Actions); err != nil {
+		return res, err
+	}
+	w := outbox.New(outbox.Options{Store: st, Deliver: eng.Deliver, Logger: o.Logger, Concurrency: o.Workers, Batch: 256, IdleWait: time.Millisecond})
+	start = time.Now()
+	for done := 0; done < o.Actions; {
+		n, err := w.RunOnce(ctx)
+		if err != nil {
+			return res, err
+		}
+		if n == 0 && recv.count.Load() < int64(o.Actions) {
+			return res, fmt.Errorf("outbox stalled after %d of %d actions", recv.count.Load(), o.Actions)
+		}
+		done += n
+	}
+	res.OutboxSeconds = time.Since(start).Seconds()
+	res.OutboxActionsPerS = round(float64(o.Actions) / res.OutboxSeconds)
+	return res, nil
+}
+
+func round(f float64) float64 { return float64(int64(f)) }
+
+func makeItems(n int) []connector.Item {
+	items := make([]connector.Item, n)
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for i := range items {
+		id := fmt.Sprintf("bench-%07d", i)
+		raw := fmt.Sprintf(`{"id":%q,"title":"Suspicious process","host":"ws-%03d","user":"user%02d"}`, id, i%500, i%40)
+		items[i] = connector.Item{VendorID: id, Raw: json.RawMessage(raw), Alert: &model.Alert{
+			VendorID: id, Title: "Suspicious process", Severity: model.SeverityMedium, Status: model.StatusNew,
+			CreatedAt: base, UpdatedAt: base.Add(time.Duration(i) * time.Millisecond),
+			Entities: model.Entities{Hosts: []string{fmt.Sprintf("ws-%03d", i%500)}, Users: []string{fmt.Sprintf("user%02d", i%40)}},
+		}}
+	}
+	return items
+}
+
+// enqueueActions queues set_state actions on distinct alerts, as verdicts
+// on that many alerts would, in transactions of 1,000.
+func enqueueActions(ctx context.Context, st store.Store, n int) error {
+	for start := 0; start < n; start += 1000 {
+		err := st.WithTx(ctx, func(tx store.Tx) error {
+			for i := start; i < min(start+1000, n); i++ {
+				vid := fmt.Sprintf("bench-%07d", i)
+				key := "bench/state/" + vid
+				payload, _ := json.Marshal(connector.StateChange{Kind: model.KindAlert, VendorID: vid,
+					Status: model.StatusResolved, Verdict: model.VerdictNotAThreat, Reason: "alertsync bench", IdempotencyKey: key})
+				if _, _, err := tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{Key: key, Integration: "bench",
+					ObjectRef: "alert:" + vid, Action: engine.ActionSetState, Payload: payload, Now: time.Now()}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("enqueue bench actions: %w", err)
+		}
+	}
+	return nil
+}
+
+type receiver struct {
+	*httptest.Server
+	count atomic.Int64
+}
+
+func newReceiver() *receiver {
+	r := &receiver{}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		r.count.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	tr := r.Server.Client().Transport.(*http.Transport)
+	tr.MaxIdleConnsPerHost = 256
+	return r
+}

@@ -1,0 +1,56 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"testing"
+)
+
+func testDSN() string {
+	if v := os.Getenv("ALERTSYNC_TEST_POSTGRES_DSN"); v != "" {
+		return v
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// TestRunSmall checks that the bench really moves data through both
+// stores; it asserts counts, never speed.
+func TestRunSmall(t *testing.T) {
+	res, err := Run(context.Background(), Options{Alerts: 1200, Actions: 600, Stores: []string{"sqlite", "postgres"}, PostgresDSN: testDSN()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		r := res[name]
+		if r.Error != "" {
+			if name == "postgres" && os.Getenv("CI") != "true" {
+				t.Skipf("no PostgreSQL server answered: %s", r.Error)
+			}
+			t.Fatalf("%s: %s", name, r.Error)
+		}
+		if r.IngestAlertsPerS <= 0 || r.OutboxActionsPerS <= 0 || r.Alerts != 1200 || r.Actions != 600 {
+			t.Fatalf("%s: %+v", name, r)
+		}
+	}
+}
+
+// BenchmarkSQLite reports the two figures for the embedded store.
+func BenchmarkSQLite(b *testing.B) { benchStore(b, "sqlite") }
+
+// BenchmarkPostgres reports the two figures for PostgreSQL.
+func BenchmarkPostgres(b *testing.B) { benchStore(b, "postgres") }
+
+func benchStore(b *testing.B, name string) {
+	for b.Loop() {
+		res, err := Run(context.Background(), Options{Alerts: 20000, Actions: 10000, Stores: []string{name}, PostgresDSN: testDSN()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := res[name]
+		if r.Error != "" {
+			b.Fatal(r.Error)
+		}
+		b.ReportMetric(r.IngestAlertsPerS, "ingest_alerts/s")
+		b.ReportMetric(r.OutboxActionsPerS, "outbox_actions/s")
+	}
+}

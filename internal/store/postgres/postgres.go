@@ -1,0 +1,67 @@
+// Package postgres is the multi-node store. Several alertsync nodes can share
+// one database: the outbox claim locks rows with FOR UPDATE SKIP LOCKED so
+// workers on different nodes never take the same item. The queries live in
+// sqldb, shared with SQLite.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/sqldb"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// maxConns bounds the pool per node; the store's work is short statements.
+const maxConns = 16
+
+// Open connects to dsn, a URL or key=value string. Any run-time parameter in
+// it, such as search_path, is set on every connection, which is how tests
+// isolate themselves in a schema of their own. Call Migrate before use.
+func Open(ctx context.Context, dsn string) (store.Store, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: parse dsn: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return sqldb.New(dialect(), db, db), nil
+}
+
+func dialect() *sqldb.Dialect {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the embedded directory always exists
+	}
+	return &sqldb.Dialect{
+		Name:      "postgres",
+		Numbered:  true,
+		ClaimLock: "FOR UPDATE SKIP LOCKED",
+		// Keyed by schema so stores in different schemas migrate
+		// independently.
+		MigrationLock:     "SELECT pg_advisory_xact_lock(hashtext('alertsync.migrate.' || current_schema()))",
+		Contains:          "strpos",
+		IsUniqueViolation: isUniqueViolation,
+		Migrations:        sub,
+	}
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}

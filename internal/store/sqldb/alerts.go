@@ -1,0 +1,160 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// vendorChunk bounds the ids bound into one IN list, well under every
+// engine's parameter limit.
+const vendorChunk = 500
+
+func scanAlert(s scanner) (model.Alert, error) {
+	var (
+		a                            model.Alert
+		created, updated, first, chg int64
+		entities                     []byte
+		incident                     sql.NullInt64
+	)
+	err := s.Scan(&a.ID, &a.Integration, &a.VendorID, &a.Title, &a.Description,
+		&a.Severity, &a.Status, &a.RemoteStatus, &a.Verdict, &a.Published,
+		&a.Source, &created, &updated, &entities, &incident, &a.RemoteParent,
+		(*[]byte)(&a.Raw), &a.Revision, &first, &chg)
+	if err != nil {
+		return a, err
+	}
+	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
+	a.FirstSeenAt, a.LastChangedAt = fromMicros(first), fromMicros(chg)
+	a.IncidentID = nullInt64(incident)
+	if string(entities) != "{}" {
+		err = unmarshalText(entities, &a.Entities)
+	}
+	return a, err
+}
+
+// alertArgs lists the writable columns in insert order.
+func alertArgs(a *model.Alert) ([]any, error) {
+	entities := "{}"
+	if !a.Entities.Empty() {
+		var err error
+		if entities, err = jsonText(a.Entities); err != nil {
+			return nil, err
+		}
+	}
+	return []any{a.Integration, a.VendorID, a.Title, a.Description,
+		string(a.Severity), string(a.Status), a.RemoteStatus, string(a.Verdict),
+		a.Published, a.Source, micros(a.CreatedAt), micros(a.UpdatedAt), entities,
+		nullID(a.IncidentID), a.RemoteParent, blob(a.Raw), a.Revision,
+		micros(a.FirstSeenAt), micros(a.LastChangedAt)}, nil
+}
+
+// AlertGet returns one alert by id.
+func (c *conn) AlertGet(ctx context.Context, id int64) (model.Alert, error) {
+	row, err := c.queryRow(ctx, qAlertGet, id)
+	if err != nil {
+		return model.Alert{}, fmt.Errorf("get alert: %w", err)
+	}
+	a, err := scanAlert(row)
+	if err != nil {
+		return a, fmt.Errorf("get alert %d: %w", id, notFound(err))
+	}
+	return a, nil
+}
+
+// AlertGetByVendor returns the alert an integration knows as vendorID.
+func (c *conn) AlertGetByVendor(ctx context.Context, integration, vendorID string) (model.Alert, error) {
+	row, err := c.queryRow(ctx, qAlertGetByVendor, integration, vendorID)
+	if err != nil {
+		return model.Alert{}, fmt.Errorf("get alert by vendor id: %w", err)
+	}
+	a, err := scanAlert(row)
+	if err != nil {
+		return a, fmt.Errorf("get alert by vendor id: %w", notFound(err))
+	}
+	return a, nil
+}
+
+// AlertList filters and pages alerts by id.
+func (c *conn) AlertList(ctx context.Context, p store.AlertListParams) ([]model.Alert, error) {
+	var w where
+	w.add(p.Integration != "", "integration = ?", p.Integration)
+	w.add(p.Status != "", "status = ?", string(p.Status))
+	w.add(p.Verdict != "", "verdict = ?", string(p.Verdict))
+	w.add(p.IncidentID != 0, "incident_id = ?", p.IncidentID)
+	w.add(p.Open, "status IN ('new', 'in_progress', 'unknown', '')")
+	if p.Entity != "" {
+		// An exact list element is the JSON string followed by , or ]; the
+		// suffix keeps a value like "hosts" from matching the key.
+		v, err := jsonText(p.Entity)
+		if err != nil {
+			return nil, fmt.Errorf("list alerts: %w", err)
+		}
+		w.add(true, "(/*contains*/(entities, ?) > 0 OR /*contains*/(entities, ?) > 0)", v+",", v+"]")
+	}
+	w.add(true, "id > ?", p.AfterID)
+	q := "SELECT " + alertCols + " FROM alerts" + w.sql() + " ORDER BY id LIMIT ?"
+	q = strings.ReplaceAll(q, "/*contains*/", c.d.Contains)
+	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("list alerts: %w", err)
+	}
+	out, err := collect(rows, scanAlert)
+	if err != nil {
+		return nil, fmt.Errorf("list alerts: %w", err)
+	}
+	return out, nil
+}
+
+// AlertsByVendor looks up a page of vendor ids in as few queries as the
+// parameter limit allows.
+func (t *tx) AlertsByVendor(ctx context.Context, integration string, vendorIDs []string) (map[string]model.Alert, error) {
+	out := make(map[string]model.Alert, len(vendorIDs))
+	for chunk := range chunks(vendorIDs, vendorChunk) {
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, integration)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		q := "SELECT " + alertCols + " FROM alerts WHERE integration = ? AND vendor_id IN (" + marks(len(chunk)) + ")"
+		rows, err := t.queryDyn(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up alerts by vendor id: %w", err)
+		}
+		err = each(rows, scanAlert, func(a model.Alert) { out[a.VendorID] = a })
+		if err != nil {
+			return nil, fmt.Errorf("look up alerts by vendor id: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// AlertInsert stores a new alert and sets a.ID.
+func (t *tx) AlertInsert(ctx context.Context, a *model.Alert) error {
+	args, err := alertArgs(a)
+	if err != nil {
+		return fmt.Errorf("insert alert: %w", err)
+	}
+	id, err := t.insertID(ctx, qAlertInsert, args...)
+	if err != nil {
+		return fmt.Errorf("insert alert: %w", err)
+	}
+	a.ID = id
+	return nil
+}
+
+// AlertUpdate overwrites every column of the alert with a.ID.
+func (t *tx) AlertUpdate(ctx context.Context, a model.Alert) error {
+	args, err := alertArgs(&a)
+	if err != nil {
+		return fmt.Errorf("update alert: %w", err)
+	}
+	if err := t.execOne(ctx, qAlertUpdate, append(args, a.ID)...); err != nil {
+		return fmt.Errorf("update alert %d: %w", a.ID, err)
+	}
+	return nil
+}

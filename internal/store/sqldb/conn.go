@@ -1,0 +1,209 @@
+package sqldb
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// runner is what *sql.DB and *sql.Tx share, for queries built at run time.
+type runner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// conn runs queries either on a pool (reads outside a transaction) or in a
+// transaction. Every Reader method is written once against it.
+type conn struct {
+	d     *Dialect
+	run   runner
+	stmts *stmtCache
+	tx    *sql.Tx
+	// txStmts caches tx.StmtContext results so each statement is bound to
+	// the transaction once, however many rows the transaction writes.
+	txStmts [numQueries]*sql.Stmt
+}
+
+// stmt returns the prepared statement id, bound to the transaction if
+// any, and the context to run it under (see opContext).
+func (c *conn) stmt(ctx context.Context, id qid) (context.Context, *sql.Stmt, error) {
+	opCtx, err := c.opContext(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.tx != nil {
+		if s := c.txStmts[id]; s != nil {
+			return opCtx, s, nil
+		}
+	}
+	s, err := c.stmts.get(ctx, id)
+	if err != nil || c.tx == nil {
+		return opCtx, s, err
+	}
+	s = c.tx.StmtContext(ctx, s)
+	c.txStmts[id] = s
+	return opCtx, s, nil
+}
+
+// opContext is the context one statement runs under. Outside a transaction
+// it is ctx. Inside one, cancellation is checked before each statement and
+// otherwise left to the transaction, which database/sql rolls back when
+// the WithTx context ends: drivers watch a cancellable context with a
+// goroutine per statement, which costs more than the row it writes and
+// would nearly halve batched ingest. A single statement in a transaction
+// therefore runs to completion after cancellation; the next one fails.
+func (c *conn) opContext(ctx context.Context) (context.Context, error) {
+	if c.tx == nil {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
+// queryDyn runs a query built at run time.
+func (c *conn) queryDyn(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	opCtx, err := c.opContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.run.QueryContext(opCtx, c.d.rebind(q), args...)
+}
+
+// execDyn runs a statement built at run time.
+func (c *conn) execDyn(ctx context.Context, q string, args ...any) error {
+	opCtx, err := c.opContext(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = c.run.ExecContext(opCtx, c.d.rebind(q), args...)
+	return c.d.conflict(err)
+}
+
+func (c *conn) queryRow(ctx context.Context, id qid, args ...any) (*sql.Row, error) {
+	ctx, s, err := c.stmt(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryRowContext(ctx, args...), nil
+}
+
+func (c *conn) query(ctx context.Context, id qid, args ...any) (*sql.Rows, error) {
+	ctx, s, err := c.stmt(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// execOne runs a statement that must change exactly one row, returning
+// store.ErrNotFound when it changes none.
+func (c *conn) execOne(ctx context.Context, id qid, args ...any) error {
+	ctx, s, err := c.stmt(ctx, id)
+	if err != nil {
+		return err
+	}
+	res, err := s.ExecContext(ctx, args...)
+	if err != nil {
+		return c.d.conflict(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+func (c *conn) exec(ctx context.Context, id qid, args ...any) error {
+	ctx, s, err := c.stmt(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = s.ExecContext(ctx, args...)
+	return c.d.conflict(err)
+}
+
+// insertID runs an insert that reports the new row's id. It returns
+// sql.ErrNoRows when ON CONFLICT DO NOTHING inserted nothing.
+func (c *conn) insertID(ctx context.Context, id qid, args ...any) (int64, error) {
+	if c.d.LastInsertID {
+		ctx, s, err := c.stmt(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		res, err := s.ExecContext(ctx, args...)
+		if err != nil {
+			return 0, c.d.conflict(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return 0, cmp.Or(err, sql.ErrNoRows)
+		}
+		return res.LastInsertId()
+	}
+	row, err := c.queryRow(ctx, id, args...)
+	if err != nil {
+		return 0, err
+	}
+	var newID int64
+	if err := row.Scan(&newID); err != nil {
+		return 0, c.d.conflict(err)
+	}
+	return newID, nil
+}
+
+// stmtCache prepares each named query once per pool, on first use.
+type stmtCache struct {
+	db    *sql.DB
+	d     *Dialect
+	mu    sync.Mutex
+	stmts [numQueries]atomic.Pointer[sql.Stmt]
+}
+
+func newStmtCache(db *sql.DB, d *Dialect) *stmtCache {
+	return &stmtCache{db: db, d: d}
+}
+
+func (c *stmtCache) get(ctx context.Context, id qid) (*sql.Stmt, error) {
+	if s := c.stmts[id].Load(); s != nil {
+		return s, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.stmts[id].Load(); s != nil {
+		return s, nil
+	}
+	s, err := c.db.PrepareContext(ctx, c.d.queries[id])
+	if err != nil {
+		return nil, fmt.Errorf("prepare %s: %w", queryDefs[id].name, err)
+	}
+	c.stmts[id].Store(s)
+	return s, nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.stmts {
+		if s := c.stmts[i].Swap(nil); s != nil {
+			_ = s.Close()
+		}
+	}
+}
+
+// notFound turns sql.ErrNoRows into store.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,82 @@
+package sqldb
+
+import (
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+)
+
+// Dialect is what differs between the engines. Everything else, including
+// every query, is shared.
+type Dialect struct {
+	// Name is what Driver returns: "sqlite" or "postgres".
+	Name string
+	// Numbered placeholders ($1, $2, ...) replace the ? used in queries.
+	Numbered bool
+	// ClaimLock ends the outbox claim's row selection. PostgreSQL uses
+	// "FOR UPDATE SKIP LOCKED" so concurrent workers take different rows
+	// without waiting; SQLite leaves it empty because its single writer
+	// connection already runs one claim at a time.
+	ClaimLock string
+	// MigrationLock, if set, runs first in every migration transaction so
+	// that nodes starting together apply each file once.
+	MigrationLock string
+	// LastInsertID makes inserts report their new id through
+	// sql.Result.LastInsertId instead of RETURNING id, which saves SQLite a
+	// result set per row. PostgreSQL's driver has no LastInsertId.
+	LastInsertID bool
+	// Contains names the substring-position function: instr or strpos.
+	// Both take (haystack, needle) and return 0 when absent.
+	Contains string
+	// IsUniqueViolation reports whether err is the engine's unique or
+	// primary key violation.
+	IsUniqueViolation func(error) bool
+	// Migrations holds files named NNNN_name.sql at its root.
+	Migrations fs.FS
+
+	queries [numQueries]string
+}
+
+// init rewrites the shared queries into the dialect once.
+func (d *Dialect) init() {
+	for i, def := range queryDefs {
+		q := def.text
+		q = strings.ReplaceAll(q, "/*claimlock*/", d.ClaimLock)
+		q = strings.ReplaceAll(q, "/*contains*/", d.Contains)
+		if d.LastInsertID {
+			q = strings.TrimSuffix(q, returningID)
+		}
+		d.queries[i] = d.rebind(q)
+	}
+}
+
+// rebind rewrites ? placeholders for engines that number them. Queries
+// never contain a literal question mark.
+func (d *Dialect) rebind(q string) string {
+	if !d.Numbered || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] != '?' {
+			b.WriteByte(q[i])
+			continue
+		}
+		n++
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
+}
+
+// conflict marks unique violations with ErrConflict, keeping the engine's
+// message for the log.
+func (d *Dialect) conflict(err error) error {
+	if err != nil && d.IsUniqueViolation != nil && d.IsUniqueViolation(err) {
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return err
+}

@@ -1,0 +1,217 @@
+package sqldb
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+func scanOutbox(s scanner) (store.OutboxItem, error) {
+	var (
+		o                             store.OutboxItem
+		next, lease, created, updated int64
+	)
+	err := s.Scan(&o.ID, &o.Key, &o.Integration, &o.ObjectRef, &o.Action,
+		(*[]byte)(&o.Payload), &o.OriginKind, &o.OriginID, &o.State, &o.Attempts,
+		&next, &o.LeaseOwner, &lease, &o.LastError, &created, &updated)
+	o.NextAttemptAt, o.LeaseUntil = fromMicros(next), fromMicros(lease)
+	o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return o, err
+}
+
+// OutboxGet returns one item.
+func (c *conn) OutboxGet(ctx context.Context, id int64) (store.OutboxItem, error) {
+	row, err := c.queryRow(ctx, qOutboxGet, id)
+	if err != nil {
+		return store.OutboxItem{}, fmt.Errorf("get outbox item: %w", err)
+	}
+	o, err := scanOutbox(row)
+	if err != nil {
+		return o, fmt.Errorf("get outbox item %d: %w", id, notFound(err))
+	}
+	return o, nil
+}
+
+// OutboxList filters and pages items by id.
+func (c *conn) OutboxList(ctx context.Context, p store.OutboxListParams) ([]store.OutboxItem, error) {
+	var w where
+	w.add(p.State != "", "state = ?", string(p.State))
+	w.add(p.Integration != "", "integration = ?", p.Integration)
+	w.add(p.OriginKind != "", "origin_kind = ?", string(p.OriginKind))
+	w.add(p.OriginID != 0, "origin_id = ?", p.OriginID)
+	w.add(true, "id > ?", p.AfterID)
+	q := "SELECT " + outboxCols + " FROM outbox" + w.sql() + " ORDER BY id LIMIT ?"
+	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	out, err := collect(rows, scanOutbox)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxCounts returns how many items are in each state, including zeros.
+func (c *conn) OutboxCounts(ctx context.Context) (map[store.OutboxState]int, error) {
+	rows, err := c.query(ctx, qOutboxCounts)
+	if err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	out := map[store.OutboxState]int{
+		store.OutboxPending: 0, store.OutboxLeased: 0, store.OutboxDone: 0, store.OutboxDead: 0,
+	}
+	type count struct {
+		state store.OutboxState
+		n     int
+	}
+	err = each(rows, func(s scanner) (count, error) {
+		var c count
+		err := s.Scan(&c.state, &c.n)
+		return c, err
+	}, func(c count) { out[c.state] = c.n })
+	if err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxEnqueue adds an action unless its key is already queued.
+func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (int64, bool, error) {
+	if p.Key == "" {
+		return 0, false, errors.New("enqueue outbox item: key is required")
+	}
+	now := micros(p.Now)
+	id, err := t.insertID(ctx, qOutboxEnqueue, p.Key, p.Integration, p.ObjectRef,
+		p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID, now, now, now)
+	if err == nil {
+		return id, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("enqueue outbox item: %w", err)
+	}
+	row, err := t.queryRow(ctx, qOutboxIDByKey, p.Key)
+	if err == nil {
+		err = row.Scan(&id)
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("enqueue outbox item: find existing key: %w", err)
+	}
+	return id, false, nil
+}
+
+// OutboxClaim leases due items in one statement. On PostgreSQL the row
+// selection skips rows other claimers have locked; on SQLite the single
+// writer connection runs claims one at a time.
+func (db *DB) OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]store.OutboxItem, error) {
+	if p.Limit <= 0 {
+		return nil, nil
+	}
+	if err := db.prepareWriter(ctx); err != nil {
+		return nil, err
+	}
+	s, err := db.wstmts.get(ctx, qOutboxClaim)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox items: %w", err)
+	}
+	now := micros(p.Now)
+	rows, err := s.QueryContext(ctx, now, now, p.Limit, p.Owner, micros(p.Now.Add(p.Lease)), now)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox items: %w", err)
+	}
+	items, err := collect(rows, scanOutbox)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox items: %w", err)
+	}
+	// RETURNING promises no order.
+	slices.SortFunc(items, func(a, b store.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
+	return items, nil
+}
+
+// OutboxFinish applies results in one transaction. Results that share an
+// outcome (typically a whole batch done at one instant) are applied by one
+// UPDATE. The guard on state and owner makes a stale worker's result a
+// no-op rather than an error: its item was already re-leased to another.
+func (db *DB) OutboxFinish(ctx context.Context, owner string, results []store.OutboxResult) error {
+	groups, err := groupResults(results)
+	if err != nil || len(groups) == 0 {
+		return err
+	}
+	return db.WithTx(ctx, func(stx store.Tx) error {
+		t := stx.(*tx)
+		for _, g := range groups {
+			var next any // NULL keeps next_attempt_at
+			if g.state == store.OutboxPending {
+				next = g.next
+			}
+			for chunk := range chunks(g.ids, vendorChunk) {
+				args := append([]any{string(g.state), next, g.err, g.now, owner}, chunk...)
+				if err := t.execDyn(ctx, finishQuery+marks(len(chunk))+")", args...); err != nil {
+					return fmt.Errorf("finish outbox items: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// outcome is one distinct result and the items that share it.
+type outcome struct {
+	state     store.OutboxState
+	next, now int64
+	err       string
+	ids       []any
+}
+
+// groupResults groups results by outcome, in first-seen order.
+func groupResults(results []store.OutboxResult) ([]*outcome, error) {
+	type key struct {
+		state     store.OutboxState
+		next, now int64
+		err       string
+	}
+	var groups []*outcome
+	byKey := make(map[key]*outcome)
+	for _, r := range results {
+		switch r.State {
+		case store.OutboxDone, store.OutboxDead, store.OutboxPending:
+		default:
+			return nil, fmt.Errorf("finish outbox item %d: invalid state %q", r.ID, r.State)
+		}
+		k := key{state: r.State, now: micros(r.Now), err: r.Error}
+		if r.State == store.OutboxPending {
+			k.next = micros(r.NextAttemptAt)
+		}
+		g := byKey[k]
+		if g == nil {
+			g = &outcome{state: k.state, next: k.next, now: k.now, err: k.err}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		g.ids = append(g.ids, r.ID)
+	}
+	return groups, nil
+}
+
+const finishQuery = `UPDATE outbox SET state = ?,
+	next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?,
+	lease_owner = '', lease_until = 0, updated_at = ?
+	WHERE lease_owner = ? AND state = 'leased' AND id IN (`
+
+// OutboxRetry moves a dead item back to pending with a fresh attempt count,
+// so an operator's retry gets the full retry budget again.
+func (db *DB) OutboxRetry(ctx context.Context, id int64, now time.Time) error {
+	return db.WithTx(ctx, func(stx store.Tx) error {
+		t := stx.(*tx)
+		if err := t.execOne(ctx, qOutboxRetry, micros(now), micros(now), id); err != nil {
+			return fmt.Errorf("retry outbox item %d: %w", id, err)
+		}
+		return nil
+	})
+}

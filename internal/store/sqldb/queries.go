@@ -1,0 +1,154 @@
+package sqldb
+
+// qid names a prepared statement.
+type qid int
+
+// Prepared statements. Queries whose shape depends on their filters (lists,
+// lookups by a set of ids) are built at run time instead.
+const (
+	qAlertGet qid = iota
+	qAlertGetByVendor
+	qAlertInsert
+	qAlertUpdate
+	qIncidentGet
+	qIncidentGetByVendor
+	qIncidentInsert
+	qIncidentUpdate
+	qIncidentAlertIDs
+	qRevisionAppend
+	qRevisionList
+	qCommentAdd
+	qCommentList
+	qQuarantineAdd
+	qIntegrationUpsert
+	qIntegrationGet
+	qIntegrationList
+	qCursorGet
+	qCursorSet
+	qValidationUpsert
+	qValidationGet
+	qValidationDue
+	qLedgerAdd
+	qLedgerList
+	qLedgerDelete
+	qLedgerPrune
+	qOutboxEnqueue
+	qOutboxIDByKey
+	qOutboxGet
+	qOutboxClaim
+	qOutboxRetry
+	qOutboxCounts
+	numQueries
+)
+
+const (
+	alertCols = `id, integration, vendor_id, title, description, severity, status,
+	remote_status, verdict, published, source, created_at, updated_at, entities,
+	incident_id, remote_parent, raw, revision, first_seen_at, last_changed_at`
+	alertSet = `integration = ?, vendor_id = ?, title = ?, description = ?,
+	severity = ?, status = ?, remote_status = ?, verdict = ?, published = ?,
+	source = ?, created_at = ?, updated_at = ?, entities = ?, incident_id = ?,
+	remote_parent = ?, raw = ?, revision = ?, first_seen_at = ?, last_changed_at = ?`
+	incidentCols = `id, integration, vendor_id, title, description, severity,
+	status, remote_status, verdict, published, created_at, updated_at,
+	remote_alert_ids, raw, revision, last_changed_at`
+	incidentSet = `integration = ?, vendor_id = ?, title = ?, description = ?,
+	severity = ?, status = ?, remote_status = ?, verdict = ?, published = ?,
+	created_at = ?, updated_at = ?, remote_alert_ids = ?, raw = ?, revision = ?,
+	last_changed_at = ?`
+	revisionCols   = `id, kind, object_id, seq, actor_kind, actor_name, reason, changes, snapshot, at`
+	commentCols    = `id, kind, object_id, author_kind, author_name, body, at`
+	quarantineCols = `id, integration, vendor_id, reason, payload, at`
+	integrationCol = `id, kind, name, enabled, settings, secrets, policy, updated_at`
+	validationCols = `alert_id, started_at, next_pass_at, ends_at, passes, done`
+	ledgerCols     = `id, integration, kind, vendor_id, remote_status, at`
+	outboxCols     = `id, idem_key, integration, object_ref, action, payload,
+	origin_kind, origin_id, state, attempts, next_attempt_at, lease_owner,
+	lease_until, last_error, created_at, updated_at`
+	// returningID ends every insert that reports a new id.
+	returningID = " RETURNING id"
+	// outboxActive is written the same way in the claim and in the partial
+	// indexes so that SQLite's planner can match them.
+	outboxActive = `state IN ('pending', 'leased')`
+)
+
+var queryDefs = [numQueries]struct{ name, text string }{
+	qAlertGet:         {"alert get", `SELECT ` + alertCols + ` FROM alerts WHERE id = ?`},
+	qAlertGetByVendor: {"alert get by vendor", `SELECT ` + alertCols + ` FROM alerts WHERE integration = ? AND vendor_id = ?`},
+	qAlertInsert: {"alert insert", `INSERT INTO alerts (integration, vendor_id, title,
+	description, severity, status, remote_status, verdict, published, source,
+	created_at, updated_at, entities, incident_id, remote_parent, raw, revision,
+	first_seen_at, last_changed_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
+	qAlertUpdate:         {"alert update", `UPDATE alerts SET ` + alertSet + ` WHERE id = ?`},
+	qIncidentGet:         {"incident get", `SELECT ` + incidentCols + ` FROM incidents WHERE id = ?`},
+	qIncidentGetByVendor: {"incident get by vendor", `SELECT ` + incidentCols + ` FROM incidents WHERE integration = ? AND vendor_id = ?`},
+	qIncidentInsert: {"incident insert", `INSERT INTO incidents (integration, vendor_id,
+	title, description, severity, status, remote_status, verdict, published,
+	created_at, updated_at, remote_alert_ids, raw, revision, last_changed_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
+	qIncidentUpdate:   {"incident update", `UPDATE incidents SET ` + incidentSet + ` WHERE id = ?`},
+	qIncidentAlertIDs: {"incident alert ids", `SELECT id FROM alerts WHERE incident_id = ? ORDER BY id`},
+	qRevisionAppend: {"revision append", `INSERT INTO revisions (kind, object_id, seq,
+	actor_kind, actor_name, reason, changes, snapshot, at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+	qRevisionList: {"revision list", `SELECT ` + revisionCols + ` FROM revisions
+	WHERE kind = ? AND object_id = ? AND seq > ? ORDER BY seq LIMIT ?`},
+	qCommentAdd: {"comment add", `INSERT INTO comments (kind, object_id, author_kind,
+	author_name, body, at) VALUES (?, ?, ?, ?, ?, ?)` + returningID},
+	qCommentList: {"comment list", `SELECT ` + commentCols + ` FROM comments
+	WHERE kind = ? AND object_id = ? ORDER BY id`},
+	qQuarantineAdd: {"quarantine add", `INSERT INTO quarantine (integration, vendor_id,
+	reason, payload, at) VALUES (?, ?, ?, ?, ?)`},
+	qIntegrationUpsert: {"integration upsert", `INSERT INTO integrations (` + integrationCol + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+	enabled = excluded.enabled, settings = excluded.settings,
+	secrets = excluded.secrets, policy = excluded.policy,
+	updated_at = excluded.updated_at`},
+	qIntegrationGet:  {"integration get", `SELECT ` + integrationCol + ` FROM integrations WHERE id = ?`},
+	qIntegrationList: {"integration list", `SELECT ` + integrationCol + ` FROM integrations ORDER BY id`},
+	qCursorGet:       {"cursor get", `SELECT cursor FROM cursors WHERE integration = ? AND stream = ?`},
+	qCursorSet: {"cursor set", `INSERT INTO cursors (integration, stream, cursor, updated_at)
+	VALUES (?, ?, ?, ?) ON CONFLICT (integration, stream)
+	DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`},
+	qValidationUpsert: {"validation upsert", `INSERT INTO validations (` + validationCols + `)
+	VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (alert_id) DO UPDATE SET
+	started_at = excluded.started_at, next_pass_at = excluded.next_pass_at,
+	ends_at = excluded.ends_at, passes = excluded.passes, done = excluded.done`},
+	qValidationGet: {"validation get", `SELECT ` + validationCols + ` FROM validations WHERE alert_id = ?`},
+	qValidationDue: {"validation due", `SELECT ` + validationCols + ` FROM validations
+	WHERE NOT done AND next_pass_at <= ? ORDER BY next_pass_at, alert_id LIMIT ?`},
+	qLedgerAdd: {"ledger add", `INSERT INTO ledger (integration, kind, vendor_id,
+	remote_status, at) VALUES (?, ?, ?, ?, ?)`},
+	qLedgerList: {"ledger list", `SELECT ` + ledgerCols + ` FROM ledger
+	WHERE integration = ? AND kind = ? AND vendor_id = ? ORDER BY at, id`},
+	qLedgerDelete: {"ledger delete", `DELETE FROM ledger WHERE id = ?`},
+	qLedgerPrune:  {"ledger prune", `DELETE FROM ledger WHERE at < ?`},
+	qOutboxEnqueue: {"outbox enqueue", `INSERT INTO outbox (idem_key, integration,
+	object_ref, action, payload, origin_kind, origin_id, state, attempts,
+	next_attempt_at, lease_owner, lease_until, last_error, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, '', 0, '', ?, ?)
+	ON CONFLICT (idem_key) DO NOTHING` + returningID},
+	qOutboxIDByKey: {"outbox id by key", `SELECT id FROM outbox WHERE idem_key = ?`},
+	qOutboxGet:     {"outbox get", `SELECT ` + outboxCols + ` FROM outbox WHERE id = ?`},
+	// The claim takes, in id order, due items that have no earlier
+	// unfinished item for the same remote object. An expired lease counts
+	// as due (its worker is presumed dead) and still blocks later items.
+	qOutboxClaim: {"outbox claim", `WITH due AS MATERIALIZED (
+	SELECT o.id FROM outbox o
+	WHERE o.` + outboxActive + `
+	AND ((o.state = 'pending' AND o.next_attempt_at <= ?)
+		OR (o.state = 'leased' AND o.lease_until < ?))
+	AND NOT EXISTS (SELECT 1 FROM outbox p
+		WHERE p.integration = o.integration AND p.object_ref = o.object_ref
+		AND p.` + outboxActive + ` AND p.id < o.id)
+	ORDER BY o.id LIMIT ? /*claimlock*/)
+	UPDATE outbox SET state = 'leased', lease_owner = ?, lease_until = ?,
+	attempts = attempts + 1, updated_at = ?
+	WHERE id IN (SELECT id FROM due)
+	RETURNING ` + outboxCols},
+	qOutboxRetry: {"outbox retry", `UPDATE outbox SET state = 'pending', attempts = 0,
+	next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'dead'`},
+	qOutboxCounts: {"outbox counts", `SELECT state, COUNT(*) FROM outbox GROUP BY state`},
+}

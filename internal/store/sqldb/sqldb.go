@@ -1,0 +1,132 @@
+// Package sqldb is the one database/sql implementation of store.Store that
+// the SQLite and PostgreSQL packages share. Both engines speak the same SQL
+// for everything alertsync needs (ON CONFLICT, RETURNING, partial indexes,
+// materialised CTEs), so the queries are written once here and a small
+// Dialect covers the few real differences: placeholder style, row locking
+// for the outbox claim, migration locking and how a unique violation is
+// reported. Two copies of these queries would drift apart; one copy run
+// through one conformance suite (storetest) cannot.
+//
+// Timestamps are stored as unix microseconds (UTC) with 0 meaning the zero
+// time, so both engines compare and index them as plain integers. Vendor
+// payloads and snapshots are stored as bytes (BLOB or BYTEA) so they
+// round-trip byte for byte.
+package sqldb
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// ErrConflict is returned, wrapped, when a write breaks a uniqueness rule:
+// an alert or vendor incident that already exists, or a revision seq that
+// was already appended.
+var ErrConflict = errors.New("already exists")
+
+// DB implements store.Store over a writer pool and a reader pool. SQLite
+// passes a single-connection writer and a separate read pool; PostgreSQL
+// passes the same pool twice.
+type DB struct {
+	conn
+	d       *Dialect
+	write   *sql.DB
+	read    *sql.DB
+	wstmts  *stmtCache
+	rstmts  *stmtCache
+	prepMu  sync.Mutex
+	prepped bool
+}
+
+// New wraps open pools. The DB takes ownership of both and closes them in
+// Close. Statements are prepared on first use, after Migrate has created
+// the tables.
+func New(d *Dialect, write, read *sql.DB) *DB {
+	d.init()
+	db := &DB{d: d, write: write, read: read, wstmts: newStmtCache(write, d)}
+	db.rstmts = db.wstmts
+	if read != write {
+		db.rstmts = newStmtCache(read, d)
+	}
+	db.conn = conn{d: d, run: read, stmts: db.rstmts}
+	return db
+}
+
+// Driver names the engine.
+func (db *DB) Driver() string { return db.d.Name }
+
+// Close releases prepared statements and both pools.
+func (db *DB) Close() error {
+	db.wstmts.close()
+	if db.rstmts != db.wstmts {
+		db.rstmts.close()
+	}
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// prepareWriter prepares every statement on the writer pool before the
+// first transaction. It must run outside any transaction: with SQLite's
+// single writer connection, preparing from inside a transaction would wait
+// for the very connection the transaction holds.
+func (db *DB) prepareWriter(ctx context.Context) error {
+	db.prepMu.Lock()
+	defer db.prepMu.Unlock()
+	if db.prepped {
+		return nil
+	}
+	for id := range qid(numQueries) {
+		if _, err := db.wstmts.get(ctx, id); err != nil {
+			return fmt.Errorf("prepare statements: %w", err)
+		}
+	}
+	db.prepped = true
+	return nil
+}
+
+// WithTx runs fn in one write transaction. fn's own error is returned as
+// is, after rolling back, so callers can match it.
+func (db *DB) WithTx(ctx context.Context, fn func(tx store.Tx) error) (err error) {
+	if err := db.prepareWriter(ctx); err != nil {
+		return err
+	}
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+	}()
+	t := &tx{conn: conn{d: db.d, run: sqlTx, stmts: db.wstmts, tx: sqlTx}}
+	if err := fn(t); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		// A cancelled context may have rolled the transaction back
+		// already; say why rather than "already rolled back".
+		return fmt.Errorf("commit transaction: %w", cmp.Or(ctx.Err(), err))
+	}
+	return nil
+}
+
+// tx is a store.Tx. It is used by one goroutine, as database/sql requires.
+type tx struct {
+	conn
+}
+
+var (
+	_ store.Store = (*DB)(nil)
+	_ store.Tx    = (*tx)(nil)
+)

@@ -1,0 +1,106 @@
+// Package sqlite is the embedded default store: one database file in the
+// data directory, opened with the pure Go SQLite driver so alertsync stays a
+// single static binary. The queries live in sqldb, shared with PostgreSQL.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/sqldb"
+)
+
+// FileName is the database file used when Open is given a directory.
+const FileName = "alertsync.db"
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// pragmas apply to every connection. WAL lets readers run beside the
+// writer; NORMAL sync is durable across application crashes and only risks
+// the last transactions on power loss, which WAL keeps consistent.
+const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+
+// Open opens (creating if needed) the database file at path, normally
+// inside the data directory; if path is an existing directory the file is
+// FileName inside it. Writes go through a single connection, so SQLite
+// never has two writers contending for its lock inside one process; reads
+// use a separate pool that WAL lets run alongside. Call Migrate before use.
+func Open(ctx context.Context, path string) (store.Store, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, FileName)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open sqlite: create data dir: %w", err)
+	}
+	name := fileURI(path)
+	// BEGIN IMMEDIATE takes the write lock up front, so a transaction never
+	// fails halfway on upgrading a read lock held by another process.
+	write, err := openPool(ctx, name+"?_pragma=journal_mode(WAL)&_txlock=immediate&"+pragmas, 1)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite writer: %w", err)
+	}
+	read, err := openPool(ctx, name+"?_pragma=query_only(1)&"+pragmas, max(4, runtime.GOMAXPROCS(0)))
+	if err != nil {
+		_ = write.Close()
+		return nil, fmt.Errorf("open sqlite readers: %w", err)
+	}
+	return sqldb.New(dialect(), write, read), nil
+}
+
+func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// fileURI escapes the characters that would end the path part of a
+// file: URI early.
+func fileURI(path string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	return "file:" + r.Replace(filepath.ToSlash(path))
+}
+
+func dialect() *sqldb.Dialect {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the embedded directory always exists
+	}
+	return &sqldb.Dialect{
+		Name:              "sqlite",
+		LastInsertID:      true,
+		Contains:          "instr",
+		IsUniqueViolation: isUniqueViolation,
+		Migrations:        sub,
+	}
+}
+
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}

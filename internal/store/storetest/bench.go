@@ -1,0 +1,105 @@
+package storetest
+
+import (
+	"encoding/json"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// benchRaw is a vendor payload of a typical size (about 600 bytes).
+var benchRaw = json.RawMessage(`{"id":"ldt:0123456789abcdef:4242","device":{"hostname":"WS-0042","platform":"Windows","os_version":"Windows 11","local_ip":"10.1.2.3","external_ip":"203.0.113.7"},"behaviors":[{"tactic":"Credential Access","technique":"OS Credential Dumping","cmdline":"rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 lsass.dmp full","filename":"rundll32.exe","sha256":"9f2b1c6e8e4c4f7ab0d1e2f3a4b5c6d7e8f90123456789abcdef0123456789ab","user_name":"CORP\\alice","severity":70,"confidence":80}],"status":"new","max_severity_displayname":"High","first_behavior":"2025-03-01T12:00:00Z","last_behavior":"2025-03-01T12:00:05Z"}`)
+
+// BenchIngestBatch measures ingest as the engine does it: one transaction
+// per page of 500 alerts, one AlertsByVendor lookup per page, then an
+// AlertInsert and a RevisionAppend per new alert. It reports alerts/s.
+func BenchIngestBatch(b *testing.B, s store.Store) {
+	const batch = 500
+	ctx := b.Context()
+	ids := make([]string, batch)
+	a := newAlert("bench", "")
+	a.Severity, a.Raw = model.SeverityHigh, benchRaw
+	a.Entities = model.Entities{Hosts: []string{"ws-0042"}, Users: []string{"alice"}, IPs: []string{"10.1.2.3"}}
+	rev := model.Revision{Kind: model.KindAlert, Seq: 1, Actor: model.Actor{Kind: model.ActorRemote, Name: "bench"},
+		Reason: "ingest", Snapshot: benchRaw, At: t0}
+	n := 0
+	for b.Loop() {
+		for i := range ids {
+			ids[i] = strconv.Itoa(n*batch + i)
+		}
+		err := s.WithTx(ctx, func(tx store.Tx) error {
+			known, err := tx.AlertsByVendor(ctx, "bench", ids)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if _, ok := known[id]; ok {
+					continue
+				}
+				a.VendorID = id
+				if err := tx.AlertInsert(ctx, &a); err != nil {
+					return err
+				}
+				rev.ObjectID = a.ID
+				if err := tx.RevisionAppend(ctx, rev); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n*batch)/b.Elapsed().Seconds(), "alerts/s")
+}
+
+// BenchOutboxClaimFinish measures a worker's loop: claim up to 100 due
+// actions, then record them all done in one OutboxFinish. Enqueueing is
+// not timed. It reports actions/s.
+func BenchOutboxClaimFinish(b *testing.B, s store.Store) {
+	const batch = 100
+	ctx := b.Context()
+	ps := make([]store.OutboxEnqueueParams, batch)
+	results := make([]store.OutboxResult, 0, batch)
+	n, actions := 0, 0
+	for b.Loop() {
+		b.StopTimer()
+		for i := range ps {
+			k := strconv.Itoa(n*batch + i)
+			ps[i] = store.OutboxEnqueueParams{Key: k, Integration: "bench", ObjectRef: "alert:" + k,
+				Action: "set_status", Payload: json.RawMessage(`{"status":"closed"}`), Now: t0}
+		}
+		err := s.WithTx(ctx, func(tx store.Tx) error {
+			for _, p := range ps {
+				if _, _, err := tx.OutboxEnqueue(ctx, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+		b.StartTimer()
+
+		items, err := s.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "bench", Now: t0, Lease: time.Minute, Limit: batch})
+		if err != nil {
+			b.Fatal(err)
+		}
+		results = results[:0]
+		for _, it := range items {
+			results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: t0})
+		}
+		if err := s.OutboxFinish(ctx, "bench", results); err != nil {
+			b.Fatal(err)
+		}
+		actions += len(items)
+	}
+	b.ReportMetric(float64(actions)/b.Elapsed().Seconds(), "actions/s")
+}

@@ -1,0 +1,327 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+const lease = 30 * time.Second
+
+func enqueue(t *testing.T, s store.Store, ps ...store.OutboxEnqueueParams) []int64 {
+	t.Helper()
+	ids := make([]int64, len(ps))
+	inTx(t, s, func(tx store.Tx) error {
+		for i, p := range ps {
+			id, inserted, err := tx.OutboxEnqueue(t.Context(), p)
+			if err != nil {
+				return err
+			}
+			if !inserted {
+				return fmt.Errorf("enqueue %s: not inserted", p.Key)
+			}
+			ids[i] = id
+		}
+		return nil
+	})
+	return ids
+}
+
+func action(key, object string) store.OutboxEnqueueParams {
+	return store.OutboxEnqueueParams{Key: key, Integration: "edr-1", ObjectRef: object,
+		Action: "set_status", Payload: json.RawMessage(`{"status":"closed"}`),
+		OriginKind: model.KindAlert, OriginID: 1, Now: t0}
+}
+
+func claim(t *testing.T, s store.Store, owner string, now time.Time, n int) []store.OutboxItem {
+	t.Helper()
+	items, err := s.OutboxClaim(t.Context(), store.OutboxClaimParams{Owner: owner, Now: now, Lease: lease, Limit: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+func finish(t *testing.T, s store.Store, owner string, results ...store.OutboxResult) {
+	t.Helper()
+	if err := s.OutboxFinish(t.Context(), owner, results); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func itemIDs(items []store.OutboxItem) []int64 {
+	var ids []int64
+	for _, it := range items {
+		ids = append(ids, it.ID)
+	}
+	return ids
+}
+
+func getItem(t *testing.T, s store.Store, id int64) store.OutboxItem {
+	t.Helper()
+	it, err := s.OutboxGet(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return it
+}
+
+func testOutboxEnqueue(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	p := action("k1", "alert:1")
+	ids := enqueue(t, s, p)
+	want := store.OutboxItem{ID: ids[0], Key: "k1", Integration: "edr-1", ObjectRef: "alert:1",
+		Action: "set_status", Payload: p.Payload, OriginKind: model.KindAlert, OriginID: 1,
+		State: store.OutboxPending, NextAttemptAt: t0, CreatedAt: t0, UpdatedAt: t0}
+	if diff := cmp.Diff(want, getItem(t, s, ids[0])); diff != "" {
+		t.Errorf("OutboxGet (-want +got):\n%s", diff)
+	}
+	// The same key again, in a later transaction and twice in one, is
+	// not added: the first id comes back.
+	inTx(t, s, func(tx store.Tx) error {
+		for range 2 {
+			again := action("k1", "alert:other")
+			id, inserted, err := tx.OutboxEnqueue(ctx, again)
+			if err != nil {
+				return err
+			}
+			if inserted || id != ids[0] {
+				t.Errorf("OutboxEnqueue of existing key = %d, %v; want %d, false", id, inserted, ids[0])
+			}
+		}
+		return nil
+	})
+	all, err := s.OutboxList(ctx, store.OutboxListParams{})
+	if err != nil || len(all) != 1 {
+		t.Errorf("OutboxList = %d items, %v; want 1", len(all), err)
+	}
+	err = s.WithTx(ctx, func(tx store.Tx) error {
+		_, _, err := tx.OutboxEnqueue(ctx, action("", "alert:1"))
+		return err
+	})
+	if err == nil {
+		t.Error("OutboxEnqueue without a key succeeded")
+	}
+	_, err = s.OutboxGet(ctx, ids[0]+100)
+	wantNotFound(t, "OutboxGet missing", err)
+}
+
+func testOutboxClaimOrder(t *testing.T, s store.Store) {
+	ids := enqueue(t, s, action("x1", "alert:x"), action("x2", "alert:x"), action("y1", "alert:y"))
+	x1, x2, y1 := ids[0], ids[1], ids[2]
+
+	got := claim(t, s, "w1", t0, 10)
+	if diff := cmp.Diff([]int64{x1, y1}, itemIDs(got)); diff != "" {
+		t.Fatalf("first claim: only the oldest item per object (-want +got):\n%s", diff)
+	}
+	it := got[0]
+	if it.State != store.OutboxLeased || it.LeaseOwner != "w1" || !it.LeaseUntil.Equal(t0.Add(lease)) || it.Attempts != 1 {
+		t.Errorf("claimed item = %+v", it)
+	}
+	if got := claim(t, s, "w2", t0, 10); len(got) != 0 {
+		t.Fatalf("x2 claimed while x1 is leased: %v", itemIDs(got))
+	}
+
+	// x1 fails and is retried later; it still blocks x2 until it is done.
+	later := t0.Add(time.Minute)
+	finish(t, s, "w1", store.OutboxResult{ID: x1, State: store.OutboxPending, NextAttemptAt: later, Error: "503", Now: t0},
+		store.OutboxResult{ID: y1, State: store.OutboxDone, Now: t0})
+	if got := claim(t, s, "w1", t0.Add(time.Second), 10); len(got) != 0 {
+		t.Fatalf("claimed before x1's retry was due: %v", itemIDs(got))
+	}
+	got = claim(t, s, "w1", later, 10)
+	if len(got) != 1 || got[0].ID != x1 || got[0].Attempts != 2 || got[0].LastError != "503" {
+		t.Fatalf("retry claim = %+v", got)
+	}
+	finish(t, s, "w1", store.OutboxResult{ID: x1, State: store.OutboxDone, Now: later})
+	got = claim(t, s, "w1", later, 10)
+	if diff := cmp.Diff([]int64{x2}, itemIDs(got)); diff != "" {
+		t.Errorf("claim after x1 done (-want +got):\n%s", diff)
+	}
+	if got := getItem(t, s, x1); got.State != store.OutboxDone || got.LeaseOwner != "" {
+		t.Errorf("x1 after done = %+v", got)
+	}
+	if err := s.OutboxFinish(t.Context(), "w1", []store.OutboxResult{{ID: x2, State: store.OutboxLeased}}); err == nil {
+		t.Error("OutboxFinish accepted state leased")
+	}
+}
+
+func testOutboxExpiredLease(t *testing.T, s store.Store) {
+	ids := enqueue(t, s, action("k", "alert:1"), action("k2", "alert:1"))
+	if got := claim(t, s, "w1", t0, 10); len(got) != 1 || got[0].ID != ids[0] {
+		t.Fatalf("claim = %v", itemIDs(got))
+	}
+	if got := claim(t, s, "w2", t0.Add(lease/2), 10); len(got) != 0 {
+		t.Fatalf("live lease reclaimed: %v", itemIDs(got))
+	}
+	// w1 crashed: after its lease ends, w2 takes the item over, and the
+	// object's next item still waits.
+	got := claim(t, s, "w2", t0.Add(lease+time.Second), 10)
+	if len(got) != 1 || got[0].ID != ids[0] || got[0].LeaseOwner != "w2" || got[0].Attempts != 2 {
+		t.Fatalf("expired lease claim = %+v", got)
+	}
+	// w1 comes back and reports: ignored, the lease is w2's.
+	finish(t, s, "w1", store.OutboxResult{ID: ids[0], State: store.OutboxDead, Error: "stale", Now: t0})
+	if it := getItem(t, s, ids[0]); it.State != store.OutboxLeased || it.LeaseOwner != "w2" || it.LastError != "" {
+		t.Fatalf("stale owner's result applied: %+v", it)
+	}
+	finish(t, s, "w2", store.OutboxResult{ID: ids[0], State: store.OutboxDone, Now: t0.Add(lease + 2*time.Second)})
+	if it := getItem(t, s, ids[0]); it.State != store.OutboxDone || !it.UpdatedAt.Equal(t0.Add(lease+2*time.Second)) {
+		t.Errorf("after w2 finished = %+v", it)
+	}
+	// A result for an item that is done is ignored too.
+	finish(t, s, "w2", store.OutboxResult{ID: ids[0], State: store.OutboxDead, Now: t0})
+	if it := getItem(t, s, ids[0]); it.State != store.OutboxDone {
+		t.Errorf("finished item changed again: %+v", it)
+	}
+}
+
+func testOutboxRetry(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ids := enqueue(t, s, action("k", "alert:1"))
+	claim(t, s, "w1", t0, 1)
+	finish(t, s, "w1", store.OutboxResult{ID: ids[0], State: store.OutboxDead, Error: "401 unauthorized", Now: t0})
+	it := getItem(t, s, ids[0])
+	if it.State != store.OutboxDead || it.LastError != "401 unauthorized" {
+		t.Fatalf("after dead = %+v", it)
+	}
+	if got := claim(t, s, "w1", t0.Add(time.Hour), 10); len(got) != 0 {
+		t.Fatalf("dead item claimed: %v", itemIDs(got))
+	}
+	now := t0.Add(2 * time.Hour)
+	if err := s.OutboxRetry(ctx, ids[0], now); err != nil {
+		t.Fatal(err)
+	}
+	it = getItem(t, s, ids[0])
+	if it.State != store.OutboxPending || !it.NextAttemptAt.Equal(now) || it.Attempts != 0 {
+		t.Errorf("after retry = %+v", it)
+	}
+	wantNotFound(t, "OutboxRetry of a pending item", s.OutboxRetry(ctx, ids[0], now))
+	wantNotFound(t, "OutboxRetry of a missing item", s.OutboxRetry(ctx, ids[0]+100, now))
+	if got := claim(t, s, "w1", now, 10); len(got) != 1 {
+		t.Errorf("claim after retry = %v", itemIDs(got))
+	}
+}
+
+func testOutboxCountsAndList(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ps := []store.OutboxEnqueueParams{action("1", "a:1"), action("2", "a:2"), action("3", "a:3"), action("4", "a:4"), action("5", "a:5")}
+	ps[4].Integration, ps[4].OriginKind, ps[4].OriginID = "xdr-1", model.KindIncident, 9
+	ids := enqueue(t, s, ps...)
+	claim(t, s, "w", t0, 3) // ids 0, 1, 2 leased
+	finish(t, s, "w", store.OutboxResult{ID: ids[0], State: store.OutboxDone, Now: t0},
+		store.OutboxResult{ID: ids[1], State: store.OutboxDead, Now: t0})
+	counts, err := s.OutboxCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[store.OutboxState]int{store.OutboxPending: 2, store.OutboxLeased: 1, store.OutboxDone: 1, store.OutboxDead: 1}
+	if diff := cmp.Diff(want, counts); diff != "" {
+		t.Errorf("OutboxCounts (-want +got):\n%s", diff)
+	}
+	tests := []struct {
+		name string
+		p    store.OutboxListParams
+		want []int64
+	}{
+		{"state", store.OutboxListParams{State: store.OutboxPending}, []int64{ids[3], ids[4]}},
+		{"integration", store.OutboxListParams{Integration: "xdr-1"}, []int64{ids[4]}},
+		{"origin", store.OutboxListParams{OriginKind: model.KindAlert, OriginID: 1}, ids[:4]},
+		{"paged", store.OutboxListParams{AfterID: ids[1], Limit: 2}, []int64{ids[2], ids[3]}},
+	}
+	for _, tc := range tests {
+		got, err := s.OutboxList(ctx, tc.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, itemIDs(got)); diff != "" {
+			t.Errorf("OutboxList %s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+// testOutboxConcurrentClaimers runs workers against one queue: no item is
+// claimed twice, every item is claimed, and each object's items are claimed
+// in id order.
+func testOutboxConcurrentClaimers(t *testing.T, s store.Store) {
+	const items, objects, workers = 1000, 250, 4
+	ps := make([]store.OutboxEnqueueParams, items)
+	for i := range ps {
+		ps[i] = action(fmt.Sprint("k", i), fmt.Sprint("alert:", i%objects))
+	}
+	enqueue(t, s, ps...)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	var (
+		mu      sync.Mutex
+		owners  = make(map[int64]string, items)
+		lastIDs = make(map[string]int64, objects)
+		done    atomic.Int64
+		wg      sync.WaitGroup
+	)
+	record := func(owner string, claimed []store.OutboxItem) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, it := range claimed {
+			if prev, ok := owners[it.ID]; ok {
+				t.Errorf("item %d claimed by %s and %s", it.ID, prev, owner)
+			}
+			owners[it.ID] = owner
+			if it.ID <= lastIDs[it.ObjectRef] {
+				t.Errorf("item %d of %s claimed after item %d", it.ID, it.ObjectRef, lastIDs[it.ObjectRef])
+			}
+			lastIDs[it.ObjectRef] = it.ID
+		}
+	}
+	work := func(owner string) error {
+		for done.Load() < items {
+			claimed, err := s.OutboxClaim(ctx, store.OutboxClaimParams{Owner: owner, Now: t0, Lease: time.Hour, Limit: 16})
+			if err != nil {
+				return err
+			}
+			if len(claimed) == 0 {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			record(owner, claimed)
+			results := make([]store.OutboxResult, len(claimed))
+			for i, it := range claimed {
+				results[i] = store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: t0}
+			}
+			if err := s.OutboxFinish(ctx, owner, results); err != nil {
+				return err
+			}
+			done.Add(int64(len(claimed)))
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	for w := range workers {
+		wg.Go(func() { errs[w] = work(fmt.Sprint("w", w)) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if len(owners) != items {
+		t.Errorf("claimed %d distinct items, want %d", len(owners), items)
+	}
+	counts, err := s.OutboxCounts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[store.OutboxDone] != items {
+		t.Errorf("counts = %v, want %d done", counts, items)
+	}
+}

@@ -1,0 +1,108 @@
+// Package storetest is the one conformance suite every store.Store passes.
+// The SQLite and PostgreSQL packages call Run from their tests, so a query
+// that behaves differently on one engine fails the same test on both.
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/sqldb"
+)
+
+// t0 is the suite's clock; stores keep microseconds, so it has no finer part.
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 123456000, time.UTC)
+
+// Run runs the suite. open must return a new, migrated, empty store that is
+// closed when the test ends; tests run in parallel, each on its own store.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"Migrate", testMigrate},
+		{"AlertRoundTrip", testAlertRoundTrip},
+		{"AlertUnique", testAlertUnique},
+		{"AlertsByVendor", testAlertsByVendor},
+		{"AlertList", testAlertList},
+		{"Incidents", testIncidents},
+		{"Revisions", testRevisions},
+		{"Comments", testComments},
+		{"Quarantine", testQuarantine},
+		{"Integrations", testIntegrations},
+		{"Cursors", testCursors},
+		{"Validations", testValidations},
+		{"Ledger", testLedger},
+		{"OutboxEnqueue", testOutboxEnqueue},
+		{"OutboxClaimOrder", testOutboxClaimOrder},
+		{"OutboxExpiredLease", testOutboxExpiredLease},
+		{"OutboxRetry", testOutboxRetry},
+		{"OutboxCountsAndList", testOutboxCountsAndList},
+		{"OutboxConcurrentClaimers", testOutboxConcurrentClaimers},
+		{"TxRollback", testTxRollback},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, open(t))
+		})
+	}
+}
+
+// inTx runs fn in a transaction and fails the test on error.
+func inTx(t *testing.T, s store.Store, fn func(tx store.Tx) error) {
+	t.Helper()
+	if err := s.WithTx(t.Context(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newAlert is a minimal valid alert.
+func newAlert(integration, vendorID string) model.Alert {
+	return model.Alert{
+		Integration: integration, VendorID: vendorID, Title: "alert " + vendorID,
+		Severity: model.SeverityMedium, Status: model.StatusNew,
+		CreatedAt: t0, UpdatedAt: t0, FirstSeenAt: t0, LastChangedAt: t0, Revision: 1,
+	}
+}
+
+// insertAlerts stores alerts in one transaction, setting their ids.
+func insertAlerts(t *testing.T, s store.Store, alerts ...*model.Alert) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) error {
+		for _, a := range alerts {
+			if err := tx.AlertInsert(t.Context(), a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func wantNotFound(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("%s: got error %v, want ErrNotFound", what, err)
+	}
+}
+
+func wantConflict(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, sqldb.ErrConflict) {
+		t.Errorf("%s: got error %v, want ErrConflict", what, err)
+	}
+}
+
+func testMigrate(t *testing.T, s store.Store) {
+	for range 2 {
+		if err := s.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate again: %v", err)
+		}
+	}
+	if d := s.Driver(); d != "sqlite" && d != "postgres" {
+		t.Errorf("Driver() = %q", d)
+	}
+}
