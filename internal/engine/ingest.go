@@ -178,9 +178,11 @@ func (e *Engine) ingestNew(ctx context.Context, tx store.Tx, a *model.Alert, now
 		return err
 	}
 	if e.autoVal && a.Status.Open() {
-		return e.startValidation(ctx, tx, a.ID, now)
+		if err := e.startValidation(ctx, tx, a.ID, now); err != nil {
+			return err
+		}
 	}
-	return nil
+	return e.linkLateMember(ctx, tx, a, now)
 }
 
 // ingestExisting merges a re-delivered alert. The local status (set by a

@@ -173,3 +173,41 @@ func (e *Engine) resolveMember(ctx context.Context, tx store.Tx, in model.Incide
 	}
 	return nil
 }
+
+// linkLateMember links an alert that arrives after the incident naming it
+// (the incident's integration was polled first) and reconciles that
+// incident. Only integrations that feed another's incidents are searched.
+func (e *Engine) linkLateMember(ctx context.Context, tx store.Tx, a *model.Alert, now time.Time) error {
+	if !e.feedsIncidents(a.Integration) {
+		return nil
+	}
+	ins, err := tx.IncidentList(ctx, store.IncidentListParams{RemoteAlert: a.VendorID, Limit: 10})
+	if err != nil {
+		return fmt.Errorf("find incidents naming alert %s: %w", a.VendorID, err)
+	}
+	for _, in := range ins {
+		integ, ok := e.Integration(in.Integration)
+		if !ok || integ.Reconcile == nil || !slices.Contains(integ.Reconcile.AlertsFrom, a.Integration) {
+			continue
+		}
+		if err := e.linkMembers(ctx, tx, &in, now); err != nil {
+			return err
+		}
+		got, err := tx.AlertGet(ctx, a.ID)
+		if err != nil {
+			return fmt.Errorf("reload alert %d: %w", a.ID, err)
+		}
+		*a = got
+		return e.reconcileIncident(ctx, tx, in.ID, now)
+	}
+	return nil
+}
+
+func (e *Engine) feedsIncidents(integration string) bool {
+	for _, in := range e.Integrations() {
+		if in.Reconcile != nil && slices.Contains(in.Reconcile.AlertsFrom, integration) {
+			return true
+		}
+	}
+	return false
+}

@@ -112,6 +112,11 @@ type AlertListParams struct {
 type IncidentListParams struct {
 	Integration string
 	Status      model.Status
+	Open        bool
+	// RemoteAlert selects incidents whose remote member list names this
+	// vendor alert id, so an alert that arrives after its incident can be
+	// linked.
+	RemoteAlert string
 	AfterID     int64
 	Limit       int
 }

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
@@ -76,8 +77,17 @@ func (c *conn) IncidentList(ctx context.Context, p store.IncidentListParams) ([]
 	var w where
 	w.add(p.Integration != "", "integration = ?", p.Integration)
 	w.add(p.Status != "", "status = ?", string(p.Status))
+	w.add(p.Open, "status IN ('new', 'in_progress', 'unknown', '')")
+	if p.RemoteAlert != "" {
+		v, err := jsonText(p.RemoteAlert)
+		if err != nil {
+			return nil, fmt.Errorf("list incidents: %w", err)
+		}
+		w.add(true, "(/*contains*/(remote_alert_ids, ?) > 0 OR /*contains*/(remote_alert_ids, ?) > 0)", v+",", v+"]")
+	}
 	w.add(true, "id > ?", p.AfterID)
 	q := "SELECT " + incidentCols + " FROM incidents" + w.sql() + " ORDER BY id LIMIT ?"
+	q = strings.ReplaceAll(q, "/*contains*/", c.d.Contains)
 	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)

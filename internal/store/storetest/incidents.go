@@ -68,6 +68,10 @@ func testIncidents(t *testing.T, s store.Store) {
 		{"integration", store.IncidentListParams{Integration: "xdr-1"}, []model.Incident{want}},
 		{"status", store.IncidentListParams{Status: model.StatusResolved}, []model.Incident{*local2}},
 		{"paged", store.IncidentListParams{AfterID: local1.ID, Limit: 1}, []model.Incident{*local2}},
+		{"open", store.IncidentListParams{Open: true}, []model.Incident{wantL1, want}},
+		{"remote member last", store.IncidentListParams{RemoteAlert: "r1"}, []model.Incident{want}},
+		{"remote member first", store.IncidentListParams{RemoteAlert: "r2"}, []model.Incident{want}},
+		{"remote member prefix only", store.IncidentListParams{RemoteAlert: "r"}, nil},
 	}
 	for _, tc := range tests {
 		list, err := s.IncidentList(ctx, tc.p)

@@ -1,0 +1,185 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// reconcileSetup wires a fake alert source ("dfc") and a fake incident
+// source ("siem") whose incidents hold dfc's alerts, with the default
+// Defender for Cloud → Sentinel mapping.
+func reconcileSetup(t *testing.T) (*harness, *fakeVendor) {
+	t.Helper()
+	h := setup(t, engine.DefaultPolicy())
+	siem := &fakeVendor{}
+	h.eng.AddIntegration(engine.Integration{ID: "dfc", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: h.vendor})
+	h.eng.AddIntegration(engine.Integration{ID: "siem", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: siem,
+		Reconcile: &engine.Reconcile{
+			AlertsFrom: []string{"dfc"},
+			OnAlert: map[model.Status]connector.ReconcileTarget{
+				model.StatusInProgress: {Status: "in_progress"},
+				model.StatusSuppressed: {Status: "resolved", Classification: "BenignPositive", ClassificationReason: "SuspiciousButExpected"},
+				model.StatusResolved:   {Status: "resolved", Classification: "TruePositive", ClassificationReason: "SuspiciousActivity"},
+			},
+			ResolveAlertsOnClose: true, Comment: true,
+		}})
+	return h, siem
+}
+
+var dfcStatus = map[string]model.Status{"Active": model.StatusNew, "InProgress": model.StatusInProgress, "Dismissed": model.StatusSuppressed, "Resolved": model.StatusResolved}
+
+func dfcAlert(t *testing.T, h *harness, id, status string, step int) {
+	t.Helper()
+	raw, _ := json.Marshal(map[string]any{"id": id, "status": status, "step": step})
+	it := connector.Item{VendorID: id, Raw: raw, Alert: &model.Alert{VendorID: id, Title: "VM alert " + id, Severity: model.SeverityHigh,
+		Status: dfcStatus[status], RemoteStatus: status, UpdatedAt: time.Date(2026, 11, 1, 8, step, 0, 0, time.UTC)}}
+	if _, err := h.eng.Ingest(context.Background(), "dfc", []connector.Item{it}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var siemStatus = map[string]model.Status{"New": model.StatusNew, "Active": model.StatusInProgress, "Closed": model.StatusResolved}
+
+func siemIncident(t *testing.T, h *harness, id, status string, step int, members ...string) {
+	t.Helper()
+	raw, _ := json.Marshal(map[string]any{"id": id, "status": status, "step": step})
+	it := connector.IncidentItem{VendorID: id, Raw: raw, Incident: &model.Incident{VendorID: id, Title: "Incident " + id,
+		Severity: model.SeverityHigh, Status: siemStatus[status], RemoteStatus: status, RemoteAlerts: members}}
+	if _, err := h.eng.IngestIncidents(context.Background(), "siem", []connector.IncidentItem{it}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func stateWrites(t *testing.T, h *harness, integration string) []connector.StateChange {
+	t.Helper()
+	var out []connector.StateChange
+	for _, it := range h.pending(t) {
+		if it.Integration != integration || it.Action != engine.ActionSetState {
+			continue
+		}
+		var ch connector.StateChange
+		if err := json.Unmarshal(it.Payload, &ch); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ch)
+	}
+	return out
+}
+
+func TestReconcileAlertChangesReachTheIncident(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		alertState string
+		wantStatus model.Status
+		wantClass  string
+		wantReason string
+	}{
+		{"in progress activates the incident", "InProgress", model.StatusInProgress, "", ""},
+		{"dismissed closes as benign positive", "Dismissed", model.StatusResolved, "BenignPositive", "SuspiciousButExpected"},
+		{"resolved closes as true positive", "Resolved", model.StatusResolved, "TruePositive", "SuspiciousActivity"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, _ := reconcileSetup(t)
+			dfcAlert(t, h, "A1", "Active", 0)
+			siemIncident(t, h, "I1", "New", 0, "A1")
+			if w := stateWrites(t, h, "siem"); len(w) != 0 {
+				t.Fatalf("a new alert in a new incident wrote %+v", w)
+			}
+			dfcAlert(t, h, "A1", tt.alertState, 1)
+			w := stateWrites(t, h, "siem")
+			if len(w) != 1 || w[0].Kind != model.KindIncident || w[0].VendorID != "I1" || w[0].Status != tt.wantStatus ||
+				w[0].Classification != tt.wantClass || w[0].ClassificationReason != tt.wantReason {
+				t.Fatalf("incident writes = %+v", w)
+			}
+			if w[0].Reason == "" || w[0].Reason[:len("alertsync")] != "alertsync" {
+				t.Fatalf("write does not say alertsync made it: %q", w[0].Reason)
+			}
+			// Seeing the same alert state again enqueues nothing more.
+			dfcAlert(t, h, "A1", tt.alertState, 1)
+			if n := len(stateWrites(t, h, "siem")); n != 1 {
+				t.Fatalf("repeat evaluation enqueued %d writes", n)
+			}
+		})
+	}
+}
+
+func TestReconcileMultiAlertIncidentWaitsForEveryAlert(t *testing.T) {
+	t.Parallel()
+	h, _ := reconcileSetup(t)
+	dfcAlert(t, h, "A2", "Active", 0)
+	dfcAlert(t, h, "A3", "Active", 0)
+	siemIncident(t, h, "I2", "New", 0, "A2", "A3")
+	dfcAlert(t, h, "A2", "Resolved", 1)
+	if w := stateWrites(t, h, "siem"); len(w) != 0 {
+		t.Fatalf("closed a multi-alert incident while an alert is New: %+v", w)
+	}
+	dfcAlert(t, h, "A3", "InProgress", 2)
+	if w := stateWrites(t, h, "siem"); len(w) != 0 {
+		t.Fatalf("changed a multi-alert incident while an alert is InProgress: %+v", w)
+	}
+	dfcAlert(t, h, "A3", "Dismissed", 3)
+	w := stateWrites(t, h, "siem")
+	if len(w) != 1 || w[0].Status != model.StatusResolved || w[0].Classification != "TruePositive" {
+		t.Fatalf("all alerts closed: writes = %+v (resolved outranks dismissed)", w)
+	}
+}
+
+func TestReconcileAlertThatArrivesAfterItsIncident(t *testing.T) {
+	t.Parallel()
+	h, _ := reconcileSetup(t)
+	siemIncident(t, h, "I3", "New", 0, "A4")
+	dfcAlert(t, h, "A4", "Dismissed", 1)
+	a, err := h.st.AlertGetByVendor(context.Background(), "dfc", "A4")
+	if err != nil || a.IncidentID == 0 {
+		t.Fatalf("late alert not linked: %+v, %v", a, err)
+	}
+	if w := stateWrites(t, h, "siem"); len(w) != 1 || w[0].Classification != "BenignPositive" {
+		t.Fatalf("writes = %+v", w)
+	}
+}
+
+func TestReconcileIncidentClosedResolvesAlertsWithoutLoop(t *testing.T) {
+	t.Parallel()
+	h, _ := reconcileSetup(t)
+	dfcAlert(t, h, "A5", "Active", 0)
+	siemIncident(t, h, "I5", "New", 0, "A5")
+	siemIncident(t, h, "I5", "Active", 1, "A5")
+	if w := stateWrites(t, h, "dfc"); len(w) != 0 {
+		t.Fatalf("incident set active changed the alert: %+v", w)
+	}
+	siemIncident(t, h, "I5", "Closed", 2, "A5")
+	w := stateWrites(t, h, "dfc")
+	if len(w) != 1 || w[0].VendorID != "A5" || w[0].Status != model.StatusResolved {
+		t.Fatalf("alert writes = %+v", w)
+	}
+	h.deliverAll(t)
+	// Azure resolves the DfC alert natively too; its echo must not start
+	// another round.
+	dfcAlert(t, h, "A5", "Resolved", 3)
+	if p := h.pending(t); len(p) != 0 {
+		t.Fatalf("echo of the resolved alert enqueued %+v", p)
+	}
+	revs, err := h.st.RevisionList(context.Background(), store.RevisionListParams{Kind: model.KindIncident, ObjectID: mustIncident(t, h, "I5").ID, Limit: 100})
+	if err != nil || len(revs) != 3 {
+		t.Fatalf("incident revisions = %d, %v; want created, active, closed", len(revs), err)
+	}
+}
+
+func mustIncident(t *testing.T, h *harness, vendorID string) model.Incident {
+	t.Helper()
+	in, err := h.st.IncidentGetByVendor(context.Background(), "siem", vendorID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
