@@ -5,7 +5,8 @@ import (
 	"os"
 
 	"github.com/alertsync/alertsync/internal/app"
-	_ "github.com/alertsync/alertsync/internal/connectors/all"
+	_ "github.com/alertsync/alertsync/internal/connectors/all" // the compiled-in connectors
+	_ "github.com/alertsync/alertsync/internal/demo"           // the demo subcommand
 )
 
 func main() {

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { extraCommands = append(extraCommands, benchCmd) }
+func init() { RegisterCommand(benchCmd) }
 
 func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Command {
 	var (

@@ -40,9 +40,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// extraCommands lets later files (demo, bench, emulate) add commands
-// without growing Main.
-var extraCommands []func(load func() (config.Config, error), stdout, stderr io.Writer) *cobra.Command
+// CommandFactory builds one subcommand; load reads the config the user
+// pointed at.
+type CommandFactory func(load func() (config.Config, error), stdout, stderr io.Writer) *cobra.Command
+
+// extraCommands are subcommands added by other packages (demo, emulate) and
+// by later files here (bench), so Main does not grow.
+var extraCommands []CommandFactory
+
+// RegisterCommand adds a subcommand to the alertsync command line. Call it
+// from init().
+func RegisterCommand(f CommandFactory) { extraCommands = append(extraCommands, f) }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level

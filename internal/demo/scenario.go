@@ -1,0 +1,230 @@
+package demo
+
+import (
+	"context"
+
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/app"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// scenario walks the demo steps; each step records one Row.
+type scenario struct {
+	ctx  context.Context
+	app  *app.App
+	w    *world
+	poll time.Duration
+	sum  *Summary
+}
+
+var analyst = model.Actor{Kind: model.ActorAnalyst, Name: "demo-analyst"}
+
+func (s *scenario) run() error {
+	steps := []func() error{s.ingest, s.graphNotAThreat, s.mdePublishedThreat, s.graphSuspicious, s.reconciliation}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	counts, err := s.app.Store().OutboxCounts(s.ctx)
+	if err != nil {
+		return fmt.Errorf("read outbox counts: %w", err)
+	}
+	s.sum.Outbox = map[string]int{}
+	for k, v := range counts {
+		s.sum.Outbox[string(k)] = v
+	}
+	return nil
+}
+
+func (s *scenario) row(section, name string, ok bool, took time.Duration, detail string, args ...any) {
+	s.sum.Rows = append(s.sum.Rows, Row{Section: section, Name: name, OK: ok, Took: took, Detail: fmt.Sprintf(detail, args...)})
+}
+
+// waitUntil polls cond until it holds or the limit passes; it returns how
+// long it took. The hub's own pollers and outbox worker do the work.
+func (s *scenario) waitUntil(limit time.Duration, cond func() bool) (time.Duration, bool) {
+	start := time.Now()
+	for {
+		if cond() {
+			return time.Since(start), true
+		}
+		if time.Since(start) > limit || s.ctx.Err() != nil {
+			return time.Since(start), false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// settle lets the hub poll a few more times, for checks that something
+// did NOT happen.
+func (s *scenario) settle() { time.Sleep(3 * s.poll) }
+
+func (s *scenario) alerts(integration string) []model.Alert {
+	var out []model.Alert
+	after := int64(0)
+	for {
+		page, err := s.app.Store().AlertList(s.ctx, store.AlertListParams{Integration: integration, AfterID: after, Limit: 1000})
+		if err != nil || len(page) == 0 {
+			return out
+		}
+		out = append(out, page...)
+		after = page[len(page)-1].ID
+	}
+}
+
+func (s *scenario) ingest() error {
+	const section = "Ingest"
+	s.sum.Ingest = map[string]int{}
+	want := map[string]int{"graph": len(s.w.graph.Alerts()), "mde": len(s.w.mde.Alerts())}
+	for _, id := range []string{"graph", "mde"} {
+		took, ok := s.waitUntil(60*time.Second, func() bool { return len(s.alerts(id)) >= want[id] })
+		got := s.alerts(id)
+		s.sum.Ingest[id] = len(got)
+		sources := map[string]bool{}
+		for _, a := range got {
+			sources[a.Source] = true
+		}
+		s.row(section, fmt.Sprintf("%s: every emulator alert ingested", id), ok && len(got) == want[id], took,
+			"%d of %d alerts, %d service sources", len(got), want[id], len(sources))
+	}
+	incidents, err := s.app.Store().IncidentList(s.ctx, store.IncidentListParams{Integration: "graph", Limit: 1000})
+	if err != nil {
+		return fmt.Errorf("list incidents: %w", err)
+	}
+	linked := 0
+	for _, in := range incidents {
+		linked += len(in.AlertIDs)
+	}
+	s.row(section, "graph: incidents ingested with their member alerts linked", len(incidents) > 0 && linked > 0, 0,
+		"%d incidents, %d member alerts linked", len(incidents), linked)
+	return nil
+}
+
+// pick returns the first stored alert of an integration that is still new
+// at the source and has no verdict.
+func (s *scenario) pick(integration string, skip ...string) (model.Alert, error) {
+	for _, a := range s.alerts(integration) {
+		if a.Status == model.StatusNew && a.Verdict == model.VerdictNone && !contains(skip, a.VendorID) {
+			return a, nil
+		}
+	}
+	return model.Alert{}, fmt.Errorf("no new %s alert left to validate", integration)
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *scenario) verdict(a model.Alert, v model.Verdict, published bool, reason string) error {
+	_, err := s.app.Engine().SetAlertVerdict(s.ctx, engine.VerdictParams{ID: a.ID, Verdict: v, Published: published, Reason: reason, Actor: analyst})
+	if err != nil {
+		return fmt.Errorf("verdict on alert %d: %w", a.ID, err)
+	}
+	return nil
+}
+
+func (s *scenario) revisionCount(a model.Alert) int {
+	revs, err := s.app.Store().RevisionList(s.ctx, store.RevisionListParams{Kind: model.KindAlert, ObjectID: a.ID, Limit: 1000})
+	if err != nil {
+		return -1
+	}
+	return len(revs)
+}
+
+func (s *scenario) graphNotAThreat() error {
+	const section = "State and comment sync: Microsoft Graph v2 (comment sync on)"
+	a, err := s.pick("graph")
+	if err != nil {
+		return err
+	}
+	if err := s.verdict(a, model.VerdictNotAThreat, false, "scheduled admin script"); err != nil {
+		return err
+	}
+	took, ok := s.waitUntil(30*time.Second, func() bool {
+		g, _ := s.w.graph.Alert(a.VendorID)
+		return g.Status == "resolved" && g.Classification == "falsePositive" && hasComment(s.graphComments(a.VendorID), "Validated by alertsync: not a threat")
+	})
+	g, _ := s.w.graph.Alert(a.VendorID)
+	s.row(section, "not a threat → alert resolved as falsePositive with an alertsync comment", ok, took,
+		"alert %s: status=%s classification=%s determination=%s", a.VendorID, g.Status, g.Classification, g.Determination)
+
+	before := s.revisionCount(a)
+	s.settle()
+	after := s.revisionCount(a)
+	stored, _ := s.app.Store().AlertGet(s.ctx, a.ID)
+	s.row(section, "our own write seen on the next polls is an echo: no revision, no action", after == before && stored.Status == model.StatusResolved, 0,
+		"revisions %d → %d after %d polls", before, after, 3)
+	return nil
+}
+
+func (s *scenario) graphComments(id string) []string {
+	var out []string
+	for _, c := range s.w.graph.Comments(id) {
+		out = append(out, c.Comment)
+	}
+	return out
+}
+
+func hasComment(comments []string, prefix string) bool {
+	for _, c := range comments {
+		if strings.Contains(c, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *scenario) mdePublishedThreat() error {
+	const section = "State sync: Defender for Endpoint (ATP API Poll Alerts)"
+	a, err := s.pick("mde")
+	if err != nil {
+		return err
+	}
+	if err := s.verdict(a, model.VerdictThreat, true, "credential theft confirmed"); err != nil {
+		return err
+	}
+	took, ok := s.waitUntil(30*time.Second, func() bool {
+		m, _ := s.w.mde.Alert(a.VendorID)
+		return m.Status == "Resolved" && m.Classification != nil && *m.Classification == "TruePositive"
+	})
+	m, _ := s.w.mde.Alert(a.VendorID)
+	var comments []string
+	for _, c := range s.w.mde.Comments(a.VendorID) {
+		comments = append(comments, c.Comment)
+	}
+	s.row(section, "published threat → Resolved as TruePositive, closing comment says alertsync", ok && hasComment(comments, "alertsync"), took,
+		"alert %s: status=%s comments=%d", a.VendorID, m.Status, len(comments))
+	return nil
+}
+
+func (s *scenario) graphSuspicious() error {
+	const section = "State and comment sync: Microsoft Graph v2 (comment sync on)"
+	a, err := s.pick("graph")
+	if err != nil {
+		return err
+	}
+	if err := s.verdict(a, model.VerdictSuspicious, false, "unusual parent process"); err != nil {
+		return err
+	}
+	took, ok := s.waitUntil(30*time.Second, func() bool {
+		g, _ := s.w.graph.Alert(a.VendorID)
+		return g.Status == "inProgress" && hasComment(s.graphComments(a.VendorID), "Validated by alertsync: suspicious")
+	})
+	s.row(section, "suspicious → kept open as inProgress with an alertsync comment", ok, took, "alert %s", a.VendorID)
+	return nil
+}
+
+func storeRevisions(in model.Incident) store.RevisionListParams {
+	return store.RevisionListParams{Kind: model.KindIncident, ObjectID: in.ID, Limit: 1000}
+}
