@@ -1,0 +1,249 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/model"
+)
+
+// preferUnknownEnums asks Graph for evolvable enum members declared after
+// unknownFutureValue (serviceSource microsoftDefenderForCloud, incident
+// status awaitingAction, ...) instead of "unknownFutureValue".
+const preferUnknownEnums = "include-unknown-enum-members"
+
+// preferTransport adds the Prefer header to every API request. It wraps the
+// transport rather than each call because the kit's paging helpers build
+// their own requests.
+type preferTransport struct{ next http.RoundTripper }
+
+func (p preferTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.Header.Set("Prefer", preferUnknownEnums)
+	return p.next.RoundTrip(r2)
+}
+
+// apiHTTP returns a copy of base whose requests carry the Prefer header.
+func apiHTTP(base *http.Client) *http.Client {
+	hc := &http.Client{}
+	if base != nil {
+		copied := *base
+		hc = &copied
+	}
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	hc.Transport = preferTransport{next: next}
+	return hc
+}
+
+// errPageFull stops paging once a poll holds page_size items.
+var errPageFull = errors.New("page full")
+
+// odataQuery encodes q the way Graph documents its examples: "$" kept
+// readable and spaces as %20 (a literal "+" in a value is already %2B).
+func odataQuery(q url.Values) string {
+	return strings.ReplaceAll(strings.ReplaceAll(q.Encode(), "%24", "$"), "+", "%20")
+}
+
+// alertsRef is the first page of a poll from cur.
+func (c *core) alertsRef(cur cursor) string {
+	q := url.Values{}
+	var f []string
+	if from := cur.from(c.s.overlap); !from.IsZero() {
+		f = append(f, "lastUpdateDateTime ge "+from.UTC().Format(time.RFC3339Nano))
+	}
+	// One source is filtered by the service. Several are filtered here:
+	// Microsoft documents $filter on serviceSource but not "or"/"in", and a
+	// refused filter would stop ingest entirely.
+	if len(c.s.sources) == 1 {
+		f = append(f, "serviceSource eq '"+c.s.sources[0]+"'")
+	}
+	if len(f) > 0 {
+		q.Set("$filter", strings.Join(f, " and "))
+	}
+	q.Set("$orderby", "lastUpdateDateTime asc")
+	q.Set("$top", strconv.Itoa(c.cfg.PageSize))
+	return "security/alerts_v2?" + odataQuery(q)
+}
+
+// incidentsRef is the first page of an incident poll from cur. Incidents
+// are read 50 at a time (the service refuses more) with their alerts, and
+// without $orderby, which the incidents list does not document: each poll
+// reads its whole window instead.
+func (c *core) incidentsRef(cur cursor) string {
+	q := url.Values{}
+	if from := cur.from(c.s.overlap); !from.IsZero() {
+		q.Set("$filter", "lastUpdateDateTime ge "+from.UTC().Format(time.RFC3339Nano))
+	}
+	q.Set("$top", strconv.Itoa(incidentsTop))
+	q.Set("$expand", "alerts")
+	return "security/incidents?" + odataQuery(q)
+}
+
+// FetchAlerts returns alerts changed since the cursor, oldest change first,
+// at most page_size of them; More says another call has more.
+func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, error) {
+	cur, err := parseCursor(raw)
+	if err != nil {
+		return connector.Page{}, err
+	}
+	var items []connector.Item
+	full := false
+	err = httpkit.FollowNextLink(ctx, c.client, c.alertsRef(cur), httpkit.ODataNextLink, func(page []json.RawMessage) error {
+		for _, r := range page {
+			if len(items) >= c.cfg.PageSize {
+				full = true
+				return errPageFull
+			}
+			if it, ok := c.admitAlert(&cur, r); ok {
+				items = append(items, it)
+			}
+		}
+		if len(items) >= c.cfg.PageSize {
+			full = true
+			return errPageFull
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errPageFull) {
+		return connector.Page{}, fmt.Errorf("list graph alerts: %w", err)
+	}
+	cur.prune(c.s.overlap)
+	c.log.DebugContext(ctx, "graph alerts fetched", "items", len(items), "more", full)
+	return connector.Page{Items: items, Cursor: cur.String(), More: full}, nil
+}
+
+// admitAlert decides whether a listed alert is delivered: not when this
+// version was delivered before, nor when its product is not configured.
+func (c *core) admitAlert(cur *cursor, raw json.RawMessage) (connector.Item, bool) {
+	st, ts, placed := readStamp(raw)
+	if placed {
+		if cur.has(st.ID, ts) {
+			return connector.Item{}, false
+		}
+		if len(c.s.sources) > 0 && !slices.Contains(c.s.sources, st.ServiceSource) {
+			cur.advance(ts)
+			return connector.Item{}, false
+		}
+		cur.add(st.ID, ts)
+	}
+	return mapAlert(c.id, raw), true
+}
+
+// fetchIncidents reads every incident changed since the cursor.
+func (c *core) fetchIncidents(ctx context.Context, raw string) (connector.IncidentPage, error) {
+	cur, err := parseCursor(raw)
+	if err != nil {
+		return connector.IncidentPage{}, err
+	}
+	var items []connector.IncidentItem
+	err = httpkit.FollowNextLink(ctx, c.client, c.incidentsRef(cur), httpkit.ODataNextLink, func(page []json.RawMessage) error {
+		for _, r := range page {
+			st, ts, placed := readStamp(r)
+			if placed && cur.has(st.ID, ts) {
+				continue
+			}
+			if placed {
+				cur.add(st.ID, ts)
+			}
+			items = append(items, mapIncident(c.id, r))
+		}
+		return nil
+	})
+	if err != nil {
+		return connector.IncidentPage{}, fmt.Errorf("list graph incidents: %w", err)
+	}
+	cur.prune(c.s.overlap)
+	c.log.DebugContext(ctx, "graph incidents fetched", "items", len(items))
+	return connector.IncidentPage{Items: items, Cursor: cur.String()}, nil
+}
+
+// objectRef is the path of one alert or incident.
+func objectRef(kind model.Kind, id string) string {
+	if kind == model.KindIncident {
+		return "security/incidents/" + url.PathEscape(id)
+	}
+	return "security/alerts_v2/" + url.PathEscape(id)
+}
+
+// SetState PATCHes status, classification and determination (and, for a
+// resolved incident, resolvingComment). The service answers with the
+// updated object, whose status is reported back for the echo ledger.
+func (c *core) SetState(ctx context.Context, ch connector.StateChange) (connector.RemoteState, error) {
+	if ch.VendorID == "" {
+		return connector.RemoteState{}, connector.Permanent("set state needs a vendor id")
+	}
+	body, err := patchFor(ch)
+	if err != nil {
+		return connector.RemoteState{}, err
+	}
+	var out struct {
+		Status string `json:"status"`
+	}
+	if err := c.client.SendJSON(ctx, http.MethodPatch, objectRef(ch.Kind, ch.VendorID), body, &out); err != nil {
+		return connector.RemoteState{}, fmt.Errorf("update graph %s %s: %w", kindName(ch.Kind), ch.VendorID, err)
+	}
+	if out.Status == "" {
+		out.Status = body.Status
+	}
+	return connector.RemoteState{RemoteStatus: out.Status}, nil
+}
+
+// CommentMarker is the tag appended to every comment alertsync posts,
+// derived from the action's idempotency key. Graph assigns no comment ids a
+// client could choose, so AddComment reads the comments back and skips the
+// post when one already carries the marker: a retried action whose first
+// attempt did land does not post twice. The marker also lets comment sync
+// recognise alertsync's own comments when it reads them back.
+func CommentMarker(idempotencyKey string) string {
+	sum := sha256.Sum256([]byte(idempotencyKey))
+	return "[alertsync:" + hex.EncodeToString(sum[:])[:12] + "]"
+}
+
+// AddComment posts one comment unless a comment with its marker exists.
+func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error {
+	if a.VendorID == "" || a.IdempotencyKey == "" || strings.TrimSpace(a.Body) == "" {
+		return connector.Permanent("add comment needs a vendor id, an idempotency key and a body")
+	}
+	ref := objectRef(a.Kind, a.VendorID)
+	mark := CommentMarker(a.IdempotencyKey)
+	var cur struct {
+		Comments []commentWire `json:"comments"`
+	}
+	if err := c.client.GetJSON(ctx, ref, &cur); err != nil {
+		return fmt.Errorf("read graph %s %s comments: %w", kindName(a.Kind), a.VendorID, err)
+	}
+	for _, cm := range cur.Comments {
+		if strings.Contains(cm.Comment, mark) {
+			c.log.DebugContext(ctx, "graph comment already posted", "vendor_id", a.VendorID)
+			return nil
+		}
+	}
+	body := commentBody{ODataType: alertCommentType, Comment: a.Body + " " + mark}
+	if err := c.client.SendJSON(ctx, http.MethodPost, ref+"/comments", body, nil); err != nil {
+		return fmt.Errorf("comment on graph %s %s: %w", kindName(a.Kind), a.VendorID, err)
+	}
+	return nil
+}
+
+// Health fetches a token (on first use) and reads one alert.
+func (c *core) Health(ctx context.Context) error {
+	if err := c.client.GetJSON(ctx, "security/alerts_v2?$top=1", nil); err != nil {
+		return fmt.Errorf("graph health: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package graph
+
+import (
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	graphemu "github.com/alertsync/alertsync/internal/emulators/graph"
+)
+
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// env is a connector wired to a Graph emulator behind a test server.
+type env struct {
+	emu   *graphemu.Emulator
+	clock *emukit.FakeClock
+	srv   *httptest.Server
+	conn  *Connector
+
+	mu   sync.Mutex
+	seed int64
+}
+
+// setup starts an emulator seeded with n alerts on a fake clock and builds
+// a connector against it with the given extra settings. The emulator's own
+// rate budget is lifted (its windows only move with the fake clock); tests
+// that want a 429 inject one.
+func setup(t *testing.T, n int, extra map[string]any) *env {
+	t.Helper()
+	clock := emukit.NewFakeClock(t0)
+	emu := graphemu.New(graphemu.Options{Clock: clock, Alerts: n, Seed: 1, RateLimit: emukit.Limit{Requests: 1 << 20, Window: time.Minute}})
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(srv.Close)
+	settings := map[string]any{
+		"tenant_id":           graphemu.DefaultTenantID,
+		"client_id":           graphemu.DefaultClientID,
+		"client_secret":       graphemu.DefaultClientSecret,
+		"token_url":           srv.URL + "/{tenant}/oauth2/v2.0/token",
+		"api_base":            srv.URL + "/v1.0",
+		"requests_per_minute": 0,
+		"page_size":           5,
+	}
+	for k, v := range extra {
+		settings[k] = v
+	}
+	c, err := connector.Build(Kind, connector.Deps{ID: "it-graph", HTTP: srv.Client()}, settings)
+	if err != nil {
+		t.Fatalf("build connector: %v", err)
+	}
+	e := &env{emu: emu, clock: clock, srv: srv, seed: 1}
+	switch cc := c.(type) {
+	case *Connector:
+		e.conn = cc
+	case *AlertConnector:
+		e.conn = &Connector{*cc}
+	}
+	return e
+}
+
+// reseed replaces the emulator's data with n fresh open alerts stamped a
+// month after everything before, so they all sort after any earlier cursor.
+func (e *env) reseed(n int) []string {
+	e.mu.Lock()
+	e.seed++
+	seed := e.seed
+	e.mu.Unlock()
+	e.clock.Advance(30 * 24 * time.Hour)
+	e.emu.Seed(n, seed)
+	var ids []string
+	for _, a := range e.emu.Alerts() {
+		if a.Status != "new" {
+			if err := e.emu.SetAlertStatus(a.ID, "new"); err != nil {
+				panic(err)
+			}
+		}
+		ids = append(ids, a.ID)
+	}
+	return ids
+}
+
+// requests returns the recorded API calls with method under path.
+func (e *env) requests(method, path string) []emukit.Request {
+	return e.emu.Recorder().Filter(method, "/v1.0/"+path)
+}

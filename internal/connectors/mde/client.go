@@ -1,0 +1,291 @@
+package mde
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
+)
+
+// maxPagesPerPoll bounds the $skip pages one FetchAlerts reads when the
+// overlap window holds more already-seen alerts than a page.
+const maxPagesPerPoll = 100
+
+// batchMax is how many ids one batchUpdate carries. Microsoft documents a
+// MaximumBatchSizeExceeded error but not the size; this is a guess on the
+// safe side.
+const batchMax = 100
+
+// spend takes one request from each of lims, the budgets the kit's single
+// limiter does not cover (1,500 an hour; batchUpdate's own 10 a minute and
+// 500 an hour). Like the kit, it gives up at once with a rate-limited error
+// carrying the wait when the wait would outlast ctx's deadline.
+func spend(ctx context.Context, lims ...*rate.Limiter) error {
+	now := time.Now()
+	var rs []*rate.Reservation
+	var d time.Duration
+	for _, l := range lims {
+		if l == nil {
+			continue
+		}
+		r := l.ReserveN(now, 1)
+		rs = append(rs, r)
+		d = max(d, r.DelayFrom(now))
+	}
+	cancel := func() {
+		for _, r := range rs {
+			r.CancelAt(now)
+		}
+	}
+	if d <= 0 {
+		return nil
+	}
+	if dl, ok := ctx.Deadline(); ok && dl.Before(now.Add(d)) {
+		cancel()
+		return &connector.Error{Class: connector.ClassRateLimited, RetryAfter: d, Message: "local hourly rate budget exhausted"}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		cancel()
+		return &connector.Error{Class: connector.ClassRetryable, Message: "wait for rate budget", Err: ctx.Err()}
+	}
+}
+
+// perHour returns a limiter that never lets a sliding hour see more than n
+// requests while still allowing a burst of up to burst (half of n when
+// burst is not positive): it refills n-burst an hour on top of the burst.
+func perHour(n, burst int) *rate.Limiter {
+	if n <= 0 {
+		return nil
+	}
+	if burst <= 0 {
+		burst = n / 2
+	}
+	burst = max(1, min(burst, n/2))
+	return rate.NewLimiter(rate.Limit(float64(n-burst)/3600), burst)
+}
+
+// alertsRef is one $skip page of a poll reading changes from "from" on. MDE sends no nextLink, so
+// a poll pages with $top/$skip through one filter window, oldest change
+// first: an alert that changes while we page moves to the end of the order,
+// and the cursor (which only advances to what was delivered) picks up
+// anything that shifted past a page boundary on the next poll.
+func (c *core) alertsRef(from time.Time, skip int) string {
+	q := url.Values{}
+	if !from.IsZero() {
+		q.Set("$filter", "lastUpdateTime ge "+from.UTC().Format(time.RFC3339Nano))
+	}
+	q.Set("$orderby", "lastUpdateTime asc")
+	q.Set("$expand", "evidence")
+	q.Set("$top", strconv.Itoa(c.cfg.PageSize))
+	if skip > 0 {
+		q.Set("$skip", strconv.Itoa(skip))
+	}
+	return "api/alerts?" + strings.ReplaceAll(strings.ReplaceAll(q.Encode(), "%24", "$"), "+", "%20")
+}
+
+// FetchAlerts returns alerts changed since the cursor, oldest change first,
+// at most page_size of them; More says another call has more.
+func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, error) {
+	cur, err := parseCursor(raw)
+	if err != nil {
+		return connector.Page{}, err
+	}
+	var items []connector.Item
+	more := false
+	from := cur.from(c.s.overlap) // one window for every page of this poll
+pages:
+	for n := 0; n < maxPagesPerPoll; n++ {
+		page, err := c.listPage(ctx, c.alertsRef(from, n*c.cfg.PageSize))
+		if err != nil {
+			return connector.Page{}, fmt.Errorf("list mde alerts: %w", err)
+		}
+		for _, r := range page {
+			if len(items) >= c.cfg.PageSize {
+				more = true
+				break pages
+			}
+			st, ts, placed := readStamp(r)
+			if placed && cur.has(st.ID, ts) {
+				continue
+			}
+			if placed {
+				cur.add(st.ID, ts)
+			}
+			items = append(items, mapAlert(c.id, r))
+		}
+		if len(page) < c.cfg.PageSize {
+			break // the last page of the window
+		}
+		if len(items) >= c.cfg.PageSize {
+			more = true
+			break
+		}
+	}
+	cur.prune(c.s.overlap)
+	c.log.DebugContext(ctx, "mde alerts fetched", "items", len(items), "more", more)
+	return connector.Page{Items: items, Cursor: cur.String(), More: more}, nil
+}
+
+func (c *core) listPage(ctx context.Context, ref string) ([]json.RawMessage, error) {
+	if err := spend(ctx, c.hourly); err != nil {
+		return nil, err
+	}
+	items, _, err := httpkit.GetPage[json.RawMessage](ctx, c.client, ref, httpkit.ODataNextLink)
+	return items, err
+}
+
+func alertRef(id string) string { return "api/alerts/" + url.PathEscape(id) }
+
+// get reads one alert.
+func (c *core) get(ctx context.Context, id string) (alertWire, error) {
+	var a alertWire
+	if err := spend(ctx, c.hourly); err != nil {
+		return a, err
+	}
+	err := c.client.GetJSON(ctx, alertRef(id), &a)
+	return a, err
+}
+
+// patch sends one update and returns the alert as the service stored it.
+func (c *core) patch(ctx context.Context, id string, body updateBody) (alertWire, error) {
+	var a alertWire
+	if err := spend(ctx, c.hourly); err != nil {
+		return a, err
+	}
+	err := c.client.SendJSON(ctx, http.MethodPatch, alertRef(id), body, &a)
+	return a, err
+}
+
+// CommentMarker is the tag appended to every comment alertsync writes,
+// derived from the action's idempotency key. MDE has no comment ids at
+// all, so writes that carry a comment first read the alert's comments and
+// leave the comment out when one already has the marker: a retried action
+// whose first attempt landed does not comment twice.
+func CommentMarker(idempotencyKey string) string {
+	sum := sha256.Sum256([]byte(idempotencyKey))
+	return "[alertsync:" + hex.EncodeToString(sum[:])[:12] + "]"
+}
+
+// commented reports whether alert id already has a comment with mark.
+func (c *core) commented(ctx context.Context, id, mark string) (bool, error) {
+	a, err := c.get(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	for _, cm := range a.Comments {
+		if strings.Contains(cm.Comment, mark) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// SetState PATCHes status, classification and determination, with the
+// reason in the comment field unless comment sync posts it separately
+// (StateChange.CommentQueued).
+func (c *core) SetState(ctx context.Context, ch connector.StateChange) (connector.RemoteState, error) {
+	if ch.VendorID == "" {
+		return connector.RemoteState{}, connector.Permanent("set state needs a vendor id")
+	}
+	body, err := updateFor(ch)
+	if err != nil {
+		return connector.RemoteState{}, err
+	}
+	if strings.TrimSpace(ch.Reason) != "" && !ch.CommentQueued {
+		mark := CommentMarker(ch.IdempotencyKey)
+		done, err := c.commented(ctx, ch.VendorID, mark)
+		if err != nil {
+			return connector.RemoteState{}, fmt.Errorf("read mde alert %s: %w", ch.VendorID, err)
+		}
+		if !done {
+			body.Comment = ch.Reason + " " + mark
+		}
+	}
+	a, err := c.patch(ctx, ch.VendorID, body)
+	if err != nil {
+		return connector.RemoteState{}, fmt.Errorf("update mde alert %s: %w", ch.VendorID, err)
+	}
+	if a.Status == "" {
+		a.Status = body.Status
+	}
+	return connector.RemoteState{RemoteStatus: a.Status}, nil
+}
+
+// AddComment writes a comment through PATCH with only the comment field
+// (MDE has no comment endpoint), unless a comment with its marker exists.
+func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error {
+	if a.Kind != "" && a.Kind != "alert" {
+		return connector.Unsupported
+	}
+	if a.VendorID == "" || a.IdempotencyKey == "" || strings.TrimSpace(a.Body) == "" {
+		return connector.Permanent("add comment needs a vendor id, an idempotency key and a body")
+	}
+	mark := CommentMarker(a.IdempotencyKey)
+	done, err := c.commented(ctx, a.VendorID, mark)
+	if err != nil {
+		return fmt.Errorf("read mde alert %s comments: %w", a.VendorID, err)
+	}
+	if done {
+		c.log.DebugContext(ctx, "mde comment already posted", "vendor_id", a.VendorID)
+		return nil
+	}
+	if _, err := c.patch(ctx, a.VendorID, updateBody{Comment: a.Body + " " + mark}); err != nil {
+		return fmt.Errorf("comment on mde alert %s: %w", a.VendorID, err)
+	}
+	return nil
+}
+
+// BatchSetState applies one state change to many alerts with
+// POST /api/alerts/batchUpdate (10 calls a minute, 500 an hour), in chunks
+// of batchMax ids. ch.VendorID is ignored. The service answers 200 with no
+// body, so there is no per-alert status to report: every alert takes the
+// status written. A reason (unless ch.CommentQueued) goes in the comment
+// field with the marker of ch.IdempotencyKey; unlike SetState the batch
+// does not read comments first, so replaying a batch that landed repeats
+// its comment.
+func (c *core) BatchSetState(ctx context.Context, ids []string, ch connector.StateChange) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	body, err := updateFor(ch)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(ch.Reason) != "" && !ch.CommentQueued {
+		body.Comment = ch.Reason + " " + CommentMarker(ch.IdempotencyKey)
+	}
+	for start := 0; start < len(ids); start += batchMax {
+		body.AlertIDs = ids[start:min(start+batchMax, len(ids))]
+		if err := spend(ctx, c.hourly, c.batchMinute, c.batchHourly); err != nil {
+			return err
+		}
+		if err := c.client.SendJSON(ctx, http.MethodPost, "api/alerts/batchUpdate", body, nil); err != nil {
+			return fmt.Errorf("batch update %d mde alerts: %w", len(body.AlertIDs), err)
+		}
+	}
+	return nil
+}
+
+// Health fetches a token (on first use) and reads one alert.
+func (c *core) Health(ctx context.Context) error {
+	if _, err := c.listPage(ctx, "api/alerts?$top=1"); err != nil {
+		return fmt.Errorf("mde health: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,267 @@
+package mde
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/connectortest"
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/model"
+)
+
+const pageSize = 5
+
+func TestConformance(t *testing.T) {
+	e := setup(t, 0, nil)
+	connectortest.Run(t, connectortest.Harness{
+		Connector:   e.conn,
+		Integration: "it-mde",
+		Seed:        func(t *testing.T) []string { return e.reseed(2*pageSize + 2) },
+		RemoteState: func(t *testing.T, id string) string {
+			a, ok := e.emu.Alert(id)
+			if !ok {
+				t.Fatalf("alert %q not in emulator", id)
+			}
+			return a.Status
+		},
+		RemoteComments:     func(t *testing.T, id string) []string { return commentTexts(e.emu.Comments(id)) },
+		InjectRateLimit:    func(t *testing.T) { e.emu.Faults().ThrottleNext(1, 4*time.Second) },
+		ExpireToken:        func(t *testing.T) { e.emu.Issuer().ExpireAll() },
+		IdempotentComments: true,
+		CheckEcho:          true,
+		PageSize:           pageSize,
+	})
+}
+
+// TestWrites checks every body the connector PATCHes: only the documented,
+// case-sensitive properties, and the comment field only when comment sync
+// does not carry the reason.
+func TestWrites(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 6, nil)
+	ctx := t.Context()
+	ids := alertIDs(e)
+	changes := []connector.StateChange{
+		{VendorID: ids[0], Status: model.StatusResolved, Verdict: model.VerdictNotAThreat, Reason: "benign", IdempotencyKey: "k0"},
+		{VendorID: ids[1], Status: model.StatusResolved, Verdict: model.VerdictThreat, Published: true, Reason: "threat", IdempotencyKey: "k1", CommentQueued: true},
+		{VendorID: ids[2], Status: model.StatusInProgress, Verdict: model.VerdictSuspicious, IdempotencyKey: "k2"},
+	}
+	for _, ch := range changes {
+		for range 2 { // the replay must not comment twice
+			rs, err := e.conn.SetState(ctx, ch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, _ := e.emu.Alert(ch.VendorID); a.Status != rs.RemoteStatus {
+				t.Errorf("alert %s stored %q, SetState reported %q", ch.VendorID, a.Status, rs.RemoteStatus)
+			}
+		}
+	}
+	if got := commentTexts(e.emu.Comments(ids[0])); len(got) != 1 || got[0] != "benign "+CommentMarker("k0") {
+		t.Errorf("comments on %s: %q", ids[0], got)
+	}
+	if got := e.emu.Comments(ids[1]); len(got) != 0 {
+		t.Errorf("comment queued separately but PATCH added %v", got)
+	}
+	a, _ := e.emu.Alert(ids[0])
+	if *a.Classification != "FalsePositive" || *a.Determination != "NotMalicious" {
+		t.Errorf("stored classification %v / %v", *a.Classification, *a.Determination)
+	}
+	if err := e.conn.AddComment(ctx, connector.CommentAction{VendorID: ids[2], Body: "note", IdempotencyKey: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	allowed := []string{"status", "classification", "determination", "comment"}
+	n := 0
+	for _, r := range e.emu.Recorder().Filter(http.MethodPatch, "/api/alerts/") {
+		n++
+		var body map[string]string
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			t.Fatalf("PATCH body %s: %v", r.Body, err)
+		}
+		for k := range body {
+			if !slices.Contains(allowed, k) {
+				t.Errorf("PATCH sends %q", k)
+			}
+		}
+		checkSpelling(t, updateBody{Status: body["status"], Classification: body["classification"], Determination: body["determination"]})
+		if r.Header.Get("Content-Type") != "application/json" || r.Status != http.StatusOK {
+			t.Errorf("PATCH %s: Content-Type %q, answered %d", r.Body, r.Header.Get("Content-Type"), r.Status)
+		}
+	}
+	if n != 2*len(changes)+1 {
+		t.Errorf("%d PATCH requests, want %d", n, 2*len(changes)+1)
+	}
+	if err := e.conn.AddComment(ctx, connector.CommentAction{Kind: model.KindIncident, VendorID: "1", Body: "x", IdempotencyKey: "i"}); err != connector.Unsupported {
+		t.Errorf("incident comment: err %v, want Unsupported", err)
+	}
+}
+
+func alertIDs(e *env) []string {
+	var ids []string
+	for _, a := range e.emu.Alerts() {
+		ids = append(ids, a.ID)
+	}
+	return ids
+}
+
+// TestSkipPaging makes the overlap window hold more already-delivered
+// alerts than a page, so a poll must page with $skip to reach the new one.
+func TestSkipPaging(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 12, map[string]any{"overlap": "720h"})
+	ctx := t.Context()
+	cursor := ""
+	for {
+		p, err := e.conn.FetchAlerts(ctx, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cursor = p.Cursor
+		if !p.More {
+			break
+		}
+	}
+	e.emu.Recorder().Reset()
+	id := alertIDs(e)[3]
+	if err := e.emu.SetAlertStatus(id, "InProgress"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.conn.FetchAlerts(ctx, cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Items) != 1 || p.Items[0].VendorID != id || p.More {
+		t.Fatalf("got %v (more %v), want only %s", p.Items, p.More, id)
+	}
+	var skips []string
+	for _, r := range e.emu.Recorder().Filter(http.MethodGet, "/api/alerts") {
+		skips = append(skips, r.Query.Get("$skip"))
+		if r.Query.Get("$top") != "5" || r.Query.Get("$orderby") != "lastUpdateTime asc" || r.Query.Get("$expand") != "evidence" ||
+			!strings.HasPrefix(r.Query.Get("$filter"), "lastUpdateTime ge ") {
+			t.Errorf("query %v", r.Query)
+		}
+	}
+	if strings.Join(skips, ",") != ",5,10" {
+		t.Errorf("$skip sequence %q, want \",5,10\"", skips)
+	}
+}
+
+func TestBatchSetState(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 8, nil)
+	ctx := t.Context()
+	all := alertIDs(e)
+	ids := all[:4]
+	// The local batch budget (10 a minute, spent evenly) is checked first;
+	// then it is lifted so the test need not wait six seconds a call.
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if err := e.conn.BatchSetState(short, all[4:6], connector.StateChange{Status: model.StatusInProgress, IdempotencyKey: "b0"}); err != nil {
+		t.Fatalf("first batch: %v", err)
+	}
+	if err := e.conn.BatchSetState(short, ids[:1], connector.StateChange{Status: model.StatusInProgress, IdempotencyKey: "b0"}); connector.ClassOf(err) != connector.ClassRateLimited || connector.RetryAfterOf(err) < 5*time.Second {
+		t.Errorf("second batch within six seconds: err %v, want local rate_limited", err)
+	}
+	e.conn.batchMinute, e.conn.batchHourly = nil, nil
+	ch := connector.StateChange{Status: model.StatusResolved, Verdict: model.VerdictNotAThreat, Reason: "benign", IdempotencyKey: "b1"}
+	if err := e.conn.BatchSetState(ctx, ids, ch); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		a, _ := e.emu.Alert(id)
+		if a.Status != "Resolved" || *a.Classification != "FalsePositive" || *a.Determination != "NotMalicious" {
+			t.Errorf("alert %s: %s %v %v", id, a.Status, *a.Classification, *a.Determination)
+		}
+		if got := commentTexts(e.emu.Comments(id)); !slices.Contains(got, "benign "+CommentMarker("b1")) {
+			t.Errorf("alert %s comments %q", id, got)
+		}
+	}
+	reqs := e.emu.Recorder().Filter(http.MethodPost, "/api/alerts/batchUpdate")
+	if len(reqs) != 2 {
+		t.Fatalf("%d batch requests, want 2", len(reqs))
+	}
+	var body map[string]any
+	_ = json.Unmarshal(reqs[1].Body, &body)
+	if len(body["alertIds"].([]any)) != 4 || body["status"] != "Resolved" || body["classification"] != "FalsePositive" {
+		t.Errorf("batch body %s", reqs[1].Body)
+	}
+	// batchUpdate's own budget answers 429, classified with its wait.
+	e.emu.BatchLimiter().SetLimits(emukit.Limit{Requests: 0, Window: time.Minute})
+	err := e.conn.BatchSetState(ctx, ids, ch)
+	if connector.ClassOf(err) != connector.ClassRateLimited || connector.RetryAfterOf(err) <= 0 {
+		t.Errorf("over the batch budget: err %v, want rate_limited with Retry-After", err)
+	}
+}
+
+func TestRateLimitedRetryAfter(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 2, nil)
+	e.emu.Faults().ThrottleNext(1, 9*time.Second)
+	err := e.conn.Health(t.Context())
+	if connector.ClassOf(err) != connector.ClassRateLimited || connector.RetryAfterOf(err) != 9*time.Second {
+		t.Fatalf("err %v (retry after %v), want rate_limited after 9s", err, connector.RetryAfterOf(err))
+	}
+}
+
+func TestTokenExpiryRecovers(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 2, nil)
+	ctx := t.Context()
+	if err := e.conn.Health(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.emu.Issuer().ExpireAll()
+	e.emu.Recorder().Reset()
+	if err := e.conn.Health(ctx); err != nil {
+		t.Fatalf("after expiry: %v", err)
+	}
+	var statuses []int
+	for _, r := range e.emu.Recorder().Filter(http.MethodGet, "/api/alerts") {
+		statuses = append(statuses, r.Status)
+	}
+	if !slices.Equal(statuses, []int{401, 200}) {
+		t.Errorf("statuses %v, want [401 200]", statuses)
+	}
+}
+
+// TestHourlyBudget checks the second local limiter: once the hour's burst
+// is spent, a call with a short deadline fails at once as rate-limited.
+func TestHourlyBudget(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 2, map[string]any{"requests_per_hour": 4, "requests_per_minute": 0})
+	ctx := t.Context()
+	for i := range 2 { // burst is half the hour's budget
+		if err := e.conn.Health(ctx); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	err := e.conn.Health(short)
+	if connector.ClassOf(err) != connector.ClassRateLimited || connector.RetryAfterOf(err) < 10*time.Minute {
+		t.Fatalf("third call: err %v (retry after %v), want local rate_limited", err, connector.RetryAfterOf(err))
+	}
+}
+
+func TestConfig(t *testing.T) {
+	t.Parallel()
+	c, err := connector.Build(Kind, connector.Deps{ID: "x"}, map[string]any{"tenant_id": "contoso.com", "client_id": "app", "client_secret": "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := c.(*Connector)
+	if cc.s.tokenURL != "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token" || cc.cfg.PageSize != 500 ||
+		cc.cfg.RequestsPerMinute != 100 || cc.cfg.RequestsPerHour != 1500 || cc.cfg.APIBase != DefaultAPIBase {
+		t.Errorf("defaults: %+v %+v", cc.cfg, cc.s)
+	}
+	_, err = connector.Build(Kind, connector.Deps{ID: "x"}, map[string]any{"tenant_id": "t", "client_id": "c", "client_secret": "s", "page_size": 20000})
+	if err == nil || !strings.Contains(err.Error(), "page_size") {
+		t.Errorf("page_size 20000: err %v", err)
+	}
+}
