@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -68,6 +69,19 @@ func (e *Engine) ingestBatch(ctx context.Context, tx store.Tx, integration strin
 	if err != nil {
 		return res, fmt.Errorf("look up batch: %w", err)
 	}
+	// New alerts are written together at the end (or before a vendor id
+	// repeats within the batch), which saves PostgreSQL a round trip per
+	// row.
+	var fresh []*model.Alert
+	freshIDs := map[string]bool{}
+	flush := func() error {
+		err := e.insertNew(ctx, tx, fresh, now)
+		for _, a := range fresh {
+			existing[a.VendorID] = *a
+		}
+		fresh, freshIDs = fresh[:0], map[string]bool{}
+		return err
+	}
 	for _, it := range items {
 		if it.Err != nil || it.Alert == nil {
 			if err := e.quarantine(ctx, tx, integration, it, now); err != nil {
@@ -77,22 +91,26 @@ func (e *Engine) ingestBatch(ctx context.Context, tx store.Tx, integration strin
 			continue
 		}
 		a := prepare(*it.Alert, integration, vendorIDOf(it), it.Raw)
-		old, found := existing[a.VendorID]
-		var err error
-		if !found {
-			err = e.ingestNew(ctx, tx, &a, now)
-			res.Created++
-		} else {
-			var outcome ingestOutcome
-			outcome, err = e.ingestExisting(ctx, tx, old, &a, now)
-			res.count(outcome)
+		if freshIDs[a.VendorID] {
+			if err := flush(); err != nil {
+				return res, err
+			}
 		}
+		old, found := existing[a.VendorID]
+		if !found {
+			fresh = append(fresh, &a)
+			freshIDs[a.VendorID] = true
+			res.Created++
+			continue
+		}
+		outcome, err := e.ingestExisting(ctx, tx, old, &a, now)
 		if err != nil {
 			return res, err
 		}
+		res.count(outcome)
 		existing[a.VendorID] = a
 	}
-	return res, nil
+	return res, flush()
 }
 
 type ingestOutcome int
@@ -162,27 +180,50 @@ func (e *Engine) quarantine(ctx context.Context, tx store.Tx, integration string
 	return nil
 }
 
-func (e *Engine) ingestNew(ctx context.Context, tx store.Tx, a *model.Alert, now time.Time) error {
-	a.FirstSeenAt, a.LastChangedAt, a.Revision = now, now, 1
-	if a.CreatedAt.IsZero() {
-		a.CreatedAt = now
+// insertNew stores first-seen alerts: one revision each, and a validation
+// schedule for the open ones.
+func (e *Engine) insertNew(ctx context.Context, tx store.Tx, fresh []*model.Alert, now time.Time) error {
+	if len(fresh) == 0 {
+		return nil
 	}
-	if a.UpdatedAt.IsZero() {
-		a.UpdatedAt = a.CreatedAt
+	for _, a := range fresh {
+		a.FirstSeenAt, a.LastChangedAt, a.Revision = now, now, 1
+		if a.CreatedAt.IsZero() {
+			a.CreatedAt = now
+		}
+		if a.UpdatedAt.IsZero() {
+			a.UpdatedAt = a.CreatedAt
+		}
 	}
-	if err := tx.AlertInsert(ctx, a); err != nil {
-		return fmt.Errorf("insert alert %s: %w", a.VendorID, err)
+	if err := tx.AlertInsertBatch(ctx, fresh); err != nil {
+		return fmt.Errorf("insert %d alerts: %w", len(fresh), err)
 	}
-	actor := model.Actor{Kind: model.ActorRemote, Name: a.Integration}
-	if err := appendRevision(ctx, tx, model.KindAlert, a.ID, 1, actor, "ingested", []string{"created"}, a, now); err != nil {
-		return err
+	revs := make([]model.Revision, 0, len(fresh))
+	var vals []store.Validation
+	for _, a := range fresh {
+		snap, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("snapshot alert %d: %w", a.ID, err)
+		}
+		revs = append(revs, model.Revision{Kind: model.KindAlert, ObjectID: a.ID, Seq: 1,
+			Actor:  model.Actor{Kind: model.ActorRemote, Name: a.Integration},
+			Reason: "ingested", Changes: []string{"created"}, Snapshot: snap, At: now})
+		if e.autoVal && a.Status.Open() {
+			vals = append(vals, store.Validation{AlertID: a.ID, StartedAt: now, NextPassAt: now, EndsAt: now.Add(e.window)})
+		}
 	}
-	if e.autoVal && a.Status.Open() {
-		if err := e.startValidation(ctx, tx, a.ID, now); err != nil {
+	if err := tx.RevisionAppendBatch(ctx, revs); err != nil {
+		return fmt.Errorf("record ingest revisions: %w", err)
+	}
+	if err := tx.ValidationUpsertBatch(ctx, vals); err != nil {
+		return fmt.Errorf("schedule validations: %w", err)
+	}
+	for _, a := range fresh {
+		if err := e.linkLateMember(ctx, tx, a, now); err != nil {
 			return err
 		}
 	}
-	return e.linkLateMember(ctx, tx, a, now)
+	return nil
 }
 
 // ingestExisting merges a re-delivered alert. The local status (set by a

@@ -59,6 +59,10 @@ type Tx interface {
 	AlertsByVendor(ctx context.Context, integration string, vendorIDs []string) (map[string]model.Alert, error)
 	// AlertInsert stores a new alert and sets a.ID.
 	AlertInsert(ctx context.Context, a *model.Alert) error
+	// AlertInsertBatch stores new alerts and sets each ID, in as few
+	// statements as the engine allows. Vendor ids must be unique within
+	// the batch.
+	AlertInsertBatch(ctx context.Context, alerts []*model.Alert) error
 	// AlertUpdate overwrites the alert with a.ID.
 	AlertUpdate(ctx context.Context, a model.Alert) error
 	// IncidentInsert stores a new incident and sets in.ID. AlertIDs are
@@ -67,6 +71,8 @@ type Tx interface {
 	IncidentUpdate(ctx context.Context, in model.Incident) error
 	// RevisionAppend appends one revision; (kind, object_id, seq) is unique.
 	RevisionAppend(ctx context.Context, r model.Revision) error
+	// RevisionAppendBatch appends many revisions at once.
+	RevisionAppendBatch(ctx context.Context, rs []model.Revision) error
 	CommentAdd(ctx context.Context, c *model.Comment) error
 	// OutboxEnqueue adds an action. An item whose Key already exists is not
 	// added again and the existing id is returned with inserted=false.
@@ -75,6 +81,8 @@ type Tx interface {
 	CursorSet(ctx context.Context, integration, stream, cursor string, now time.Time) error
 	IntegrationUpsert(ctx context.Context, in Integration) error
 	ValidationUpsert(ctx context.Context, v Validation) error
+	// ValidationUpsertBatch creates or replaces many schedules at once.
+	ValidationUpsertBatch(ctx context.Context, vs []Validation) error
 	LedgerAdd(ctx context.Context, e LedgerEntry) error
 	LedgerDelete(ctx context.Context, id int64) error
 	// LedgerPrune removes entries written before cutoff.

@@ -56,6 +56,7 @@ func dialect() *sqldb.Dialect {
 		// independently.
 		MigrationLock:     "SELECT pg_advisory_xact_lock(hashtext('alertsync.migrate.' || current_schema()))",
 		Contains:          "strpos",
+		MultiRowInsert:    true,
 		IsUniqueViolation: isUniqueViolation,
 		Migrations:        sub,
 	}

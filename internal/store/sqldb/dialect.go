@@ -26,6 +26,11 @@ type Dialect struct {
 	// sql.Result.LastInsertId instead of RETURNING id, which saves SQLite a
 	// result set per row. PostgreSQL's driver has no LastInsertId.
 	LastInsertID bool
+	// MultiRowInsert makes the batch methods send one INSERT with many
+	// VALUES rows. It pays where every statement is a network round trip
+	// (PostgreSQL); in-process SQLite is fastest with one prepared
+	// statement per row.
+	MultiRowInsert bool
 	// Contains names the substring-position function: instr or strpos.
 	// Both take (haystack, needle) and return 0 when absent.
 	Contains string

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxCountsAndList", testOutboxCountsAndList},
 		{"OutboxConcurrentClaimers", testOutboxConcurrentClaimers},
 		{"TxRollback", testTxRollback},
+		{"Batches", testBatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,72 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// testBatches checks the batch writes give the same rows as one-by-one
+// writes, across more rows than one multi-row statement holds.
+func testBatches(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const n = 1203
+	alerts := make([]*model.Alert, n)
+	for i := range alerts {
+		a := newAlert([]string{"edr", "xdr"}[i%2], fmt.Sprintf("b-%04d", i))
+		a.Entities = model.Entities{Hosts: []string{fmt.Sprintf("h%d", i%7)}}
+		alerts[i] = &a
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.AlertInsertBatch(ctx, alerts) })
+	seen := map[int64]bool{}
+	for _, a := range alerts {
+		if a.ID == 0 || seen[a.ID] {
+			t.Fatalf("alert %s got id %d", a.VendorID, a.ID)
+		}
+		seen[a.ID] = true
+	}
+	got, err := s.AlertGet(ctx, alerts[1001].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(*alerts[1001], got); diff != "" {
+		t.Errorf("batch-inserted alert (-want +got):\n%s", diff)
+	}
+	at := t0.Add(time.Hour)
+	revs := make([]model.Revision, n)
+	vals := make([]store.Validation, n)
+	for i, a := range alerts {
+		revs[i] = model.Revision{Kind: model.KindAlert, ObjectID: a.ID, Seq: 1, Actor: model.Actor{Kind: model.ActorRemote, Name: a.Integration},
+			Reason: "ingested", Changes: []string{"created"}, Snapshot: []byte(`{"n":` + fmt.Sprint(i) + `}`), At: at}
+		vals[i] = store.Validation{AlertID: a.ID, StartedAt: at, NextPassAt: at, EndsAt: at.Add(48 * time.Hour)}
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		if err := tx.RevisionAppendBatch(ctx, revs); err != nil {
+			return err
+		}
+		return tx.ValidationUpsertBatch(ctx, vals)
+	})
+	list, err := s.RevisionList(ctx, store.RevisionListParams{Kind: model.KindAlert, ObjectID: alerts[700].ID})
+	if err != nil || len(list) != 1 || string(list[0].Snapshot) != `{"n":700}` {
+		t.Fatalf("revision of batch = %+v, %v", list, err)
+	}
+	due, err := s.ValidationDue(ctx, at, 1000)
+	if err != nil || len(due) != 1000 {
+		t.Fatalf("due validations = %d, %v", len(due), err)
+	}
+	vals[0].Passes = 3
+	inTx(t, s, func(tx store.Tx) error { return tx.ValidationUpsertBatch(ctx, vals[:1]) })
+	if v, err := s.ValidationGet(ctx, alerts[0].ID); err != nil || v.Passes != 3 {
+		t.Fatalf("upserted validation = %+v, %v", v, err)
+	}
+	err = s.WithTx(ctx, func(tx store.Tx) error { return tx.RevisionAppendBatch(ctx, revs[:2]) })
+	wantConflict(t, "batch with a revision seq already taken", err)
+	dup := newAlert("edr", "b-0000")
+	err = s.WithTx(ctx, func(tx store.Tx) error { return tx.AlertInsertBatch(ctx, []*model.Alert{&dup}) })
+	wantConflict(t, "batch with an alert already stored", err)
+}
