@@ -4,5 +4,9 @@
 package all
 
 import (
-	_ "github.com/alertsync/alertsync/internal/connectors/httpintake" // generic authenticated HTTP intake
+	_ "github.com/alertsync/alertsync/internal/connectors/defendercloud" // Microsoft Defender for Cloud alerts (ARM)
+	_ "github.com/alertsync/alertsync/internal/connectors/graph"         // Microsoft Graph security alerts_v2 and incidents (Defender family)
+	_ "github.com/alertsync/alertsync/internal/connectors/httpintake"    // generic authenticated HTTP intake
+	_ "github.com/alertsync/alertsync/internal/connectors/mde"           // Microsoft Defender for Endpoint alerts API
+	_ "github.com/alertsync/alertsync/internal/connectors/sentinel"      // Microsoft Sentinel incidents (ARM)
 )

@@ -1,0 +1,128 @@
+package defendercloud
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
+)
+
+// newClient builds the ARM client: Entra ID client credentials, the
+// integration's rate budget, redaction of the client secret.
+func newClient(deps connector.Deps, cfg Config) (*httpkit.Client, error) {
+	auth := httpkit.NewOAuth2(httpkit.OAuth2Config{
+		TokenURL:     cfg.TokenURL,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		Scopes:       []string{cfg.Scope},
+		HTTP:         deps.HTTP,
+	})
+	c, err := httpkit.New(httpkit.Options{
+		BaseURL: cfg.ARMBase,
+		HTTP:    deps.HTTP,
+		Auth:    auth,
+		Limiter: httpkit.PerMinute(cfg.RequestsPerMinute),
+		Secrets: []config.Secret{cfg.ClientSecret},
+		Logger:  deps.Logger,
+		Now:     deps.Now,
+	})
+	if err != nil {
+		return nil, &connector.FieldError{Field: "arm_base", Problem: err.Error()}
+	}
+	return c, nil
+}
+
+// listRef is the subscription-scope Alerts_List request. The API takes no
+// $filter or $top: it always lists every alert.
+func listRef(subscriptionID string) string {
+	return "subscriptions/" + url.PathEscape(subscriptionID) + "/providers/Microsoft.Security/alerts?api-version=" + APIVersion
+}
+
+// actionRef is the state action on the alert with ARM id armID. The ARM id
+// already carries the scope (subscription or resource group) and the
+// location the action URL needs.
+func actionRef(armID, action string) string {
+	return strings.TrimLeft(armID, "/") + "/" + action + "?api-version=" + APIVersion
+}
+
+// index remembers the ARM id of each alert by systemAlertId, learnt from
+// fetches, because state actions are addressed by location and name while
+// the rest of alertsync (and Sentinel) knows an alert by systemAlertId.
+// It holds one short string per alert the subscription keeps (Defender for
+// Cloud retains alerts for 90 days).
+type index struct {
+	mu  sync.Mutex
+	ids map[string]string
+}
+
+func (x *index) put(systemAlertID, armID string) {
+	if systemAlertID == "" || armID == "" {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ids == nil {
+		x.ids = map[string]string{}
+	}
+	x.ids[systemAlertID] = armID
+}
+
+func (x *index) get(systemAlertID string) (string, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	id, ok := x.ids[systemAlertID]
+	return id, ok
+}
+
+func (x *index) drop(systemAlertID string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	delete(x.ids, systemAlertID)
+}
+
+var errFound = errors.New("alert found")
+
+// armID returns the ARM id of an alert. On an index miss (an alert created
+// since the last poll, or a restart) it walks the subscription's alerts,
+// indexing every one it passes, until it meets the alert.
+func (c *Connector) armID(ctx context.Context, systemAlertID string) (string, error) {
+	if id, ok := c.index.get(systemAlertID); ok {
+		return id, nil
+	}
+	err := httpkit.FollowNextLink(ctx, c.client, listRef(c.cfg.SubscriptionID), httpkit.ARMNextLink, func(page []rawAlert) error {
+		found := false
+		for _, r := range page {
+			c.index.put(r.a.Properties.SystemAlertID, r.a.ID)
+			found = found || r.a.Properties.SystemAlertID == systemAlertID
+		}
+		if found {
+			return errFound
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errFound):
+	case err != nil:
+		return "", err
+	}
+	if id, ok := c.index.get(systemAlertID); ok {
+		return id, nil
+	}
+	return "", &connector.Error{Class: connector.ClassNotFound, Status: http.StatusNotFound,
+		Message: "alert " + systemAlertID + " not found in subscription " + c.cfg.SubscriptionID}
+}
+
+// post sends a state action: no body, 204 No Content.
+func (c *Connector) post(ctx context.Context, ref string) error {
+	req, err := c.client.NewRequest(ctx, http.MethodPost, ref, nil)
+	if err != nil {
+		return err
+	}
+	return c.client.DoJSON(ctx, req, nil)
+}
