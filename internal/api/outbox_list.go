@@ -6,7 +6,7 @@ import (
 	"github.com/alertsync/alertsync/internal/store"
 )
 
-var outboxStates = []string{string(store.OutboxPending), string(store.OutboxLeased), string(store.OutboxDead), string(store.OutboxDone)}
+var outboxStates = []string{string(store.OutboxPending), string(store.OutboxLeased), string(store.OutboxDead), string(store.OutboxDone), string(store.OutboxSkipped)}
 
 // listOutbox answers GET /api/v1/outbox, filtered by state and integration
 // and keyset-paged by id.

@@ -85,12 +85,19 @@ type StateChange struct {
 	// the connector would derive from Verdict.
 	Classification       string `json:"classification,omitempty"`
 	ClassificationReason string `json:"classification_reason,omitempty"`
+	// Companions are the idempotency keys of queued actions that only make
+	// sense if this write changes something (a reconciliation's "why"
+	// comment); they are skipped when the target was already in the state.
+	Companions []string `json:"companions,omitempty"`
 }
 
 // RemoteState is what a StateSyncer reports it wrote, in the vendor's terms,
 // so the engine's echo ledger can recognise the value when it comes back.
 type RemoteState struct {
 	RemoteStatus string `json:"remote_status"`
+	// Unchanged reports that the target already held the requested state
+	// (someone else got there first), so nothing was written.
+	Unchanged bool `json:"unchanged,omitempty"`
 }
 
 // StateSyncer writes state back to the source.

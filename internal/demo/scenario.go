@@ -93,16 +93,18 @@ func (s *scenario) ingest() error {
 		s.row(section, fmt.Sprintf("%s: every emulator alert ingested", id), ok && len(got) == want[id], took,
 			"%d of %d alerts, %d service sources", len(got), want[id], len(sources))
 	}
-	incidents, err := s.app.Store().IncidentList(s.ctx, store.IncidentListParams{Integration: "graph", Limit: 1000})
-	if err != nil {
-		return fmt.Errorf("list incidents: %w", err)
-	}
+	wantIncidents := len(s.w.graph.Incidents())
+	var incidents []model.Incident
+	took, ok := s.waitUntil(60*time.Second, func() bool {
+		incidents, _ = s.app.Store().IncidentList(s.ctx, store.IncidentListParams{Integration: "graph", Limit: 1000})
+		return len(incidents) >= wantIncidents
+	})
 	linked := 0
 	for _, in := range incidents {
 		linked += len(in.AlertIDs)
 	}
-	s.row(section, "graph: incidents ingested with their member alerts linked", len(incidents) > 0 && linked > 0, 0,
-		"%d incidents, %d member alerts linked", len(incidents), linked)
+	s.row(section, "graph: incidents ingested with their member alerts linked", ok && wantIncidents > 0 && linked > 0, took,
+		"%d of %d incidents, %d member alerts linked", len(incidents), wantIncidents, linked)
 	return nil
 }
 

@@ -38,13 +38,24 @@ func (e *Engine) deliverState(ctx context.Context, item store.OutboxItem) (Recor
 // still has the change, and the ledger entry written at enqueue time still
 // recognises the echo.
 func (e *Engine) writeBackRecord(integration string, ch connector.StateChange, rs connector.RemoteState) Record {
-	if rs.RemoteStatus == "" {
+	if rs.RemoteStatus == "" && !rs.Unchanged {
 		return nil
 	}
 	return func(ctx context.Context, tx store.Tx) error {
 		now := e.Now()
 		actor := model.Actor{Kind: model.ActorWriteBack, Name: "alertsync"}
 		reason := fmt.Sprintf("wrote %s to %s", rs.RemoteStatus, integration)
+		if rs.Unchanged {
+			reason = fmt.Sprintf("%s was already %s; nothing written", integration, rs.RemoteStatus)
+			for _, key := range ch.Companions {
+				if err := tx.OutboxSkip(ctx, key, "skipped: the target was already in the requested state", now); err != nil {
+					return err
+				}
+			}
+		}
+		if rs.RemoteStatus == "" {
+			return nil
+		}
 		if err := tx.LedgerAdd(ctx, store.LedgerEntry{
 			Integration: integration, Kind: ch.Kind, VendorID: ch.VendorID, RemoteStatus: rs.RemoteStatus, At: now,
 		}); err != nil {

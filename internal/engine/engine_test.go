@@ -32,6 +32,8 @@ func (c *clock) Add(d time.Duration) {
 // fakeVendor is a connector with state and comment sync that records what
 // it was asked to write, standing in for a vendor in engine tests.
 type fakeVendor struct {
+	// already makes SetState report the target was already in the state.
+	already  bool
 	mu       sync.Mutex
 	states   []connector.StateChange
 	comments []connector.CommentAction
@@ -42,7 +44,7 @@ func (f *fakeVendor) SetState(_ context.Context, ch connector.StateChange) (conn
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.states = append(f.states, ch)
-	return connector.RemoteState{RemoteStatus: remoteStatus(ch.Status)}, nil
+	return connector.RemoteState{RemoteStatus: remoteStatus(ch.Status), Unchanged: f.already}, nil
 }
 func (f *fakeVendor) AddComment(_ context.Context, c connector.CommentAction) error {
 	f.mu.Lock()

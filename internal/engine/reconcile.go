@@ -108,10 +108,18 @@ func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integrati
 		return nil
 	}
 	key := fmt.Sprintf("%s/incident/%s/reconcile/%d", integ.ID, in.VendorID, in.Revision)
+	ckey := key + "/comment"
+	withComment := integ.Reconcile.Comment && caps.Comments
 	ref := objectRef(model.KindIncident, in.VendorID)
 	ch := connector.StateChange{
 		Kind: model.KindIncident, VendorID: in.VendorID, Status: status, Reason: text, IdempotencyKey: key,
 		Classification: t.Classification, ClassificationReason: t.ClassificationReason,
+	}
+	if withComment {
+		// If someone else already put the incident in this state (an
+		// analyst closed it in Sentinel while its alert's change reached
+		// us first), the comment would wrongly claim alertsync did it.
+		ch.Companions = []string{ckey}
 	}
 	if err := enqueue(ctx, tx, integ.ID, ref, ActionSetState, key, ch, model.KindIncident, in.ID, now); err != nil {
 		return err
@@ -119,10 +127,9 @@ func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integrati
 	if err := tx.LedgerAdd(ctx, store.LedgerEntry{Integration: integ.ID, Kind: model.KindIncident, VendorID: in.VendorID, RemoteStatus: string(status), At: now}); err != nil {
 		return fmt.Errorf("record write in ledger: %w", err)
 	}
-	if !integ.Reconcile.Comment || !caps.Comments {
+	if !withComment {
 		return nil
 	}
-	ckey := key + "/comment"
 	c := connector.CommentAction{Kind: model.KindIncident, VendorID: in.VendorID, Body: text, IdempotencyKey: ckey}
 	return enqueue(ctx, tx, integ.ID, ref, ActionAddComment, ckey, c, model.KindIncident, in.ID, now)
 }

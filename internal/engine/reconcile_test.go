@@ -183,3 +183,24 @@ func mustIncident(t *testing.T, h *harness, vendorID string) model.Incident {
 	}
 	return in
 }
+
+// An analyst closed the incident at the source, and the member alert's
+// resulting change reached alertsync before the incident did: the close is
+// a no-op at the source and the "alertsync reconciled" comment must not be
+// posted, since alertsync did not close it.
+func TestReconcileSkipsCommentWhenTargetAlreadyThere(t *testing.T) {
+	t.Parallel()
+	h, siem := reconcileSetup(t)
+	siem.already = true
+	dfcAlert(t, h, "A6", "Active", 0)
+	siemIncident(t, h, "I6", "New", 0, "A6")
+	dfcAlert(t, h, "A6", "Resolved", 1)
+	h.deliverAll(t)
+	if len(siem.states) != 1 || len(siem.comments) != 0 {
+		t.Fatalf("states %d, comments %+v; want the state call only", len(siem.states), siem.comments)
+	}
+	skipped, err := h.st.OutboxList(context.Background(), store.OutboxListParams{State: store.OutboxSkipped, Limit: 10})
+	if err != nil || len(skipped) != 1 || skipped[0].Action != engine.ActionAddComment {
+		t.Fatalf("skipped = %+v, %v", skipped, err)
+	}
+}

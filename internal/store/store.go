@@ -85,6 +85,9 @@ type Tx interface {
 	ValidationUpsertBatch(ctx context.Context, vs []Validation) error
 	LedgerAdd(ctx context.Context, e LedgerEntry) error
 	LedgerDelete(ctx context.Context, id int64) error
+	// OutboxSkip marks the pending item with key as skipped, with reason
+	// kept as its last error. A key that is not pending is left alone.
+	OutboxSkip(ctx context.Context, key, reason string, now time.Time) error
 	// LedgerPrune removes entries written before cutoff.
 	LedgerPrune(ctx context.Context, cutoff time.Time) error
 }
@@ -198,6 +201,9 @@ const (
 	OutboxLeased  OutboxState = "leased"
 	OutboxDone    OutboxState = "done"
 	OutboxDead    OutboxState = "dead"
+	// OutboxSkipped marks an action that became pointless before it ran,
+	// such as the comment explaining a write that turned out unneeded.
+	OutboxSkipped OutboxState = "skipped"
 )
 
 // OutboxItem is one durable outbound action.

@@ -171,9 +171,9 @@ func (c *Connector) SetState(ctx context.Context, ch connector.StateChange) (con
 		return connector.RemoteState{}, err
 	}
 	for attempt := 1; ; attempt++ {
-		err := c.putState(ctx, ch, target)
+		changed, err := c.putState(ctx, ch, target)
 		if err == nil {
-			return connector.RemoteState{RemoteStatus: target}, nil
+			return connector.RemoteState{RemoteStatus: target, Unchanged: !changed}, nil
 		}
 		if connector.ClassOf(err) != connector.ClassConflict || attempt == maxPutAttempts {
 			return connector.RemoteState{}, fmt.Errorf("set state of sentinel incident %s: %w", ch.VendorID, err)
@@ -182,21 +182,23 @@ func (c *Connector) SetState(ctx context.Context, ch connector.StateChange) (con
 	}
 }
 
-// putState is one read-modify-write of the incident.
-func (c *Connector) putState(ctx context.Context, ch connector.StateChange, target string) error {
+// putState is one read-modify-write of the incident. It reports whether
+// it wrote anything: an incident already in the target state is left
+// alone.
+func (c *Connector) putState(ctx context.Context, ch connector.StateChange, target string) (bool, error) {
 	ref := c.incidentRef(ch.VendorID, "")
 	var cur current
 	if err := c.client.GetJSON(ctx, ref, &cur); err != nil {
-		return err
+		return false, err
 	}
 	body, changed, err := applyChange(cur, ch, target)
 	if err != nil {
-		return &connector.Error{Class: connector.ClassRetryable, Message: "read incident", Err: err}
+		return false, &connector.Error{Class: connector.ClassRetryable, Message: "read incident", Err: err}
 	}
 	if !changed {
-		return nil
+		return false, nil
 	}
-	return c.client.SendJSON(ctx, http.MethodPut, ref, body, nil)
+	return true, c.client.SendJSON(ctx, http.MethodPut, ref, body, nil)
 }
 
 // Health fetches a token and lists one incident.

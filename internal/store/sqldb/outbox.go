@@ -215,3 +215,11 @@ func (db *DB) OutboxRetry(ctx context.Context, id int64, now time.Time) error {
 		return nil
 	})
 }
+
+// OutboxSkip marks a pending item as skipped.
+func (t *tx) OutboxSkip(ctx context.Context, key, reason string, now time.Time) error {
+	if err := t.exec(ctx, qOutboxSkip, reason, micros(now), key); err != nil {
+		return fmt.Errorf("skip outbox item: %w", err)
+	}
+	return nil
+}

@@ -38,6 +38,7 @@ const (
 	qOutboxClaim
 	qOutboxRetry
 	qOutboxCounts
+	qOutboxSkip
 	numQueries
 )
 
@@ -151,4 +152,6 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qOutboxRetry: {"outbox retry", `UPDATE outbox SET state = 'pending', attempts = 0,
 	next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'dead'`},
 	qOutboxCounts: {"outbox counts", `SELECT state, COUNT(*) FROM outbox GROUP BY state`},
+	qOutboxSkip: {"outbox skip", `UPDATE outbox SET state = 'skipped', last_error = ?, updated_at = ?
+	WHERE idem_key = ? AND state = 'pending'`},
 }

@@ -325,3 +325,22 @@ func testOutboxConcurrentClaimers(t *testing.T, s store.Store) {
 		t.Errorf("counts = %v, want %d done", counts, items)
 	}
 }
+
+func testOutboxSkip(t *testing.T, s store.Store) {
+	ids := enqueue(t, s, action("state", "incident:1"), action("comment", "incident:1"), action("other", "incident:2"))
+	inTx(t, s, func(tx store.Tx) error { return tx.OutboxSkip(t.Context(), "comment", "skipped: already closed", t0) })
+	it := getItem(t, s, ids[1])
+	if it.State != store.OutboxSkipped || it.LastError != "skipped: already closed" {
+		t.Fatalf("after skip = %+v", it)
+	}
+	// A skipped item neither runs nor holds back later items of its object.
+	got := claim(t, s, "w1", t0, 10)
+	if len(got) != 2 || got[0].ID != ids[0] || got[1].ID != ids[2] {
+		t.Fatalf("claimed %v, want the state write and the other object", itemIDs(got))
+	}
+	// Skipping an item that is not pending changes nothing.
+	inTx(t, s, func(tx store.Tx) error { return tx.OutboxSkip(t.Context(), "state", "late", t0) })
+	if it := getItem(t, s, ids[0]); it.State != store.OutboxLeased {
+		t.Fatalf("leased item was skipped: %+v", it)
+	}
+}

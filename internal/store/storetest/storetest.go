@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxClaimOrder", testOutboxClaimOrder},
 		{"OutboxExpiredLease", testOutboxExpiredLease},
 		{"OutboxRetry", testOutboxRetry},
+		{"OutboxSkip", testOutboxSkip},
 		{"OutboxCountsAndList", testOutboxCountsAndList},
 		{"OutboxConcurrentClaimers", testOutboxConcurrentClaimers},
 		{"TxRollback", testTxRollback},
