@@ -84,45 +84,53 @@ func (a *App) PollOnce(ctx context.Context, id string) error {
 }
 
 func (a *App) pollAlerts(ctx context.Context, id string, src connector.AlertSource) error {
-	for range maxPagesPerPoll {
-		cursor, err := a.cursor(ctx, id, streamAlerts)
-		if err != nil {
-			return fmt.Errorf("read alert cursor: %w", err)
-		}
-		page, err := src.FetchAlerts(ctx, cursor)
-		if err != nil {
-			return fmt.Errorf("fetch alerts: %w", err)
-		}
-		if _, err := a.engine.Ingest(ctx, id, page.Items); err != nil {
+	return pollStream(ctx, a, id, streamAlerts,
+		func(ctx context.Context, cursor string) ([]connector.Item, string, bool, error) {
+			p, err := src.FetchAlerts(ctx, cursor)
+			return p.Items, p.Cursor, p.More, err
+		},
+		func(ctx context.Context, items []connector.Item) error {
+			_, err := a.engine.Ingest(ctx, id, items)
 			return err
-		}
-		if err := a.saveCursor(ctx, id, streamAlerts, page.Cursor); err != nil {
-			return err
-		}
-		if !page.More {
-			return nil
-		}
-	}
-	return nil
+		})
 }
 
 func (a *App) pollIncidents(ctx context.Context, id string, src connector.IncidentSource) error {
+	return pollStream(ctx, a, id, streamIncidents,
+		func(ctx context.Context, cursor string) ([]connector.IncidentItem, string, bool, error) {
+			p, err := src.FetchIncidents(ctx, cursor)
+			return p.Items, p.Cursor, p.More, err
+		},
+		func(ctx context.Context, items []connector.IncidentItem) error {
+			_, err := a.engine.IngestIncidents(ctx, id, items)
+			return err
+		})
+}
+
+// pollStream pages one cursor stream: fetch from the saved cursor, store
+// the page, then save the page's cursor, until the source says no more
+// (or maxPagesPerPoll pages). The cursor moves only after the page is
+// stored, so a crash re-fetches rather than loses.
+func pollStream[T any](ctx context.Context, a *App, id, stream string,
+	fetch func(ctx context.Context, cursor string) ([]T, string, bool, error),
+	save func(ctx context.Context, items []T) error,
+) error {
 	for range maxPagesPerPoll {
-		cursor, err := a.cursor(ctx, id, streamIncidents)
+		cursor, err := a.cursor(ctx, id, stream)
 		if err != nil {
-			return fmt.Errorf("read incident cursor: %w", err)
+			return fmt.Errorf("read %s cursor: %w", stream, err)
 		}
-		page, err := src.FetchIncidents(ctx, cursor)
+		items, next, more, err := fetch(ctx, cursor)
 		if err != nil {
-			return fmt.Errorf("fetch incidents: %w", err)
+			return fmt.Errorf("fetch %s: %w", stream, err)
 		}
-		if _, err := a.engine.IngestIncidents(ctx, id, page.Items); err != nil {
+		if err := save(ctx, items); err != nil {
 			return err
 		}
-		if err := a.saveCursor(ctx, id, streamIncidents, page.Cursor); err != nil {
+		if err := a.saveCursor(ctx, id, stream, next); err != nil {
 			return err
 		}
-		if !page.More {
+		if !more {
 			return nil
 		}
 	}

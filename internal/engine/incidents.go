@@ -97,7 +97,7 @@ func (e *Engine) updateIncident(ctx context.Context, tx store.Tx, old, in model.
 	echo := false
 	if slices.Contains(changes, "remote_status") {
 		var err error
-		if echo, err = e.consumeIncidentLedger(ctx, tx, in); err != nil {
+		if echo, err = consumeLedger(ctx, tx, in.Integration, model.KindIncident, in.VendorID, in.Status, in.RemoteStatus); err != nil {
 			return 0, err
 		}
 	}
@@ -131,29 +131,6 @@ func (e *Engine) updateIncident(ctx context.Context, tx store.Tx, old, in model.
 		return outcomeUpdated, e.resolveMembers(ctx, tx, in, now)
 	}
 	return outcomeUpdated, e.reconcileIncident(ctx, tx, in.ID, now)
-}
-
-func (e *Engine) consumeIncidentLedger(ctx context.Context, tx store.Tx, in model.Incident) (bool, error) {
-	entries, err := tx.LedgerList(ctx, in.Integration, model.KindIncident, in.VendorID)
-	if err != nil {
-		return false, fmt.Errorf("read ledger: %w", err)
-	}
-	match := -1
-	for i, en := range entries {
-		if en.RemoteStatus == string(in.Status) || en.RemoteStatus == in.RemoteStatus {
-			match = i
-		}
-	}
-	drop := entries
-	if match >= 0 {
-		drop = entries[:match+1]
-	}
-	for _, en := range drop {
-		if err := tx.LedgerDelete(ctx, en.ID); err != nil {
-			return false, fmt.Errorf("consume ledger: %w", err)
-		}
-	}
-	return match >= 0, nil
 }
 
 // linkMembers attaches the incident's remote member alerts, when alertsync

@@ -243,7 +243,7 @@ func (e *Engine) ingestExisting(ctx context.Context, tx store.Tx, old model.Aler
 	echo := false
 	if slices.Contains(changes, "remote_status") {
 		var err error
-		if echo, err = e.consumeLedger(ctx, tx, merged, now); err != nil {
+		if echo, err = consumeLedger(ctx, tx, merged.Integration, model.KindAlert, merged.VendorID, merged.Status, merged.RemoteStatus); err != nil {
 			return 0, err
 		}
 	}
@@ -303,20 +303,20 @@ func onlyStatus(changes []string) bool {
 	return true
 }
 
-// consumeLedger reports whether the alert's new status is the value
-// alertsync wrote. Matching entries are consumed; a status we did not write
-// is a genuine remote change and clears the ledger for that object, so a
-// later remote change to the same value is not mistaken for our echo. The
-// ledger holds the canonical status alertsync wrote, and after delivery the
-// vendor's own status string as well.
-func (e *Engine) consumeLedger(ctx context.Context, tx store.Tx, a model.Alert, now time.Time) (bool, error) {
-	entries, err := tx.LedgerList(ctx, a.Integration, model.KindAlert, a.VendorID)
+// consumeLedger reports whether an object's new status is the value
+// alertsync wrote. Matching entries (and older ones) are consumed; a status
+// we did not write is a genuine remote change and clears the ledger for
+// that object, so a later remote change to the same value is not mistaken
+// for our echo. The ledger holds the canonical status alertsync wrote, and
+// after delivery the vendor's own status string as well.
+func consumeLedger(ctx context.Context, tx store.Tx, integration string, kind model.Kind, vendorID string, status model.Status, remote string) (bool, error) {
+	entries, err := tx.LedgerList(ctx, integration, kind, vendorID)
 	if err != nil {
 		return false, fmt.Errorf("read ledger: %w", err)
 	}
 	match := -1
 	for i, en := range entries {
-		if en.RemoteStatus == string(a.Status) || en.RemoteStatus == a.RemoteStatus {
+		if en.RemoteStatus == string(status) || en.RemoteStatus == remote {
 			match = i
 		}
 	}
@@ -329,6 +329,5 @@ func (e *Engine) consumeLedger(ctx context.Context, tx store.Tx, a model.Alert, 
 			return false, fmt.Errorf("consume ledger: %w", err)
 		}
 	}
-	echo := match >= 0
-	return echo, nil
+	return match >= 0, nil
 }
