@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -66,7 +67,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	w.dfc.FailFirstInsufficientAccess(1)
 
 	cfg := hubConfig(w, o)
-	a, err := app.New(ctx, cfg, app.Options{Logger: o.Logger})
+	race := &analystRace{base: http.DefaultTransport}
+	a, err := app.New(ctx, cfg, app.Options{Logger: o.Logger, HTTPClient: &http.Client{Transport: race, Timeout: 30 * time.Second}})
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +76,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		_ = a.Stop(context.Background())
 		return nil, err
 	}
-	s := &scenario{ctx: ctx, app: a, w: w, poll: o.PollInterval, sum: &Summary{API: "http://" + a.Addr(), DataDir: o.DataDir}}
+	s := &scenario{ctx: ctx, app: a, w: w, poll: o.PollInterval, race: race, sum: &Summary{API: "http://" + a.Addr(), DataDir: o.DataDir}}
 	runErr := s.run()
 	if o.Keep && runErr == nil {
 		s.sum.Print(o.Out)

@@ -102,7 +102,10 @@ func (s *scenario) reconciliation() error {
 	if err := s.sentinelRows(ids["r4"]); err != nil {
 		return err
 	}
-	return s.multiAlertRows(ids["m5"], ids["m6"])
+	if err := s.multiAlertRows(ids["m5"], ids["m6"]); err != nil {
+		return err
+	}
+	return s.conflictRow()
 }
 
 func (s *scenario) saw403() bool {

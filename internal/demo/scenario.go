@@ -20,6 +20,7 @@ type scenario struct {
 	w    *world
 	poll time.Duration
 	sum  *Summary
+	race *analystRace
 }
 
 var analyst = model.Actor{Kind: model.ActorAnalyst, Name: "demo-analyst"}
