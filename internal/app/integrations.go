@@ -137,7 +137,7 @@ func (a *App) buildIntegration(row store.Integration) error {
 	if err != nil {
 		return err
 	}
-	a.engine.AddIntegration(engine.Integration{ID: row.ID, Kind: row.Kind, Policy: pol.Policy, Connector: c, Reconcile: pol.Reconcile})
+	a.engine.AddIntegration(engine.Integration{ID: row.ID, Kind: row.Kind, Name: row.Name, Policy: pol.Policy, Connector: c, Reconcile: pol.Reconcile})
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/defendercloud"
@@ -131,9 +132,16 @@ func (s *scenario) alertRow(name, sysID, status string, want func(states) bool) 
 	detail := s.states(sysID).String()
 	if ok {
 		detail += fmt.Sprintf("; incident followed in %.1fs (poll interval %s)", took.Seconds(), s.poll)
-		detail += "; comment: " + s.lastIncidentComment(s.incidentName(sysID))
 	}
-	s.row(tableSection, name, ok, took, "%s", detail)
+	// Every reconciling write says alertsync made it and why: as an
+	// incident comment, and on a close also as the classification comment.
+	inc := s.incidentName(sysID)
+	_, commented := s.waitUntil(10*time.Second, func() bool { return strings.HasPrefix(s.lastIncidentComment(inc), "alertsync reconciled") })
+	detail += "\ncomment: " + s.lastIncidentComment(inc)
+	if in, found := s.w.sentinel.Incident(inc); found && in.Properties.ClassificationComment != "" {
+		detail += "\nclassification comment: " + in.Properties.ClassificationComment
+	}
+	s.row(tableSection, name, ok && commented, took, "%s", detail)
 }
 
 func (s *scenario) lastIncidentComment(name string) string {

@@ -32,6 +32,7 @@ func (s *scenario) run() error {
 			return err
 		}
 	}
+	s.waitUntil(10*time.Second, func() bool { return s.pendingActions() == 0 })
 	counts, err := s.app.Store().OutboxCounts(s.ctx)
 	if err != nil {
 		return fmt.Errorf("read outbox counts: %w", err)

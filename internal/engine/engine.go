@@ -44,8 +44,10 @@ type Engine struct {
 
 // Integration is what the engine knows of one configured connector.
 type Integration struct {
-	ID        string
-	Kind      string
+	ID   string
+	Kind string
+	// Name is how texts written to vendors refer to the integration.
+	Name      string
 	Policy    Policy
 	Connector connector.Connector
 	// Reconcile is set on integrations whose incidents hold other
@@ -110,6 +112,14 @@ func (e *Engine) Integration(id string) (Integration, bool) {
 		return Integration{}, false
 	}
 	return *in, true
+}
+
+// displayName is the integration's name for texts, or its id.
+func (e *Engine) displayName(id string) string {
+	if in, ok := e.Integration(id); ok && in.Name != "" {
+		return in.Name
+	}
+	return id
 }
 
 // Integrations lists known integrations.

@@ -85,7 +85,7 @@ func decideIncident(r *Reconcile, members []model.Alert) (model.Alert, connector
 func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integration, in model.Incident, cause model.Alert, t connector.ReconcileTarget, now time.Time) error {
 	status := model.Status(t.Status)
 	text := fmt.Sprintf("alertsync reconciled this incident: its alert %q is %s in %s, so the incident is set to %s",
-		cause.Title, cause.RemoteStatus, cause.Integration, strings.ReplaceAll(string(status), "_", " "))
+		cause.Title, cause.RemoteStatus, e.displayName(cause.Integration), strings.ReplaceAll(string(status), "_", " "))
 	if t.Classification != "" {
 		text += fmt.Sprintf(" (%s", t.Classification)
 		if t.ClassificationReason != "" {
@@ -156,7 +156,7 @@ func (e *Engine) resolveMembers(ctx context.Context, tx store.Tx, in model.Incid
 }
 
 func (e *Engine) resolveMember(ctx context.Context, tx store.Tx, in model.Incident, a model.Alert, now time.Time) error {
-	text := fmt.Sprintf("alertsync resolved this alert because incident %s was closed in %s.", in.VendorID, in.Integration)
+	text := fmt.Sprintf("alertsync resolved this alert because incident %s was closed in %s.", in.VendorID, e.displayName(in.Integration))
 	a.Status = model.StatusResolved
 	a.Revision++
 	a.LastChangedAt = now
