@@ -64,7 +64,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 		deps.Now = time.Now
 	}
 	deps.Logger = deps.Logger.With("connector", deps.ID)
-	client, err := newClient(deps, cfg)
+	client, err := cfg.NewARMClient(deps, cfg.RequestsPerMinute)
 	if err != nil {
 		return nil, err
 	}

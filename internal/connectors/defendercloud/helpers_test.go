@@ -1,26 +1,15 @@
 package defendercloud
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/getkin/kin-openapi/openapi2"
-	"github.com/getkin/kin-openapi/openapi2conv"
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	dfcemu "github.com/alertsync/alertsync/internal/emulators/defendercloud"
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/vendorspec"
 )
 
 const (
@@ -28,7 +17,6 @@ const (
 	testClient = "0f0e0d0c-0b0a-4909-8807-060504030201"
 	testSecret = "dfc-client-secret-value-0123456789"
 	testSub    = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
-	specPath   = "../../../../shared/vendor-specs/defender_alerts_2022-01-01.json"
 )
 
 type env struct {
@@ -86,85 +74,12 @@ func (e *env) seed(t *testing.T, n int) []string {
 	return ids
 }
 
-// specChecker validates every ARM request the connector sends against the
-// published spec; token requests go to Entra ID and are not in it.
-type specChecker struct {
-	t      *testing.T
-	router routers.Router
-	next   http.RoundTripper
-
-	mu      sync.Mutex
-	checked int
+// withSpec returns a transport wrapper that validates every ARM request
+// the connector sends against the published spec (token requests go to
+// Entra ID and are not in it), and the checker to read the count from.
+func withSpec(t *testing.T) (func(http.RoundTripper) http.RoundTripper, *vendorspec.Checker) {
+	sc := &vendorspec.Checker{Spec: vendorspec.LoadOrSkip(t, vendorspec.DefenderForCloud), Skip: isToken, Report: t.Error}
+	return sc.Wrap, sc
 }
 
-var uuidFormat sync.Once
-
-// loadSpec reads the Swagger 2.0 spec, converts it to OpenAPI 3 and routes
-// on path only; it skips the test when the spec is not present.
-func loadSpec(t *testing.T) routers.Router {
-	t.Helper()
-	raw, err := os.ReadFile(specPath)
-	if os.IsNotExist(err) {
-		t.Skipf("vendor spec %s not present; skipping spec validation", specPath)
-	}
-	if err != nil {
-		t.Fatalf("read spec: %v", err)
-	}
-	uuidFormat.Do(func() {
-		openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC4122))
-	})
-	var doc2 openapi2.T
-	if err := json.Unmarshal(raw, &doc2); err != nil {
-		t.Fatalf("parse spec: %v", err)
-	}
-	doc, err := openapi2conv.ToV3(&doc2)
-	if err != nil {
-		t.Fatalf("convert spec: %v", err)
-	}
-	doc.Servers = nil
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatalf("build router: %v", err)
-	}
-	return router
-}
-
-func (s *specChecker) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !strings.Contains(req.URL.Path, "/oauth2/") {
-		s.check(req)
-	}
-	return s.next.RoundTrip(req)
-}
-
-func (s *specChecker) check(req *http.Request) {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body)
-		_ = req.Body.Close()
-		req.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	v := httptest.NewRequest(req.Method, "https://management.azure.com"+req.URL.RequestURI(), bytes.NewReader(body))
-	v.Header = req.Header.Clone()
-	route, params, err := s.router.FindRoute(v)
-	if err != nil {
-		s.t.Errorf("%s %s: not an operation of the spec: %v", req.Method, req.URL.Path, err)
-		return
-	}
-	in := &openapi3filter.RequestValidationInput{
-		Request: v, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
-	}
-	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
-		s.t.Errorf("%s %s: request does not match the spec: %v\n%s", req.Method, req.URL.Path, err, body)
-	}
-	s.mu.Lock()
-	s.checked++
-	s.mu.Unlock()
-}
-
-// withSpec returns a transport wrapper that validates requests, and the
-// checker to read the count from.
-func withSpec(t *testing.T) (func(http.RoundTripper) http.RoundTripper, *specChecker) {
-	sc := &specChecker{t: t, router: loadSpec(t)}
-	return func(next http.RoundTripper) http.RoundTripper { sc.next = next; return sc }, sc
-}
+func isToken(r *http.Request) bool { return strings.Contains(r.URL.Path, "/oauth2/") }

@@ -2,24 +2,19 @@ package defendercloud
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/alertsync/alertsync/internal/connector/connectortest"
 	"github.com/alertsync/alertsync/internal/model"
 )
 
 func golden(t *testing.T, name string) rawAlert {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatalf("read golden: %v", err)
-	}
 	var r rawAlert
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := json.Unmarshal(connectortest.Golden(t, name), &r); err != nil {
 		t.Fatalf("decode golden: %v", err)
 	}
 	return r

@@ -16,6 +16,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/watermark"
 	"github.com/alertsync/alertsync/internal/model"
 )
 
@@ -60,10 +61,10 @@ func odataQuery(q url.Values) string {
 }
 
 // alertsRef is the first page of a poll from cur.
-func (c *core) alertsRef(cur cursor) string {
+func (c *core) alertsRef(cur watermark.Cursor) string {
 	q := url.Values{}
 	var f []string
-	if from := cur.from(c.s.overlap); !from.IsZero() {
+	if from := cur.From(c.s.overlap); !from.IsZero() {
 		f = append(f, "lastUpdateDateTime ge "+from.UTC().Format(time.RFC3339Nano))
 	}
 	// One source is filtered by the service. Several are filtered here:
@@ -84,9 +85,9 @@ func (c *core) alertsRef(cur cursor) string {
 // are read 50 at a time (the service refuses more) with their alerts, and
 // without $orderby, which the incidents list does not document: each poll
 // reads its whole window instead.
-func (c *core) incidentsRef(cur cursor) string {
+func (c *core) incidentsRef(cur watermark.Cursor) string {
 	q := url.Values{}
-	if from := cur.from(c.s.overlap); !from.IsZero() {
+	if from := cur.From(c.s.overlap); !from.IsZero() {
 		q.Set("$filter", "lastUpdateDateTime ge "+from.UTC().Format(time.RFC3339Nano))
 	}
 	q.Set("$top", strconv.Itoa(incidentsTop))
@@ -97,7 +98,7 @@ func (c *core) incidentsRef(cur cursor) string {
 // FetchAlerts returns alerts changed since the cursor, oldest change first,
 // at most page_size of them; More says another call has more.
 func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, error) {
-	cur, err := parseCursor(raw)
+	cur, err := watermark.Parse(raw)
 	if err != nil {
 		return connector.Page{}, err
 	}
@@ -122,31 +123,31 @@ func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, err
 	if err != nil && !errors.Is(err, errPageFull) {
 		return connector.Page{}, fmt.Errorf("list graph alerts: %w", err)
 	}
-	cur.prune(c.s.overlap)
+	cur.Prune(c.s.overlap)
 	c.log.DebugContext(ctx, "graph alerts fetched", "items", len(items), "more", full)
 	return connector.Page{Items: items, Cursor: cur.String(), More: full}, nil
 }
 
 // admitAlert decides whether a listed alert is delivered: not when this
 // version was delivered before, nor when its product is not configured.
-func (c *core) admitAlert(cur *cursor, raw json.RawMessage) (connector.Item, bool) {
+func (c *core) admitAlert(cur *watermark.Cursor, raw json.RawMessage) (connector.Item, bool) {
 	st, ts, placed := readStamp(raw)
 	if placed {
-		if cur.has(st.ID, ts) {
+		if cur.Has(st.ID, ts) {
 			return connector.Item{}, false
 		}
 		if len(c.s.sources) > 0 && !slices.Contains(c.s.sources, st.ServiceSource) {
-			cur.advance(ts)
+			cur.Advance(ts)
 			return connector.Item{}, false
 		}
-		cur.add(st.ID, ts)
+		cur.Add(st.ID, ts)
 	}
 	return mapAlert(c.id, raw), true
 }
 
 // fetchIncidents reads every incident changed since the cursor.
 func (c *core) fetchIncidents(ctx context.Context, raw string) (connector.IncidentPage, error) {
-	cur, err := parseCursor(raw)
+	cur, err := watermark.Parse(raw)
 	if err != nil {
 		return connector.IncidentPage{}, err
 	}
@@ -154,11 +155,11 @@ func (c *core) fetchIncidents(ctx context.Context, raw string) (connector.Incide
 	err = httpkit.FollowNextLink(ctx, c.client, c.incidentsRef(cur), httpkit.ODataNextLink, func(page []json.RawMessage) error {
 		for _, r := range page {
 			st, ts, placed := readStamp(r)
-			if placed && cur.has(st.ID, ts) {
+			if placed && cur.Has(st.ID, ts) {
 				continue
 			}
 			if placed {
-				cur.add(st.ID, ts)
+				cur.Add(st.ID, ts)
 			}
 			items = append(items, mapIncident(c.id, r))
 		}
@@ -167,7 +168,7 @@ func (c *core) fetchIncidents(ctx context.Context, raw string) (connector.Incide
 	if err != nil {
 		return connector.IncidentPage{}, fmt.Errorf("list graph incidents: %w", err)
 	}
-	cur.prune(c.s.overlap)
+	cur.Prune(c.s.overlap)
 	c.log.DebugContext(ctx, "graph incidents fetched", "items", len(items))
 	return connector.IncidentPage{Items: items, Cursor: cur.String()}, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/connectortest"
+	"github.com/alertsync/alertsync/internal/connector/watermark"
 	graphemu "github.com/alertsync/alertsync/internal/emulators/graph"
 	"github.com/alertsync/alertsync/internal/model"
 )
@@ -154,7 +155,7 @@ func TestFetchRequests(t *testing.T) {
 			t.Errorf("query %v", r.Query)
 		}
 	}
-	var cur cursor
+	var cur watermark.Cursor
 	if err := json.Unmarshal([]byte(p.Cursor), &cur); err != nil {
 		t.Fatal(err)
 	}

@@ -1,37 +1,22 @@
 package graph
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/connectortest"
 	"github.com/alertsync/alertsync/internal/model"
 )
 
-func golden(t *testing.T, name string) json.RawMessage {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func ts(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
+var (
+	golden = connectortest.Golden
+	ts     = connectortest.Time
+)
 
 func TestMapAlertGolden(t *testing.T) {
 	t.Parallel()

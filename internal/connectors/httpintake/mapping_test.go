@@ -3,8 +3,6 @@ package httpintake
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,19 +11,13 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/connectortest"
 	"github.com/alertsync/alertsync/internal/model"
 )
 
 var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
-func golden(t *testing.T, name string) json.RawMessage {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var golden = connectortest.Golden
 
 func TestMappingGolden(t *testing.T) {
 	t.Parallel()

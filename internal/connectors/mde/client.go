@@ -16,6 +16,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/watermark"
 )
 
 // maxPagesPerPoll bounds the $skip pages one FetchAlerts reads when the
@@ -102,13 +103,13 @@ func (c *core) alertsRef(from time.Time, skip int) string {
 // FetchAlerts returns alerts changed since the cursor, oldest change first,
 // at most page_size of them; More says another call has more.
 func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, error) {
-	cur, err := parseCursor(raw)
+	cur, err := watermark.Parse(raw)
 	if err != nil {
 		return connector.Page{}, err
 	}
 	var items []connector.Item
 	more := false
-	from := cur.from(c.s.overlap) // one window for every page of this poll
+	from := cur.From(c.s.overlap) // one window for every page of this poll
 pages:
 	for n := 0; n < maxPagesPerPoll; n++ {
 		page, err := c.listPage(ctx, c.alertsRef(from, n*c.cfg.PageSize))
@@ -121,11 +122,11 @@ pages:
 				break pages
 			}
 			st, ts, placed := readStamp(r)
-			if placed && cur.has(st.ID, ts) {
+			if placed && cur.Has(st.ID, ts) {
 				continue
 			}
 			if placed {
-				cur.add(st.ID, ts)
+				cur.Add(st.ID, ts)
 			}
 			items = append(items, mapAlert(c.id, r))
 		}
@@ -137,7 +138,7 @@ pages:
 			break
 		}
 	}
-	cur.prune(c.s.overlap)
+	cur.Prune(c.s.overlap)
 	c.log.DebugContext(ctx, "mde alerts fetched", "items", len(items), "more", more)
 	return connector.Page{Items: items, Cursor: cur.String(), More: more}, nil
 }

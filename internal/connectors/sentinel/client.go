@@ -7,36 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/alertsync/alertsync/internal/config"
-	"github.com/alertsync/alertsync/internal/connector"
-	"github.com/alertsync/alertsync/internal/connector/httpkit"
 )
-
-// newClient builds the ARM client: Entra ID client credentials, the
-// integration's rate budget, redaction of the client secret.
-func newClient(deps connector.Deps, cfg Config) (*httpkit.Client, error) {
-	auth := httpkit.NewOAuth2(httpkit.OAuth2Config{
-		TokenURL:     cfg.TokenURL,
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
-		Scopes:       []string{cfg.Scope},
-		HTTP:         deps.HTTP,
-	})
-	c, err := httpkit.New(httpkit.Options{
-		BaseURL: cfg.ARMBase,
-		HTTP:    deps.HTTP,
-		Auth:    auth,
-		Limiter: httpkit.PerMinute(cfg.RequestsPerMinute),
-		Secrets: []config.Secret{cfg.ClientSecret},
-		Logger:  deps.Logger,
-		Now:     deps.Now,
-	})
-	if err != nil {
-		return nil, &connector.FieldError{Field: "arm_base", Problem: err.Error()}
-	}
-	return c, nil
-}
 
 // base is the workspace's Microsoft.SecurityInsights path.
 func base(cfg Config) string {

@@ -2,8 +2,6 @@ package sentinel
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -12,17 +10,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/connectortest"
 	"github.com/alertsync/alertsync/internal/model"
 )
 
-func readGolden(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatalf("read golden: %v", err)
-	}
-	return b
-}
+var readGolden = connectortest.Golden
 
 func goldenIncident(t *testing.T, name string) rawIncident {
 	t.Helper()

@@ -48,7 +48,7 @@ func TestConformance(t *testing.T) {
 		IdempotentComments: true,
 	})
 	for _, op := range []string{"Incidents_Get", "Incidents_CreateOrUpdate", "IncidentComments_CreateOrUpdate", "Incidents_List"} {
-		if sc.count(op) == 0 {
+		if sc.Count(op) == 0 {
 			t.Errorf("no %s request was spec-checked", op)
 		}
 	}
@@ -101,8 +101,8 @@ func TestFetchIncidents(t *testing.T) {
 	if len(changed) != 1 || changed[incs[3]] == nil || changed[incs[3]].Status != model.StatusInProgress {
 		t.Errorf("after an analyst change got %v, want only %s in progress", keys(changed), incs[3])
 	}
-	if sc.count("Incidents_ListAlerts") < 6 {
-		t.Errorf("%d alert lookups spec-checked, want one per delivered incident", sc.count("Incidents_ListAlerts"))
+	if sc.Count("Incidents_ListAlerts") < 6 {
+		t.Errorf("%d alert lookups spec-checked, want one per delivered incident", sc.Count("Incidents_ListAlerts"))
 	}
 	for _, r := range e.apiRequests(http.MethodGet, "/incidents") {
 		if r.Query.Get("$orderby") != "properties/lastModifiedTimeUtc asc" || r.Query.Get("$top") != "2" {
@@ -214,8 +214,8 @@ func TestEtagConflictKeepsBothChanges(t *testing.T) {
 			t.Errorf("PUT body without the etag: %s", r.Body)
 		}
 	}
-	if sc.count("Incidents_CreateOrUpdate") != 2 {
-		t.Errorf("%d incident PUTs spec-checked, want 2", sc.count("Incidents_CreateOrUpdate"))
+	if sc.Count("Incidents_CreateOrUpdate") != 2 {
+		t.Errorf("%d incident PUTs spec-checked, want 2", sc.Count("Incidents_CreateOrUpdate"))
 	}
 	// A replay finds the incident closed and writes nothing.
 	if _, err := e.c.SetState(t.Context(), connector.StateChange{Kind: model.KindIncident, VendorID: name, Status: model.StatusResolved, Verdict: model.VerdictThreat}); err != nil {
@@ -256,8 +256,8 @@ func TestCommentIDIdempotent(t *testing.T) {
 	if n := len(e.sen.Comments(incs[0])); n != 2 {
 		t.Errorf("%d comments after a second key, want 2", n)
 	}
-	if sc.count("IncidentComments_CreateOrUpdate") != 4 {
-		t.Errorf("%d comment PUTs spec-checked, want 4", sc.count("IncidentComments_CreateOrUpdate"))
+	if sc.Count("IncidentComments_CreateOrUpdate") != 4 {
+		t.Errorf("%d comment PUTs spec-checked, want 4", sc.Count("IncidentComments_CreateOrUpdate"))
 	}
 	if err := e.c.AddComment(t.Context(), connector.CommentAction{Kind: model.KindAlert, VendorID: "x", Body: "b", IdempotencyKey: "k"}); connector.ClassOf(err) != connector.ClassPermanent {
 		t.Errorf("alert comment: %v, want permanent", err)

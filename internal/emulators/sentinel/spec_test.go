@@ -1,67 +1,24 @@
 package sentinel
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"sync"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi2"
-	"github.com/getkin/kin-openapi/openapi2conv"
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/alertsync/alertsync/internal/vendorspec"
 )
-
-const specPath = "../../../../shared/vendor-specs/sentinel_incidents_2025-09-01.json"
-
-var uuidFormat sync.Once
-
-// loadSpec reads the published Swagger 2.0 spec, converts it to OpenAPI 3
-// and routes on path only (the spec names the real ARM host).
-func loadSpec(t *testing.T) routers.Router {
-	t.Helper()
-	raw, err := os.ReadFile(specPath)
-	if os.IsNotExist(err) {
-		t.Skipf("vendor spec %s not present; skipping spec validation", specPath)
-	}
-	if err != nil {
-		t.Fatalf("read spec: %v", err)
-	}
-	uuidFormat.Do(func() {
-		openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC4122))
-	})
-	var doc2 openapi2.T
-	if err := json.Unmarshal(raw, &doc2); err != nil {
-		t.Fatalf("parse spec: %v", err)
-	}
-	doc, err := openapi2conv.ToV3(&doc2)
-	if err != nil {
-		t.Fatalf("convert spec: %v", err)
-	}
-	doc.Servers = nil
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatalf("build router: %v", err)
-	}
-	return router
-}
 
 // validate checks the request against the spec, sends it and checks the
 // emulator's answer; it returns the answer.
-func validate(t *testing.T, router routers.Router, f *fixture, method, path string, body any) response {
+func validate(t *testing.T, spec *vendorspec.Spec, f *fixture, method, path string, body any) response {
 	t.Helper()
-	return validateSample(t, router, f, method, path, body, true)
+	return validateSample(t, spec, f, method, path, body, true)
 }
 
 // validateSample is validate for a request the spec should accept
 // (reqValid) or reject, as the emulator must then too.
-func validateSample(t *testing.T, router routers.Router, f *fixture, method, path string, body any, reqValid bool) response {
+func validateSample(t *testing.T, spec *vendorspec.Spec, f *fixture, method, path string, body any, reqValid bool) response {
 	t.Helper()
 	var raw []byte
 	if body != nil {
@@ -70,20 +27,15 @@ func validateSample(t *testing.T, router routers.Router, f *fixture, method, pat
 			t.Fatal(err)
 		}
 	}
-	req := httptest.NewRequest(method, "https://management.azure.com"+path, bytes.NewReader(raw))
+	req := httptest.NewRequest(method, path, nil)
 	req.Header.Set("Authorization", "Bearer "+f.token)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	route, params, err := router.FindRoute(req)
-	if err != nil {
-		t.Fatalf("%s %s: no route in spec: %v", method, path, err)
+	if _, err := spec.OperationID(req); err != nil {
+		t.Fatal(err)
 	}
-	in := &openapi3filter.RequestValidationInput{
-		Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
-	}
-	if err := openapi3filter.ValidateRequest(t.Context(), in); (err == nil) != reqValid {
+	if err := spec.ValidateRequest(req, raw); (err == nil) != reqValid {
 		t.Fatalf("%s %s: request valid per spec = %v, want %v: %v", method, path, err == nil, reqValid, err)
 	}
 	var send any
@@ -91,19 +43,14 @@ func validateSample(t *testing.T, router routers.Router, f *fixture, method, pat
 		send = raw
 	}
 	res := f.do(method, path, send)
-	out := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: in, Status: res.status, Header: res.header,
-		Body:    io.NopCloser(bytes.NewReader(res.body)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	if err := openapi3filter.ValidateResponse(t.Context(), out); err != nil {
-		t.Fatalf("%s %s: response %d not valid: %v\n%s", method, path, res.status, err, res.body)
+	if err := spec.ValidateResponse(req, res.status, res.header, res.body); err != nil {
+		t.Fatalf("%v\n%s", err, res.body)
 	}
 	return res
 }
 
 func TestResponsesMatchPublishedSpec(t *testing.T) {
-	router := loadSpec(t)
+	spec := vendorspec.LoadOrSkip(t, vendorspec.Sentinel)
 	f := setup(t, Options{PageSize: 2})
 	for _, id := range []string{"s1", "s2", "s3"} {
 		f.newDfCAlert(id, "vm-spec")
@@ -150,7 +97,7 @@ func TestResponsesMatchPublishedSpec(t *testing.T) {
 		{http.MethodDelete, f.incPath(id, ""), nil, 200},
 	}
 	for _, s := range steps {
-		if res := validate(t, router, f, s.method, s.path, s.body); res.status != s.status {
+		if res := validate(t, spec, f, s.method, s.path, s.body); res.status != s.status {
 			t.Errorf("%s %s: status %d, want %d: %s", s.method, s.path, res.status, s.status, res.body)
 		}
 	}
@@ -166,19 +113,19 @@ func TestResponsesMatchPublishedSpec(t *testing.T) {
 		{http.MethodPut, f.incPath(dfcInc.Name, "/comments/c9"), map[string]any{"properties": map[string]any{}}},
 	}
 	for _, b := range bad {
-		if res := validateSample(t, router, f, b.method, b.path, b.body, false); res.status != 400 {
+		if res := validateSample(t, spec, f, b.method, b.path, b.body, false); res.status != 400 {
 			t.Errorf("%s %s: status %d, want 400", b.method, b.path, res.status)
 		}
 	}
 	// Follow a nextLink: the next page is valid too.
-	res := validate(t, router, f, http.MethodGet, list+v, nil)
+	res := validate(t, spec, f, http.MethodGet, list+v, nil)
 	var page incidentList
 	res.decode(t, &page)
 	if page.NextLink == "" {
 		t.Fatal("no nextLink with PageSize 2")
 	}
 	next := page.NextLink[len(f.srv.URL):]
-	if res := validate(t, router, f, http.MethodGet, next, nil); res.status != 200 {
+	if res := validate(t, spec, f, http.MethodGet, next, nil); res.status != 200 {
 		t.Fatalf("next page: %d", res.status)
 	}
 }

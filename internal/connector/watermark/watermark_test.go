@@ -1,4 +1,4 @@
-package graph
+package watermark
 
 import (
 	"fmt"
@@ -10,14 +10,14 @@ func TestCursor(t *testing.T) {
 	t.Parallel()
 	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	overlap := 5 * time.Minute
-	var c cursor
-	if c.String() != "" || !c.from(overlap).IsZero() {
+	var c Cursor
+	if c.String() != "" || !c.From(overlap).IsZero() {
 		t.Fatal("zero cursor must encode as \"\" and read everything")
 	}
-	c.add("a", base)
-	c.add("b", base.Add(time.Minute))
-	c.prune(overlap)
-	back, err := parseCursor(c.String())
+	c.Add("a", base)
+	c.Add("b", base.Add(time.Minute))
+	c.Prune(overlap)
+	back, err := Parse(c.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,20 +34,20 @@ func TestCursor(t *testing.T) {
 		{"new record at the boundary time", "d", base.Add(time.Minute), false},
 	}
 	for _, tt := range tests {
-		if got := back.has(tt.id, tt.at); got != tt.has {
-			t.Errorf("%s: has(%s, %v) = %v, want %v", tt.name, tt.id, tt.at, got, tt.has)
+		if got := back.Has(tt.id, tt.at); got != tt.has {
+			t.Errorf("%s: Has(%s, %v) = %v, want %v", tt.name, tt.id, tt.at, got, tt.has)
 		}
 	}
-	if want := base.Add(time.Minute - overlap); !back.from(overlap).Equal(want) {
-		t.Errorf("from = %v, want %v", back.from(overlap), want)
+	if want := base.Add(time.Minute - overlap); !back.From(overlap).Equal(want) {
+		t.Errorf("From = %v, want %v", back.From(overlap), want)
 	}
 	// Records older than the window are forgotten.
-	back.add("e", base.Add(time.Hour))
-	back.prune(overlap)
+	back.Add("e", base.Add(time.Hour))
+	back.Prune(overlap)
 	if len(back.Seen) != 1 {
 		t.Errorf("seen after the window moved: %v", back.Seen)
 	}
-	if _, err := parseCursor("not json"); err == nil {
+	if _, err := Parse("not json"); err == nil {
 		t.Error("corrupt cursor accepted")
 	}
 }
@@ -55,18 +55,18 @@ func TestCursor(t *testing.T) {
 func TestCursorCap(t *testing.T) {
 	t.Parallel()
 	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	var c cursor
-	for i := range maxSeen + 10 {
-		c.add(fmt.Sprint(i), base.Add(time.Duration(i)*time.Millisecond))
+	var c Cursor
+	for i := range MaxSeen + 10 {
+		c.Add(fmt.Sprint(i), base.Add(time.Duration(i)*time.Millisecond))
 	}
-	c.prune(time.Hour)
-	if len(c.Seen) != maxSeen {
-		t.Fatalf("seen holds %d, want %d", len(c.Seen), maxSeen)
+	c.Prune(time.Hour)
+	if len(c.Seen) != MaxSeen {
+		t.Fatalf("seen holds %d, want %d", len(c.Seen), MaxSeen)
 	}
-	if !c.has("3", base.Add(3*time.Millisecond)) || !c.has("new", base.Add(9*time.Millisecond)) {
+	if !c.Has("3", base.Add(3*time.Millisecond)) || !c.Has("new", base.Add(9*time.Millisecond)) {
 		t.Error("records below the floor must count as seen")
 	}
-	if c.has("new", base.Add(10*time.Millisecond)) {
+	if c.Has("new", base.Add(10*time.Millisecond)) {
 		t.Error("a record above the floor and not seen must be delivered")
 	}
 }
