@@ -1,9 +1,6 @@
 package defendercloud
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "github.com/alertsync/alertsync/internal/emulators/emukit"
 
 // Alert statuses, as Defender for Cloud names them. An alert that does not
 // say otherwise is Active.
@@ -63,17 +60,7 @@ type AlertProperties struct {
 }
 
 // clone returns a deep copy, so callers never share maps with the store.
-func (a Alert) clone() Alert {
-	b, err := json.Marshal(a)
-	if err != nil {
-		panic(fmt.Sprintf("defendercloud: marshal alert: %v", err))
-	}
-	var c Alert
-	if err := json.Unmarshal(b, &c); err != nil {
-		panic(fmt.Sprintf("defendercloud: unmarshal alert: %v", err))
-	}
-	return c
-}
+func (a Alert) clone() Alert { return emukit.DeepCopy(a) }
 
 // validStatus reports whether s is one of the four alert statuses.
 func validStatus(s string) bool {

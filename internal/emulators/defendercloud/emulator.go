@@ -23,7 +23,16 @@ import (
 const APIVersion = "2022-01-01"
 
 // Audience is the ARM resource tokens must be issued for.
-const Audience = "https://management.azure.com"
+const Audience = emukit.ARMAudience
+
+// Budget is an ARM token bucket: Burst tokens, refilled at PerSecond.
+type Budget = emukit.ARMBudget
+
+// ARM's documented per-principal buckets (since 2024).
+var (
+	DefaultReadBudget  = emukit.DefaultARMReadBudget
+	DefaultWriteBudget = emukit.DefaultARMWriteBudget
+)
 
 // DefaultPageSize is how many alerts a list page holds when Options.PageSize
 // is zero. Microsoft does not document the page size.
@@ -62,7 +71,7 @@ type Emulator struct {
 	issuer   *emukit.TokenIssuer
 	faults   *emukit.Faults
 	recorder *emukit.Recorder
-	throttle *armThrottle
+	throttle *emukit.ARMThrottle
 	handler  http.Handler
 	names    nameSource
 
@@ -101,7 +110,7 @@ func New(opts Options) *Emulator {
 		issuer:   opts.Issuer,
 		faults:   emukit.NewFaults(opts.Seed),
 		recorder: emukit.NewRecorder(opts.Clock),
-		throttle: newARMThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
+		throttle: emukit.NewARMThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
 		alerts:   map[string]*stored{},
 		names:    nameSource{seed: opts.Seed},
 	}
@@ -114,17 +123,16 @@ func New(opts Options) *Emulator {
 func (e *Emulator) Handler() http.Handler { return e.handler }
 
 func (e *Emulator) buildHandler() http.Handler {
-	ew := armErrors{}
-	api := e.throttle.middleware(ew, requireAPIVersion(APIVersion, "alerts", e.routes()))
-	stack := emukit.Stack{
-		Issuer:      e.issuer,
-		Audience:    Audience,
-		ServeTokens: e.opts.ServeTokens,
-		Faults:      e.faults,
-		Recorder:    e.recorder,
-		Errors:      ew,
-	}
-	return canonicalSegments(pathLiterals, stack.Handler(api))
+	return emukit.ARMFrontDoor{
+		APIVersion:   APIVersion,
+		ResourceType: "alerts",
+		PathLiterals: pathLiterals,
+		Issuer:       e.issuer,
+		ServeTokens:  e.opts.ServeTokens,
+		Faults:       e.faults,
+		Throttle:     e.throttle,
+		Recorder:     e.recorder,
+	}.Handler(e.routes())
 }
 
 // OnAlertChange registers fn to receive the ARM JSON of an alert each time
@@ -158,7 +166,7 @@ func (e *Emulator) Reset() {
 	e.mu.Unlock()
 	e.recorder.Reset()
 	e.faults.Reset()
-	e.throttle.reset()
+	e.throttle.Reset()
 	e.names.mu.Lock()
 	e.names.n = 0
 	e.names.mu.Unlock()

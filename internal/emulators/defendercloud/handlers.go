@@ -1,12 +1,9 @@
 package defendercloud
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
@@ -31,7 +28,7 @@ func (e *Emulator) routes() http.Handler {
 		mux.HandleFunc("POST "+base+"/locations/{loc}/alerts/{name}/{action}", e.handleAction)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "NotFound",
+		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound",
 			fmt.Sprintf("The requested path '%s' with method '%s' is not served by Microsoft.Security/alerts.", r.URL.Path, r.Method))
 	})
 	return mux
@@ -41,7 +38,7 @@ func (e *Emulator) routes() http.Handler {
 // subscription id.
 func scopeOf(w http.ResponseWriter, r *http.Request) (scope, bool) {
 	s := scope{sub: r.PathValue("sub"), rg: r.PathValue("rg"), loc: r.PathValue("loc")}
-	return s, validSubscription(w, s.sub)
+	return s, emukit.ValidSubscription(w, s.sub)
 }
 
 // alertList is the AlertList page body.
@@ -55,20 +52,19 @@ func (e *Emulator) handleList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	offset, err := decodeSkipToken(r.URL.Query().Get("$skipToken"))
+	offset, err := emukit.DecodeSkipToken(r.URL.Query().Get("$skipToken"))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "InvalidSkipToken", "The skip token is invalid.")
+		emukit.WriteCloudError(w, http.StatusBadRequest, "InvalidSkipToken", "The skip token is invalid.")
 		return
 	}
 	all := e.selectAlerts(s)
-	lo := min(offset, len(all))
-	hi := min(lo+e.opts.PageSize, len(all))
+	lo, hi, more := emukit.Page(len(all), offset, e.opts.PageSize, e.opts.PageSize)
 	page := alertList{Value: all[lo:hi]}
 	if page.Value == nil {
 		page.Value = []Alert{}
 	}
-	if hi < len(all) {
-		page.NextLink = nextLink(r, hi)
+	if more {
+		page.NextLink = emukit.SkipTokenLink(r, url.Values{"api-version": {APIVersion}}, hi)
 	}
 	emukit.WriteJSON(w, http.StatusOK, page)
 }
@@ -94,7 +90,7 @@ func (e *Emulator) handleAction(w http.ResponseWriter, r *http.Request) {
 	}
 	status, known := actionStatus[r.PathValue("action")]
 	if !known {
-		writeError(w, http.StatusNotFound, "NotFound",
+		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound",
 			fmt.Sprintf("The requested path '%s' with method '%s' is not served by Microsoft.Security/alerts.", r.URL.Path, r.Method))
 		return
 	}
@@ -111,28 +107,5 @@ func (e *Emulator) handleAction(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeNotFound(w http.ResponseWriter, name string) {
-	writeError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("Alert '%s' was not found.", name))
-}
-
-// nextLink is the absolute URL of the page starting at offset.
-func nextLink(r *http.Request, offset int) string {
-	q := url.Values{}
-	q.Set("api-version", APIVersion)
-	q.Set("$skipToken", base64.RawURLEncoding.EncodeToString([]byte("o:"+strconv.Itoa(offset))))
-	return emukit.RequestBase(r, "") + r.URL.Path + "?" + strings.ReplaceAll(q.Encode(), "%24", "$")
-}
-
-func decodeSkipToken(tok string) (int, error) {
-	if tok == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, fmt.Errorf("decode skip token: %w", err)
-	}
-	n, err := strconv.Atoi(strings.TrimPrefix(string(b), "o:"))
-	if err != nil || n < 0 || !strings.HasPrefix(string(b), "o:") {
-		return 0, fmt.Errorf("decode skip token %q: bad offset", tok)
-	}
-	return n, nil
+	emukit.WriteCloudError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("Alert '%s' was not found.", name))
 }

@@ -62,7 +62,7 @@ func (r response) decode(t *testing.T, v any) {
 // errorCode returns the ARM CloudError code of the answer.
 func (r response) errorCode(t *testing.T) string {
 	t.Helper()
-	var ce cloudError
+	var ce emukit.CloudError
 	r.decode(t, &ce)
 	return ce.Error.Code
 }

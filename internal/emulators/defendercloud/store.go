@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
 
 // ErrNotFound is returned for an alert the emulator does not hold.
@@ -57,7 +59,7 @@ func (e *Emulator) CreateAlert(s AlertSpec) (Alert, error) {
 }
 
 func (e *Emulator) buildAlert(s AlertSpec) (Alert, *stored, error) {
-	if !guidShape.MatchString(s.SubscriptionID) {
+	if !emukit.IsGUID(s.SubscriptionID) {
 		return Alert{}, nil, fmt.Errorf("create alert: subscription %q is not a GUID", s.SubscriptionID)
 	}
 	if s.Status == "" {

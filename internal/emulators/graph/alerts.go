@@ -27,43 +27,17 @@ func present(a Alert, include bool) Alert {
 }
 
 func (e *Emulator) listAlerts(w http.ResponseWriter, r *http.Request) {
-	q, ok := e.parseQuery(w, r)
-	if !ok {
-		return
-	}
-	if q.Top > e.opts.AlertsMaxTop {
-		e.topExceeded(w, r, e.opts.AlertsMaxTop, q.Top)
-		return
-	}
-	e.mu.Lock()
-	all := make([]*Alert, 0, len(e.alerts))
-	for _, a := range e.alerts {
-		all = append(all, a)
-	}
-	sel, err := selectItems(all, q, alertFields, "microsoft.graph.security.alert",
-		func(a *Alert) time.Time { return a.CreatedDateTime }, func(a *Alert) string { return a.ID })
-	if err != nil {
-		e.mu.Unlock()
-		e.badRequest(w, r, "%s", err.Error())
-		return
-	}
-	lo, hi, more := emukit.Page(len(sel), q.Skip, q.Top, e.opts.AlertsPageSize)
-	inc := includeUnknown(r)
-	page := make([]Alert, 0, hi-lo)
-	for _, a := range sel[lo:hi] {
-		page = append(page, present(a.clone(), inc))
-	}
-	total := len(sel)
-	e.mu.Unlock()
-
-	out := collection[Alert]{Context: e.base(r) + "/v1.0/$metadata#security/alerts_v2", Value: page}
-	if q.Count {
-		out.Count = &total
-	}
-	if more {
-		out.NextLink = emukit.NextLink(r, e.opts.BaseURL, hi, hi-lo)
-	}
-	e.answer(w, r, out)
+	serveList(e, w, r, listing[Alert, Alert]{
+		maxTop:   e.opts.AlertsMaxTop,
+		pageSize: e.opts.AlertsPageSize,
+		typeName: "microsoft.graph.security.alert",
+		context:  "security/alerts_v2",
+		fields:   alertFields,
+		created:  func(a *Alert) time.Time { return a.CreatedDateTime },
+		id:       func(a *Alert) string { return a.ID },
+		items:    func() map[string]*Alert { return e.alerts },
+		view:     func(a *Alert, _ emukit.Query, include bool) Alert { return present(a.clone(), include) },
+	})
 }
 
 // answer writes 200 with v, echoing an honoured Prefer.
@@ -127,24 +101,7 @@ func (e *Emulator) patchAlert(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) postAlertComment(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	text, ok := e.readComment(w, r)
-	if !ok {
-		return
-	}
-	e.mu.Lock()
-	a, found := e.alerts[id]
-	if !found {
-		e.mu.Unlock()
-		e.notFound(w, r, "alert", id)
-		return
-	}
-	now := e.ticker.Next()
-	a.Comments = append(a.Comments, Comment{Comment: text, CreatedByDisplayName: author(r), CreatedDateTime: now})
-	a.LastUpdateDateTime = now
-	all := append([]Comment{}, a.Comments...)
-	e.mu.Unlock()
-	e.answer(w, r, collection[Comment]{Context: e.base(r) + "/v1.0/$metadata#security/alerts_v2('" + id + "')/comments", Value: all})
+	postComment(e, w, r, "alert", "alerts_v2", func() map[string]*Alert { return e.alerts })
 }
 
 // author is the app's display name, which Graph shows on comments written

@@ -159,13 +159,19 @@ func nullableString(v json.RawMessage, prop string) (**string, error) {
 }
 
 func (p patch) applyAlert(a *Alert, _ time.Time) {
+	p.applyTriage(&a.Classification, &a.Determination, &a.AssignedTo)
+}
+
+// applyTriage sets the triage properties alerts and incidents share, each
+// only when the patch names it.
+func (p patch) applyTriage(classification, determination *string, assignedTo **string) {
 	if p.classification != nil {
-		a.Classification = *p.classification
+		*classification = *p.classification
 	}
 	if p.determination != nil {
-		a.Determination = *p.determination
+		*determination = *p.determination
 	}
 	if p.assignedTo != nil {
-		a.AssignedTo = *p.assignedTo
+		*assignedTo = *p.assignedTo
 	}
 }

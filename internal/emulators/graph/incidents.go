@@ -39,42 +39,19 @@ func (e *Emulator) viewLocked(in *Incident, expand, include bool) Incident {
 }
 
 func (e *Emulator) listIncidents(w http.ResponseWriter, r *http.Request) {
-	q, ok := e.parseQuery(w, r)
-	if !ok {
-		return
-	}
-	if q.Top > incidentsMaxTop {
-		e.topExceeded(w, r, incidentsMaxTop, q.Top)
-		return
-	}
-	e.mu.Lock()
-	all := make([]*Incident, 0, len(e.incidents))
-	for _, in := range e.incidents {
-		all = append(all, in)
-	}
-	sel, err := selectItems(all, q, incidentFields, "microsoft.graph.security.incident",
-		func(i *Incident) time.Time { return i.CreatedDateTime }, func(i *Incident) string { return i.ID })
-	if err != nil {
-		e.mu.Unlock()
-		e.badRequest(w, r, "%s", err.Error())
-		return
-	}
-	lo, hi, more := emukit.Page(len(sel), q.Skip, q.Top, incidentsMaxTop)
-	page := make([]Incident, 0, hi-lo)
-	for _, in := range sel[lo:hi] {
-		page = append(page, e.viewLocked(in, q.Expands("alerts"), includeUnknown(r)))
-	}
-	total := len(sel)
-	e.mu.Unlock()
-
-	out := collection[Incident]{Context: e.base(r) + "/v1.0/$metadata#security/incidents", Value: page}
-	if q.Count {
-		out.Count = &total
-	}
-	if more {
-		out.NextLink = emukit.NextLink(r, e.opts.BaseURL, hi, hi-lo)
-	}
-	e.answer(w, r, out)
+	serveList(e, w, r, listing[Incident, Incident]{
+		maxTop:   incidentsMaxTop,
+		pageSize: incidentsMaxTop,
+		typeName: "microsoft.graph.security.incident",
+		context:  "security/incidents",
+		fields:   incidentFields,
+		created:  func(i *Incident) time.Time { return i.CreatedDateTime },
+		id:       func(i *Incident) string { return i.ID },
+		items:    func() map[string]*Incident { return e.incidents },
+		view: func(in *Incident, q emukit.Query, include bool) Incident {
+			return e.viewLocked(in, q.Expands("alerts"), include)
+		},
+	})
 }
 
 type incidentEntity struct {
@@ -132,15 +109,7 @@ func (e *Emulator) patchIncident(w http.ResponseWriter, r *http.Request) {
 // that are still open and hands down the incident's classification and
 // determination to those not yet classified, as the Defender portal does.
 func (e *Emulator) applyIncidentLocked(in *Incident, p patch, by string, now time.Time) {
-	if p.classification != nil {
-		in.Classification = *p.classification
-	}
-	if p.determination != nil {
-		in.Determination = *p.determination
-	}
-	if p.assignedTo != nil {
-		in.AssignedTo = *p.assignedTo
-	}
+	p.applyTriage(&in.Classification, &in.Determination, &in.AssignedTo)
 	if p.customTags != nil {
 		in.CustomTags = append([]string{}, *p.customTags...)
 	}
@@ -168,22 +137,5 @@ func (e *Emulator) applyIncidentLocked(in *Incident, p patch, by string, now tim
 }
 
 func (e *Emulator) postIncidentComment(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	text, ok := e.readComment(w, r)
-	if !ok {
-		return
-	}
-	e.mu.Lock()
-	in, found := e.incidents[id]
-	if !found {
-		e.mu.Unlock()
-		e.notFound(w, r, "incident", id)
-		return
-	}
-	now := e.ticker.Next()
-	in.Comments = append(in.Comments, Comment{Comment: text, CreatedByDisplayName: author(r), CreatedDateTime: now})
-	in.LastUpdateDateTime = now
-	all := append([]Comment{}, in.Comments...)
-	e.mu.Unlock()
-	e.answer(w, r, collection[Comment]{Context: e.base(r) + "/v1.0/$metadata#security/incidents('" + id + "')/comments", Value: all})
+	postComment(e, w, r, "incident", "incidents", func() map[string]*Incident { return e.incidents })
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -41,19 +42,9 @@ func selectItems[T any](items []*T, q emukit.Query, fields map[string]field[T], 
 			q.Filter[i].Value.Str = m
 		}
 	}
-	var out []*T
-	for _, it := range items {
-		keep := true
-		for _, c := range q.Filter {
-			ok, err := c.Match(fields[c.Field].get(it), false)
-			if err != nil {
-				return nil, queryErr("Invalid filter clause: %v", errors.Unwrap(err))
-			}
-			keep = keep && ok
-		}
-		if keep {
-			out = append(out, it)
-		}
+	out, err := emukit.Select(items, q.Filter, func(it *T, name string) any { return fields[name].get(it) }, false)
+	if err != nil {
+		return nil, queryErr("Invalid filter clause: %v", errors.Unwrap(err))
 	}
 	order := q.OrderBy
 	if len(order) == 0 {
@@ -141,4 +132,55 @@ type collection[T any] struct {
 	Count    *int   `json:"@odata.count,omitempty"`
 	NextLink string `json:"@odata.nextLink,omitempty"`
 	Value    []T    `json:"value"`
+}
+
+// listing describes one Graph collection for serveList.
+type listing[T, V any] struct {
+	maxTop   int // largest $top accepted
+	pageSize int // page size without $top
+	typeName string
+	context  string // the @odata.context after $metadata#
+	fields   map[string]field[T]
+	created  func(*T) time.Time
+	id       func(*T) string
+	items    func() map[string]*T                        // called with e.mu held
+	view     func(in *T, q emukit.Query, include bool) V // called with e.mu held
+}
+
+// serveList answers a list request the way Graph lists every security
+// collection: OData options checked, filtered and ordered, paged with
+// $top/$skip and @odata.nextLink, counted on $count=true.
+func serveList[T, V any](e *Emulator, w http.ResponseWriter, r *http.Request, l listing[T, V]) {
+	q, ok := e.parseQuery(w, r)
+	if !ok {
+		return
+	}
+	if q.Top > l.maxTop {
+		e.topExceeded(w, r, l.maxTop, q.Top)
+		return
+	}
+	e.mu.Lock()
+	sel, err := selectItems(slices.Collect(maps.Values(l.items())), q, l.fields, l.typeName, l.created, l.id)
+	if err != nil {
+		e.mu.Unlock()
+		e.badRequest(w, r, "%s", err.Error())
+		return
+	}
+	lo, hi, more := emukit.Page(len(sel), q.Skip, q.Top, l.pageSize)
+	include := includeUnknown(r)
+	page := make([]V, 0, hi-lo)
+	for _, it := range sel[lo:hi] {
+		page = append(page, l.view(it, q, include))
+	}
+	total := len(sel)
+	e.mu.Unlock()
+
+	out := collection[V]{Context: e.base(r) + "/v1.0/$metadata#" + l.context, Value: page}
+	if q.Count {
+		out.Count = &total
+	}
+	if more {
+		out.NextLink = emukit.NextLink(r, e.opts.BaseURL, hi, hi-lo)
+	}
+	e.answer(w, r, out)
 }

@@ -3,8 +3,9 @@ package graph
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
 
 // Seed replaces all data with n alerts generated from seed, grouped into
@@ -30,50 +31,32 @@ func (e *Emulator) Seed(n int, seed int64) {
 func (e *Emulator) Alert(id string) (Alert, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	a, ok := e.alerts[id]
-	if !ok {
-		return Alert{}, false
-	}
-	return a.clone(), true
+	return emukit.CopyOf(e.alerts, id, Alert.clone)
 }
 
 // Alerts returns copies of all alerts, oldest first.
 func (e *Emulator) Alerts() []Alert {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]Alert, 0, len(e.alerts))
-	for _, a := range e.alerts {
-		out = append(out, a.clone())
-	}
-	slices.SortFunc(out, func(a, b Alert) int {
+	return emukit.SortedCopies(e.alerts, Alert.clone, func(a, b Alert) int {
 		return cmp.Or(a.CreatedDateTime.Compare(b.CreatedDateTime), cmp.Compare(a.ID, b.ID))
 	})
-	return out
 }
 
 // Incident returns a copy of the incident.
 func (e *Emulator) Incident(id string) (Incident, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	in, ok := e.incidents[id]
-	if !ok {
-		return Incident{}, false
-	}
-	return in.clone(), true
+	return emukit.CopyOf(e.incidents, id, Incident.clone)
 }
 
 // Incidents returns copies of all incidents, oldest first.
 func (e *Emulator) Incidents() []Incident {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]Incident, 0, len(e.incidents))
-	for _, in := range e.incidents {
-		out = append(out, in.clone())
-	}
-	slices.SortFunc(out, func(a, b Incident) int {
+	return emukit.SortedCopies(e.incidents, Incident.clone, func(a, b Incident) int {
 		return cmp.Or(a.CreatedDateTime.Compare(b.CreatedDateTime), cmp.Compare(a.ID, b.ID))
 	})
-	return out
 }
 
 // Comments returns the comments on an alert, oldest first.
@@ -114,20 +97,12 @@ func (e *Emulator) AddPortalComment(alertID, author, text string) error {
 	if !ok {
 		return fmt.Errorf("add portal comment: alert %q not found", alertID)
 	}
-	now := e.ticker.Next()
-	a.Comments = append(a.Comments, Comment{Comment: text, CreatedByDisplayName: author, CreatedDateTime: now})
-	a.LastUpdateDateTime = now
+	a.addComment(Comment{Comment: text, CreatedByDisplayName: author, CreatedDateTime: e.ticker.Next()})
 	return nil
 }
 
 func (e *Emulator) setAlertStatusLocked(a *Alert, status string, now time.Time) {
 	a.Status = status
 	a.LastUpdateDateTime = now
-	if status == "resolved" {
-		if a.ResolvedDateTime == nil {
-			a.ResolvedDateTime = &now
-		}
-	} else {
-		a.ResolvedDateTime = nil
-	}
+	emukit.StampResolved(&a.ResolvedDateTime, status == "resolved", now)
 }

@@ -3,6 +3,7 @@ package mde
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -91,19 +92,10 @@ func (e *Emulator) selectLocked(q emukit.Query) ([]*Alert, error) {
 			return nil, fmt.Errorf("property '%s' is not supported in $orderby", o.Field)
 		}
 	}
-	var out []*Alert
-	for _, a := range e.alerts {
-		keep := true
-		for _, c := range q.Filter {
-			ok, err := c.Match(filterable[c.Field](a), false)
-			if err != nil {
-				return nil, err
-			}
-			keep = keep && ok
-		}
-		if keep {
-			out = append(out, a)
-		}
+	out, err := emukit.Select(slices.Collect(maps.Values(e.alerts)), q.Filter,
+		func(a *Alert, name string) any { return filterable[name](a) }, false)
+	if err != nil {
+		return nil, err
 	}
 	order := q.OrderBy
 	if len(order) == 0 {
@@ -164,25 +156,16 @@ func (e *Emulator) Seed(n int, seed int64) {
 func (e *Emulator) Alert(id string) (Alert, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	a, ok := e.alerts[id]
-	if !ok {
-		return Alert{}, false
-	}
-	return a.clone(), true
+	return emukit.CopyOf(e.alerts, id, Alert.clone)
 }
 
 // Alerts returns copies of all alerts, oldest first.
 func (e *Emulator) Alerts() []Alert {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]Alert, 0, len(e.alerts))
-	for _, a := range e.alerts {
-		out = append(out, a.clone())
-	}
-	slices.SortFunc(out, func(a, b Alert) int {
+	return emukit.SortedCopies(e.alerts, Alert.clone, func(a, b Alert) int {
 		return cmp.Or(a.AlertCreationTime.Compare(b.AlertCreationTime), strings.Compare(a.ID, b.ID))
 	})
-	return out
 }
 
 // Comments returns the comments on an alert, oldest first.
@@ -209,11 +192,5 @@ func (e *Emulator) SetAlertStatus(id, status string) error {
 
 func setStatus(a *Alert, status string, now time.Time) {
 	a.Status, a.LastUpdateTime = status, now
-	if status == "Resolved" {
-		if a.ResolvedTime == nil {
-			a.ResolvedTime = &now
-		}
-	} else {
-		a.ResolvedTime = nil
-	}
+	emukit.StampResolved(&a.ResolvedTime, status == "Resolved", now)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
 
 // UpdateIncidentAsAnalyst changes an incident as a portal user would: edit
@@ -90,11 +92,7 @@ func (e *Emulator) IncidentAlertIDs(name string) []string {
 func (e *Emulator) Alert(systemAlertID string) (SecurityAlert, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	a, ok := e.alerts[systemAlertID]
-	if !ok {
-		return SecurityAlert{}, false
-	}
-	return cloneAlert(*a), true
+	return emukit.CopyOf(e.alerts, systemAlertID, emukit.DeepCopy[SecurityAlert])
 }
 
 // Comments returns an incident's comments, oldest first.

@@ -2,6 +2,7 @@ package sentinel
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -88,12 +89,7 @@ func (e *Emulator) deleteComment(incName, name string) error {
 		return fmt.Errorf("delete comment %s: %w", name, ErrNotFound)
 	}
 	delete(in.comments, key)
-	for i, k := range in.commentOrder {
-		if k == key {
-			in.commentOrder = append(in.commentOrder[:i], in.commentOrder[i+1:]...)
-			break
-		}
-	}
+	in.commentOrder = slices.DeleteFunc(in.commentOrder, func(k string) bool { return k == key })
 	e.touchLocked(in, in.inc.Properties.Status, "")
 	return nil
 }

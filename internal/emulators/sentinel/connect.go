@@ -190,19 +190,6 @@ func (e *Emulator) appendAlertRowLocked(a *SecurityAlert) {
 	})
 }
 
-// cloneAlert deep-copies an alert entity.
-func cloneAlert(a SecurityAlert) SecurityAlert {
-	b, err := json.Marshal(a)
-	if err != nil {
-		panic(fmt.Sprintf("sentinel: marshal alert: %v", err))
-	}
-	var c SecurityAlert
-	if err := json.Unmarshal(b, &c); err != nil {
-		panic(fmt.Sprintf("sentinel: unmarshal alert: %v", err))
-	}
-	return c
-}
-
 func orDefault(s, def string) string {
 	if strings.TrimSpace(s) == "" {
 		return def

@@ -26,7 +26,16 @@ import (
 const APIVersion = "2025-09-01"
 
 // Audience is the ARM resource tokens must be issued for.
-const Audience = "https://management.azure.com"
+const Audience = emukit.ARMAudience
+
+// Budget is an ARM token bucket: Burst tokens, refilled at PerSecond.
+type Budget = emukit.ARMBudget
+
+// ARM's documented per-principal buckets (since 2024).
+var (
+	DefaultReadBudget  = emukit.DefaultARMReadBudget
+	DefaultWriteBudget = emukit.DefaultARMWriteBudget
+)
 
 // Defaults for Options.
 const (
@@ -63,7 +72,7 @@ type Emulator struct {
 	issuer   *emukit.TokenIssuer
 	faults   *emukit.Faults
 	recorder *emukit.Recorder
-	throttle *armThrottle
+	throttle *emukit.ARMThrottle
 	ticker   *emukit.Ticker
 	handler  http.Handler
 
@@ -108,7 +117,7 @@ func New(opts Options) *Emulator {
 		issuer:   opts.Issuer,
 		faults:   emukit.NewFaults(opts.Seed),
 		recorder: emukit.NewRecorder(opts.Clock),
-		throttle: newARMThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
+		throttle: emukit.NewARMThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
 		ticker:   emukit.NewTicker(opts.Clock),
 	}
 	e.resetState()
@@ -136,24 +145,23 @@ func (e *Emulator) Reset() {
 	e.ticker.Reset()
 	e.recorder.Reset()
 	e.faults.Reset()
-	e.throttle.reset()
+	e.throttle.Reset()
 }
 
 // Handler serves the API (and the token endpoint when ServeTokens is set).
 func (e *Emulator) Handler() http.Handler { return e.handler }
 
 func (e *Emulator) buildHandler() http.Handler {
-	ew := armErrors{}
-	api := e.throttle.middleware(ew, requireAPIVersion(APIVersion, "incidents", e.routes()))
-	stack := emukit.Stack{
-		Issuer:      e.issuer,
-		Audience:    Audience,
-		ServeTokens: e.opts.ServeTokens,
-		Faults:      e.faults,
-		Recorder:    e.recorder,
-		Errors:      ew,
-	}
-	return canonicalSegments(pathLiterals, stack.Handler(api))
+	return emukit.ARMFrontDoor{
+		APIVersion:   APIVersion,
+		ResourceType: "incidents",
+		PathLiterals: pathLiterals,
+		Issuer:       e.issuer,
+		ServeTokens:  e.opts.ServeTokens,
+		Faults:       e.faults,
+		Throttle:     e.throttle,
+		Recorder:     e.recorder,
+	}.Handler(e.routes())
 }
 
 // WorkspaceID is the ARM id of the emulated workspace.

@@ -32,7 +32,7 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("PUT "+inc+"/comments/{cid}", e.inWorkspace(e.handlePutComment))
 	mux.HandleFunc("DELETE "+inc+"/comments/{cid}", e.inWorkspace(e.handleDeleteComment))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "NotFound",
+		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound",
 			fmt.Sprintf("The requested path '%s' with method '%s' is not served by Microsoft.SecurityInsights.", r.URL.Path, r.Method))
 	})
 	return mux
@@ -42,13 +42,13 @@ func (e *Emulator) routes() http.Handler {
 // workspace.
 func (e *Emulator) inWorkspace(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !validSubscription(w, r.PathValue("sub")) {
+		if !emukit.ValidSubscription(w, r.PathValue("sub")) {
 			return
 		}
 		if !strings.EqualFold(r.PathValue("sub"), e.opts.SubscriptionID) ||
 			!strings.EqualFold(r.PathValue("rg"), e.opts.ResourceGroup) ||
 			!strings.EqualFold(r.PathValue("ws"), e.opts.Workspace) {
-			writeError(w, http.StatusNotFound, "ResourceNotFound",
+			emukit.WriteCloudError(w, http.StatusNotFound, "ResourceNotFound",
 				fmt.Sprintf("The Resource 'Microsoft.OperationalInsights/workspaces/%s' under resource group '%s' was not found.",
 					r.PathValue("ws"), r.PathValue("rg")))
 			return
@@ -61,15 +61,15 @@ func (e *Emulator) inWorkspace(h http.HandlerFunc) http.HandlerFunc {
 func (e *Emulator) writeStoreError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, ErrConflict):
-		writeError(w, http.StatusConflict, "Conflict",
+		emukit.WriteCloudError(w, http.StatusConflict, "Conflict",
 			fmt.Sprintf("New version of resource '%s' exists. Data was not saved", e.incidentID(r.PathValue("id"))))
 	case errors.Is(err, ErrNotFound):
-		writeError(w, http.StatusNotFound, "NotFound", notFoundMessage(r))
+		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound", notFoundMessage(r))
 	case errors.Is(err, ErrInvalid):
-		writeError(w, http.StatusBadRequest, "BadRequest", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+		emukit.WriteCloudError(w, http.StatusBadRequest, "BadRequest", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
 	default:
 		e.log.Error("sentinel request failed", "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusInternalServerError, "InternalServerError", "Encountered internal server error. Please try again.")
+		emukit.WriteCloudError(w, http.StatusInternalServerError, "InternalServerError", "Encountered internal server error. Please try again.")
 	}
 }
 
@@ -121,7 +121,7 @@ func (e *Emulator) handlePut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.Properties == nil {
-		writeError(w, http.StatusBadRequest, "BadRequest", "required properties missing: title, severity, status")
+		emukit.WriteCloudError(w, http.StatusBadRequest, "BadRequest", "required properties missing: title, severity, status")
 		return
 	}
 	inc, created, resolve, err := e.putIncident(r.PathValue("id"), body.Etag, *body.Properties, principalName(r))
@@ -130,23 +130,11 @@ func (e *Emulator) handlePut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.syncBack(r.Context(), resolve)
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	emukit.WriteJSON(w, status, inc)
+	writePut(w, created, inc)
 }
 
 func (e *Emulator) handleDelete(w http.ResponseWriter, r *http.Request) {
-	if err := e.deleteIncident(r.PathValue("id")); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		e.writeStoreError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusOK)
+	e.writeDeleted(w, r, e.deleteIncident(r.PathValue("id")))
 }
 
 type alertList struct {
@@ -203,7 +191,7 @@ func (e *Emulator) handlePutComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	author := ClientInfo{Name: principalName(r)}
-	if p, ok := emukit.PrincipalFrom(r.Context()); ok && guidShape.MatchString(p.ClientID) {
+	if p, ok := emukit.PrincipalFrom(r.Context()); ok && emukit.IsGUID(p.ClientID) {
 		author.ObjectID = p.ClientID
 	}
 	c, created, err := e.putComment(r.PathValue("id"), r.PathValue("cid"), body.Properties.Message, author)
@@ -211,23 +199,34 @@ func (e *Emulator) handlePutComment(w http.ResponseWriter, r *http.Request) {
 		e.writeStoreError(w, r, err)
 		return
 	}
+	writePut(w, created, c)
+}
+
+func (e *Emulator) handleDeleteComment(w http.ResponseWriter, r *http.Request) {
+	e.writeDeleted(w, r, e.deleteComment(r.PathValue("id"), r.PathValue("cid")))
+}
+
+// writePut answers a PUT as ARM does: 201 with the resource when the PUT
+// created it, 200 when it replaced it.
+func writePut(w http.ResponseWriter, created bool, v any) {
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
 	}
-	emukit.WriteJSON(w, status, c)
+	emukit.WriteJSON(w, status, v)
 }
 
-func (e *Emulator) handleDeleteComment(w http.ResponseWriter, r *http.Request) {
-	if err := e.deleteComment(r.PathValue("id"), r.PathValue("cid")); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
+// writeDeleted answers a DELETE as ARM does: 200 when the resource was
+// there, 204 when there was nothing to delete.
+func (e *Emulator) writeDeleted(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case err == nil:
+		w.WriteHeader(http.StatusOK)
+	case errors.Is(err, ErrNotFound):
+		w.WriteHeader(http.StatusNoContent)
+	default:
 		e.writeStoreError(w, r, err)
-		return
 	}
-	w.WriteHeader(http.StatusOK)
 }
 
 // decodeBody reads a JSON body, answering ARM's InvalidRequestContent when
@@ -238,7 +237,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 		err = json.Unmarshal(b, v)
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "InvalidRequestContent",
+		emukit.WriteCloudError(w, http.StatusBadRequest, "InvalidRequestContent",
 			"The request content was invalid and could not be deserialized: "+err.Error())
 		return false
 	}

@@ -65,9 +65,9 @@ func (r response) decode(t *testing.T, v any) {
 	}
 }
 
-func (r response) errorBody(t *testing.T) cloudErrorBody {
+func (r response) errorBody(t *testing.T) emukit.CloudErrorBody {
 	t.Helper()
-	var ce cloudError
+	var ce emukit.CloudError
 	r.decode(t, &ce)
 	return ce.Error
 }

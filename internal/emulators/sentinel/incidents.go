@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func validateIncident(p IncidentProperties) error {
 			return fmt.Errorf("%w: property '%s' has an invalid value '%s'", ErrInvalid, c.name, c.v)
 		}
 	}
-	if p.Owner.ObjectID != "" && !guidShape.MatchString(p.Owner.ObjectID) {
+	if p.Owner.ObjectID != "" && !emukit.IsGUID(p.Owner.ObjectID) {
 		return fmt.Errorf("%w: property 'owner.objectId' is not a GUID", ErrInvalid)
 	}
 	for _, l := range p.Labels {
@@ -280,12 +281,7 @@ func (e *Emulator) deleteIncident(name string) error {
 		return fmt.Errorf("delete incident %s: %w", name, ErrNotFound)
 	}
 	delete(e.incidents, key)
-	for i, k := range e.order {
-		if k == key {
-			e.order = append(e.order[:i], e.order[i+1:]...)
-			break
-		}
-	}
+	e.order = slices.DeleteFunc(e.order, func(k string) bool { return k == key })
 	return nil
 }
 
@@ -300,7 +296,7 @@ func (e *Emulator) incidentAlerts(name string) ([]SecurityAlert, error) {
 	out := []SecurityAlert{}
 	for _, id := range in.alertIDs {
 		if a := e.alerts[id]; a != nil {
-			out = append(out, cloneAlert(*a))
+			out = append(out, emukit.DeepCopy(*a))
 		}
 	}
 	return out, nil

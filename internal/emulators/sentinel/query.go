@@ -2,7 +2,6 @@ package sentinel
 
 import (
 	"cmp"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -34,8 +33,8 @@ func parseListQuery(q url.Values, pageSize int, fields map[string]func(Incident)
 		lq.top = n
 	}
 	var err error
-	if lq.offset, err = decodeSkipToken(q.Get("$skipToken")); err != nil {
-		return listQuery{}, err
+	if lq.offset, err = emukit.DecodeSkipToken(q.Get("$skipToken")); err != nil {
+		return listQuery{}, fmt.Errorf("%w: invalid $skipToken", ErrInvalid)
 	}
 	if lq.filter, err = emukit.ParseFilter(q.Get("$filter")); err != nil {
 		return listQuery{}, fmt.Errorf("%w: invalid $filter: %w", ErrInvalid, err)
@@ -77,19 +76,10 @@ var incidentFields = map[string]func(Incident) any{
 // selectIncidents filters and orders incidents; with no $orderby they come
 // in incident number order.
 func selectIncidents(all []Incident, lq listQuery) ([]Incident, error) {
-	var out []Incident
-	for _, inc := range all {
-		keep := true
-		for _, c := range lq.filter {
-			ok, err := c.Match(incidentFields[strings.ToLower(c.Field)](inc), true)
-			if err != nil {
-				return nil, fmt.Errorf("%w: invalid $filter: %w", ErrInvalid, err)
-			}
-			keep = keep && ok
-		}
-		if keep {
-			out = append(out, inc)
-		}
+	out, err := emukit.Select(all, lq.filter,
+		func(inc Incident, name string) any { return incidentFields[strings.ToLower(name)](inc) }, true)
+	if err != nil {
+		return nil, fmt.Errorf("%w: invalid $filter: %w", ErrInvalid, err)
 	}
 	slices.SortStableFunc(out, func(a, b Incident) int {
 		for _, o := range lq.orderBy {
@@ -120,29 +110,10 @@ func compareAny(a, b any) int {
 
 // page cuts items to the query's page and builds the nextLink.
 func page[T any](r *http.Request, items []T, lq listQuery) ([]T, string) {
-	lo := min(lq.offset, len(items))
-	hi := min(lo+lq.top, len(items))
+	lo, hi, more := emukit.Page(len(items), lq.offset, lq.top, lq.top)
 	out := append(make([]T, 0, hi-lo), items[lo:hi]...)
-	if hi >= len(items) {
+	if !more {
 		return out, ""
 	}
-	q := r.URL.Query()
-	q.Set("$skipToken", base64.RawURLEncoding.EncodeToString([]byte("o:"+strconv.Itoa(hi))))
-	return out, emukit.RequestBase(r, "") + r.URL.Path + "?" + strings.ReplaceAll(q.Encode(), "%24", "$")
-}
-
-func decodeSkipToken(tok string) (int, error) {
-	if tok == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	s := string(b)
-	if err != nil || !strings.HasPrefix(s, "o:") {
-		return 0, fmt.Errorf("%w: invalid $skipToken", ErrInvalid)
-	}
-	n, err := strconv.Atoi(strings.TrimPrefix(s, "o:"))
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: invalid $skipToken", ErrInvalid)
-	}
-	return n, nil
+	return out, emukit.SkipTokenLink(r, r.URL.Query(), hi)
 }

@@ -1,0 +1,181 @@
+package emukit
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// ARMAudience is the Azure Resource Manager resource that tokens for every
+// ARM resource provider (Defender for Cloud, Sentinel) are issued for.
+const ARMAudience = "https://management.azure.com"
+
+// CloudError is the ARM CloudError body every Azure resource provider
+// answers failures with.
+type CloudError struct {
+	Error CloudErrorBody `json:"error"`
+}
+
+// CloudErrorBody is the inside of a CloudError.
+type CloudErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// WriteCloudError answers with an ARM CloudError.
+func WriteCloudError(w http.ResponseWriter, status int, code, msg string) {
+	WriteJSON(w, status, CloudError{Error: CloudErrorBody{Code: code, Message: msg}})
+}
+
+// ARMErrors writes the refusals emukit middleware decides on in ARM's
+// words; it is the ErrorWriter of every ARM resource provider, because the
+// ARM front door, not the provider, answers these.
+type ARMErrors struct{}
+
+// WriteUnauthorized answers like the ARM front door: a missing header is
+// AuthenticationFailed, anything else is InvalidAuthenticationToken.
+func (ARMErrors) WriteUnauthorized(w http.ResponseWriter, _ *http.Request, why AuthFailure) {
+	code, msg := "InvalidAuthenticationToken", "The access token is invalid."
+	switch why {
+	case AuthMissing:
+		code, msg = "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
+	case AuthMalformed:
+		code, msg = "AuthenticationFailed", "Authentication failed. The 'Authorization' header is provided in an invalid format."
+	case AuthExpired:
+		msg = "The access token has expired. Acquire a new access token and retry."
+	case AuthWrongAudience:
+		msg = "The access token has been obtained for wrong audience or resource. It should exactly match one of the allowed audiences."
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+msg+`"`)
+	WriteCloudError(w, http.StatusUnauthorized, code, msg)
+}
+
+// WriteThrottled answers ARM's 429 with Retry-After in seconds.
+func (ARMErrors) WriteThrottled(w http.ResponseWriter, r *http.Request, retryAfter time.Duration) {
+	SetRetryAfter(w, retryAfter)
+	op := "read"
+	if isARMWrite(r) {
+		op = "write"
+	}
+	WriteCloudError(w, http.StatusTooManyRequests, "SubscriptionRequestsThrottled",
+		fmt.Sprintf("Number of '%s' requests for subscription exceeded. Please try again after '%s' seconds after additional tokens are available.",
+			op, w.Header().Get("Retry-After")))
+}
+
+// WriteServerError answers an injected failure with the ARM code for status.
+func (ARMErrors) WriteServerError(w http.ResponseWriter, _ *http.Request, status int) {
+	code := map[int]string{
+		http.StatusBadGateway:         "BadGateway",
+		http.StatusServiceUnavailable: "ServiceUnavailable",
+		http.StatusGatewayTimeout:     "GatewayTimeout",
+	}[status]
+	if code == "" {
+		code = "InternalServerError"
+	}
+	WriteCloudError(w, status, code, "Encountered internal server error. Please try again.")
+}
+
+// isARMWrite reports whether ARM meters r against the write budget.
+func isARMWrite(r *http.Request) bool {
+	return r.Method != http.MethodGet && r.Method != http.MethodHead
+}
+
+var apiVersionShape = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(-preview)?$`)
+
+// RequireAPIVersion refuses requests without the one api-version a
+// provider serves, with the codes ARM uses for each case.
+func RequireAPIVersion(version, resourceType string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := r.URL.Query().Get("api-version")
+		switch {
+		case v == "":
+			WriteCloudError(w, http.StatusBadRequest, "MissingApiVersionParameter",
+				"The api-version query parameter (?api-version=) is required for all requests.")
+		case !apiVersionShape.MatchString(v):
+			WriteCloudError(w, http.StatusBadRequest, "InvalidApiVersionParameter",
+				fmt.Sprintf("The api-version '%s' is invalid. The supported versions are '%s'.", v, version))
+		case v != version:
+			WriteCloudError(w, http.StatusBadRequest, "NoRegisteredProviderFound",
+				fmt.Sprintf("No registered resource provider found for location 'global' and API version '%s' for type '%s'. The supported api-versions are '%s'.", v, resourceType, version))
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// CanonicalSegments rewrites the fixed path segments ARM matches
+// case-insensitively to the spelling the mux patterns use.
+func CanonicalSegments(literals []string, next http.Handler) http.Handler {
+	canon := make(map[string]string, len(literals))
+	for _, l := range literals {
+		canon[strings.ToLower(l)] = l
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		segs := strings.Split(r.URL.Path, "/")
+		changed := false
+		for i, s := range segs {
+			if c, ok := canon[strings.ToLower(s)]; ok && c != s {
+				segs[i], changed = c, true
+			}
+		}
+		if changed {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = strings.Join(segs, "/")
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+var guidShape = regexp.MustCompile(`^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$`)
+
+// IsGUID reports whether s has the shape ARM requires of subscription and
+// object ids.
+func IsGUID(s string) bool { return guidShape.MatchString(s) }
+
+// ValidSubscription answers ARM's 400 for a subscription id that is not a
+// GUID and reports whether the request may go on.
+func ValidSubscription(w http.ResponseWriter, sub string) bool {
+	if IsGUID(sub) {
+		return true
+	}
+	WriteCloudError(w, http.StatusBadRequest, "InvalidSubscriptionId",
+		fmt.Sprintf("The provided subscription identifier '%s' is malformed or invalid.", sub))
+	return false
+}
+
+// ARMFrontDoor wraps a resource provider's routes the way Azure Resource
+// Manager fronts every provider: canonical path segments, recording,
+// tokens, faults and bearer auth from Stack, then the per-principal token
+// buckets and the api-version check, all answered in ARM's error bodies.
+type ARMFrontDoor struct {
+	APIVersion   string   // the one api-version the provider serves
+	ResourceType string   // named in NoRegisteredProviderFound
+	PathLiterals []string // fixed segments ARM matches case-insensitively
+	Issuer       *TokenIssuer
+	ServeTokens  bool // also answer the Entra token endpoint
+	Faults       *Faults
+	Throttle     *ARMThrottle // nil: no budget
+	Recorder     *Recorder
+}
+
+// Handler returns routes behind the front door.
+func (d ARMFrontDoor) Handler(routes http.Handler) http.Handler {
+	ew := ARMErrors{}
+	api := RequireAPIVersion(d.APIVersion, d.ResourceType, routes)
+	if d.Throttle != nil {
+		api = d.Throttle.Middleware(ew)(api)
+	}
+	stack := Stack{
+		Issuer:      d.Issuer,
+		Audience:    ARMAudience,
+		ServeTokens: d.ServeTokens,
+		Faults:      d.Faults,
+		Recorder:    d.Recorder,
+		Errors:      ew,
+	}
+	return CanonicalSegments(d.PathLiterals, stack.Handler(api))
+}
