@@ -105,6 +105,16 @@ type StateSyncer interface {
 	SetState(ctx context.Context, ch StateChange) (RemoteState, error)
 }
 
+// BatchStateSyncer writes many state changes in one vendor call where the
+// vendor has a bulk API (Defender for Endpoint's batchUpdate, 10 calls a
+// minute, against 100 single updates). The changes passed together agree
+// in everything but VendorID and IdempotencyKey; the result has one
+// RemoteState per change, in order. The call succeeds or fails as a whole.
+type BatchStateSyncer interface {
+	StateSyncer
+	SetStates(ctx context.Context, changes []StateChange) ([]RemoteState, error)
+}
+
 // CommentAction is one comment to add to a remote alert or incident. The
 // IdempotencyKey is stable across retries; vendors with client-chosen comment
 // ids derive the id from it.

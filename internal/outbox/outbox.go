@@ -42,6 +42,11 @@ type Options struct {
 	Lease       time.Duration
 	IdleWait    time.Duration
 	Registerer  prometheus.Registerer
+	// BatchKey and DeliverBatch, when both set, let items that one bulk
+	// vendor call can carry go together: claimed items with the same
+	// non-empty key are delivered by one DeliverBatch call.
+	BatchKey     func(store.OutboxItem) string
+	DeliverBatch func(ctx context.Context, items []store.OutboxItem) ([]After, error)
 }
 
 // Worker claims and delivers outbox items until its context ends.
@@ -123,12 +128,12 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	afters := make([]After, len(items))
 	sem := make(chan struct{}, w.o.Concurrency)
 	var wg sync.WaitGroup
-	for i, it := range items {
+	for _, group := range w.groups(items) {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			results[i], afters[i] = w.deliver(ctx, it)
+			w.deliverGroup(ctx, items, group, results, afters)
 		}()
 	}
 	wg.Wait()
@@ -172,10 +177,58 @@ func (w *Worker) record(ctx context.Context, afters []After) {
 	}
 }
 
-func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) (store.OutboxResult, After) {
+// groups splits a claimed batch into delivery units: indexes of items that
+// go together in one bulk call, and every other item alone.
+func (w *Worker) groups(items []store.OutboxItem) [][]int {
+	var out [][]int
+	byKey := map[string]int{}
+	for i, it := range items {
+		key := ""
+		if w.o.BatchKey != nil && w.o.DeliverBatch != nil {
+			key = w.o.BatchKey(it)
+		}
+		if key == "" {
+			out = append(out, []int{i})
+			continue
+		}
+		if g, ok := byKey[key]; ok {
+			out[g] = append(out[g], i)
+			continue
+		}
+		byKey[key] = len(out)
+		out = append(out, []int{i})
+	}
+	return out
+}
+
+// deliverGroup delivers one unit and fills its results and afters.
+func (w *Worker) deliverGroup(ctx context.Context, items []store.OutboxItem, group []int, results []store.OutboxResult, afters []After) {
+	if len(group) == 1 {
+		it := items[group[0]]
+		start := time.Now()
+		after, err := w.o.Deliver(ctx, it)
+		w.metrics.latency.WithLabelValues(it.Action).Observe(time.Since(start).Seconds())
+		results[group[0]], afters[group[0]] = w.outcome(it, after, err)
+		return
+	}
+	batch := make([]store.OutboxItem, len(group))
+	for j, i := range group {
+		batch[j] = items[i]
+	}
 	start := time.Now()
-	after, err := w.o.Deliver(ctx, it)
-	w.metrics.latency.WithLabelValues(it.Action).Observe(time.Since(start).Seconds())
+	recs, err := w.o.DeliverBatch(ctx, batch)
+	w.metrics.latency.WithLabelValues(batch[0].Action).Observe(time.Since(start).Seconds())
+	for j, i := range group {
+		var after After
+		if err == nil && j < len(recs) {
+			after = recs[j]
+		}
+		results[i], afters[i] = w.outcome(items[i], after, err)
+	}
+}
+
+// outcome turns a delivery's error into the item's next state.
+func (w *Worker) outcome(it store.OutboxItem, after After, err error) (store.OutboxResult, After) {
 	now := w.o.Now().UTC()
 	if err == nil {
 		w.metrics.delivered.WithLabelValues(it.Integration, it.Action).Inc()

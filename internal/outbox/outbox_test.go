@@ -237,3 +237,56 @@ func TestBackoffGrowsAndCaps(t *testing.T) {
 		t.Fatalf("Backoff ignored Retry-After: %v", d)
 	}
 }
+
+func TestBulkGroupsGoTogether(t *testing.T) {
+	t.Parallel()
+	st, clk := setup(t)
+	for i := range 5 {
+		enqueue(t, st, clk.Now(), fmt.Sprintf("k-%d", i), fmt.Sprintf("alert:%d", i))
+	}
+	var mu sync.Mutex
+	var singles, batches [][]string
+	fail := true
+	w := outbox.New(outbox.Options{Store: st, Now: clk.Now, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
+		BatchKey: func(it store.OutboxItem) string {
+			if it.Key == "k-4" {
+				return ""
+			}
+			return "bulk"
+		},
+		Deliver: func(_ context.Context, it store.OutboxItem) (outbox.After, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			singles = append(singles, []string{it.Key})
+			return nil, nil
+		},
+		DeliverBatch: func(_ context.Context, items []store.OutboxItem) ([]outbox.After, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			var keys []string
+			for _, it := range items {
+				keys = append(keys, it.Key)
+			}
+			batches = append(batches, keys)
+			if fail {
+				fail = false
+				return nil, &connector.Error{Class: connector.ClassRateLimited, RetryAfter: time.Second}
+			}
+			return make([]outbox.After, len(items)), nil
+		}})
+	for range 3 {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(2 * time.Second)
+	}
+	if len(singles) != 1 || singles[0][0] != "k-4" {
+		t.Fatalf("single deliveries = %v", singles)
+	}
+	if len(batches) != 2 || len(batches[0]) != 4 || len(batches[1]) != 4 {
+		t.Fatalf("bulk deliveries = %v; want the group of 4 failed once then delivered together", batches)
+	}
+	if n := len(only(t, st, store.OutboxDone)); n != 5 {
+		t.Fatalf("done = %d, want 5", n)
+	}
+}

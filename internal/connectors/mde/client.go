@@ -283,6 +283,34 @@ func (c *core) BatchSetState(ctx context.Context, ids []string, ch connector.Sta
 	return nil
 }
 
+// SetStates writes changes that agree in everything but the alert through
+// batchUpdate (see BatchSetState); every alert takes the status written.
+// The first change's idempotency key marks the shared comment.
+func (c *core) SetStates(ctx context.Context, changes []connector.StateChange) ([]connector.RemoteState, error) {
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	body, err := updateFor(changes[0])
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(changes))
+	for i, ch := range changes {
+		if ch.VendorID == "" {
+			return nil, connector.Permanent("set state needs a vendor id")
+		}
+		ids[i] = ch.VendorID
+	}
+	if err := c.BatchSetState(ctx, ids, changes[0]); err != nil {
+		return nil, err
+	}
+	out := make([]connector.RemoteState, len(changes))
+	for i := range out {
+		out[i] = connector.RemoteState{RemoteStatus: body.Status}
+	}
+	return out, nil
+}
+
 // Health fetches a token (on first use) and reads one alert.
 func (c *core) Health(ctx context.Context) error {
 	if _, err := c.listPage(ctx, "api/alerts?$top=1"); err != nil {

@@ -105,8 +105,9 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 func (c *core) Kind() string { return Kind }
 
 var (
-	_ connector.AlertSource   = (*Connector)(nil)
-	_ connector.StateSyncer   = (*Connector)(nil)
-	_ connector.Commenter     = (*Connector)(nil)
-	_ connector.HealthChecker = (*Connector)(nil)
+	_ connector.AlertSource      = (*Connector)(nil)
+	_ connector.StateSyncer      = (*Connector)(nil)
+	_ connector.BatchStateSyncer = (*Connector)(nil)
+	_ connector.Commenter        = (*Connector)(nil)
+	_ connector.HealthChecker    = (*Connector)(nil)
 )

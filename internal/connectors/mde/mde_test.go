@@ -3,6 +3,7 @@ package mde
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -263,5 +264,35 @@ func TestConfig(t *testing.T) {
 	_, err = connector.Build(Kind, connector.Deps{ID: "x"}, map[string]any{"tenant_id": "t", "client_id": "c", "client_secret": "s", "page_size": 20000})
 	if err == nil || !strings.Contains(err.Error(), "page_size") {
 		t.Errorf("page_size 20000: err %v", err)
+	}
+}
+
+func TestSetStatesUsesOneBatchUpdate(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 6, nil)
+	e.conn.batchMinute, e.conn.batchHourly = nil, nil
+	ids := alertIDs(e)[:3]
+	var changes []connector.StateChange
+	for i, id := range ids {
+		changes = append(changes, connector.StateChange{Kind: model.KindAlert, VendorID: id, Status: model.StatusResolved,
+			Verdict: model.VerdictThreat, Published: true, Reason: "verdict on incident 7", IdempotencyKey: fmt.Sprintf("k%d", i)})
+	}
+	states, err := e.conn.SetStates(t.Context(), changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 3 || states[2].RemoteStatus != "Resolved" {
+		t.Fatalf("states = %+v", states)
+	}
+	if n := len(e.emu.Recorder().Filter(http.MethodPost, "/api/alerts/batchUpdate")); n != 1 {
+		t.Fatalf("%d batchUpdate calls, want 1", n)
+	}
+	if n := len(e.emu.Recorder().Filter(http.MethodPatch, "/api/alerts/")); n != 0 {
+		t.Fatalf("%d single PATCH calls, want none", n)
+	}
+	for _, id := range ids {
+		if a, _ := e.emu.Alert(id); a.Status != "Resolved" || *a.Classification != "TruePositive" {
+			t.Errorf("alert %s: %s %v", id, a.Status, *a.Classification)
+		}
 	}
 }

@@ -1,0 +1,76 @@
+package engine_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/outbox"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// bulkVendor has a bulk state API and records how it was called.
+type bulkVendor struct {
+	fakeVendor
+	mu    sync.Mutex
+	calls [][]string
+}
+
+func (b *bulkVendor) SetStates(_ context.Context, changes []connector.StateChange) ([]connector.RemoteState, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ids := make([]string, len(changes))
+	out := make([]connector.RemoteState, len(changes))
+	for i, ch := range changes {
+		ids[i] = ch.VendorID
+		out[i] = connector.RemoteState{RemoteStatus: remoteStatus(ch.Status)}
+	}
+	b.calls = append(b.calls, ids)
+	return out, nil
+}
+
+var _ connector.BatchStateSyncer = (*bulkVendor)(nil)
+
+func TestIncidentFanOutUsesTheBulkAPI(t *testing.T) {
+	t.Parallel()
+	h := setup(t, engine.DefaultPolicy())
+	bulk := &bulkVendor{}
+	h.eng.AddIntegration(engine.Integration{ID: "mde", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: bulk})
+	ctx := context.Background()
+	items := []connector.Item{vendorAlert("m1", "New", "srv-9"), vendorAlert("m2", "New", "srv-9"), vendorAlert("m3", "New", "srv-9")}
+	if _, err := h.eng.Ingest(ctx, "mde", items); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.eng.RunDuePasses(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, err := h.st.AlertGetByVendor(ctx, "mde", "m1")
+	if err != nil || a.IncidentID == 0 {
+		t.Fatalf("alerts not grouped: %+v, %v", a, err)
+	}
+	if _, err := h.eng.SetIncidentVerdict(ctx, engine.VerdictParams{ID: a.IncidentID, Verdict: model.VerdictNotAThreat, Actor: analyst("kim")}); err != nil {
+		t.Fatal(err)
+	}
+	w := outbox.New(outbox.Options{Store: h.st, Now: h.clk.Now, Deliver: h.eng.Deliver, BatchKey: h.eng.BatchKey, DeliverBatch: h.eng.DeliverBatch})
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(bulk.calls) != 1 || len(bulk.calls[0]) != 3 || len(bulk.states) != 0 {
+		t.Fatalf("bulk calls %v, single calls %d; want one bulk call for the three members", bulk.calls, len(bulk.states))
+	}
+	done, err := h.st.OutboxList(ctx, store.OutboxListParams{State: store.OutboxDone, Limit: 10})
+	if err != nil || len(done) != 3 {
+		t.Fatalf("done = %d, %v", len(done), err)
+	}
+	// Each member records our write, so the next poll is an echo.
+	for _, id := range []string{"m1", "m2", "m3"} {
+		got, _ := h.st.AlertGetByVendor(ctx, "mde", id)
+		if got.RemoteStatus != "Resolved" {
+			t.Fatalf("%s remote status = %q after the bulk write", id, got.RemoteStatus)
+		}
+	}
+
+}
