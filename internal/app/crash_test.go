@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -92,10 +93,13 @@ func TestCrashDeliversEveryActionOnce(t *testing.T) {
 
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "alertsync.yaml")
+	listen := freePort(t)
 	cfgText := fmt.Sprintf(`data_dir: %s
 listen: %s
 secret_key: crash-test-secret-key-0123456789
 log_level: warn
+api:
+  admin_token: crash-test-admin-token-0123456789
 outbox:
   workers: 16
   batch: 64
@@ -107,7 +111,7 @@ integrations:
     settings:
       intake_key: crash-test-intake-key-0123
       writeback_url: %s
-`, filepath.Join(dir, "data"), freePort(t), srv.URL)
+`, filepath.Join(dir, "data"), listen, srv.URL)
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +131,9 @@ integrations:
 
 	second := startServe(t, bin, cfgPath)
 	waitFor(t, 120*time.Second, func() bool { d, _, _ := recv.counts(); return d >= actions })
+	// Actions delivered just before the kill are re-sent once their lease
+	// expires; wait until the restarted process has settled every one.
+	waitFor(t, 60*time.Second, func() bool { return doneCount(listen) == actions })
 	_ = second.Process.Signal(syscall.SIGTERM)
 	_ = second.Wait()
 
@@ -201,6 +208,22 @@ func startServe(t *testing.T, bin, cfgPath string) *exec.Cmd {
 		}
 	})
 	return cmd
+}
+
+// doneCount asks the running server's API how many actions are done.
+func doneCount(listen string) int {
+	req, _ := http.NewRequest(http.MethodGet, "http://"+listen+"/api/v1/outbox/counts", nil)
+	req.Header.Set("Authorization", "Bearer crash-test-admin-token-0123456789")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	var counts map[string]int
+	if json.NewDecoder(resp.Body).Decode(&counts) != nil {
+		return -1
+	}
+	return counts["done"]
 }
 
 func waitFor(t *testing.T, limit time.Duration, cond func() bool) {
