@@ -3,10 +3,17 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/app"
 	"github.com/alertsync/alertsync/internal/config"
@@ -69,6 +76,90 @@ func TestInvalidIntegrationSettingNamesTheField(t *testing.T) {
 		_, err := app.New(context.Background(), intakeConfig(t, tt.settings), app.Options{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("error = %v, want it to contain %q", err, tt.want)
+		}
+	}
+}
+
+// TestServeIntakeVerdictMetrics runs the hub in-process: a pushed alert is
+// ingested through the API, an analyst's verdict is written back to the
+// sender, and /metrics shows both.
+func TestServeIntakeVerdictMetrics(t *testing.T) {
+	var mu sync.Mutex
+	var writes []string
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		writes = append(writes, string(b))
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	cfg := intakeConfig(t, map[string]any{"intake_key": "intake-key-0123456789", "writeback_url": recv.URL})
+	cfg.API.Tokens = []config.APIToken{{Name: "ana", Token: config.NewSecret("analyst-token-0123456789"), Role: "analyst"}}
+	cfg.Outbox.IdleWait = 10 * time.Millisecond
+	ctx := context.Background()
+	a, err := app.New(ctx, cfg, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(ctx)
+	base := "http://" + a.Addr()
+	do := func(method, path, token, body string) (int, string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := do("POST", "/api/v1/intake/push", "intake-key-0123456789", `{"id":"p-1","title":"Beacon to rare domain","severity":"high"}`); code != http.StatusAccepted {
+		t.Fatalf("intake = %d %s", code, body)
+	}
+	code, body := do("GET", "/api/v1/alerts?integration=push", "analyst-token-0123456789", "")
+	var list struct {
+		Items []struct{ ID int64 } `json:"items"`
+	}
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &list) != nil || len(list.Items) != 1 {
+		t.Fatalf("alerts = %d %s", code, body)
+	}
+	path := fmt.Sprintf("/api/v1/alerts/%d/verdict", list.Items[0].ID)
+	if code, body := do("POST", path, "analyst-token-0123456789", `{"verdict":"not_a_threat","reason":"lab traffic"}`); code != http.StatusOK {
+		t.Fatalf("verdict = %d %s", code, body)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(writes)
+		mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("verdict was not written back")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	first := writes[0]
+	mu.Unlock()
+	if !strings.Contains(first, "Validated by alertsync: not a threat") || !strings.Contains(first, `"status":"resolved"`) {
+		t.Fatalf("write-back = %s", first)
+	}
+	_, metrics := do("GET", "/metrics", "", "")
+	for _, want := range []string{
+		`alertsync_ingested_total{integration="push",kind="alert",outcome="created"} 1`,
+		`alertsync_verdicts_total{kind="alert",verdict="not_a_threat"} 1`,
+		`alertsync_outbox_delivered_total{action="set_state",integration="push"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
 		}
 	}
 }

@@ -8,7 +8,9 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/engine"
+	promreg "github.com/alertsync/alertsync/internal/metrics"
 	"github.com/alertsync/alertsync/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Cursor streams, one per kind of thing an integration is polled for.
@@ -20,19 +22,37 @@ const (
 // maxPagesPerPoll bounds one poll so a huge backlog cannot starve others.
 const maxPagesPerPoll = 100
 
+// pollMetrics tell an operator which integration stopped polling and why.
+type pollMetrics struct {
+	failures *prometheus.CounterVec
+	success  *prometheus.GaugeVec
+}
+
+func newPollMetrics(reg prometheus.Registerer) *pollMetrics {
+	return &pollMetrics{
+		failures: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "alertsync_poll_failures_total", Help: "Failed polls of a source, by error class.",
+		}, []string{"integration", "class"})),
+		success: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "alertsync_poll_last_success_timestamp_seconds", Help: "When a source was last polled successfully.",
+		}, []string{"integration"})),
+	}
+}
+
 func (a *App) startPollers(ctx context.Context) {
+	pm := newPollMetrics(a.registry)
 	for _, in := range a.engine.Integrations() {
 		caps := connector.CapabilitiesOf(in.Connector)
 		if !caps.Ingest && !caps.Incidents {
 			continue
 		}
-		a.goLoop(func() { a.pollLoop(ctx, in) })
+		a.goLoop(func() { a.pollLoop(ctx, in, pm) })
 	}
 }
 
 // pollLoop polls one integration every poll interval, sooner after a page
 // that said more is waiting, later after an error (per its class).
-func (a *App) pollLoop(ctx context.Context, in engine.Integration) {
+func (a *App) pollLoop(ctx context.Context, in engine.Integration, pm *pollMetrics) {
 	log := a.log.With("connector", in.ID)
 	failures := 0
 	for ctx.Err() == nil {
@@ -40,9 +60,11 @@ func (a *App) pollLoop(ctx context.Context, in engine.Integration) {
 		if err := a.PollOnce(ctx, in.ID); err != nil && ctx.Err() == nil {
 			failures++
 			wait = pollBackoff(err, failures, a.cfg.Engine.PollInterval)
+			pm.failures.WithLabelValues(in.ID, string(connector.ClassOf(err))).Inc()
 			log.Warn("poll failed", "class", connector.ClassOf(err), "retry_in", wait, "err", err)
-		} else {
+		} else if ctx.Err() == nil {
 			failures = 0
+			pm.success.WithLabelValues(in.ID).SetToCurrentTime()
 		}
 		select {
 		case <-ctx.Done():

@@ -14,6 +14,7 @@ import (
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Options configure an Engine. Now is injected so tests control the clock.
@@ -25,6 +26,9 @@ type Options struct {
 	ValidationWindow   time.Duration
 	// AutoValidate puts every new open alert under validation on ingest.
 	AutoValidate bool
+	// Registerer receives the engine's Prometheus metrics; nil keeps them
+	// unregistered.
+	Registerer prometheus.Registerer
 }
 
 // Engine applies changes to the store and decides outbound actions. It is
@@ -40,6 +44,7 @@ type Engine struct {
 	mu           sync.RWMutex
 	integrations map[string]*Integration
 	handlers     map[string]ActionHandler
+	metrics      *engineMetrics
 }
 
 // Integration is what the engine knows of one configured connector.
@@ -83,6 +88,7 @@ func New(o Options) *Engine {
 		interval: o.ValidationInterval, window: o.ValidationWindow, autoVal: o.AutoValidate,
 		integrations: map[string]*Integration{},
 		handlers:     map[string]ActionHandler{},
+		metrics:      newEngineMetrics(o.Registerer),
 	}
 	e.handlers[ActionSetState] = e.deliverState
 	e.handlers[ActionAddComment] = e.deliverComment

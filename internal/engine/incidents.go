@@ -42,6 +42,7 @@ func (e *Engine) IngestIncidents(ctx context.Context, integration string, items 
 	if err != nil {
 		return res, fmt.Errorf("ingest incidents %s: %w", integration, err)
 	}
+	e.metrics.countIngest(integration, string(model.KindIncident), res)
 	return res, nil
 }
 

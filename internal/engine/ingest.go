@@ -52,6 +52,7 @@ func (e *Engine) Ingest(ctx context.Context, integration string, items []connect
 			return total, fmt.Errorf("ingest %s: %w", integration, err)
 		}
 		total.add(res)
+		e.metrics.countIngest(integration, string(model.KindAlert), res)
 	}
 	return total, nil
 }

@@ -124,6 +124,7 @@ func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integrati
 	if err := enqueue(ctx, tx, integ.ID, ref, ActionSetState, key, ch, model.KindIncident, in.ID, now); err != nil {
 		return err
 	}
+	e.metrics.reconcile.WithLabelValues(integ.ID, string(model.KindIncident)).Inc()
 	if err := tx.LedgerAdd(ctx, store.LedgerEntry{Integration: integ.ID, Kind: model.KindIncident, VendorID: in.VendorID, RemoteStatus: string(status), At: now}); err != nil {
 		return fmt.Errorf("record write in ledger: %w", err)
 	}
@@ -175,6 +176,7 @@ func (e *Engine) resolveMember(ctx context.Context, tx store.Tx, in model.Incide
 	if err := enqueue(ctx, tx, src.ID, objectRef(model.KindAlert, a.VendorID), ActionSetState, key, ch, model.KindAlert, a.ID, now); err != nil {
 		return err
 	}
+	e.metrics.reconcile.WithLabelValues(src.ID, string(model.KindAlert)).Inc()
 	if err := tx.LedgerAdd(ctx, store.LedgerEntry{Integration: src.ID, Kind: model.KindAlert, VendorID: a.VendorID, RemoteStatus: string(model.StatusResolved), At: now}); err != nil {
 		return fmt.Errorf("record write in ledger: %w", err)
 	}

@@ -75,6 +75,7 @@ func (e *Engine) RunDuePasses(ctx context.Context) (int, error) {
 			if err := e.store.WithTx(ctx, func(tx store.Tx) error { return e.runPass(ctx, tx, v) }); err != nil {
 				return ran, err
 			}
+			e.metrics.passes.Inc()
 			ran++
 		}
 	}

@@ -62,6 +62,9 @@ func (e *Engine) SetAlertVerdict(ctx context.Context, p VerdictParams) (model.Al
 		out = a
 		return nil
 	})
+	if err == nil {
+		e.metrics.verdicts.WithLabelValues(string(model.KindAlert), string(p.Verdict)).Inc()
+	}
 	return out, err
 }
 
@@ -191,6 +194,9 @@ func (e *Engine) SetIncidentVerdict(ctx context.Context, p VerdictParams) (model
 		out = in
 		return nil
 	})
+	if err == nil {
+		e.metrics.verdicts.WithLabelValues(string(model.KindIncident), string(p.Verdict)).Inc()
+	}
 	return out, err
 }
 

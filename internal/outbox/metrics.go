@@ -1,6 +1,9 @@
 package outbox
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	promreg "github.com/alertsync/alertsync/internal/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 type metrics struct {
 	delivered *prometheus.CounterVec
@@ -25,24 +28,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
 		}, []string{"action"}),
 	}
-	if reg != nil {
-		m.delivered = register(reg, m.delivered)
-		m.retried = register(reg, m.retried)
-		m.dead = register(reg, m.dead)
-		m.latency = register(reg, m.latency)
-	}
+	m.delivered = promreg.Register(reg, m.delivered)
+	m.retried = promreg.Register(reg, m.retried)
+	m.dead = promreg.Register(reg, m.dead)
+	m.latency = promreg.Register(reg, m.latency)
 	return m
-}
-
-// register adds c to reg, or returns the collector already registered under
-// the same name so several workers in one process share their series.
-func register[T prometheus.Collector](reg prometheus.Registerer, c T) T {
-	if err := reg.Register(c); err != nil {
-		if are, ok := err.(prometheus.AlreadyRegisteredError); ok {
-			if existing, ok := are.ExistingCollector.(T); ok {
-				return existing
-			}
-		}
-	}
-	return c
 }

@@ -58,21 +58,8 @@ var incidentStatuses = map[string]model.Status{
 // mapAlert maps one alerts_v2 entry. Whatever goes wrong, Raw is kept
 // verbatim and Err says why, so the engine quarantines it.
 func mapAlert(integration string, raw json.RawMessage) connector.Item {
-	it := connector.Item{Raw: raw}
-	var w alertWire
-	if err := json.Unmarshal(raw, &w); err != nil {
-		it.Err = fmt.Errorf("decode graph alert: %w", err)
-		return it
-	}
-	it.VendorID = w.ID
-	a, err := toAlert(integration, w)
-	if err != nil {
-		it.Err = err
-		return it
-	}
-	a.Raw = raw
-	it.Alert = a
-	return it
+	return connector.DecodeAlert(raw, "graph alert", func(w alertWire) string { return w.ID },
+		func(w alertWire) (*model.Alert, error) { return toAlert(integration, w) })
 }
 
 func toAlert(integration string, w alertWire) (*model.Alert, error) {

@@ -1,0 +1,30 @@
+package connector
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/alertsync/alertsync/internal/model"
+)
+
+// DecodeAlert decodes one vendor record into its wire type W and maps it.
+// Whatever goes wrong, the item keeps raw verbatim and Err says why, so
+// the engine quarantines the record instead of dropping it. what names the
+// record in errors ("graph alert").
+func DecodeAlert[W any](raw json.RawMessage, what string, id func(W) string, toAlert func(W) (*model.Alert, error)) Item {
+	it := Item{Raw: raw}
+	var w W
+	if err := json.Unmarshal(raw, &w); err != nil {
+		it.Err = fmt.Errorf("decode %s: %w", what, err)
+		return it
+	}
+	it.VendorID = id(w)
+	a, err := toAlert(w)
+	if err != nil {
+		it.Err = err
+		return it
+	}
+	a.Raw = raw
+	it.Alert = a
+	return it
+}
