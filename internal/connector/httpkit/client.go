@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +39,10 @@ type Options struct {
 	// and tokens are added automatically.
 	Secrets   []config.Secret
 	UserAgent string
-	Logger    *slog.Logger
+	// Header is sent with every request, for a vendor's standing request
+	// options (Graph's Prefer); auth and User-Agent are set after it.
+	Header http.Header
+	Logger *slog.Logger
 	// Now is the clock for Retry-After dates; nil means time.Now.
 	Now func() time.Time
 	// MaxPages caps FollowNextLink; zero means DefaultMaxPages.
@@ -60,6 +64,7 @@ type Client struct {
 	limiter    *rate.Limiter
 	redact     *Redactor
 	userAgent  string
+	header     http.Header
 	log        *slog.Logger
 	now        func() time.Time
 	maxPages   int
@@ -72,7 +77,7 @@ func New(o Options) (*Client, error) {
 	c := &Client{
 		http: o.HTTP, auth: o.Auth, limiter: o.Limiter, userAgent: o.UserAgent,
 		log: o.Logger, now: o.Now, maxPages: o.MaxPages, retryAfter: o.RetryAfter, classify: o.Classify,
-		redact: NewRedactor(o.Secrets...),
+		header: o.Header.Clone(), redact: NewRedactor(o.Secrets...),
 	}
 	if o.BaseURL != "" {
 		u, err := url.Parse(o.BaseURL)
@@ -104,6 +109,10 @@ func New(o Options) (*Client, error) {
 	}
 	return c, nil
 }
+
+// Logger returns the client's logger, so vendor code logs with the same
+// attributes (see Entra.NewClient).
+func (c *Client) Logger() *slog.Logger { return c.log }
 
 // Redactor returns the client's redactor, for vendor code that builds its
 // own error text.
@@ -213,6 +222,9 @@ func rewind(ctx context.Context, req *http.Request) (*http.Request, bool) {
 func (c *Client) send(ctx context.Context, req *http.Request) (*http.Response, error) {
 	if err := c.wait(ctx); err != nil {
 		return nil, err
+	}
+	for k, v := range c.header {
+		req.Header[k] = slices.Clone(v)
 	}
 	if c.auth != nil {
 		if err := c.auth.Apply(ctx, req); err != nil {

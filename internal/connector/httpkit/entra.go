@@ -1,109 +1,154 @@
 package httpkit
 
 import (
+	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
+
+	"golang.org/x/oauth2"
 
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/connector"
 )
 
-// Defaults of an EntraApp for the Azure public cloud; sovereign clouds
-// override them.
+// Defaults for the Azure public cloud; sovereign clouds override them.
 const (
 	EntraTokenURL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 	ARMBase       = "https://management.azure.com"
 	ARMScope      = "https://management.azure.com/.default"
 )
 
-// EntraApp is the settings of a Microsoft Entra ID app registration that
-// calls Azure Resource Manager with the client-credentials grant. Azure
-// connectors (defendercloud, sentinel) embed it in their Config, so its
-// JSON names are theirs, and list EntraAppSpec first in their ConfigSpec.
+// EntraAPI describes the API an Entra ID app calls: the setting that holds
+// its base URL (Graph and Defender for Endpoint say api_base, the Azure
+// Resource Manager connectors arm_base), that URL's default and
+// description, and the scope its tokens are requested for.
+type EntraAPI struct {
+	BaseField       string
+	BaseDefault     string
+	BaseDescription string
+	ScopeDefault    string
+}
+
+// ARMAPI is Azure Resource Manager, which every Azure connector calls.
+var ARMAPI = EntraAPI{
+	BaseField:       "arm_base",
+	BaseDefault:     ARMBase,
+	BaseDescription: "Azure Resource Manager endpoint.",
+	ScopeDefault:    ARMScope,
+}
+
+// EntraApp is the credentials of a Microsoft Entra ID app registration
+// using the client-credentials grant. Microsoft connectors embed it in
+// their Config next to their base URL field (named by their EntraAPI), so
+// its JSON names are theirs, and list EntraAppSpec first in their
+// ConfigSpec.
 type EntraApp struct {
 	TenantID     string        `json:"tenant_id"`
 	ClientID     string        `json:"client_id"`
 	ClientSecret config.Secret `json:"client_secret"`
 	TokenURL     string        `json:"token_url"`
-	ARMBase      string        `json:"arm_base"`
 	Scope        string        `json:"scope"`
 }
 
-// EntraAppSpec declares the EntraApp settings. clientID describes the
-// client_id field: each connector says which role the app needs.
-func EntraAppSpec(clientID string) connector.ConfigSpec {
+// EntraAppSpec declares the EntraApp settings with api's base URL field
+// between token_url and scope. clientID describes the client_id field:
+// each connector says which permissions or roles the app needs.
+func EntraAppSpec(api EntraAPI, clientID string) connector.ConfigSpec {
 	return connector.ConfigSpec{
 		{Name: "tenant_id", Type: connector.TypeString, Required: true,
-			Description: "Microsoft Entra ID tenant (directory) ID or domain of the app registration."},
+			Description: "Microsoft Entra tenant ID (GUID) or primary domain of the app registration."},
 		{Name: "client_id", Type: connector.TypeString, Required: true, Description: clientID},
 		{Name: "client_secret", Type: connector.TypeSecret, Required: true,
-			Description: "Client secret of the app registration."},
+			Description: "Client secret value (not its ID) of the app registration."},
 		{Name: "token_url", Type: connector.TypeString, Default: EntraTokenURL,
-			Description: "Entra ID v2 token endpoint; {tenant} is replaced with tenant_id."},
-		{Name: "arm_base", Type: connector.TypeString, Default: ARMBase,
-			Description: "Azure Resource Manager endpoint."},
-		{Name: "scope", Type: connector.TypeString, Default: ARMScope,
-			Description: "OAuth2 scope requested for ARM tokens."},
+			Description: "Entra ID v2 token endpoint; {tenant} is replaced by tenant_id."},
+		{Name: api.BaseField, Type: connector.TypeString, Default: api.BaseDefault, Description: api.BaseDescription},
+		{Name: "scope", Type: connector.TypeString, Default: api.ScopeDefault,
+			Description: "OAuth2 scope requested with the client-credentials grant."},
 	}
 }
 
-// CheckEntra fills the defaults of an EntraApp built without the spec and
-// reports the first missing credential. It returns the filled copy even
-// with an error.
-func (a EntraApp) CheckEntra() (EntraApp, error) {
-	a.TokenURL = orDefault(a.TokenURL, EntraTokenURL)
-	a.ARMBase = orDefault(a.ARMBase, ARMBase)
-	a.Scope = orDefault(a.Scope, ARMScope)
+// Entra is an EntraApp checked against the API it calls, ready to build
+// clients: defaults filled, the tenant put into the token URL, both URLs
+// absolute. EntraAPI.Check makes one.
+type Entra struct {
+	TokenURL     string
+	ClientID     string
+	ClientSecret config.Secret
+	Scope        string
+	Base         string
+	baseField    string
+}
+
+// Check fills the defaults of settings built without the spec, reports
+// the first missing credential, then puts the tenant into the token URL
+// and checks that it and base are absolute http(s) URLs. A value of only
+// spaces is an error rather than a default: it is a typo the spec's
+// defaults did not fill.
+func (api EntraAPI) Check(a EntraApp, base string) (Entra, error) {
 	required := []struct{ name, v string }{
 		{"tenant_id", a.TenantID}, {"client_id", a.ClientID}, {"client_secret", a.ClientSecret.Reveal()},
 	}
 	for _, r := range required {
 		if strings.TrimSpace(r.v) == "" {
-			return a, &connector.FieldError{Field: r.name, Problem: "required"}
+			return Entra{}, &connector.FieldError{Field: r.name, Problem: "required"}
 		}
 	}
-	return a, nil
-}
-
-// ResolveEntra puts the tenant into the token URL and checks that both
-// endpoints are absolute http(s) URLs. Connectors call it after checking
-// their own required fields, so a missing one is reported first.
-func (a EntraApp) ResolveEntra() (EntraApp, error) {
-	a.TokenURL = strings.ReplaceAll(a.TokenURL, "{tenant}", url.PathEscape(a.TenantID))
-	for _, f := range []struct{ name, v string }{{"token_url", a.TokenURL}, {"arm_base", a.ARMBase}} {
-		if u, err := url.Parse(f.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return a, &connector.FieldError{Field: f.name, Problem: "want an absolute http(s) URL"}
-		}
-	}
-	return a, nil
-}
-
-// NewARMClient builds the ARM client of a checked and resolved EntraApp:
-// Entra ID client credentials, a budget of perMinute requests (0: none)
-// and redaction of the client secret.
-func (a EntraApp) NewARMClient(deps connector.Deps, perMinute int) (*Client, error) {
-	auth := NewOAuth2(OAuth2Config{
-		TokenURL:     a.TokenURL,
+	e := Entra{
+		TokenURL:     strings.ReplaceAll(orDefault(a.TokenURL, EntraTokenURL), "{tenant}", url.PathEscape(a.TenantID)),
 		ClientID:     a.ClientID,
 		ClientSecret: a.ClientSecret,
-		Scopes:       []string{a.Scope},
+		Scope:        orDefault(a.Scope, api.ScopeDefault),
+		Base:         orDefault(base, api.BaseDefault),
+		baseField:    api.BaseField,
+	}
+	for _, f := range []struct{ name, v string }{{"token_url", e.TokenURL}, {api.BaseField, e.Base}} {
+		if u, err := url.Parse(f.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Entra{}, &connector.FieldError{Field: f.name, Problem: "want an absolute http(s) URL"}
+		}
+	}
+	if strings.TrimSpace(e.Scope) == "" {
+		return Entra{}, &connector.FieldError{Field: "scope", Problem: "want a scope such as " + api.ScopeDefault}
+	}
+	return e, nil
+}
+
+// NewClient builds the API client of a connector authenticating as e. It
+// sets o's BaseURL, HTTP, Auth, Logger and Now and adds the client secret
+// to o.Secrets; the caller sets the rest, such as Limiter. Token and API
+// requests both go through deps.HTTP; the logger is deps.Logger scoped
+// with the connector id, which Client.Logger hands back for the
+// connector's own lines.
+func (e Entra) NewClient(deps connector.Deps, o Options) (*Client, error) {
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	o.BaseURL = e.Base
+	o.HTTP = deps.HTTP
+	o.Auth = NewOAuth2(OAuth2Config{
+		TokenURL:     e.TokenURL,
+		ClientID:     e.ClientID,
+		ClientSecret: e.ClientSecret,
+		Scopes:       []string{e.Scope},
 		HTTP:         deps.HTTP,
+		// Entra ID takes the secret in the form body; auto-detection would
+		// try HTTP Basic first and spend a refused request on every token.
+		AuthStyle: oauth2.AuthStyleInParams,
 	})
-	c, err := New(Options{
-		BaseURL: a.ARMBase,
-		HTTP:    deps.HTTP,
-		Auth:    auth,
-		Limiter: PerMinute(perMinute),
-		Secrets: []config.Secret{a.ClientSecret},
-		Logger:  deps.Logger,
-		Now:     deps.Now,
-	})
+	o.Secrets = append(slices.Clip(o.Secrets), e.ClientSecret)
+	o.Logger = log.With("connector", deps.ID)
+	o.Now = deps.Now
+	c, err := New(o)
 	if err != nil {
-		return nil, &connector.FieldError{Field: "arm_base", Problem: err.Error()}
+		return nil, &connector.FieldError{Field: e.baseField, Problem: err.Error()}
 	}
 	return c, nil
 }
 
+// orDefault fills an unset optional setting. Only the empty string is
+// unset; a value of spaces is kept so the check rejects it.
 func orDefault(s, def string) string {
 	if s == "" {
 		return def

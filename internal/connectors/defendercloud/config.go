@@ -20,16 +20,19 @@ const (
 
 // Config is the decoded settings of one Defender for Cloud integration.
 type Config struct {
-	httpkit.EntraApp         // tenant_id, client_id, client_secret, token_url, arm_base, scope
+	httpkit.EntraApp         // tenant_id, client_id, client_secret, token_url, scope
+	ARMBase           string `json:"arm_base"`
 	SubscriptionID    string `json:"subscription_id"`
 	RequestsPerMinute int    `json:"requests_per_minute"`
+
+	entra httpkit.Entra // set by check
 }
 
 // Spec declares the settings; it drives decoding, validation, redaction,
 // docs and the settings form. The Entra app's six settings (tenant_id,
 // client_id, client_secret, token_url, arm_base, scope) come first, as in
 // every Azure connector; only client_id's description is this connector's.
-var Spec = slices.Concat(httpkit.EntraAppSpec(
+var Spec = slices.Concat(httpkit.EntraAppSpec(httpkit.ARMAPI,
 	"Application (client) ID of the app registration; it needs Security Reader to list alerts and Security Admin to change their state."),
 	connector.ConfigSpec{
 		{Name: "subscription_id", Type: connector.TypeString, Required: true,
@@ -42,10 +45,10 @@ var Spec = slices.Concat(httpkit.EntraAppSpec(
 var guidShape = regexp.MustCompile(`^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$`)
 
 // check validates cfg, fills defaults for a Config built without the spec,
-// and returns it with the token URL resolved.
+// and returns it with its Entra app checked against ARM.
 func (c Config) check() (Config, error) {
 	var err error
-	if c.EntraApp, err = c.CheckEntra(); err != nil {
+	if c.entra, err = httpkit.ARMAPI.Check(c.EntraApp, c.ARMBase); err != nil {
 		return c, err
 	}
 	if strings.TrimSpace(c.SubscriptionID) == "" {
@@ -53,9 +56,6 @@ func (c Config) check() (Config, error) {
 	}
 	if !guidShape.MatchString(c.SubscriptionID) {
 		return c, &connector.FieldError{Field: "subscription_id", Problem: "want a GUID"}
-	}
-	if c.EntraApp, err = c.ResolveEntra(); err != nil {
-		return c, err
 	}
 	if c.RequestsPerMinute < 0 {
 		return c, &connector.FieldError{Field: "requests_per_minute", Problem: fmt.Sprintf("want 0 or more, got %d", c.RequestsPerMinute)}

@@ -15,7 +15,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
@@ -57,18 +56,11 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	if deps.Logger == nil {
-		deps.Logger = slog.New(slog.DiscardHandler)
-	}
-	if deps.Now == nil {
-		deps.Now = time.Now
-	}
-	deps.Logger = deps.Logger.With("connector", deps.ID)
-	client, err := cfg.NewARMClient(deps, cfg.RequestsPerMinute)
+	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: httpkit.PerMinute(cfg.RequestsPerMinute)})
 	if err != nil {
 		return nil, err
 	}
-	return &Connector{id: deps.ID, cfg: cfg, client: client, log: deps.Logger}, nil
+	return &Connector{id: deps.ID, cfg: cfg, client: client, log: client.Logger()}, nil
 }
 
 // Kind returns the registry name.

@@ -22,34 +22,9 @@ import (
 
 // preferUnknownEnums asks Graph for evolvable enum members declared after
 // unknownFutureValue (serviceSource microsoftDefenderForCloud, incident
-// status awaitingAction, ...) instead of "unknownFutureValue".
+// status awaitingAction, ...) instead of "unknownFutureValue". The client
+// sends it with every API request (see New); token requests go without.
 const preferUnknownEnums = "include-unknown-enum-members"
-
-// preferTransport adds the Prefer header to every API request. It wraps the
-// transport rather than each call because the kit's paging helpers build
-// their own requests.
-type preferTransport struct{ next http.RoundTripper }
-
-func (p preferTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r2 := r.Clone(r.Context())
-	r2.Header.Set("Prefer", preferUnknownEnums)
-	return p.next.RoundTrip(r2)
-}
-
-// apiHTTP returns a copy of base whose requests carry the Prefer header.
-func apiHTTP(base *http.Client) *http.Client {
-	hc := &http.Client{}
-	if base != nil {
-		copied := *base
-		hc = &copied
-	}
-	next := hc.Transport
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	hc.Transport = preferTransport{next: next}
-	return hc
-}
 
 // errPageFull stops paging once a poll holds page_size items.
 var errPageFull = errors.New("page full")

@@ -9,11 +9,8 @@ package graph
 import (
 	"context"
 	"log/slog"
-	"time"
+	"net/http"
 
-	"golang.org/x/oauth2"
-
-	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
 )
@@ -77,35 +74,14 @@ func New(deps connector.Deps, cfg Config) (connector.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	log = log.With("connector", deps.ID)
-	now := deps.Now
-	if now == nil {
-		now = time.Now
-	}
-	auth := httpkit.NewOAuth2(httpkit.OAuth2Config{
-		TokenURL: s.tokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-		Scopes: []string{orDefault(cfg.Scope, DefaultScope)}, HTTP: deps.HTTP,
-		// Entra ID takes the secret in the form body; auto-detection would
-		// try HTTP Basic first and spend a refused request on every token.
-		AuthStyle: oauth2.AuthStyleInParams,
-	})
-	client, err := httpkit.New(httpkit.Options{
-		BaseURL: orDefault(cfg.APIBase, DefaultAPIBase),
-		HTTP:    apiHTTP(deps.HTTP),
-		Auth:    auth,
+	client, err := s.entra.NewClient(deps, httpkit.Options{
 		Limiter: httpkit.PerMinute(cfg.RequestsPerMinute),
-		Secrets: []config.Secret{cfg.ClientSecret},
-		Logger:  log,
-		Now:     now,
+		Header:  http.Header{"Prefer": {preferUnknownEnums}},
 	})
 	if err != nil {
-		return nil, &connector.FieldError{Field: "api_base", Problem: err.Error()}
+		return nil, err
 	}
-	a := AlertConnector{&core{id: deps.ID, cfg: cfg, s: s, client: client, log: log}}
+	a := AlertConnector{&core{id: deps.ID, cfg: cfg, s: s, client: client, log: client.Logger()}}
 	if !cfg.IngestIncidents {
 		return &a, nil
 	}

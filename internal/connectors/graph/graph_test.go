@@ -80,6 +80,8 @@ func TestConfig(t *testing.T) {
 		{"bad api base", with("api_base", "graph.microsoft.com"), "api_base"},
 		{"negative budget", with("requests_per_minute", -1), "requests_per_minute"},
 		{"missing secret", map[string]any{"tenant_id": "t", "client_id": "c"}, "client_secret"},
+		{"blank secret", with("client_secret", "  "), "client_secret"},
+		{"blank token url", with("token_url", " "), "token_url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,8 +100,8 @@ func TestConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			cc := c.(*Connector)
-			if cc.s.tokenURL != "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token" {
-				t.Errorf("token url %q", cc.s.tokenURL)
+			if cc.s.entra.TokenURL != "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token" {
+				t.Errorf("token url %q", cc.s.entra.TokenURL)
 			}
 			if cc.cfg.PageSize != 200 || cc.cfg.RequestsPerMinute != 150 || cc.s.overlap != 5*time.Minute || !cc.cfg.IngestIncidents {
 				t.Errorf("defaults not applied: %+v", cc.cfg)

@@ -8,12 +8,9 @@ package mde
 
 import (
 	"log/slog"
-	"time"
 
-	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
 
-	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
 )
@@ -65,36 +62,12 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	log = log.With("connector", deps.ID)
-	now := deps.Now
-	if now == nil {
-		now = time.Now
-	}
-	auth := httpkit.NewOAuth2(httpkit.OAuth2Config{
-		TokenURL: s.tokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-		Scopes: []string{orDefault(cfg.Scope, DefaultScope)}, HTTP: deps.HTTP,
-		// Entra ID takes the secret in the form body; auto-detection would
-		// try HTTP Basic first and spend a refused request on every token.
-		AuthStyle: oauth2.AuthStyleInParams,
-	})
-	client, err := httpkit.New(httpkit.Options{
-		BaseURL: orDefault(cfg.APIBase, DefaultAPIBase),
-		HTTP:    deps.HTTP,
-		Auth:    auth,
-		Limiter: httpkit.PerMinute(cfg.RequestsPerMinute),
-		Secrets: []config.Secret{cfg.ClientSecret},
-		Logger:  log,
-		Now:     now,
-	})
+	client, err := s.entra.NewClient(deps, httpkit.Options{Limiter: httpkit.PerMinute(cfg.RequestsPerMinute)})
 	if err != nil {
-		return nil, &connector.FieldError{Field: "api_base", Problem: err.Error()}
+		return nil, err
 	}
 	return &Connector{&core{
-		id: deps.ID, cfg: cfg, s: s, client: client, log: log,
+		id: deps.ID, cfg: cfg, s: s, client: client, log: client.Logger(),
 		hourly:      perHour(cfg.RequestsPerHour, cfg.RequestsPerMinute),
 		batchMinute: httpkit.PerMinute(batchPerMinute),
 		batchHourly: perHour(batchPerHour, batchPerMinute),

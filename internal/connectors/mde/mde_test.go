@@ -257,7 +257,7 @@ func TestConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	cc := c.(*Connector)
-	if cc.s.tokenURL != "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token" || cc.cfg.PageSize != 500 ||
+	if cc.s.entra.TokenURL != "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token" || cc.cfg.PageSize != 500 ||
 		cc.cfg.RequestsPerMinute != 100 || cc.cfg.RequestsPerHour != 1500 || cc.cfg.APIBase != DefaultAPIBase {
 		t.Errorf("defaults: %+v %+v", cc.cfg, cc.s)
 	}

@@ -22,19 +22,22 @@ const (
 
 // Config is the decoded settings of one Sentinel workspace integration.
 type Config struct {
-	httpkit.EntraApp         // tenant_id, client_id, client_secret, token_url, arm_base, scope
+	httpkit.EntraApp         // tenant_id, client_id, client_secret, token_url, scope
+	ARMBase           string `json:"arm_base"`
 	SubscriptionID    string `json:"subscription_id"`
 	ResourceGroup     string `json:"resource_group"`
 	WorkspaceName     string `json:"workspace_name"`
 	PageSize          int    `json:"page_size"`
 	RequestsPerMinute int    `json:"requests_per_minute"`
+
+	entra httpkit.Entra // set by check
 }
 
 // Spec declares the settings; it drives decoding, validation, redaction,
 // docs and the settings form. The Entra app's six settings (tenant_id,
 // client_id, client_secret, token_url, arm_base, scope) come first, as in
 // every Azure connector; only client_id's description is this connector's.
-var Spec = slices.Concat(httpkit.EntraAppSpec(
+var Spec = slices.Concat(httpkit.EntraAppSpec(httpkit.ARMAPI,
 	"Application (client) ID of the app registration; it needs the Microsoft Sentinel Responder role on the workspace."),
 	connector.ConfigSpec{
 		{Name: "subscription_id", Type: connector.TypeString, Required: true,
@@ -56,13 +59,13 @@ var (
 )
 
 // check validates cfg, fills defaults for a Config built without the spec,
-// and returns it with the token URL resolved.
+// and returns it with its Entra app checked against ARM.
 func (c Config) check() (Config, error) {
 	if c.PageSize == 0 {
 		c.PageSize = DefaultPageSize
 	}
 	var err error
-	if c.EntraApp, err = c.CheckEntra(); err != nil {
+	if c.entra, err = httpkit.ARMAPI.Check(c.EntraApp, c.ARMBase); err != nil {
 		return c, err
 	}
 	required := []struct{ name, v string }{
@@ -85,9 +88,6 @@ func (c Config) check() (Config, error) {
 		if !s.re.MatchString(s.v) {
 			return c, &connector.FieldError{Field: s.name, Problem: "want " + s.want}
 		}
-	}
-	if c.EntraApp, err = c.ResolveEntra(); err != nil {
-		return c, err
 	}
 	if c.PageSize < 1 || c.PageSize > MaxPageSize {
 		return c, &connector.FieldError{Field: "page_size", Problem: fmt.Sprintf("want 1 to %d, got %d", MaxPageSize, c.PageSize)}
