@@ -48,8 +48,8 @@ func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Comma
 					fmt.Fprintf(stdout, "%-9s error: %s\n", n, r.Error)
 					continue
 				}
-				fmt.Fprintf(stdout, "%-9s ingest %8.0f alerts/s (%d alerts)   outbox %7.0f actions/s (%d actions)\n",
-					n, r.IngestAlertsPerS, r.Alerts, r.OutboxActionsPerS, r.Actions)
+				fmt.Fprintf(stdout, "%-9s ingest %8.0f alerts/s (%d alerts)   outbox %7.0f actions/s (%d actions)   validation %6.0f passes/s\n",
+					n, r.IngestAlertsPerS, r.Alerts, r.OutboxActionsPerS, r.Actions, r.ValidationPassesPerS)
 			}
 			return nil
 		},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
@@ -87,18 +86,10 @@ func (c *conn) AlertList(ctx context.Context, p store.AlertListParams) ([]model.
 	w.add(p.Verdict != "", "verdict = ?", string(p.Verdict))
 	w.add(p.IncidentID != 0, "incident_id = ?", p.IncidentID)
 	w.add(p.Open, "status IN ('new', 'in_progress', 'unknown', '')")
-	if p.Entity != "" {
-		// An exact list element is the JSON string followed by , or ]; the
-		// suffix keeps a value like "hosts" from matching the key.
-		v, err := jsonText(p.Entity)
-		if err != nil {
-			return nil, fmt.Errorf("list alerts: %w", err)
-		}
-		w.add(true, "(/*contains*/(entities, ?) > 0 OR /*contains*/(entities, ?) > 0)", v+",", v+"]")
-	}
+	// alert_entities is kept by triggers from the entities column.
+	w.add(p.Entity != "", "id IN (SELECT alert_id FROM alert_entities WHERE value = ?)", p.Entity)
 	w.add(true, "id > ?", p.AfterID)
 	q := "SELECT " + alertCols + " FROM alerts" + w.sql() + " ORDER BY id LIMIT ?"
-	q = strings.ReplaceAll(q, "/*contains*/", c.d.Contains)
 	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)

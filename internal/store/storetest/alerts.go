@@ -221,6 +221,25 @@ func testAlertList(t *testing.T, s store.Store) {
 	if !slices.Equal(paged, []int64{id(1), id(2), id(3), id(4), id(5)}) {
 		t.Errorf("keyset paging returned %v", paged)
 	}
+
+	// The entity filter follows changes to an alert's entities, batch
+	// inserts included.
+	alerts[0].Entities = model.Entities{Hosts: []string{"ws-9"}}
+	inTx(t, s, func(tx store.Tx) error { return tx.AlertUpdate(ctx, *alerts[0]) })
+	batch := mk("c", "6", model.StatusNew, "", 0, model.Entities{Hosts: []string{"ws-9"}, FileHashes: []string{"abc"}})
+	inTx(t, s, func(tx store.Tx) error { return tx.AlertInsertBatch(ctx, []*model.Alert{batch}) })
+	for _, tc := range []struct {
+		entity string
+		want   []int64
+	}{{"ws-1", []int64{id(4)}}, {"ws-9", []int64{id(1), batch.ID}}, {"abc", []int64{batch.ID}}} {
+		got, err := s.AlertList(ctx, store.AlertListParams{Entity: tc.entity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, alertIDs(got)); diff != "" {
+			t.Errorf("entity %s after update (-want +got):\n%s", tc.entity, diff)
+		}
+	}
 }
 
 func alertIDs(alerts []model.Alert) []int64 {
