@@ -3,7 +3,10 @@
 -- index lookup instead of a scan of every alert's entities JSON.
 CREATE TABLE alert_entities (
 	value    TEXT   NOT NULL,
-	alert_id BIGINT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+	-- No foreign key: rows come only from the triggers below, and alerts
+	-- are never deleted (their history is kept), so a per-row check would
+	-- only slow ingest.
+	alert_id BIGINT NOT NULL,
 	PRIMARY KEY (value, alert_id)
 );
 
@@ -13,22 +16,31 @@ INSERT INTO alert_entities (value, alert_id)
 SELECT DISTINCT v, a.id FROM alerts a, jsonb_each(a.entities::jsonb) k, jsonb_array_elements_text(k.value) v
 ON CONFLICT DO NOTHING;
 
-CREATE FUNCTION alert_entities_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Inserts come in multi-row batches: one statement-level trigger indexes
+-- the whole batch through its transition table.
+CREATE FUNCTION alert_entities_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP = 'UPDATE' THEN
-		IF OLD.entities IS NOT DISTINCT FROM NEW.entities THEN
-			RETURN NULL;
-		END IF;
-		DELETE FROM alert_entities WHERE alert_id = NEW.id;
-	END IF;
+	INSERT INTO alert_entities (value, alert_id)
+	SELECT DISTINCT v, n.id FROM new_rows n, jsonb_each(n.entities::jsonb) k, jsonb_array_elements_text(k.value) v
+	ON CONFLICT DO NOTHING;
+	RETURN NULL;
+END $$;
+
+CREATE TRIGGER alert_entities_insert AFTER INSERT ON alerts
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION alert_entities_inserted();
+
+-- Updates are one row at a time and rarely touch entities; the WHEN
+-- clause keeps the function from running at all when they don't.
+CREATE FUNCTION alert_entities_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM alert_entities WHERE alert_id = NEW.id;
 	INSERT INTO alert_entities (value, alert_id)
 	SELECT DISTINCT v, NEW.id FROM jsonb_each(NEW.entities::jsonb) k, jsonb_array_elements_text(k.value) v
 	ON CONFLICT DO NOTHING;
 	RETURN NULL;
 END $$;
 
-CREATE TRIGGER alert_entities_insert AFTER INSERT ON alerts
-FOR EACH ROW EXECUTE FUNCTION alert_entities_sync();
-
 CREATE TRIGGER alert_entities_update AFTER UPDATE OF entities ON alerts
-FOR EACH ROW EXECUTE FUNCTION alert_entities_sync();
+FOR EACH ROW WHEN (OLD.entities IS DISTINCT FROM NEW.entities)
+EXECUTE FUNCTION alert_entities_updated();

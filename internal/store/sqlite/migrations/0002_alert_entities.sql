@@ -3,7 +3,10 @@
 -- index lookup instead of a scan of every alert's entities JSON.
 CREATE TABLE alert_entities (
 	value    TEXT    NOT NULL,
-	alert_id INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+	-- No foreign key: rows come only from the triggers below, and alerts
+	-- are never deleted (their history is kept), so a per-row check would
+	-- only slow ingest.
+	alert_id INTEGER NOT NULL,
 	PRIMARY KEY (value, alert_id)
 ) WITHOUT ROWID;
 
