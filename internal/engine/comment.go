@@ -26,7 +26,7 @@ func (e *Engine) AddComment(ctx context.Context, kind model.Kind, id int64, auth
 		return model.Comment{}, fmt.Errorf("%w: kind %q", ErrInvalid, kind)
 	}
 	c := model.Comment{Kind: kind, ObjectID: id, Author: author, Body: body, At: e.Now()}
-	err := e.store.WithTx(ctx, func(tx store.Tx) error {
+	err := e.withTx(ctx, func(tx store.Tx) error {
 		integration, vendorID, err := remoteOf(ctx, tx, kind, id)
 		if err != nil {
 			return err

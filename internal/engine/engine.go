@@ -6,6 +6,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -163,6 +164,24 @@ func (e *Engine) connectorFor(id string) (connector.Connector, error) {
 		return nil, connector.Permanent("integration %q is not configured", id)
 	}
 	return in.Connector, nil
+}
+
+// maxTxAttempts bounds retries of a transaction that lost a race.
+const maxTxAttempts = 4
+
+// withTx runs fn in a write transaction and runs it again, from a fresh
+// read, when it lost a race with another writer (store.ErrConflict): a
+// verdict committed while a poll was merging the same alert, or two
+// deliveries of the same new alert. fn must not keep state across runs.
+func (e *Engine) withTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	var err error
+	for range maxTxAttempts {
+		if err = e.store.WithTx(ctx, fn); !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+		e.log.Debug("transaction lost a race; retrying", "err", err)
+	}
+	return err
 }
 
 // appendRevision bumps the object's revision number and appends one

@@ -457,3 +457,68 @@ func TestCorrelationAndIncidentFanOut(t *testing.T) {
 		t.Fatalf("fan-out: edr %+v, xdr %+v", h.vendor.states, other.states)
 	}
 }
+
+// An echo that arrives together with another vendor change must neither
+// overwrite a newer local status nor credit the vendor with our write.
+func TestEchoWithOtherChangesKeepsLocalStatus(t *testing.T) {
+	t.Parallel()
+	h := setup(t, engine.DefaultPolicy())
+	ctx := context.Background()
+	mustIngest(t, h, vendorAlert("a1", "New"))
+	a := h.alert(t, "a1")
+	for _, v := range []model.Verdict{model.VerdictNotAThreat, model.VerdictSuspicious} {
+		if _, err := h.eng.SetAlertVerdict(ctx, engine.VerdictParams{ID: a.ID, Verdict: v, Actor: analyst("kim")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	echo := vendorAlert("a1", "Resolved")
+	echo.Alert.Title = "Suspicious PowerShell (renamed by the vendor)"
+	echo.Alert.UpdatedAt = echo.Alert.UpdatedAt.Add(time.Hour)
+	mustIngest(t, h, echo)
+	got := h.alert(t, "a1")
+	if got.Status != model.StatusInProgress || got.Verdict != model.VerdictSuspicious || got.Title != echo.Alert.Title {
+		t.Fatalf("alert = status %s verdict %s title %q", got.Status, got.Verdict, got.Title)
+	}
+	revs := h.revisions(t, a.ID)
+	last := revs[len(revs)-1]
+	if last.Actor.Kind != model.ActorRemote || len(last.Changes) != 1 || last.Changes[0] != "title" {
+		t.Fatalf("last revision = %+v %v; want the vendor's title change only", last.Actor, last.Changes)
+	}
+}
+
+// After downtime the schedule resumes: no burst of missed passes (and of
+// "still validating" comments), and nothing after the window.
+func TestValidationResumesAfterDowntime(t *testing.T) {
+	t.Parallel()
+	pol := engine.DefaultPolicy()
+	pol.CommentSync = true
+	h := setup(t, pol)
+	ctx := context.Background()
+	mustIngest(t, h, vendorAlert("a1", "New"))
+	run := func() int {
+		n, err := h.eng.RunDuePasses(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := run(); n != 1 {
+		t.Fatalf("first pass = %d", n)
+	}
+	h.clk.Add(10*time.Hour + 5*time.Minute)
+	if n := run(); n != 1 {
+		t.Fatalf("passes after 10h down = %d, want 1 (no burst)", n)
+	}
+	h.clk.Add(25 * time.Minute)
+	if n := run(); n != 1 {
+		t.Fatalf("next pass on the resumed schedule = %d, want 1", n)
+	}
+	h.clk.Add(60 * time.Hour)
+	if n := run(); n != 0 {
+		t.Fatalf("passes after the window = %d, want 0", n)
+	}
+	h.deliverAll(t)
+	if len(h.vendor.comments) != 3 {
+		t.Fatalf("pass comments = %d, want 3", len(h.vendor.comments))
+	}
+}

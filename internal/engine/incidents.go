@@ -17,7 +17,8 @@ import (
 // RemoteAlerts are linked to the incident.
 func (e *Engine) IngestIncidents(ctx context.Context, integration string, items []connector.IncidentItem) (IngestResult, error) {
 	var res IngestResult
-	err := e.store.WithTx(ctx, func(tx store.Tx) error {
+	err := e.withTx(ctx, func(tx store.Tx) error {
+		res = IngestResult{}
 		now := e.Now()
 		for _, it := range items {
 			if it.Err != nil || it.Incident == nil {
@@ -95,22 +96,26 @@ func (e *Engine) updateIncident(ctx context.Context, tx store.Tx, old, in model.
 		in.Status = old.Status
 	}
 	changes := model.IncidentChanges(old, in)
-	echo := false
 	if slices.Contains(changes, "remote_status") {
-		var err error
-		if echo, err = consumeLedger(ctx, tx, in.Integration, model.KindIncident, in.VendorID, in.Status, in.RemoteStatus); err != nil {
+		echo, err := consumeLedger(ctx, tx, in.Integration, model.KindIncident, in.VendorID, in.Status, in.RemoteStatus)
+		if err != nil {
 			return 0, err
 		}
-	}
-	if len(changes) == 0 || echo && onlyStatus(changes) {
 		if echo {
+			// See ingestExisting: our own write is not the vendor's change.
 			in.Status = old.Status
+			changes = withoutStatus(changes)
+			if len(changes) == 0 {
+				if err := tx.IncidentUpdate(ctx, in); err != nil {
+					return 0, fmt.Errorf("refresh incident %d: %w", in.ID, err)
+				}
+				return outcomeEcho, nil
+			}
 		}
+	}
+	if len(changes) == 0 {
 		if err := tx.IncidentUpdate(ctx, in); err != nil {
 			return 0, fmt.Errorf("refresh incident %d: %w", in.ID, err)
-		}
-		if echo {
-			return outcomeEcho, nil
 		}
 		if err := e.linkMembers(ctx, tx, &in, now); err != nil {
 			return 0, err

@@ -43,7 +43,7 @@ func (e *Engine) Ingest(ctx context.Context, integration string, items []connect
 	for start := 0; start < len(items); start += DefaultIngestBatch {
 		end := min(start+DefaultIngestBatch, len(items))
 		var res IngestResult
-		err := e.store.WithTx(ctx, func(tx store.Tx) error {
+		err := e.withTx(ctx, func(tx store.Tx) error {
 			var err error
 			res, err = e.ingestBatch(ctx, tx, integration, items[start:end])
 			return err
@@ -241,25 +241,31 @@ func (e *Engine) ingestExisting(ctx context.Context, tx store.Tx, old model.Aler
 	}
 	merged := mergeRemote(old, *a)
 	changes := model.MaterialChanges(old, merged)
-	echo := false
 	if slices.Contains(changes, "remote_status") {
-		var err error
-		if echo, err = consumeLedger(ctx, tx, merged.Integration, model.KindAlert, merged.VendorID, merged.Status, merged.RemoteStatus); err != nil {
+		echo, err := consumeLedger(ctx, tx, merged.Integration, model.KindAlert, merged.VendorID, merged.Status, merged.RemoteStatus)
+		if err != nil {
 			return 0, err
 		}
-	}
-	switch {
-	case len(changes) == 0 || echo && onlyStatus(changes):
 		if echo {
+			// Our own write coming back: keep the local status (a newer
+			// verdict may have moved it on) and do not credit the vendor
+			// with the change; other fields that changed still count.
 			merged.Status = old.Status
+			changes = withoutStatus(changes)
+			if len(changes) == 0 {
+				if err := tx.AlertUpdate(ctx, merged); err != nil {
+					return 0, fmt.Errorf("refresh alert %d: %w", old.ID, err)
+				}
+				*a = merged
+				return outcomeEcho, nil
+			}
 		}
+	}
+	if len(changes) == 0 {
 		if err := tx.AlertUpdate(ctx, merged); err != nil {
 			return 0, fmt.Errorf("refresh alert %d: %w", old.ID, err)
 		}
 		*a = merged
-		if echo {
-			return outcomeEcho, nil
-		}
 		return outcomeUnchanged, nil
 	}
 	merged.Revision = old.Revision + 1
@@ -295,13 +301,9 @@ func mergeRemote(old, in model.Alert) model.Alert {
 	return m
 }
 
-func onlyStatus(changes []string) bool {
-	for _, c := range changes {
-		if c != "status" && c != "remote_status" {
-			return false
-		}
-	}
-	return true
+// withoutStatus drops the status fields from a change list.
+func withoutStatus(changes []string) []string {
+	return slices.DeleteFunc(slices.Clone(changes), func(c string) bool { return c == "status" || c == "remote_status" })
 }
 
 // consumeLedger reports whether an object's new status is the value

@@ -15,7 +15,7 @@ import (
 // now and then every ValidationInterval until ValidationWindow has passed or
 // a verdict is given.
 func (e *Engine) StartValidation(ctx context.Context, alertID int64) error {
-	return e.store.WithTx(ctx, func(tx store.Tx) error {
+	return e.withTx(ctx, func(tx store.Tx) error {
 		if _, err := tx.AlertGet(ctx, alertID); err != nil {
 			return fmt.Errorf("get alert %d: %w", alertID, err)
 		}
@@ -72,40 +72,60 @@ func (e *Engine) RunDuePasses(ctx context.Context) (int, error) {
 			if err := ctx.Err(); err != nil {
 				return ran, err
 			}
-			if err := e.store.WithTx(ctx, func(tx store.Tx) error { return e.runPass(ctx, tx, v) }); err != nil {
+			passed := false
+			err := e.withTx(ctx, func(tx store.Tx) error {
+				var err error
+				passed, err = e.runPass(ctx, tx, v)
+				return err
+			})
+			if err != nil {
 				return ran, err
 			}
-			e.metrics.passes.Inc()
-			ran++
+			if passed {
+				e.metrics.passes.Inc()
+				ran++
+			}
 		}
 	}
 }
 
-func (e *Engine) runPass(ctx context.Context, tx store.Tx, v store.Validation) error {
+// runPass runs one due pass, or ends the validation; it reports whether a
+// pass ran.
+func (e *Engine) runPass(ctx context.Context, tx store.Tx, v store.Validation) (bool, error) {
 	now := e.Now()
 	a, err := tx.AlertGet(ctx, v.AlertID)
 	if err != nil {
-		return fmt.Errorf("get alert %d: %w", v.AlertID, err)
+		return false, fmt.Errorf("get alert %d: %w", v.AlertID, err)
 	}
-	if a.Verdict != model.VerdictNone || !a.Status.Open() {
+	// A validation that got a verdict, was closed, or whose window passed
+	// while alertsync was down ends without another pass.
+	if a.Verdict != model.VerdictNone || !a.Status.Open() || !now.Before(v.EndsAt) {
 		v.Done = true
-		return tx.ValidationUpsert(ctx, v)
+		return false, tx.ValidationUpsert(ctx, v)
 	}
 	v.Passes++
 	if err := e.commentPass(ctx, tx, a, v, now); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := e.correlate(ctx, tx, &a, now); err != nil {
-		return err
+		return false, err
 	}
-	v.NextPassAt = v.NextPassAt.Add(e.interval)
+	v.NextPassAt = e.nextSlot(v, now)
 	if !v.NextPassAt.Before(v.EndsAt) || v.Passes >= e.PassesPerValidation() {
 		v.Done = true
 	}
 	if err := tx.ValidationUpsert(ctx, v); err != nil {
-		return fmt.Errorf("advance validation of alert %d: %w", a.ID, err)
+		return false, fmt.Errorf("advance validation of alert %d: %w", a.ID, err)
 	}
-	return nil
+	return true, nil
+}
+
+// nextSlot is the first pass time of the schedule (StartedAt + k·interval)
+// after now. Passes missed while alertsync was down are not run in a
+// burst: the schedule simply resumes.
+func (e *Engine) nextSlot(v store.Validation, now time.Time) time.Time {
+	k := now.Sub(v.StartedAt)/e.interval + 1
+	return v.StartedAt.Add(k * e.interval)
 }
 
 // commentPass adds the "still validating" comment at the start of a pass.

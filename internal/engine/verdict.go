@@ -51,7 +51,7 @@ func (e *Engine) SetAlertVerdict(ctx context.Context, p VerdictParams) (model.Al
 		return model.Alert{}, err
 	}
 	var out model.Alert
-	err := e.store.WithTx(ctx, func(tx store.Tx) error {
+	err := e.withTx(ctx, func(tx store.Tx) error {
 		a, err := tx.AlertGet(ctx, p.ID)
 		if err != nil {
 			return fmt.Errorf("get alert %d: %w", p.ID, err)
@@ -168,7 +168,7 @@ func (e *Engine) SetIncidentVerdict(ctx context.Context, p VerdictParams) (model
 		return model.Incident{}, err
 	}
 	var out model.Incident
-	err := e.store.WithTx(ctx, func(tx store.Tx) error {
+	err := e.withTx(ctx, func(tx store.Tx) error {
 		now := e.Now()
 		in, err := tx.IncidentGet(ctx, p.ID)
 		if err != nil {

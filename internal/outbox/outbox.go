@@ -9,6 +9,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -171,8 +172,15 @@ func (w *Worker) record(ctx context.Context, afters []After) {
 		return
 	}
 	for _, a := range todo {
-		if err := w.o.Store.WithTx(ctx, func(tx store.Tx) error { return a(ctx, tx) }); err != nil {
-			w.o.Logger.Warn("record delivered action", "err", err)
+		for attempt := 1; ; attempt++ {
+			err := w.o.Store.WithTx(ctx, func(tx store.Tx) error { return a(ctx, tx) })
+			if errors.Is(err, store.ErrConflict) && attempt < 3 {
+				continue
+			}
+			if err != nil {
+				w.o.Logger.Warn("record delivered action", "err", err)
+			}
+			break
 		}
 	}
 }

@@ -15,6 +15,13 @@ import (
 // ErrNotFound is returned when a lookup matches nothing.
 var ErrNotFound = errors.New("not found")
 
+// ErrConflict is returned, wrapped, when a write breaks a uniqueness rule
+// (an alert or vendor incident that already exists, a revision seq already
+// taken) or when the row changed since it was read (an update whose
+// revision is no longer the one it was based on). Callers retry the whole
+// transaction, which then reads the newer row.
+var ErrConflict = errors.New("conflict")
+
 // Store is a database. Reads may run anywhere; every change runs inside
 // WithTx so that a change and the outbox entries it causes commit together.
 type Store interface {
@@ -63,11 +70,15 @@ type Tx interface {
 	// statements as the engine allows. Vendor ids must be unique within
 	// the batch.
 	AlertInsertBatch(ctx context.Context, alerts []*model.Alert) error
-	// AlertUpdate overwrites the alert with a.ID.
+	// AlertUpdate overwrites the alert with a.ID. a.Revision is either the
+	// revision read (a refresh that records no revision) or one more (a
+	// change whose revision is appended in the same transaction); if the
+	// stored row has moved on since, it returns ErrConflict.
 	AlertUpdate(ctx context.Context, a model.Alert) error
 	// IncidentInsert stores a new incident and sets in.ID. AlertIDs are
 	// derived from alerts.incident_id and are not written here.
 	IncidentInsert(ctx context.Context, in *model.Incident) error
+	// IncidentUpdate is AlertUpdate for incidents.
 	IncidentUpdate(ctx context.Context, in model.Incident) error
 	// RevisionAppend appends one revision; (kind, object_id, seq) is unique.
 	RevisionAppend(ctx context.Context, r model.Revision) error

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/alertsync/alertsync/internal/model"
@@ -144,7 +145,11 @@ func (t *tx) AlertUpdate(ctx context.Context, a model.Alert) error {
 	if err != nil {
 		return fmt.Errorf("update alert: %w", err)
 	}
-	if err := t.execOne(ctx, qAlertUpdate, append(args, a.ID)...); err != nil {
+	err = t.execOne(ctx, qAlertUpdate, append(args, a.ID, a.Revision, a.Revision-1)...)
+	if errors.Is(err, store.ErrNotFound) {
+		err = t.staleOrMissing(ctx, "alerts", a.ID)
+	}
+	if err != nil {
 		return fmt.Errorf("update alert %d: %w", a.ID, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -160,8 +161,26 @@ func (t *tx) IncidentUpdate(ctx context.Context, in model.Incident) error {
 	if err != nil {
 		return fmt.Errorf("update incident: %w", err)
 	}
-	if err := t.execOne(ctx, qIncidentUpdate, append(args, in.ID)...); err != nil {
+	err = t.execOne(ctx, qIncidentUpdate, append(args, in.ID, in.Revision, in.Revision-1)...)
+	if errors.Is(err, store.ErrNotFound) {
+		err = t.staleOrMissing(ctx, "incidents", in.ID)
+	}
+	if err != nil {
 		return fmt.Errorf("update incident %d: %w", in.ID, err)
 	}
 	return nil
+}
+
+// staleOrMissing explains an update that matched no row: the row is gone
+// (ErrNotFound) or has a newer revision than the caller read (ErrConflict).
+func (t *tx) staleOrMissing(ctx context.Context, table string, id int64) error {
+	rows, err := t.queryDyn(ctx, "SELECT revision FROM "+table+" WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return store.ErrNotFound
+	}
+	return fmt.Errorf("%w: row changed since it was read", store.ErrConflict)
 }

@@ -81,14 +81,16 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	created_at, updated_at, entities, incident_id, remote_parent, raw, revision,
 	first_seen_at, last_changed_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
-	qAlertUpdate:         {"alert update", `UPDATE alerts SET ` + alertSet + ` WHERE id = ?`},
+	// The revision guard turns a lost update into ErrConflict: the row must
+	// still be at the revision the caller read (or one below its new one).
+	qAlertUpdate:         {"alert update", `UPDATE alerts SET ` + alertSet + ` WHERE id = ? AND revision IN (?, ?)`},
 	qIncidentGet:         {"incident get", `SELECT ` + incidentCols + ` FROM incidents WHERE id = ?`},
 	qIncidentGetByVendor: {"incident get by vendor", `SELECT ` + incidentCols + ` FROM incidents WHERE integration = ? AND vendor_id = ?`},
 	qIncidentInsert: {"incident insert", `INSERT INTO incidents (integration, vendor_id,
 	title, description, severity, status, remote_status, verdict, published,
 	created_at, updated_at, remote_alert_ids, raw, revision, last_changed_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
-	qIncidentUpdate:   {"incident update", `UPDATE incidents SET ` + incidentSet + ` WHERE id = ?`},
+	qIncidentUpdate:   {"incident update", `UPDATE incidents SET ` + incidentSet + ` WHERE id = ? AND revision IN (?, ?)`},
 	qIncidentAlertIDs: {"incident alert ids", `SELECT id FROM alerts WHERE incident_id = ? ORDER BY id`},
 	qRevisionAppend: {"revision append", `INSERT INTO revisions (kind, object_id, seq,
 	actor_kind, actor_name, reason, changes, snapshot, at)

@@ -24,10 +24,8 @@ import (
 	"github.com/alertsync/alertsync/internal/store"
 )
 
-// ErrConflict is returned, wrapped, when a write breaks a uniqueness rule:
-// an alert or vendor incident that already exists, or a revision seq that
-// was already appended.
-var ErrConflict = errors.New("already exists")
+// ErrConflict is store.ErrConflict, kept here for callers of this package.
+var ErrConflict = store.ErrConflict
 
 // DB implements store.Store over a writer pool and a reader pool. SQLite
 // passes a single-connection writer and a separate read pool; PostgreSQL

@@ -70,3 +70,36 @@ func testBatches(t *testing.T, s store.Store) {
 	err = s.WithTx(ctx, func(tx store.Tx) error { return tx.AlertInsertBatch(ctx, []*model.Alert{&dup}) })
 	wantConflict(t, "batch with an alert already stored", err)
 }
+
+// testStaleUpdate checks the revision guard: an update based on a copy read
+// before someone else's change is a conflict, not a silent overwrite.
+func testStaleUpdate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := newAlert("edr", "stale-1")
+	a.Revision = 1
+	insertAlerts(t, s, &a)
+	in := &model.Incident{Title: "i", Revision: 1}
+	inTx(t, s, func(tx store.Tx) error { return tx.IncidentInsert(ctx, in) })
+	stale, staleIn := a, *in
+
+	// Someone records a verdict: revision 2.
+	a.Verdict, a.Revision = model.VerdictNotAThreat, 2
+	inTx(t, s, func(tx store.Tx) error { return tx.AlertUpdate(ctx, a) })
+	in.Verdict, in.Revision = model.VerdictThreat, 2
+	inTx(t, s, func(tx store.Tx) error { return tx.IncidentUpdate(ctx, *in) })
+
+	// A refresh from the copy read before (revision 1) must not undo it.
+	stale.Title = "refreshed"
+	err := s.WithTx(ctx, func(tx store.Tx) error { return tx.AlertUpdate(ctx, stale) })
+	wantConflict(t, "alert refresh from a stale copy", err)
+	staleIn.Title = "refreshed"
+	err = s.WithTx(ctx, func(tx store.Tx) error { return tx.IncidentUpdate(ctx, staleIn) })
+	wantConflict(t, "incident refresh from a stale copy", err)
+	if got, _ := s.AlertGet(ctx, a.ID); got.Verdict != model.VerdictNotAThreat || got.Title == "refreshed" {
+		t.Fatalf("stale update was applied: %+v", got)
+	}
+	missing := a
+	missing.ID += 1000
+	err = s.WithTx(ctx, func(tx store.Tx) error { return tx.AlertUpdate(ctx, missing) })
+	wantNotFound(t, "update of a missing alert", err)
+}

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxConcurrentClaimers", testOutboxConcurrentClaimers},
 		{"TxRollback", testTxRollback},
 		{"Batches", testBatches},
+		{"StaleUpdate", testStaleUpdate},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
