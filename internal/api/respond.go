@@ -18,6 +18,7 @@ const (
 	codeUnauthorized = "unauthorized"
 	codeForbidden    = "forbidden"
 	codeInternal     = "internal"
+	codeConflict     = "conflict"
 )
 
 // maxBody bounds JSON request bodies; verdicts and comments are small.
@@ -63,6 +64,8 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, codeInvalid, err.Error())
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, codeNotFound, err.Error())
+	case errors.Is(err, store.ErrConflict):
+		writeError(w, http.StatusConflict, codeConflict, err.Error())
 	default:
 		s.log.ErrorContext(r.Context(), "api request failed", "route", r.Pattern, "err", err)
 		writeError(w, http.StatusInternalServerError, codeInternal, "internal error")

@@ -113,7 +113,9 @@ type Outbox interface {
 	// OutboxFinish records the outcome of claimed items in one transaction.
 	// A result is ignored if the item's lease is no longer held by Owner.
 	OutboxFinish(ctx context.Context, owner string, results []OutboxResult) error
-	// OutboxRetry moves a dead item back to pending, due at now.
+	// OutboxRetry moves a dead item back to pending, due at now. It is
+	// ErrNotFound unless the item is dead, and ErrConflict when a later
+	// action on the same remote object has already been applied.
 	OutboxRetry(ctx context.Context, id int64, now time.Time) error
 }
 

@@ -209,7 +209,11 @@ const finishQuery = `UPDATE outbox SET state = ?,
 func (db *DB) OutboxRetry(ctx context.Context, id int64, now time.Time) error {
 	return db.WithTx(ctx, func(stx store.Tx) error {
 		t := stx.(*tx)
-		if err := t.execOne(ctx, qOutboxRetry, micros(now), micros(now), id); err != nil {
+		err := t.execOne(ctx, qOutboxRetry, micros(now), micros(now), id)
+		if errors.Is(err, store.ErrNotFound) {
+			err = t.whyNotRetried(ctx, id)
+		}
+		if err != nil {
 			return fmt.Errorf("retry outbox item %d: %w", id, err)
 		}
 		return nil
@@ -222,4 +226,25 @@ func (t *tx) OutboxSkip(ctx context.Context, key, reason string, now time.Time) 
 		return fmt.Errorf("skip outbox item: %w", err)
 	}
 	return nil
+}
+
+// whyNotRetried tells a missing or not-dead item (ErrNotFound) from a dead
+// one that a later applied action has superseded (ErrConflict).
+func (t *tx) whyNotRetried(ctx context.Context, id int64) error {
+	rows, err := t.queryDyn(ctx, "SELECT state FROM outbox WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var state string
+	if !rows.Next() {
+		return store.ErrNotFound
+	}
+	if err := rows.Scan(&state); err != nil {
+		return err
+	}
+	if state != string(store.OutboxDead) {
+		return store.ErrNotFound
+	}
+	return fmt.Errorf("%w: a later action on the same remote object was already applied", store.ErrConflict)
 }

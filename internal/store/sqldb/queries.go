@@ -151,8 +151,13 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	attempts = attempts + 1, updated_at = ?
 	WHERE id IN (SELECT id FROM due)
 	RETURNING ` + outboxCols},
+	// A dead action is only retried while no later action on the same
+	// remote object has been applied: re-sending "in progress" after
+	// "resolved" went through would reopen the vendor's alert.
 	qOutboxRetry: {"outbox retry", `UPDATE outbox SET state = 'pending', attempts = 0,
-	next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'dead'`},
+	next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'dead'
+	AND NOT EXISTS (SELECT 1 FROM outbox later WHERE later.integration = outbox.integration
+	AND later.object_ref = outbox.object_ref AND later.id > outbox.id AND later.state = 'done')`},
 	qOutboxCounts: {"outbox counts", `SELECT state, COUNT(*) FROM outbox GROUP BY state`},
 	qOutboxSkip: {"outbox skip", `UPDATE outbox SET state = 'skipped', last_error = ?, updated_at = ?
 	WHERE idem_key = ? AND state = 'pending'`},

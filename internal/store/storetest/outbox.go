@@ -344,3 +344,16 @@ func testOutboxSkip(t *testing.T, s store.Store) {
 		t.Fatalf("leased item was skipped: %+v", it)
 	}
 }
+
+func testOutboxRetryAfterLaterApplied(t *testing.T, s store.Store) {
+	ids := enqueue(t, s, action("first", "alert:9"), action("second", "alert:9"))
+	claim(t, s, "w1", t0, 10)
+	finish(t, s, "w1", store.OutboxResult{ID: ids[0], State: store.OutboxDead, Error: "boom", Now: t0})
+	claim(t, s, "w1", t0, 10)
+	finish(t, s, "w1", store.OutboxResult{ID: ids[1], State: store.OutboxDone, Now: t0})
+	err := s.OutboxRetry(t.Context(), ids[0], t0)
+	wantConflict(t, "retry of an action superseded by a later applied one", err)
+	if it := getItem(t, s, ids[0]); it.State != store.OutboxDead {
+		t.Fatalf("superseded item = %+v", it)
+	}
+}

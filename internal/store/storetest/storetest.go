@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxExpiredLease", testOutboxExpiredLease},
 		{"OutboxRetry", testOutboxRetry},
 		{"OutboxSkip", testOutboxSkip},
+		{"OutboxRetryAfterLaterApplied", testOutboxRetryAfterLaterApplied},
 		{"OutboxCountsAndList", testOutboxCountsAndList},
 		{"OutboxConcurrentClaimers", testOutboxConcurrentClaimers},
 		{"TxRollback", testTxRollback},
