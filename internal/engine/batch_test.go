@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/engine"
@@ -73,4 +74,42 @@ func TestIncidentFanOutUsesTheBulkAPI(t *testing.T) {
 		}
 	}
 
+}
+
+// failingVendor refuses every state write for good.
+type failingVendor struct{ fakeVendor }
+
+func (f *failingVendor) SetState(context.Context, connector.StateChange) (connector.RemoteState, error) {
+	return connector.RemoteState{}, connector.Permanent("the vendor refused the change")
+}
+
+// A write that dead-letters is forgotten by the echo ledger: when the
+// analyst then resolves the alert at the source by hand, that is recorded
+// as the vendor's change, not swallowed as our echo.
+func TestDeadWriteIsForgottenByTheLedger(t *testing.T) {
+	t.Parallel()
+	h := setup(t, engine.DefaultPolicy())
+	h.eng.AddIntegration(engine.Integration{ID: "edr", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: &failingVendor{}})
+	ctx := context.Background()
+	mustIngest(t, h, vendorAlert("a1", "New"))
+	a := h.alert(t, "a1")
+	if _, err := h.eng.SetAlertVerdict(ctx, engine.VerdictParams{ID: a.ID, Verdict: model.VerdictNotAThreat, Actor: analyst("kim")}); err != nil {
+		t.Fatal(err)
+	}
+	w := outbox.New(outbox.Options{Store: h.st, Now: h.clk.Now, Deliver: h.eng.Deliver, OnDead: h.eng.ForgetWrite})
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if dead, _ := h.st.OutboxList(ctx, store.OutboxListParams{State: store.OutboxDead, Limit: 10}); len(dead) != 1 {
+		t.Fatalf("dead = %d, want the refused write", len(dead))
+	}
+	before := len(h.revisions(t, a.ID))
+	manual := vendorAlert("a1", "Resolved")
+	manual.Alert.UpdatedAt = manual.Alert.UpdatedAt.Add(time.Hour)
+	if res := mustIngest(t, h, manual); res.Updated != 1 || res.Echoes != 0 {
+		t.Fatalf("manual resolve at the source = %+v, want a genuine update", res)
+	}
+	if revs := h.revisions(t, a.ID); len(revs) != before+1 || revs[len(revs)-1].Actor.Kind != model.ActorRemote {
+		t.Fatalf("revisions %d → %d; want the vendor's change recorded", before, len(revs))
+	}
 }

@@ -116,3 +116,28 @@ func (e *Engine) deliverComment(ctx context.Context, item store.OutboxItem) (Rec
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// ForgetWrite is the outbox's dead-letter hook: a state write that will
+// never land must not stay in the echo ledger, or a genuine remote change
+// to the same value would be taken for our echo.
+func (e *Engine) ForgetWrite(ctx context.Context, tx store.Tx, item store.OutboxItem) error {
+	if item.Action != ActionSetState {
+		return nil
+	}
+	var ch connector.StateChange
+	if err := json.Unmarshal(item.Payload, &ch); err != nil {
+		return nil
+	}
+	entries, err := tx.LedgerList(ctx, item.Integration, ch.Kind, ch.VendorID)
+	if err != nil {
+		return fmt.Errorf("read ledger: %w", err)
+	}
+	for _, en := range entries {
+		if en.RemoteStatus == string(ch.Status) {
+			if err := tx.LedgerDelete(ctx, en.ID); err != nil {
+				return fmt.Errorf("forget dead write: %w", err)
+			}
+		}
+	}
+	return nil
+}

@@ -158,10 +158,14 @@ func (e *Engine) Deliver(ctx context.Context, item store.OutboxItem) (Record, er
 	return h(ctx, item)
 }
 
+// connectorFor finds an action's connector. An integration that is not
+// loaded (disabled for a while, or a config being fixed) is a retryable
+// condition: its backlog waits with backoff instead of being dead-lettered
+// at once, and dead-letters only after the usual number of attempts.
 func (e *Engine) connectorFor(id string) (connector.Connector, error) {
 	in, ok := e.Integration(id)
 	if !ok || in.Connector == nil {
-		return nil, connector.Permanent("integration %q is not configured", id)
+		return nil, &connector.Error{Class: connector.ClassRetryable, Message: fmt.Sprintf("integration %q is not loaded", id)}
 	}
 	return in.Connector, nil
 }

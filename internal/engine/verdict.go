@@ -98,7 +98,7 @@ func (e *Engine) applyVerdict(ctx context.Context, tx store.Tx, a *model.Alert, 
 	if !known || in.Connector == nil {
 		return nil
 	}
-	return e.enqueueVerdictActions(ctx, tx, in, *a, dec, p, now)
+	return e.enqueueVerdictActions(ctx, tx, in, verdictTarget{model.KindAlert, a.VendorID, a.ID, a.Revision}, dec, p, now)
 }
 
 func verdictChanges(old, a model.Alert) []string {
@@ -115,30 +115,41 @@ func verdictChanges(old, a model.Alert) []string {
 	return ch
 }
 
-func (e *Engine) enqueueVerdictActions(ctx context.Context, tx store.Tx, in Integration, a model.Alert, dec Decision, p VerdictParams, now time.Time) error {
+// verdictTarget names the remote object a verdict is written to.
+type verdictTarget struct {
+	kind     model.Kind
+	vendorID string
+	localID  int64
+	revision int64
+}
+
+// enqueueVerdictActions queues the state write and, with comment sync on,
+// the comment that a verdict means for one alert or incident, and notes
+// the status in the echo ledger.
+func (e *Engine) enqueueVerdictActions(ctx context.Context, tx store.Tx, in Integration, t verdictTarget, dec Decision, p VerdictParams, now time.Time) error {
 	caps := connector.CapabilitiesOf(in.Connector)
 	text := withReason(dec.Text, p.Actor, p.Reason)
 	comment := in.Policy.CommentSync && caps.Comments
-	ref := objectRef(model.KindAlert, a.VendorID)
+	ref := objectRef(t.kind, t.vendorID)
 	if dec.Status != "" && caps.StateSync {
-		key := fmt.Sprintf("%s/alert/%s/state/%d", in.ID, a.VendorID, a.Revision)
+		key := fmt.Sprintf("%s/%s/%s/state/%d", in.ID, t.kind, t.vendorID, t.revision)
 		ch := connector.StateChange{
-			Kind: model.KindAlert, VendorID: a.VendorID, Status: dec.Status, Verdict: p.Verdict,
+			Kind: t.kind, VendorID: t.vendorID, Status: dec.Status, Verdict: p.Verdict,
 			Published: p.Published, Reason: text, IdempotencyKey: key, CommentQueued: comment,
 		}
-		if err := enqueue(ctx, tx, in.ID, ref, ActionSetState, key, ch, model.KindAlert, a.ID, now); err != nil {
+		if err := enqueue(ctx, tx, in.ID, ref, ActionSetState, key, ch, t.kind, t.localID, now); err != nil {
 			return err
 		}
 		if err := tx.LedgerAdd(ctx, store.LedgerEntry{
-			Integration: in.ID, Kind: model.KindAlert, VendorID: a.VendorID, RemoteStatus: string(dec.Status), At: now,
+			Integration: in.ID, Kind: t.kind, VendorID: t.vendorID, RemoteStatus: string(dec.Status), At: now,
 		}); err != nil {
 			return fmt.Errorf("record write in ledger: %w", err)
 		}
 	}
 	if comment {
-		key := fmt.Sprintf("%s/alert/%s/verdict-comment/%d", in.ID, a.VendorID, a.Revision)
-		c := connector.CommentAction{Kind: model.KindAlert, VendorID: a.VendorID, Body: text, IdempotencyKey: key}
-		return enqueue(ctx, tx, in.ID, ref, ActionAddComment, key, c, model.KindAlert, a.ID, now)
+		key := fmt.Sprintf("%s/%s/%s/verdict-comment/%d", in.ID, t.kind, t.vendorID, t.revision)
+		c := connector.CommentAction{Kind: t.kind, VendorID: t.vendorID, Body: text, IdempotencyKey: key}
+		return enqueue(ctx, tx, in.ID, ref, ActionAddComment, key, c, t.kind, t.localID, now)
 	}
 	return nil
 }
@@ -230,13 +241,8 @@ func (e *Engine) applyIncidentVerdict(ctx context.Context, tx store.Tx, in *mode
 	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, in.Revision, p.Actor, p.Reason, changes, in, now); err != nil {
 		return err
 	}
-	if !known || integ.Connector == nil || dec.Status == "" || !connector.CapabilitiesOf(integ.Connector).StateSync {
+	if !known || integ.Connector == nil || in.VendorID == "" {
 		return nil
 	}
-	key := fmt.Sprintf("%s/incident/%s/state/%d", integ.ID, in.VendorID, in.Revision)
-	ch := connector.StateChange{
-		Kind: model.KindIncident, VendorID: in.VendorID, Status: dec.Status, Verdict: p.Verdict,
-		Published: p.Published, Reason: withReason(dec.Text, p.Actor, p.Reason), IdempotencyKey: key,
-	}
-	return enqueue(ctx, tx, integ.ID, objectRef(model.KindIncident, in.VendorID), ActionSetState, key, ch, model.KindIncident, in.ID, now)
+	return e.enqueueVerdictActions(ctx, tx, integ, verdictTarget{model.KindIncident, in.VendorID, in.ID, in.Revision}, dec, p, now)
 }

@@ -48,7 +48,14 @@ type Options struct {
 	// non-empty key are delivered by one DeliverBatch call.
 	BatchKey     func(store.OutboxItem) string
 	DeliverBatch func(ctx context.Context, items []store.OutboxItem) ([]After, error)
+	// OnDead, when set, runs in the transaction that records a batch's
+	// outcomes for each item that went to the dead letters, so whatever
+	// expected that action to land (the echo ledger) can forget it.
+	OnDead ItemHook
 }
+
+// ItemHook is a per-item hook run inside a transaction.
+type ItemHook = func(ctx context.Context, tx store.Tx, item store.OutboxItem) error
 
 // Worker claims and delivers outbox items until its context ends.
 type Worker struct {
@@ -119,12 +126,18 @@ func (w *Worker) Run(ctx context.Context) error {
 // RunOnce claims one batch, delivers it and records the outcomes. It
 // returns how many items it handled.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	claimed := w.o.Now().UTC()
 	items, err := w.o.Store.OutboxClaim(ctx, store.OutboxClaimParams{
-		Owner: w.owner, Now: w.o.Now().UTC(), Lease: w.o.Lease, Limit: w.o.Batch,
+		Owner: w.owner, Now: claimed, Lease: w.o.Lease, Limit: w.o.Batch,
 	})
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	// Deliveries must end while the lease still holds; otherwise another
+	// node may claim the same items and send them again. A tenth of the
+	// lease is kept for recording the outcomes.
+	ctx, cancel := context.WithDeadline(ctx, time.Now().Add(w.o.Lease-w.o.Lease/10))
+	defer cancel()
 	results := make([]store.OutboxResult, len(items))
 	afters := make([]After, len(items))
 	sem := make(chan struct{}, w.o.Concurrency)
@@ -138,13 +151,27 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		}()
 	}
 	wg.Wait()
-	w.record(context.WithoutCancel(ctx), afters)
+	w.record(context.WithoutCancel(ctx), w.withDeadHooks(items, results, afters))
 	// Outcomes are recorded even if ctx was cancelled meanwhile, so a
 	// delivered action is not sent again after a clean shutdown.
 	if err := w.o.Store.OutboxFinish(context.WithoutCancel(ctx), w.owner, results); err != nil {
 		return 0, err
 	}
 	return len(items), nil
+}
+
+// withDeadHooks adds an OnDead call for every item that went dead.
+func (w *Worker) withDeadHooks(items []store.OutboxItem, results []store.OutboxResult, afters []After) []After {
+	if w.o.OnDead == nil {
+		return afters
+	}
+	for i, r := range results {
+		if r.State == store.OutboxDead {
+			it := items[i]
+			afters = append(afters, func(ctx context.Context, tx store.Tx) error { return w.o.OnDead(ctx, tx, it) })
+		}
+	}
+	return afters
 }
 
 // record runs the batch's Afters in one transaction. If that fails, each
@@ -209,8 +236,17 @@ func (w *Worker) groups(items []store.OutboxItem) [][]int {
 	return out
 }
 
-// deliverGroup delivers one unit and fills its results and afters.
+// deliverGroup delivers one unit and fills its results and afters. Items
+// still queued when the lease deadline passes are not started: they go
+// back to pending without counting as a failure of the vendor.
 func (w *Worker) deliverGroup(ctx context.Context, items []store.OutboxItem, group []int, results []store.OutboxResult, afters []After) {
+	if ctx.Err() != nil {
+		for _, i := range group {
+			results[i] = store.OutboxResult{ID: items[i].ID, State: store.OutboxPending, Now: w.o.Now().UTC(),
+				NextAttemptAt: w.o.Now().UTC(), Error: "not started before the lease ran out"}
+		}
+		return
+	}
 	if len(group) == 1 {
 		it := items[group[0]]
 		start := time.Now()
