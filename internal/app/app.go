@@ -110,7 +110,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.engine = engine.New(engine.Options{
 		Store: st, Logger: a.log.With("component", "engine"), Now: opts.Now,
 		ValidationInterval: cfg.Engine.ValidationInterval, ValidationWindow: cfg.Engine.ValidationWindow,
-		AutoValidate: true, Registerer: a.registry,
+		AutoValidate: true, Registerer: a.registry, IngestBatch: cfg.Engine.IngestBatch,
 	})
 	if err := a.loadIntegrations(ctx); err != nil {
 		_ = st.Close()

@@ -26,6 +26,9 @@ func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Comma
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.PostgresDSN = dsnFlag
 			if o.PostgresDSN == "" {
+				o.PostgresDSN = os.Getenv("ALERTSYNC_BENCH_POSTGRES_DSN")
+			}
+			if o.PostgresDSN == "" {
 				o.PostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 			}
 			res, err := bench.Run(cmd.Context(), o)
@@ -59,6 +62,8 @@ func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Comma
 	cmd.Flags().IntVar(&o.Actions, "actions", 20000, "outbox actions to deliver")
 	cmd.Flags().IntVar(&o.Workers, "workers", 32, "concurrent outbox deliveries")
 	cmd.Flags().StringSliceVar(&o.Stores, "stores", []string{"sqlite", "postgres"}, "stores to measure")
-	cmd.Flags().StringVar(&dsnFlag, "postgres-dsn", os.Getenv("ALERTSYNC_BENCH_POSTGRES_DSN"), "PostgreSQL DSN (default the local test database)")
+	// The DSN may carry a password, so it is read at run time and never
+	// shown as a flag default in help output.
+	cmd.Flags().StringVar(&dsnFlag, "postgres-dsn", "", "PostgreSQL DSN (default $ALERTSYNC_BENCH_POSTGRES_DSN, else the local test database)")
 	return cmd
 }

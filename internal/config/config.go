@@ -227,6 +227,9 @@ func (c Config) Validate() error {
 }
 
 func (c Config) validateTokensAndIntegrations() error {
+	if !c.API.AdminToken.IsZero() && len(c.API.AdminToken.Reveal()) < 16 {
+		return &FieldError{Field: "api.admin_token", Problem: "must be at least 16 characters"}
+	}
 	for i, t := range c.API.Tokens {
 		f := fmt.Sprintf("api.tokens[%d]", i)
 		switch {

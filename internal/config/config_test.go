@@ -54,6 +54,7 @@ func TestInvalidConfigNamesTheField(t *testing.T) {
 		{"outbox:\n  workers: 0\n", "outbox.workers"},
 		{"engine:\n  validation_window: 1m\n", "engine.validation_window"},
 		{"api:\n  tokens:\n    - {name: a, token: short, role: analyst}\n", "api.tokens[0].token"},
+		{"api:\n  admin_token: x\n", "api.admin_token"},
 		{"api:\n  tokens:\n    - {name: a, token: a-long-enough-token, role: boss}\n", "api.tokens[0].role"},
 		{"integrations:\n  - {id: 'bad id', kind: graph}\n", "integrations[0].id"},
 		{"integrations:\n  - {id: a, kind: graph}\n  - {id: a, kind: mde}\n", "integrations[1].id"},

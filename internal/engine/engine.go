@@ -4,6 +4,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +28,9 @@ type Options struct {
 	ValidationWindow   time.Duration
 	// AutoValidate puts every new open alert under validation on ingest.
 	AutoValidate bool
+	// IngestBatch is how many items one ingest transaction holds;
+	// DefaultIngestBatch when zero.
+	IngestBatch int
 	// Registerer receives the engine's Prometheus metrics; nil keeps them
 	// unregistered.
 	Registerer prometheus.Registerer
@@ -41,6 +45,7 @@ type Engine struct {
 	interval time.Duration
 	window   time.Duration
 	autoVal  bool
+	batch    int
 
 	mu           sync.RWMutex
 	integrations map[string]*Integration
@@ -87,6 +92,7 @@ func New(o Options) *Engine {
 	e := &Engine{
 		store: o.Store, log: o.Logger, now: o.Now,
 		interval: o.ValidationInterval, window: o.ValidationWindow, autoVal: o.AutoValidate,
+		batch:        cmp.Or(o.IngestBatch, DefaultIngestBatch),
 		integrations: map[string]*Integration{},
 		handlers:     map[string]ActionHandler{},
 		metrics:      newEngineMetrics(o.Registerer),

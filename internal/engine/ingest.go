@@ -36,12 +36,12 @@ func (r *IngestResult) add(o IngestResult) {
 const DefaultIngestBatch = 500
 
 // Ingest stores a page of fetched or pushed items for one integration, in
-// transactions of DefaultIngestBatch items. Items that could not be mapped
+// transactions of IngestBatch items. Items that could not be mapped
 // are quarantined with their reason; nothing is dropped.
 func (e *Engine) Ingest(ctx context.Context, integration string, items []connector.Item) (IngestResult, error) {
 	var total IngestResult
-	for start := 0; start < len(items); start += DefaultIngestBatch {
-		end := min(start+DefaultIngestBatch, len(items))
+	for start := 0; start < len(items); start += e.batch {
+		end := min(start+e.batch, len(items))
 		var res IngestResult
 		err := e.withTx(ctx, func(tx store.Tx) error {
 			var err error

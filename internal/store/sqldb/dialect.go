@@ -26,6 +26,11 @@ type Dialect struct {
 	// sql.Result.LastInsertId instead of RETURNING id, which saves SQLite a
 	// result set per row. PostgreSQL's driver has no LastInsertId.
 	LastInsertID bool
+	// EnqueueLock, if set, runs before each outbox insert with the remote
+	// object's name and holds a lock on it until commit (PostgreSQL: a
+	// transaction-level advisory lock). SQLite's single writer already
+	// commits in id order.
+	EnqueueLock string
 	// MultiRowInsert makes the batch methods send one INSERT with many
 	// VALUES rows. It pays where every statement is a network round trip
 	// (PostgreSQL); in-process SQLite is fastest with one prepared

@@ -87,6 +87,14 @@ func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (in
 	if p.Key == "" {
 		return 0, false, errors.New("enqueue outbox item: key is required")
 	}
+	if t.d.EnqueueLock != "" {
+		// Ids are taken at insert but become visible at commit; holding a
+		// per-object lock until commit makes one object's actions commit
+		// in id order, so a claim can never see a later one first.
+		if err := t.execDyn(ctx, t.d.EnqueueLock, p.Integration+"|"+p.ObjectRef); err != nil {
+			return 0, false, fmt.Errorf("lock outbox object: %w", err)
+		}
+	}
 	now := micros(p.Now)
 	id, err := t.insertID(ctx, qOutboxEnqueue, p.Key, p.Integration, p.ObjectRef,
 		p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID, now, now, now)
