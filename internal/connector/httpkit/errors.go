@@ -3,6 +3,7 @@ package httpkit
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,25 @@ func ClassForStatus(status int) connector.Class {
 		return connector.ClassRetryable
 	}
 	return connector.ClassPermanent
+}
+
+// RetryForbidden returns an Options.Classify hook that makes a 403 whose
+// error code is one of codes (compared case-insensitively) retryable
+// instead of auth. Some APIs answer a principal whose access is still being
+// set up with a 403 that a later attempt gets past; retrying it with backoff
+// keeps the integration running, while a 403 with any other code still
+// means the credentials lack a permission and stays auth. The vendor
+// package names the codes; the kit knows none of them.
+func RetryForbidden(codes ...string) func(e *connector.Error, h http.Header) {
+	codes = slices.Clone(codes)
+	return func(e *connector.Error, _ http.Header) {
+		if e.Status != http.StatusForbidden || e.Class != connector.ClassAuth {
+			return
+		}
+		if slices.ContainsFunc(codes, func(c string) bool { return strings.EqualFold(c, e.Code) }) {
+			e.Class = connector.ClassRetryable
+		}
+	}
 }
 
 // ParseRetryAfter reads a Retry-After value: delay seconds, including the

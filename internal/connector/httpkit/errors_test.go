@@ -168,3 +168,34 @@ func TestClassifyHook(t *testing.T) {
 		t.Errorf("class = %q, want rate_limited", got)
 	}
 }
+
+func TestRetryForbidden(t *testing.T) {
+	t.Parallel()
+	classify := RetryForbidden("InsufficientAccessError", "AuthorizationFailed")
+	tests := []struct {
+		name   string
+		status int
+		code   string
+		want   connector.Class
+	}{
+		{"listed code", http.StatusForbidden, "InsufficientAccessError", connector.ClassRetryable},
+		{"other listed code", http.StatusForbidden, "AuthorizationFailed", connector.ClassRetryable},
+		{"case differs", http.StatusForbidden, "authorizationfailed", connector.ClassRetryable},
+		{"other 403 code", http.StatusForbidden, "Forbidden", connector.ClassAuth},
+		{"403 without code", http.StatusForbidden, "", connector.ClassAuth},
+		{"401 with listed code", http.StatusUnauthorized, "InsufficientAccessError", connector.ClassAuth},
+		{"400 with listed code", http.StatusBadRequest, "AuthorizationFailed", connector.ClassPermanent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, _ := setup(t, Options{Classify: classify}, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(`{"error":{"code":"` + tt.code + `","message":"no"}}`))
+			})
+			if got := connector.ClassOf(c.GetJSON(context.Background(), "x", nil)); got != tt.want {
+				t.Errorf("class = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

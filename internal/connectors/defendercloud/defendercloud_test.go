@@ -90,9 +90,8 @@ func TestStateActionsMatchSpec(t *testing.T) {
 
 // TestInsufficientAccessFirstCall is the seed's known issue: a fresh
 // principal's first call may answer 403 InsufficientAccessError. It must
-// surface as an auth-class error (which the outbox and the poller retry
-// with backoff; only permanent and not-found errors are dead-lettered) and
-// the next call must succeed.
+// surface as a retryable error (access still propagating, not bad
+// credentials) and the next call must succeed.
 func TestInsufficientAccessFirstCall(t *testing.T) {
 	t.Parallel()
 	e := setup(t, dfcemu.Options{}, nil)
@@ -124,8 +123,8 @@ func checkInsufficientAccess(t *testing.T, what string, err error) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("%s: err %v, want a classified error", what, err)
 	}
-	if ce.Class != connector.ClassAuth || ce.Status != http.StatusForbidden || ce.Code != "InsufficientAccessError" {
-		t.Errorf("%s: class %s status %d code %q, want auth 403 InsufficientAccessError", what, ce.Class, ce.Status, ce.Code)
+	if ce.Class != connector.ClassRetryable || ce.Status != http.StatusForbidden || ce.Code != "InsufficientAccessError" {
+		t.Errorf("%s: class %s status %d code %q, want retryable 403 InsufficientAccessError", what, ce.Class, ce.Status, ce.Code)
 	}
 	if c := connector.ClassOf(err); c == connector.ClassPermanent || c == connector.ClassNotFound {
 		t.Errorf("%s: class %s would be dead-lettered", what, c)
@@ -229,5 +228,32 @@ func TestIndexMissListsAlerts(t *testing.T) {
 	}
 	if n := lists(); n != 2 {
 		t.Errorf("index hit listed again (%d pages)", n)
+	}
+}
+
+// TestForbiddenClassification: a 403 that says access is still being set up
+// (InsufficientAccessError, ARM's AuthorizationFailed) is retryable; any
+// other 403 means the app lacks a permission and stays auth.
+func TestForbiddenClassification(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		code string
+		want connector.Class
+	}{
+		{"InsufficientAccessError", connector.ClassRetryable},
+		{"AuthorizationFailed", connector.ClassRetryable},
+		{"LinkedAuthorizationFailed", connector.ClassAuth},
+		{"Forbidden", connector.ClassAuth},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, dfcemu.Options{}, nil)
+			e.emu.Faults().FailFirst(1, http.StatusForbidden, []byte(`{"error":{"code":"`+tt.code+`","message":"The client does not have authorization to perform action."}}`))
+			_, err := e.c.FetchAlerts(t.Context(), "")
+			if got := connector.ClassOf(err); got != tt.want || !strings.Contains(err.Error(), tt.code) {
+				t.Errorf("403 %s: class %q (err %v), want %q", tt.code, got, err, tt.want)
+			}
+		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,8 +25,22 @@ import (
 // sends it with every API request (see New); token requests go without.
 const preferUnknownEnums = "include-unknown-enum-members"
 
-// errPageFull stops paging once a poll holds page_size items.
-var errPageFull = errors.New("page full")
+// maxPagesPerCall bounds the nextLink pages one FetchAlerts reads. With
+// several service_sources filtered on our side a call could otherwise read
+// page after page looking for page_size matches, and nextLinks page with
+// $skip, which stalls deep on big tenants ($top+$skip is documented at most
+// 6,000 for the security API). A call that stops at the bound says More:
+// the cursor has already moved past everything it read.
+const maxPagesPerCall = 10
+
+// maxSkipDepth is the documented $top+$skip limit; pagesFor keeps a call
+// within it.
+const maxSkipDepth = 6000
+
+// pagesFor is how many pages one call reads at pageSize.
+func pagesFor(pageSize int) int {
+	return min(maxPagesPerCall, max(1, maxSkipDepth/pageSize))
+}
 
 // odataQuery encodes q the way Graph documents its examples: "$" kept
 // readable and spaces as %20 (a literal "+" in a value is already %2B).
@@ -71,36 +84,51 @@ func (c *core) incidentsRef(cur watermark.Cursor) string {
 }
 
 // FetchAlerts returns alerts changed since the cursor, oldest change first,
-// at most page_size of them; More says another call has more.
+// at most page_size of them, reading at most pagesPerCall pages; More says
+// another call has more.
 func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, error) {
 	cur, err := watermark.Parse(raw)
 	if err != nil {
 		return connector.Page{}, err
 	}
+	since := cur.Since
 	var items []connector.Item
-	full := false
-	err = httpkit.FollowNextLink(ctx, c.client, c.alertsRef(cur), httpkit.ODataNextLink, func(page []json.RawMessage) error {
+	ref, rest := c.alertsRef(cur), false
+	for n := 0; ref != "" && !rest && n < c.pagesPerCall; n++ {
+		page, next, err := httpkit.GetPage[json.RawMessage](ctx, c.client, ref, httpkit.ODataNextLink)
+		if err != nil {
+			return connector.Page{}, fmt.Errorf("list graph alerts: %w", err)
+		}
 		for _, r := range page {
 			if len(items) >= c.cfg.PageSize {
-				full = true
-				return errPageFull
+				rest = true
+				break
 			}
 			if it, ok := c.admitAlert(&cur, r); ok {
 				items = append(items, it)
 			}
 		}
-		if len(items) >= c.cfg.PageSize {
-			full = true
-			return errPageFull
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errPageFull) {
-		return connector.Page{}, fmt.Errorf("list graph alerts: %w", err)
+		ref = next
 	}
-	cur.Prune(c.s.overlap)
-	c.log.DebugContext(ctx, "graph alerts fetched", "items", len(items), "more", full)
-	return connector.Page{Items: items, Cursor: cur.String(), More: full}, nil
+	more := rest || ref != ""
+	if more && len(items) == 0 && !cur.Since.After(since) {
+		// Every record the bounded call could reach was re-read from the
+		// overlap; calling again at once would read the same pages.
+		c.log.WarnContext(ctx, "graph alerts: overlap window holds more records than one call reads; waiting for the next poll",
+			"pages", c.pagesPerCall, "page_size", c.cfg.PageSize)
+		more = false
+	}
+	c.prune(ctx, &cur, "alerts")
+	c.log.DebugContext(ctx, "graph alerts fetched", "items", len(items), "more", more)
+	return connector.Page{Items: items, Cursor: cur.String(), More: more}, nil
+}
+
+// prune trims the cursor and warns when its dedupe set overflowed.
+func (c *core) prune(ctx context.Context, cur *watermark.Cursor, what string) {
+	if dropped := cur.Prune(c.s.overlap); dropped > 0 {
+		c.log.WarnContext(ctx, "graph dedupe set full: records indexed late at or before the floor will be skipped",
+			"stream", what, "dropped", dropped, "floor", cur.Floor, "max", watermark.MaxSeen)
+	}
 }
 
 // admitAlert decides whether a listed alert is delivered: not when this
@@ -143,7 +171,7 @@ func (c *core) fetchIncidents(ctx context.Context, raw string) (connector.Incide
 	if err != nil {
 		return connector.IncidentPage{}, fmt.Errorf("list graph incidents: %w", err)
 	}
-	cur.Prune(c.s.overlap)
+	c.prune(ctx, &cur, "incidents")
 	c.log.DebugContext(ctx, "graph incidents fetched", "items", len(items))
 	return connector.IncidentPage{Items: items, Cursor: cur.String()}, nil
 }

@@ -1,14 +1,18 @@
 package graph
 
 import (
+	"cmp"
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	graphemu "github.com/alertsync/alertsync/internal/emulators/graph"
 	"github.com/alertsync/alertsync/internal/model"
 )
 
@@ -89,4 +93,90 @@ func TestErrorsCarryNoSecret(t *testing.T) {
 	if connector.ClassOf(err) != connector.ClassAuth {
 		t.Errorf("err %v", err)
 	}
+}
+
+// TestFetchAlertsBoundedPages is the regression for a poll with several
+// service_sources, filtered on our side, following nextLinks until it
+// found page_size matches: a call now reads at most pagesPerCall pages and
+// says More, the cursor having moved past what it read, so every call is
+// bounded and the matching alerts all arrive, once, over several calls.
+func TestFetchAlertsBoundedPages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		pagesPerCall int
+	}{
+		{"one page a call", 1},
+		{"three pages a call", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			probe := setup(t, 120, nil)
+			sources := rarestSources(probe.emu.Alerts(), 2)
+			e := setup(t, 120, map[string]any{"service_sources": []any{sources[0], sources[1]}})
+			e.conn.pagesPerCall = tt.pagesPerCall
+			var want []string
+			for _, a := range e.emu.Alerts() {
+				if slices.Contains(sources, a.ServiceSource) {
+					want = append(want, a.ID)
+				}
+			}
+			seen := map[string]int{}
+			cursor, calls := "", 0
+			for more := true; more; calls++ {
+				if calls == 100 {
+					t.Fatal("still More after 100 calls")
+				}
+				e.emu.Recorder().Reset()
+				p, err := e.conn.FetchAlerts(t.Context(), cursor)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := len(e.requests(http.MethodGet, "security/alerts_v2")); n > tt.pagesPerCall {
+					t.Fatalf("call %d read %d pages, bound %d", calls, n, tt.pagesPerCall)
+				}
+				for _, it := range p.Items {
+					seen[it.VendorID]++
+				}
+				cursor, more = p.Cursor, p.More
+			}
+			for _, id := range want {
+				if seen[id] != 1 {
+					t.Errorf("alert %s delivered %d times, want once", id, seen[id])
+				}
+			}
+			if len(seen) != len(want) || calls < 2 {
+				t.Errorf("%d alerts in %d calls, want %d over several calls", len(seen), calls, len(want))
+			}
+		})
+	}
+}
+
+// TestFetchAlertsNoProgress covers a bounded call that only re-reads the
+// overlap: it reports no more instead of having the poller call again at
+// once for the same pages.
+func TestFetchAlertsNoProgress(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 12, map[string]any{"overlap": "720h"})
+	p, err := e.conn.FetchAlerts(t.Context(), "")
+	if err != nil || !p.More {
+		t.Fatalf("first call: more %v, err %v", p.More, err)
+	}
+	e.conn.pagesPerCall = 1
+	again, err := e.conn.FetchAlerts(t.Context(), p.Cursor)
+	if err != nil || again.More || len(again.Items) != 0 {
+		t.Fatalf("re-read of the overlap: %d items, more %v, err %v; want none and no more", len(again.Items), again.More, err)
+	}
+}
+
+// rarestSources returns the n least common serviceSource values present.
+func rarestSources(alerts []graphemu.Alert, n int) []string {
+	count := map[string]int{}
+	for _, a := range alerts {
+		count[a.ServiceSource]++
+	}
+	srcs := slices.Collect(maps.Keys(count))
+	slices.SortFunc(srcs, func(a, b string) int { return cmp.Or(cmp.Compare(count[a], count[b]), strings.Compare(a, b)) })
+	return srcs[:min(n, len(srcs))]
 }

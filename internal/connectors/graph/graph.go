@@ -58,6 +58,9 @@ type core struct {
 	s      settings
 	client *httpkit.Client
 	log    *slog.Logger
+	// pagesPerCall bounds the alert pages one FetchAlerts reads (pagesFor
+	// page_size); tests lower it.
+	pagesPerCall int
 }
 
 // AlertConnector is an integration with ingest_incidents off: it has every
@@ -81,7 +84,7 @@ func New(deps connector.Deps, cfg Config) (connector.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := AlertConnector{&core{id: deps.ID, cfg: cfg, s: s, client: client, log: client.Logger()}}
+	a := AlertConnector{&core{id: deps.ID, cfg: cfg, s: s, client: client, log: client.Logger(), pagesPerCall: pagesFor(cfg.PageSize)}}
 	if !cfg.IngestIncidents {
 		return &a, nil
 	}

@@ -305,3 +305,50 @@ func commentTexts(cs []graphemu.Comment) []string {
 	}
 	return out
 }
+
+// TestIncidentInProgressWritesActive checks F1 against the emulator, which
+// refuses the undocumented incident status inProgress: in_progress goes out
+// as "active", SetState reports "active", and the next poll returns that same
+// vendor string, which is how the engine recognises its own write (the
+// canonical reading of "active" is new, so the string is what must match).
+func TestIncidentInProgressWritesActive(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 20, nil)
+	p, err := e.conn.FetchIncidents(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.emu.Incidents()[0].ID
+	if _, err := e.conn.SetState(t.Context(), connector.StateChange{Kind: model.KindIncident, VendorID: id, Status: model.StatusResolved, IdempotencyKey: "k0"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	rs, err := e.conn.SetState(t.Context(), connector.StateChange{Kind: model.KindIncident, VendorID: id, Status: model.StatusInProgress,
+		Verdict: model.VerdictThreat, Published: true, IdempotencyKey: "k1"})
+	if err != nil {
+		t.Fatalf("in_progress refused: %v", err)
+	}
+	if rs.RemoteStatus != "active" {
+		t.Fatalf("RemoteStatus = %q, want active", rs.RemoteStatus)
+	}
+	if stored, _ := e.emu.Incident(id); stored.Status != "active" || stored.Classification != "truePositive" {
+		t.Fatalf("incident stored as %s/%s", stored.Status, stored.Classification)
+	}
+	after, err := e.conn.FetchIncidents(t.Context(), p.Cursor)
+	if err != nil || len(after.Items) != 1 {
+		t.Fatalf("after SetState: %+v, err %v", after.Items, err)
+	}
+	got := after.Items[0].Incident
+	if got.RemoteStatus != rs.RemoteStatus || got.Status != model.StatusNew {
+		t.Fatalf("read back %q (%s), want %q (new)", got.RemoteStatus, got.Status, rs.RemoteStatus)
+	}
+	patches := e.requests(http.MethodPatch, "security/incidents/"+id)
+	if len(patches) != 2 {
+		t.Fatalf("%d incident PATCHes, want 2", len(patches))
+	}
+	for _, r := range patches {
+		if strings.Contains(string(r.Body), "inProgress") || r.Status != 200 {
+			t.Errorf("PATCH %s answered %d", r.Body, r.Status)
+		}
+	}
+}

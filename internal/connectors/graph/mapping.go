@@ -230,18 +230,23 @@ func classFor(v model.Verdict, published bool) classPair {
 }
 
 // Canonical status → the status PATCH sets. Graph has no suppressed state
-// an API client can set, so suppressed is written as resolved. Incidents
-// use incidentStatus: "active" is the open state; inProgress is a CSDL
-// member the incident PATCH page does not list as settable (it lists
-// active, resolved, redirected), so whether the live service takes it is
-// unconfirmed.
+// an API client can set, so suppressed is written as resolved.
+//
+// Incidents use incidentStatus, and the incident PATCH page lists only
+// active, resolved and redirected as settable. inProgress is a CSDL member
+// the service may report but is not documented as settable, so in_progress
+// is written as "active" (open and being handled), like new. Reading
+// "active" back gives canonical new, but the engine recognises its own
+// write by the vendor string SetState reports ("active"), so an incident
+// alertsync set to in_progress stays in_progress while Graph keeps it
+// active.
 var (
 	alertStatusOut = map[model.Status]string{
 		model.StatusNew: "new", model.StatusInProgress: "inProgress",
 		model.StatusResolved: "resolved", model.StatusSuppressed: "resolved",
 	}
 	incidentStatusOut = map[model.Status]string{
-		model.StatusNew: "active", model.StatusInProgress: "inProgress",
+		model.StatusNew: "active", model.StatusInProgress: "active",
 		model.StatusResolved: "resolved", model.StatusSuppressed: "resolved",
 	}
 )

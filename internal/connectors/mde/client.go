@@ -19,9 +19,11 @@ import (
 	"github.com/alertsync/alertsync/internal/connector/watermark"
 )
 
-// maxPagesPerPoll bounds the $skip pages one FetchAlerts reads when the
-// overlap window holds more already-seen alerts than a page.
-const maxPagesPerPoll = 100
+// maxPagesPerCall bounds the $skip pages one FetchAlerts reads when the
+// window holds more already-seen alerts than a page: the call then returns
+// More with the offset in the cursor rather than spending the hourly
+// budget (1,500 calls) in one go.
+const maxPagesPerCall = 10
 
 // batchMax is how many ids one batchUpdate carries. Microsoft documents a
 // MaximumBatchSizeExceeded error but not the size; this is a guess on the
@@ -81,17 +83,15 @@ func perHour(n, burst int) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(float64(n-burst)/3600), burst)
 }
 
-// alertsRef is one $skip page of a poll reading changes from "from" on. MDE sends no nextLink, so
-// a poll pages with $top/$skip through one filter window, oldest change
-// first: an alert that changes while we page moves to the end of the order,
-// and the cursor (which only advances to what was delivered) picks up
-// anything that shifted past a page boundary on the next poll.
+// alertsRef is one $skip page of the window from "from" on. MDE sends no
+// nextLink and documents no $orderby for this list, so no order is asked
+// for or assumed: a poll reads the whole window through $skip to its short
+// last page (see FetchAlerts).
 func (c *core) alertsRef(from time.Time, skip int) string {
 	q := url.Values{}
 	if !from.IsZero() {
 		q.Set("$filter", "lastUpdateTime ge "+from.UTC().Format(time.RFC3339Nano))
 	}
-	q.Set("$orderby", "lastUpdateTime asc")
 	q.Set("$expand", "evidence")
 	q.Set("$top", strconv.Itoa(c.cfg.PageSize))
 	if skip > 0 {
@@ -100,47 +100,58 @@ func (c *core) alertsRef(from time.Time, skip int) string {
 	return "api/alerts?" + strings.ReplaceAll(strings.ReplaceAll(q.Encode(), "%24", "$"), "+", "%20")
 }
 
-// FetchAlerts returns alerts changed since the cursor, oldest change first,
-// at most page_size of them; More says another call has more.
+// FetchAlerts returns alerts changed since the cursor, at most page_size
+// of them, in the service's order. The window (lastUpdateTime from the
+// watermark minus the overlap) is read through $skip to its end before its
+// start moves: the list has no documented order, so the newest time read
+// says nothing about what later pages hold. One call reads at most
+// pagesPerCall pages; when it stops early, or the page is full, More is
+// true and the cursor keeps the $skip offset, so the next call continues
+// the same window and a huge window neither stalls nor starves the others.
 func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, error) {
 	cur, err := watermark.Parse(raw)
 	if err != nil {
 		return connector.Page{}, err
 	}
+	cur.OpenScan()
+	from := cur.From(c.s.overlap) // one window for every page of the scan
 	var items []connector.Item
-	more := false
-	from := cur.From(c.s.overlap) // one window for every page of this poll
-pages:
-	for n := 0; n < maxPagesPerPoll; n++ {
-		page, err := c.listPage(ctx, c.alertsRef(from, n*c.cfg.PageSize))
+	done := false
+	for n := 0; n < c.pagesPerCall && !done && len(items) < c.cfg.PageSize; n++ {
+		page, err := c.listPage(ctx, c.alertsRef(from, cur.Scan.Skip))
 		if err != nil {
 			return connector.Page{}, fmt.Errorf("list mde alerts: %w", err)
 		}
-		for _, r := range page {
-			if len(items) >= c.cfg.PageSize {
-				more = true
-				break pages
+		used := min(len(page), c.cfg.PageSize-len(items))
+		for _, r := range page[:used] {
+			if it, ok := admit(&cur, c.id, r); ok {
+				items = append(items, it)
 			}
-			st, ts, placed := readStamp(r)
-			if placed && cur.Has(st.ID, ts) {
-				continue
-			}
-			if placed {
-				cur.Add(st.ID, ts)
-			}
-			items = append(items, mapAlert(c.id, r))
 		}
-		if len(page) < c.cfg.PageSize {
-			break // the last page of the window
-		}
-		if len(items) >= c.cfg.PageSize {
-			more = true
-			break
-		}
+		cur.Scan.Skip += used
+		done = used == len(page) && len(page) < c.cfg.PageSize // the short last page, all read
 	}
-	cur.Prune(c.s.overlap)
-	c.log.DebugContext(ctx, "mde alerts fetched", "items", len(items), "more", more)
-	return connector.Page{Items: items, Cursor: cur.String(), More: more}, nil
+	if done {
+		cur.Scan = nil // Since already holds the newest time read
+	}
+	if dropped := cur.Prune(c.s.overlap); dropped > 0 {
+		c.log.WarnContext(ctx, "mde dedupe set full: alerts indexed late at or before the floor will be skipped",
+			"dropped", dropped, "floor", cur.Floor, "max", watermark.MaxSeen)
+	}
+	c.log.DebugContext(ctx, "mde alerts fetched", "items", len(items), "more", !done)
+	return connector.Page{Items: items, Cursor: cur.String(), More: !done}, nil
+}
+
+// admit maps a listed alert unless this version was delivered before.
+func admit(cur *watermark.Cursor, id string, r json.RawMessage) (connector.Item, bool) {
+	st, ts, placed := readStamp(r)
+	if placed && cur.Has(st.ID, ts) {
+		return connector.Item{}, false
+	}
+	if placed {
+		cur.Add(st.ID, ts)
+	}
+	return mapAlert(id, r), true
 }
 
 func (c *core) listPage(ctx context.Context, ref string) ([]json.RawMessage, error) {

@@ -51,6 +51,8 @@ type core struct {
 	// hourly is the 1,500-an-hour budget; the kit's limiter spends the
 	// per-minute one. batchMinute and batchHourly are batchUpdate's own.
 	hourly, batchMinute, batchHourly *rate.Limiter
+	// pagesPerCall is maxPagesPerCall; tests lower it.
+	pagesPerCall int
 }
 
 // Connector is one Defender for Endpoint integration.
@@ -68,9 +70,10 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	}
 	return &Connector{&core{
 		id: deps.ID, cfg: cfg, s: s, client: client, log: client.Logger(),
-		hourly:      perHour(cfg.RequestsPerHour, cfg.RequestsPerMinute),
-		batchMinute: httpkit.PerMinute(batchPerMinute),
-		batchHourly: perHour(batchPerHour, batchPerMinute),
+		hourly:       perHour(cfg.RequestsPerHour, cfg.RequestsPerMinute),
+		batchMinute:  httpkit.PerMinute(batchPerMinute),
+		batchHourly:  perHour(batchPerHour, batchPerMinute),
+		pagesPerCall: maxPagesPerCall,
 	}}, nil
 }
 

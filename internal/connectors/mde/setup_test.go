@@ -1,6 +1,7 @@
 package mde
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -32,9 +33,20 @@ var unlimited = []emukit.Limit{{Requests: 1 << 20, Window: time.Minute}}
 // a connector against it with the given extra settings.
 func setup(t *testing.T, n int, extra map[string]any) *env {
 	t.Helper()
+	return setupWith(t, n, extra, nil)
+}
+
+// setupWith is setup with the emulator's handler wrapped by wrap (when not
+// nil), for tests that change how the service answers.
+func setupWith(t *testing.T, n int, extra map[string]any, wrap func(http.Handler) http.Handler) *env {
+	t.Helper()
 	clock := emukit.NewFakeClock(t0)
 	emu := mdeemu.New(mdeemu.Options{Clock: clock, Alerts: n, Seed: 1, Limits: unlimited, BatchLimits: unlimited})
-	srv := httptest.NewServer(emu.Handler())
+	h := emu.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	settings := map[string]any{
 		"tenant_id":           mdeemu.DefaultTenantID,

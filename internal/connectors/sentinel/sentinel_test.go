@@ -3,6 +3,7 @@ package sentinel
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -265,17 +266,45 @@ func TestCommentIDIdempotent(t *testing.T) {
 }
 
 // TestInsufficientAccessFirstCall: like Defender for Cloud, a fresh
-// principal may get 403 InsufficientAccessError once; it is an auth-class
-// error and the next call works.
+// principal may get 403 InsufficientAccessError on its first call (the
+// emulator's switch answers the seed's body); it is a retryable error, not
+// an auth one, and a later call works.
 func TestInsufficientAccessFirstCall(t *testing.T) {
 	e := setup(t, 5, nil)
 	e.seed(t, 1)
-	e.sen.Faults().FailFirst(1, http.StatusForbidden, []byte(`{"error":{"message":"The provided credentials have insufficient access to perform the requested operation","code":"InsufficientAccessError"}}`))
+	e.sen.FailFirstInsufficientAccess(1)
 	_, err := e.c.FetchIncidents(t.Context(), "")
-	if connector.ClassOf(err) != connector.ClassAuth || !strings.Contains(err.Error(), "InsufficientAccessError") || strings.Contains(err.Error(), testSecret) {
-		t.Fatalf("first call: %v", err)
+	var ce *connector.Error
+	if !errors.As(err, &ce) || ce.Class != connector.ClassRetryable || ce.Status != http.StatusForbidden || ce.Code != "InsufficientAccessError" {
+		t.Fatalf("first call: %v, want retryable 403 InsufficientAccessError", err)
+	}
+	if strings.Contains(err.Error(), testSecret) {
+		t.Fatal("error shows the client secret")
 	}
 	if p, err := e.c.FetchIncidents(t.Context(), ""); err != nil || len(p.Items) != 1 {
 		t.Fatalf("second call: %d items, %v", len(p.Items), err)
+	}
+}
+
+// TestForbiddenClassification: only the 403s that mean access is still
+// being set up are retryable; any other 403 is auth.
+func TestForbiddenClassification(t *testing.T) {
+	tests := []struct {
+		code string
+		want connector.Class
+	}{
+		{"InsufficientAccessError", connector.ClassRetryable},
+		{"AuthorizationFailed", connector.ClassRetryable},
+		{"Forbidden", connector.ClassAuth},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			e := setup(t, 5, nil)
+			e.sen.Faults().FailFirst(1, http.StatusForbidden, []byte(`{"error":{"code":"`+tt.code+`","message":"The client does not have authorization to perform action."}}`))
+			_, err := e.c.FetchIncidents(t.Context(), "")
+			if got := connector.ClassOf(err); got != tt.want || !strings.Contains(err.Error(), tt.code) {
+				t.Errorf("403 %s: class %q (err %v), want %q", tt.code, got, err, tt.want)
+			}
+		})
 	}
 }

@@ -40,13 +40,7 @@ const DefaultPageSize = 50
 
 // InsufficientAccessBody is the answer a fresh principal gets before its
 // role assignment has propagated, byte for byte as the seed reports it.
-const InsufficientAccessBody = `{
-  "error": {
-    "message": "The provided credentials have insufficient access to perform the requested operation",
-    "code": "InsufficientAccessError",
-    "correlationId": "b6c48692-cabf-449a-ba8d-fed52ad6d174"
-  }
-}`
+const InsufficientAccessBody = emukit.InsufficientAccessBody
 
 // Options configures an Emulator. The zero value is usable.
 type Options struct {

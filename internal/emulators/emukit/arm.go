@@ -12,6 +12,18 @@ import (
 // ARM resource provider (Defender for Cloud, Sentinel) are issued for.
 const ARMAudience = "https://management.azure.com"
 
+// InsufficientAccessBody is the 403 a fresh principal may get on its first
+// call to an Azure API before its role assignment has propagated, byte for
+// byte as the Defender for Cloud → Sentinel sync write-up reports it (a
+// retry moments later succeeds). [C-community: the seed's Known issues]
+const InsufficientAccessBody = `{
+  "error": {
+    "message": "The provided credentials have insufficient access to perform the requested operation",
+    "code": "InsufficientAccessError",
+    "correlationId": "b6c48692-cabf-449a-ba8d-fed52ad6d174"
+  }
+}`
+
 // CloudError is the ARM CloudError body every Azure resource provider
 // answers failures with.
 type CloudError struct {

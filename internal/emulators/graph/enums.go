@@ -15,9 +15,13 @@ var (
 	serviceSources       = []string{"unknown", "microsoftDefenderForEndpoint", "microsoftDefenderForIdentity", "microsoftDefenderForCloudApps", "microsoftDefenderForOffice365", "microsoft365Defender", "azureAdIdentityProtection", "microsoftAppGovernance", "dataLossPrevention", "unknownFutureValue", "microsoftDefenderForCloud", "microsoftSentinel", "microsoftInsiderRiskManagement", "microsoftThreatIntelligence", "microsoftSecurityForAI"}
 	detectionSources     = []string{"unknown", "microsoftDefenderForEndpoint", "antivirus", "smartScreen", "customTi", "microsoftDefenderForOffice365", "automatedInvestigation", "microsoftThreatExperts", "customDetection", "microsoftDefenderForIdentity", "cloudAppSecurity", "microsoft365Defender", "azureAdIdentityProtection", "manual", "microsoftDataLossPrevention", "appGovernancePolicy", "appGovernanceDetection", "unknownFutureValue", "microsoftDefenderForCloud", "microsoftDefenderForIoT", "microsoftDefenderForServers", "microsoftDefenderForStorage", "microsoftDefenderForDNS", "microsoftDefenderForDatabases", "microsoftDefenderForContainers", "microsoftDefenderForNetwork", "microsoftDefenderForAppService", "microsoftDefenderForKeyVault", "microsoftDefenderForResourceManager", "microsoftDefenderForApiManagement", "nrtAlerts", "scheduledAlerts", "microsoftDefenderThreatIntelligenceAnalytics", "builtInMl", "microsoftInsiderRiskManagement", "microsoftSentinel"}
 
-	// What PATCH may set; the rest are service-owned.
+	// What PATCH may set, as the update pages' request-body tables list
+	// them; the rest are service-owned. incidentStatus inProgress is a CSDL
+	// member the service can report, but security-incident-update.md lists
+	// only active, resolved and redirected as settable, so a PATCH with it
+	// is refused like any other value the page does not list.
 	settableAlertStatuses    = []string{"new", "inProgress", "resolved"}
-	settableIncidentStatuses = []string{"active", "resolved", "inProgress", "redirected"}
+	settableIncidentStatuses = []string{"active", "resolved", "redirected"}
 )
 
 // enumMember returns the declared spelling of v in members, matching

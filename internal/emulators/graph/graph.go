@@ -48,6 +48,13 @@ type Options struct {
 	// does not document either for alerts_v2; these are assumptions.
 	AlertsPageSize int
 	AlertsMaxTop   int
+	// ResolveAlertsWithIncident makes resolving an incident resolve its
+	// alerts that are still open and hand the incident's classification
+	// and determination down to those not yet classified, as the Defender
+	// portal appears to do. [U] The Graph documentation does not describe
+	// any such cascade for PATCH /security/incidents/{id}, so it is off by
+	// default and a test that relies on it must turn it on.
+	ResolveAlertsWithIncident bool
 }
 
 // Emulator is an in-memory Microsoft Graph security API.

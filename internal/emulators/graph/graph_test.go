@@ -258,7 +258,8 @@ func TestAlertComments(t *testing.T) {
 
 func TestIncidents(t *testing.T) {
 	t.Parallel()
-	h := setup(t)
+	// The alert cascade checked below is unconfirmed and off by default.
+	h := setup(t, func(o *Options) { o.ResolveAlertsWithIncident = true })
 	r := h.do(t, "GET", "/v1.0/security/incidents?$top=100", nil)
 	m := r.json(t)
 	e := m["error"].(map[string]any)
@@ -296,6 +297,9 @@ func TestIncidents(t *testing.T) {
 	path := "/v1.0/security/incidents/" + target.ID
 	if r := h.do(t, "PATCH", path, map[string]any{"status": "awaitingAction"}); r.status != 400 {
 		t.Fatalf("awaitingAction settable: %d", r.status)
+	}
+	if r := h.do(t, "PATCH", path, map[string]any{"status": "inProgress"}); r.status != 400 {
+		t.Fatalf("inProgress settable: %d", r.status)
 	}
 	if r := h.do(t, "PATCH", path, map[string]any{"determination": "clean"}); r.status != 400 {
 		t.Fatalf("docs-only determination accepted: %d", r.status)
@@ -436,5 +440,74 @@ func TestRecordsRequests(t *testing.T) {
 	}
 	if len(patches) != 1 || string(patches[0].Body) != `{"status":"inProgress"}` || patches[0].Status != 200 || patches[0].Header.Get("Authorization") != "" {
 		t.Fatalf("recorded %+v", patches)
+	}
+}
+
+// TestIncidentStatusSettable pins the incident PATCH page's table: active,
+// resolved and redirected are settable; inProgress (a CSDL member the service
+// may report) and awaitingAction are refused with Graph's 400 and leave the
+// incident as it was.
+func TestIncidentStatusSettable(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	in := h.emu.Incidents()[0]
+	path := "/v1.0/security/incidents/" + in.ID
+	tests := []struct {
+		status string
+		code   int
+	}{
+		{"inProgress", 400},
+		{"InProgress", 400},
+		{"awaitingAction", 400},
+		{"unknownFutureValue", 400},
+		{"active", 200},
+		{"resolved", 200},
+		{"redirected", 200},
+	}
+	for _, tt := range tests {
+		before, _ := h.emu.Incident(in.ID)
+		r := h.do(t, "PATCH", path, map[string]any{"status": tt.status})
+		if r.status != tt.code {
+			t.Fatalf("status %q: %d %s", tt.status, r.status, r.body)
+		}
+		if tt.code == 200 {
+			continue
+		}
+		code, msg := errorOf(t, r)
+		if code != "BadRequest" || !strings.Contains(msg, tt.status) || !strings.Contains(msg, "microsoft.graph.security.incidentStatus") {
+			t.Errorf("status %q: error %q %q", tt.status, code, msg)
+		}
+		if after, _ := h.emu.Incident(in.ID); after.Status != before.Status || !after.LastUpdateDateTime.Equal(before.LastUpdateDateTime) {
+			t.Errorf("refused %q changed the incident: %s -> %s", tt.status, before.Status, after.Status)
+		}
+	}
+}
+
+// TestResolveIncidentLeavesAlerts checks the default: the Graph docs
+// describe no cascade from an incident to its alerts, so resolving an
+// incident changes only the incident.
+func TestResolveIncidentLeavesAlerts(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	var target Incident
+	for _, in := range h.emu.Incidents() {
+		if in.Status == "active" && len(in.AlertIDs()) > 1 {
+			target = in
+			break
+		}
+	}
+	before := map[string]Alert{}
+	for _, id := range target.AlertIDs() {
+		before[id], _ = h.emu.Alert(id)
+	}
+	r := h.do(t, "PATCH", "/v1.0/security/incidents/"+target.ID, map[string]any{"status": "resolved", "classification": "truePositive", "determination": "malware"})
+	if r.status != 200 || r.json(t)["status"] != "resolved" {
+		t.Fatalf("patch: %d %s", r.status, r.body)
+	}
+	for id, b := range before {
+		a, _ := h.emu.Alert(id)
+		if a.Status != b.Status || a.Classification != b.Classification || a.Determination != b.Determination {
+			t.Errorf("alert %s changed with its incident: %s/%s -> %s/%s", id, b.Status, b.Classification, a.Status, a.Classification)
+		}
 	}
 }

@@ -105,9 +105,9 @@ func (e *Emulator) patchIncident(w http.ResponseWriter, r *http.Request) {
 	e.answer(w, r, incidentEntity{e.base(r) + "/v1.0/$metadata#security/incidents/$entity", out})
 }
 
-// applyIncidentLocked applies p. Resolving an incident resolves its alerts
-// that are still open and hands down the incident's classification and
-// determination to those not yet classified, as the Defender portal does.
+// applyIncidentLocked applies p. Only with
+// Options.ResolveAlertsWithIncident (unconfirmed, off by default) does
+// resolving an incident also resolve its open alerts.
 func (e *Emulator) applyIncidentLocked(in *Incident, p patch, by string, now time.Time) {
 	p.applyTriage(&in.Classification, &in.Determination, &in.AssignedTo)
 	if p.customTags != nil {
@@ -121,9 +121,16 @@ func (e *Emulator) applyIncidentLocked(in *Incident, p patch, by string, now tim
 	}
 	in.LastUpdateDateTime = now
 	in.LastModifiedBy = &by
-	if p.status == nil || *p.status != "resolved" {
+	if !e.opts.ResolveAlertsWithIncident || p.status == nil || *p.status != "resolved" {
 		return
 	}
+	e.resolveMembersLocked(in, now)
+}
+
+// resolveMembersLocked resolves in's open alerts, handing down the
+// incident's classification and determination to those not yet classified.
+// [U] Not documented for Graph; see Options.ResolveAlertsWithIncident.
+func (e *Emulator) resolveMembersLocked(in *Incident, now time.Time) {
 	for _, aid := range in.alertIDs {
 		a, ok := e.alerts[aid]
 		if !ok || a.Status == "resolved" {

@@ -24,11 +24,16 @@ type harness struct {
 }
 
 // setup starts an emulator with 300 alerts behind a test server and fetches
-// a token through the token endpoint, as a connector would.
-func setup(t *testing.T) *harness {
+// a token through the token endpoint, as a connector would. Each opt
+// adjusts the Options before the emulator is built.
+func setup(t *testing.T, opts ...func(*Options)) *harness {
 	t.Helper()
 	clock := emukit.NewFakeClock(t0)
-	emu := New(Options{Clock: clock, Alerts: 300, Seed: 1})
+	o := Options{Clock: clock, Alerts: 300, Seed: 1}
+	for _, f := range opts {
+		f(&o)
+	}
+	emu := New(o)
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
 	h := &harness{emu: emu, clock: clock, srv: srv}

@@ -30,7 +30,7 @@ func TestSpecConformance(t *testing.T) {
 		{"post alert comment", "POST", "/v1.0/security/alerts_v2/" + alert.ID + "/comments", comment, false, 200},
 		{"list incidents", "GET", "/v1.0/security/incidents?$top=10&$expand=alerts", "", true, 200},
 		{"get incident", "GET", "/v1.0/security/incidents/" + incident.ID + "?$expand=alerts", "", false, 200},
-		{"patch incident", "PATCH", "/v1.0/security/incidents/" + incident.ID, `{"status":"inProgress","assignedTo":"KaiC@contoso.com","customTags":["Demo"]}`, false, 200},
+		{"patch incident", "PATCH", "/v1.0/security/incidents/" + incident.ID, `{"status":"active","assignedTo":"KaiC@contoso.com","customTags":["Demo"]}`, false, 200},
 		{"post incident comment", "POST", "/v1.0/security/incidents/" + incident.ID + "/comments", comment, false, 200},
 		{"bad determination", "PATCH", "/v1.0/security/alerts_v2/" + alert.ID, `{"determination":"clean"}`, false, 400},
 		{"incident top over 50", "GET", "/v1.0/security/incidents?$top=100", "", false, 400},

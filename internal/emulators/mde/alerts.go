@@ -49,8 +49,13 @@ type alertList struct {
 }
 
 // listAlerts pages with $top/$skip only: the service sends no nextLink.
+// $orderby is ignored: Microsoft lists only $filter, $top, $skip and
+// $expand for GET /api/alerts, so a client cannot count on the service
+// honouring it, and the emulator behaves as the least it may do.
 func (e *Emulator) listAlerts(w http.ResponseWriter, r *http.Request) {
-	q, err := emukit.ParseQuery(r.URL.Query())
+	vals := r.URL.Query()
+	vals.Del("$orderby")
+	q, err := emukit.ParseQuery(vals)
 	if err == nil && q.Top > MaxTop {
 		err = fmt.Errorf("the limit of '%d' for Top query has been exceeded; the value from the incoming request is '%d'", MaxTop, q.Top)
 	}
@@ -81,15 +86,14 @@ func (e *Emulator) listAlerts(w http.ResponseWriter, r *http.Request) {
 	emukit.WriteJSON(w, http.StatusOK, alertList{emukit.RequestBase(r, e.opts.BaseURL) + "/api/$metadata#Alerts", page})
 }
 
+// selectLocked filters the alerts and puts them in the emulator's own
+// stable order, newest created first: an order that does not follow
+// lastUpdateTime, so $skip paging stays consistent across requests while a
+// client that assumes oldest-change-first is caught out.
 func (e *Emulator) selectLocked(q emukit.Query) ([]*Alert, error) {
 	for _, c := range q.Filter {
 		if filterable[c.Field] == nil {
 			return nil, fmt.Errorf("property '%s' is not supported in $filter", c.Field)
-		}
-	}
-	for _, o := range q.OrderBy {
-		if o.Field != "alertCreationTime" && o.Field != "lastUpdateTime" {
-			return nil, fmt.Errorf("property '%s' is not supported in $orderby", o.Field)
 		}
 	}
 	out, err := emukit.Select(slices.Collect(maps.Values(e.alerts)), q.Filter,
@@ -97,21 +101,8 @@ func (e *Emulator) selectLocked(q emukit.Query) ([]*Alert, error) {
 	if err != nil {
 		return nil, err
 	}
-	order := q.OrderBy
-	if len(order) == 0 {
-		order = []emukit.OrderBy{{Field: "alertCreationTime", Desc: true}}
-	}
 	slices.SortFunc(out, func(a, b *Alert) int {
-		for _, o := range order {
-			c := filterable[o.Field](a).(time.Time).Compare(filterable[o.Field](b).(time.Time))
-			if o.Desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
-		}
-		return strings.Compare(a.ID, b.ID)
+		return cmp.Or(b.AlertCreationTime.Compare(a.AlertCreationTime), strings.Compare(a.ID, b.ID))
 	})
 	return out, nil
 }

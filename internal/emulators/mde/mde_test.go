@@ -148,7 +148,7 @@ func TestListAlerts(t *testing.T) {
 	}
 	var ids []string
 	for skip := 0; ; skip += 60 {
-		vals := h.do(t, "GET", "/api/alerts?$orderby=lastUpdateTime%20asc&$top=60&$skip="+strconv.Itoa(skip), nil).json(t)["value"].([]any)
+		vals := h.do(t, "GET", "/api/alerts?$top=60&$skip="+strconv.Itoa(skip), nil).json(t)["value"].([]any)
 		if len(vals) == 0 {
 			break
 		}
@@ -170,6 +170,45 @@ func TestListAlerts(t *testing.T) {
 	}
 	if r := h.do(t, "GET", "/api/alerts?$top=10001", nil); r.status != 400 || r.errCode(t) != "ODataError" {
 		t.Fatalf("top over max: %d %s", r.status, r.body)
+	}
+}
+
+// TestOrderByIgnored checks that $orderby, which the docs do not list for
+// the alerts list, changes nothing: every request gets the emulator's own
+// stable order (newest created first), not one by lastUpdateTime.
+func TestOrderByIgnored(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	listIDs := func(t *testing.T, query string) []string {
+		t.Helper()
+		r := h.do(t, "GET", "/api/alerts?$top=500"+query, nil)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", query, r.status, r.body)
+		}
+		var ids []string
+		for _, v := range r.json(t)["value"].([]any) {
+			ids = append(ids, v.(map[string]any)["id"].(string))
+		}
+		return ids
+	}
+	want := listIDs(t, "")
+	var created []string
+	for _, a := range slices.Backward(h.emu.Alerts()) {
+		created = append(created, a.ID)
+	}
+	if !slices.Equal(want, created) {
+		t.Fatal("default order is not newest created first")
+	}
+	tests := []struct{ name, query string }{
+		{"lastUpdateTime asc", "&$orderby=lastUpdateTime%20asc"},
+		{"lastUpdateTime desc", "&$orderby=lastUpdateTime%20desc"},
+		{"alertCreationTime asc", "&$orderby=alertCreationTime"},
+		{"undocumented property", "&$orderby=title%20asc"},
+	}
+	for _, tt := range tests {
+		if got := listIDs(t, tt.query); !slices.Equal(got, want) {
+			t.Errorf("%s: order changed", tt.name)
+		}
 	}
 }
 

@@ -324,3 +324,25 @@ func TestConcurrentWritersOneEtag(t *testing.T) {
 		t.Fatalf("dfc alert ends %s", d.Properties.Status)
 	}
 }
+
+// TestInsufficientAccessFault is the seed's known issue on the Sentinel
+// side: the first call answers 403 InsufficientAccessError byte for byte,
+// the next one works, and zero switches the fault off.
+func TestInsufficientAccessFault(t *testing.T) {
+	t.Parallel()
+	f := setup(t, Options{})
+	list := f.sen.BasePath() + "/incidents" + v
+	f.sen.FailFirstInsufficientAccess(1)
+	res := f.do(http.MethodGet, list, nil)
+	if res.status != http.StatusForbidden || string(res.body) != InsufficientAccessBody || res.errorBody(t).Code != "InsufficientAccessError" {
+		t.Fatalf("first call: %d %s", res.status, res.body)
+	}
+	if res := f.do(http.MethodGet, list, nil); res.status != http.StatusOK {
+		t.Fatalf("second call: %d %s", res.status, res.body)
+	}
+	f.sen.FailFirstInsufficientAccess(2)
+	f.sen.FailFirstInsufficientAccess(0)
+	if res := f.do(http.MethodGet, list, nil); res.status != http.StatusOK {
+		t.Fatalf("switched off: %d", res.status)
+	}
+}

@@ -186,3 +186,15 @@ func (e *Emulator) Recorder() *emukit.Recorder { return e.recorder }
 
 // Requests returns every request received, oldest first.
 func (e *Emulator) Requests() []emukit.Request { return e.recorder.Requests() }
+
+// InsufficientAccessBody is the answer a fresh principal may get before its
+// role assignment (Microsoft Sentinel Responder) has propagated; the seed
+// saw it on the first run of a Logic App reading the workspace, and an
+// immediate rerun worked.
+const InsufficientAccessBody = emukit.InsufficientAccessBody
+
+// FailFirstInsufficientAccess makes the next n requests answer 403 with
+// InsufficientAccessBody; zero switches the fault off.
+func (e *Emulator) FailFirstInsufficientAccess(n int) {
+	e.faults.FailFirst(n, http.StatusForbidden, []byte(InsufficientAccessBody))
+}
