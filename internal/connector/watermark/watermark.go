@@ -57,6 +57,11 @@ type Scan struct {
 	Base time.Time `json:"base,omitzero"`
 	// Skip is how many records of the window were read already.
 	Skip int `json:"skip"`
+	// Resume, for a vendor that returns the window in time order (Graph
+	// with $orderby), is the keyset position reached: the next call asks
+	// for records at or after it instead of re-reading from the window's
+	// start, so a window larger than one call can read never stalls.
+	Resume time.Time `json:"resume,omitzero"`
 }
 
 // wire is the JSON form. Seen is the version-1 map, read only; IDs the

@@ -52,7 +52,11 @@ func odataQuery(q url.Values) string {
 func (c *core) alertsRef(cur watermark.Cursor) string {
 	q := url.Values{}
 	var f []string
-	if from := cur.From(c.s.overlap); !from.IsZero() {
+	from := cur.From(c.s.overlap)
+	if cur.Scan != nil && cur.Scan.Resume.After(from) {
+		from = cur.Scan.Resume
+	}
+	if !from.IsZero() {
 		f = append(f, "lastUpdateDateTime ge "+from.UTC().Format(time.RFC3339Nano))
 	}
 	// One source is filtered by the service. Several are filtered here:
@@ -91,8 +95,12 @@ func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, err
 	if err != nil {
 		return connector.Page{}, err
 	}
-	since := cur.Since
-	var items []connector.Item
+	cur.OpenScan()
+	resumed := cur.Scan.Resume
+	var (
+		items    []connector.Item
+		lastRead time.Time
+	)
 	ref, rest := c.alertsRef(cur), false
 	for n := 0; ref != "" && !rest && n < c.pagesPerCall; n++ {
 		page, next, err := httpkit.GetPage[json.RawMessage](ctx, c.client, ref, httpkit.ODataNextLink)
@@ -104,6 +112,9 @@ func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, err
 				rest = true
 				break
 			}
+			if _, ts, ok := readStamp(r); ok && ts.After(lastRead) {
+				lastRead = ts
+			}
 			if it, ok := c.admitAlert(&cur, r); ok {
 				items = append(items, it)
 			}
@@ -111,11 +122,20 @@ func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, err
 		ref = next
 	}
 	more := rest || ref != ""
-	if more && len(items) == 0 && !cur.Since.After(since) {
-		// Every record the bounded call could reach was re-read from the
-		// overlap; calling again at once would read the same pages.
-		c.log.WarnContext(ctx, "graph alerts: overlap window holds more records than one call reads; waiting for the next poll",
-			"pages", c.pagesPerCall, "page_size", c.cfg.PageSize)
+	switch {
+	case !more:
+		// The window was read to its end: the next poll opens a new one
+		// from the newest change delivered.
+		cur.Scan = nil
+	case lastRead.After(resumed):
+		// Records come in time order, so everything before lastRead was
+		// read: the next call continues from there (keyset paging), ties
+		// at lastRead are re-read and dropped by the dedupe set.
+		cur.Scan.Resume = lastRead
+	default:
+		// A single timestamp holds more records than one call reads.
+		c.log.WarnContext(ctx, "graph alerts: more records share one lastUpdateDateTime than one call reads; waiting for the next poll",
+			"pages", c.pagesPerCall, "page_size", c.cfg.PageSize, "at", lastRead)
 		more = false
 	}
 	c.prune(ctx, &cur, "alerts")

@@ -153,20 +153,45 @@ func TestFetchAlertsBoundedPages(t *testing.T) {
 	}
 }
 
-// TestFetchAlertsNoProgress covers a bounded call that only re-reads the
-// overlap: it reports no more instead of having the poller call again at
-// once for the same pages.
-func TestFetchAlertsNoProgress(t *testing.T) {
+// A window larger than one bounded call can read (a long overlap, small
+// pages) is walked by keyset paging: every alert once, and the polls end
+// instead of re-reading the same first pages forever.
+func TestFetchAlertsKeysetThroughALargeWindow(t *testing.T) {
 	t.Parallel()
-	e := setup(t, 12, map[string]any{"overlap": "720h"})
-	p, err := e.conn.FetchAlerts(t.Context(), "")
-	if err != nil || !p.More {
-		t.Fatalf("first call: more %v, err %v", p.More, err)
-	}
+	e := setup(t, 12, map[string]any{"overlap": "720h", "page_size": 2})
 	e.conn.pagesPerCall = 1
-	again, err := e.conn.FetchAlerts(t.Context(), p.Cursor)
-	if err != nil || again.More || len(again.Items) != 0 {
-		t.Fatalf("re-read of the overlap: %d items, more %v, err %v; want none and no more", len(again.Items), again.More, err)
+	poll := func(cursor string) (map[string]int, string) {
+		got := map[string]int{}
+		for calls := 0; ; calls++ {
+			if calls > 40 {
+				t.Fatal("polling never reported the end of the window")
+			}
+			p, err := e.conn.FetchAlerts(t.Context(), cursor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range p.Items {
+				got[it.VendorID]++
+			}
+			cursor = p.Cursor
+			if !p.More {
+				return got, cursor
+			}
+		}
+	}
+	first, cursor := poll("")
+	if len(first) != 12 {
+		t.Fatalf("first poll delivered %d distinct alerts, want 12", len(first))
+	}
+	for id, n := range first {
+		if n != 1 {
+			t.Fatalf("alert %s delivered %d times", id, n)
+		}
+	}
+	// The next poll re-reads the whole window (it is all inside the
+	// overlap) and delivers nothing new.
+	if again, _ := poll(cursor); len(again) != 0 {
+		t.Fatalf("second poll re-delivered %v", again)
 	}
 }
 
