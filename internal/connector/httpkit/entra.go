@@ -1,6 +1,7 @@
 package httpkit
 
 import (
+	"golang.org/x/time/rate"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -79,6 +80,13 @@ type Entra struct {
 	Scope        string
 	Base         string
 	baseField    string
+}
+
+// Budget is the per-minute request budget of this app registration on
+// this API, shared by every integration that uses the same app, tenant and
+// API (the token URL carries the tenant, the scope names the API).
+func (e Entra) Budget(perMinute int) *rate.Limiter {
+	return SharedPerMinute(e.TokenURL+"|"+e.ClientID+"|"+e.Scope, perMinute)
 }
 
 // Check fills the defaults of settings built without the spec, reports

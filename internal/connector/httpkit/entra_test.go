@@ -140,3 +140,32 @@ func TestEntraNewClient(t *testing.T) {
 		t.Errorf("secret not redacted: %s", got)
 	}
 }
+
+// Two integrations of one app on one tenant and API share the vendor's
+// per-app budget; another API, app or tenant has its own.
+func TestEntraBudgetIsSharedPerAppTenantAndAPI(t *testing.T) {
+	t.Parallel()
+	graphApp := Entra{TokenURL: "https://login.example/tenant-a/oauth2/v2.0/token", ClientID: "app-1", Scope: "https://graph.example/.default"}
+	same := graphApp
+	otherTenant := graphApp
+	otherTenant.TokenURL = "https://login.example/tenant-b/oauth2/v2.0/token"
+	otherAPI := graphApp
+	otherAPI.Scope = "https://arm.example/.default"
+	tests := []struct {
+		name  string
+		a, b  Entra
+		share bool
+	}{
+		{"same app, tenant and API", graphApp, same, true},
+		{"another tenant", graphApp, otherTenant, false},
+		{"another API", graphApp, otherAPI, false},
+	}
+	for _, tt := range tests {
+		if got := tt.a.Budget(150) == tt.b.Budget(150); got != tt.share {
+			t.Errorf("%s: shared = %v, want %v", tt.name, got, tt.share)
+		}
+	}
+	if graphApp.Budget(150) == graphApp.Budget(30) {
+		t.Error("integrations configured with different budgets share a limiter")
+	}
+}

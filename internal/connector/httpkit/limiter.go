@@ -2,6 +2,8 @@ package httpkit
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -17,6 +19,31 @@ func PerMinute(n int) *rate.Limiter {
 		return rate.NewLimiter(rate.Inf, 1)
 	}
 	return rate.NewLimiter(rate.Every(time.Minute/time.Duration(n)), 1)
+}
+
+var (
+	sharedMu       sync.Mutex
+	sharedLimiters = map[string]*rate.Limiter{}
+)
+
+// SharedPerMinute is PerMinute for a budget the vendor counts across every
+// client of one principal (Graph: 150 a minute per app per tenant; ARM: per
+// principal), so two integrations of the same app draw on one budget
+// instead of each getting a full one. key names the principal and API;
+// integrations configured with different budgets keep separate limiters.
+func SharedPerMinute(key string, n int) *rate.Limiter {
+	if n <= 0 {
+		return PerMinute(n)
+	}
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	k := fmt.Sprintf("%s|%d", key, n)
+	if l, ok := sharedLimiters[k]; ok {
+		return l
+	}
+	l := PerMinute(n)
+	sharedLimiters[k] = l
+	return l
 }
 
 // wait spends one request of the budget. When the wait would outlast the

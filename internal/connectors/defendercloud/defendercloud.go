@@ -65,7 +65,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: httpkit.PerMinute(cfg.RequestsPerMinute), Classify: accessPending})
+	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: cfg.entra.Budget(cfg.RequestsPerMinute), Classify: accessPending})
 	if err != nil {
 		return nil, err
 	}

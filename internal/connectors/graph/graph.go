@@ -78,7 +78,7 @@ func New(deps connector.Deps, cfg Config) (connector.Connector, error) {
 		return nil, err
 	}
 	client, err := s.entra.NewClient(deps, httpkit.Options{
-		Limiter: httpkit.PerMinute(cfg.RequestsPerMinute),
+		Limiter: s.entra.Budget(cfg.RequestsPerMinute),
 		Header:  http.Header{"Prefer": {preferUnknownEnums}},
 	})
 	if err != nil {

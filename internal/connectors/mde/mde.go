@@ -64,7 +64,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := s.entra.NewClient(deps, httpkit.Options{Limiter: httpkit.PerMinute(cfg.RequestsPerMinute)})
+	client, err := s.entra.NewClient(deps, httpkit.Options{Limiter: s.entra.Budget(cfg.RequestsPerMinute)})
 	if err != nil {
 		return nil, err
 	}
