@@ -57,6 +57,7 @@ func dialect() *sqldb.Dialect {
 		MigrationLock:     "SELECT pg_advisory_xact_lock(hashtext('alertsync.migrate.' || current_schema()))",
 		Contains:          "strpos",
 		MultiRowInsert:    true,
+		ArrayLookup:       true,
 		EnqueueLock:       "SELECT pg_advisory_xact_lock(hashtext('alertsync.outbox.' || ?))",
 		IsUniqueViolation: isUniqueViolation,
 		Migrations:        sub,

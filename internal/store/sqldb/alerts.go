@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
@@ -79,6 +80,34 @@ func (c *conn) AlertGetByVendor(ctx context.Context, integration, vendorID strin
 	return a, nil
 }
 
+// byVendorQuery looks up one chunk of vendor ids. Where the dialect takes
+// arrays (PostgreSQL), each id is a lookup on the unique (integration,
+// vendor_id) index through LATERAL, a plan that stays an index lookup even
+// while the table's statistics are stale (a first backfill grows it faster
+// than autovacuum analyzes it, and a plain IN list then turns into a
+// sequential scan per batch). Elsewhere it is an IN list.
+func (t *tx) byVendorQuery(integration string, ids []string) (string, []any) {
+	if t.d.ArrayLookup {
+		return "SELECT " + prefixed("a.", alertCols) + ` FROM unnest(?::text[]) AS v(id)
+		CROSS JOIN LATERAL (SELECT * FROM alerts WHERE integration = ? AND vendor_id = v.id) a`, []any{ids, integration}
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, integration)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return "SELECT " + alertCols + " FROM alerts WHERE integration = ? AND vendor_id IN (" + marks(len(ids)) + ")", args
+}
+
+// prefixed qualifies every column of a column list with p.
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // AlertList filters and pages alerts by id.
 func (c *conn) AlertList(ctx context.Context, p store.AlertListParams) ([]model.Alert, error) {
 	var w where
@@ -107,12 +136,7 @@ func (c *conn) AlertList(ctx context.Context, p store.AlertListParams) ([]model.
 func (t *tx) AlertsByVendor(ctx context.Context, integration string, vendorIDs []string) (map[string]model.Alert, error) {
 	out := make(map[string]model.Alert, len(vendorIDs))
 	for chunk := range chunks(vendorIDs, vendorChunk) {
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, integration)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		q := "SELECT " + alertCols + " FROM alerts WHERE integration = ? AND vendor_id IN (" + marks(len(chunk)) + ")"
+		q, args := t.byVendorQuery(integration, chunk)
 		rows, err := t.queryDyn(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up alerts by vendor id: %w", err)

@@ -26,6 +26,9 @@ type Dialect struct {
 	// sql.Result.LastInsertId instead of RETURNING id, which saves SQLite a
 	// result set per row. PostgreSQL's driver has no LastInsertId.
 	LastInsertID bool
+	// ArrayLookup looks vendor ids up through an array parameter and
+	// LATERAL index lookups (PostgreSQL) instead of an IN list.
+	ArrayLookup bool
 	// EnqueueLock, if set, runs before each outbox insert with the remote
 	// object's name and holds a lock on it until commit (PostgreSQL: a
 	// transaction-level advisory lock). SQLite's single writer already
