@@ -50,22 +50,13 @@ type Connector struct {
 	index  index
 }
 
-// accessPending are the 403 error codes Azure answers while a principal's
-// access is still being set up: InsufficientAccessError (the seed's known
-// issue: the first run fails, an immediate rerun works) and ARM's
-// AuthorizationFailed, which a role assignment that has not propagated yet
-// also produces. They are classified retryable, not auth, so the outbox and
-// the poller back off and try again; an app that truly lacks the role keeps
-// failing until its attempts run out, and any other 403 is still auth.
-var accessPending = httpkit.RetryForbidden("InsufficientAccessError", "AuthorizationFailed")
-
 // New builds the connector for cfg.
 func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	cfg, err := cfg.check()
 	if err != nil {
 		return nil, err
 	}
-	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: cfg.entra.Budget(cfg.RequestsPerMinute), Classify: accessPending})
+	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: cfg.entra.Budget(cfg.RequestsPerMinute), Classify: httpkit.ARMAccessPending})
 	if err != nil {
 		return nil, err
 	}
