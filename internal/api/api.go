@@ -33,6 +33,9 @@ type Deps struct {
 	Version  string
 	// Ready reports whether the hub can serve; nil means always ready.
 	Ready func(ctx context.Context) error
+	// Waiting reports why an integration's pending writes are held (its
+	// vendor's rate limit) and until when; nil means never held.
+	Waiting func(integration string) (reason string, until time.Time, ok bool)
 }
 
 // server holds the dependencies every handler shares.
@@ -44,6 +47,7 @@ type server struct {
 	ready   func(ctx context.Context) error
 	tokens  []tokenEntry
 	health  *healthCache
+	waiting func(integration string) (string, time.Time, bool)
 }
 
 // New returns the API's handler.
@@ -53,7 +57,7 @@ func New(deps Deps) http.Handler {
 	}
 	s := &server{
 		store: deps.Store, engine: deps.Engine, log: deps.Logger, version: deps.Version,
-		ready:  deps.Ready,
+		ready: deps.Ready, waiting: deps.Waiting,
 		tokens: newTokenEntries(deps.Tokens, deps.AdminToken, deps.Logger),
 		health: newHealthCache(healthTTL, healthTimeout),
 	}
@@ -63,51 +67,48 @@ func New(deps Deps) http.Handler {
 	}
 	mux := http.NewServeMux()
 	s.routes(mux, promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
-	return s.logRequests(mux)
+	return s.logRequests(s.unrouted(mux))
 }
 
 func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
+	// Each handler takes either a query it reads with newQuery or, wrapped
+	// in noQuery, none at all; either way an unknown parameter is a 400.
 	view := func(h http.HandlerFunc) http.Handler { return s.require(RoleViewer, h) }
 	analyst := func(h http.HandlerFunc) http.Handler { return s.require(RoleAnalyst, h) }
 	admin := func(h http.HandlerFunc) http.Handler { return s.require(RoleAdmin, h) }
 
 	mux.Handle("GET /api/v1/alerts", view(s.listAlerts))
-	mux.Handle("GET /api/v1/alerts/{id}", view(s.getAlert))
+	mux.Handle("GET /api/v1/alerts/{id}", view(noQuery(s.getAlert)))
 	mux.Handle("GET /api/v1/alerts/{id}/revisions", view(s.listRevisions(model.KindAlert)))
-	mux.Handle("GET /api/v1/alerts/{id}/ocsf", view(s.alertOCSF))
-	mux.Handle("GET /api/v1/alerts/{id}/comments", view(s.listComments(model.KindAlert)))
+	mux.Handle("GET /api/v1/alerts/{id}/ocsf", view(noQuery(s.alertOCSF)))
+	mux.Handle("GET /api/v1/alerts/{id}/comments", view(noQuery(s.listComments(model.KindAlert))))
 	mux.Handle("GET /api/v1/alerts/{id}/deliveries", view(s.listDeliveries(model.KindAlert)))
-	mux.Handle("POST /api/v1/alerts/{id}/verdict", analyst(s.setVerdict(model.KindAlert)))
-	mux.Handle("POST /api/v1/alerts/{id}/validation", analyst(s.startValidation))
-	mux.Handle("POST /api/v1/alerts/{id}/comments", analyst(s.addComment(model.KindAlert)))
+	mux.Handle("POST /api/v1/alerts/{id}/verdict", analyst(noQuery(s.setVerdict(model.KindAlert))))
+	mux.Handle("POST /api/v1/alerts/{id}/validation", analyst(noQuery(s.startValidation)))
+	mux.Handle("POST /api/v1/alerts/{id}/comments", analyst(noQuery(s.addComment(model.KindAlert))))
 
 	mux.Handle("GET /api/v1/incidents", view(s.listIncidents))
-	mux.Handle("GET /api/v1/incidents/{id}", view(s.getIncident))
+	mux.Handle("GET /api/v1/incidents/{id}", view(noQuery(s.getIncident)))
 	mux.Handle("GET /api/v1/incidents/{id}/revisions", view(s.listRevisions(model.KindIncident)))
-	mux.Handle("GET /api/v1/incidents/{id}/ocsf", view(s.incidentOCSF))
-	mux.Handle("GET /api/v1/incidents/{id}/comments", view(s.listComments(model.KindIncident)))
+	mux.Handle("GET /api/v1/incidents/{id}/ocsf", view(noQuery(s.incidentOCSF)))
+	mux.Handle("GET /api/v1/incidents/{id}/comments", view(noQuery(s.listComments(model.KindIncident))))
 	mux.Handle("GET /api/v1/incidents/{id}/deliveries", view(s.listDeliveries(model.KindIncident)))
-	mux.Handle("POST /api/v1/incidents/{id}/verdict", analyst(s.setVerdict(model.KindIncident)))
-	mux.Handle("POST /api/v1/incidents/{id}/comments", analyst(s.addComment(model.KindIncident)))
+	mux.Handle("POST /api/v1/incidents/{id}/verdict", analyst(noQuery(s.setVerdict(model.KindIncident))))
+	mux.Handle("POST /api/v1/incidents/{id}/comments", analyst(noQuery(s.addComment(model.KindIncident))))
 
-	mux.Handle("GET /api/v1/integrations", view(s.listIntegrations))
+	mux.Handle("GET /api/v1/integrations", view(noQuery(s.listIntegrations)))
 	mux.Handle("GET /api/v1/outbox", view(s.listOutbox))
-	mux.Handle("GET /api/v1/outbox/counts", view(s.outboxCounts))
-	mux.Handle("POST /api/v1/outbox/{id}/retry", admin(s.retryOutbox))
+	mux.Handle("GET /api/v1/outbox/counts", view(noQuery(s.outboxCounts)))
+	mux.Handle("POST /api/v1/outbox/{id}/retry", admin(noQuery(s.retryOutbox)))
 	mux.Handle("GET /api/v1/quarantine", view(s.listQuarantine))
 
-	// Pushes authenticate with the integration's own intake key.
+	// Pushes authenticate with the integration's own intake key. Their
+	// query string belongs to the sender's format, so it is not checked.
 	mux.HandleFunc("POST /api/v1/intake/{integration}", s.intake)
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", metrics)
 	mux.HandleFunc("GET /openapi.json", s.openAPI)
-	mux.HandleFunc("/", s.notFound)
-}
-
-// notFound answers every unrouted path in the API's error shape.
-func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusNotFound, codeNotFound, "no such endpoint")
 }
 
 // statusRecorder remembers the status a handler wrote, for the access log.

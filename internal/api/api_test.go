@@ -18,10 +18,11 @@ import (
 	"github.com/alertsync/alertsync/internal/api"
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connectors/httpintake"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
-	"github.com/alertsync/alertsync/internal/store/sqlite"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
 // Token values are long and distinctive so a leak into any body is found.
@@ -34,7 +35,10 @@ const (
 	settingSecret = "setting-secret-55d1c0ffee"
 )
 
-var allSecrets = []string{viewerToken, analystToken, adminToken, settingSecret, intakeKey}
+// hookKey is the intake key of the httpintake integration "hook".
+const hookKey = "hook-intake-key-4c3b2a190817"
+
+var allSecrets = []string{viewerToken, analystToken, adminToken, settingSecret, intakeKey, hookKey}
 
 // fakeClock is the engine's clock; tests move it by hand.
 type fakeClock struct {
@@ -54,9 +58,9 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// env is one API server over a fresh SQLite store with a few alerts.
+// env is one API server over a fresh store with a few alerts.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	srv    *httptest.Server
 	store  store.Store
@@ -72,26 +76,23 @@ type env struct {
 	incident int64
 	logs     *lockedBuffer
 
-	mu  sync.Mutex
+	// mu guards ready and ops; a pointer, so on's copies share it.
+	mu  *sync.Mutex
 	ops map[string]bool
 }
 
-func setup(t *testing.T) *env {
-	t.Helper()
-	ctx := t.Context()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+// setup is setupWith over SQLite, which most tests need no more than; the
+// text-policy tests and the fuzz targets run on every storetest.Stores.
+func setup(tb testing.TB) *env { return setupWith(tb, storetest.OpenSQLite) }
+
+func setupWith(tb testing.TB, open func(testing.TB) store.Store) *env {
+	tb.Helper()
+	st := open(tb)
 	clock := &fakeClock{now: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)}
 	e := &env{
-		t: t, ctx: ctx, store: st, clock: clock, fake: &fakeConnector{},
+		t: tb, ctx: tb.Context(), store: st, clock: clock, fake: &fakeConnector{},
 		engine: engine.New(engine.Options{Store: st, Now: clock.Now}),
-		ids:    map[string]int64{}, ops: map[string]bool{}, logs: &lockedBuffer{},
+		ids:    map[string]int64{}, ops: map[string]bool{}, logs: &lockedBuffer{}, mu: &sync.Mutex{},
 	}
 	e.addIntegrations()
 	e.seed()
@@ -99,14 +100,29 @@ func setup(t *testing.T) *env {
 	return e
 }
 
+// on returns e reporting to t, for fuzz inputs that share one env.
+func (e *env) on(t *testing.T) *env {
+	c := *e
+	c.t, c.ctx = t, t.Context()
+	return &c
+}
+
+// addIntegrations adds the fake receiver, a connector without
+// capabilities, and "hook", a real httpintake integration, so pushes go
+// through a real mapping.
 func (e *env) addIntegrations() {
 	registerFakeKind()
 	pol := engine.DefaultPolicy()
 	pol.CommentSync = true
 	e.engine.AddIntegration(engine.Integration{ID: "fake", Kind: fakeKind, Policy: pol, Connector: e.fake})
 	e.engine.AddIntegration(engine.Integration{ID: "plain", Kind: "apitest-plain", Policy: engine.DefaultPolicy(), Connector: plainConnector{}})
+	hook, err := connector.Build(httpintake.Kind, connector.Deps{ID: "hook", Now: e.clock.Now}, map[string]any{"intake_key": hookKey})
+	if err != nil {
+		e.t.Fatalf("build hook: %v", err)
+	}
+	e.engine.AddIntegration(engine.Integration{ID: "hook", Kind: httpintake.Kind, Policy: engine.DefaultPolicy(), Connector: hook})
 	settings, _ := json.Marshal(map[string]any{"base_url": "https://fake.example", "api_key": settingSecret})
-	err := e.store.WithTx(e.ctx, func(tx store.Tx) error {
+	err = e.store.WithTx(e.ctx, func(tx store.Tx) error {
 		return tx.IntegrationUpsert(e.ctx, store.Integration{
 			ID: "fake", Kind: fakeKind, Name: "Fake console", Enabled: true, Settings: settings,
 			Policy: json.RawMessage(`{}`), UpdatedAt: e.clock.Now(),
@@ -196,7 +212,7 @@ func (e *env) serve() {
 	e.router = r
 }
 
-func loadDoc(t *testing.T) *openapi3.T {
+func loadDoc(t testing.TB) *openapi3.T {
 	t.Helper()
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(api.OpenAPI())

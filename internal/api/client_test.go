@@ -90,7 +90,7 @@ func (e *env) validate(req *http.Request, r response) {
 	e.t.Helper()
 	route, params, err := e.router.FindRoute(req)
 	if err != nil {
-		e.t.Errorf("%s %s: not in openapi.json: %v", req.Method, req.URL.Path, err)
+		e.checkUnrouted(req, r, err)
 		return
 	}
 	e.mu.Lock()
@@ -108,8 +108,30 @@ func (e *env) validate(req *http.Request, r response) {
 	}
 }
 
+// checkUnrouted accepts a request the document has no operation for only
+// when the API refused it (404 or 405) in its documented error shape, a
+// 405 with an Allow header.
+func (e *env) checkUnrouted(req *http.Request, r response, findErr error) {
+	e.t.Helper()
+	if r.status != http.StatusNotFound && r.status != http.StatusMethodNotAllowed {
+		e.t.Errorf("%s %s: not in openapi.json: %v", req.Method, req.URL.Path, findErr)
+		return
+	}
+	var body any
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		e.t.Errorf("%s %s: %d body is not JSON: %s", req.Method, req.URL.Path, r.status, r.body)
+		return
+	}
+	if err := e.doc.Components.Schemas["Error"].Value.VisitJSON(body); err != nil {
+		e.t.Errorf("%s %s: %d body does not match the Error schema: %v", req.Method, req.URL.Path, r.status, err)
+	}
+	if r.status == http.StatusMethodNotAllowed && r.header.Get("Allow") == "" {
+		e.t.Errorf("%s %s: 405 without an Allow header", req.Method, req.URL.Path)
+	}
+}
+
 // want fails the test unless the response has the status.
-func (r response) want(t *testing.T, status int) response {
+func (r response) want(t testing.TB, status int) response {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.body)
@@ -120,13 +142,26 @@ func (r response) want(t *testing.T, status int) response {
 // errCode is the code of an error body.
 func (r response) errCode(t *testing.T) string {
 	t.Helper()
+	code, _ := r.errBody(t)
+	return code
+}
+
+// errMessage is the message of an error body.
+func (r response) errMessage(t *testing.T) string {
+	t.Helper()
+	_, msg := r.errBody(t)
+	return msg
+}
+
+func (r response) errBody(t *testing.T) (code, msg string) {
+	t.Helper()
 	var b struct {
 		Error struct{ Code, Message string }
 	}
 	if err := json.Unmarshal(r.body, &b); err != nil {
 		t.Fatalf("error body: %v: %s", err, r.body)
 	}
-	return b.Error.Code
+	return b.Error.Code, b.Error.Message
 }
 
 func decode[T any](t *testing.T, r response) T {

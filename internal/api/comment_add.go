@@ -23,6 +23,10 @@ func (s *server) addComment(kind model.Kind) http.HandlerFunc {
 		if !decodeBody(w, r, &req) {
 			return
 		}
+		if err := model.CheckText("body", req.Body, model.MaxCommentLen); err != nil {
+			invalid(w, "%v", err)
+			return
+		}
 		author := model.Actor{Kind: model.ActorAnalyst, Name: principalFrom(r.Context()).name}
 		c, err := s.engine.AddComment(r.Context(), kind, id, author, req.Body)
 		if err != nil {

@@ -42,7 +42,7 @@ func (s *server) listDeliveries(kind model.Kind) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, paged(items, pg.limit, func(it store.OutboxItem) int64 { return it.ID }))
+		writeJSON(w, http.StatusOK, paged(s.deliveries(items), pg.limit, deliveryID))
 	}
 }
 

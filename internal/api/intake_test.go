@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/alertsync/alertsync/internal/api"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
 )
@@ -20,8 +22,8 @@ func TestIntake(t *testing.T) {
 		{"no key", "/api/v1/intake/fake", "", body, http.StatusUnauthorized, "unauthorized"},
 		{"wrong key", "/api/v1/intake/fake", "nope", body, http.StatusUnauthorized, "unauthorized"},
 		{"bad body", "/api/v1/intake/fake", intakeKey, `{"not":"a list"}`, http.StatusBadRequest, "invalid"},
-		{"unknown integration", "/api/v1/intake/ghost", intakeKey, body, http.StatusNotFound, "not_found"},
-		{"not a receiver", "/api/v1/intake/plain", intakeKey, body, http.StatusNotFound, "not_found"},
+		{"unknown integration", "/api/v1/intake/ghost", intakeKey, body, http.StatusUnauthorized, "unauthorized"},
+		{"not a receiver", "/api/v1/intake/plain", intakeKey, body, http.StatusUnauthorized, "unauthorized"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,13 +47,75 @@ func TestIntake(t *testing.T) {
 	}
 }
 
+// TestIntakeUnknownLooksLikeWrongKey checks that nothing in the answer
+// (status, headers, body) tells an integration that does not exist, or
+// takes no pushes, from a wrong key for one that does.
+func TestIntakeUnknownLooksLikeWrongKey(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	body := `[{"id":"x","title":"t"}]`
+	want := e.pushTo("/api/v1/intake/hook", "X-Alertsync-Intake-Key", "not-the-hook-key", body).want(t, http.StatusUnauthorized)
+	for _, path := range []string{"/api/v1/intake/ghost", "/api/v1/intake/plain", "/api/v1/intake/%20hook"} {
+		for _, key := range []string{"not-the-hook-key", hookKey, ""} {
+			got := e.pushTo(path, "X-Alertsync-Intake-Key", key, body).want(t, http.StatusUnauthorized)
+			if string(got.body) != string(want.body) {
+				t.Errorf("%s with key %q: body %s, want %s", path, key, got.body, want.body)
+			}
+			for _, h := range []string{"Content-Type", "Content-Length", "WWW-Authenticate", "X-Content-Type-Options"} {
+				if got.header.Get(h) != want.header.Get(h) {
+					t.Errorf("%s: header %s = %q, want %q", path, h, got.header.Get(h), want.header.Get(h))
+				}
+			}
+		}
+	}
+}
+
+// TestIntakeBodyLimit checks the one push limit: at it the push is read,
+// over it the answer is 413 naming the limit, and the key is still checked
+// first.
+func TestIntakeBodyLimit(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	// A single object padded with spaces to exactly n bytes.
+	sized := func(n int) string {
+		obj := `{"id":"big","title":"Big push"}`
+		return obj + strings.Repeat(" ", n-len(obj))
+	}
+	tests := []struct {
+		name   string
+		key    string
+		size   int
+		status int
+	}{
+		{"at the limit", hookKey, api.MaxIntakeBody, http.StatusAccepted},
+		{"one byte over", hookKey, api.MaxIntakeBody + 1, http.StatusRequestEntityTooLarge},
+		{"over with a wrong key", "wrong-key-0000000000", api.MaxIntakeBody + 1, http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.pushTo("/api/v1/intake/hook", "X-Alertsync-Intake-Key", tt.key, sized(tt.size)).want(t, tt.status)
+			if tt.status == http.StatusRequestEntityTooLarge {
+				if c, msg := r.errBody(t); c != "too_large" || !strings.Contains(msg, "10485760 bytes") {
+					t.Errorf("413 body %s", r.body)
+				}
+			}
+		})
+	}
+}
+
 // push posts body to an intake route with the fake connector's key
 // header and no bearer token.
 func (e *env) push(path, key, body string) response {
 	e.t.Helper()
+	return e.pushTo(path, "X-Intake-Key", key, body)
+}
+
+// pushTo posts body with the key in the named header.
+func (e *env) pushTo(path, header, key, body string) response {
+	e.t.Helper()
 	return e.send("POST", path, body, func(h http.Header) {
 		if key != "" {
-			h.Set("X-Intake-Key", key)
+			h.Set(header, key)
 		}
 	})
 }

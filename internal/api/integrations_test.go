@@ -35,11 +35,11 @@ func TestIntegrations(t *testing.T) {
 	for _, r := range rows {
 		ids = append(ids, r.ID)
 	}
-	if want := []string{"fake", "fake/fake-endpoint-v2", "fake/fake-identity", "plain"}; !cmp.Equal(ids, want) {
+	if want := []string{"fake", "fake/fake-endpoint-v2", "fake/fake-identity", "hook", "plain"}; !cmp.Equal(ids, want) {
 		t.Fatalf("rows %v, want %v", ids, want)
 	}
 	fakeCaps := connector.Capabilities{StateSync: true, Comments: true, Health: true, Webhook: true}
-	fake, member, plain := rows[0], rows[1], rows[3]
+	fake, member, plain := rows[0], rows[1], rows[4]
 	if fake.Capabilities != fakeCaps || fake.Health.Status != "ok" || fake.Name != "Fake console" || fake.Title != "Fake console v2" {
 		t.Errorf("fake row = %+v", fake)
 	}

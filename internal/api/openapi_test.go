@@ -83,3 +83,46 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("unready body = %v", bad)
 	}
 }
+
+// TestErrorResponsesDocumented checks that the document lists the
+// refusals every operation can give (400 for a bad or unknown query
+// parameter on every API route; 413 and 415 where a JSON body is read; 413
+// for pushes) and that real refusals match it, 405 included.
+func TestErrorResponsesDocumented(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for path, item := range e.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			var want []int
+			if strings.HasPrefix(path, "/api/v1/") {
+				want = append(want, http.StatusBadRequest)
+			}
+			if op.RequestBody != nil {
+				want = append(want, http.StatusRequestEntityTooLarge)
+				if _, isJSON := op.RequestBody.Value.Content["application/json"]; isJSON {
+					want = append(want, http.StatusUnsupportedMediaType)
+				}
+			}
+			for _, code := range want {
+				if op.Responses.Status(code) == nil {
+					t.Errorf("%s %s: %d is not documented", method, path, code)
+				}
+			}
+		}
+	}
+	if e.doc.Components.Responses["MethodNotAllowed"] == nil {
+		t.Error("the MethodNotAllowed response is not documented")
+	}
+	a := fmt.Sprintf("/api/v1/alerts/%d", e.ids["a1"])
+	textPlain := func(h http.Header) {
+		h.Set("Authorization", "Bearer "+analystToken)
+		h.Set("Content-Type", "text/plain")
+	}
+	e.send("POST", a+"/verdict", `{"verdict":"threat"}`, textPlain).want(t, http.StatusUnsupportedMediaType)
+	e.send("POST", a+"/comments", `{"body":"x"}`, textPlain).want(t, http.StatusUnsupportedMediaType)
+	e.do("POST", a+"/verdict", analystToken, `{"reason":"`+strings.Repeat("x", 2<<20)+`"}`).want(t, http.StatusRequestEntityTooLarge)
+	e.do("GET", a+"?x=1", viewerToken, nil).want(t, http.StatusBadRequest)
+	e.do("POST", a+"/validation?x=1", analystToken, nil).want(t, http.StatusBadRequest)
+	e.do("DELETE", a, adminToken, nil).want(t, http.StatusMethodNotAllowed)
+	e.push("/api/v1/intake/ghost", intakeKey, `[]`).want(t, http.StatusUnauthorized)
+}

@@ -26,5 +26,5 @@ func (s *server) listOutbox(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, paged(items, pg.limit, func(it store.OutboxItem) int64 { return it.ID }))
+	writeJSON(w, http.StatusOK, paged(s.deliveries(items), pg.limit, deliveryID))
 }

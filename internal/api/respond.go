@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"strings"
 
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/store"
@@ -19,10 +19,12 @@ const (
 	codeForbidden    = "forbidden"
 	codeInternal     = "internal"
 	codeConflict     = "conflict"
+	// codeMethodNotAllowed comes with an Allow header naming the methods
+	// the path takes.
+	codeMethodNotAllowed = "method_not_allowed"
+	codeTooLarge         = "too_large"
+	codeUnsupportedType  = "unsupported_media_type"
 )
-
-// maxBody bounds JSON request bodies; verdicts and comments are small.
-const maxBody = 1 << 20
 
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -63,7 +65,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, engine.ErrInvalid):
 		writeError(w, http.StatusBadRequest, codeInvalid, err.Error())
 	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, codeNotFound, err.Error())
+		writeError(w, http.StatusNotFound, codeNotFound, missing(r))
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, codeConflict, err.Error())
 	default:
@@ -72,26 +74,29 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// missing says which object a not-found error is about. The store and the
+// engine each name the lookup they made, so their message would say the
+// same thing twice ("get alert 9: get alert 9: not found"); on a route
+// with an {id}, the object the path names is the one that is missing.
+func missing(r *http.Request) string {
+	id := r.PathValue("id")
+	if id == "" {
+		return "not found"
+	}
+	_, path, _ := strings.Cut(r.Pattern, " ")
+	rest, _ := strings.CutPrefix(path, "/api/v1/")
+	collection, _, _ := strings.Cut(rest, "/")
+	noun := map[string]string{"alerts": "alert", "incidents": "incident", "outbox": "outbox item"}[collection]
+	if noun == "" {
+		noun = "object"
+	}
+	return fmt.Sprintf("no %s with id %s", noun, id)
+}
+
 func invalid(w http.ResponseWriter, format string, args ...any) {
 	writeError(w, http.StatusBadRequest, codeInvalid, fmt.Sprintf(format, args...))
 }
 
 func notFound(w http.ResponseWriter, format string, args ...any) {
 	writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf(format, args...))
-}
-
-// decodeBody reads one JSON object into dst, rejecting unknown fields and
-// trailing data, and answers 400 itself when the body is wrong.
-func decodeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		invalid(w, "request body: %v", err)
-		return false
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		invalid(w, "request body: want a single JSON object")
-		return false
-	}
-	return true
 }

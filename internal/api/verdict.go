@@ -16,7 +16,9 @@ type verdictRequest struct {
 
 // setVerdict answers POST /api/v1/{alerts|incidents}/{id}/verdict. The
 // engine checks the verdict and applies the integration's policy; the
-// answer is the object as it now stands.
+// answer is the object as it now stands, without the raw vendor payload
+// (as in lists): the payload can be megabytes and the caller already knows
+// it, so only the object's own GET returns it.
 func (s *server) setVerdict(kind model.Kind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, ok := pathID(w, r)
@@ -25,6 +27,10 @@ func (s *server) setVerdict(kind model.Kind) http.HandlerFunc {
 		}
 		var req verdictRequest
 		if !decodeBody(w, r, &req) {
+			return
+		}
+		if err := model.CheckText("reason", req.Reason, model.MaxReasonLen); err != nil {
+			invalid(w, "%v", err)
 			return
 		}
 		p := engine.VerdictParams{
@@ -40,11 +46,15 @@ func (s *server) setVerdict(kind model.Kind) http.HandlerFunc {
 	}
 }
 
-// applyVerdict hands the verdict to the engine for the object's kind.
+// applyVerdict hands the verdict to the engine for the object's kind and
+// returns the object without its raw payload.
 func (s *server) applyVerdict(ctx context.Context, kind model.Kind, p engine.VerdictParams) (any, error) {
 	if kind == model.KindAlert {
-		return s.engine.SetAlertVerdict(ctx, p)
+		a, err := s.engine.SetAlertVerdict(ctx, p)
+		a.Raw = nil
+		return a, err
 	}
 	in, err := s.engine.SetIncidentVerdict(ctx, p)
+	in.Raw = nil
 	return cleanIncident(in), err
 }

@@ -110,7 +110,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.engine = engine.New(engine.Options{
 		Store: st, Logger: a.log.With("component", "engine"), Now: opts.Now,
 		ValidationInterval: cfg.Engine.ValidationInterval, ValidationWindow: cfg.Engine.ValidationWindow,
-		AutoValidate: true, Registerer: a.registry, IngestBatch: cfg.Engine.IngestBatch,
+		Registerer: a.registry, IngestBatch: cfg.Engine.IngestBatch,
 	})
 	if err := a.loadIntegrations(ctx); err != nil {
 		_ = st.Close()
@@ -144,11 +144,22 @@ func (a *App) Addr() string {
 func (a *App) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.cfg.Listen, err)
+		return fmt.Errorf("start api server: %w", err)
 	}
 	a.listener = ln
 	ctx, a.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	a.server = &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
+	a.server = &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// A whole request, body included: a 10 MiB push at a slow 200 KB/s.
+		ReadTimeout: time.Minute,
+		// From the end of the request headers to the end of the answer: a
+		// page of 1000 alerts with raw payloads, or /metrics, with room to
+		// spare; the integrations page bounds its health checks to 3s.
+		WriteTimeout: 2 * time.Minute,
+		// Keep-alive connections waiting for their next request.
+		IdleTimeout: 2 * time.Minute,
+	}
 	a.goLoop(func() {
 		if err := a.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("http server", "err", err)

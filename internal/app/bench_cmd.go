@@ -53,6 +53,12 @@ func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Comma
 				}
 				fmt.Fprintf(stdout, "%-9s ingest %8.0f alerts/s (%d alerts)   outbox %7.0f actions/s (%d actions)   validation %6.0f passes/s\n",
 					n, r.IngestAlertsPerS, r.Alerts, r.OutboxActionsPerS, r.Actions, r.ValidationPassesPerS)
+				if b := r.VerdictUnderBacklog; b != nil {
+					fmt.Fprintf(stdout, "%-9s verdict under a backlog of %d automatic comments (throttled vendor, %d samples): same vendor p50 %.0f ms p99 %.0f ms; other vendor p50 %.0f ms p99 %.0f ms\n",
+						n, b.Pending, b.Samples, b.SameVendor.P50, b.SameVendor.P99, b.OtherVendor.P50, b.OtherVendor.P99)
+					fmt.Fprintf(stdout, "%-9s comments queued by ingesting %d alerts with comment sync on: %d (default policy), %d (auto-validate on)\n",
+						n, b.IngestedAlerts, b.CommentsQueued["default_policy"], b.CommentsQueued["auto_validate"])
+				}
 			}
 			return nil
 		},
@@ -61,6 +67,8 @@ func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Comma
 	cmd.Flags().IntVar(&o.Alerts, "alerts", 50000, "alerts to ingest")
 	cmd.Flags().IntVar(&o.Actions, "actions", 20000, "outbox actions to deliver")
 	cmd.Flags().IntVar(&o.Workers, "workers", 32, "concurrent outbox deliveries")
+	cmd.Flags().IntVar(&o.Backlog, "backlog", 10000, "automatic comments queued on a throttled integration in the backlog case (negative: skip the case)")
+	cmd.Flags().IntVar(&o.BacklogSamples, "backlog-samples", 20, "verdict pairs timed in the backlog case")
 	cmd.Flags().StringSliceVar(&o.Stores, "stores", []string{"sqlite", "postgres"}, "stores to measure")
 	// The DSN may carry a password, so it is read at run time and never
 	// shown as a flag default in help output.

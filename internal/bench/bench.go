@@ -40,6 +40,11 @@ type Options struct {
 	Stores      []string
 	Workers     int
 	Logger      *slog.Logger
+	// Backlog is how many automatic comments wait on the throttled
+	// integration in the backlog case; BacklogSamples how many verdict
+	// pairs are timed. Backlog 0 means 10,000; a negative one skips it.
+	Backlog        int
+	BacklogSamples int
 }
 
 // Result is one store's figures.
@@ -54,7 +59,9 @@ type Result struct {
 	// ingested alerts (each looks up open alerts sharing its entities and
 	// groups them into incidents), measured for a few seconds.
 	ValidationPassesPerS float64 `json:"validation_passes_per_s"`
-	Error                string  `json:"error,omitempty"`
+	// VerdictUnderBacklog is the backlog case; see Backlog.
+	VerdictUnderBacklog *Backlog `json:"verdict_under_backlog_ms,omitempty"`
+	Error               string   `json:"error,omitempty"`
 }
 
 // Run measures every requested store and returns figures keyed by store.
@@ -68,6 +75,12 @@ func Run(ctx context.Context, o Options) (map[string]Result, error) {
 	if o.Workers <= 0 {
 		o.Workers = 32
 	}
+	if o.Backlog == 0 {
+		o.Backlog = 10000
+	}
+	if o.BacklogSamples <= 0 {
+		o.BacklogSamples = 20
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -80,12 +93,30 @@ func Run(ctx context.Context, o Options) (map[string]Result, error) {
 		}
 		res, err := measure(ctx, st, o)
 		cleanup()
+		if err == nil && o.Backlog > 0 {
+			err = backlogCase(ctx, name, o, &res)
+		}
 		if err != nil {
 			res.Error = err.Error()
 		}
 		out[name] = res
 	}
 	return out, nil
+}
+
+// backlogCase runs the backlog case on a fresh database of its own.
+func backlogCase(ctx context.Context, name string, o Options, res *Result) error {
+	st, cleanup, err := open(ctx, name, o.PostgresDSN)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	b, err := measureBacklog(ctx, st, o)
+	if err != nil {
+		return fmt.Errorf("backlog case: %w", err)
+	}
+	res.VerdictUnderBacklog = &b
+	return nil
 }
 
 func open(ctx context.Context, name, dsn string) (store.Store, func(), error) {
@@ -154,8 +185,12 @@ func measure(ctx context.Context, st store.Store, o Options) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("build bench connector: %w", err)
 	}
-	eng := engine.New(engine.Options{Store: st, Logger: o.Logger, AutoValidate: true})
-	eng.AddIntegration(engine.Integration{ID: "bench", Kind: "httpintake", Policy: engine.DefaultPolicy(), Connector: vendor})
+	eng := engine.New(engine.Options{Store: st, Logger: o.Logger})
+	// Every alert goes under validation, so the passes figure measures
+	// correlation over the whole ingested set.
+	policy := engine.DefaultPolicy()
+	policy.AutoValidate = engine.AutoValidate{Enabled: true, MaxActive: o.Alerts}
+	eng.AddIntegration(engine.Integration{ID: "bench", Kind: "httpintake", Policy: policy, Connector: vendor})
 
 	items := makeItems(o.Alerts)
 	start := time.Now()

@@ -18,7 +18,7 @@ func testDSN() string {
 // TestRunSmall checks that the bench really moves data through both
 // stores; it asserts counts, never speed.
 func TestRunSmall(t *testing.T) {
-	res, err := Run(context.Background(), Options{Alerts: 1200, Actions: 600, Stores: []string{"sqlite", "postgres"}, PostgresDSN: testDSN()})
+	res, err := Run(context.Background(), Options{Alerts: 1200, Actions: 600, Backlog: 300, BacklogSamples: 3, Stores: []string{"sqlite", "postgres"}, PostgresDSN: testDSN()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +35,9 @@ func TestRunSmall(t *testing.T) {
 		if r.IngestAlertsPerS <= 0 || r.OutboxActionsPerS <= 0 || r.Alerts != 1200 || r.Actions != 600 {
 			t.Fatalf("%s: %+v", name, r)
 		}
+		if b := r.VerdictUnderBacklog; b == nil || b.Samples != 3 || b.OtherVendor.P50 <= 0 || b.SameVendor.P50 <= 0 {
+			t.Fatalf("%s: backlog case = %+v", name, b)
+		}
 	}
 }
 
@@ -46,7 +49,7 @@ func BenchmarkPostgres(b *testing.B) { benchStore(b, "postgres") }
 
 func benchStore(b *testing.B, name string) {
 	for b.Loop() {
-		res, err := Run(context.Background(), Options{Alerts: 20000, Actions: 10000, Stores: []string{name}, PostgresDSN: testDSN()})
+		res, err := Run(context.Background(), Options{Alerts: 20000, Actions: 10000, Backlog: -1, Stores: []string{name}, PostgresDSN: testDSN()})
 		if err != nil {
 			b.Fatal(err)
 		}

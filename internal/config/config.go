@@ -107,6 +107,21 @@ type Policy struct {
 	CloseOnNotAThreat      *bool `yaml:"close_on_not_a_threat" json:"close_on_not_a_threat"`
 	CloseOnSuspicious      *bool `yaml:"close_on_suspicious" json:"close_on_suspicious"`
 	CloseOnPublishedThreat *bool `yaml:"close_on_published_threat" json:"close_on_published_threat"`
+	// CommentEachPass makes every correlation pass comment on the source
+	// alert (the seed's behaviour); by default a pass comments only when
+	// it found something new, and on the last pass.
+	CommentEachPass *bool `yaml:"comment_each_pass" json:"comment_each_pass"`
+	// AutoValidate puts newly ingested open alerts under validation.
+	AutoValidate *AutoValidate `yaml:"auto_validate" json:"auto_validate"`
+}
+
+// AutoValidate is an integration's auto-validate policy: off unless
+// enabled, limited to alerts at or above MinSeverity, and to MaxActive
+// alerts under validation at once.
+type AutoValidate struct {
+	Enabled     bool   `yaml:"enabled" json:"enabled"`
+	MinSeverity string `yaml:"min_severity" json:"min_severity"`
+	MaxActive   int    `yaml:"max_active" json:"max_active"`
 }
 
 // Defaults returns a Config with every default set.
@@ -258,6 +273,24 @@ func (c Config) validateTokensAndIntegrations() error {
 		if err := in.Reconcile.validate(fmt.Sprintf("integrations[%d].reconcile", i), seen); err != nil {
 			return err
 		}
+		if err := in.Policy.AutoValidate.validate(fmt.Sprintf("integrations[%d].policy.auto_validate", i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *AutoValidate) validate(field string) error {
+	if a == nil {
+		return nil
+	}
+	switch a.MinSeverity {
+	case "", "unknown", "informational", "low", "medium", "high", "critical":
+	default:
+		return &FieldError{Field: field + ".min_severity", Problem: "must be informational, low, medium, high or critical"}
+	}
+	if a.MaxActive < 0 {
+		return &FieldError{Field: field + ".max_active", Problem: "must be 0 (the default) or more"}
 	}
 	return nil
 }

@@ -123,11 +123,38 @@ type CommentAction struct {
 	VendorID       string     `json:"vendor_id"`
 	Body           string     `json:"body"`
 	IdempotencyKey string     `json:"idempotency_key"`
+	// Origin says what caused the comment: OriginAnalyst, OriginVerdict,
+	// OriginValidation or OriginReconcile. The engine merges and
+	// supersedes queued comments by it; analysts' comments never.
+	Origin string `json:"origin,omitempty"`
 }
+
+// Comment origins.
+const (
+	OriginAnalyst    = "analyst"
+	OriginVerdict    = "verdict"
+	OriginValidation = "validation"
+	OriginReconcile  = "reconcile"
+)
 
 // Commenter adds comments to the source.
 type Commenter interface {
 	AddComment(ctx context.Context, c CommentAction) error
+}
+
+// CommentLimits are a vendor's documented limits on comments: how many
+// one object may hold and how long one may be, in characters. Zero means
+// the vendor documents no limit.
+type CommentLimits struct {
+	MaxPerObject int `json:"max_per_object,omitempty"`
+	MaxChars     int `json:"max_chars,omitempty"`
+}
+
+// CommentLimiter is implemented by connectors whose vendor documents
+// comment limits; the engine keeps automatic comments within them, with
+// room left for people, and truncates text it writes to fit.
+type CommentLimiter interface {
+	CommentLimits(kind model.Kind) CommentLimits
 }
 
 // HealthChecker reports whether the integration can reach its vendor.

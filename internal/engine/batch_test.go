@@ -37,9 +37,9 @@ var _ connector.BatchStateSyncer = (*bulkVendor)(nil)
 
 func TestIncidentFanOutUsesTheBulkAPI(t *testing.T) {
 	t.Parallel()
-	h := setup(t, engine.DefaultPolicy())
+	h := setup(t, validating(engine.DefaultPolicy()))
 	bulk := &bulkVendor{}
-	h.eng.AddIntegration(engine.Integration{ID: "mde", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: bulk})
+	h.eng.AddIntegration(engine.Integration{ID: "mde", Kind: "fake", Policy: validating(engine.DefaultPolicy()), Connector: bulk})
 	ctx := context.Background()
 	items := []connector.Item{vendorAlert("m1", "New", "srv-9"), vendorAlert("m2", "New", "srv-9"), vendorAlert("m3", "New", "srv-9")}
 	if _, err := h.eng.Ingest(ctx, "mde", items); err != nil {

@@ -10,18 +10,16 @@ import (
 	"github.com/alertsync/alertsync/internal/store"
 )
 
-// MaxCommentLen bounds comment bodies; vendors cap theirs too.
-const MaxCommentLen = 10000
-
 // AddComment stores an analyst's comment and, when the source's policy has
 // comment sync on, forwards it to the source marked as coming via alertsync.
 func (e *Engine) AddComment(ctx context.Context, kind model.Kind, id int64, author model.Actor, body string) (model.Comment, error) {
 	body = strings.TrimSpace(body)
+	if err := model.CheckText("body", body, model.MaxCommentLen); err != nil {
+		return model.Comment{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	switch {
 	case body == "":
 		return model.Comment{}, fmt.Errorf("%w: comment body is empty", ErrInvalid)
-	case len(body) > MaxCommentLen:
-		return model.Comment{}, fmt.Errorf("%w: comment is longer than %d bytes", ErrInvalid, MaxCommentLen)
 	case kind != model.KindAlert && kind != model.KindIncident:
 		return model.Comment{}, fmt.Errorf("%w: kind %q", ErrInvalid, kind)
 	}
@@ -39,8 +37,10 @@ func (e *Engine) AddComment(ctx context.Context, kind model.Kind, id int64, auth
 			return nil
 		}
 		key := fmt.Sprintf("%s/%s/%s/comment/%d", in.ID, kind, vendorID, c.ID)
-		act := connector.CommentAction{Kind: kind, VendorID: vendorID, Body: commentText(author, body), IdempotencyKey: key}
-		return enqueue(ctx, tx, in.ID, objectRef(kind, vendorID), ActionAddComment, key, act, kind, id, c.At)
+		act := connector.CommentAction{Kind: kind, VendorID: vendorID, Body: commentText(author, body),
+			IdempotencyKey: key, Origin: connector.OriginAnalyst}
+		_, err = e.enqueueComment(ctx, tx, remote{in: in, kind: kind, vendorID: vendorID, localID: id}, act, c.At)
+		return err
 	})
 	return c, err
 }

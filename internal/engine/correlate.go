@@ -18,12 +18,12 @@ const maxCorrelationKeys = 16
 
 // correlate groups a with the open alerts that share a host, user, IP or
 // file hash with it: it joins an incident one of them is already in, or
-// opens a new alertsync incident for the group. It reports whether
-// anything changed.
-func (e *Engine) correlate(ctx context.Context, tx store.Tx, a *model.Alert, now time.Time) (bool, error) {
+// opens a new alertsync incident for the group. It reports how many
+// related alerts it found.
+func (e *Engine) correlate(ctx context.Context, tx store.Tx, a *model.Alert, now time.Time) (int, error) {
 	related, err := relatedAlerts(ctx, tx, *a)
 	if err != nil || len(related) == 0 {
-		return false, err
+		return 0, err
 	}
 	incID := a.IncidentID
 	for _, r := range related {
@@ -34,24 +34,22 @@ func (e *Engine) correlate(ctx context.Context, tx store.Tx, a *model.Alert, now
 	if incID == 0 {
 		in, err := e.newIncident(ctx, tx, *a, now)
 		if err != nil {
-			return false, err
+			return 0, err
 		}
 		incID = in.ID
 	}
-	changed := false
 	for _, m := range append([]model.Alert{*a}, related...) {
 		if m.IncidentID != 0 {
 			continue
 		}
 		if err := e.attach(ctx, tx, &m, incID, now); err != nil {
-			return false, err
+			return 0, err
 		}
 		if m.ID == a.ID {
 			*a = m
 		}
-		changed = true
 	}
-	return changed, nil
+	return len(related), nil
 }
 
 func relatedAlerts(ctx context.Context, tx store.Tx, a model.Alert) ([]model.Alert, error) {

@@ -128,16 +128,5 @@ func (e *Engine) ForgetWrite(ctx context.Context, tx store.Tx, item store.Outbox
 	if err := json.Unmarshal(item.Payload, &ch); err != nil {
 		return nil
 	}
-	entries, err := tx.LedgerList(ctx, item.Integration, ch.Kind, ch.VendorID)
-	if err != nil {
-		return fmt.Errorf("read ledger: %w", err)
-	}
-	for _, en := range entries {
-		if en.RemoteStatus == string(ch.Status) {
-			if err := tx.LedgerDelete(ctx, en.ID); err != nil {
-				return fmt.Errorf("forget dead write: %w", err)
-			}
-		}
-	}
-	return nil
+	return forgetLedger(ctx, tx, item.Integration, ch.Kind, ch.VendorID, ch.Status)
 }

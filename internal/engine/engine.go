@@ -26,8 +26,9 @@ type Options struct {
 	Now                func() time.Time
 	ValidationInterval time.Duration
 	ValidationWindow   time.Duration
-	// AutoValidate puts every new open alert under validation on ingest.
-	AutoValidate bool
+	// MaxAutoComments bounds automatic comments per remote object;
+	// DefaultMaxAutoComments when zero. Vendors' own limits lower it.
+	MaxAutoComments int
 	// IngestBatch is how many items one ingest transaction holds;
 	// DefaultIngestBatch when zero.
 	IngestBatch int
@@ -44,8 +45,9 @@ type Engine struct {
 	now      func() time.Time
 	interval time.Duration
 	window   time.Duration
-	autoVal  bool
-	batch    int
+	// maxAutoComments: see Options.MaxAutoComments.
+	maxAutoComments int
+	batch           int
 
 	mu           sync.RWMutex
 	integrations map[string]*Integration
@@ -91,7 +93,7 @@ func New(o Options) *Engine {
 	}
 	e := &Engine{
 		store: o.Store, log: o.Logger, now: o.Now,
-		interval: o.ValidationInterval, window: o.ValidationWindow, autoVal: o.AutoValidate,
+		interval: o.ValidationInterval, window: o.ValidationWindow, maxAutoComments: cmp.Or(o.MaxAutoComments, DefaultMaxAutoComments),
 		batch:        cmp.Or(o.IngestBatch, DefaultIngestBatch),
 		integrations: map[string]*Integration{},
 		handlers:     map[string]ActionHandler{},

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +13,7 @@ import (
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
-	"github.com/alertsync/alertsync/internal/store/sqlite"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
 // clock is a fake clock tests move by hand.
@@ -70,22 +70,35 @@ type harness struct {
 	vendor *fakeVendor
 }
 
+// validating is pol with auto-validation on for every open alert.
+func validating(pol engine.Policy) engine.Policy {
+	pol.AutoValidate.Enabled = true
+	return pol
+}
+
 func setup(t *testing.T, pol engine.Policy) *harness {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	return setupOn(t, storetest.OpenSQLite(t), pol)
+}
+
+// setupOn is setup on a given store, for tests that run on both.
+func setupOn(t *testing.T, st store.Store, pol engine.Policy) *harness {
+	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
 	h := &harness{st: st, clk: clk, vendor: &fakeVendor{}}
-	h.eng = engine.New(engine.Options{Store: st, Now: clk.Now, AutoValidate: true})
+	h.eng = engine.New(engine.Options{Store: st, Now: clk.Now})
 	h.eng.AddIntegration(engine.Integration{ID: "edr", Kind: "fake", Policy: pol, Connector: h.vendor})
 	return h
+}
+
+// onBothStores runs fn once per store, each on a fresh one.
+func onBothStores(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	for _, s := range storetest.Stores {
+		t.Run(s.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, s.Open(t))
+		})
+	}
 }
 
 func vendorAlert(id, status string, hosts ...string) connector.Item {
@@ -354,10 +367,11 @@ func TestEchoBeforeDeliveryIsRecorded(t *testing.T) {
 	}
 }
 
+// With comment_each_pass (the seed's policy) every pass comments.
 func TestValidationPassSchedule(t *testing.T) {
 	t.Parallel()
-	pol := engine.DefaultPolicy()
-	pol.CommentSync = true
+	pol := validating(engine.DefaultPolicy())
+	pol.CommentSync, pol.CommentEachPass = true, true
 	h := setup(t, pol)
 	ctx := context.Background()
 	mustIngest(t, h, vendorAlert("a1", "New"))
@@ -367,6 +381,7 @@ func TestValidationPassSchedule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		h.deliverAll(t)
 		return n
 	}
 	if n := run(); n != 1 {
@@ -388,18 +403,51 @@ func TestValidationPassSchedule(t *testing.T) {
 	if total != h.eng.PassesPerValidation() || total != 96 {
 		t.Fatalf("passes over the window = %d, want 96 (every 30 min for 2 days)", total)
 	}
-	h.deliverAll(t)
 	if len(h.vendor.comments) != 96 {
 		t.Fatalf("pass comments = %d, want one per pass", len(h.vendor.comments))
 	}
-	if c := h.vendor.comments[0].Body; c[:len("alertsync is validating")] != "alertsync is validating" {
+	if c := h.vendor.comments[0].Body; !strings.HasPrefix(c, "alertsync is validating") {
 		t.Fatalf("pass comment %q does not identify alertsync", c)
+	}
+	if c := h.vendor.comments[95].Body; !strings.HasPrefix(c, "alertsync finished validating") {
+		t.Fatalf("last pass comment %q does not say validation ended", c)
+	}
+}
+
+// By default a pass comments only when it found something new, and at the
+// last pass: 96 passes over an alert give two comments here.
+func TestValidationCommentsOnlyOnNews(t *testing.T) {
+	t.Parallel()
+	pol := validating(engine.DefaultPolicy())
+	pol.CommentSync = true
+	h := setup(t, pol)
+	ctx := context.Background()
+	mustIngest(t, h, vendorAlert("a1", "New", "ws-07"))
+	start := h.clk.Now()
+	for h.clk.Now().Before(start.Add(50 * time.Hour)) {
+		if h.clk.Now().Equal(start.Add(3 * time.Hour)) {
+			mustIngest(t, h, vendorAlert("a2", "New", "WS-07"))
+		}
+		if _, err := h.eng.RunDuePasses(ctx); err != nil {
+			t.Fatal(err)
+		}
+		h.deliverAll(t)
+		h.clk.Add(30 * time.Minute)
+	}
+	var onA1 []string
+	for _, c := range h.vendor.comments {
+		if c.VendorID == "a1" {
+			onA1 = append(onA1, c.Body)
+		}
+	}
+	if len(onA1) != 2 || !strings.Contains(onA1[0], "found 1 new related alert") || !strings.HasPrefix(onA1[1], "alertsync finished validating") {
+		t.Fatalf("comments on a1 = %q; want one when a2 showed up and one at the end", onA1)
 	}
 }
 
 func TestValidationStopsOnVerdictAndNoCommentsWhenOff(t *testing.T) {
 	t.Parallel()
-	h := setup(t, engine.DefaultPolicy())
+	h := setup(t, validating(engine.DefaultPolicy()))
 	ctx := context.Background()
 	mustIngest(t, h, vendorAlert("a1", "New"))
 	if n, _ := h.eng.RunDuePasses(ctx); n != 1 {
@@ -424,7 +472,7 @@ func TestValidationStopsOnVerdictAndNoCommentsWhenOff(t *testing.T) {
 
 func TestCorrelationAndIncidentFanOut(t *testing.T) {
 	t.Parallel()
-	h := setup(t, engine.DefaultPolicy())
+	h := setup(t, validating(engine.DefaultPolicy()))
 	other := &fakeVendor{}
 	h.eng.AddIntegration(engine.Integration{ID: "xdr", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: other})
 	ctx := context.Background()
@@ -470,6 +518,11 @@ func TestEchoWithOtherChangesKeepsLocalStatus(t *testing.T) {
 		if _, err := h.eng.SetAlertVerdict(ctx, engine.VerdictParams{ID: a.ID, Verdict: v, Actor: analyst("kim")}); err != nil {
 			t.Fatal(err)
 		}
+		if v == model.VerdictNotAThreat {
+			// "Resolved" reaches the vendor before the second verdict; a
+			// write still waiting would be replaced instead.
+			h.deliverAll(t)
+		}
 	}
 	echo := vendorAlert("a1", "Resolved")
 	echo.Alert.Title = "Suspicious PowerShell (renamed by the vendor)"
@@ -490,8 +543,8 @@ func TestEchoWithOtherChangesKeepsLocalStatus(t *testing.T) {
 // "still validating" comments), and nothing after the window.
 func TestValidationResumesAfterDowntime(t *testing.T) {
 	t.Parallel()
-	pol := engine.DefaultPolicy()
-	pol.CommentSync = true
+	pol := validating(engine.DefaultPolicy())
+	pol.CommentSync, pol.CommentEachPass = true, true
 	h := setup(t, pol)
 	ctx := context.Background()
 	mustIngest(t, h, vendorAlert("a1", "New"))
@@ -500,6 +553,7 @@ func TestValidationResumesAfterDowntime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		h.deliverAll(t)
 		return n
 	}
 	if n := run(); n != 1 {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -21,6 +22,9 @@ func (e *Engine) IngestIncidents(ctx context.Context, integration string, items 
 		res = IngestResult{}
 		now := e.Now()
 		for _, it := range items {
+			if it.Err == nil && it.Incident != nil {
+				it.Err = model.CheckVendorID(cmp.Or(it.Incident.VendorID, it.VendorID))
+			}
 			if it.Err != nil || it.Incident == nil {
 				if err := e.quarantine(ctx, tx, integration, connector.Item{VendorID: it.VendorID, Raw: it.Raw, Err: it.Err}, now); err != nil {
 					return err
@@ -64,6 +68,7 @@ func (e *Engine) upsertIncident(ctx context.Context, tx store.Tx, integration st
 	if in.RemoteStatus == "" {
 		in.RemoteStatus = string(in.Status)
 	}
+	in.Sanitize()
 	slices.Sort(in.RemoteAlerts)
 	actor := model.Actor{Kind: model.ActorRemote, Name: integration}
 	old, err := tx.IncidentGetByVendor(ctx, integration, in.VendorID)

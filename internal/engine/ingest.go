@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
@@ -42,12 +43,7 @@ func (e *Engine) Ingest(ctx context.Context, integration string, items []connect
 	var total IngestResult
 	for start := 0; start < len(items); start += e.batch {
 		end := min(start+e.batch, len(items))
-		var res IngestResult
-		err := e.withTx(ctx, func(tx store.Tx) error {
-			var err error
-			res, err = e.ingestBatch(ctx, tx, integration, items[start:end])
-			return err
-		})
+		res, err := e.ingestChunk(ctx, integration, items[start:end])
 		if err != nil {
 			return total, fmt.Errorf("ingest %s: %w", integration, err)
 		}
@@ -57,12 +53,61 @@ func (e *Engine) Ingest(ctx context.Context, integration string, items []connect
 	return total, nil
 }
 
+// ingestChunk stores one transaction's worth of items. If the store
+// refuses the chunk, the items are stored one by one so that the one it
+// refuses is quarantined alone, with the store's reason, and the rest of
+// the chunk is kept.
+func (e *Engine) ingestChunk(ctx context.Context, integration string, items []connector.Item) (IngestResult, error) {
+	var res IngestResult
+	err := e.withTx(ctx, func(tx store.Tx) error {
+		var err error
+		res, err = e.ingestBatch(ctx, tx, integration, items)
+		return err
+	})
+	if err == nil || ctx.Err() != nil || len(items) == 1 && items[0].Err != nil {
+		return res, err
+	}
+	if len(items) > 1 {
+		e.log.Warn("ingest batch refused; storing its items one by one", "integration", integration, "items", len(items), "err", err)
+	}
+	res = IngestResult{}
+	for _, it := range items {
+		one, err := e.ingestChunkOne(ctx, integration, it)
+		if err != nil {
+			return res, err
+		}
+		res.add(one)
+	}
+	return res, nil
+}
+
+func (e *Engine) ingestChunkOne(ctx context.Context, integration string, it connector.Item) (IngestResult, error) {
+	var res IngestResult
+	err := e.withTx(ctx, func(tx store.Tx) error {
+		var err error
+		res, err = e.ingestBatch(ctx, tx, integration, []connector.Item{it})
+		return err
+	})
+	if err == nil || ctx.Err() != nil {
+		return res, err
+	}
+	bad := it
+	bad.Err = fmt.Errorf("the store refused it: %w", err)
+	err = e.withTx(ctx, func(tx store.Tx) error { return e.quarantine(ctx, tx, integration, bad, e.Now()) })
+	return IngestResult{Quarantined: 1}, err
+}
+
 func (e *Engine) ingestBatch(ctx context.Context, tx store.Tx, integration string, items []connector.Item) (IngestResult, error) {
 	var res IngestResult
 	now := e.Now()
+	items = slices.Clone(items) // bad vendor ids are marked below
 	ids := make([]string, 0, len(items))
-	for _, it := range items {
+	for i, it := range items {
 		if it.Err == nil && it.Alert != nil {
+			if err := model.CheckVendorID(vendorIDOf(it)); err != nil {
+				items[i].Err = err
+				continue
+			}
 			ids = append(ids, vendorIDOf(it))
 		}
 	}
@@ -160,6 +205,7 @@ func prepare(a model.Alert, integration, vendorID string, raw []byte) model.Aler
 	if len(raw) > 0 {
 		a.Raw = raw
 	}
+	a.Sanitize()
 	return a
 }
 
@@ -168,13 +214,19 @@ func (e *Engine) quarantine(ctx context.Context, tx store.Tx, integration string
 	if it.Err != nil {
 		reason = it.Err.Error()
 	}
+	// The payload is kept byte for byte; the texts beside it follow the
+	// text policy so that any store takes them.
+	reason, _ = model.CleanText(reason)
+	reason, _ = model.TruncateBytes(reason, model.MaxReasonLen)
+	vendorID, _ := model.CleanText(vendorIDOf(it))
+	vendorID, _ = model.TruncateBytes(vendorID, model.MaxVendorIDLen)
 	raw := it.Raw
 	if len(raw) == 0 {
 		raw = []byte("null")
 	}
-	e.log.Warn("quarantined vendor payload", "integration", integration, "vendor_id", it.VendorID, "reason", reason)
+	e.log.Warn("quarantined vendor payload", "integration", integration, "vendor_id", vendorID, "reason", reason)
 	if err := tx.QuarantineAdd(ctx, store.QuarantineEntry{
-		Integration: integration, VendorID: it.VendorID, Reason: reason, Payload: raw, At: now,
+		Integration: integration, VendorID: vendorID, Reason: reason, Payload: raw, At: now,
 	}); err != nil {
 		return fmt.Errorf("quarantine payload: %w", err)
 	}
@@ -200,18 +252,22 @@ func (e *Engine) insertNew(ctx context.Context, tx store.Tx, fresh []*model.Aler
 		return fmt.Errorf("insert %d alerts: %w", len(fresh), err)
 	}
 	revs := make([]model.Revision, 0, len(fresh))
-	var vals []store.Validation
 	for _, a := range fresh {
 		snap, err := json.Marshal(a)
 		if err != nil {
 			return fmt.Errorf("snapshot alert %d: %w", a.ID, err)
 		}
+		reason := "ingested"
+		if len(a.Notes) > 0 {
+			reason = "ingested; repaired by the text policy: " + strings.Join(a.Notes, "; ")
+		}
 		revs = append(revs, model.Revision{Kind: model.KindAlert, ObjectID: a.ID, Seq: 1,
 			Actor:  model.Actor{Kind: model.ActorRemote, Name: a.Integration},
-			Reason: "ingested", Changes: []string{"created"}, Snapshot: snap, At: now})
-		if e.autoVal && a.Status.Open() {
-			vals = append(vals, store.Validation{AlertID: a.ID, StartedAt: now, NextPassAt: now, EndsAt: now.Add(e.window)})
-		}
+			Reason: reason, Changes: []string{"created"}, Snapshot: snap, At: now})
+	}
+	vals, err := e.autoValidations(ctx, tx, fresh, now)
+	if err != nil {
+		return err
 	}
 	if err := tx.RevisionAppendBatch(ctx, revs); err != nil {
 		return fmt.Errorf("record ingest revisions: %w", err)
@@ -225,6 +281,32 @@ func (e *Engine) insertNew(ctx context.Context, tx store.Tx, fresh []*model.Aler
 		}
 	}
 	return nil
+}
+
+// autoValidations schedules validation for the new open alerts that
+// their integration's auto-validate policy admits, within its cap.
+func (e *Engine) autoValidations(ctx context.Context, tx store.Tx, fresh []*model.Alert, now time.Time) ([]store.Validation, error) {
+	var vals []store.Validation
+	active := map[string]int{}
+	for _, a := range fresh {
+		in, ok := e.Integration(a.Integration)
+		if !ok || !in.Policy.AutoValidate.Enabled || !a.Status.Open() {
+			continue
+		}
+		n, seen := active[a.Integration]
+		if !seen {
+			var err error
+			if n, err = tx.ValidationActive(ctx, a.Integration); err != nil {
+				return nil, fmt.Errorf("count validations: %w", err)
+			}
+		}
+		if in.Policy.AutoValidate.Admits(a.Severity, n) {
+			vals = append(vals, store.Validation{AlertID: a.ID, StartedAt: now, NextPassAt: now, EndsAt: now.Add(e.window)})
+			n++
+		}
+		active[a.Integration] = n
+	}
+	return vals, nil
 }
 
 // ingestExisting merges a re-delivered alert. The local status (set by a

@@ -11,6 +11,7 @@ type engineMetrics struct {
 	verdicts  *prometheus.CounterVec
 	passes    prometheus.Counter
 	reconcile *prometheus.CounterVec
+	outbound  *prometheus.CounterVec
 }
 
 func newEngineMetrics(reg prometheus.Registerer) *engineMetrics {
@@ -29,6 +30,10 @@ func newEngineMetrics(reg prometheus.Registerer) *engineMetrics {
 			Name: "alertsync_reconcile_writes_total", Help: "Incident or alert writes decided by incident reconciliation.",
 		}, []string{"integration", "kind"}),
 	}
+	m.outbound = promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "alertsync_outbound_coalesced_total",
+		Help: "Queued writes replaced or merged before sending, and automatic comments held back by a vendor's comment limit (outcome: superseded, merged, capped).",
+	}, []string{"integration", "action", "outcome"}))
 	m.ingested = promreg.Register(reg, m.ingested)
 	m.verdicts = promreg.Register(reg, m.verdicts)
 	m.passes = promreg.Register(reg, m.passes)

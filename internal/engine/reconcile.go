@@ -110,7 +110,6 @@ func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integrati
 	key := fmt.Sprintf("%s/incident/%s/reconcile/%d", integ.ID, in.VendorID, in.Revision)
 	ckey := key + "/comment"
 	withComment := integ.Reconcile.Comment && caps.Comments
-	ref := objectRef(model.KindIncident, in.VendorID)
 	ch := connector.StateChange{
 		Kind: model.KindIncident, VendorID: in.VendorID, Status: status, Reason: text, IdempotencyKey: key,
 		Classification: t.Classification, ClassificationReason: t.ClassificationReason,
@@ -121,18 +120,17 @@ func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integrati
 		// us first), the comment would wrongly claim alertsync did it.
 		ch.Companions = []string{ckey}
 	}
-	if err := enqueue(ctx, tx, integ.ID, ref, ActionSetState, key, ch, model.KindIncident, in.ID, now); err != nil {
+	r := remote{in: integ, kind: model.KindIncident, vendorID: in.VendorID, localID: in.ID}
+	if err := e.enqueueState(ctx, tx, r, ch, now); err != nil {
 		return err
 	}
 	e.metrics.reconcile.WithLabelValues(integ.ID, string(model.KindIncident)).Inc()
-	if err := tx.LedgerAdd(ctx, store.LedgerEntry{Integration: integ.ID, Kind: model.KindIncident, VendorID: in.VendorID, RemoteStatus: string(status), At: now}); err != nil {
-		return fmt.Errorf("record write in ledger: %w", err)
-	}
 	if !withComment {
 		return nil
 	}
-	c := connector.CommentAction{Kind: model.KindIncident, VendorID: in.VendorID, Body: text, IdempotencyKey: ckey}
-	return enqueue(ctx, tx, integ.ID, ref, ActionAddComment, ckey, c, model.KindIncident, in.ID, now)
+	c := connector.CommentAction{Kind: model.KindIncident, VendorID: in.VendorID, Body: text, IdempotencyKey: ckey, Origin: connector.OriginReconcile}
+	_, err := e.enqueueComment(ctx, tx, r, c, now)
+	return err
 }
 
 // resolveMembers resolves, at their sources, the open member alerts of an
@@ -173,13 +171,10 @@ func (e *Engine) resolveMember(ctx context.Context, tx store.Tx, in model.Incide
 	}
 	key := fmt.Sprintf("%s/alert/%s/reconcile/%d", src.ID, a.VendorID, a.Revision)
 	ch := connector.StateChange{Kind: model.KindAlert, VendorID: a.VendorID, Status: model.StatusResolved, Reason: text, IdempotencyKey: key}
-	if err := enqueue(ctx, tx, src.ID, objectRef(model.KindAlert, a.VendorID), ActionSetState, key, ch, model.KindAlert, a.ID, now); err != nil {
+	if err := e.enqueueState(ctx, tx, remote{in: src, kind: model.KindAlert, vendorID: a.VendorID, localID: a.ID}, ch, now); err != nil {
 		return err
 	}
 	e.metrics.reconcile.WithLabelValues(src.ID, string(model.KindAlert)).Inc()
-	if err := tx.LedgerAdd(ctx, store.LedgerEntry{Integration: src.ID, Kind: model.KindAlert, VendorID: a.VendorID, RemoteStatus: string(model.StatusResolved), At: now}); err != nil {
-		return fmt.Errorf("record write in ledger: %w", err)
-	}
 	return nil
 }
 

@@ -48,9 +48,40 @@ func withReason(text string, actor model.Actor, reason string) string {
 	return b.String()
 }
 
-func passText(pass int, total int, started time.Time) string {
-	return fmt.Sprintf("alertsync is validating this alert: correlation pass %d of %d (validation started %s).",
-		pass, total, started.UTC().Format(time.RFC3339))
+// passReport is what one correlation pass tells the source.
+type passReport struct {
+	Pass, Total int
+	Started     time.Time
+	Related     int   // related alerts found so far
+	New         int   // of which not reported before
+	Incident    int64 // the incident they were grouped into, if any
+	Final       bool
+}
+
+func passText(r passReport) string {
+	var b strings.Builder
+	started := r.Started.UTC().Format(time.RFC3339)
+	if r.Final {
+		fmt.Fprintf(&b, "alertsync finished validating this alert after correlation pass %d of %d (validation started %s): ", r.Pass, r.Total, started)
+	} else {
+		fmt.Fprintf(&b, "alertsync is validating this alert: correlation pass %d of %d (validation started %s): ", r.Pass, r.Total, started)
+	}
+	switch {
+	case r.New > 0:
+		fmt.Fprintf(&b, "found %d new related alert(s) sharing a host, user, IP or file hash, %d in all", r.New, r.Related)
+	case r.Related > 0:
+		fmt.Fprintf(&b, "nothing new; %d related alert(s) found so far", r.Related)
+	default:
+		b.WriteString("no related activity found")
+	}
+	if r.Incident != 0 && r.Related > 0 {
+		fmt.Fprintf(&b, ", grouped into alertsync incident %d", r.Incident)
+	}
+	if r.Final {
+		b.WriteString("; no verdict was given while it was under validation")
+	}
+	b.WriteString(".")
+	return b.String()
 }
 
 func commentText(author model.Actor, body string) string {

@@ -104,15 +104,16 @@ func (e *Engine) runPass(ctx context.Context, tx store.Tx, v store.Validation) (
 		return false, tx.ValidationUpsert(ctx, v)
 	}
 	v.Passes++
-	if err := e.commentPass(ctx, tx, a, v, now); err != nil {
-		return false, err
-	}
-	if _, err := e.correlate(ctx, tx, &a, now); err != nil {
+	related, err := e.correlate(ctx, tx, &a, now)
+	if err != nil {
 		return false, err
 	}
 	v.NextPassAt = e.nextSlot(v, now)
 	if !v.NextPassAt.Before(v.EndsAt) || v.Passes >= e.PassesPerValidation() {
 		v.Done = true
+	}
+	if err := e.commentPass(ctx, tx, a, &v, related, now); err != nil {
+		return false, err
 	}
 	if err := tx.ValidationUpsert(ctx, v); err != nil {
 		return false, fmt.Errorf("advance validation of alert %d: %w", a.ID, err)
@@ -128,16 +129,27 @@ func (e *Engine) nextSlot(v store.Validation, now time.Time) time.Time {
 	return v.StartedAt.Add(k * e.interval)
 }
 
-// commentPass adds the "still validating" comment at the start of a pass.
-func (e *Engine) commentPass(ctx context.Context, tx store.Tx, a model.Alert, v store.Validation, now time.Time) error {
+// commentPass tells the source what a pass found, when comment sync is
+// on: only when it found related alerts it had not reported yet, and on
+// the last pass, unless the policy asks for a comment at every pass.
+func (e *Engine) commentPass(ctx context.Context, tx store.Tx, a model.Alert, v *store.Validation, related int, now time.Time) error {
 	in, ok := e.Integration(a.Integration)
 	if !ok || in.Connector == nil || !in.Policy.CommentSync || !connector.CapabilitiesOf(in.Connector).Comments {
 		return nil
 	}
+	news := related > v.Found
+	if !news && !v.Done && !in.Policy.CommentEachPass {
+		return nil
+	}
 	key := fmt.Sprintf("%s/alert/%s/pass/%d/%d", in.ID, a.VendorID, v.StartedAt.UnixMicro(), v.Passes)
 	act := connector.CommentAction{
-		Kind: model.KindAlert, VendorID: a.VendorID,
-		Body: passText(v.Passes, e.PassesPerValidation(), v.StartedAt), IdempotencyKey: key,
+		Kind: model.KindAlert, VendorID: a.VendorID, IdempotencyKey: key, Origin: connector.OriginValidation,
+		Body: passText(passReport{Pass: v.Passes, Total: e.PassesPerValidation(), Started: v.StartedAt,
+			Related: related, New: related - v.Found, Incident: a.IncidentID, Final: v.Done}),
 	}
-	return enqueue(ctx, tx, in.ID, objectRef(model.KindAlert, a.VendorID), ActionAddComment, key, act, model.KindAlert, a.ID, now)
+	queued, err := e.enqueueComment(ctx, tx, remote{in: in, kind: model.KindAlert, vendorID: a.VendorID, localID: a.ID}, act, now)
+	if queued {
+		v.Found = max(v.Found, related)
+	}
+	return err
 }

@@ -40,6 +40,9 @@ func (p VerdictParams) check() error {
 	if p.Actor.Kind == "" || p.Actor.Name == "" {
 		return fmt.Errorf("%w: a verdict needs an actor", ErrInvalid)
 	}
+	if err := model.CheckText("reason", p.Reason, model.MaxReasonLen); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	return nil
 }
 
@@ -124,46 +127,41 @@ type verdictTarget struct {
 }
 
 // enqueueVerdictActions queues the state write and, with comment sync on,
-// the comment that a verdict means for one alert or incident, and notes
-// the status in the echo ledger.
+// the comment that a verdict means for one alert or incident.
 func (e *Engine) enqueueVerdictActions(ctx context.Context, tx store.Tx, in Integration, t verdictTarget, dec Decision, p VerdictParams, now time.Time) error {
 	caps := connector.CapabilitiesOf(in.Connector)
 	text := withReason(dec.Text, p.Actor, p.Reason)
 	comment := in.Policy.CommentSync && caps.Comments
-	ref := objectRef(t.kind, t.vendorID)
+	r := remote{in: in, kind: t.kind, vendorID: t.vendorID, localID: t.localID}
 	if dec.Status != "" && caps.StateSync {
 		key := fmt.Sprintf("%s/%s/%s/state/%d", in.ID, t.kind, t.vendorID, t.revision)
 		ch := connector.StateChange{
 			Kind: t.kind, VendorID: t.vendorID, Status: dec.Status, Verdict: p.Verdict,
 			Published: p.Published, Reason: text, IdempotencyKey: key, CommentQueued: comment,
 		}
-		if err := enqueue(ctx, tx, in.ID, ref, ActionSetState, key, ch, t.kind, t.localID, now); err != nil {
+		if err := e.enqueueState(ctx, tx, r, ch, now); err != nil {
 			return err
-		}
-		if err := tx.LedgerAdd(ctx, store.LedgerEntry{
-			Integration: in.ID, Kind: t.kind, VendorID: t.vendorID, RemoteStatus: string(dec.Status), At: now,
-		}); err != nil {
-			return fmt.Errorf("record write in ledger: %w", err)
 		}
 	}
 	if comment {
 		key := fmt.Sprintf("%s/%s/%s/verdict-comment/%d", in.ID, t.kind, t.vendorID, t.revision)
-		c := connector.CommentAction{Kind: t.kind, VendorID: t.vendorID, Body: text, IdempotencyKey: key}
-		return enqueue(ctx, tx, in.ID, ref, ActionAddComment, key, c, t.kind, t.localID, now)
+		c := connector.CommentAction{Kind: t.kind, VendorID: t.vendorID, Body: text, IdempotencyKey: key, Origin: connector.OriginVerdict}
+		_, err := e.enqueueComment(ctx, tx, r, c, now)
+		return err
 	}
 	return nil
 }
 
 func objectRef(kind model.Kind, vendorID string) string { return string(kind) + ":" + vendorID }
 
-func enqueue(ctx context.Context, tx store.Tx, integration, ref, action, key string, payload any, kind model.Kind, origin int64, now time.Time) error {
+func enqueue(ctx context.Context, tx store.Tx, integration, ref, action, key string, payload any, kind model.Kind, origin int64, priority int, now time.Time) error {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("encode %s payload: %w", action, err)
 	}
 	_, _, err = tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{
 		Key: key, Integration: integration, ObjectRef: ref, Action: action,
-		Payload: b, OriginKind: kind, OriginID: origin, Now: now,
+		Payload: b, OriginKind: kind, OriginID: origin, Now: now, Priority: priority,
 	})
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", action, err)

@@ -107,6 +107,9 @@ type Alert struct {
 	Revision      int64           `json:"revision"`
 	FirstSeenAt   time.Time       `json:"first_seen_at"`
 	LastChangedAt time.Time       `json:"last_changed_at"`
+	// Notes record what the text policy repaired in the vendor's payload
+	// (bad bytes replaced, text truncated); empty when it arrived clean.
+	Notes []string `json:"ingest_notes,omitempty"`
 }
 
 // Incident groups alerts (1:N). Integration is empty for incidents that
@@ -129,6 +132,8 @@ type Incident struct {
 	Raw           json.RawMessage `json:"raw,omitempty"`
 	Revision      int64           `json:"revision"`
 	LastChangedAt time.Time       `json:"last_changed_at"`
+	// Notes is Alert.Notes for incidents.
+	Notes []string `json:"ingest_notes,omitempty"`
 }
 
 // ActorKind says who caused a change.

@@ -10,6 +10,9 @@ type metrics struct {
 	retried   *prometheus.CounterVec
 	dead      *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
+	inFlight  *prometheus.GaugeVec
+	laneWait  *prometheus.GaugeVec
+	pauses    *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -28,6 +31,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
 		}, []string{"action"}),
 	}
+	m.inFlight = promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "alertsync_outbox_in_flight", Help: "Deliveries in flight per integration lane.",
+	}, []string{"integration"}))
+	m.laneWait = promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "alertsync_outbox_lane_waiting_seconds",
+		Help: "Seconds an integration's pending writes still wait, by reason (rate budget); 0 when not waiting.",
+	}, []string{"integration", "reason"}))
+	m.pauses = promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "alertsync_outbox_lane_pauses_total", Help: "Times an integration's deliveries paused, by reason.",
+	}, []string{"integration", "reason"}))
 	m.delivered = promreg.Register(reg, m.delivered)
 	m.retried = promreg.Register(reg, m.retried)
 	m.dead = promreg.Register(reg, m.dead)

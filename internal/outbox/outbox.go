@@ -10,6 +10,7 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -52,6 +53,10 @@ type Options struct {
 	// outcomes for each item that went to the dead letters, so whatever
 	// expected that action to land (the echo ledger) can forget it.
 	OnDead ItemHook
+	// Finished, when set, is told the outcomes of every batch the worker
+	// recorded: a test signal (wait for it instead of sleeping) and a
+	// place to hang metrics.
+	Finished func(results []store.OutboxResult)
 }
 
 // ItemHook is a per-item hook run inside a transaction.
@@ -63,6 +68,9 @@ type Worker struct {
 	owner   string
 	metrics *metrics
 	wake    chan struct{}
+
+	mu    sync.Mutex
+	lanes map[string]*lane
 }
 
 // New builds a Worker with defaults for unset options.
@@ -83,6 +91,8 @@ func New(o Options) *Worker {
 			*v = d
 		}
 	}
+	// Concurrency is per lane: each integration gets this many deliveries
+	// in flight, whatever the others do.
 	def(&o.Concurrency, 8)
 	def(&o.Batch, 64)
 	def(&o.MaxAttempts, 10)
@@ -92,7 +102,8 @@ func New(o Options) *Worker {
 	defd(&o.IdleWait, 200*time.Millisecond)
 	b := make([]byte, 6)
 	_, _ = crand.Read(b)
-	return &Worker{o: o, owner: "worker-" + hex.EncodeToString(b), metrics: newMetrics(o.Registerer), wake: make(chan struct{}, 1)}
+	return &Worker{o: o, owner: "worker-" + hex.EncodeToString(b), metrics: newMetrics(o.Registerer),
+		wake: make(chan struct{}, 1), lanes: map[string]*lane{}}
 }
 
 // Wake makes an idle worker look for work now instead of after IdleWait.
@@ -103,28 +114,9 @@ func (w *Worker) Wake() {
 	}
 }
 
-// Run loops until ctx ends. Items claimed but unfinished when it stops are
-// picked up again after their lease expires.
-func (w *Worker) Run(ctx context.Context) error {
-	for ctx.Err() == nil {
-		n, err := w.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.o.Logger.Error("outbox cycle", "err", err)
-		}
-		if n > 0 && err == nil {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-		case <-w.wake:
-		case <-time.After(w.o.IdleWait):
-		}
-	}
-	return nil
-}
-
-// RunOnce claims one batch, delivers it and records the outcomes. It
-// returns how many items it handled.
+// RunOnce claims one batch across every integration, delivers it and
+// records the outcomes before returning how many items it handled. Tests
+// and benchmarks use it to step the queue; Run delivers on lanes instead.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	claimed := w.o.Now().UTC()
 	items, err := w.o.Store.OutboxClaim(ctx, store.OutboxClaimParams{
@@ -133,45 +125,63 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
-	// Deliveries must end while the lease still holds; otherwise another
-	// node may claim the same items and send them again. A tenth of the
-	// lease is kept for recording the outcomes.
-	ctx, cancel := context.WithDeadline(ctx, time.Now().Add(w.o.Lease-w.o.Lease/10))
-	defer cancel()
-	results := make([]store.OutboxResult, len(items))
-	afters := make([]After, len(items))
+	deadline := time.Now().Add(w.deliveryWindow())
+	var (
+		mu   sync.Mutex
+		done []finished
+		wg   sync.WaitGroup
+	)
 	sem := make(chan struct{}, w.o.Concurrency)
-	var wg sync.WaitGroup
-	for _, group := range w.groups(items) {
+	for _, u := range w.units(items, deadline) {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			w.deliverGroup(ctx, items, group, results, afters)
+			out := w.deliverUnit(ctx, u)
+			mu.Lock()
+			done = append(done, out...)
+			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	w.record(context.WithoutCancel(ctx), w.withDeadHooks(items, results, afters))
-	// Outcomes are recorded even if ctx was cancelled meanwhile, so a
-	// delivered action is not sent again after a clean shutdown.
-	if err := w.o.Store.OutboxFinish(context.WithoutCancel(ctx), w.owner, results); err != nil {
+	if err := w.finish(context.WithoutCancel(ctx), done); err != nil {
 		return 0, err
 	}
 	return len(items), nil
 }
 
-// withDeadHooks adds an OnDead call for every item that went dead.
-func (w *Worker) withDeadHooks(items []store.OutboxItem, results []store.OutboxResult, afters []After) []After {
-	if w.o.OnDead == nil {
-		return afters
+// deliveryWindow is how long after its claim an item may still start:
+// deliveries must end while the lease holds, or another node may claim
+// and send the same item again. A tenth of the lease is kept for
+// recording the outcome.
+func (w *Worker) deliveryWindow() time.Duration { return w.o.Lease - w.o.Lease/10 }
+
+// finish records delivered items' Afters (and the dead-letter hooks) in
+// one transaction, then their outcomes. Outcomes are recorded even if the
+// worker's context was cancelled meanwhile, so a delivered action is not
+// sent again after a clean shutdown.
+func (w *Worker) finish(ctx context.Context, done []finished) error {
+	if len(done) == 0 {
+		return nil
 	}
-	for i, r := range results {
-		if r.State == store.OutboxDead {
-			it := items[i]
+	results := make([]store.OutboxResult, len(done))
+	afters := make([]After, 0, len(done))
+	for i, f := range done {
+		results[i] = f.result
+		afters = append(afters, f.after)
+		if f.result.State == store.OutboxDead && w.o.OnDead != nil {
+			it := f.item
 			afters = append(afters, func(ctx context.Context, tx store.Tx) error { return w.o.OnDead(ctx, tx, it) })
 		}
 	}
-	return afters
+	w.record(ctx, afters)
+	if err := w.o.Store.OutboxFinish(ctx, w.owner, results); err != nil {
+		return err
+	}
+	if w.o.Finished != nil {
+		w.o.Finished(results)
+	}
+	return nil
 }
 
 // record runs the batch's Afters in one transaction. If that fails, each
@@ -212,66 +222,9 @@ func (w *Worker) record(ctx context.Context, afters []After) {
 	}
 }
 
-// groups splits a claimed batch into delivery units: indexes of items that
-// go together in one bulk call, and every other item alone.
-func (w *Worker) groups(items []store.OutboxItem) [][]int {
-	var out [][]int
-	byKey := map[string]int{}
-	for i, it := range items {
-		key := ""
-		if w.o.BatchKey != nil && w.o.DeliverBatch != nil {
-			key = w.o.BatchKey(it)
-		}
-		if key == "" {
-			out = append(out, []int{i})
-			continue
-		}
-		if g, ok := byKey[key]; ok {
-			out[g] = append(out[g], i)
-			continue
-		}
-		byKey[key] = len(out)
-		out = append(out, []int{i})
-	}
-	return out
-}
-
-// deliverGroup delivers one unit and fills its results and afters. Items
-// still queued when the lease deadline passes are not started: they go
-// back to pending without counting as a failure of the vendor.
-func (w *Worker) deliverGroup(ctx context.Context, items []store.OutboxItem, group []int, results []store.OutboxResult, afters []After) {
-	if ctx.Err() != nil {
-		for _, i := range group {
-			results[i] = store.OutboxResult{ID: items[i].ID, State: store.OutboxPending, Now: w.o.Now().UTC(),
-				NextAttemptAt: w.o.Now().UTC(), Error: "not started before the lease ran out"}
-		}
-		return
-	}
-	if len(group) == 1 {
-		it := items[group[0]]
-		start := time.Now()
-		after, err := w.o.Deliver(ctx, it)
-		w.metrics.latency.WithLabelValues(it.Action).Observe(time.Since(start).Seconds())
-		results[group[0]], afters[group[0]] = w.outcome(it, after, err)
-		return
-	}
-	batch := make([]store.OutboxItem, len(group))
-	for j, i := range group {
-		batch[j] = items[i]
-	}
-	start := time.Now()
-	recs, err := w.o.DeliverBatch(ctx, batch)
-	w.metrics.latency.WithLabelValues(batch[0].Action).Observe(time.Since(start).Seconds())
-	for j, i := range group {
-		var after After
-		if err == nil && j < len(recs) {
-			after = recs[j]
-		}
-		results[i], afters[i] = w.outcome(items[i], after, err)
-	}
-}
-
-// outcome turns a delivery's error into the item's next state.
+// outcome turns a delivery's error into the item's next state. A pending
+// result's error says what it waits for and until when, so the delivery
+// record answers "why hasn't this synced yet?".
 func (w *Worker) outcome(it store.OutboxItem, after After, err error) (store.OutboxResult, After) {
 	now := w.o.Now().UTC()
 	if err == nil {
@@ -289,10 +242,27 @@ func (w *Worker) outcome(it store.OutboxItem, after After, err error) (store.Out
 	}
 	res.State = store.OutboxPending
 	res.NextAttemptAt = now.Add(w.Backoff(it.Attempts, connector.RetryAfterOf(err)))
+	res.Error = waitingText(class, it.Attempts, w.maxAttempts(class), res.NextAttemptAt, err)
 	w.metrics.retried.WithLabelValues(it.Integration, it.Action, string(class)).Inc()
 	w.o.Logger.Warn("outbox action will be retried", "id", it.ID, "integration", it.Integration,
 		"action", it.Action, "attempt", it.Attempts, "class", class, "retry_at", res.NextAttemptAt, "err", err)
 	return res, nil
+}
+
+// waitingText is a pending item's delivery record.
+func waitingText(class connector.Class, attempt, max int, next time.Time, err error) string {
+	at := next.UTC().Format(time.RFC3339)
+	if class == connector.ClassRateLimited {
+		return fmt.Sprintf("waiting: rate budget, next attempt at %s (attempt %d of %d): %v", at, attempt, max, err)
+	}
+	return fmt.Sprintf("waiting: retry after error, next attempt at %s (attempt %d of %d): %v", at, attempt, max, err)
+}
+
+func (w *Worker) maxAttempts(class connector.Class) int {
+	if class == connector.ClassRateLimited {
+		return 3 * w.o.MaxAttempts
+	}
+	return w.o.MaxAttempts
 }
 
 // dead decides whether an error ends an item. Permanent and not-found
@@ -302,24 +272,24 @@ func (w *Worker) dead(class connector.Class, attempts int) bool {
 	switch class {
 	case connector.ClassPermanent, connector.ClassNotFound:
 		return true
-	case connector.ClassRateLimited:
-		return attempts >= 3*w.o.MaxAttempts
 	}
-	return attempts >= w.o.MaxAttempts
+	return attempts >= w.maxAttempts(class)
 }
 
-// Backoff is the wait before attempt number attempts+1: exponential from
-// BaseBackoff with full jitter over its upper half, capped at MaxBackoff,
-// and never shorter than the vendor's Retry-After.
+// Backoff is the wait before attempt number attempts+1. When the vendor
+// said how long to wait (Retry-After), that is the wait, plus up to a
+// tenth of jitter: the vendor knows its quota, and doubling on top of it
+// would keep a decision waiting long after the budget refilled. Otherwise
+// it is exponential from BaseBackoff with full jitter over its upper half,
+// capped at MaxBackoff.
 func (w *Worker) Backoff(attempts int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter + rand.N(retryAfter/10+1)
+	}
 	d := w.o.BaseBackoff
 	for i := 1; i < attempts && d < w.o.MaxBackoff; i++ {
 		d *= 2
 	}
 	d = min(d, w.o.MaxBackoff)
-	d = d/2 + rand.N(d/2+1)
-	if retryAfter > d {
-		d = retryAfter + rand.N(retryAfter/10+1)
-	}
-	return d
+	return d/2 + rand.N(d/2+1)
 }

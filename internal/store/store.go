@@ -52,6 +52,8 @@ type Reader interface {
 	CursorGet(ctx context.Context, integration, stream string) (string, error)
 	ValidationDue(ctx context.Context, now time.Time, limit int) ([]Validation, error)
 	ValidationGet(ctx context.Context, alertID int64) (Validation, error)
+	// ValidationActive counts an integration's alerts under validation.
+	ValidationActive(ctx context.Context, integration string) (int, error)
 	LedgerList(ctx context.Context, integration string, kind model.Kind, vendorID string) ([]LedgerEntry, error)
 	OutboxGet(ctx context.Context, id int64) (OutboxItem, error)
 	OutboxList(ctx context.Context, p OutboxListParams) ([]OutboxItem, error)
@@ -101,6 +103,13 @@ type Tx interface {
 	OutboxSkip(ctx context.Context, key, reason string, now time.Time) error
 	// LedgerPrune removes entries written before cutoff.
 	LedgerPrune(ctx context.Context, cutoff time.Time) error
+	// OutboxObjectPending lists the pending (not yet leased) items on one
+	// remote object, oldest first, so a newer action can supersede or
+	// merge with them before they are sent.
+	OutboxObjectPending(ctx context.Context, integration, objectRef string) ([]OutboxItem, error)
+	// OutboxObjectCount counts items of one action and priority on a
+	// remote object that were or will be sent (not skipped, not dead).
+	OutboxObjectCount(ctx context.Context, p OutboxObjectCountParams) (int, error)
 }
 
 // Outbox is the durable work queue, used by workers outside any caller
@@ -117,6 +126,9 @@ type Outbox interface {
 	// ErrNotFound unless the item is dead, and ErrConflict when a later
 	// action on the same remote object has already been applied.
 	OutboxRetry(ctx context.Context, id int64, now time.Time) error
+	// OutboxLanes lists the integrations that have unfinished items; a
+	// worker delivers each one's work on a lane of its own.
+	OutboxLanes(ctx context.Context) ([]string, error)
 }
 
 // AlertListParams filters AlertList. Results are ordered by id ascending
@@ -192,6 +204,9 @@ type Validation struct {
 	EndsAt     time.Time `json:"ends_at"`
 	Passes     int       `json:"passes"`
 	Done       bool      `json:"done"`
+	// Found is how many related alerts the validation had found when it
+	// last commented on the source.
+	Found int `json:"found"`
 }
 
 // LedgerEntry remembers one value alertsync wrote to a remote object, so
@@ -237,7 +252,20 @@ type OutboxItem struct {
 	LastError     string          `json:"last_error,omitempty"`
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
+	Priority      int             `json:"priority"`
 }
+
+// Outbox priorities. Within one integration, decisions go before automatic
+// comments; on one remote object, items still apply in id order.
+const (
+	// PriorityDecision is a person's or a rule's decision and what it
+	// causes: verdict state writes and their comments, analysts' comments,
+	// reconciliation state writes.
+	PriorityDecision = 0
+	// PriorityAutomatic is text alertsync adds on its own (validation pass
+	// comments, reconciliation explanations); it is capped per object.
+	PriorityAutomatic = 1
+)
 
 // OutboxEnqueueParams describes a new action. ObjectRef names the remote
 // object (e.g. "alert:<vendor id>") whose actions must apply in order.
@@ -250,14 +278,25 @@ type OutboxEnqueueParams struct {
 	OriginKind  model.Kind
 	OriginID    int64
 	Now         time.Time
+	Priority    int
 }
 
-// OutboxClaimParams leases due work to Owner until Now+Lease.
+// OutboxClaimParams leases due work to Owner until Now+Lease. A non-empty
+// Integration claims from that integration's lane only.
 type OutboxClaimParams struct {
-	Owner string
-	Now   time.Time
-	Lease time.Duration
-	Limit int
+	Owner       string
+	Now         time.Time
+	Lease       time.Duration
+	Limit       int
+	Integration string
+}
+
+// OutboxObjectCountParams selects the items OutboxObjectCount counts.
+type OutboxObjectCountParams struct {
+	Integration string
+	ObjectRef   string
+	Action      string
+	Priority    int
 }
 
 // OutboxResult is the outcome of one claimed item: State is done, pending
@@ -268,6 +307,10 @@ type OutboxResult struct {
 	NextAttemptAt time.Time
 	Error         string
 	Now           time.Time
+	// Unattempted marks a pending result for an item that was claimed but
+	// never sent (its lease ran out first): the claim's attempt is given
+	// back, so waiting does not use up the retry budget.
+	Unattempted bool
 }
 
 // OutboxListParams filters OutboxList, paged by id.

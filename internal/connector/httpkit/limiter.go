@@ -11,14 +11,22 @@ import (
 	"github.com/alertsync/alertsync/internal/connector"
 )
 
-// PerMinute returns a limiter that spends n requests a minute evenly, with
-// no burst, so no sliding minute ever sees much more than n requests (Graph
-// security allows 150 per minute per app and tenant).
+// Headroom is the share of a vendor's documented quota alertsync spends.
+// Running at the quota itself lands a 429 or two at every window edge
+// (our minute and the vendor's never line up, and the vendor counts
+// retries and other clients of the same app); a tenth kept back makes the
+// vendor's throttling the exception it should be.
+const Headroom = 0.9
+
+// PerMinute returns a limiter for a vendor quota of n requests a minute.
+// It spends Headroom of n, evenly, with no burst, so no sliding minute
+// sees more than the quota (Graph security allows 150 per minute per app
+// and tenant: alertsync sends at most 135).
 func PerMinute(n int) *rate.Limiter {
 	if n <= 0 {
 		return rate.NewLimiter(rate.Inf, 1)
 	}
-	return rate.NewLimiter(rate.Every(time.Minute/time.Duration(n)), 1)
+	return rate.NewLimiter(rate.Limit(float64(n)*Headroom/60), 1)
 }
 
 var (

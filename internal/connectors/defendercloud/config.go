@@ -38,7 +38,7 @@ var Spec = slices.Concat(httpkit.EntraAppSpec(httpkit.ARMAPI,
 		{Name: "subscription_id", Type: connector.TypeString, Required: true,
 			Description: "Azure subscription (GUID) whose Defender for Cloud alerts are synced."},
 		{Name: "requests_per_minute", Type: connector.TypeInt, Default: DefaultRequestsPerMinute,
-			Description: "Most ARM requests this integration sends per minute, spread evenly; 0 means no local limit (ARM still throttles with 429)."},
+			Description: "ARM request quota per minute for this integration; alertsync spends at most 90% of it, spread evenly. 0 means no local limit (ARM still throttles with 429)."},
 	})
 
 // guidShape is the shape ARM requires of subscription ids.

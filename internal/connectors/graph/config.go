@@ -61,7 +61,7 @@ var Spec = slices.Concat(httpkit.EntraAppSpec(api,
 		{Name: "page_size", Type: connector.TypeInt, Default: 200,
 			Description: fmt.Sprintf("Alerts per request ($top), 1 to %d; incidents are always read %d at a time, the service's limit.", maxAlertsTop, incidentsTop)},
 		{Name: "requests_per_minute", Type: connector.TypeInt, Default: 150,
-			Description: "Local request budget; Graph allows 150 requests a minute per app and tenant on security alerts. 0 disables the local budget."},
+			Description: "The vendor's request quota per minute (Graph allows 150 a minute per app and tenant on security alerts); alertsync spends at most 90% of it. 0 disables the local budget."},
 		{Name: "ingest_incidents", Type: connector.TypeBool, Default: true,
 			Description: "Also poll /security/incidents and mirror Microsoft's incident grouping."},
 	})

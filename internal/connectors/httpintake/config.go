@@ -36,7 +36,9 @@ var Spec = connector.ConfigSpec{
 	{Name: "status_map", Type: connector.TypeMap,
 		Description: "Sender status → canonical status (new, in_progress, suppressed, resolved, unknown), case-insensitive; added to built-in words such as new, open, active, in_progress, resolved, closed, dismissed."},
 	{Name: "writeback_url", Type: connector.TypeString,
-		Description: "Optional http(s) URL that receives state changes and comments as JSON POSTs; leave empty for an intake-only integration."},
+		Description: "Optional http(s) URL that receives state changes and comments as JSON POSTs; leave empty for an intake-only integration. " +
+			"Each POST carries an Idempotency-Key header (also idempotency_key in the body): 64 hex digits, the SHA-256 of alertsync's key for the action, the same on every retry. " +
+			"A 4xx answer other than 401, 403, 404, 408, 409, 412, 425 and 429 is taken as final and the action is dead-lettered at once."},
 	{Name: "writeback_token", Type: connector.TypeSecret,
 		Description: "Optional bearer token sent with write-back requests."},
 	{Name: "timeout", Type: connector.TypeDuration, Default: "10s",

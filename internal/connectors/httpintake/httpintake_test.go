@@ -151,3 +151,18 @@ func TestReceiveBatchWithBadItems(t *testing.T) {
 		t.Errorf("B-3 mapped to %s/%s", items[2].Alert.Status, items[2].Alert.Severity)
 	}
 }
+
+// TestReceiveBodyLimit checks that a push the API cut off at its limit is
+// a permanent 413, not a retryable read failure.
+func TestReceiveBodyLimit(t *testing.T) {
+	t.Parallel()
+	c := setup(t, map[string]any{"intake_key": testKey}).(connector.WebhookReceiver)
+	r := push(`{"id":"A-1","title":"`+strings.Repeat("t", 100)+`"}`, http.MethodPost, KeyHeader, testKey)
+	r.Body = http.MaxBytesReader(nil, r.Body, 64)
+	_, err := c.Receive(context.Background(), r)
+	var ce *connector.Error
+	if !errors.As(err, &ce) || ce.Class != connector.ClassPermanent || ce.Status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(ce.Message, "64 bytes") {
+		t.Fatalf("err = %v, want a permanent 413 naming the limit", err)
+	}
+}

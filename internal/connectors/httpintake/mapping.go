@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/model"
@@ -112,6 +113,12 @@ func (m Mapping) Item(integration string, raw json.RawMessage, now time.Time) co
 	a, err := m.Alert(integration, obj, now)
 	if a != nil {
 		it.VendorID = a.VendorID
+		if idErr := checkVendorID(a.VendorID, raw); idErr != nil {
+			// The item is quarantined under a readable form of the id.
+			it.VendorID, _ = model.CleanText(a.VendorID)
+			it.VendorID, _ = model.TruncateBytes(it.VendorID, model.MaxVendorIDLen)
+			err = idErr
+		}
 	}
 	if err != nil {
 		it.Err = err
@@ -120,6 +127,21 @@ func (m Mapping) Item(integration string, raw json.RawMessage, now time.Time) co
 	a.Raw = raw
 	it.Alert = a
 	return it
+}
+
+// checkVendorID refuses an id that cannot be stored and written back as
+// the sender sent it: model.CheckVendorID's rules, plus invalid UTF-8,
+// which the JSON decoder has already replaced with U+FFFD by the time the
+// id is read (a replacement character in the id of a payload that is not
+// valid UTF-8 is taken as one).
+func checkVendorID(id string, raw []byte) error {
+	if err := model.CheckVendorID(id); err != nil {
+		return err
+	}
+	if strings.ContainsRune(id, utf8.RuneError) && !utf8.Valid(raw) {
+		return errors.New("vendor id contains invalid UTF-8")
+	}
+	return nil
 }
 
 // Alert maps a decoded object (numbers as json.Number). It returns the

@@ -189,3 +189,40 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+// TestItemVendorIDPolicy checks that an id that cannot be stored or
+// written back as sent fails its item (which the engine quarantines) under
+// a readable id, while odd but valid ids map.
+func TestItemVendorIDPolicy(t *testing.T) {
+	t.Parallel()
+	m, err := NewMapping(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, raw, wantID string
+		wantErr           bool
+	}{
+		{"plain", `{"id":"A-1","title":"t"}`, "A-1", false},
+		{"spaces, unicode, control chars", `{"id":"id with spaces ünï \u0007\t end","title":"t"}`, "id with spaces ünï \a\t end", false},
+		{"escaped replacement char in valid UTF-8", `{"id":"a\ufffdb","title":"t"}`, "a\ufffdb", false},
+		{"invalid UTF-8 elsewhere", "{\"id\":\"A-2\",\"title\":\"\xff\"}", "A-2", false},
+		{"escaped NUL", `{"id":"a\u0000b","title":"t"}`, "a\ufffdb", true},
+		{"invalid UTF-8", "{\"id\":\"a\xffb\",\"title\":\"t\"}", "a\ufffdb", true},
+		{"over the limit", `{"id":"` + strings.Repeat("v", model.MaxVendorIDLen+1) + `","title":"t"}`, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			it := m.Item("it-1", json.RawMessage(tt.raw), testNow)
+			if (it.Err != nil) != tt.wantErr || (tt.wantErr && it.Alert != nil) {
+				t.Fatalf("item err %v alert %v, want error %v", it.Err, it.Alert != nil, tt.wantErr)
+			}
+			if tt.wantID != "" && it.VendorID != tt.wantID {
+				t.Errorf("vendor id %q, want %q", it.VendorID, tt.wantID)
+			}
+			if model.CheckText("vendor id", it.VendorID, model.MaxVendorIDLen) != nil {
+				t.Errorf("item carries an unstorable vendor id %q", it.VendorID)
+			}
+		})
+	}
+}

@@ -3,26 +3,29 @@ package httpintake
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
 	"github.com/alertsync/alertsync/internal/connector"
 )
 
-// maxBody caps one push; larger batches should be split by the sender.
-const maxBody = 10 << 20
-
-// readBody reads at most maxBody bytes of r's body.
+// readBody reads the pushed body. The API bounds it (api.MaxIntakeBody,
+// the one limit for every receiver) with http.MaxBytesReader; running into
+// that bound is the sender's doing and cannot succeed on retry.
 func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, &connector.Error{Class: connector.ClassPermanent, Status: http.StatusBadRequest, Message: "empty body"}
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
+	b, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, &connector.Error{Class: connector.ClassPermanent, Status: http.StatusRequestEntityTooLarge,
+			Message: fmt.Sprintf("body over the limit of %d bytes", tooLarge.Limit)}
+	case err != nil:
 		return nil, &connector.Error{Class: connector.ClassRetryable, Message: "read pushed body", Err: err}
-	}
-	if len(b) > maxBody {
-		return nil, &connector.Error{Class: connector.ClassPermanent, Status: http.StatusRequestEntityTooLarge, Message: "body larger than 10 MiB"}
 	}
 	return b, nil
 }

@@ -2,6 +2,8 @@ package httpintake
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 
@@ -31,12 +33,13 @@ func newWriteback(c *Connector, deps connector.Deps, cfg Config, s settings) (*W
 		auth = httpkit.Bearer{Token: cfg.WritebackToken}
 	}
 	client, err := httpkit.New(httpkit.Options{
-		BaseURL: s.writebackURL,
-		HTTP:    hc,
-		Auth:    auth,
-		Secrets: []config.Secret{cfg.IntakeKey, cfg.WritebackToken},
-		Logger:  c.log,
-		Now:     c.now,
+		BaseURL:  s.writebackURL,
+		HTTP:     hc,
+		Auth:     auth,
+		Secrets:  []config.Secret{cfg.IntakeKey, cfg.WritebackToken},
+		Logger:   c.log,
+		Now:      c.now,
+		Classify: classify,
 	})
 	if err != nil {
 		return nil, &connector.FieldError{Field: "writeback_url", Problem: err.Error()}
@@ -63,6 +66,29 @@ type commentRequest struct {
 	IdempotencyKey string     `json:"idempotency_key"`
 }
 
+// classify corrects the kit's class where write-back needs another: 425
+// Too Early asks for the same request later, so it is retried. Every other
+// 4xx keeps the kit's class: 401/403 auth, 404 not found, 408 retryable,
+// 409/412 conflict, 429 rate limited, and the rest (400, 405, 410, 413,
+// 415, 422, ...) permanent, so the outbox dead-letters at once a request
+// the receiver will never accept.
+func classify(e *connector.Error, _ http.Header) {
+	if e.Status == http.StatusTooEarly {
+		e.Class = connector.ClassRetryable
+	}
+}
+
+// IdempotencyKey derives what write-back sends as the Idempotency-Key
+// header (and as idempotency_key in the body) from an outbox key: the hex
+// SHA-256 of the key. Outbox keys embed vendor ids, which may hold spaces,
+// non-ASCII or control characters that no header value may carry; the
+// digest is always a valid header value, the same on every retry of one
+// action and different for every other action.
+func IdempotencyKey(outboxKey string) string {
+	sum := sha256.Sum256([]byte(outboxKey))
+	return hex.EncodeToString(sum[:])
+}
+
 // SetState posts the change. The receiver may answer {"remote_status":...}
 // in its own vocabulary; otherwise the canonical status is what it stored.
 func (w *WritebackConnector) SetState(ctx context.Context, ch connector.StateChange) (connector.RemoteState, error) {
@@ -72,9 +98,10 @@ func (w *WritebackConnector) SetState(ctx context.Context, ch connector.StateCha
 	var out struct {
 		RemoteStatus string `json:"remote_status"`
 	}
-	err := w.post(ctx, "set_state", ch.IdempotencyKey, stateRequest{
+	key := IdempotencyKey(ch.IdempotencyKey)
+	err := w.post(ctx, "set_state", key, stateRequest{
 		Action: "set_state", Kind: ch.Kind, VendorID: ch.VendorID, Status: ch.Status, Verdict: ch.Verdict,
-		Published: ch.Published, Reason: ch.Reason, IdempotencyKey: ch.IdempotencyKey,
+		Published: ch.Published, Reason: ch.Reason, IdempotencyKey: key,
 	}, &out)
 	if err != nil {
 		return connector.RemoteState{}, err
@@ -85,14 +112,15 @@ func (w *WritebackConnector) SetState(ctx context.Context, ch connector.StateCha
 	return connector.RemoteState{RemoteStatus: out.RemoteStatus}, nil
 }
 
-// AddComment posts the comment; the Idempotency-Key header lets the
-// receiver drop a retried duplicate.
+// AddComment posts the comment; the Idempotency-Key header (see
+// IdempotencyKey) lets the receiver drop a retried duplicate.
 func (w *WritebackConnector) AddComment(ctx context.Context, c connector.CommentAction) error {
 	if c.VendorID == "" || c.IdempotencyKey == "" {
 		return connector.Permanent("add comment needs a vendor id and an idempotency key")
 	}
-	return w.post(ctx, "add_comment", c.IdempotencyKey, commentRequest{
-		Action: "add_comment", Kind: c.Kind, VendorID: c.VendorID, Body: c.Body, IdempotencyKey: c.IdempotencyKey,
+	key := IdempotencyKey(c.IdempotencyKey)
+	return w.post(ctx, "add_comment", key, commentRequest{
+		Action: "add_comment", Kind: c.Kind, VendorID: c.VendorID, Body: c.Body, IdempotencyKey: key,
 	}, nil)
 }
 

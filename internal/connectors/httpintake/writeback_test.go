@@ -116,21 +116,23 @@ func TestWritebackPayloads(t *testing.T) {
 	if err != nil || rs.RemoteStatus != "ext-resolved" {
 		t.Fatalf("SetState = %+v, %v", rs, err)
 	}
+	k1 := IdempotencyKey("k-1")
 	want := map[string]any{"action": "set_state", "kind": "alert", "vendor_id": id, "status": "resolved",
-		"verdict": "not_a_threat", "published": true, "reason": "closed by rule R1", "idempotency_key": "k-1"}
+		"verdict": "not_a_threat", "published": true, "reason": "closed by rule R1", "idempotency_key": k1}
 	rc.mu.Lock()
-	if fmt.Sprint(rc.last) != fmt.Sprint(want) || rc.lastKey != "k-1" {
-		t.Errorf("set_state sent %v with key %q, want %v with k-1", rc.last, rc.lastKey, want)
+	if fmt.Sprint(rc.last) != fmt.Sprint(want) || rc.lastKey != k1 {
+		t.Errorf("set_state sent %v with key %q, want %v with %s", rc.last, rc.lastKey, want, k1)
 	}
 	rc.mu.Unlock()
 
 	if err := wc.AddComment(ctx, connector.CommentAction{Kind: model.KindAlert, VendorID: id, Body: "note", IdempotencyKey: "k-2"}); err != nil {
 		t.Fatalf("AddComment: %v", err)
 	}
-	want = map[string]any{"action": "add_comment", "kind": "alert", "vendor_id": id, "body": "note", "idempotency_key": "k-2"}
+	k2 := IdempotencyKey("k-2")
+	want = map[string]any{"action": "add_comment", "kind": "alert", "vendor_id": id, "body": "note", "idempotency_key": k2}
 	rc.mu.Lock()
-	if fmt.Sprint(rc.last) != fmt.Sprint(want) || rc.lastKey != "k-2" {
-		t.Errorf("add_comment sent %v with key %q, want %v with k-2", rc.last, rc.lastKey, want)
+	if fmt.Sprint(rc.last) != fmt.Sprint(want) || rc.lastKey != k2 {
+		t.Errorf("add_comment sent %v with key %q, want %v with %s", rc.last, rc.lastKey, want, k2)
 	}
 	rc.mu.Unlock()
 
@@ -157,6 +159,16 @@ func TestWritebackErrors(t *testing.T) {
 			http.Error(w, "token "+testToken+" is not valid here", http.StatusForbidden)
 		}, "", connector.ClassAuth},
 		{"unknown alert", nil, "missing", connector.ClassNotFound},
+		{"bad request", status(http.StatusBadRequest), "", connector.ClassPermanent},
+		{"method not allowed", status(http.StatusMethodNotAllowed), "", connector.ClassPermanent},
+		{"gone", status(http.StatusGone), "", connector.ClassPermanent},
+		{"too large", status(http.StatusRequestEntityTooLarge), "", connector.ClassPermanent},
+		{"unsupported media type", status(http.StatusUnsupportedMediaType), "", connector.ClassPermanent},
+		{"unprocessable", status(http.StatusUnprocessableEntity), "", connector.ClassPermanent},
+		{"request timeout", status(http.StatusRequestTimeout), "", connector.ClassRetryable},
+		{"too early", status(http.StatusTooEarly), "", connector.ClassRetryable},
+		{"precondition failed", status(http.StatusPreconditionFailed), "", connector.ClassConflict},
+		{"unavailable", status(http.StatusServiceUnavailable), "", connector.ClassRetryable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,6 +192,47 @@ func TestWritebackErrors(t *testing.T) {
 				t.Errorf("RetryAfter = %v, want > 0", connector.RetryAfterOf(err))
 			}
 		})
+	}
+}
+
+// status answers with code and a vendor-style error body.
+func status(code int) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		http.Error(w, `{"error":{"code":"Nope","message":"not this request"}}`, code)
+	}
+}
+
+// TestIdempotencyKeyHeader checks that any outbox key, whatever its vendor
+// id holds, becomes a header value that is sent as is: the same for the
+// same key, different for different keys.
+func TestIdempotencyKeyHeader(t *testing.T) {
+	t.Parallel()
+	wc, rc := writebackSetup(t)
+	id := rc.seed(t)[0]
+	keys := []string{
+		"hook/alert/plain-id/verdict-state/1",
+		"hook/alert/id with spaces/verdict-state/1",
+		"hook/alert/ünïcødé ✓/verdict-state/1",
+		"hook/alert/ctl\x07\r\nInjected: yes\x00/verdict-state/1",
+		"hook/alert/\xff\xfe/verdict-state/1",
+		"hook/alert/" + strings.Repeat("long", 500) + "/verdict-state/1",
+	}
+	seen := map[string]string{}
+	for _, key := range keys {
+		_, err := wc.SetState(context.Background(), connector.StateChange{VendorID: id, Status: model.StatusInProgress, IdempotencyKey: key})
+		if err != nil {
+			t.Fatalf("SetState with key %q: %v", key, err)
+		}
+		rc.mu.Lock()
+		got := rc.lastKey
+		rc.mu.Unlock()
+		if got != IdempotencyKey(key) || len(got) != 64 || strings.Trim(got, "0123456789abcdef") != "" {
+			t.Errorf("key %q sent as %q, want the hex SHA-256 %q", key, got, IdempotencyKey(key))
+		}
+		if other, dup := seen[got]; dup {
+			t.Errorf("keys %q and %q share the header %q", key, other, got)
+		}
+		seen[got] = key
 	}
 }
 

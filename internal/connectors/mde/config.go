@@ -53,7 +53,7 @@ var Spec = slices.Concat(httpkit.EntraAppSpec(api,
 		{Name: "page_size", Type: connector.TypeInt, Default: 500,
 			Description: fmt.Sprintf("Alerts per request ($top), 1 to %d.", maxTop)},
 		{Name: "requests_per_minute", Type: connector.TypeInt, Default: 100,
-			Description: "Local request budget per minute; the API allows 100 calls a minute. 0 disables it."},
+			Description: "The API's request quota per minute (100 calls a minute); alertsync spends at most 90% of it. 0 disables the local budget."},
 		{Name: "requests_per_hour", Type: connector.TypeInt, Default: 1500,
 			Description: "Local request budget per hour; the API allows 1,500 calls an hour. 0 disables it."},
 	})

@@ -40,6 +40,20 @@ func (c *Connector) AddComment(ctx context.Context, a connector.CommentAction) e
 	return nil
 }
 
+// Microsoft documents, in its guide to investigating Sentinel incidents,
+// up to 100 comments per incident of up to 30,000 characters each; the
+// ARM spec itself states neither (the fact sheet marks the length [U]), so
+// the documented values are used.
+const (
+	maxCommentsPerIncident = 100
+	maxCommentChars        = 30000
+)
+
+// CommentLimits tells the engine Sentinel's documented comment limits.
+func (c *Connector) CommentLimits(model.Kind) connector.CommentLimits {
+	return connector.CommentLimits{MaxPerObject: maxCommentsPerIncident, MaxChars: maxCommentChars}
+}
+
 // CommentID is the comment id for an idempotency key: a UUID made of the
 // first 16 bytes of sha256(key) with the RFC 9562 version 8 (custom,
 // here name-based with SHA-256) and variant bits set.

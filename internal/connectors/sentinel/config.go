@@ -49,7 +49,7 @@ var Spec = slices.Concat(httpkit.EntraAppSpec(httpkit.ARMAPI,
 		{Name: "page_size", Type: connector.TypeInt, Default: DefaultPageSize,
 			Description: "Incidents per list request ($top), 1 to 1000. Each new or changed incident costs one more request for its alerts."},
 		{Name: "requests_per_minute", Type: connector.TypeInt, Default: DefaultRequestsPerMinute,
-			Description: "Most ARM requests this integration sends per minute, spread evenly; 0 means no local limit (ARM still throttles with 429)."},
+			Description: "ARM request quota per minute for this integration; alertsync spends at most 90% of it, spread evenly. 0 means no local limit (ARM still throttles with 429)."},
 	})
 
 var (

@@ -207,5 +207,6 @@ var (
 	_ connector.IncidentSource = (*Connector)(nil)
 	_ connector.StateSyncer    = (*Connector)(nil)
 	_ connector.Commenter      = (*Connector)(nil)
+	_ connector.CommentLimiter = (*Connector)(nil)
 	_ connector.HealthChecker  = (*Connector)(nil)
 )

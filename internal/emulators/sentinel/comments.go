@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // putComment creates the comment with the client's id, or updates its
@@ -11,9 +12,20 @@ import (
 // Creating a comment changes the incident (commentsCount), so the incident
 // gets a new etag and a history row, which is why concurrent comment adds
 // make an incident update with an older etag conflict.
+// Microsoft documents up to 100 comments per incident, of up to 30,000
+// characters each (guide to investigating incidents; not in the ARM spec,
+// so the error wording here is the emulator's own).
+const (
+	MaxCommentsPerIncident = 100
+	MaxCommentChars        = 30000
+)
+
 func (e *Emulator) putComment(incName, name, message string, author ClientInfo) (Comment, bool, error) {
 	if strings.TrimSpace(message) == "" {
 		return Comment{}, false, fmt.Errorf("%w: required property 'message' is missing", ErrInvalid)
+	}
+	if n := utf8.RuneCountInString(message); n > MaxCommentChars {
+		return Comment{}, false, fmt.Errorf("%w: the comment is %d characters long; the maximum is %d", ErrInvalid, n, MaxCommentChars)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -24,6 +36,9 @@ func (e *Emulator) putComment(incName, name, message string, author ClientInfo) 
 	now := e.ticker.Next()
 	key := strings.ToLower(name)
 	c, exists := in.comments[key]
+	if !exists && len(in.comments) >= MaxCommentsPerIncident {
+		return Comment{}, false, fmt.Errorf("%w: incident %s already has %d comments, the maximum", ErrInvalid, incName, MaxCommentsPerIncident)
+	}
 	if !exists {
 		c = &Comment{
 			ID:   in.inc.ID + "/comments/" + name,

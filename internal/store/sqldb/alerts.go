@@ -19,14 +19,17 @@ func scanAlert(s scanner) (model.Alert, error) {
 	var (
 		a                            model.Alert
 		created, updated, first, chg int64
-		entities                     []byte
+		entities, notes              []byte
 		incident                     sql.NullInt64
 	)
 	err := s.Scan(&a.ID, &a.Integration, &a.VendorID, &a.Title, &a.Description,
 		&a.Severity, &a.Status, &a.RemoteStatus, &a.Verdict, &a.Published,
 		&a.Source, &created, &updated, &entities, &incident, &a.RemoteParent,
-		(*[]byte)(&a.Raw), &a.Revision, &first, &chg)
+		(*[]byte)(&a.Raw), &a.Revision, &first, &chg, &notes)
 	if err != nil {
+		return a, err
+	}
+	if a.Notes, err = scanNotes(notes); err != nil {
 		return a, err
 	}
 	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -47,11 +50,33 @@ func alertArgs(a *model.Alert) ([]any, error) {
 			return nil, err
 		}
 	}
+	notes, err := notesText(a.Notes)
+	if err != nil {
+		return nil, err
+	}
 	return []any{a.Integration, a.VendorID, a.Title, a.Description,
 		string(a.Severity), string(a.Status), a.RemoteStatus, string(a.Verdict),
 		a.Published, a.Source, micros(a.CreatedAt), micros(a.UpdatedAt), entities,
 		nullID(a.IncidentID), a.RemoteParent, blob(a.Raw), a.Revision,
-		micros(a.FirstSeenAt), micros(a.LastChangedAt)}, nil
+		micros(a.FirstSeenAt), micros(a.LastChangedAt), notes}, nil
+}
+
+// notesText stores notes as a JSON array, or ” when there are none (the
+// common case), so clean rows carry no extra bytes.
+func notesText(notes []string) (string, error) {
+	if len(notes) == 0 {
+		return "", nil
+	}
+	return jsonText(notes)
+}
+
+func scanNotes(b []byte) ([]string, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var notes []string
+	err := unmarshalText(b, &notes)
+	return notes, err
 }
 
 // AlertGet returns one alert by id.

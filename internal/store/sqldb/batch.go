@@ -10,8 +10,11 @@ import (
 )
 
 // batchRows bounds the rows of one multi-row statement, keeping the
-// parameter count (19 per alert) far below PostgreSQL's 65,535.
+// parameter count (alertWidth per alert) far below PostgreSQL's 65,535.
 const batchRows = 500
+
+// alertWidth is the number of writable alert columns.
+const alertWidth = 20
 
 // valuesList builds "(?, ?), (?, ?)" for rows of width columns.
 func valuesList(rows, width int) string {
@@ -38,7 +41,7 @@ func (t *tx) AlertInsertBatch(ctx context.Context, alerts []*model.Alert) error 
 }
 
 func (t *tx) insertAlertChunk(ctx context.Context, chunk []*model.Alert) error {
-	args := make([]any, 0, len(chunk)*19)
+	args := make([]any, 0, len(chunk)*alertWidth)
 	byKey := make(map[[2]string]*model.Alert, len(chunk))
 	for _, a := range chunk {
 		aa, err := alertArgs(a)
@@ -50,8 +53,8 @@ func (t *tx) insertAlertChunk(ctx context.Context, chunk []*model.Alert) error {
 	}
 	q := `INSERT INTO alerts (integration, vendor_id, title, description, severity, status,
 	remote_status, verdict, published, source, created_at, updated_at, entities, incident_id,
-	remote_parent, raw, revision, first_seen_at, last_changed_at) VALUES ` +
-		valuesList(len(chunk), 19) + ` RETURNING id, integration, vendor_id`
+	remote_parent, raw, revision, first_seen_at, last_changed_at, notes) VALUES ` +
+		valuesList(len(chunk), alertWidth) + ` RETURNING id, integration, vendor_id`
 	rows, err := t.queryDyn(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("insert alerts: %w", t.d.conflict(err))
@@ -115,14 +118,14 @@ func (t *tx) ValidationUpsertBatch(ctx context.Context, vs []store.Validation) e
 		return nil
 	}
 	for chunk := range chunks(vs, batchRows) {
-		args := make([]any, 0, len(chunk)*6)
+		args := make([]any, 0, len(chunk)*7)
 		for _, v := range chunk {
-			args = append(args, v.AlertID, micros(v.StartedAt), micros(v.NextPassAt), micros(v.EndsAt), v.Passes, v.Done)
+			args = append(args, v.AlertID, micros(v.StartedAt), micros(v.NextPassAt), micros(v.EndsAt), v.Passes, v.Done, v.Found)
 		}
-		q := `INSERT INTO validations (` + validationCols + `) VALUES ` + valuesList(len(chunk), 6) +
+		q := `INSERT INTO validations (` + validationCols + `) VALUES ` + valuesList(len(chunk), 7) +
 			` ON CONFLICT (alert_id) DO UPDATE SET started_at = excluded.started_at,
 			next_pass_at = excluded.next_pass_at, ends_at = excluded.ends_at,
-			passes = excluded.passes, done = excluded.done`
+			passes = excluded.passes, done = excluded.done, found = excluded.found`
 		if err := t.execDyn(ctx, q, args...); err != nil {
 			return fmt.Errorf("upsert validations: %w", err)
 		}

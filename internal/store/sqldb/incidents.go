@@ -14,13 +14,16 @@ func scanIncident(s scanner) (model.Incident, error) {
 	var (
 		in                    model.Incident
 		created, updated, chg int64
-		remote                []byte
+		remote, notes         []byte
 	)
 	err := s.Scan(&in.ID, &in.Integration, &in.VendorID, &in.Title,
 		&in.Description, &in.Severity, &in.Status, &in.RemoteStatus, &in.Verdict,
 		&in.Published, &created, &updated, &remote, (*[]byte)(&in.Raw),
-		&in.Revision, &chg)
+		&in.Revision, &chg, &notes)
 	if err != nil {
+		return in, err
+	}
+	if in.Notes, err = scanNotes(notes); err != nil {
 		return in, err
 	}
 	in.CreatedAt, in.UpdatedAt, in.LastChangedAt = fromMicros(created), fromMicros(updated), fromMicros(chg)
@@ -32,10 +35,14 @@ func incidentArgs(in *model.Incident) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	notes, err := notesText(in.Notes)
+	if err != nil {
+		return nil, err
+	}
 	return []any{in.Integration, in.VendorID, in.Title, in.Description,
 		string(in.Severity), string(in.Status), in.RemoteStatus, string(in.Verdict),
 		in.Published, micros(in.CreatedAt), micros(in.UpdatedAt), remote,
-		blob(in.Raw), in.Revision, micros(in.LastChangedAt)}, nil
+		blob(in.Raw), in.Revision, micros(in.LastChangedAt), notes}, nil
 }
 
 // IncidentGet returns one incident with its member alert ids.

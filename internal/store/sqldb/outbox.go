@@ -19,7 +19,7 @@ func scanOutbox(s scanner) (store.OutboxItem, error) {
 	)
 	err := s.Scan(&o.ID, &o.Key, &o.Integration, &o.ObjectRef, &o.Action,
 		(*[]byte)(&o.Payload), &o.OriginKind, &o.OriginID, &o.State, &o.Attempts,
-		&next, &o.LeaseOwner, &lease, &o.LastError, &created, &updated)
+		&next, &o.LeaseOwner, &lease, &o.LastError, &created, &updated, &o.Priority)
 	o.NextAttemptAt, o.LeaseUntil = fromMicros(next), fromMicros(lease)
 	o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return o, err
@@ -97,7 +97,7 @@ func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (in
 	}
 	now := micros(p.Now)
 	id, err := t.insertID(ctx, qOutboxEnqueue, p.Key, p.Integration, p.ObjectRef,
-		p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID, now, now, now)
+		p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID, now, now, now, p.Priority)
 	if err == nil {
 		return id, true, nil
 	}
@@ -124,12 +124,16 @@ func (db *DB) OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]sto
 	if err := db.prepareWriter(ctx); err != nil {
 		return nil, err
 	}
-	s, err := db.wstmts.get(ctx, qOutboxClaim)
+	q, args := qOutboxClaim, []any{}
+	if p.Integration != "" {
+		q, args = qOutboxClaimLane, append(args, p.Integration)
+	}
+	s, err := db.wstmts.get(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox items: %w", err)
 	}
 	now := micros(p.Now)
-	rows, err := s.QueryContext(ctx, now, now, p.Limit, p.Owner, micros(p.Now.Add(p.Lease)), now)
+	rows, err := s.QueryContext(ctx, append(args, now, now, p.Limit, p.Owner, micros(p.Now.Add(p.Lease)), now)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox items: %w", err)
 	}
@@ -158,8 +162,12 @@ func (db *DB) OutboxFinish(ctx context.Context, owner string, results []store.Ou
 			if g.state == store.OutboxPending {
 				next = g.next
 			}
+			giveBack := 0
+			if g.unattempted {
+				giveBack = 1
+			}
 			for chunk := range chunks(g.ids, vendorChunk) {
-				args := append([]any{string(g.state), next, g.err, g.now, owner}, chunk...)
+				args := append([]any{string(g.state), next, g.err, giveBack, g.now, owner}, chunk...)
 				if err := t.execDyn(ctx, finishQuery+marks(len(chunk))+")", args...); err != nil {
 					return fmt.Errorf("finish outbox items: %w", err)
 				}
@@ -171,18 +179,20 @@ func (db *DB) OutboxFinish(ctx context.Context, owner string, results []store.Ou
 
 // outcome is one distinct result and the items that share it.
 type outcome struct {
-	state     store.OutboxState
-	next, now int64
-	err       string
-	ids       []any
+	state       store.OutboxState
+	next, now   int64
+	err         string
+	unattempted bool
+	ids         []any
 }
 
 // groupResults groups results by outcome, in first-seen order.
 func groupResults(results []store.OutboxResult) ([]*outcome, error) {
 	type key struct {
-		state     store.OutboxState
-		next, now int64
-		err       string
+		state       store.OutboxState
+		next, now   int64
+		err         string
+		unattempted bool
 	}
 	var groups []*outcome
 	byKey := make(map[key]*outcome)
@@ -192,13 +202,13 @@ func groupResults(results []store.OutboxResult) ([]*outcome, error) {
 		default:
 			return nil, fmt.Errorf("finish outbox item %d: invalid state %q", r.ID, r.State)
 		}
-		k := key{state: r.State, now: micros(r.Now), err: r.Error}
+		k := key{state: r.State, now: micros(r.Now), err: r.Error, unattempted: r.Unattempted && r.State == store.OutboxPending}
 		if r.State == store.OutboxPending {
 			k.next = micros(r.NextAttemptAt)
 		}
 		g := byKey[k]
 		if g == nil {
-			g = &outcome{state: k.state, next: k.next, now: k.now, err: k.err}
+			g = &outcome{state: k.state, next: k.next, now: k.now, err: k.err, unattempted: k.unattempted}
 			byKey[k] = g
 			groups = append(groups, g)
 		}
@@ -209,7 +219,7 @@ func groupResults(results []store.OutboxResult) ([]*outcome, error) {
 
 const finishQuery = `UPDATE outbox SET state = ?,
 	next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?,
-	lease_owner = '', lease_until = 0, updated_at = ?
+	attempts = attempts - ?, lease_owner = '', lease_until = 0, updated_at = ?
 	WHERE lease_owner = ? AND state = 'leased' AND id IN (`
 
 // OutboxRetry moves a dead item back to pending with a fresh attempt count,
@@ -255,4 +265,49 @@ func (t *tx) whyNotRetried(ctx context.Context, id int64) error {
 		return store.ErrNotFound
 	}
 	return fmt.Errorf("%w: a later action on the same remote object was already applied", store.ErrConflict)
+}
+
+// OutboxLanes lists the integrations with unfinished work.
+func (db *DB) OutboxLanes(ctx context.Context) ([]string, error) {
+	rows, err := db.query(ctx, qOutboxLanes)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox lanes: %w", err)
+	}
+	out, err := collect(rows, func(s scanner) (string, error) {
+		var v string
+		err := s.Scan(&v)
+		return v, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list outbox lanes: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxObjectPending lists the pending (not leased) items on one remote
+// object, oldest first.
+func (t *tx) OutboxObjectPending(ctx context.Context, integration, objectRef string) ([]store.OutboxItem, error) {
+	rows, err := t.query(ctx, qOutboxObjectPending, integration, objectRef)
+	if err != nil {
+		return nil, fmt.Errorf("list pending outbox items of %s: %w", objectRef, err)
+	}
+	out, err := collect(rows, scanOutbox)
+	if err != nil {
+		return nil, fmt.Errorf("list pending outbox items of %s: %w", objectRef, err)
+	}
+	return out, nil
+}
+
+// OutboxObjectCount counts the items of one action and priority on a
+// remote object that were or will be sent (skipped and dead ones are not).
+func (t *tx) OutboxObjectCount(ctx context.Context, p store.OutboxObjectCountParams) (int, error) {
+	row, err := t.queryRow(ctx, qOutboxObjectCount, p.Integration, p.ObjectRef, p.Action, p.Priority)
+	if err != nil {
+		return 0, fmt.Errorf("count outbox items of %s: %w", p.ObjectRef, err)
+	}
+	var n int
+	if err := row.Scan(&n); err != nil {
+		return 0, fmt.Errorf("count outbox items of %s: %w", p.ObjectRef, err)
+	}
+	return n, nil
 }

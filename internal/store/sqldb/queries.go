@@ -28,6 +28,7 @@ const (
 	qValidationUpsert
 	qValidationGet
 	qValidationDue
+	qValidationActive
 	qLedgerAdd
 	qLedgerList
 	qLedgerDelete
@@ -36,6 +37,10 @@ const (
 	qOutboxIDByKey
 	qOutboxGet
 	qOutboxClaim
+	qOutboxClaimLane
+	qOutboxLanes
+	qOutboxObjectPending
+	qOutboxObjectCount
 	qOutboxRetry
 	qOutboxCounts
 	qOutboxSkip
@@ -45,27 +50,28 @@ const (
 const (
 	alertCols = `id, integration, vendor_id, title, description, severity, status,
 	remote_status, verdict, published, source, created_at, updated_at, entities,
-	incident_id, remote_parent, raw, revision, first_seen_at, last_changed_at`
+	incident_id, remote_parent, raw, revision, first_seen_at, last_changed_at, notes`
 	alertSet = `integration = ?, vendor_id = ?, title = ?, description = ?,
 	severity = ?, status = ?, remote_status = ?, verdict = ?, published = ?,
 	source = ?, created_at = ?, updated_at = ?, entities = ?, incident_id = ?,
-	remote_parent = ?, raw = ?, revision = ?, first_seen_at = ?, last_changed_at = ?`
+	remote_parent = ?, raw = ?, revision = ?, first_seen_at = ?, last_changed_at = ?,
+	notes = ?`
 	incidentCols = `id, integration, vendor_id, title, description, severity,
 	status, remote_status, verdict, published, created_at, updated_at,
-	remote_alert_ids, raw, revision, last_changed_at`
+	remote_alert_ids, raw, revision, last_changed_at, notes`
 	incidentSet = `integration = ?, vendor_id = ?, title = ?, description = ?,
 	severity = ?, status = ?, remote_status = ?, verdict = ?, published = ?,
 	created_at = ?, updated_at = ?, remote_alert_ids = ?, raw = ?, revision = ?,
-	last_changed_at = ?`
+	last_changed_at = ?, notes = ?`
 	revisionCols   = `id, kind, object_id, seq, actor_kind, actor_name, reason, changes, snapshot, at`
 	commentCols    = `id, kind, object_id, author_kind, author_name, body, at`
 	quarantineCols = `id, integration, vendor_id, reason, payload, at`
 	integrationCol = `id, kind, name, enabled, settings, secrets, policy, updated_at`
-	validationCols = `alert_id, started_at, next_pass_at, ends_at, passes, done`
+	validationCols = `alert_id, started_at, next_pass_at, ends_at, passes, done, found`
 	ledgerCols     = `id, integration, kind, vendor_id, remote_status, at`
 	outboxCols     = `id, idem_key, integration, object_ref, action, payload,
 	origin_kind, origin_id, state, attempts, next_attempt_at, lease_owner,
-	lease_until, last_error, created_at, updated_at`
+	lease_until, last_error, created_at, updated_at, priority`
 	// returningID ends every insert that reports a new id.
 	returningID = " RETURNING id"
 	// outboxActive is written the same way in the claim and in the partial
@@ -79,8 +85,8 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qAlertInsert: {"alert insert", `INSERT INTO alerts (integration, vendor_id, title,
 	description, severity, status, remote_status, verdict, published, source,
 	created_at, updated_at, entities, incident_id, remote_parent, raw, revision,
-	first_seen_at, last_changed_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
+	first_seen_at, last_changed_at, notes)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
 	// The revision guard turns a lost update into ErrConflict: the row must
 	// still be at the revision the caller read (or one below its new one).
 	qAlertUpdate:         {"alert update", `UPDATE alerts SET ` + alertSet + ` WHERE id = ? AND revision IN (?, ?)`},
@@ -88,8 +94,8 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qIncidentGetByVendor: {"incident get by vendor", `SELECT ` + incidentCols + ` FROM incidents WHERE integration = ? AND vendor_id = ?`},
 	qIncidentInsert: {"incident insert", `INSERT INTO incidents (integration, vendor_id,
 	title, description, severity, status, remote_status, verdict, published,
-	created_at, updated_at, remote_alert_ids, raw, revision, last_changed_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
+	created_at, updated_at, remote_alert_ids, raw, revision, last_changed_at, notes)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
 	qIncidentUpdate:   {"incident update", `UPDATE incidents SET ` + incidentSet + ` WHERE id = ? AND revision IN (?, ?)`},
 	qIncidentAlertIDs: {"incident alert ids", `SELECT id FROM alerts WHERE incident_id = ? ORDER BY id`},
 	qRevisionAppend: {"revision append", `INSERT INTO revisions (kind, object_id, seq,
@@ -116,9 +122,12 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	VALUES (?, ?, ?, ?) ON CONFLICT (integration, stream)
 	DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`},
 	qValidationUpsert: {"validation upsert", `INSERT INTO validations (` + validationCols + `)
-	VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (alert_id) DO UPDATE SET
+	VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (alert_id) DO UPDATE SET
 	started_at = excluded.started_at, next_pass_at = excluded.next_pass_at,
-	ends_at = excluded.ends_at, passes = excluded.passes, done = excluded.done`},
+	ends_at = excluded.ends_at, passes = excluded.passes, done = excluded.done,
+	found = excluded.found`},
+	qValidationActive: {"validation active", `SELECT COUNT(*) FROM validations v
+	JOIN alerts a ON a.id = v.alert_id WHERE NOT v.done AND a.integration = ?`},
 	qValidationGet: {"validation get", `SELECT ` + validationCols + ` FROM validations WHERE alert_id = ?`},
 	qValidationDue: {"validation due", `SELECT ` + validationCols + ` FROM validations
 	WHERE NOT done AND next_pass_at <= ? ORDER BY next_pass_at, alert_id LIMIT ?`},
@@ -130,27 +139,34 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qLedgerPrune:  {"ledger prune", `DELETE FROM ledger WHERE at < ?`},
 	qOutboxEnqueue: {"outbox enqueue", `INSERT INTO outbox (idem_key, integration,
 	object_ref, action, payload, origin_kind, origin_id, state, attempts,
-	next_attempt_at, lease_owner, lease_until, last_error, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, '', 0, '', ?, ?)
+	next_attempt_at, lease_owner, lease_until, last_error, created_at, updated_at, priority)
+	VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, '', 0, '', ?, ?, ?)
 	ON CONFLICT (idem_key) DO NOTHING` + returningID},
 	qOutboxIDByKey: {"outbox id by key", `SELECT id FROM outbox WHERE idem_key = ?`},
 	qOutboxGet:     {"outbox get", `SELECT ` + outboxCols + ` FROM outbox WHERE id = ?`},
-	// The claim takes, in id order, due items that have no earlier
-	// unfinished item for the same remote object. An expired lease counts
-	// as due (its worker is presumed dead) and still blocks later items.
-	qOutboxClaim: {"outbox claim", `WITH due AS MATERIALIZED (
-	SELECT o.id FROM outbox o
-	WHERE o.` + outboxActive + `
-	AND ((o.state = 'pending' AND o.next_attempt_at <= ?)
-		OR (o.state = 'leased' AND o.lease_until < ?))
-	AND NOT EXISTS (SELECT 1 FROM outbox p
-		WHERE p.integration = o.integration AND p.object_ref = o.object_ref
-		AND p.` + outboxActive + ` AND p.id < o.id)
-	ORDER BY o.id LIMIT ? /*claimlock*/)
-	UPDATE outbox SET state = 'leased', lease_owner = ?, lease_until = ?,
-	attempts = attempts + 1, updated_at = ?
-	WHERE id IN (SELECT id FROM due)
-	RETURNING ` + outboxCols},
+	// The claim takes due items that have no earlier unfinished item for
+	// the same remote object, decisions before automatic comments and
+	// then in id order; per object the order stays the id order. An
+	// expired lease counts as due (its worker is presumed dead) and still
+	// blocks later items. The all-integrations form serves tests and
+	// single-shot runs; workers claim per integration (a lane).
+	qOutboxClaim:     {"outbox claim", claimQuery("")},
+	qOutboxClaimLane: {"outbox claim lane", claimQuery("AND o.integration = ?")},
+	// Lanes are the integrations with unfinished work, found by a skip
+	// scan of outbox_lane: one index probe per integration, however long
+	// the backlog.
+	qOutboxLanes: {"outbox lanes", `WITH RECURSIVE lanes (integration) AS (
+	SELECT MIN(integration) FROM outbox WHERE ` + outboxActive + `
+	UNION ALL
+	SELECT (SELECT MIN(o.integration) FROM outbox o WHERE o.` + outboxActive + `
+		AND o.integration > lanes.integration)
+	FROM lanes WHERE lanes.integration IS NOT NULL)
+	SELECT integration FROM lanes WHERE integration IS NOT NULL`},
+	qOutboxObjectPending: {"outbox object pending", `SELECT ` + outboxCols + ` FROM outbox
+	WHERE integration = ? AND object_ref = ? AND state = 'pending' ORDER BY id`},
+	qOutboxObjectCount: {"outbox object count", `SELECT COUNT(*) FROM outbox
+	WHERE integration = ? AND object_ref = ? AND action = ? AND priority = ?
+	AND state IN ('pending', 'leased', 'done')`},
 	// A dead action is only retried while no later action on the same
 	// remote object has been applied: re-sending "in progress" after
 	// "resolved" went through would reopen the vendor's alert.
@@ -161,4 +177,22 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qOutboxCounts: {"outbox counts", `SELECT state, COUNT(*) FROM outbox GROUP BY state`},
 	qOutboxSkip: {"outbox skip", `UPDATE outbox SET state = 'skipped', last_error = ?, updated_at = ?
 	WHERE idem_key = ? AND state = 'pending'`},
+}
+
+// claimQuery is the outbox claim, optionally narrowed by lane. Its
+// parameters are [integration,] now, now, limit, owner, lease end, now.
+func claimQuery(lane string) string {
+	return `WITH due AS MATERIALIZED (
+	SELECT o.id FROM outbox o
+	WHERE o.` + outboxActive + ` ` + lane + `
+	AND ((o.state = 'pending' AND o.next_attempt_at <= ?)
+		OR (o.state = 'leased' AND o.lease_until < ?))
+	AND NOT EXISTS (SELECT 1 FROM outbox p
+		WHERE p.integration = o.integration AND p.object_ref = o.object_ref
+		AND p.` + outboxActive + ` AND p.id < o.id)
+	ORDER BY o.priority, o.id LIMIT ? /*claimlock*/)
+	UPDATE outbox SET state = 'leased', lease_owner = ?, lease_until = ?,
+	attempts = attempts + 1, updated_at = ?
+	WHERE id IN (SELECT id FROM due)
+	RETURNING ` + outboxCols
 }

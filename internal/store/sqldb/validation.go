@@ -14,7 +14,7 @@ func scanValidation(s scanner) (store.Validation, error) {
 		v                   store.Validation
 		started, next, ends int64
 	)
-	err := s.Scan(&v.AlertID, &started, &next, &ends, &v.Passes, &v.Done)
+	err := s.Scan(&v.AlertID, &started, &next, &ends, &v.Passes, &v.Done, &v.Found)
 	v.StartedAt, v.NextPassAt, v.EndsAt = fromMicros(started), fromMicros(next), fromMicros(ends)
 	return v, err
 }
@@ -46,10 +46,23 @@ func (c *conn) ValidationGet(ctx context.Context, alertID int64) (store.Validati
 	return v, nil
 }
 
+// ValidationActive counts the integration's alerts under validation.
+func (c *conn) ValidationActive(ctx context.Context, integration string) (int, error) {
+	row, err := c.queryRow(ctx, qValidationActive, integration)
+	if err != nil {
+		return 0, fmt.Errorf("count active validations: %w", err)
+	}
+	var n int
+	if err := row.Scan(&n); err != nil {
+		return 0, fmt.Errorf("count active validations: %w", err)
+	}
+	return n, nil
+}
+
 // ValidationUpsert creates or replaces the schedule of v.AlertID.
 func (t *tx) ValidationUpsert(ctx context.Context, v store.Validation) error {
 	err := t.exec(ctx, qValidationUpsert, v.AlertID, micros(v.StartedAt),
-		micros(v.NextPassAt), micros(v.EndsAt), v.Passes, v.Done)
+		micros(v.NextPassAt), micros(v.EndsAt), v.Passes, v.Done, v.Found)
 	if err != nil {
 		return fmt.Errorf("upsert validation: %w", err)
 	}

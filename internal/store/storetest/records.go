@@ -225,8 +225,14 @@ func testValidations(t *testing.T, s store.Store) {
 			t.Errorf("ValidationDue %s (-want +got):\n%s", tc.name, diff)
 		}
 	}
-	vs[1].Done, vs[1].Passes = true, 9
+	if n, err := s.ValidationActive(ctx, "a"); err != nil || n != 3 {
+		t.Errorf("ValidationActive = %d, %v; want 3 not done", n, err)
+	}
+	vs[1].Done, vs[1].Passes, vs[1].Found = true, 9, 4
 	upsert(vs[1])
+	if n, err := s.ValidationActive(ctx, "a"); err != nil || n != 2 {
+		t.Errorf("ValidationActive after done = %d, %v; want 2", n, err)
+	}
 	got, err := s.ValidationGet(ctx, vs[1].AlertID)
 	if err != nil {
 		t.Fatal(err)

@@ -47,6 +47,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TxRollback", testTxRollback},
 		{"Batches", testBatches},
 		{"StaleUpdate", testStaleUpdate},
+		{"OutboxLanes", testOutboxLanes},
+		{"OutboxObjectQueries", testOutboxObjectQueries},
+		{"OutboxGiveBack", testOutboxGiveBack},
+		{"TextPolicy", testTextPolicy},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

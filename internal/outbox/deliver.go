@@ -1,0 +1,102 @@
+package outbox
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// unit is what one delivery call carries: one item, or items that one bulk
+// vendor call takes together. It must start before deadline.
+type unit struct {
+	items    []store.OutboxItem
+	deadline time.Time
+}
+
+// priority orders units on a lane: decisions first, then oldest first.
+func (u unit) priority() (int, int64) {
+	p, id := u.items[0].Priority, u.items[0].ID
+	for _, it := range u.items[1:] {
+		p, id = min(p, it.Priority), min(id, it.ID)
+	}
+	return p, id
+}
+
+func compareUnits(a, b unit) int {
+	ap, aid := a.priority()
+	bp, bid := b.priority()
+	if c := cmp.Compare(ap, bp); c != 0 {
+		return c
+	}
+	return cmp.Compare(aid, bid)
+}
+
+// finished is one item's outcome, waiting to be recorded.
+type finished struct {
+	item   store.OutboxItem
+	result store.OutboxResult
+	after  After
+	err    error
+}
+
+// units splits claimed items into delivery units: items with the same
+// non-empty batch key go together, every other item alone.
+func (w *Worker) units(items []store.OutboxItem, deadline time.Time) []unit {
+	var out []unit
+	byKey := map[string]int{}
+	for _, it := range items {
+		key := ""
+		if w.o.BatchKey != nil && w.o.DeliverBatch != nil {
+			key = w.o.BatchKey(it)
+		}
+		if g, ok := byKey[key]; ok && key != "" {
+			out[g].items = append(out[g].items, it)
+			continue
+		}
+		if key != "" {
+			byKey[key] = len(out)
+		}
+		out = append(out, unit{items: []store.OutboxItem{it}, deadline: deadline})
+	}
+	slices.SortStableFunc(out, compareUnits)
+	return out
+}
+
+// deliverUnit delivers one unit and returns its items' outcomes. A unit
+// whose deadline passed before it started is not sent: its items go back
+// to pending without counting an attempt against the vendor.
+func (w *Worker) deliverUnit(ctx context.Context, u unit) []finished {
+	out := make([]finished, len(u.items))
+	if ctx.Err() != nil || !time.Now().Before(u.deadline) {
+		now := w.o.Now().UTC()
+		for i, it := range u.items {
+			out[i] = finished{item: it, result: store.OutboxResult{ID: it.ID, State: store.OutboxPending, Now: now,
+				NextAttemptAt: now, Unattempted: true, Error: "waiting: not started before its lease ran out"}}
+		}
+		return out
+	}
+	ctx, cancel := context.WithDeadline(ctx, u.deadline)
+	defer cancel()
+	start := time.Now()
+	if len(u.items) == 1 {
+		it := u.items[0]
+		after, err := w.o.Deliver(ctx, it)
+		w.metrics.latency.WithLabelValues(it.Action).Observe(time.Since(start).Seconds())
+		res, after := w.outcome(it, after, err)
+		return []finished{{item: it, result: res, after: after, err: err}}
+	}
+	recs, err := w.o.DeliverBatch(ctx, u.items)
+	w.metrics.latency.WithLabelValues(u.items[0].Action).Observe(time.Since(start).Seconds())
+	for i, it := range u.items {
+		var after After
+		if err == nil && i < len(recs) {
+			after = recs[i]
+		}
+		res, after := w.outcome(it, after, err)
+		out[i] = finished{item: it, result: res, after: after, err: err}
+	}
+	return out
+}

@@ -1,0 +1,380 @@
+package outbox
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// Lanes: every integration with unfinished work gets a lane of its own,
+// with its own claims, its own in-flight deliveries and its own pause when
+// the vendor throttles, so a throttled or failing vendor never delays
+// another vendor's writes. Within a lane, decisions are claimed and started
+// before automatic comments; each delivered item is recorded as soon as it
+// is done (a slow item holds nothing else hostage).
+
+// laneIdleExit is how long a lane with nothing to do lives on.
+const laneIdleExit = 30 * time.Second
+
+// claimEvery is how often a lane with spare room looks for new work while
+// its deliveries run, so a decision queued behind a backlog is claimed
+// (and jumps the lane's local queue) within this interval.
+const claimEvery = 250 * time.Millisecond
+
+// Run delivers on lanes until ctx ends. Items claimed but unfinished when
+// it stops are given back, or picked up again after their lease expires.
+func (w *Worker) Run(ctx context.Context) error {
+	fin := &finisher{w: w, in: make(chan finishReq, 1024)}
+	finDone := make(chan struct{})
+	go func() { fin.run(); close(finDone) }()
+	var lanes sync.WaitGroup
+	for ctx.Err() == nil {
+		names, err := w.o.Store.OutboxLanes(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.o.Logger.Error("list outbox lanes", "err", err)
+		}
+		for _, name := range names {
+			w.startLane(ctx, name, fin, &lanes)
+		}
+		select {
+		case <-ctx.Done():
+		case <-w.wake:
+			w.wakeLanes()
+		case <-time.After(w.o.IdleWait):
+		}
+	}
+	lanes.Wait()
+	close(fin.in)
+	<-finDone
+	return nil
+}
+
+func (w *Worker) startLane(ctx context.Context, name string, fin *finisher, wg *sync.WaitGroup) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ok := w.lanes[name]; ok {
+		return
+	}
+	l := &lane{w: w, name: name, fin: fin, wake: make(chan struct{}, 1), window: w.o.Concurrency,
+		events: make(chan laneEvent, 2*w.o.Batch+2)}
+	w.lanes[name] = l
+	wg.Add(1)
+	go func() { defer wg.Done(); l.run(ctx) }()
+}
+
+func (w *Worker) wakeLanes() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, l := range w.lanes {
+		l.poke()
+	}
+}
+
+// Waiting reports why an integration's pending writes are not being sent
+// right now (a vendor's rate limit), and until when; ok is false when its
+// lane is not paused.
+func (w *Worker) Waiting(integration string) (reason string, until time.Time, ok bool) {
+	w.mu.Lock()
+	l := w.lanes[integration]
+	w.mu.Unlock()
+	if l == nil {
+		return "", time.Time{}, false
+	}
+	return l.paused(time.Now())
+}
+
+// lane delivers one integration's work.
+type lane struct {
+	w    *Worker
+	name string
+	fin  *finisher
+	wake chan struct{}
+	// events carries what delivery goroutines and the finisher report.
+	events chan laneEvent
+
+	// Owned by the lane's goroutine.
+	queue     []unit
+	running   int // units being delivered
+	held      int // items claimed and not yet recorded
+	lastClaim time.Time
+	// window is how many units may run at once: Concurrency, cut to one
+	// when the vendor throttles and widened by one per success after, so
+	// the lane resumes gently and the first unit after a pause (a decision,
+	// if one waits) gets the vendor's attention alone.
+	window int
+
+	mu          sync.Mutex
+	pausedUntil time.Time
+	pauseReason string
+}
+
+// laneEvent is a unit that finished delivering (unitDone) or items whose
+// outcomes were recorded (recorded).
+type laneEvent struct {
+	unitDone  bool
+	throttled bool
+	recorded  int
+}
+
+func (l *lane) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *lane) run(ctx context.Context) {
+	idleSince := time.Now()
+	for {
+		if ctx.Err() != nil {
+			l.giveBack(time.Time{}, "waiting: alertsync stopped before sending it")
+			if l.held == 0 {
+				l.exit()
+				return
+			}
+			l.apply(<-l.events)
+			continue
+		}
+		now := time.Now()
+		if _, until, paused := l.paused(now); paused {
+			l.giveBack(until, "")
+		} else {
+			l.maybeClaim(ctx, now)
+			l.startUnits(ctx)
+		}
+		if l.held > 0 {
+			idleSince = now
+		} else if now.Sub(idleSince) > laneIdleExit && l.exitIfIdle() {
+			return
+		}
+		l.wait(ctx, now)
+	}
+}
+
+// wait blocks until something may have changed: a delivery or record
+// event, a wake-up, the end of a pause, or IdleWait.
+func (l *lane) wait(ctx context.Context, now time.Time) {
+	d := l.w.o.IdleWait
+	if _, until, paused := l.paused(now); paused {
+		d = min(d, until.Sub(now))
+	} else if len(l.queue) > 0 || l.held > 0 {
+		d = min(d, claimEvery)
+	}
+	t := time.NewTimer(max(d, time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case ev := <-l.events:
+		l.apply(ev)
+	case <-l.wake:
+	case <-t.C:
+	}
+	for {
+		select {
+		case ev := <-l.events:
+			l.apply(ev)
+		default:
+			return
+		}
+	}
+}
+
+func (l *lane) apply(ev laneEvent) {
+	if ev.unitDone {
+		l.running--
+		switch {
+		case ev.throttled:
+			l.window = 1
+		case l.window < l.w.o.Concurrency:
+			l.window++
+		}
+	}
+	l.held -= ev.recorded
+}
+
+// maybeClaim tops the lane's window up to Batch items. With deliveries
+// running it claims only when a quarter of the window is free or
+// claimEvery has passed, which keeps claims cheap under a backlog while a
+// new decision still gets in quickly.
+func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
+	room := l.w.o.Batch - l.held
+	if room <= 0 {
+		return
+	}
+	idleSlots := len(l.queue) == 0 && l.running < l.window
+	if !idleSlots && room < l.w.o.Batch/4 && now.Sub(l.lastClaim) < claimEvery {
+		return
+	}
+	l.lastClaim = now
+	items, err := l.w.o.Store.OutboxClaim(ctx, store.OutboxClaimParams{
+		Owner: l.w.owner, Now: l.w.o.Now().UTC(), Lease: l.w.o.Lease, Limit: room, Integration: l.name,
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			l.w.o.Logger.Error("claim outbox items", "integration", l.name, "err", err)
+		}
+		return
+	}
+	if len(items) == 0 {
+		return
+	}
+	l.held += len(items)
+	l.queue = append(l.queue, l.w.units(items, now.Add(l.w.deliveryWindow()))...)
+	slices.SortStableFunc(l.queue, compareUnits)
+}
+
+// startUnits starts queued units while the lane has free slots.
+func (l *lane) startUnits(ctx context.Context) {
+	for len(l.queue) > 0 && l.running < l.window {
+		u := l.queue[0]
+		l.queue = l.queue[1:]
+		l.running++
+		go func() {
+			out := l.w.deliverUnit(ctx, u)
+			throttled := l.noteThrottle(out)
+			l.fin.in <- finishReq{done: out, lane: l}
+			l.events <- laneEvent{unitDone: true, throttled: throttled}
+		}()
+	}
+	l.w.metrics.inFlight.WithLabelValues(l.name).Set(float64(l.running))
+}
+
+// noteThrottle pauses the lane when the vendor (or the local budget) said
+// to slow down: the rest of this integration's work waits for the time
+// the vendor asked for instead of each item earning its own 429.
+func (l *lane) noteThrottle(out []finished) bool {
+	throttled := false
+	for _, f := range out {
+		if f.result.State != store.OutboxPending || f.result.Unattempted {
+			continue
+		}
+		if connector.ClassOf(f.err) == connector.ClassRateLimited {
+			l.pause(f.result.NextAttemptAt, "rate budget")
+			throttled = true
+		}
+	}
+	return throttled
+}
+
+func (l *lane) pause(until time.Time, reason string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !until.After(l.pausedUntil) {
+		return
+	}
+	first := !l.pausedUntil.After(time.Now())
+	l.pausedUntil, l.pauseReason = until, reason
+	l.w.metrics.laneWait.WithLabelValues(l.name, reason).Set(time.Until(until).Seconds())
+	if first {
+		l.w.metrics.pauses.WithLabelValues(l.name, reason).Inc()
+		l.w.o.Logger.Warn("integration paused: its writes wait", "integration", l.name,
+			"reason", reason, "until", until.UTC().Format(time.RFC3339))
+	}
+}
+
+func (l *lane) paused(now time.Time) (string, time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pausedUntil.After(now) {
+		return l.pauseReason, l.pausedUntil, true
+	}
+	if !l.pausedUntil.IsZero() {
+		l.w.metrics.laneWait.WithLabelValues(l.name, l.pauseReason).Set(0)
+		l.pausedUntil = time.Time{}
+	}
+	return "", time.Time{}, false
+}
+
+// giveBack returns queued, unstarted units to pending without counting an
+// attempt: due at until (the end of a pause), or at once.
+func (l *lane) giveBack(until time.Time, why string) {
+	if len(l.queue) == 0 {
+		return
+	}
+	now := l.w.o.Now().UTC()
+	next := now
+	if !until.IsZero() {
+		next = now.Add(time.Until(until))
+		why = "waiting: rate budget, next attempt at " + next.Format(time.RFC3339)
+	}
+	var done []finished
+	for _, u := range l.queue {
+		for _, it := range u.items {
+			done = append(done, finished{item: it, result: store.OutboxResult{ID: it.ID, State: store.OutboxPending,
+				Now: now, NextAttemptAt: next, Unattempted: true, Error: why}})
+		}
+	}
+	l.queue = nil
+	l.fin.in <- finishReq{done: done, lane: l}
+}
+
+// exitIfIdle removes the lane when it has nothing to do; the worker
+// starts a new one when work for the integration shows up again.
+func (l *lane) exitIfIdle() bool {
+	l.w.mu.Lock()
+	defer l.w.mu.Unlock()
+	if l.held > 0 || len(l.queue) > 0 {
+		return false
+	}
+	delete(l.w.lanes, l.name)
+	l.w.metrics.inFlight.DeleteLabelValues(l.name)
+	return true
+}
+
+func (l *lane) exit() {
+	l.w.mu.Lock()
+	defer l.w.mu.Unlock()
+	delete(l.w.lanes, l.name)
+}
+
+// finisher records finished items in batches: whatever arrived while the
+// previous batch was being written goes in the next one.
+type finisher struct {
+	w  *Worker
+	in chan finishReq
+}
+
+type finishReq struct {
+	done []finished
+	lane *lane
+}
+
+// finishBatch bounds the items recorded by one transaction.
+const finishBatch = 256
+
+func (f *finisher) run() {
+	ctx := context.Background()
+	for req := range f.in {
+		reqs := []finishReq{req}
+		n := len(req.done)
+	drain:
+		for n < finishBatch {
+			select {
+			case r, ok := <-f.in:
+				if !ok {
+					break drain
+				}
+				reqs = append(reqs, r)
+				n += len(r.done)
+			default:
+				break drain
+			}
+		}
+		var all []finished
+		for _, r := range reqs {
+			all = append(all, r.done...)
+		}
+		if err := f.w.finish(ctx, all); err != nil {
+			// The items stay leased and are claimed again when the lease
+			// expires; their delivery already happened or will be retried.
+			f.w.o.Logger.Error("record outbox outcomes", "items", len(all), "err", err)
+		}
+		for _, r := range reqs {
+			r.lane.events <- laneEvent{recorded: len(r.done)}
+		}
+	}
+}

@@ -1,0 +1,240 @@
+package outbox_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/outbox"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+func enqueueOn(t *testing.T, st store.Store, integration, key, ref string, priority int) int64 {
+	t.Helper()
+	var id int64
+	err := st.WithTx(context.Background(), func(tx store.Tx) error {
+		var err error
+		id, _, err = tx.OutboxEnqueue(context.Background(), store.OutboxEnqueueParams{
+			Key: key, Integration: integration, ObjectRef: ref, Action: "add_comment",
+			Payload: []byte(`{}`), Now: time.Now(), Priority: priority,
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// recorded collects the outcomes the worker recorded and lets a test wait
+// for one item's outcome.
+type recorded struct {
+	mu    sync.Mutex
+	seen  map[int64]store.OutboxResult
+	ready chan struct{}
+}
+
+func newRecorded() *recorded {
+	return &recorded{seen: map[int64]store.OutboxResult{}, ready: make(chan struct{}, 1)}
+}
+
+func (r *recorded) hook(results []store.OutboxResult) {
+	r.mu.Lock()
+	for _, res := range results {
+		r.seen[res.ID] = res
+	}
+	r.mu.Unlock()
+	select {
+	case r.ready <- struct{}{}:
+	default:
+	}
+}
+
+// await waits until every id has an outcome in state want.
+func (r *recorded) await(t *testing.T, want store.OutboxState, ids ...int64) {
+	t.Helper()
+	r.awaitFunc(t, func(seen map[int64]store.OutboxResult) bool {
+		for _, id := range ids {
+			if seen[id].State != want {
+				return false
+			}
+		}
+		return true
+	}, fmt.Sprintf("items %v %s", ids, want))
+}
+
+// awaitFunc waits until ok holds over the outcomes recorded so far.
+func (r *recorded) awaitFunc(t *testing.T, ok func(map[int64]store.OutboxResult) bool, what string) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		r.mu.Lock()
+		done := ok(r.seen)
+		r.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-r.ready:
+		case <-deadline:
+			t.Fatalf("not in time: %s", what)
+		}
+	}
+}
+
+func runWorker(t *testing.T, w *outbox.Worker) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = w.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// TestThrottledVendorDoesNotDelayAnother: one vendor answers only 429 with
+// a minute's Retry-After and has a backlog; another vendor's write queued
+// after that backlog is still delivered at once, the throttled lane
+// pauses instead of spending a request per item, and the waiting items say
+// why they wait.
+func TestThrottledVendorDoesNotDelayAnother(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	for i := range 200 {
+		enqueueOn(t, st, "graph", fmt.Sprintf("g-%d", i), fmt.Sprintf("alert:%d", i), store.PriorityAutomatic)
+	}
+	other := enqueueOn(t, st, "sentinel", "s-1", "incident:1", store.PriorityDecision)
+	var mu sync.Mutex
+	throttled := 0
+	rec := newRecorded()
+	w := outbox.New(outbox.Options{Store: st, Concurrency: 4, Batch: 32, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
+		Deliver: func(_ context.Context, it store.OutboxItem) (outbox.After, error) {
+			if it.Integration == "graph" {
+				mu.Lock()
+				throttled++
+				mu.Unlock()
+				return nil, &connector.Error{Class: connector.ClassRateLimited, Status: 429, RetryAfter: time.Minute, Message: "Please retry again later."}
+			}
+			return nil, nil
+		}})
+	runWorker(t, w)
+	rec.await(t, store.OutboxDone, other)
+	rec.awaitFunc(t, func(seen map[int64]store.OutboxResult) bool {
+		for id, res := range seen {
+			if id != other && res.State == store.OutboxPending {
+				return true
+			}
+		}
+		return false
+	}, "a throttled item recorded as pending")
+
+	reason, until, ok := w.Waiting("graph")
+	if !ok || reason != "rate budget" || time.Until(until) < 30*time.Second {
+		t.Fatalf("Waiting(graph) = %q, %v, %v; want rate budget for about a minute", reason, until, ok)
+	}
+	mu.Lock()
+	n := throttled
+	mu.Unlock()
+	if n > 4 {
+		t.Fatalf("%d requests sent to the throttled vendor; want at most the lane's 4 in flight", n)
+	}
+	pending, err := st.OutboxList(context.Background(), store.OutboxListParams{Integration: "graph", State: store.OutboxPending, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := 0
+	for _, it := range pending {
+		if strings.HasPrefix(it.LastError, "waiting: rate budget, next attempt at ") {
+			waiting++
+		}
+		if it.Attempts > 1 {
+			t.Fatalf("item %d has %d attempts; a paused lane must not spend attempts", it.ID, it.Attempts)
+		}
+	}
+	if waiting == 0 {
+		t.Fatal("no pending item records that it waits on the rate budget")
+	}
+}
+
+// TestDecisionOvertakesAutomaticBacklog: a decision queued behind a
+// backlog of automatic comments on the same integration is delivered
+// within the lane's window, not after the backlog.
+func TestDecisionOvertakesAutomaticBacklog(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	for i := range 60 {
+		enqueueOn(t, st, "graph", fmt.Sprintf("auto-%d", i), fmt.Sprintf("alert:%d", i), store.PriorityAutomatic)
+	}
+	var (
+		mu    sync.Mutex
+		order []string
+		once  sync.Once
+	)
+	rec := newRecorded()
+	var decision int64
+	decided := make(chan struct{})
+	w := outbox.New(outbox.Options{Store: st, Concurrency: 1, Batch: 8, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
+		Deliver: func(_ context.Context, it store.OutboxItem) (outbox.After, error) {
+			once.Do(func() {
+				decision = enqueueOn(t, st, "graph", "verdict", "alert:verdict", store.PriorityDecision)
+				close(decided)
+			})
+			mu.Lock()
+			order = append(order, it.Key)
+			mu.Unlock()
+			return nil, nil
+		}})
+	runWorker(t, w)
+	<-decided
+	rec.await(t, store.OutboxDone, decision)
+	mu.Lock()
+	defer mu.Unlock()
+	pos := -1
+	for i, k := range order {
+		if k == "verdict" {
+			pos = i
+		}
+	}
+	// At most the window claimed before the decision existed goes first.
+	if pos < 0 || pos > 8+1 {
+		t.Fatalf("decision delivered at position %d of %v; want within the first window", pos, order)
+	}
+}
+
+// TestSlowItemHoldsNothingHostage: items claimed with a slow one are
+// recorded as soon as each is done.
+func TestSlowItemHoldsNothingHostage(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	slow := enqueueOn(t, st, "edr", "slow", "alert:slow", store.PriorityDecision)
+	var fast []int64
+	for i := range 3 {
+		fast = append(fast, enqueueOn(t, st, "edr", fmt.Sprintf("fast-%d", i), fmt.Sprintf("alert:%d", i), store.PriorityDecision))
+	}
+	release := make(chan struct{})
+	rec := newRecorded()
+	w := outbox.New(outbox.Options{Store: st, Concurrency: 4, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
+		Deliver: func(ctx context.Context, it store.OutboxItem) (outbox.After, error) {
+			if it.Key == "slow" {
+				select {
+				case <-release:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
+			return nil, nil
+		}})
+	runWorker(t, w)
+	rec.await(t, store.OutboxDone, fast...)
+	it, err := st.OutboxGet(context.Background(), slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.State != store.OutboxLeased {
+		t.Fatalf("slow item is %s while its delivery runs; want leased", it.State)
+	}
+	close(release)
+	rec.await(t, store.OutboxDone, slow)
+}
