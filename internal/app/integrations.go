@@ -169,21 +169,35 @@ func reconcileFrom(reg connector.Registration, rc *config.Reconcile) *engine.Rec
 	if rc == nil {
 		return nil
 	}
-	r := &engine.Reconcile{AlertsFrom: rc.AlertsFrom, OnAlert: map[model.Status]connector.ReconcileTarget{}, Comment: true}
+	r := &engine.Reconcile{AlertsFrom: rc.AlertsFrom, OnAlert: map[model.Status]connector.ReconcileTarget{},
+		Rules: engine.AllRules(), Comment: true, MirrorGrace: engine.DefaultMirrorGrace}
 	if d := reg.Reconcile; d != nil {
 		for k, t := range d.OnAlert {
 			r.OnAlert[model.Status(k)] = t
 		}
-		r.ResolveAlertsOnClose = d.ResolveAlertsOnClose
+		r.Rules.IncidentClosed = d.ResolveAlertsOnClose
 	}
 	for k, t := range rc.OnAlert {
 		r.OnAlert[model.Status(k)] = connector.ReconcileTarget{Status: t.Status, Classification: t.Classification, ClassificationReason: t.ClassificationReason}
 	}
 	if rc.ResolveAlertsOnClose != nil {
-		r.ResolveAlertsOnClose = *rc.ResolveAlertsOnClose
+		r.Rules.IncidentClosed = *rc.ResolveAlertsOnClose
+	}
+	rules := map[string]*bool{
+		"alert_in_progress": &r.Rules.AlertInProgress, "alert_dismissed": &r.Rules.AlertDismissed,
+		"alert_resolved": &r.Rules.AlertResolved, "incident_active": &r.Rules.IncidentActive,
+		"incident_closed": &r.Rules.IncidentClosed,
+	}
+	for name, on := range rc.Rules {
+		if p := rules[name]; p != nil {
+			*p = on
+		}
 	}
 	if rc.Comment != nil {
 		r.Comment = *rc.Comment
+	}
+	if rc.MirrorGrace > 0 {
+		r.MirrorGrace = rc.MirrorGrace
 	}
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,11 +88,22 @@ type Integration struct {
 // whose incidents contain alerts from AlertsFrom. OnAlert keys are member
 // alert canonical statuses (in_progress, suppressed, resolved).
 type Reconcile struct {
-	AlertsFrom           []string                   `yaml:"alerts_from"`
-	OnAlert              map[string]ReconcileTarget `yaml:"on_alert"`
-	ResolveAlertsOnClose *bool                      `yaml:"resolve_alerts_on_close"`
-	Comment              *bool                      `yaml:"comment"`
+	AlertsFrom []string                   `yaml:"alerts_from"`
+	OnAlert    map[string]ReconcileTarget `yaml:"on_alert"`
+	// Rules switch rows of the reconciliation table off (all are on by
+	// default): alert_in_progress, alert_dismissed, alert_resolved,
+	// incident_active, incident_closed.
+	Rules map[string]bool `yaml:"rules"`
+	// ResolveAlertsOnClose is the older name of rules.incident_closed.
+	ResolveAlertsOnClose *bool `yaml:"resolve_alerts_on_close"`
+	Comment              *bool `yaml:"comment"`
+	// MirrorGrace delays alert writes after an incident closed at its
+	// source, so a vendor that mirrors the close itself gets there first.
+	MirrorGrace time.Duration `yaml:"mirror_grace"`
 }
+
+// ReconcileRuleNames are the rows of the reconciliation table.
+var ReconcileRuleNames = []string{"alert_in_progress", "alert_dismissed", "alert_resolved", "incident_active", "incident_closed"}
 
 // ReconcileTarget is one mapping entry.
 type ReconcileTarget struct {
@@ -306,6 +318,14 @@ func (r *Reconcile) validate(field string, ids map[string]bool) error {
 		if !ids[id] {
 			return &FieldError{Field: fmt.Sprintf("%s.alerts_from[%d]", field, j), Problem: "no integration with id " + strconv.Quote(id)}
 		}
+	}
+	for k := range r.Rules {
+		if !slices.Contains(ReconcileRuleNames, k) {
+			return &FieldError{Field: field + ".rules." + k, Problem: "not a rule; rules are " + strings.Join(ReconcileRuleNames, ", ")}
+		}
+	}
+	if r.MirrorGrace < 0 {
+		return &FieldError{Field: field + ".mirror_grace", Problem: "must not be negative"}
 	}
 	for k, t := range r.OnAlert {
 		switch k {

@@ -89,6 +89,10 @@ type StateChange struct {
 	// sense if this write changes something (a reconciliation's "why"
 	// comment); they are skipped when the target was already in the state.
 	Companions []string `json:"companions,omitempty"`
+	// Origin is what decided the write: OriginVerdict or OriginReconcile.
+	// A reconciliation write still waiting when a person changes the
+	// target at its source is dropped, so alertsync never undoes them.
+	Origin string `json:"origin,omitempty"`
 }
 
 // RemoteState is what a StateSyncer reports it wrote, in the vendor's terms,

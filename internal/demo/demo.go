@@ -123,8 +123,10 @@ func hubConfig(w *world, o Options) config.Config {
 		{ID: "sentinel", Kind: "sentinel", Name: "Microsoft Sentinel",
 			Settings: creds(map[string]any{"arm_base": w.armURL, "subscription_id": subscription,
 				"resource_group": resourceGrp, "workspace_name": workspace}),
-			Policy:    config.Policy{CommentSync: &on},
-			Reconcile: &config.Reconcile{AlertsFrom: []string{"dfc"}}},
+			Policy: config.Policy{CommentSync: &on},
+			// Sentinel mirrors a closed incident to the alert within a poll
+			// or two here; alertsync's own write waits that long first.
+			Reconcile: &config.Reconcile{AlertsFrom: []string{"dfc"}, MirrorGrace: 2 * o.PollInterval}},
 	}
 	return cfg
 }

@@ -15,7 +15,9 @@ import (
 func init() { app.RegisterCommand(emulateCommand) }
 
 // emulateCommand serves the vendor emulators on their own, seeded with the
-// demo scenario, so a hub (or curl) can be pointed at them by hand.
+// demo scenario plus a few Defender for Cloud alerts and their Sentinel
+// incidents (seedEmulate), so a hub (or curl) can be pointed at them by
+// hand and the seed's behaviour table walked without the hub.
 func emulateCommand(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.Command {
 	var graphAlerts, mdeAlerts int
 	cmd := &cobra.Command{
@@ -29,12 +31,17 @@ func emulateCommand(_ func() (config.Config, error), stdout, stderr io.Writer) *
 				return err
 			}
 			defer w.close()
+			seed, err := seedEmulate(w)
+			if err != nil {
+				return err
+			}
 			fmt.Fprintf(stdout, "Entra ID token endpoint  %s\n", w.tokenURL())
 			fmt.Fprintf(stdout, "Graph security v1.0      %s/v1.0\n", w.graphURL)
 			fmt.Fprintf(stdout, "Defender for Endpoint    %s\n", w.mdeURL)
 			fmt.Fprintf(stdout, "ARM (DfC + Sentinel)     %s  subscription %s, resource group %s, workspace %s\n",
 				w.armURL, subscription, resourceGrp, workspace)
 			fmt.Fprintf(stdout, "App registration         tenant %s, client %s, secret %q (emulator-only)\n", tenantID, clientID, clientSecret)
+			seed.print(stdout, w)
 			fmt.Fprintln(stdout, "Serving until interrupted.")
 			<-ctx.Done()
 			return nil

@@ -161,27 +161,34 @@ func (s *scenario) sentinelRows(sysID string) error {
 	if err != nil {
 		return fmt.Errorf("analyst activates incident: %w", err)
 	}
+	took, ok := s.waitUntil(10*s.poll+10*time.Second, func() bool { return s.states(sysID).dfc == "InProgress" })
 	s.settle()
 	st := s.states(sysID)
-	s.row(tableSection, "Sentinel · Change incident status to active → alert untouched (Active / New / Active)",
-		st.dfc == "Active" && st.sentinelAlert == "New" && st.incident == "Active" && s.dfcWrites() == dfcWrites, 0, "%s", st)
+	s.row(tableSection, "Sentinel · Change incident status to active → DfC alert InProgress, the owner sees the SOC took it (was: stays Active)",
+		ok && st.incident == "Active" && s.dfcWrites() == dfcWrites+1, took, "%s; %d write to Defender for Cloud", st, s.dfcWrites()-dfcWrites)
 
+	dfcWrites = s.dfcWrites()
 	_, err = s.w.sentinel.UpdateIncidentAsAnalyst(context.Background(), inc, "soc-analyst@contoso.com", func(p *sentinel.IncidentProperties) {
 		p.Status, p.Classification, p.ClassificationReason = sentinel.StatusClosed, "TruePositive", "SuspiciousActivity"
 	})
 	if err != nil {
 		return fmt.Errorf("analyst closes incident: %w", err)
 	}
-	took, ok := s.waitUntil(10*s.poll+10*time.Second, func() bool {
+	took, ok = s.waitUntil(10*s.poll+10*time.Second, func() bool {
 		st := s.states(sysID)
 		return st.dfc == "Resolved" && st.sentinelAlert == "Resolved" && st.incident == "Closed"
 	})
 	rows := len(s.w.sentinel.SecurityIncidentRows())
+	// alertsync's own resolve waits for Sentinel's mirror, then finds the
+	// alert already resolved and sends nothing.
+	s.waitUntil(10*s.poll+10*time.Second, func() bool { return s.pendingActions() == 0 })
 	s.settle()
 	pending := s.pendingActions()
 	st = s.states(sysID)
-	s.row(tableSection, "Sentinel · Resolve incident → Resolved / Resolved / Resolved, and no loop", ok && pending == 0 &&
-		len(s.w.sentinel.SecurityIncidentRows()) == rows, took, "%s; no further incident changes or pending actions after %d polls", st, 3)
+	s.row(tableSection, "Sentinel · Resolve incident → Resolved / Resolved / Resolved, no redundant write, and no loop", ok && pending == 0 &&
+		len(s.w.sentinel.SecurityIncidentRows()) == rows && s.dfcWrites() == dfcWrites, took,
+		"%s; %d writes to Defender for Cloud (Sentinel mirrored the close itself); no further incident changes or pending actions after %d polls",
+		st, s.dfcWrites()-dfcWrites, 3)
 	return nil
 }
 

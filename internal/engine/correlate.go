@@ -87,6 +87,9 @@ func (e *Engine) newIncident(ctx context.Context, tx store.Tx, seed model.Alert,
 }
 
 func (e *Engine) attach(ctx context.Context, tx store.Tx, a *model.Alert, incID int64, now time.Time) error {
+	if _, err := tx.MembershipAdd(ctx, model.Membership{IncidentID: incID, AlertID: a.ID, Source: correlationActor.Name, AddedAt: now}); err != nil {
+		return err
+	}
 	a.IncidentID = incID
 	a.Revision++
 	a.LastChangedAt = now

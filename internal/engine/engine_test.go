@@ -174,9 +174,13 @@ func (h *harness) revisions(t *testing.T, id int64) []model.Revision {
 	return revs
 }
 
-func (h *harness) alert(t *testing.T, vendorID string) model.Alert {
+func (h *harness) alert(t *testing.T, vendorID string, integration ...string) model.Alert {
 	t.Helper()
-	a, err := h.st.AlertGetByVendor(context.Background(), "edr", vendorID)
+	integ := "edr"
+	if len(integration) > 0 {
+		integ, vendorID = vendorID, integration[0]
+	}
+	a, err := h.st.AlertGetByVendor(context.Background(), integ, vendorID)
 	if err != nil {
 		t.Fatal(err)
 	}

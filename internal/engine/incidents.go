@@ -88,7 +88,7 @@ func (e *Engine) upsertIncident(ctx context.Context, tx store.Tx, integration st
 	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, 1, actor, "ingested", []string{"created"}, in, now); err != nil {
 		return 0, err
 	}
-	if err := e.linkMembers(ctx, tx, &in, now); err != nil {
+	if _, err := e.linkMembers(ctx, tx, &in, now); err != nil {
 		return 0, err
 	}
 	return outcomeCreated, e.reconcileIncident(ctx, tx, in.ID, now)
@@ -110,76 +110,154 @@ func (e *Engine) updateIncident(ctx context.Context, tx store.Tx, old, in model.
 			// See ingestExisting: our own write is not the vendor's change.
 			in.Status = old.Status
 			changes = withoutStatus(changes)
-			if len(changes) == 0 {
-				if err := tx.IncidentUpdate(ctx, in); err != nil {
-					return 0, fmt.Errorf("refresh incident %d: %w", in.ID, err)
-				}
-				return outcomeEcho, nil
-			}
 		}
 	}
-	if len(changes) == 0 {
-		if err := tx.IncidentUpdate(ctx, in); err != nil {
-			return 0, fmt.Errorf("refresh incident %d: %w", in.ID, err)
-		}
-		if err := e.linkMembers(ctx, tx, &in, now); err != nil {
-			return 0, err
-		}
-		return outcomeUnchanged, e.reconcileIncident(ctx, tx, in.ID, now)
+	outcome := outcomeUnchanged
+	if in.RemoteStatus != old.RemoteStatus && !slices.Contains(changes, "remote_status") {
+		outcome = outcomeEcho
 	}
-	in.Revision++
-	in.LastChangedAt = now
+	if len(changes) > 0 {
+		outcome = outcomeUpdated
+		in.Revision++
+		in.LastChangedAt = now
+	}
 	if err := tx.IncidentUpdate(ctx, in); err != nil {
 		return 0, fmt.Errorf("update incident %d: %w", in.ID, err)
 	}
-	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, in.Revision, actor, "changed at the source", changes, in, now); err != nil {
-		return 0, err
+	if len(changes) > 0 {
+		if err := appendRevision(ctx, tx, model.KindIncident, in.ID, in.Revision, actor, "changed at the source", changes, in, now); err != nil {
+			return 0, err
+		}
 	}
-	if err := e.linkMembers(ctx, tx, &in, now); err != nil {
-		return 0, err
-	}
-	if in.Status == model.StatusResolved && old.Status != model.StatusResolved {
-		return outcomeUpdated, e.resolveMembers(ctx, tx, in, now)
-	}
-	return outcomeUpdated, e.reconcileIncident(ctx, tx, in.ID, now)
+	return outcome, e.afterIncidentUpdate(ctx, tx, old, in, changes, now)
 }
 
-// linkMembers attaches the incident's remote member alerts, when alertsync
-// has them, to the incident. Members are looked up in the incident's own
-// integration and in the integrations its reconciliation names.
-func (e *Engine) linkMembers(ctx context.Context, tx store.Tx, in *model.Incident, now time.Time) error {
-	if len(in.RemoteAlerts) == 0 {
-		return nil
+// afterIncidentUpdate reacts to what changed: new members reconcile the
+// incident, a status change at the source reaches its alerts. An incident
+// merely seen again changes nothing (reconciliation is edge-triggered).
+func (e *Engine) afterIncidentUpdate(ctx context.Context, tx store.Tx, old, in model.Incident, changes []string, now time.Time) error {
+	added, err := e.linkMembers(ctx, tx, &in, now)
+	if err != nil {
+		return err
 	}
+	if slices.Contains(changes, "remote_status") {
+		if err := e.yieldToSource(ctx, tx, in.Integration, model.KindIncident, in.VendorID, now); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(changes, "status") && in.Status != old.Status {
+		return e.incidentChanged(ctx, tx, in, now)
+	}
+	if added {
+		return e.reconcileIncident(ctx, tx, in.ID, now)
+	}
+	return nil
+}
+
+// linkMembers makes the incident's memberships match its remote member
+// list: alerts alertsync has (in the incident's own integration and in the
+// integrations its reconciliation names) are added, and memberships the
+// source made that its list no longer names (a relation deleted) are
+// ended. Each change is a revision of the alert. It reports whether any
+// membership was added.
+func (e *Engine) linkMembers(ctx context.Context, tx store.Tx, in *model.Incident, now time.Time) (bool, error) {
 	sources := []string{in.Integration}
 	if integ, ok := e.Integration(in.Integration); ok && integ.Reconcile != nil {
 		sources = append(sources, integ.Reconcile.AlertsFrom...)
 	}
-	actor := model.Actor{Kind: model.ActorRemote, Name: in.Integration}
+	named := map[int64]bool{}
+	added := false
 	for _, src := range sources {
+		if len(in.RemoteAlerts) == 0 {
+			break
+		}
 		found, err := tx.AlertsByVendor(ctx, src, in.RemoteAlerts)
 		if err != nil {
-			return fmt.Errorf("find member alerts of incident %d: %w", in.ID, err)
+			return false, fmt.Errorf("find member alerts of incident %d: %w", in.ID, err)
 		}
 		for _, vid := range in.RemoteAlerts {
 			a, ok := found[vid]
-			if !ok || a.IncidentID == in.ID {
+			if !ok {
 				continue
 			}
-			a.IncidentID = in.ID
-			a.Revision++
-			a.LastChangedAt = now
-			if err := tx.AlertUpdate(ctx, a); err != nil {
-				return fmt.Errorf("link alert %d: %w", a.ID, err)
+			named[a.ID] = true
+			ok, err := e.join(ctx, tx, in, a, now)
+			if err != nil {
+				return false, err
 			}
-			if err := appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, actor,
-				fmt.Sprintf("member of incident %s at the source", in.VendorID), []string{"incident_id"}, a, now); err != nil {
-				return err
-			}
-			if !slices.Contains(in.AlertIDs, a.ID) {
-				in.AlertIDs = append(in.AlertIDs, a.ID)
-			}
+			added = added || ok
 		}
 	}
+	return added, e.unlinkStale(ctx, tx, in, named, now)
+}
+
+// join adds one membership made at the incident's source.
+func (e *Engine) join(ctx context.Context, tx store.Tx, in *model.Incident, a model.Alert, now time.Time) (bool, error) {
+	ok, err := tx.MembershipAdd(ctx, model.Membership{IncidentID: in.ID, AlertID: a.ID, Source: in.Integration, AddedAt: now})
+	if err != nil || !ok {
+		return false, err
+	}
+	if a.IncidentID == 0 {
+		a.IncidentID = in.ID
+	}
+	a.Revision++
+	a.LastChangedAt = now
+	if err := tx.AlertUpdate(ctx, a); err != nil {
+		return false, fmt.Errorf("link alert %d: %w", a.ID, err)
+	}
+	if err := appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, model.Actor{Kind: model.ActorRemote, Name: in.Integration},
+		fmt.Sprintf("member of incident %s at the source", in.VendorID), []string{"memberships"}, a, now); err != nil {
+		return false, err
+	}
+	if !slices.Contains(in.AlertIDs, a.ID) {
+		in.AlertIDs = append(in.AlertIDs, a.ID)
+	}
+	return true, nil
+}
+
+// unlinkStale ends the memberships the incident's source made for alerts
+// its member list no longer names. Memberships others made (alertsync's
+// correlation) are left alone.
+func (e *Engine) unlinkStale(ctx context.Context, tx store.Tx, in *model.Incident, named map[int64]bool, now time.Time) error {
+	ms, err := tx.MembershipList(ctx, store.MembershipListParams{IncidentID: in.ID})
+	if err != nil {
+		return fmt.Errorf("list members of incident %d: %w", in.ID, err)
+	}
+	for _, m := range ms {
+		if m.Source != in.Integration || named[m.AlertID] {
+			continue
+		}
+		if _, err := tx.MembershipRemove(ctx, in.ID, m.AlertID); err != nil {
+			return err
+		}
+		a, err := tx.AlertGet(ctx, m.AlertID)
+		if err != nil {
+			return fmt.Errorf("get alert %d: %w", m.AlertID, err)
+		}
+		if a.IncidentID == in.ID {
+			if a.IncidentID, err = firstIncident(ctx, tx, a.ID); err != nil {
+				return err
+			}
+		}
+		a.Revision++
+		a.LastChangedAt = now
+		if err := tx.AlertUpdate(ctx, a); err != nil {
+			return fmt.Errorf("unlink alert %d: %w", a.ID, err)
+		}
+		if err := appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, model.Actor{Kind: model.ActorRemote, Name: in.Integration},
+			fmt.Sprintf("no longer a member of incident %s at the source", in.VendorID), []string{"memberships"}, a, now); err != nil {
+			return err
+		}
+		in.AlertIDs = slices.DeleteFunc(in.AlertIDs, func(id int64) bool { return id == m.AlertID })
+	}
 	return nil
+}
+
+// firstIncident is the first incident an alert still belongs to, or 0.
+func firstIncident(ctx context.Context, tx store.Tx, alertID int64) (int64, error) {
+	ms, err := tx.MembershipList(ctx, store.MembershipListParams{AlertID: alertID})
+	if err != nil || len(ms) == 0 {
+		return 0, err
+	}
+	return ms[0].IncidentID, nil
 }

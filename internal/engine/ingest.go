@@ -272,6 +272,9 @@ func (e *Engine) insertNew(ctx context.Context, tx store.Tx, fresh []*model.Aler
 	if err := tx.RevisionAppendBatch(ctx, revs); err != nil {
 		return fmt.Errorf("record ingest revisions: %w", err)
 	}
+	if err := e.linkTwins(ctx, tx, fresh, now); err != nil {
+		return err
+	}
 	if err := tx.ValidationUpsertBatch(ctx, vals); err != nil {
 		return fmt.Errorf("schedule validations: %w", err)
 	}
@@ -296,7 +299,7 @@ func (e *Engine) autoValidations(ctx context.Context, tx store.Tx, fresh []*mode
 		n, seen := active[a.Integration]
 		if !seen {
 			var err error
-			if n, err = tx.ValidationActive(ctx, a.Integration); err != nil {
+			if n, err = tx.ValidationActive(ctx, a.Integration, in.Policy.AutoValidate.MaxActive); err != nil {
 				return nil, fmt.Errorf("count validations: %w", err)
 			}
 		}
@@ -360,8 +363,13 @@ func (e *Engine) ingestExisting(ctx context.Context, tx store.Tx, old model.Aler
 		return 0, err
 	}
 	*a = merged
-	if merged.IncidentID != 0 && slices.Contains(changes, "status") {
-		if err := e.reconcileIncident(ctx, tx, merged.IncidentID, now); err != nil {
+	if slices.Contains(changes, "remote_status") {
+		if err := e.yieldToSource(ctx, tx, merged.Integration, model.KindAlert, merged.VendorID, now); err != nil {
+			return 0, err
+		}
+	}
+	if slices.Contains(changes, "status") {
+		if err := e.alertChanged(ctx, tx, merged, now); err != nil {
 			return 0, err
 		}
 	}

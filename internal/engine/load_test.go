@@ -61,7 +61,7 @@ func TestIngestDoesNotFloodComments(t *testing.T) {
 		pol.AutoValidate = engine.AutoValidate{Enabled: true, MinSeverity: model.SeverityHigh, MaxActive: 20}
 		h.eng.AddIntegration(engine.Integration{ID: "edr", Kind: "fake", Policy: pol, Connector: h.vendor})
 		mustIngest(t, h, manyAlerts(1200, func(i int) string { return fmt.Sprintf("ws-%d", i%50) })[600:]...)
-		if n, err := st.ValidationActive(ctx, "edr"); err != nil || n != 20 {
+		if n, err := st.ValidationActive(ctx, "edr", 1000); err != nil || n != 20 {
 			t.Fatalf("alerts under validation = %d, %v; want the cap of 20", n, err)
 		}
 		if _, err := h.eng.RunDuePasses(ctx); err != nil {

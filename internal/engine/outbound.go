@@ -54,11 +54,11 @@ func (e *Engine) autoCommentCap(r remote) int {
 	return limit
 }
 
-// enqueueState queues a state write. A newer write replaces those still
-// waiting on the same object, so the vendor gets the final state once:
-// the replaced writes, their companion comments and their echo-ledger
-// entries are dropped.
-func (e *Engine) enqueueState(ctx context.Context, tx store.Tx, r remote, ch connector.StateChange, now time.Time) error {
+// enqueueState queues a state write, due at once or at notBefore. A newer
+// write replaces those still waiting on the same object, so the vendor
+// gets the final state once: the replaced writes, their companion comments
+// and their echo-ledger entries are dropped.
+func (e *Engine) enqueueState(ctx context.Context, tx store.Tx, r remote, ch connector.StateChange, notBefore, now time.Time) error {
 	ch.Reason = r.fit(ch.Reason)
 	pending, err := tx.OutboxObjectPending(ctx, r.in.ID, r.ref())
 	if err != nil {
@@ -72,8 +72,15 @@ func (e *Engine) enqueueState(ctx context.Context, tx store.Tx, r remote, ch con
 			return err
 		}
 	}
-	if err := enqueue(ctx, tx, r.in.ID, r.ref(), ActionSetState, ch.IdempotencyKey, ch, r.kind, r.localID, store.PriorityDecision, now); err != nil {
-		return err
+	b, err := json.Marshal(ch)
+	if err != nil {
+		return fmt.Errorf("encode state change: %w", err)
+	}
+	if _, _, err := tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{
+		Key: ch.IdempotencyKey, Integration: r.in.ID, ObjectRef: r.ref(), Action: ActionSetState, Payload: b,
+		OriginKind: r.kind, OriginID: r.localID, Now: now, NotBefore: notBefore, Priority: store.PriorityDecision,
+	}); err != nil {
+		return fmt.Errorf("enqueue state change: %w", err)
 	}
 	if err := tx.LedgerAdd(ctx, store.LedgerEntry{
 		Integration: r.in.ID, Kind: r.kind, VendorID: r.vendorID, RemoteStatus: string(ch.Status), At: now,
@@ -198,6 +205,33 @@ func forgetLedger(ctx context.Context, tx store.Tx, integration string, kind mod
 				return fmt.Errorf("forget write: %w", err)
 			}
 		}
+	}
+	return nil
+}
+
+// yieldToSource drops the reconciliation writes still waiting on an object
+// whose state a person just changed at its source: they were decided from
+// the state before, and sending them now would silently undo that person.
+func (e *Engine) yieldToSource(ctx context.Context, tx store.Tx, integration string, kind model.Kind, vendorID string, now time.Time) error {
+	pending, err := tx.OutboxObjectPending(ctx, integration, objectRef(kind, vendorID))
+	if err != nil {
+		return err
+	}
+	for _, it := range pending {
+		var ch connector.StateChange
+		if it.Action != ActionSetState || json.Unmarshal(it.Payload, &ch) != nil || ch.Origin != connector.OriginReconcile {
+			continue
+		}
+		const why = "skipped: the target changed at its source after this write was decided"
+		for _, key := range append([]string{it.Key}, ch.Companions...) {
+			if err := tx.OutboxSkip(ctx, key, why, now); err != nil {
+				return err
+			}
+		}
+		if err := forgetLedger(ctx, tx, integration, kind, vendorID, ch.Status); err != nil {
+			return err
+		}
+		e.metrics.outbound.WithLabelValues(integration, ActionSetState, "yielded").Inc()
 	}
 	return nil
 }

@@ -15,27 +15,103 @@ import (
 // Reconcile closes the gap some vendors leave between an incident and the
 // alerts it contains when those alerts live in another product (a Defender
 // for Cloud alert changed by its owner never changes the Sentinel incident
-// that holds it). It is configured on the incident-side integration.
+// that holds it), in both directions. It is configured on the
+// incident-side integration.
+//
+// Reconciliation is edge-triggered: it acts on a change (an alert's status
+// changed, an alert joined an incident, an incident's status changed at
+// its source), never on a state that merely persists, so a person who
+// undoes what it did (an analyst reopening an incident alertsync closed, an
+// owner reactivating an alert alertsync resolved) is not overruled until
+// the other side changes again.
 type Reconcile struct {
 	// AlertsFrom are the integrations whose alerts this integration's
 	// incidents name as members.
 	AlertsFrom []string
 	// OnAlert maps a member alert's status to the incident's target state.
 	OnAlert map[model.Status]connector.ReconcileTarget
-	// ResolveAlertsOnClose resolves open member alerts at their source when
-	// the incident is closed at its source.
-	ResolveAlertsOnClose bool
+	// Rules switch each row of the reconciliation table on or off.
+	Rules ReconcileRules
 	// Comment adds a comment to the incident with every reconciling write.
 	Comment bool
+	// MirrorGrace delays alertsync's alert write after an incident closed
+	// at its source, for vendors that mirror the close themselves
+	// (Sentinel's bi-directional sync resolves the Defender for Cloud
+	// alert): the write is checked against the alert's state when it is
+	// due, and skipped when the vendor already did it.
+	MirrorGrace time.Duration
 }
 
+// ReconcileRules are the rows of the reconciliation table; each is on by
+// default and documented in docs/mappings.md.
+type ReconcileRules struct {
+	// AlertInProgress: member alert in progress → incident active.
+	AlertInProgress bool `json:"alert_in_progress"`
+	// AlertDismissed: member alert dismissed → incident closed (benign).
+	AlertDismissed bool `json:"alert_dismissed"`
+	// AlertResolved: member alert resolved → incident closed (true positive).
+	AlertResolved bool `json:"alert_resolved"`
+	// IncidentActive: incident set active → its new alerts in progress, so
+	// the alert's owner sees that the SOC has taken the case.
+	IncidentActive bool `json:"incident_active"`
+	// IncidentClosed: incident closed → its open alerts resolved, or
+	// dismissed when the incident was closed as benign or false positive.
+	IncidentClosed bool `json:"incident_closed"`
+}
+
+// AllRules is every rule on: the documented default.
+func AllRules() ReconcileRules {
+	return ReconcileRules{AlertInProgress: true, AlertDismissed: true, AlertResolved: true, IncidentActive: true, IncidentClosed: true}
+}
+
+// alertRule reports whether the rule for a member alert in status s is on.
+func (r ReconcileRules) alertRule(s model.Status) bool {
+	switch s {
+	case model.StatusInProgress:
+		return r.AlertInProgress
+	case model.StatusSuppressed:
+		return r.AlertDismissed
+	case model.StatusResolved:
+		return r.AlertResolved
+	}
+	return false
+}
+
+// DefaultMirrorGrace is Reconcile.MirrorGrace when unset.
+const DefaultMirrorGrace = time.Minute
+
 var reconcileActor = model.Actor{Kind: model.ActorRule, Name: "reconcile"}
+
+// effectiveStatus is the state an alert is in at its source: a closed alert
+// whose verdict is not a threat was dismissed, not resolved (that is how
+// the write-back closes it), and reconciles as dismissed.
+func effectiveStatus(a model.Alert) model.Status {
+	if a.Status == model.StatusResolved && a.Verdict == model.VerdictNotAThreat {
+		return model.StatusSuppressed
+	}
+	return a.Status
+}
+
+// alertChanged reconciles every incident holding a, after a's status
+// changed (at its source, or by alertsync's own write).
+func (e *Engine) alertChanged(ctx context.Context, tx store.Tx, a model.Alert, now time.Time) error {
+	ms, err := tx.MembershipList(ctx, store.MembershipListParams{AlertID: a.ID})
+	if err != nil {
+		return fmt.Errorf("list incidents of alert %d: %w", a.ID, err)
+	}
+	for _, m := range ms {
+		if err := e.reconcileIncident(ctx, tx, m.IncidentID, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // reconcileIncident brings an incident in line with its member alerts. It
 // never closes an incident with several alerts while any is still new or
 // in progress (an analyst may have related more alerts to it), never
-// reopens a closed incident, and is idempotent: evaluating the same state
-// twice enqueues one write.
+// reopens a closed incident, and writes nothing when the incident is
+// already in the target state.
 func (e *Engine) reconcileIncident(ctx context.Context, tx store.Tx, incidentID int64, now time.Time) error {
 	in, err := tx.IncidentGet(ctx, incidentID)
 	if err != nil {
@@ -49,6 +125,9 @@ func (e *Engine) reconcileIncident(ctx context.Context, tx store.Tx, incidentID 
 	if err != nil {
 		return fmt.Errorf("list members of incident %d: %w", in.ID, err)
 	}
+	members = slices.DeleteFunc(members, func(a model.Alert) bool {
+		return a.Integration != in.Integration && !slices.Contains(integ.Reconcile.AlertsFrom, a.Integration)
+	})
 	cause, target, ok := decideIncident(integ.Reconcile, members)
 	if !ok || target.Status == string(in.Status) {
 		return nil
@@ -70,12 +149,12 @@ func decideIncident(r *Reconcile, members []model.Alert) (model.Alert, connector
 			open++
 		}
 	}
-	if newOnes > 0 || len(members) > 1 && open > 0 {
+	if len(members) == 0 || newOnes > 0 || len(members) > 1 && open > 0 {
 		return model.Alert{}, connector.ReconcileTarget{}, false
 	}
 	for _, st := range []model.Status{model.StatusInProgress, model.StatusResolved, model.StatusSuppressed} {
-		i := slices.IndexFunc(members, func(a model.Alert) bool { return a.Status == st })
-		if t, ok := r.OnAlert[st]; ok && i >= 0 {
+		i := slices.IndexFunc(members, func(a model.Alert) bool { return effectiveStatus(a) == st })
+		if t, ok := r.OnAlert[st]; ok && i >= 0 && r.Rules.alertRule(st) {
 			return members[i], t, true
 		}
 	}
@@ -85,7 +164,7 @@ func decideIncident(r *Reconcile, members []model.Alert) (model.Alert, connector
 func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integration, in model.Incident, cause model.Alert, t connector.ReconcileTarget, now time.Time) error {
 	status := model.Status(t.Status)
 	text := fmt.Sprintf("alertsync reconciled this incident: its alert %q is %s in %s, so the incident is set to %s",
-		cause.Title, cause.RemoteStatus, e.displayName(cause.Integration), strings.ReplaceAll(string(status), "_", " "))
+		cause.Title, alertStateWords(cause), e.displayName(cause.Integration), strings.ReplaceAll(string(status), "_", " "))
 	if t.Classification != "" {
 		text += fmt.Sprintf(" (%s", t.Classification)
 		if t.ClassificationReason != "" {
@@ -112,7 +191,7 @@ func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integrati
 	withComment := integ.Reconcile.Comment && caps.Comments
 	ch := connector.StateChange{
 		Kind: model.KindIncident, VendorID: in.VendorID, Status: status, Reason: text, IdempotencyKey: key,
-		Classification: t.Classification, ClassificationReason: t.ClassificationReason,
+		Classification: t.Classification, ClassificationReason: t.ClassificationReason, Origin: connector.OriginReconcile,
 	}
 	if withComment {
 		// If someone else already put the incident in this state (an
@@ -121,7 +200,7 @@ func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integrati
 		ch.Companions = []string{ckey}
 	}
 	r := remote{in: integ, kind: model.KindIncident, vendorID: in.VendorID, localID: in.ID}
-	if err := e.enqueueState(ctx, tx, r, ch, now); err != nil {
+	if err := e.enqueueState(ctx, tx, r, ch, time.Time{}, now); err != nil {
 		return err
 	}
 	e.metrics.reconcile.WithLabelValues(integ.ID, string(model.KindIncident)).Inc()
@@ -133,59 +212,23 @@ func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integrati
 	return err
 }
 
-// resolveMembers resolves, at their sources, the open member alerts of an
-// incident that was closed at its own source. Where the vendors already do
-// this natively (Sentinel → Defender for Cloud), the write is a harmless
-// repeat and its echo is recognised by the ledger, so nothing loops.
-func (e *Engine) resolveMembers(ctx context.Context, tx store.Tx, in model.Incident, now time.Time) error {
-	integ, ok := e.Integration(in.Integration)
-	if !ok || integ.Reconcile == nil || !integ.Reconcile.ResolveAlertsOnClose {
-		return nil
+// alertStateWords says how an alert stands at its source, in its
+// vendor's words where alertsync has them.
+func alertStateWords(a model.Alert) string {
+	if a.RemoteStatus != "" && model.Status(a.RemoteStatus) != a.Status {
+		return a.RemoteStatus
 	}
-	members, err := tx.AlertList(ctx, store.AlertListParams{IncidentID: in.ID, Open: true, Limit: 1000})
-	if err != nil {
-		return fmt.Errorf("list open members of incident %d: %w", in.ID, err)
-	}
-	for _, a := range members {
-		if err := e.resolveMember(ctx, tx, in, a, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return strings.ReplaceAll(string(effectiveStatus(a)), "_", " ")
 }
 
-func (e *Engine) resolveMember(ctx context.Context, tx store.Tx, in model.Incident, a model.Alert, now time.Time) error {
-	text := fmt.Sprintf("alertsync resolved this alert because incident %s was closed in %s.", in.VendorID, e.displayName(in.Integration))
-	a.Status = model.StatusResolved
-	a.Revision++
-	a.LastChangedAt = now
-	if err := tx.AlertUpdate(ctx, a); err != nil {
-		return fmt.Errorf("update alert %d: %w", a.ID, err)
-	}
-	if err := appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, reconcileActor, text, []string{"status"}, a, now); err != nil {
-		return err
-	}
-	src, ok := e.Integration(a.Integration)
-	if !ok || src.Connector == nil || !connector.CapabilitiesOf(src.Connector).StateSync {
-		return nil
-	}
-	key := fmt.Sprintf("%s/alert/%s/reconcile/%d", src.ID, a.VendorID, a.Revision)
-	ch := connector.StateChange{Kind: model.KindAlert, VendorID: a.VendorID, Status: model.StatusResolved, Reason: text, IdempotencyKey: key}
-	if err := e.enqueueState(ctx, tx, remote{in: src, kind: model.KindAlert, vendorID: a.VendorID, localID: a.ID}, ch, now); err != nil {
-		return err
-	}
-	e.metrics.reconcile.WithLabelValues(src.ID, string(model.KindAlert)).Inc()
-	return nil
-}
-
-// linkLateMember links an alert that arrives after the incident naming it
-// (the incident's integration was polled first) and reconciles that
-// incident. Only integrations that feed another's incidents are searched.
+// linkLateMember links an alert that arrives after the incidents naming it
+// (the incident's integration was polled first) and reconciles each of
+// them. Only integrations that feed another's incidents are searched.
 func (e *Engine) linkLateMember(ctx context.Context, tx store.Tx, a *model.Alert, now time.Time) error {
 	if !e.feedsIncidents(a.Integration) {
 		return nil
 	}
-	ins, err := tx.IncidentList(ctx, store.IncidentListParams{RemoteAlert: a.VendorID, Limit: 10})
+	ins, err := tx.IncidentList(ctx, store.IncidentListParams{RemoteAlert: a.VendorID, Limit: 100})
 	if err != nil {
 		return fmt.Errorf("find incidents naming alert %s: %w", a.VendorID, err)
 	}
@@ -194,16 +237,18 @@ func (e *Engine) linkLateMember(ctx context.Context, tx store.Tx, a *model.Alert
 		if !ok || integ.Reconcile == nil || !slices.Contains(integ.Reconcile.AlertsFrom, a.Integration) {
 			continue
 		}
-		if err := e.linkMembers(ctx, tx, &in, now); err != nil {
+		if _, err := e.linkMembers(ctx, tx, &in, now); err != nil {
 			return err
 		}
-		got, err := tx.AlertGet(ctx, a.ID)
-		if err != nil {
-			return fmt.Errorf("reload alert %d: %w", a.ID, err)
+		if err := e.reconcileIncident(ctx, tx, in.ID, now); err != nil {
+			return err
 		}
-		*a = got
-		return e.reconcileIncident(ctx, tx, in.ID, now)
 	}
+	got, err := tx.AlertGet(ctx, a.ID)
+	if err != nil {
+		return fmt.Errorf("reload alert %d: %w", a.ID, err)
+	}
+	*a = got
 	return nil
 }
 

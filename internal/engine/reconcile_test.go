@@ -10,6 +10,7 @@ import (
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
 // reconcileSetup wires a fake alert source ("dfc") and a fake incident
@@ -17,7 +18,13 @@ import (
 // Defender for Cloud → Sentinel mapping.
 func reconcileSetup(t *testing.T) (*harness, *fakeVendor) {
 	t.Helper()
-	h := setup(t, engine.DefaultPolicy())
+	return reconcileSetupOn(t, storetest.OpenSQLite(t))
+}
+
+// reconcileSetupOn is reconcileSetup on a given store.
+func reconcileSetupOn(t *testing.T, st store.Store) (*harness, *fakeVendor) {
+	t.Helper()
+	h := setupOn(t, st, engine.DefaultPolicy())
 	siem := &fakeVendor{}
 	h.eng.AddIntegration(engine.Integration{ID: "dfc", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: h.vendor})
 	h.eng.AddIntegration(engine.Integration{ID: "siem", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: siem,
@@ -28,7 +35,7 @@ func reconcileSetup(t *testing.T) (*harness, *fakeVendor) {
 				model.StatusSuppressed: {Status: "resolved", Classification: "BenignPositive", ClassificationReason: "SuspiciousButExpected"},
 				model.StatusResolved:   {Status: "resolved", Classification: "TruePositive", ClassificationReason: "SuspiciousActivity"},
 			},
-			ResolveAlertsOnClose: true, Comment: true,
+			Rules: engine.AllRules(), Comment: true, MirrorGrace: engine.DefaultMirrorGrace,
 		}})
 	return h, siem
 }
@@ -154,18 +161,22 @@ func TestReconcileIncidentClosedResolvesAlertsWithoutLoop(t *testing.T) {
 	dfcAlert(t, h, "A5", "Active", 0)
 	siemIncident(t, h, "I5", "New", 0, "A5")
 	siemIncident(t, h, "I5", "Active", 1, "A5")
-	if w := stateWrites(t, h, "dfc"); len(w) != 0 {
-		t.Fatalf("incident set active changed the alert: %+v", w)
+	// The feedback loop: the alert's owner sees the SOC took the case.
+	if w := stateWrites(t, h, "dfc"); len(w) != 1 || w[0].Status != model.StatusInProgress {
+		t.Fatalf("incident set active: alert writes = %+v, want in progress", w)
 	}
-	siemIncident(t, h, "I5", "Closed", 2, "A5")
+	h.deliverAll(t)
+	dfcAlert(t, h, "A5", "InProgress", 2)
+	siemIncident(t, h, "I5", "Closed", 3, "A5")
 	w := stateWrites(t, h, "dfc")
 	if len(w) != 1 || w[0].VendorID != "A5" || w[0].Status != model.StatusResolved {
 		t.Fatalf("alert writes = %+v", w)
 	}
+	h.clk.Add(engine.DefaultMirrorGrace)
 	h.deliverAll(t)
 	// Azure resolves the DfC alert natively too; its echo must not start
 	// another round.
-	dfcAlert(t, h, "A5", "Resolved", 3)
+	dfcAlert(t, h, "A5", "Resolved", 4)
 	if p := h.pending(t); len(p) != 0 {
 		t.Fatalf("echo of the resolved alert enqueued %+v", p)
 	}

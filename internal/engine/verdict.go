@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
@@ -28,6 +29,9 @@ type VerdictParams struct {
 	Published bool
 	Reason    string
 	Actor     model.Actor
+	// viaTwin marks the verdict a twin record receives: it writes state
+	// per its integration's policy but posts no comment of its own.
+	viaTwin bool
 }
 
 func (p VerdictParams) check() error {
@@ -59,11 +63,12 @@ func (e *Engine) SetAlertVerdict(ctx context.Context, p VerdictParams) (model.Al
 		if err != nil {
 			return fmt.Errorf("get alert %d: %w", p.ID, err)
 		}
-		if err := e.applyVerdict(ctx, tx, &a, p, e.Now()); err != nil {
+		now := e.Now()
+		if err := e.applyVerdict(ctx, tx, &a, p, now); err != nil {
 			return err
 		}
 		out = a
-		return nil
+		return e.applyToTwin(ctx, tx, a, p, now)
 	})
 	if err == nil {
 		e.metrics.verdicts.WithLabelValues(string(model.KindAlert), string(p.Verdict)).Inc()
@@ -98,10 +103,17 @@ func (e *Engine) applyVerdict(ctx context.Context, tx store.Tx, a *model.Alert, 
 	if err := e.finishValidation(ctx, tx, a.ID); err != nil {
 		return err
 	}
-	if !known || in.Connector == nil {
-		return nil
+	if known && in.Connector != nil {
+		if err := e.enqueueVerdictActions(ctx, tx, in, verdictTarget{model.KindAlert, a.VendorID, a.ID, a.Revision}, dec, p, now); err != nil {
+			return err
+		}
 	}
-	return e.enqueueVerdictActions(ctx, tx, in, verdictTarget{model.KindAlert, a.VendorID, a.ID, a.Revision}, dec, p, now)
+	// alertsync's own write reconciles the incidents holding the alert
+	// exactly as the same change made at the source would.
+	if effectiveStatus(old) != effectiveStatus(*a) {
+		return e.alertChanged(ctx, tx, *a, now)
+	}
+	return nil
 }
 
 func verdictChanges(old, a model.Alert) []string {
@@ -131,15 +143,15 @@ type verdictTarget struct {
 func (e *Engine) enqueueVerdictActions(ctx context.Context, tx store.Tx, in Integration, t verdictTarget, dec Decision, p VerdictParams, now time.Time) error {
 	caps := connector.CapabilitiesOf(in.Connector)
 	text := withReason(dec.Text, p.Actor, p.Reason)
-	comment := in.Policy.CommentSync && caps.Comments
+	comment := in.Policy.CommentSync && caps.Comments && !p.viaTwin
 	r := remote{in: in, kind: t.kind, vendorID: t.vendorID, localID: t.localID}
 	if dec.Status != "" && caps.StateSync {
 		key := fmt.Sprintf("%s/%s/%s/state/%d", in.ID, t.kind, t.vendorID, t.revision)
 		ch := connector.StateChange{
 			Kind: t.kind, VendorID: t.vendorID, Status: dec.Status, Verdict: p.Verdict,
-			Published: p.Published, Reason: text, IdempotencyKey: key, CommentQueued: comment,
+			Published: p.Published, Reason: text, IdempotencyKey: key, CommentQueued: comment, Origin: connector.OriginVerdict,
 		}
-		if err := e.enqueueState(ctx, tx, r, ch, now); err != nil {
+		if err := e.enqueueState(ctx, tx, r, ch, time.Time{}, now); err != nil {
 			return err
 		}
 	}
@@ -198,6 +210,11 @@ func (e *Engine) SetIncidentVerdict(ctx context.Context, p VerdictParams) (model
 			}
 			if err := e.applyVerdict(ctx, tx, &a, member, now); err != nil {
 				return err
+			}
+			if a.TwinID != 0 && !slices.Contains(in.AlertIDs, a.TwinID) {
+				if err := e.applyToTwin(ctx, tx, a, member, now); err != nil {
+					return err
+				}
 			}
 		}
 		out = in

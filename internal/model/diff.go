@@ -38,6 +38,7 @@ func IncidentChanges(old, new Incident) []string {
 	add("title", old.Title != new.Title)
 	add("description", old.Description != new.Description)
 	add("severity", old.Severity != new.Severity)
+	add("classification", old.Classification != new.Classification)
 	add("status", old.Status != new.Status)
 	add("remote_status", old.RemoteStatus != new.RemoteStatus)
 	add("remote_alert_ids", !slices.Equal(old.RemoteAlerts, new.RemoteAlerts))

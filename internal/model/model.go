@@ -110,6 +110,17 @@ type Alert struct {
 	// Notes record what the text policy repaired in the vendor's payload
 	// (bad bytes replaced, text truncated); empty when it arrived clean.
 	Notes []string `json:"ingest_notes,omitempty"`
+	// SameAs names the record another API keeps of this very alert, as
+	// "<connector kind>:<vendor id>" (Graph lists Defender for Cloud alerts
+	// with the ARM alert name as providerAlertId); set by connectors.
+	SameAs string `json:"same_as,omitempty"`
+	// TwinID links the two local records of one alert seen through two
+	// APIs; a verdict on either is a verdict on both.
+	TwinID int64 `json:"twin_id,omitempty"`
+	// Memberships are every incident the alert belongs to, with who
+	// related it and when; the API fills them on single-alert reads.
+	// IncidentID is the first of them.
+	Memberships []Membership `json:"memberships,omitempty"`
 }
 
 // Incident groups alerts (1:N). Integration is empty for incidents that
@@ -134,6 +145,32 @@ type Incident struct {
 	LastChangedAt time.Time       `json:"last_changed_at"`
 	// Notes is Alert.Notes for incidents.
 	Notes []string `json:"ingest_notes,omitempty"`
+	// Classification is how the incident was classified at its source,
+	// in canonical words (ClassTruePositive...); empty when unclassified.
+	Classification string `json:"classification,omitempty"`
+	// Memberships are the incident's alerts with who related them and
+	// when; the API fills them on single-incident reads.
+	Memberships []Membership `json:"memberships,omitempty"`
+}
+
+// Canonical incident classifications; connectors map their vendor's
+// vocabulary onto these.
+const (
+	ClassTruePositive   = "true_positive"
+	ClassBenignPositive = "benign_positive"
+	ClassFalsePositive  = "false_positive"
+	ClassUndetermined   = "undetermined"
+)
+
+// Membership is one alert's place in one incident. An alert may belong to
+// several incidents; Source says who put it there (the incident's
+// integration for a vendor's own grouping, "correlation" for alertsync's)
+// and AddedAt when alertsync learned of it.
+type Membership struct {
+	IncidentID int64     `json:"incident_id"`
+	AlertID    int64     `json:"alert_id"`
+	Source     string    `json:"source"`
+	AddedAt    time.Time `json:"added_at"`
 }
 
 // ActorKind says who caused a change.

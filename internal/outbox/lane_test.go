@@ -11,6 +11,7 @@ import (
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/outbox"
 	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
 func enqueueOn(t *testing.T, st store.Store, integration, key, ref string, priority int) int64 {
@@ -86,6 +87,16 @@ func (r *recorded) awaitFunc(t *testing.T, ok func(map[int64]store.OutboxResult)
 	}
 }
 
+// onBothStores runs fn on a fresh store of each kind.
+func onBothStores(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	for _, s := range storetest.Stores {
+		t.Run(s.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, s.Open(t))
+		})
+	}
+}
+
 func runWorker(t *testing.T, w *outbox.Worker) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -101,7 +112,10 @@ func runWorker(t *testing.T, w *outbox.Worker) {
 // why they wait.
 func TestThrottledVendorDoesNotDelayAnother(t *testing.T) {
 	t.Parallel()
-	st, _ := setup(t)
+	onBothStores(t, testThrottledVendorDoesNotDelayAnother)
+}
+
+func testThrottledVendorDoesNotDelayAnother(t *testing.T, st store.Store) {
 	for i := range 200 {
 		enqueueOn(t, st, "graph", fmt.Sprintf("g-%d", i), fmt.Sprintf("alert:%d", i), store.PriorityAutomatic)
 	}
@@ -163,7 +177,10 @@ func TestThrottledVendorDoesNotDelayAnother(t *testing.T) {
 // within the lane's window, not after the backlog.
 func TestDecisionOvertakesAutomaticBacklog(t *testing.T) {
 	t.Parallel()
-	st, _ := setup(t)
+	onBothStores(t, testDecisionOvertakesAutomaticBacklog)
+}
+
+func testDecisionOvertakesAutomaticBacklog(t *testing.T, st store.Store) {
 	for i := range 60 {
 		enqueueOn(t, st, "graph", fmt.Sprintf("auto-%d", i), fmt.Sprintf("alert:%d", i), store.PriorityAutomatic)
 	}
@@ -207,7 +224,10 @@ func TestDecisionOvertakesAutomaticBacklog(t *testing.T) {
 // recorded as soon as each is done.
 func TestSlowItemHoldsNothingHostage(t *testing.T) {
 	t.Parallel()
-	st, _ := setup(t)
+	onBothStores(t, testSlowItemHoldsNothingHostage)
+}
+
+func testSlowItemHoldsNothingHostage(t *testing.T, st store.Store) {
 	slow := enqueueOn(t, st, "edr", "slow", "alert:slow", store.PriorityDecision)
 	var fast []int64
 	for i := range 3 {

@@ -52,12 +52,23 @@ type Reader interface {
 	CursorGet(ctx context.Context, integration, stream string) (string, error)
 	ValidationDue(ctx context.Context, now time.Time, limit int) ([]Validation, error)
 	ValidationGet(ctx context.Context, alertID int64) (Validation, error)
-	// ValidationActive counts an integration's alerts under validation.
-	ValidationActive(ctx context.Context, integration string) (int, error)
+	// ValidationActive counts an integration's alerts under validation,
+	// stopping at upTo (a cap only needs to know whether it is reached).
+	ValidationActive(ctx context.Context, integration string, upTo int) (int, error)
 	LedgerList(ctx context.Context, integration string, kind model.Kind, vendorID string) ([]LedgerEntry, error)
 	OutboxGet(ctx context.Context, id int64) (OutboxItem, error)
 	OutboxList(ctx context.Context, p OutboxListParams) ([]OutboxItem, error)
 	OutboxCounts(ctx context.Context) (map[OutboxState]int, error)
+	// MembershipList lists the memberships of one alert (AlertID set) or
+	// of one incident.
+	MembershipList(ctx context.Context, p MembershipListParams) ([]model.Membership, error)
+}
+
+// MembershipListParams names the alert or the incident whose memberships
+// MembershipList returns.
+type MembershipListParams struct {
+	AlertID    int64
+	IncidentID int64
 }
 
 // Tx is a write transaction. It can also read, seeing its own writes.
@@ -66,6 +77,9 @@ type Tx interface {
 	// AlertsByVendor returns the stored alerts among vendorIDs, keyed by
 	// vendor id, in one query: ingest looks up a whole page at once.
 	AlertsByVendor(ctx context.Context, integration string, vendorIDs []string) (map[string]model.Alert, error)
+	// AlertsBySameAs returns the alerts whose SameAs is one of keys,
+	// grouped by it, in id order.
+	AlertsBySameAs(ctx context.Context, keys []string) (map[string][]model.Alert, error)
 	// AlertInsert stores a new alert and sets a.ID.
 	AlertInsert(ctx context.Context, a *model.Alert) error
 	// AlertInsertBatch stores new alerts and sets each ID, in as few
@@ -78,7 +92,7 @@ type Tx interface {
 	// stored row has moved on since, it returns ErrConflict.
 	AlertUpdate(ctx context.Context, a model.Alert) error
 	// IncidentInsert stores a new incident and sets in.ID. AlertIDs are
-	// derived from alerts.incident_id and are not written here.
+	// derived from memberships and are not written here.
 	IncidentInsert(ctx context.Context, in *model.Incident) error
 	// IncidentUpdate is AlertUpdate for incidents.
 	IncidentUpdate(ctx context.Context, in model.Incident) error
@@ -110,6 +124,11 @@ type Tx interface {
 	// OutboxObjectCount counts items of one action and priority on a
 	// remote object that were or will be sent (not skipped, not dead).
 	OutboxObjectCount(ctx context.Context, p OutboxObjectCountParams) (int, error)
+	// MembershipAdd records that an alert belongs to an incident and
+	// reports whether it is new; an existing one keeps its source and time.
+	MembershipAdd(ctx context.Context, m model.Membership) (bool, error)
+	// MembershipRemove ends a membership and reports whether there was one.
+	MembershipRemove(ctx context.Context, incidentID, alertID int64) (bool, error)
 }
 
 // Outbox is the durable work queue, used by workers outside any caller
@@ -279,6 +298,8 @@ type OutboxEnqueueParams struct {
 	OriginID    int64
 	Now         time.Time
 	Priority    int
+	// NotBefore, when after Now, is when the action first becomes due.
+	NotBefore time.Time
 }
 
 // OutboxClaimParams leases due work to Owner until Now+Lease. A non-empty

@@ -21,7 +21,10 @@ const (
 )
 
 // ClassForStatus maps an HTTP status to how the outbox and the poller should
-// treat it. Statuses below 400 have no class and return "".
+// treat it. Statuses below 400 have no class and return "". 408 and 425
+// (Too Early, RFC 8470: the server will not process a request that might be
+// replayed yet, and the client may retry it later) are retryable by
+// definition, like the 5xx.
 func ClassForStatus(status int) connector.Class {
 	switch {
 	case status < 400:
@@ -34,7 +37,7 @@ func ClassForStatus(status int) connector.Class {
 		return connector.ClassNotFound
 	case status == http.StatusConflict, status == http.StatusPreconditionFailed:
 		return connector.ClassConflict
-	case status == http.StatusRequestTimeout, status >= 500:
+	case status == http.StatusRequestTimeout, status == http.StatusTooEarly, status >= 500:
 		return connector.ClassRetryable
 	}
 	return connector.ClassPermanent

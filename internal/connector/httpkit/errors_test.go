@@ -26,6 +26,7 @@ func TestClassification(t *testing.T) {
 		{409, connector.ClassConflict},
 		{412, connector.ClassConflict},
 		{422, connector.ClassPermanent},
+		{425, connector.ClassRetryable},
 		{429, connector.ClassRateLimited},
 		{500, connector.ClassRetryable},
 		{502, connector.ClassRetryable},

@@ -6,6 +6,11 @@
 // the remembered records keep the re-read ones from being delivered twice.
 // The graph and mde connectors share it; it travels as a JSON string in the
 // engine's cursor column.
+//
+// Neither vendor documents an order for its alert list (Graph's List
+// alerts_v2 takes $count, $filter, $skip and $top only), so a window is
+// read to its end (Scan) before the watermark moves: the newest time read
+// says nothing about what later pages hold.
 package watermark
 
 import (
@@ -15,6 +20,7 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -49,19 +55,61 @@ type Cursor struct {
 }
 
 // Scan is a window read over several calls, for a vendor whose list has no
-// documented order (MDE): the window is read through $skip to its end
-// before its lower bound moves, whatever order the service returns.
+// documented order (MDE, Graph alerts_v2): the window is read to its end
+// before its lower bound moves, whatever order the service returns. MDE
+// walks it with $skip (Skip); Graph follows the service's next links
+// (Next) and bounds the window above (Until).
 type Scan struct {
 	// Base is Since when the window was opened; the window starts at
 	// Base minus the overlap (everything when Base is zero).
 	Base time.Time `json:"base,omitzero"`
 	// Skip is how many records of the window were read already.
 	Skip int `json:"skip"`
-	// Resume, for a vendor that returns the window in time order (Graph
-	// with $orderby), is the keyset position reached: the next call asks
-	// for records at or after it instead of re-reading from the window's
-	// start, so a window larger than one call can read never stalls.
-	Resume time.Time `json:"resume,omitzero"`
+	// Until, when set, is the window's upper bound, taken from the hub's
+	// clock when the window opened; closing the window moves Since to it
+	// (see CloseScan). A record changed while the window is read is
+	// stamped after Until, so the next window, which starts an overlap
+	// before Until, holds it whatever order the service listed in and
+	// however long the read took.
+	Until time.Time `json:"until,omitzero"`
+	// Bounded says Until is also in the query: the window was narrowed to
+	// stay within the service's paging depth. Otherwise the query is open
+	// above, so records only ever join the window while it is read.
+	Bounded bool `json:"bounded,omitempty"`
+	// Next is the service's link to the window's next page; empty before
+	// the first page of a pass.
+	Next string `json:"next,omitempty"`
+	// Count is the window's size as the service last reported it; Shrunk
+	// says it went down while the window was read; Pass counts the reads
+	// after the first (see Observe and Reread).
+	Count  int  `json:"count,omitempty"`
+	Shrunk bool `json:"shrunk,omitempty"`
+	Pass   int  `json:"pass,omitempty"`
+}
+
+// Observe notes the window's size as a page reports it. A smaller size
+// than the page before means records left the window while it was read
+// (updated past a bounded window's Until, or deleted); with offset paging
+// the records listed after them moved back onto pages already read, so
+// some may have been passed over and the window should be read again.
+func (s *Scan) Observe(count int) {
+	if s.Count > 0 && count < s.Count {
+		s.Shrunk = true
+	}
+	s.Count = count
+}
+
+// Reread starts the window over from its first page when it shrank while
+// it was read, unless it was read maxPasses times already; it reports
+// whether it did. Records delivered in the earlier passes are still
+// remembered, so a second pass delivers only what the first passed over.
+func (s *Scan) Reread(maxPasses int) bool {
+	if !s.Shrunk || s.Pass+1 >= maxPasses {
+		return false
+	}
+	s.Pass++
+	s.Skip, s.Next, s.Count, s.Shrunk = 0, "", 0, false
+	return true
 }
 
 // wire is the JSON form. Seen is the version-1 map, read only; IDs the
@@ -160,6 +208,30 @@ func (c *Cursor) OpenScan() {
 	}
 }
 
+// OpenWindow is OpenScan with an upper bound: a new window ends at until
+// (see Scan.Until). A window already being read keeps its own bound.
+func (c *Cursor) OpenWindow(until time.Time) {
+	c.OpenScan()
+	if c.Scan.Until.IsZero() {
+		c.Scan.Until = until.UTC()
+	}
+}
+
+// CloseScan ends the window being read. A window with an upper bound
+// moves Since to that bound, never before the window's own start: back
+// from newer records delivered from an open query (they are remembered
+// and skipped when the next window re-reads them), and forward when the
+// window delivered nothing, so an empty window still moves on.
+func (c *Cursor) CloseScan() {
+	if s := c.Scan; s != nil && !s.Until.IsZero() {
+		c.Since = s.Until.UTC()
+		if s.Base.After(c.Since) {
+			c.Since = s.Base
+		}
+	}
+	c.Scan = nil
+}
+
 // Has reports whether this version of the record was delivered already.
 func (c Cursor) Has(id string, ts time.Time) bool {
 	if !c.Floor.IsZero() && !ts.After(c.Floor) {
@@ -197,14 +269,7 @@ func (c *Cursor) Advance(ts time.Time) {
 // Floor); a positive count means late-indexed records at or below Floor
 // will be skipped, which the caller should log.
 func (c *Cursor) Prune(overlap time.Duration) int {
-	next := c.Since.Add(-overlap).UnixNano()
-	keep := func(ns int64) bool { return ns >= next }
-	if c.Scan != nil && !c.Scan.Base.IsZero() {
-		// The open window re-reads what the previous one delivered
-		// (Base-overlap to Base) in no particular order; keep that too.
-		lo, hi := c.Scan.Base.Add(-overlap).UnixNano(), c.Scan.Base.UnixNano()
-		keep = func(ns int64) bool { return ns >= next || (ns >= lo && ns <= hi) }
-	}
+	keep := c.keeper(overlap)
 	maps.DeleteFunc(c.seen, func(_ uint64, ns int64) bool { return !keep(ns) })
 	if low := c.From(overlap); !c.Floor.IsZero() && c.Floor.Before(low) {
 		c.Floor = time.Time{}
@@ -222,6 +287,47 @@ func (c *Cursor) Prune(overlap time.Duration) int {
 		delete(c.seen, h)
 	}
 	return over
+}
+
+// keeper says which remembered versions a later query of this window or
+// the next can still return.
+func (c *Cursor) keeper(overlap time.Duration) func(ns int64) bool {
+	next := c.Since.Add(-overlap).UnixNano()
+	s := c.Scan
+	if s == nil {
+		return func(ns int64) bool { return ns >= next }
+	}
+	if !s.Until.IsZero() {
+		// A window with an upper bound remembers everything it delivered:
+		// its offset pages re-list records when others join it, and
+		// CloseScan moves Since back to Until, from where the next window
+		// re-reads. Past MaxSeen that gives way to the usual rule below
+		// (re-deliveries, which the engine drops, rather than a raised
+		// Floor skipping records still to be read).
+		start := int64(math.MinInt64)
+		if !s.Base.IsZero() {
+			start = s.Base.Add(-overlap).UnixNano()
+		}
+		n := 0
+		for _, ns := range c.seen {
+			if ns >= start {
+				n++
+			}
+		}
+		if n <= MaxSeen {
+			return func(ns int64) bool { return ns >= start }
+		}
+		if s.Until.Before(c.Since) {
+			next = s.Until.Add(-overlap).UnixNano()
+		}
+	}
+	if s.Base.IsZero() {
+		return func(ns int64) bool { return ns >= next }
+	}
+	// The open window re-reads what the previous one delivered
+	// (Base-overlap to Base) in no particular order; keep that too.
+	lo, hi := s.Base.Add(-overlap).UnixNano(), s.Base.UnixNano()
+	return func(ns int64) bool { return ns >= next || (ns >= lo && ns <= hi) }
 }
 
 // hashID is the 64-bit FNV-1a hash of a vendor id. A collision would need

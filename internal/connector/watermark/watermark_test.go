@@ -170,3 +170,89 @@ func TestScanKeepsWindow(t *testing.T) {
 		t.Error("a first poll's open scan must be kept and read everything")
 	}
 }
+
+// TestWindowWithUpperBound checks a window bounded by the hub's clock:
+// everything it delivers stays remembered while it is read, even records
+// newer than the bound from an open query; closing it moves Since to the
+// bound (back from newer records, forward over an empty window, never
+// before the window's start); and the bound survives the round trip.
+func TestWindowWithUpperBound(t *testing.T) {
+	t.Parallel()
+	overlap := 5 * time.Minute
+	until := base.Add(time.Hour)
+	tests := []struct {
+		name      string
+		since     time.Time
+		until     time.Time
+		delivered []time.Duration // after base
+		wantSince time.Time
+	}{
+		{"newer records than the bound", base, until, []time.Duration{time.Minute, 2 * time.Hour}, until},
+		{"empty window moves on", base, until, nil, until},
+		{"bound behind the window start", base, base.Add(-time.Hour), nil, base},
+		{"first poll", time.Time{}, until, []time.Duration{-24 * time.Hour, time.Minute}, until},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := Cursor{Since: tt.since}
+			c.OpenWindow(tt.until)
+			c.OpenWindow(tt.until.Add(time.Hour)) // a window being read keeps its bound
+			for i, d := range tt.delivered {
+				c.Add(fmt.Sprint(i), base.Add(d))
+			}
+			c.Prune(overlap)
+			back, err := Parse(c.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !back.Scan.Until.Equal(tt.until) || back.Len() != len(tt.delivered) {
+				t.Fatalf("open window: until %v, %d remembered; want %v and %d", back.Scan.Until, back.Len(), tt.until, len(tt.delivered))
+			}
+			back.CloseScan()
+			back.Prune(overlap)
+			if back.Scan != nil || !back.Since.Equal(tt.wantSince) {
+				t.Errorf("closed: since %v scan %+v, want since %v", back.Since, back.Scan, tt.wantSince)
+			}
+			for i, d := range tt.delivered {
+				at := base.Add(d)
+				if want := !at.Before(tt.wantSince.Add(-overlap)); back.Has(fmt.Sprint(i), at) != want {
+					t.Errorf("record at %v remembered = %v, want %v (the next window re-reads from %v)", at, !want, want, tt.wantSince.Add(-overlap))
+				}
+			}
+		})
+	}
+}
+
+// TestScanReread checks the shrink guard: a window whose reported size
+// drops while it is read is read again, at most maxPasses times in all.
+func TestScanReread(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		counts []int
+		passes int // passes already made
+		reread bool
+	}{
+		{"steady", []int{8, 8, 8}, 0, false},
+		{"grew", []int{8, 9, 10}, 0, false},
+		{"shrank", []int{8, 8, 7}, 0, true},
+		{"shrank on the last allowed pass", []int{8, 7}, 2, false},
+		{"empty then filled", []int{0, 3}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := Scan{Next: "page-3", Skip: 4, Pass: tt.passes}
+			for _, n := range tt.counts {
+				s.Observe(n)
+			}
+			if got := s.Reread(3); got != tt.reread {
+				t.Fatalf("Reread = %v, want %v", got, tt.reread)
+			}
+			if tt.reread && (s.Next != "" || s.Skip != 0 || s.Count != 0 || s.Shrunk || s.Pass != tt.passes+1) {
+				t.Errorf("after Reread: %+v, want the window's first page of pass %d", s, tt.passes+1)
+			}
+		})
+	}
+}

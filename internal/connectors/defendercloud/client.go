@@ -18,11 +18,27 @@ func listRef(subscriptionID string) string {
 	return "subscriptions/" + url.PathEscape(subscriptionID) + "/providers/Microsoft.Security/alerts?api-version=" + APIVersion
 }
 
-// actionRef is the state action on the alert with ARM id armID. The ARM id
-// already carries the scope (subscription or resource group) and the
-// location the action URL needs.
+// alertRef is the alert with ARM id armID (Alerts_GetSubscriptionLevel or
+// Alerts_GetResourceGroupLevel), and actionRef a state action on it. The
+// ARM id already carries the scope (subscription or resource group) and
+// the location both URLs need.
+func alertRef(armID string) string {
+	return strings.TrimLeft(armID, "/") + "?api-version=" + APIVersion
+}
+
 func actionRef(armID, action string) string {
 	return strings.TrimLeft(armID, "/") + "/" + action + "?api-version=" + APIVersion
+}
+
+// status reads the alert's current status: one ARM read, which the
+// subscription's read budget (far larger than its write budget) affords
+// before every state action.
+func (c *Connector) status(ctx context.Context, armID string) (string, error) {
+	var a alert
+	if err := c.client.GetJSON(ctx, alertRef(armID), &a); err != nil {
+		return "", err
+	}
+	return a.Properties.Status, nil
 }
 
 // index remembers the ARM id of each alert by systemAlertId, learnt from

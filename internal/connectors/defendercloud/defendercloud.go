@@ -129,7 +129,10 @@ func (c *Connector) changed(st *state, r rawAlert) bool {
 }
 
 // SetState moves an alert with the state action for ch.Status; see
-// actionFor for how verdicts choose between dismiss and resolve.
+// actionFor for how verdicts choose between dismiss and resolve. It reads
+// the alert first and leaves one already in the status the action would
+// give alone, answering Unchanged with that status, so the engine records
+// "already in state" instead of a write nobody needed.
 func (c *Connector) SetState(ctx context.Context, ch connector.StateChange) (connector.RemoteState, error) {
 	if ch.Kind != "" && ch.Kind != model.KindAlert {
 		return connector.RemoteState{}, connector.Permanent("defender for cloud has alerts only, not %ss", ch.Kind)
@@ -142,14 +145,28 @@ func (c *Connector) SetState(ctx context.Context, ch connector.StateChange) (con
 	if err != nil {
 		return connector.RemoteState{}, fmt.Errorf("find defender for cloud alert %s: %w", ch.VendorID, err)
 	}
+	cur, err := c.status(ctx, id)
+	if err != nil {
+		return connector.RemoteState{}, c.gone(ch.VendorID, fmt.Errorf("read defender for cloud alert %s: %w", ch.VendorID, err))
+	}
+	if cur == remote {
+		c.log.DebugContext(ctx, "alert already in state", "alert", ch.VendorID, "status", cur)
+		return connector.RemoteState{RemoteStatus: cur, Unchanged: true}, nil
+	}
 	if err := c.post(ctx, actionRef(id, action)); err != nil {
-		if connector.ClassOf(err) == connector.ClassNotFound {
-			c.index.drop(ch.VendorID)
-		}
-		return connector.RemoteState{}, fmt.Errorf("%s defender for cloud alert %s: %w", action, ch.VendorID, err)
+		return connector.RemoteState{}, c.gone(ch.VendorID, fmt.Errorf("%s defender for cloud alert %s: %w", action, ch.VendorID, err))
 	}
 	c.log.DebugContext(ctx, "alert state set", "alert", ch.VendorID, "action", action)
 	return connector.RemoteState{RemoteStatus: remote}, nil
+}
+
+// gone forgets the ARM id of an alert the API no longer finds there, so
+// the next attempt looks it up again, and returns err.
+func (c *Connector) gone(systemAlertID string, err error) error {
+	if connector.ClassOf(err) == connector.ClassNotFound {
+		c.index.drop(systemAlertID)
+	}
+	return err
 }
 
 // actionFor picks the state action and the status it leaves the alert in.

@@ -214,7 +214,7 @@ func TestIndexMissListsAlerts(t *testing.T) {
 	lists := func() int {
 		n := 0
 		for _, r := range e.emu.Requests() {
-			if r.Method == http.MethodGet {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/alerts") {
 				n++
 			}
 		}

@@ -45,6 +45,17 @@ func mapItem(integration string, r rawAlert) connector.Item {
 	return it
 }
 
+// SameAs is the key that names one Defender for Cloud alert whichever API
+// lists it: its ARM alert name, which Graph alerts_v2 gives as
+// providerAlertId since Defender for Cloud alerts reached Defender XDR
+// (July 2025). Both records carry it, so the engine links them as one.
+func SameAs(armName string) string {
+	if armName == "" {
+		return ""
+	}
+	return Kind + ":" + armName
+}
+
 // mapAlert turns a Defender for Cloud alert into the canonical alert. The
 // join key with Sentinel is systemAlertId: Sentinel incidents name their
 // member alerts by it.
@@ -63,6 +74,7 @@ func mapAlert(integration string, w alert) (*model.Alert, error) {
 		RemoteStatus: p.Status,
 		Source:       firstNonEmpty(p.ProductName, "Microsoft Defender for Cloud"),
 		Entities:     entities(p),
+		SameAs:       SameAs(w.Name),
 	}
 	if a.Title == "" {
 		return nil, fmt.Errorf("defender for cloud alert %s has no alertDisplayName", p.SystemAlertID)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,52 +24,10 @@ import (
 // sends it with every API request (see New); token requests go without.
 const preferUnknownEnums = "include-unknown-enum-members"
 
-// maxPagesPerCall bounds the nextLink pages one FetchAlerts reads. With
-// several service_sources filtered on our side a call could otherwise read
-// page after page looking for page_size matches, and nextLinks page with
-// $skip, which stalls deep on big tenants ($top+$skip is documented at most
-// 6,000 for the security API). A call that stops at the bound says More:
-// the cursor has already moved past everything it read.
-const maxPagesPerCall = 10
-
-// maxSkipDepth is the documented $top+$skip limit; pagesFor keeps a call
-// within it.
-const maxSkipDepth = 6000
-
-// pagesFor is how many pages one call reads at pageSize.
-func pagesFor(pageSize int) int {
-	return min(maxPagesPerCall, max(1, maxSkipDepth/pageSize))
-}
-
 // odataQuery encodes q the way Graph documents its examples: "$" kept
 // readable and spaces as %20 (a literal "+" in a value is already %2B).
 func odataQuery(q url.Values) string {
 	return strings.ReplaceAll(strings.ReplaceAll(q.Encode(), "%24", "$"), "+", "%20")
-}
-
-// alertsRef is the first page of a poll from cur.
-func (c *core) alertsRef(cur watermark.Cursor) string {
-	q := url.Values{}
-	var f []string
-	from := cur.From(c.s.overlap)
-	if cur.Scan != nil && cur.Scan.Resume.After(from) {
-		from = cur.Scan.Resume
-	}
-	if !from.IsZero() {
-		f = append(f, "lastUpdateDateTime ge "+from.UTC().Format(time.RFC3339Nano))
-	}
-	// One source is filtered by the service. Several are filtered here:
-	// Microsoft documents $filter on serviceSource but not "or"/"in", and a
-	// refused filter would stop ingest entirely.
-	if len(c.s.sources) == 1 {
-		f = append(f, "serviceSource eq '"+c.s.sources[0]+"'")
-	}
-	if len(f) > 0 {
-		q.Set("$filter", strings.Join(f, " and "))
-	}
-	q.Set("$orderby", "lastUpdateDateTime asc")
-	q.Set("$top", strconv.Itoa(c.cfg.PageSize))
-	return "security/alerts_v2?" + odataQuery(q)
 }
 
 // incidentsRef is the first page of an incident poll from cur. Incidents
@@ -87,85 +44,12 @@ func (c *core) incidentsRef(cur watermark.Cursor) string {
 	return "security/incidents?" + odataQuery(q)
 }
 
-// FetchAlerts returns alerts changed since the cursor, oldest change first,
-// at most page_size of them, reading at most pagesPerCall pages; More says
-// another call has more.
-func (c *core) FetchAlerts(ctx context.Context, raw string) (connector.Page, error) {
-	cur, err := watermark.Parse(raw)
-	if err != nil {
-		return connector.Page{}, err
-	}
-	cur.OpenScan()
-	resumed := cur.Scan.Resume
-	var (
-		items    []connector.Item
-		lastRead time.Time
-	)
-	ref, rest := c.alertsRef(cur), false
-	for n := 0; ref != "" && !rest && n < c.pagesPerCall; n++ {
-		page, next, err := httpkit.GetPage[json.RawMessage](ctx, c.client, ref, httpkit.ODataNextLink)
-		if err != nil {
-			return connector.Page{}, fmt.Errorf("list graph alerts: %w", err)
-		}
-		for _, r := range page {
-			if len(items) >= c.cfg.PageSize {
-				rest = true
-				break
-			}
-			if _, ts, ok := readStamp(r); ok && ts.After(lastRead) {
-				lastRead = ts
-			}
-			if it, ok := c.admitAlert(&cur, r); ok {
-				items = append(items, it)
-			}
-		}
-		ref = next
-	}
-	more := rest || ref != ""
-	switch {
-	case !more:
-		// The window was read to its end: the next poll opens a new one
-		// from the newest change delivered.
-		cur.Scan = nil
-	case lastRead.After(resumed):
-		// Records come in time order, so everything before lastRead was
-		// read: the next call continues from there (keyset paging), ties
-		// at lastRead are re-read and dropped by the dedupe set.
-		cur.Scan.Resume = lastRead
-	default:
-		// A single timestamp holds more records than one call reads.
-		c.log.WarnContext(ctx, "graph alerts: more records share one lastUpdateDateTime than one call reads; waiting for the next poll",
-			"pages", c.pagesPerCall, "page_size", c.cfg.PageSize, "at", lastRead)
-		more = false
-	}
-	c.prune(ctx, &cur, "alerts")
-	c.log.DebugContext(ctx, "graph alerts fetched", "items", len(items), "more", more)
-	return connector.Page{Items: items, Cursor: cur.String(), More: more}, nil
-}
-
 // prune trims the cursor and warns when its dedupe set overflowed.
 func (c *core) prune(ctx context.Context, cur *watermark.Cursor, what string) {
 	if dropped := cur.Prune(c.s.overlap); dropped > 0 {
 		c.log.WarnContext(ctx, "graph dedupe set full: records indexed late at or before the floor will be skipped",
 			"stream", what, "dropped", dropped, "floor", cur.Floor, "max", watermark.MaxSeen)
 	}
-}
-
-// admitAlert decides whether a listed alert is delivered: not when this
-// version was delivered before, nor when its product is not configured.
-func (c *core) admitAlert(cur *watermark.Cursor, raw json.RawMessage) (connector.Item, bool) {
-	st, ts, placed := readStamp(raw)
-	if placed {
-		if cur.Has(st.ID, ts) {
-			return connector.Item{}, false
-		}
-		if len(c.s.sources) > 0 && !slices.Contains(c.s.sources, st.ServiceSource) {
-			cur.Advance(ts)
-			return connector.Item{}, false
-		}
-		cur.Add(st.ID, ts)
-	}
-	return mapAlert(c.id, raw), true
 }
 
 // fetchIncidents reads every incident changed since the cursor.
@@ -204,9 +88,11 @@ func objectRef(kind model.Kind, id string) string {
 	return "security/alerts_v2/" + url.PathEscape(id)
 }
 
-// SetState PATCHes status, classification and determination (and, for a
-// resolved incident, resolvingComment). The service answers with the
-// updated object, whose status is reported back for the echo ledger.
+// SetState PATCHes status, classification and determination, nothing else
+// (see patchFor). The service answers with the updated object, whose
+// status is reported back for the echo ledger. There is no read before the
+// write: Graph's budget (150 requests a minute per app and tenant) is
+// better spent on the write itself, which is harmless to repeat.
 func (c *core) SetState(ctx context.Context, ch connector.StateChange) (connector.RemoteState, error) {
 	if ch.VendorID == "" {
 		return connector.RemoteState{}, connector.Permanent("set state needs a vendor id")

@@ -98,7 +98,7 @@ func TestErrorsCarryNoSecret(t *testing.T) {
 // TestFetchAlertsBoundedPages is the regression for a poll with several
 // service_sources, filtered on our side, following nextLinks until it
 // found page_size matches: a call now reads at most pagesPerCall pages and
-// says More, the cursor having moved past what it read, so every call is
+// says More, the cursor keeping the window's next link, so every call is
 // bounded and the matching alerts all arrive, once, over several calls.
 func TestFetchAlertsBoundedPages(t *testing.T) {
 	t.Parallel()
@@ -154,9 +154,10 @@ func TestFetchAlertsBoundedPages(t *testing.T) {
 }
 
 // A window larger than one bounded call can read (a long overlap, small
-// pages) is walked by keyset paging: every alert once, and the polls end
-// instead of re-reading the same first pages forever.
-func TestFetchAlertsKeysetThroughALargeWindow(t *testing.T) {
+// pages) is walked through its next links over several calls: every alert
+// once, and the polls end instead of re-reading the same first pages
+// forever.
+func TestFetchAlertsThroughALargeWindow(t *testing.T) {
 	t.Parallel()
 	e := setup(t, 12, map[string]any{"overlap": "720h", "page_size": 2})
 	e.conn.pagesPerCall = 1

@@ -10,6 +10,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
@@ -58,9 +59,11 @@ type core struct {
 	s      settings
 	client *httpkit.Client
 	log    *slog.Logger
-	// pagesPerCall bounds the alert pages one FetchAlerts reads (pagesFor
-	// page_size); tests lower it.
-	pagesPerCall int
+	// now is the hub's clock; it bounds each alert window (see alerts.go).
+	now func() time.Time
+	// pagesPerCall (maxPagesPerCall) and maxSkipDepth bound alert paging;
+	// tests lower them.
+	pagesPerCall, maxSkipDepth int
 }
 
 // AlertConnector is an integration with ingest_incidents off: it has every
@@ -84,7 +87,12 @@ func New(deps connector.Deps, cfg Config) (connector.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := AlertConnector{&core{id: deps.ID, cfg: cfg, s: s, client: client, log: client.Logger(), pagesPerCall: pagesFor(cfg.PageSize)}}
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	a := AlertConnector{&core{id: deps.ID, cfg: cfg, s: s, client: client, log: client.Logger(), now: now,
+		pagesPerCall: maxPagesPerCall, maxSkipDepth: maxSkipDepth}}
 	if !cfg.IngestIncidents {
 		return &a, nil
 	}

@@ -78,8 +78,20 @@ func toAlert(integration string, w alertWire) (*model.Alert, error) {
 		Integration: integration, VendorID: w.ID, Title: w.Title, Description: w.Description,
 		Severity: sev, Status: statusOr(alertStatuses, w.Status), RemoteStatus: w.Status,
 		Source: w.ServiceSource, CreatedAt: created, UpdatedAt: updated,
-		RemoteParent: w.IncidentID, Entities: entities(w.Evidence),
+		RemoteParent: w.IncidentID, Entities: entities(w.Evidence), SameAs: sameAs(w),
 	}, nil
+}
+
+// sameAs names the Defender for Cloud record of an alert Graph lists on
+// that product's behalf (serviceSource microsoftDefenderForCloud), by the
+// ARM alert name Graph gives as providerAlertId, so the engine links the
+// two records as one alert. Other products' alerts reach alertsync
+// through Graph only.
+func sameAs(w alertWire) string {
+	if w.ServiceSource != "microsoftDefenderForCloud" || w.ProviderAlertID == "" {
+		return ""
+	}
+	return "defendercloud:" + w.ProviderAlertID
 }
 
 // statusOr maps a vendor status, treating one we do not know as unknown:
@@ -251,8 +263,9 @@ var (
 	}
 )
 
-// patchFor builds the PATCH body for ch. For an incident being resolved,
-// the reason goes into resolvingComment unless comment sync posts it.
+// patchFor builds the PATCH body for ch. The reason text is not part of
+// it: Update alert and Update incident document no property for it, and
+// comment sync posts it as a comment (the documented way) when it is on.
 func patchFor(ch connector.StateChange) (patchBody, error) {
 	out := alertStatusOut
 	if ch.Kind == model.KindIncident {
@@ -263,11 +276,7 @@ func patchFor(ch connector.StateChange) (patchBody, error) {
 		return patchBody{}, connector.Permanent("graph has no %s status for %q", kindName(ch.Kind), ch.Status)
 	}
 	cp := classFor(ch.Verdict, ch.Published)
-	p := patchBody{Status: st, Classification: cp.classification, Determination: cp.determination}
-	if ch.Kind == model.KindIncident && st == "resolved" && !ch.CommentQueued {
-		p.ResolvingComment = ch.Reason
-	}
-	return p, nil
+	return patchBody{Status: st, Classification: cp.classification, Determination: cp.determination}, nil
 }
 
 func kindName(k model.Kind) string {

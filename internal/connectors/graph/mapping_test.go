@@ -51,6 +51,9 @@ func TestMapAlertGolden(t *testing.T) {
 			CreatedAt: ts("2026-02-15T04:18:27.534838007Z"), UpdatedAt: ts("2026-02-15T04:18:30.534838007Z"),
 			RemoteParent: "29058",
 			Entities:     model.Entities{Hosts: []string{"srv-sql-0914.contoso.com"}, Processes: []string{"anydesk.exe"}},
+			// Listed on Defender for Cloud's behalf: the same alert as its
+			// record there, by the ARM alert name in providerAlertId.
+			SameAs: "defendercloud:dc637908106603454193_68914749",
 		}},
 		{file: "alert_emulator_idp.json", want: &model.Alert{
 			VendorID: "ad637701569539747960_477800546", Title: "Unfamiliar sign-in properties",
@@ -174,9 +177,11 @@ func TestVerdictTable(t *testing.T) {
 		{"incident in progress", connector.StateChange{Kind: model.KindIncident, Status: model.StatusInProgress}, patchBody{Status: "active"}},
 		{"incident threat kept open", connector.StateChange{Kind: model.KindIncident, Status: model.StatusInProgress, Verdict: model.VerdictThreat, Published: true},
 			patchBody{Status: "active", Classification: "truePositive", Determination: "other"}},
-		{"incident resolved with reason", connector.StateChange{Kind: model.KindIncident, Status: model.StatusResolved, Verdict: model.VerdictNotAThreat, Reason: "benign"},
-			patchBody{Status: "resolved", Classification: "falsePositive", Determination: "notMalicious", ResolvingComment: "benign"}},
+		{"incident resolved with reason: the reason is not in the PATCH", connector.StateChange{Kind: model.KindIncident, Status: model.StatusResolved, Verdict: model.VerdictNotAThreat, Reason: "benign"},
+			patchBody{Status: "resolved", Classification: "falsePositive", Determination: "notMalicious"}},
 		{"incident resolved, comment queued", connector.StateChange{Kind: model.KindIncident, Status: model.StatusResolved, Reason: "benign", CommentQueued: true},
+			patchBody{Status: "resolved"}},
+		{"alert resolved with reason", connector.StateChange{Status: model.StatusResolved, Reason: "benign"},
 			patchBody{Status: "resolved"}},
 	}
 	for _, tt := range tests {

@@ -46,7 +46,9 @@ func setup(t *testing.T, n int, extra map[string]any) *env {
 	for k, v := range extra {
 		settings[k] = v
 	}
-	c, err := connector.Build(Kind, connector.Deps{ID: "it-graph", HTTP: srv.Client()}, settings)
+	// The connector reads the emulator's clock: it bounds each alert
+	// window by the hub's time, which must agree with the service's.
+	c, err := connector.Build(Kind, connector.Deps{ID: "it-graph", HTTP: srv.Client(), Now: clock.Now}, settings)
 	if err != nil {
 		t.Fatalf("build connector: %v", err)
 	}

@@ -14,6 +14,7 @@ type alertWire struct {
 	Classification     string         `json:"classification"`
 	Determination      string         `json:"determination"`
 	ServiceSource      string         `json:"serviceSource"`
+	ProviderAlertID    string         `json:"providerAlertId"`
 	IncidentID         string         `json:"incidentId"`
 	CreatedDateTime    string         `json:"createdDateTime"`
 	LastUpdateDateTime string         `json:"lastUpdateDateTime"`
@@ -71,13 +72,16 @@ type alertRefWire struct {
 }
 
 // patchBody is the PATCH body for an alert or an incident. Only the
-// properties alertsync owns are sent; empty ones are left out so a write
-// never clears what an analyst set.
+// properties alertsync owns are sent, all among the documented request
+// body properties of Update alert (status, classification, determination,
+// assignedTo) and Update incident (the same plus customTags); empty ones
+// are left out so a write never clears what an analyst set. The incident's
+// resolvingComment is in the CSDL but not among the documented writable
+// properties, so it is never sent.
 type patchBody struct {
-	Status           string `json:"status,omitempty"`
-	Classification   string `json:"classification,omitempty"`
-	Determination    string `json:"determination,omitempty"`
-	ResolvingComment string `json:"resolvingComment,omitempty"`
+	Status         string `json:"status,omitempty"`
+	Classification string `json:"classification,omitempty"`
+	Determination  string `json:"determination,omitempty"`
 }
 
 // commentBody is the POST .../comments body. The live service wants one

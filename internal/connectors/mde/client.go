@@ -275,7 +275,7 @@ func (c *core) BatchSetState(ctx context.Context, ids []string, ch connector.Sta
 	if len(ids) == 0 {
 		return nil
 	}
-	body, err := updateFor(ch)
+	body, err := batchUpdateFor(ch)
 	if err != nil {
 		return err
 	}

@@ -120,9 +120,10 @@ func firstNonEmpty(vs ...string) string {
 // Determination spelling is unconfirmed: update-alert.md (the PATCH page)
 // lists NotMalicious and ConfirmedActivity, while alerts.md and
 // batch-update-alerts.md list Clean and ConfirmedUserActivity. alertsync
-// follows update-alert.md, the page documenting the call it makes, and only
-// writes NotMalicious and Other. If the service turns out to refuse
-// NotMalicious, this table is the one place to change.
+// follows the page documenting the call it makes: a PATCH writes
+// NotMalicious and Other, a batchUpdate Clean and Other (batchSpelling). If
+// the service turns out to refuse one, this table and batchSpelling are the
+// places to change.
 var verdictClasses = map[verdictKey]classPair{
 	{model.VerdictNotAThreat, false}: {"FalsePositive", "NotMalicious"},
 	{model.VerdictThreat, true}:      {"TruePositive", "Other"},
@@ -148,6 +149,19 @@ var statusOut = map[model.Status]string{
 }
 
 // updateFor builds the update body for ch without its comment.
+// batchSpelling turns update-alert.md's spelling of a determination into
+// batch-update-alerts.md's, for the batchUpdate body.
+var batchSpelling = map[string]string{"NotMalicious": "Clean", "ConfirmedActivity": "ConfirmedUserActivity"}
+
+// batchUpdateFor is updateFor spelled as batch-update-alerts.md documents.
+func batchUpdateFor(ch connector.StateChange) (updateBody, error) {
+	b, err := updateFor(ch)
+	if d, ok := batchSpelling[b.Determination]; ok {
+		b.Determination = d
+	}
+	return b, err
+}
+
 func updateFor(ch connector.StateChange) (updateBody, error) {
 	if ch.Kind == model.KindIncident {
 		return updateBody{}, connector.Unsupported

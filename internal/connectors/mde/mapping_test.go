@@ -1,6 +1,7 @@
 package mde
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -166,5 +167,31 @@ func checkSpelling(t *testing.T, b updateBody) {
 	}
 	if slices.Contains(otherPageSpellings, b.Determination) {
 		t.Errorf("determination %q is another page's spelling", b.Determination)
+	}
+}
+
+// TestBatchSpellings: batchUpdate bodies use batch-update-alerts.md's
+// spelling (Clean, ConfirmedUserActivity), never update-alert.md's, and
+// differ from the PATCH body in nothing else.
+func TestBatchSpellings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		ch   connector.StateChange
+		want string
+	}{
+		{connector.StateChange{Status: model.StatusResolved, Verdict: model.VerdictNotAThreat}, "Clean"},
+		{connector.StateChange{Status: model.StatusResolved, Verdict: model.VerdictThreat, Published: true}, "Other"},
+		{connector.StateChange{Status: model.StatusInProgress, Verdict: model.VerdictSuspicious}, ""},
+	}
+	for _, tt := range tests {
+		b, err := batchUpdateFor(tt.ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := updateFor(tt.ch)
+		p.Determination = tt.want
+		if !reflect.DeepEqual(b, p) {
+			t.Errorf("batch body for %+v: %+v, want %+v", tt.ch, b, p)
+		}
 	}
 }

@@ -134,7 +134,7 @@ func TestBatchSetState(t *testing.T) {
 	}
 	for _, id := range ids {
 		a, _ := e.emu.Alert(id)
-		if a.Status != "Resolved" || *a.Classification != "FalsePositive" || *a.Determination != "NotMalicious" {
+		if a.Status != "Resolved" || *a.Classification != "FalsePositive" || *a.Determination != "Clean" { // batch-update-alerts.md's spelling
 			t.Errorf("alert %s: %s %v %v", id, a.Status, *a.Classification, *a.Determination)
 		}
 		if got := commentTexts(e.emu.Comments(id)); !slices.Contains(got, "benign "+CommentMarker("b1")) {

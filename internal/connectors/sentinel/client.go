@@ -22,7 +22,10 @@ func (c *Connector) incidentRef(name, suffix string) string {
 }
 
 // listRef lists incidents changed after from (all when zero), oldest
-// change first, top at a time.
+// change first, top at a time. Incidents_List declares $filter and
+// $orderby, but that the service filters and orders on
+// properties/lastModifiedTimeUtc is unconfirmed [U]; a refusal switches
+// the connector to plainListRef (see fallback.go).
 func (c *Connector) listRef(from time.Time, top int) string {
 	q := []string{"api-version=" + APIVersion}
 	if !from.IsZero() {
@@ -30,6 +33,13 @@ func (c *Connector) listRef(from time.Time, top int) string {
 	}
 	q = append(q, "$orderby="+escape("properties/lastModifiedTimeUtc asc"), "$top="+strconv.Itoa(top))
 	return base(c.cfg) + "/incidents?" + strings.Join(q, "&")
+}
+
+// plainListRef lists every incident, top at a time, in the service's
+// order, with nothing but the documented $top (later pages come from
+// nextLink, which carries $skipToken).
+func (c *Connector) plainListRef(top int) string {
+	return base(c.cfg) + "/incidents?api-version=" + APIVersion + "&$top=" + strconv.Itoa(top)
 }
 
 // escape encodes an OData expression with %20 for spaces, which every

@@ -2,10 +2,12 @@ package sentinel
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	dfcemu "github.com/alertsync/alertsync/internal/emulators/defendercloud"
@@ -35,23 +37,43 @@ type env struct {
 // the registry. wrap, when set, wraps the connector's transport.
 func setup(t *testing.T, pageSize int, wrap func(http.RoundTripper) http.RoundTripper) *env {
 	t.Helper()
-	issuer := emukit.NewTokenIssuer(emukit.IssuerOptions{})
+	return setupWith(t, setupOpts{pageSize: pageSize, wrap: wrap})
+}
+
+// setupOpts are setup's knobs; clock, when set, is both emulators' clock
+// and the connector's, and log receives the connector's logs.
+type setupOpts struct {
+	pageSize int
+	wrap     func(http.RoundTripper) http.RoundTripper
+	clock    *emukit.FakeClock
+	log      *slog.Logger
+}
+
+func setupWith(t *testing.T, o setupOpts) *env {
+	t.Helper()
+	var clock emukit.Clock = emukit.RealClock{}
+	var now func() time.Time
+	if o.clock != nil {
+		clock, now = o.clock, o.clock.Now
+	}
+	issuer := emukit.NewTokenIssuer(emukit.IssuerOptions{Clock: clock})
 	issuer.RegisterClient(emukit.Client{Tenant: testTenant, ID: testClient, Secret: testSecret, DisplayName: "alertsync",
 		Audiences: []string{senemu.Audience}})
-	sen := senemu.New(senemu.Options{Issuer: issuer, ServeTokens: true})
-	dfc := dfcemu.New(dfcemu.Options{Issuer: issuer})
+	sen := senemu.New(senemu.Options{Issuer: issuer, ServeTokens: true, Clock: clock})
+	dfc := dfcemu.New(dfcemu.Options{Issuer: issuer, Clock: clock})
 	sen.Connect(dfc)
 	srv := httptest.NewServer(sen.Handler())
 	t.Cleanup(srv.Close)
 	var rt http.RoundTripper = srv.Client().Transport
-	if wrap != nil {
-		rt = wrap(rt)
+	if o.wrap != nil {
+		rt = o.wrap(rt)
 	}
-	c, err := connector.Build(Kind, connector.Deps{ID: "sen-1", HTTP: &http.Client{Transport: rt}}, map[string]any{
+	deps := connector.Deps{ID: "sen-1", HTTP: &http.Client{Transport: rt}, Now: now, Logger: o.log}
+	c, err := connector.Build(Kind, deps, map[string]any{
 		"tenant_id": testTenant, "client_id": testClient, "client_secret": testSecret,
 		"token_url": srv.URL + "/{tenant}/oauth2/v2.0/token", "arm_base": srv.URL,
 		"subscription_id": senemu.DefaultSubscriptionID, "resource_group": senemu.DefaultResourceGroup,
-		"workspace_name": senemu.DefaultWorkspace, "page_size": pageSize, "requests_per_minute": 0,
+		"workspace_name": senemu.DefaultWorkspace, "page_size": o.pageSize, "requests_per_minute": 0,
 	})
 	if err != nil {
 		t.Fatalf("build connector: %v", err)

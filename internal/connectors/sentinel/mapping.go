@@ -41,6 +41,15 @@ func mapItem(integration string, r rawIncident, alertIDs []string) connector.Inc
 	return it
 }
 
+// classifications maps a closed incident's classification to the
+// canonical words the engine's reconciliation reads.
+var classifications = map[string]string{
+	ClassTruePositive:   model.ClassTruePositive,
+	ClassBenignPositive: model.ClassBenignPositive,
+	ClassFalsePositive:  model.ClassFalsePositive,
+	ClassUndetermined:   model.ClassUndetermined,
+}
+
 // mapIncident turns a Sentinel incident into the canonical incident. Its
 // member alerts are named by SystemAlertId, the key Defender for Cloud
 // alerts are stored under, so the engine links them across integrations.
@@ -61,6 +70,9 @@ func mapIncident(integration string, w incident, alertIDs []string) (*model.Inci
 		Status:       status(p.Status),
 		RemoteStatus: p.Status,
 		RemoteAlerts: alertIDs,
+	}
+	if p.Status == StatusClosed {
+		in.Classification = classifications[p.Classification]
 	}
 	var err error
 	if in.CreatedAt, err = parseTime(p.CreatedTimeUtc); err != nil {

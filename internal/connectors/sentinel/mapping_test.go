@@ -35,7 +35,7 @@ func TestMapGolden(t *testing.T) {
 	}{
 		{file: "create_incident_response.json", want: &model.Incident{
 			VendorID: "73e01a99-5cd7-4139-a149-9f2736ff2ab5", Title: "My incident", Description: "This is a demo incident",
-			Severity: model.SeverityHigh, Status: model.StatusResolved, RemoteStatus: "Closed",
+			Severity: model.SeverityHigh, Status: model.StatusResolved, RemoteStatus: "Closed", Classification: model.ClassFalsePositive,
 			CreatedAt: time.Date(2019, 1, 1, 13, 15, 30, 0, time.UTC), UpdatedAt: time.Date(2019, 1, 1, 13, 15, 30, 0, time.UTC),
 			RemoteAlerts: members,
 		}},

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
@@ -67,6 +68,10 @@ type Connector struct {
 	cfg    Config
 	client *httpkit.Client
 	log    *slog.Logger
+	now    func() time.Time
+	// unordered is set for the connector's lifetime once the service
+	// refused the filtered, ordered incident list (see fallback.go).
+	unordered atomic.Bool
 }
 
 // New builds the connector for cfg.
@@ -79,20 +84,25 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Connector{id: deps.ID, cfg: cfg, client: client, log: client.Logger()}, nil
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Connector{id: deps.ID, cfg: cfg, client: client, log: client.Logger(), now: now}, nil
 }
 
 // Kind returns the registry name.
 func (c *Connector) Kind() string { return Kind }
 
 // FetchIncidents returns the next page of incidents changed since the
-// cursor, oldest change first, each with its member alerts (see cursor).
+// cursor, oldest change first, each with its member alerts (see cursor);
+// on the fallback, in the service's order (see fallback.go).
 func (c *Connector) FetchIncidents(ctx context.Context, cur string) (connector.IncidentPage, error) {
 	pos, err := parseCursor(cur)
 	if err != nil {
 		c.log.WarnContext(ctx, "unreadable cursor; listing all incidents again", "err", err)
 	}
-	fresh, more, err := c.listChanged(ctx, pos)
+	fresh, more, err := c.list(ctx, &pos)
 	if err != nil {
 		return connector.IncidentPage{}, fmt.Errorf("list sentinel incidents: %w", err)
 	}
@@ -106,6 +116,9 @@ func (c *Connector) FetchIncidents(ctx context.Context, cur string) (connector.I
 		at, _ := parseTime(lm)
 		pos.record(r.inc.Name, lm, at)
 		items = append(items, it)
+	}
+	if !more {
+		pos.endScan()
 	}
 	pos.prune()
 	return connector.IncidentPage{Items: items, Cursor: pos.String(), More: more}, nil
@@ -154,7 +167,11 @@ func (c *Connector) item(ctx context.Context, r rawIncident) (connector.Incident
 // with the change's Reason as classification comment. It reads the
 // incident, applies only this change and writes it back with the etag it
 // read; when an analyst changed the incident in between (409), it reads
-// again and re-applies, so the analyst's edits and ours both survive.
+// again and re-applies, so the analyst's edits and ours both survive. The
+// read it needs for the etag doubles as the check before the write: an
+// incident already in the requested status (for Closed, however it was
+// classified) is not written, and the answer says Unchanged with that
+// status, so the engine records "already in state".
 func (c *Connector) SetState(ctx context.Context, ch connector.StateChange) (connector.RemoteState, error) {
 	if ch.Kind != "" && ch.Kind != model.KindIncident {
 		return connector.RemoteState{}, connector.Permanent("sentinel state sync writes incidents, not %ss", ch.Kind)
@@ -194,9 +211,10 @@ func (c *Connector) putState(ctx context.Context, ch connector.StateChange, targ
 	return true, c.client.SendJSON(ctx, http.MethodPut, ref, body, nil)
 }
 
-// Health fetches a token and lists one incident.
+// Health fetches a token and lists one incident, with no query option
+// the service might refuse.
 func (c *Connector) Health(ctx context.Context) error {
-	_, _, err := httpkit.GetPage[rawIncident](ctx, c.client, c.listRef(time.Time{}, 1), httpkit.ARMNextLink)
+	_, _, err := httpkit.GetPage[rawIncident](ctx, c.client, c.plainListRef(1), httpkit.ARMNextLink)
 	if err != nil {
 		return fmt.Errorf("list sentinel incidents: %w", err)
 	}

@@ -40,6 +40,7 @@ type incidentProperties struct {
 	Description         string `json:"description"`
 	Severity            string `json:"severity"`
 	Status              string `json:"status"`
+	Classification      string `json:"classification"`
 	CreatedTimeUtc      string `json:"createdTimeUtc"`
 	LastModifiedTimeUtc string `json:"lastModifiedTimeUtc"`
 }

@@ -1,8 +1,9 @@
 // Package defendercloud emulates the Microsoft Defender for Cloud alerts API
 // (ARM Microsoft.Security/alerts, api-version 2022-01-01) as Microsoft
 // documents it: subscription, resource-group and region scoped lists paged
-// with nextLink, the four state actions, ARM errors and ARM throttling. It
-// has no comment API because Defender for Cloud has none.
+// with nextLink, the four state actions, the alert simulator (sample
+// alerts by bundle), ARM errors and ARM throttling. It has no comment API
+// because Defender for Cloud has none.
 //
 // Every alert creation and status change is also handed to hooks, the way
 // the Defender for Cloud data connector streams alerts into a Sentinel
@@ -72,6 +73,8 @@ type Emulator struct {
 	mu     sync.Mutex
 	alerts map[string]*stored // by lower-cased alert name
 	order  []string           // lower-cased names, creation order
+	ops    map[string]bool    // accepted simulations, by operation id
+	opSeq  int
 
 	hookMu sync.Mutex // serialises hook delivery so changes arrive in order
 	hooks  []func(alertJSON []byte)
@@ -106,6 +109,7 @@ func New(opts Options) *Emulator {
 		recorder: emukit.NewRecorder(opts.Clock),
 		throttle: emukit.NewARMThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
 		alerts:   map[string]*stored{},
+		ops:      map[string]bool{},
 		names:    nameSource{seed: opts.Seed},
 	}
 	e.handler = e.buildHandler()
@@ -157,6 +161,8 @@ func (e *Emulator) Reset() {
 	e.mu.Lock()
 	e.alerts = map[string]*stored{}
 	e.order = nil
+	e.ops = map[string]bool{}
+	e.opSeq = 0
 	e.mu.Unlock()
 	e.recorder.Reset()
 	e.faults.Reset()

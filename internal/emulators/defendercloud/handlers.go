@@ -11,7 +11,7 @@ import (
 // pathLiterals are the fixed path segments, matched case-insensitively.
 var pathLiterals = []string{
 	"subscriptions", "resourceGroups", "providers", "Microsoft.Security", "locations", "alerts",
-	"activate", "dismiss", "resolve", "inProgress",
+	"activate", "dismiss", "resolve", "inProgress", "default", "simulate", "operationResults",
 }
 
 const (
@@ -27,6 +27,10 @@ func (e *Emulator) routes() http.Handler {
 		mux.HandleFunc("GET "+base+"/locations/{loc}/alerts/{name}", e.handleGet)
 		mux.HandleFunc("POST "+base+"/locations/{loc}/alerts/{name}/{action}", e.handleAction)
 	}
+	// Alerts_Simulate exists at subscription scope only; the same path under
+	// a resource group falls to handleAction and its 404.
+	mux.HandleFunc("POST "+subPath+"/locations/{loc}/alerts/default/simulate", e.handleSimulate)
+	mux.HandleFunc("GET "+subPath+"/locations/{loc}/operationResults/{op}", e.handleOperationResult)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound",
 			fmt.Sprintf("The requested path '%s' with method '%s' is not served by Microsoft.Security/alerts.", r.URL.Path, r.Method))

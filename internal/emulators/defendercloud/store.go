@@ -27,7 +27,10 @@ type AlertSpec struct {
 	Status         string // Active when empty
 	// ResourceID is the ARM id of the resource the alert is about; its last
 	// segment is the compromised entity.
-	ResourceID  string
+	ResourceID string
+	// Component is the Defender plan that raised the alert
+	// (productComponentName); derived from ResourceID when empty.
+	Component   string
 	WorkspaceID string // adds a LogAnalytics resource identifier when set
 	Entities    []map[string]any
 	Techniques  []string

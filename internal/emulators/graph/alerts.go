@@ -76,7 +76,8 @@ func (e *Emulator) patchAlert(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := parsePatch(body, alertPatchable, "microsoft.graph.security.alert", settableAlertStatuses, "microsoft.graph.security.alertStatus")
+	p, err := parsePatch(body, alertPatchable, "microsoft.graph.security.alert",
+		statusRule{alertStatuses, settableAlertStatuses, "microsoft.graph.security.alertStatus"})
 	if err != nil {
 		e.badRequest(w, r, "%s", err.Error())
 		return

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -81,9 +82,16 @@ type patch struct {
 	resolvingComment                      **string
 }
 
+// statusRule says which status values a PATCH may set: members are the
+// enum's, settable the ones a client may write.
+type statusRule struct {
+	members, settable []string
+	enumType          string
+}
+
 // parsePatch validates property names (case-sensitive, as OData is), value
 // types and enum members.
-func parsePatch(obj map[string]json.RawMessage, allowed map[string]bool, typeName string, statuses []string, statusType string) (patch, error) {
+func parsePatch(obj map[string]json.RawMessage, allowed map[string]bool, typeName string, st statusRule) (patch, error) {
 	var p patch
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
@@ -104,7 +112,7 @@ func parsePatch(obj map[string]json.RawMessage, allowed map[string]bool, typeNam
 		var err error
 		switch k {
 		case "status":
-			p.status, err = enumValue(v, statuses, "status", statusType)
+			p.status, err = statusValue(v, st)
 		case "classification":
 			p.classification, err = enumValue(v, alertClassifications, "classification", "microsoft.graph.security.alertClassification")
 		case "determination":
@@ -148,6 +156,20 @@ func enumValue(v json.RawMessage, members []string, prop, enumType string) (*str
 		return nil, queryErr("Cannot convert the literal '%s' to the expected type '%s' for property '%s'.", s, enumType, prop)
 	}
 	return &m, nil
+}
+
+// statusValue reads a status: a value outside the enum is an OData
+// conversion error; a member the service owns is refused with the reason.
+func statusValue(v json.RawMessage, st statusRule) (*string, error) {
+	m, err := enumValue(v, st.members, "status", st.enumType)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(st.settable, *m) {
+		return nil, queryErr("The value '%s' of property 'status' of type '%s' cannot be set by a client; settable values: %s.",
+			*m, st.enumType, strings.Join(st.settable, ", "))
+	}
+	return m, nil
 }
 
 func nullableString(v json.RawMessage, prop string) (**string, error) {

@@ -15,13 +15,19 @@ var (
 	serviceSources       = []string{"unknown", "microsoftDefenderForEndpoint", "microsoftDefenderForIdentity", "microsoftDefenderForCloudApps", "microsoftDefenderForOffice365", "microsoft365Defender", "azureAdIdentityProtection", "microsoftAppGovernance", "dataLossPrevention", "unknownFutureValue", "microsoftDefenderForCloud", "microsoftSentinel", "microsoftInsiderRiskManagement", "microsoftThreatIntelligence", "microsoftSecurityForAI"}
 	detectionSources     = []string{"unknown", "microsoftDefenderForEndpoint", "antivirus", "smartScreen", "customTi", "microsoftDefenderForOffice365", "automatedInvestigation", "microsoftThreatExperts", "customDetection", "microsoftDefenderForIdentity", "cloudAppSecurity", "microsoft365Defender", "azureAdIdentityProtection", "manual", "microsoftDataLossPrevention", "appGovernancePolicy", "appGovernanceDetection", "unknownFutureValue", "microsoftDefenderForCloud", "microsoftDefenderForIoT", "microsoftDefenderForServers", "microsoftDefenderForStorage", "microsoftDefenderForDNS", "microsoftDefenderForDatabases", "microsoftDefenderForContainers", "microsoftDefenderForNetwork", "microsoftDefenderForAppService", "microsoftDefenderForKeyVault", "microsoftDefenderForResourceManager", "microsoftDefenderForApiManagement", "nrtAlerts", "scheduledAlerts", "microsoftDefenderThreatIntelligenceAnalytics", "builtInMl", "microsoftInsiderRiskManagement", "microsoftSentinel"}
 
-	// What PATCH may set, as the update pages' request-body tables list
-	// them; the rest are service-owned. incidentStatus inProgress is a CSDL
-	// member the service can report, but security-incident-update.md lists
-	// only active, resolved and redirected as settable, so a PATCH with it
-	// is refused like any other value the page does not list.
+	// What PATCH may set; the other members are the service's own.
+	// Alerts: security-alert-update.md lists new, inProgress and resolved.
+	// Incidents: every member of incidentStatus a client can mean is
+	// settable (security-incident-update.md's table lists only active,
+	// resolved and redirected, but inProgress, "in mitigation progress", is a
+	// member of the enum the spec declares for the PATCH body and an analyst
+	// sets it in the portal). Two members stay refused, each for a reason
+	// the resource page gives: unknownFutureValue is the evolvable-enum
+	// sentinel ("Don't use"), and awaitingAction "Only Microsoft 365
+	// Defender experts can set". They are refused with Graph's BadRequest
+	// error (serviceOwnedStatus), not as unknown literals.
 	settableAlertStatuses    = []string{"new", "inProgress", "resolved"}
-	settableIncidentStatuses = []string{"active", "resolved", "redirected"}
+	settableIncidentStatuses = []string{"active", "resolved", "inProgress", "redirected"}
 )
 
 // enumMember returns the declared spelling of v in members, matching

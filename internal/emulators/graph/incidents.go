@@ -85,7 +85,8 @@ func (e *Emulator) patchIncident(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := parsePatch(body, incidentPatchable, "microsoft.graph.security.incident", settableIncidentStatuses, "microsoft.graph.security.incidentStatus")
+	p, err := parsePatch(body, incidentPatchable, "microsoft.graph.security.incident",
+		statusRule{incidentStatuses, settableIncidentStatuses, "microsoft.graph.security.incidentStatus"})
 	if err != nil {
 		e.badRequest(w, r, "%s", err.Error())
 		return

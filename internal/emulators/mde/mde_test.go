@@ -294,9 +294,9 @@ func TestPatchAlert(t *testing.T) {
 		t.Fatal("refused patch changed the alert")
 	}
 
-	r := h.do(t, "PATCH", path, map[string]any{"status": "Resolved", "assignedTo": "secop2@contoso.com", "classification": "FalsePositive", "determination": "Clean", "comment": "Resolve my alert and assign to secop2"})
+	r := h.do(t, "PATCH", path, map[string]any{"status": "Resolved", "assignedTo": "secop2@contoso.com", "classification": "FalsePositive", "determination": "NotMalicious", "comment": "Resolve my alert and assign to secop2"})
 	m := r.json(t)
-	if r.status != 200 || m["status"] != "Resolved" || m["determination"] != "Clean" || m["resolvedTime"] == nil {
+	if r.status != 200 || m["status"] != "Resolved" || m["determination"] != "NotMalicious" || m["resolvedTime"] == nil {
 		t.Fatalf("patch: %d %s", r.status, r.body)
 	}
 	cs := m["comments"].([]any)
@@ -308,12 +308,6 @@ func TestPatchAlert(t *testing.T) {
 	if !got.LastUpdateTime.After(a.LastUpdateTime) {
 		t.Fatal("lastUpdateTime did not advance")
 	}
-	// Both spellings the docs disagree on are accepted.
-	for _, pair := range [][2]string{{"FalsePositive", "NotMalicious"}, {"InformationalExpectedActivity", "ConfirmedActivity"}, {"InformationalExpectedActivity", "ConfirmedUserActivity"}} {
-		if r := h.do(t, "PATCH", path, map[string]any{"classification": pair[0], "determination": pair[1]}); r.status != 200 {
-			t.Errorf("%v: %d %s", pair, r.status, r.body)
-		}
-	}
 	before, _ := h.emu.Alert(a.ID)
 	if r := h.do(t, "PATCH", path, map[string]any{"comment": "only a comment"}); r.status != 200 {
 		t.Fatalf("comment only: %d", r.status)
@@ -324,6 +318,42 @@ func TestPatchAlert(t *testing.T) {
 	}
 	if r := h.do(t, "PATCH", "/api/alerts/nope", map[string]any{"status": "New"}); r.status != 404 || r.errCode(t) != "ResourceNotFound" {
 		t.Fatalf("unknown: %d", r.status)
+	}
+}
+
+// TestDeterminationSpellings pins each operation to the determinations its
+// own page documents: update-alert.md for PATCH (NotMalicious,
+// ConfirmedActivity), batch-update-alerts.md for batchUpdate (Clean,
+// ConfirmedUserActivity). The other page's spelling is refused with MDE's
+// InvalidRequestBody error.
+func TestDeterminationSpellings(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	id := h.emu.Alerts()[0].ID
+	tests := []struct {
+		classification, determination string
+		patch, batch                  int
+	}{
+		{"FalsePositive", "NotMalicious", 200, 400},
+		{"FalsePositive", "Clean", 400, 200},
+		{"InformationalExpectedActivity", "ConfirmedActivity", 200, 400},
+		{"InformationalExpectedActivity", "ConfirmedUserActivity", 400, 200},
+		{"FalsePositive", "InsufficientData", 200, 200},
+		{"TruePositive", "CompromisedUser", 200, 200},
+		{"TruePositive", "SecurityPersonnel", 400, 400},
+	}
+	for _, tt := range tests {
+		body := map[string]any{"classification": tt.classification, "determination": tt.determination}
+		r := h.do(t, "PATCH", "/api/alerts/"+id, body)
+		if r.status != tt.patch || (r.status == 400 && r.errCode(t) != "InvalidRequestBody") {
+			t.Errorf("PATCH %s/%s: %d %s, want %d", tt.classification, tt.determination, r.status, r.body, tt.patch)
+		}
+		body["alertIds"] = []string{id}
+		r = h.do(t, "POST", "/api/alerts/batchUpdate", body)
+		if r.status != tt.batch || (r.status == 400 && r.errCode(t) != "InvalidRequestBody") {
+			t.Errorf("batchUpdate %s/%s: %d %s, want %d", tt.classification, tt.determination, r.status, r.body, tt.batch)
+		}
+		h.clock.Advance(time.Minute) // batchUpdate allows 10 calls a minute
 	}
 }
 

@@ -16,17 +16,29 @@ import (
 
 var settableStatuses = []string{"New", "InProgress", "Resolved"}
 
-// determinations lists, per classification, the determinations the docs
-// allow. Two pairs are spelled differently on different pages and which one
-// the service accepts is unconfirmed: update-alert.md says ConfirmedActivity
-// and NotMalicious, alerts.md and batch-update-alerts.md say
-// ConfirmedUserActivity and Clean. Both spellings are accepted and stored
-// as sent, so a connector passes whichever page it followed.
-var determinations = map[string][]string{
-	"TruePositive":                  {"MultiStagedAttack", "MaliciousUserActivity", "CompromisedUser", "Malware", "Phishing", "UnwantedSoftware", "Other"},
-	"InformationalExpectedActivity": {"SecurityTesting", "LineOfBusinessApplication", "ConfirmedActivity", "ConfirmedUserActivity", "Other"},
-	"FalsePositive":                 {"NotMalicious", "Clean", "InsufficientData", "Other"},
-}
+// determinations lists, per classification, the determinations an
+// operation accepts. Microsoft's pages spell two of them differently and
+// which spelling the service takes is unconfirmed, so each operation takes
+// exactly what its own page documents and refuses the other spelling:
+// PATCH /api/alerts/{id} follows update-alert.md (ConfirmedActivity,
+// NotMalicious); POST /api/alerts/batchUpdate follows
+// batch-update-alerts.md (ConfirmedUserActivity, Clean). Apt and
+// SecurityPersonnel, deprecated since August 2022 on both pages, are in
+// neither.
+type determinations map[string][]string
+
+var (
+	patchDeterminations = determinations{
+		"TruePositive":                  {"MultiStagedAttack", "MaliciousUserActivity", "CompromisedUser", "Malware", "Phishing", "UnwantedSoftware", "Other"},
+		"InformationalExpectedActivity": {"SecurityTesting", "LineOfBusinessApplication", "ConfirmedActivity", "Other"},
+		"FalsePositive":                 {"NotMalicious", "InsufficientData", "Other"},
+	}
+	batchDeterminations = determinations{
+		"TruePositive":                  {"MultiStagedAttack", "MaliciousUserActivity", "CompromisedUser", "Malware", "Phishing", "UnwantedSoftware", "Other"},
+		"InformationalExpectedActivity": {"SecurityTesting", "LineOfBusinessApplication", "ConfirmedUserActivity", "Other"},
+		"FalsePositive":                 {"Clean", "InsufficientData", "Other"},
+	}
+)
 
 // update is a validated PATCH or batchUpdate body.
 type update struct {
@@ -70,14 +82,15 @@ func decodeUpdate(r *http.Request, batch bool) (update, error) {
 	return u, nil
 }
 
-// validate checks enum values against the alert's resulting classification.
-func (u update) validate(current *string) error {
+// validate checks enum values against the alert's resulting
+// classification and the operation's documented determinations.
+func (u update) validate(current *string, allowed determinations) error {
 	if u.Status != nil && !slices.Contains(settableStatuses, *u.Status) {
 		return fmt.Errorf("invalid status '%s'; allowed values: New, InProgress, Resolved", *u.Status)
 	}
 	class := current
 	if u.Classification != nil {
-		if _, ok := determinations[*u.Classification]; !ok {
+		if _, ok := allowed[*u.Classification]; !ok {
 			return fmt.Errorf("invalid classification '%s'; allowed values: TruePositive, InformationalExpectedActivity, FalsePositive", *u.Classification)
 		}
 		class = u.Classification
@@ -88,8 +101,8 @@ func (u update) validate(current *string) error {
 	if class == nil {
 		return fmt.Errorf("determination '%s' requires a classification", *u.Determination)
 	}
-	if !slices.Contains(determinations[*class], *u.Determination) {
-		return fmt.Errorf("invalid determination '%s' for classification '%s'; allowed values: %s", *u.Determination, *class, strings.Join(determinations[*class], ", "))
+	if !slices.Contains(allowed[*class], *u.Determination) {
+		return fmt.Errorf("invalid determination '%s' for classification '%s'; allowed values: %s", *u.Determination, *class, strings.Join(allowed[*class], ", "))
 	}
 	return nil
 }
@@ -130,7 +143,7 @@ func (e *Emulator) patchAlert(w http.ResponseWriter, r *http.Request) {
 		e.notFound(w, r, id)
 		return
 	}
-	if err := u.validate(a.Classification); err != nil {
+	if err := u.validate(a.Classification, patchDeterminations); err != nil {
 		e.mu.Unlock()
 		e.badBody(w, r, "%s", err.Error())
 		return
@@ -163,7 +176,7 @@ func (e *Emulator) batchUpdate(w http.ResponseWriter, r *http.Request) {
 			e.notFound(w, r, id)
 			return
 		}
-		if err := u.validate(a.Classification); err != nil {
+		if err := u.validate(a.Classification, batchDeterminations); err != nil {
 			e.badBody(w, r, "%s", err.Error())
 			return
 		}

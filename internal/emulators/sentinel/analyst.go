@@ -29,7 +29,9 @@ func (e *Emulator) UpdateIncidentAsAnalyst(ctx context.Context, name, who string
 }
 
 // RelateAlert adds an alert already in the workspace to another incident,
-// as an analyst does from the portal; the alert stays in its own incident.
+// as an analyst does from the portal, which makes an incident relation
+// (listed by IncidentRelations_List like one made through the API); the
+// alert stays in its own incident. Relating a member again changes nothing.
 func (e *Emulator) RelateAlert(incidentName, systemAlertID, who string) (Incident, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -40,8 +42,7 @@ func (e *Emulator) RelateAlert(incidentName, systemAlertID, who string) (Inciden
 	if _, ok := e.alerts[systemAlertID]; !ok {
 		return Incident{}, fmt.Errorf("relate alert %s: %w", systemAlertID, ErrNotFound)
 	}
-	if !slices.Contains(in.alertIDs, systemAlertID) {
-		in.alertIDs = append(in.alertIDs, systemAlertID)
+	if e.relateSystemLocked(in, systemAlertID) {
 		e.touchLocked(in, in.inc.Properties.Status, who)
 	}
 	return e.renderLocked(in), nil

@@ -159,7 +159,7 @@ func (e *Emulator) incidentForAlertLocked(a *SecurityAlert, first, last time.Tim
 	p.Status = StatusNew
 	p.FirstActivityTimeUtc, p.LastActivityTimeUtc = first, last
 	p.RelatedAnalyticRuleIDs = []string{e.BasePath() + "/alertRules/" + dfcRuleName}
-	in.alertIDs = []string{a.Properties.SystemAlertID}
+	e.relateSystemLocked(in, a.Properties.SystemAlertID)
 	e.touchLocked(in, StatusNew, "Microsoft Sentinel")
 	return in
 }

@@ -1,7 +1,8 @@
 // Package sentinel emulates the Microsoft Sentinel incidents API (ARM
 // Microsoft.SecurityInsights, api-version 2025-09-01) as Microsoft documents
 // it: incidents with the etag in the body, comments with client-chosen ids,
-// the incident's SecurityAlert entities, OData list options with nextLink
+// the incident's SecurityAlert entities, incident relations (how an alert
+// is related to more than one incident), OData list options with nextLink
 // paging, ARM errors and ARM throttling.
 //
 // Behind the API it keeps what the Log Analytics workspace holds: the

@@ -14,7 +14,7 @@ import (
 // pathLiterals are the fixed path segments, matched case-insensitively.
 var pathLiterals = []string{
 	"subscriptions", "resourceGroups", "providers", "Microsoft.OperationalInsights", "workspaces",
-	"Microsoft.SecurityInsights", "incidents", "comments", "alerts",
+	"Microsoft.SecurityInsights", "incidents", "comments", "alerts", "relations",
 }
 
 const basePattern = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{ws}/providers/Microsoft.SecurityInsights"
@@ -31,6 +31,10 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("GET "+inc+"/comments/{cid}", e.inWorkspace(e.handleGetComment))
 	mux.HandleFunc("PUT "+inc+"/comments/{cid}", e.inWorkspace(e.handlePutComment))
 	mux.HandleFunc("DELETE "+inc+"/comments/{cid}", e.inWorkspace(e.handleDeleteComment))
+	mux.HandleFunc("GET "+inc+"/relations", e.inWorkspace(e.handleListRelations))
+	mux.HandleFunc("GET "+inc+"/relations/{rel}", e.inWorkspace(e.handleGetRelation))
+	mux.HandleFunc("PUT "+inc+"/relations/{rel}", e.inWorkspace(e.handlePutRelation))
+	mux.HandleFunc("DELETE "+inc+"/relations/{rel}", e.inWorkspace(e.handleDeleteRelation))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound",
 			fmt.Sprintf("The requested path '%s' with method '%s' is not served by Microsoft.SecurityInsights.", r.URL.Path, r.Method))
@@ -61,8 +65,12 @@ func (e *Emulator) inWorkspace(h http.HandlerFunc) http.HandlerFunc {
 func (e *Emulator) writeStoreError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, ErrConflict):
+		res := e.incidentID(r.PathValue("id"))
+		if rel := r.PathValue("rel"); rel != "" {
+			res += "/relations/" + rel
+		}
 		emukit.WriteCloudError(w, http.StatusConflict, "Conflict",
-			fmt.Sprintf("New version of resource '%s' exists. Data was not saved", e.incidentID(r.PathValue("id"))))
+			fmt.Sprintf("New version of resource '%s' exists. Data was not saved", res))
 	case errors.Is(err, ErrNotFound):
 		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound", notFoundMessage(r))
 	case errors.Is(err, ErrInvalid):
@@ -76,6 +84,9 @@ func (e *Emulator) writeStoreError(w http.ResponseWriter, r *http.Request, err e
 func notFoundMessage(r *http.Request) string {
 	if cid := r.PathValue("cid"); cid != "" && r.Method != http.MethodPut {
 		return fmt.Sprintf("Comment '%s' was not found in incident '%s'.", cid, r.PathValue("id"))
+	}
+	if rel := r.PathValue("rel"); rel != "" && r.Method != http.MethodPut {
+		return fmt.Sprintf("Relation '%s' was not found in incident '%s'.", rel, r.PathValue("id"))
 	}
 	return fmt.Sprintf("Incident '%s' was not found.", r.PathValue("id"))
 }
@@ -156,7 +167,7 @@ type commentList struct {
 }
 
 func (e *Emulator) handleListComments(w http.ResponseWriter, r *http.Request) {
-	lq, err := parseListQuery(r.URL.Query(), e.opts.PageSize, nil)
+	lq, err := parseListQuery[Comment](r.URL.Query(), e.opts.PageSize, nil)
 	if err != nil {
 		e.writeStoreError(w, r, err)
 		return

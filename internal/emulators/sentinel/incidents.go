@@ -23,7 +23,9 @@ var (
 // computed additionalData) plus what only the server knows.
 type incident struct {
 	inc          Incident
-	alertIDs     []string
+	alertIDs     []string             // derived from relations (relinkLocked)
+	relations    map[string]*Relation // by lower-cased relation name
+	relOrder     []string
 	comments     map[string]*Comment // by lower-cased comment name
 	commentOrder []string
 	closedTime   time.Time
@@ -120,7 +122,8 @@ func (e *Emulator) newIncidentLocked(name string) *incident {
 				Labels:                 []IncidentLabel{},
 			},
 		},
-		comments: map[string]*Comment{},
+		relations: map[string]*Relation{},
+		comments:  map[string]*Comment{},
 	}
 	e.incidents[strings.ToLower(name)] = in
 	e.order = append(e.order, strings.ToLower(name))

@@ -23,7 +23,7 @@ type listQuery struct {
 
 // parseListQuery reads $top (at most MaxTop), $filter, $orderby and
 // $skipToken; errors wrap ErrInvalid.
-func parseListQuery(q url.Values, pageSize int, fields map[string]func(Incident) any) (listQuery, error) {
+func parseListQuery[T any](q url.Values, pageSize int, fields map[string]func(T) any) (listQuery, error) {
 	lq := listQuery{top: pageSize}
 	if s := q.Get("$top"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -106,6 +106,29 @@ func compareAny(a, b any) int {
 		return x.Compare(b.(time.Time))
 	}
 	return 0
+}
+
+// orderItems applies $filter and $orderby to items with the given field
+// getters; items keep their order where $orderby does not decide.
+func orderItems[T any](items []T, lq listQuery, fields map[string]func(T) any) ([]T, error) {
+	out, err := emukit.Select(items, lq.filter,
+		func(it T, name string) any { return fields[strings.ToLower(name)](it) }, true)
+	if err != nil {
+		return nil, fmt.Errorf("%w: invalid $filter: %w", ErrInvalid, err)
+	}
+	slices.SortStableFunc(out, func(a, b T) int {
+		for _, o := range lq.orderBy {
+			get := fields[strings.ToLower(o.Field)]
+			if c := compareAny(get(a), get(b)); c != 0 {
+				if o.Desc {
+					return -c
+				}
+				return c
+			}
+		}
+		return 0
+	})
+	return out, nil
 }
 
 // page cuts items to the query's page and builds the nextLink.

@@ -129,3 +129,71 @@ func TestResponsesMatchPublishedSpec(t *testing.T) {
 		t.Fatalf("next page: %d", res.status)
 	}
 }
+
+// TestRelationsMatchPublishedSpec walks IncidentRelations_* with the
+// documented body (an alert's ARM id as relatedResourceId): requests and
+// answers match the spec, including the rule's own relation in the list
+// and the refusals.
+func TestRelationsMatchPublishedSpec(t *testing.T) {
+	spec := vendorspec.LoadOrSkip(t, vendorspec.Sentinel)
+	f := setup(t, Options{PageSize: 1})
+	f.newDfCAlert("sp1", "vm-spec")
+	f.newDfCAlert("sp2", "vm-spec")
+	inc := f.onlyIncident("sp1")
+	relate := map[string]any{"properties": map[string]any{"relatedResourceId": f.sen.AlertResourceID("sp2")}}
+	rel := f.incPath(inc.Name, "/relations/4b112bd9-a6b5-44f6-b89d-8bcbf021fbdf")
+	steps := []struct {
+		method, path string
+		body         any
+		status       int
+	}{
+		{http.MethodPut, rel, relate, 201},
+		{http.MethodPut, rel, relate, 200},
+		{http.MethodGet, rel, nil, 200},
+		{http.MethodGet, f.incPath(inc.Name, "/relations"), nil, 200},
+		{http.MethodGet, f.incPath(inc.Name, "/relations") + "&$top=5&$orderby=name%20asc", nil, 200},
+		{http.MethodPost, f.incPath(inc.Name, "/alerts"), nil, 200},
+		{http.MethodGet, f.incPath(inc.Name, ""), nil, 200},
+		{http.MethodDelete, rel, nil, 200},
+		{http.MethodDelete, rel, nil, 204},
+		{http.MethodGet, rel, nil, 404},
+		{http.MethodGet, f.incPath("missing", "/relations"), nil, 404},
+	}
+	for _, s := range steps {
+		if res := validate(t, spec, f, s.method, s.path, s.body); res.status != s.status {
+			t.Errorf("%s %s: status %d, want %d: %s", s.method, s.path, res.status, s.status, res.body)
+		}
+	}
+	// Follow the list's nextLink (PageSize 1): the rule's relation is on
+	// the first page, and the next page is valid too.
+	res := validate(t, spec, f, http.MethodGet, f.incPath(inc.Name, "/relations"), nil)
+	var page relationList
+	res.decode(t, &page)
+	if page.NextLink != "" {
+		t.Fatalf("one relation left, yet a nextLink: %s", res.body)
+	}
+	if res := validate(t, spec, f, http.MethodPut, rel, relate); res.status != 201 {
+		t.Fatalf("relate again: %d", res.status)
+	}
+	res = validate(t, spec, f, http.MethodGet, f.incPath(inc.Name, "/relations"), nil)
+	res.decode(t, &page)
+	if page.NextLink == "" {
+		t.Fatal("no nextLink with PageSize 1 and two relations")
+	}
+	if res := validate(t, spec, f, http.MethodGet, page.NextLink[len(f.srv.URL):], nil); res.status != 200 {
+		t.Fatalf("next page: %d", res.status)
+	}
+	// Requests the spec rejects are rejected by the emulator too.
+	bad := []struct {
+		path string
+		body any
+	}{
+		{f.incPath(inc.Name, "/relations/ab"), relate},
+		{f.incPath(inc.Name, "/relations/rel-1"), map[string]any{"properties": map[string]any{}}},
+	}
+	for _, b := range bad {
+		if res := validateSample(t, spec, f, http.MethodPut, b.path, b.body, false); res.status != 400 {
+			t.Errorf("PUT %s: status %d, want 400", b.path, res.status)
+		}
+	}
+}

@@ -198,3 +198,22 @@ type SecurityIncidentRow struct {
 	IncidentURL           string
 	ModifiedBy            string
 }
+
+// Relation is a Microsoft.SecurityInsights incident relation: the link
+// that makes an alert (or a bookmark) part of an incident.
+type Relation struct {
+	ID         string             `json:"id"`
+	Name       string             `json:"name"`
+	Type       string             `json:"type"`
+	Etag       string             `json:"etag,omitempty"`
+	Properties RelationProperties `json:"properties"`
+}
+
+// RelationProperties are a relation's properties; only relatedResourceId
+// is written by the client, the rest describe what it points at.
+type RelationProperties struct {
+	RelatedResourceID   string `json:"relatedResourceId"`
+	RelatedResourceName string `json:"relatedResourceName,omitempty"`
+	RelatedResourceType string `json:"relatedResourceType,omitempty"`
+	RelatedResourceKind string `json:"relatedResourceKind,omitempty"`
+}

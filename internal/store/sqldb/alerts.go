@@ -25,7 +25,7 @@ func scanAlert(s scanner) (model.Alert, error) {
 	err := s.Scan(&a.ID, &a.Integration, &a.VendorID, &a.Title, &a.Description,
 		&a.Severity, &a.Status, &a.RemoteStatus, &a.Verdict, &a.Published,
 		&a.Source, &created, &updated, &entities, &incident, &a.RemoteParent,
-		(*[]byte)(&a.Raw), &a.Revision, &first, &chg, &notes)
+		(*[]byte)(&a.Raw), &a.Revision, &first, &chg, &notes, &a.SameAs, &a.TwinID)
 	if err != nil {
 		return a, err
 	}
@@ -58,7 +58,7 @@ func alertArgs(a *model.Alert) ([]any, error) {
 		string(a.Severity), string(a.Status), a.RemoteStatus, string(a.Verdict),
 		a.Published, a.Source, micros(a.CreatedAt), micros(a.UpdatedAt), entities,
 		nullID(a.IncidentID), a.RemoteParent, blob(a.Raw), a.Revision,
-		micros(a.FirstSeenAt), micros(a.LastChangedAt), notes}, nil
+		micros(a.FirstSeenAt), micros(a.LastChangedAt), notes, a.SameAs, a.TwinID}, nil
 }
 
 // notesText stores notes as a JSON array, or ” when there are none (the
@@ -139,7 +139,7 @@ func (c *conn) AlertList(ctx context.Context, p store.AlertListParams) ([]model.
 	w.add(p.Integration != "", "integration = ?", p.Integration)
 	w.add(p.Status != "", "status = ?", string(p.Status))
 	w.add(p.Verdict != "", "verdict = ?", string(p.Verdict))
-	w.add(p.IncidentID != 0, "incident_id = ?", p.IncidentID)
+	w.add(p.IncidentID != 0, "id IN (SELECT alert_id FROM memberships WHERE incident_id = ?)", p.IncidentID)
 	w.add(p.Open, "status IN ('new', 'in_progress', 'unknown', '')")
 	// alert_entities is kept by triggers from the entities column.
 	w.add(p.Entity != "", "id IN (SELECT alert_id FROM alert_entities WHERE value = ?)", p.Entity)
@@ -169,6 +169,27 @@ func (t *tx) AlertsByVendor(ctx context.Context, integration string, vendorIDs [
 		err = each(rows, scanAlert, func(a model.Alert) { out[a.VendorID] = a })
 		if err != nil {
 			return nil, fmt.Errorf("look up alerts by vendor id: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// AlertsBySameAs returns the alerts whose same_as is one of keys, grouped
+// by it: every record the APIs keep of the same alerts.
+func (t *tx) AlertsBySameAs(ctx context.Context, keys []string) (map[string][]model.Alert, error) {
+	out := map[string][]model.Alert{}
+	for chunk := range chunks(keys, vendorChunk) {
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+		}
+		rows, err := t.queryDyn(ctx, "SELECT "+alertCols+" FROM alerts WHERE same_as IN ("+marks(len(chunk))+") ORDER BY id", args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up alerts by same_as: %w", err)
+		}
+		err = each(rows, scanAlert, func(a model.Alert) { out[a.SameAs] = append(out[a.SameAs], a) })
+		if err != nil {
+			return nil, fmt.Errorf("look up alerts by same_as: %w", err)
 		}
 	}
 	return out, nil

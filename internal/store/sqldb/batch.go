@@ -14,7 +14,7 @@ import (
 const batchRows = 500
 
 // alertWidth is the number of writable alert columns.
-const alertWidth = 20
+const alertWidth = 22
 
 // valuesList builds "(?, ?), (?, ?)" for rows of width columns.
 func valuesList(rows, width int) string {
@@ -53,7 +53,7 @@ func (t *tx) insertAlertChunk(ctx context.Context, chunk []*model.Alert) error {
 	}
 	q := `INSERT INTO alerts (integration, vendor_id, title, description, severity, status,
 	remote_status, verdict, published, source, created_at, updated_at, entities, incident_id,
-	remote_parent, raw, revision, first_seen_at, last_changed_at, notes) VALUES ` +
+	remote_parent, raw, revision, first_seen_at, last_changed_at, notes, same_as, twin_id) VALUES ` +
 		valuesList(len(chunk), alertWidth) + ` RETURNING id, integration, vendor_id`
 	rows, err := t.queryDyn(ctx, q, args...)
 	if err != nil {

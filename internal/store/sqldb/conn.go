@@ -106,15 +106,7 @@ func (c *conn) query(ctx context.Context, id qid, args ...any) (*sql.Rows, error
 // execOne runs a statement that must change exactly one row, returning
 // store.ErrNotFound when it changes none.
 func (c *conn) execOne(ctx context.Context, id qid, args ...any) error {
-	ctx, s, err := c.stmt(ctx, id)
-	if err != nil {
-		return err
-	}
-	res, err := s.ExecContext(ctx, args...)
-	if err != nil {
-		return c.d.conflict(err)
-	}
-	n, err := res.RowsAffected()
+	n, err := c.execCount(ctx, id, args...)
 	if err != nil {
 		return err
 	}
@@ -122,6 +114,19 @@ func (c *conn) execOne(ctx context.Context, id qid, args ...any) error {
 		return store.ErrNotFound
 	}
 	return nil
+}
+
+// execCount runs a statement and reports how many rows it changed.
+func (c *conn) execCount(ctx context.Context, id qid, args ...any) (int64, error) {
+	ctx, s, err := c.stmt(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, c.d.conflict(err)
+	}
+	return res.RowsAffected()
 }
 
 func (c *conn) exec(ctx context.Context, id qid, args ...any) error {

@@ -19,7 +19,7 @@ func scanIncident(s scanner) (model.Incident, error) {
 	err := s.Scan(&in.ID, &in.Integration, &in.VendorID, &in.Title,
 		&in.Description, &in.Severity, &in.Status, &in.RemoteStatus, &in.Verdict,
 		&in.Published, &created, &updated, &remote, (*[]byte)(&in.Raw),
-		&in.Revision, &chg, &notes)
+		&in.Revision, &chg, &notes, &in.Classification)
 	if err != nil {
 		return in, err
 	}
@@ -42,7 +42,7 @@ func incidentArgs(in *model.Incident) ([]any, error) {
 	return []any{in.Integration, in.VendorID, in.Title, in.Description,
 		string(in.Severity), string(in.Status), in.RemoteStatus, string(in.Verdict),
 		in.Published, micros(in.CreatedAt), micros(in.UpdatedAt), remote,
-		blob(in.Raw), in.Revision, micros(in.LastChangedAt), notes}, nil
+		blob(in.Raw), in.Revision, micros(in.LastChangedAt), notes, in.Classification}, nil
 }
 
 // IncidentGet returns one incident with its member alert ids.
@@ -120,7 +120,7 @@ func (c *conn) fillAlertIDs(ctx context.Context, ins []model.Incident) error {
 		ids[i] = in.ID
 	}
 	for chunk := range chunks(ids, vendorChunk) {
-		q := "SELECT incident_id, id FROM alerts WHERE incident_id IN (" + marks(len(chunk)) + ") ORDER BY id"
+		q := "SELECT incident_id, alert_id FROM memberships WHERE incident_id IN (" + marks(len(chunk)) + ") ORDER BY alert_id"
 		rows, err := c.queryDyn(ctx, q, chunk...)
 		if err != nil {
 			return err

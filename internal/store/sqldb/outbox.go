@@ -96,8 +96,9 @@ func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (in
 		}
 	}
 	now := micros(p.Now)
+	due := max(now, micros(p.NotBefore))
 	id, err := t.insertID(ctx, qOutboxEnqueue, p.Key, p.Integration, p.ObjectRef,
-		p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID, now, now, now, p.Priority)
+		p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID, due, now, now, p.Priority)
 	if err == nil {
 		return id, true, nil
 	}
@@ -114,9 +115,10 @@ func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (in
 	return id, false, nil
 }
 
-// OutboxClaim leases due items in one statement. On PostgreSQL the row
-// selection skips rows other claimers have locked; on SQLite the single
-// writer connection runs claims one at a time.
+// OutboxClaim leases due items, decisions first: one statement per
+// priority while the limit is not reached. On PostgreSQL the row selection
+// skips rows other claimers have locked; on SQLite the single writer
+// connection runs claims one at a time.
 func (db *DB) OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]store.OutboxItem, error) {
 	if p.Limit <= 0 {
 		return nil, nil
@@ -124,22 +126,37 @@ func (db *DB) OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]sto
 	if err := db.prepareWriter(ctx); err != nil {
 		return nil, err
 	}
+	var items []store.OutboxItem
+	for _, prio := range []int{store.PriorityDecision, store.PriorityAutomatic} {
+		got, err := db.claimPriority(ctx, p, prio, p.Limit-len(items))
+		if err != nil {
+			return nil, fmt.Errorf("claim outbox items: %w", err)
+		}
+		items = append(items, got...)
+		if len(items) >= p.Limit {
+			break
+		}
+	}
+	return items, nil
+}
+
+func (db *DB) claimPriority(ctx context.Context, p store.OutboxClaimParams, prio, limit int) ([]store.OutboxItem, error) {
 	q, args := qOutboxClaim, []any{}
 	if p.Integration != "" {
 		q, args = qOutboxClaimLane, append(args, p.Integration)
 	}
 	s, err := db.wstmts.get(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("claim outbox items: %w", err)
+		return nil, err
 	}
 	now := micros(p.Now)
-	rows, err := s.QueryContext(ctx, append(args, now, now, p.Limit, p.Owner, micros(p.Now.Add(p.Lease)), now)...)
+	rows, err := s.QueryContext(ctx, append(args, prio, now, now, limit, p.Owner, micros(p.Now.Add(p.Lease)), now)...)
 	if err != nil {
-		return nil, fmt.Errorf("claim outbox items: %w", err)
+		return nil, err
 	}
 	items, err := collect(rows, scanOutbox)
 	if err != nil {
-		return nil, fmt.Errorf("claim outbox items: %w", err)
+		return nil, err
 	}
 	// RETURNING promises no order.
 	slices.SortFunc(items, func(a, b store.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })

@@ -15,6 +15,10 @@ const (
 	qIncidentInsert
 	qIncidentUpdate
 	qIncidentAlertIDs
+	qMembershipAdd
+	qMembershipRemove
+	qMembershipsOfAlert
+	qMembershipsOfIncident
 	qRevisionAppend
 	qRevisionList
 	qCommentAdd
@@ -50,25 +54,27 @@ const (
 const (
 	alertCols = `id, integration, vendor_id, title, description, severity, status,
 	remote_status, verdict, published, source, created_at, updated_at, entities,
-	incident_id, remote_parent, raw, revision, first_seen_at, last_changed_at, notes`
+	incident_id, remote_parent, raw, revision, first_seen_at, last_changed_at, notes,
+	same_as, twin_id`
 	alertSet = `integration = ?, vendor_id = ?, title = ?, description = ?,
 	severity = ?, status = ?, remote_status = ?, verdict = ?, published = ?,
 	source = ?, created_at = ?, updated_at = ?, entities = ?, incident_id = ?,
 	remote_parent = ?, raw = ?, revision = ?, first_seen_at = ?, last_changed_at = ?,
-	notes = ?`
+	notes = ?, same_as = ?, twin_id = ?`
 	incidentCols = `id, integration, vendor_id, title, description, severity,
 	status, remote_status, verdict, published, created_at, updated_at,
-	remote_alert_ids, raw, revision, last_changed_at, notes`
+	remote_alert_ids, raw, revision, last_changed_at, notes, classification`
 	incidentSet = `integration = ?, vendor_id = ?, title = ?, description = ?,
 	severity = ?, status = ?, remote_status = ?, verdict = ?, published = ?,
 	created_at = ?, updated_at = ?, remote_alert_ids = ?, raw = ?, revision = ?,
-	last_changed_at = ?, notes = ?`
+	last_changed_at = ?, notes = ?, classification = ?`
 	revisionCols   = `id, kind, object_id, seq, actor_kind, actor_name, reason, changes, snapshot, at`
 	commentCols    = `id, kind, object_id, author_kind, author_name, body, at`
 	quarantineCols = `id, integration, vendor_id, reason, payload, at`
 	integrationCol = `id, kind, name, enabled, settings, secrets, policy, updated_at`
 	validationCols = `alert_id, started_at, next_pass_at, ends_at, passes, done, found`
 	ledgerCols     = `id, integration, kind, vendor_id, remote_status, at`
+	membershipCols = `incident_id, alert_id, source, added_at`
 	outboxCols     = `id, idem_key, integration, object_ref, action, payload,
 	origin_kind, origin_id, state, attempts, next_attempt_at, lease_owner,
 	lease_until, last_error, created_at, updated_at, priority`
@@ -85,8 +91,8 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qAlertInsert: {"alert insert", `INSERT INTO alerts (integration, vendor_id, title,
 	description, severity, status, remote_status, verdict, published, source,
 	created_at, updated_at, entities, incident_id, remote_parent, raw, revision,
-	first_seen_at, last_changed_at, notes)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
+	first_seen_at, last_changed_at, notes, same_as, twin_id)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
 	// The revision guard turns a lost update into ErrConflict: the row must
 	// still be at the revision the caller read (or one below its new one).
 	qAlertUpdate:         {"alert update", `UPDATE alerts SET ` + alertSet + ` WHERE id = ? AND revision IN (?, ?)`},
@@ -94,10 +100,15 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qIncidentGetByVendor: {"incident get by vendor", `SELECT ` + incidentCols + ` FROM incidents WHERE integration = ? AND vendor_id = ?`},
 	qIncidentInsert: {"incident insert", `INSERT INTO incidents (integration, vendor_id,
 	title, description, severity, status, remote_status, verdict, published,
-	created_at, updated_at, remote_alert_ids, raw, revision, last_changed_at, notes)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
+	created_at, updated_at, remote_alert_ids, raw, revision, last_changed_at, notes, classification)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + returningID},
 	qIncidentUpdate:   {"incident update", `UPDATE incidents SET ` + incidentSet + ` WHERE id = ? AND revision IN (?, ?)`},
-	qIncidentAlertIDs: {"incident alert ids", `SELECT id FROM alerts WHERE incident_id = ? ORDER BY id`},
+	qIncidentAlertIDs: {"incident alert ids", `SELECT alert_id FROM memberships WHERE incident_id = ? ORDER BY alert_id`},
+	qMembershipAdd: {"membership add", `INSERT INTO memberships (incident_id, alert_id, source, added_at)
+	VALUES (?, ?, ?, ?) ON CONFLICT (incident_id, alert_id) DO NOTHING`},
+	qMembershipRemove:      {"membership remove", `DELETE FROM memberships WHERE incident_id = ? AND alert_id = ?`},
+	qMembershipsOfAlert:    {"memberships of alert", `SELECT ` + membershipCols + ` FROM memberships WHERE alert_id = ? ORDER BY incident_id`},
+	qMembershipsOfIncident: {"memberships of incident", `SELECT ` + membershipCols + ` FROM memberships WHERE incident_id = ? ORDER BY alert_id`},
 	qRevisionAppend: {"revision append", `INSERT INTO revisions (kind, object_id, seq,
 	actor_kind, actor_name, reason, changes, snapshot, at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -126,8 +137,11 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	started_at = excluded.started_at, next_pass_at = excluded.next_pass_at,
 	ends_at = excluded.ends_at, passes = excluded.passes, done = excluded.done,
 	found = excluded.found`},
-	qValidationActive: {"validation active", `SELECT COUNT(*) FROM validations v
-	JOIN alerts a ON a.id = v.alert_id WHERE NOT v.done AND a.integration = ?`},
+	// Counting stops at the caller's cap: the answer only has to say
+	// whether the cap is reached, and a full count would grow with every
+	// alert under validation.
+	qValidationActive: {"validation active", `SELECT COUNT(*) FROM (SELECT 1 FROM validations v
+	JOIN alerts a ON a.id = v.alert_id WHERE NOT v.done AND a.integration = ? LIMIT ?) capped`},
 	qValidationGet: {"validation get", `SELECT ` + validationCols + ` FROM validations WHERE alert_id = ?`},
 	qValidationDue: {"validation due", `SELECT ` + validationCols + ` FROM validations
 	WHERE NOT done AND next_pass_at <= ? ORDER BY next_pass_at, alert_id LIMIT ?`},
@@ -145,13 +159,14 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qOutboxIDByKey: {"outbox id by key", `SELECT id FROM outbox WHERE idem_key = ?`},
 	qOutboxGet:     {"outbox get", `SELECT ` + outboxCols + ` FROM outbox WHERE id = ?`},
 	// The claim takes due items that have no earlier unfinished item for
-	// the same remote object, decisions before automatic comments and
-	// then in id order; per object the order stays the id order. An
+	// the same remote object, in id order within a priority (OutboxClaim
+	// claims decisions before automatic comments); per object the order
+	// stays the id order. An
 	// expired lease counts as due (its worker is presumed dead) and still
 	// blocks later items. The all-integrations form serves tests and
 	// single-shot runs; workers claim per integration (a lane).
-	qOutboxClaim:     {"outbox claim", claimQuery("")},
-	qOutboxClaimLane: {"outbox claim lane", claimQuery("AND o.integration = ?")},
+	qOutboxClaim:     {"outbox claim", claimQuery("AND o.priority = ?")},
+	qOutboxClaimLane: {"outbox claim lane", claimQuery("AND o.integration = ? AND o.priority = ?")},
 	// Lanes are the integrations with unfinished work, found by a skip
 	// scan of outbox_lane: one index probe per integration, however long
 	// the backlog.
@@ -179,8 +194,12 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	WHERE idem_key = ? AND state = 'pending'`},
 }
 
-// claimQuery is the outbox claim, optionally narrowed by lane. Its
-// parameters are [integration,] now, now, limit, owner, lease end, now.
+// claimQuery is the outbox claim of one priority, optionally narrowed by
+// lane. Each priority is claimed on its own so that the row walk follows
+// an index (priority, id or integration, priority, id) in id order and
+// stops at LIMIT; one ORDER BY over both priorities made PostgreSQL sort
+// every unfinished row on each claim. Its parameters are [integration,]
+// priority, now, now, limit, owner, lease end, now.
 func claimQuery(lane string) string {
 	return `WITH due AS MATERIALIZED (
 	SELECT o.id FROM outbox o
@@ -190,7 +209,7 @@ func claimQuery(lane string) string {
 	AND NOT EXISTS (SELECT 1 FROM outbox p
 		WHERE p.integration = o.integration AND p.object_ref = o.object_ref
 		AND p.` + outboxActive + ` AND p.id < o.id)
-	ORDER BY o.priority, o.id LIMIT ? /*claimlock*/)
+	ORDER BY o.id LIMIT ? /*claimlock*/)
 	UPDATE outbox SET state = 'leased', lease_owner = ?, lease_until = ?,
 	attempts = attempts + 1, updated_at = ?
 	WHERE id IN (SELECT id FROM due)

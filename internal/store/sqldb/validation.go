@@ -46,9 +46,10 @@ func (c *conn) ValidationGet(ctx context.Context, alertID int64) (store.Validati
 	return v, nil
 }
 
-// ValidationActive counts the integration's alerts under validation.
-func (c *conn) ValidationActive(ctx context.Context, integration string) (int, error) {
-	row, err := c.queryRow(ctx, qValidationActive, integration)
+// ValidationActive counts the integration's alerts under validation, up
+// to upTo.
+func (c *conn) ValidationActive(ctx context.Context, integration string, upTo int) (int, error) {
+	row, err := c.queryRow(ctx, qValidationActive, integration, upTo)
 	if err != nil {
 		return 0, fmt.Errorf("count active validations: %w", err)
 	}

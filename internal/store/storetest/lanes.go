@@ -35,9 +35,8 @@ func testOutboxLanes(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// RETURNING is sorted by id; the priority order shows in which items
-	// a short claim picks.
-	if want := []int64{ids[0], ids[1], ids[3]}; !slices.Equal(itemIDs(got), want) {
+	// Decisions come first, then each priority in id order.
+	if want := []int64{ids[3], ids[0], ids[1]}; !slices.Equal(itemIDs(got), want) {
 		t.Fatalf("lane claim = %v, want %v (one per object, sentinel's untouched)", itemIDs(got), want)
 	}
 	for _, it := range got {

@@ -225,12 +225,15 @@ func testValidations(t *testing.T, s store.Store) {
 			t.Errorf("ValidationDue %s (-want +got):\n%s", tc.name, diff)
 		}
 	}
-	if n, err := s.ValidationActive(ctx, "a"); err != nil || n != 3 {
+	if n, err := s.ValidationActive(ctx, "a", 100); err != nil || n != 3 {
 		t.Errorf("ValidationActive = %d, %v; want 3 not done", n, err)
+	}
+	if n, err := s.ValidationActive(ctx, "a", 2); err != nil || n != 2 {
+		t.Errorf("ValidationActive up to 2 = %d, %v; want the count to stop at 2", n, err)
 	}
 	vs[1].Done, vs[1].Passes, vs[1].Found = true, 9, 4
 	upsert(vs[1])
-	if n, err := s.ValidationActive(ctx, "a"); err != nil || n != 2 {
+	if n, err := s.ValidationActive(ctx, "a", 100); err != nil || n != 2 {
 		t.Errorf("ValidationActive after done = %d, %v; want 2", n, err)
 	}
 	got, err := s.ValidationGet(ctx, vs[1].AlertID)

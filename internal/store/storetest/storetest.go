@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxObjectQueries", testOutboxObjectQueries},
 		{"OutboxGiveBack", testOutboxGiveBack},
 		{"TextPolicy", testTextPolicy},
+		{"Memberships", testMemberships},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,12 +78,21 @@ func newAlert(integration, vendorID string) model.Alert {
 	}
 }
 
-// insertAlerts stores alerts in one transaction, setting their ids.
+// insertAlerts stores alerts in one transaction, setting their ids; an
+// alert with an IncidentID becomes a member of that incident, as the
+// engine does when it links one.
 func insertAlerts(t *testing.T, s store.Store, alerts ...*model.Alert) {
 	t.Helper()
 	inTx(t, s, func(tx store.Tx) error {
 		for _, a := range alerts {
 			if err := tx.AlertInsert(t.Context(), a); err != nil {
+				return err
+			}
+			if a.IncidentID == 0 {
+				continue
+			}
+			m := model.Membership{IncidentID: a.IncidentID, AlertID: a.ID, Source: "test", AddedAt: t0}
+			if _, err := tx.MembershipAdd(t.Context(), m); err != nil {
 				return err
 			}
 		}
