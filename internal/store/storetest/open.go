@@ -52,6 +52,18 @@ var admin = sync.OnceValues(func() (*sql.DB, error) {
 // where the PostgreSQL tests must run.
 func OpenPostgres(tb testing.TB) store.Store {
 	tb.Helper()
+	s, err := postgres.Open(tb.Context(), PostgresSchemaDSN(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return migrated(tb, s)
+}
+
+// PostgresSchemaDSN creates an empty schema of the test's own, dropped
+// when it ends, and returns a DSN that uses it: for tests that open the
+// store themselves (a whole hub). It skips like OpenPostgres.
+func PostgresSchemaDSN(tb testing.TB) string {
+	tb.Helper()
 	db, err := admin()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -68,11 +80,7 @@ func OpenPostgres(tb testing.TB) store.Store {
 			tb.Error(err)
 		}
 	})
-	s, err := postgres.Open(tb.Context(), WithSearchPath(PostgresDSN(), schema))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return migrated(tb, s)
+	return WithSearchPath(PostgresDSN(), schema)
 }
 
 // OpenSQLite opens a migrated SQLite store in a temporary directory.
