@@ -9,6 +9,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/outbox"
 	"github.com/alertsync/alertsync/internal/store"
 )
 
@@ -29,7 +30,11 @@ func (e *Engine) deliverState(ctx context.Context, item store.OutboxItem) (Recor
 	if err != nil {
 		return nil, err
 	}
-	return e.writeBackRecord(item.Integration, ch, rs), nil
+	rec := e.writeBackRecord(item.Integration, ch, rs)
+	if rs.Unchanged {
+		return nil, alreadyInState(rs, rec)
+	}
+	return rec, nil
 }
 
 // writeBackRecord notes what the vendor now holds: a revision by
@@ -76,6 +81,16 @@ func (e *Engine) writeBackRecord(integration string, ch connector.StateChange, r
 		}
 		return appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, actor, reason, []string{"remote_status"}, a, now)
 	}
+}
+
+// alreadyInState is the delivery record of a write the connector did not
+// send because the target already held the state.
+func alreadyInState(rs connector.RemoteState, rec Record) error {
+	note := "already in state: nothing written"
+	if rs.RemoteStatus != "" {
+		note = fmt.Sprintf("already in state: the target was %s; nothing written", rs.RemoteStatus)
+	}
+	return &outbox.Noted{Note: note, After: rec}
 }
 
 func recordIncidentWriteBack(ctx context.Context, tx store.Tx, integration, vendorID, remote string, actor model.Actor, reason string, now time.Time) error {

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,4 +215,23 @@ func TestReconcileSkipsCommentWhenTargetAlreadyThere(t *testing.T) {
 	if err != nil || len(skipped) != 1 || skipped[0].Action != engine.ActionAddComment {
 		t.Fatalf("skipped = %+v, %v", skipped, err)
 	}
+	// The write's own record says why nothing changed.
+	if _, err := h.eng.Deliver(context.Background(), mustItem(t, h, engine.ActionSetState)); err == nil || !strings.HasPrefix(err.Error(), "already in state") {
+		t.Fatalf("delivery note = %v, want already in state", err)
+	}
+}
+
+func mustItem(t *testing.T, h *harness, action string) store.OutboxItem {
+	t.Helper()
+	items, err := h.st.OutboxList(context.Background(), store.OutboxListParams{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Action == action {
+			return it
+		}
+	}
+	t.Fatalf("no %s item", action)
+	return store.OutboxItem{}
 }

@@ -3,6 +3,7 @@ package outbox
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -99,4 +100,24 @@ func (w *Worker) deliverUnit(ctx context.Context, u unit) []finished {
 		out[i] = finished{item: it, result: res, after: after, err: err}
 	}
 	return out
+}
+
+// Noted is what a Deliverer returns, as its error, for an action that
+// succeeded without changing anything at the vendor (the target was
+// already in the requested state): the item is done, its record says why,
+// and After still runs.
+type Noted struct {
+	Note  string
+	After After
+}
+
+func (n *Noted) Error() string { return n.Note }
+
+// noted unwraps a Noted success.
+func noted(err error) (*Noted, bool) {
+	var n *Noted
+	if errors.As(err, &n) {
+		return n, true
+	}
+	return nil, false
 }

@@ -231,6 +231,10 @@ func (w *Worker) outcome(it store.OutboxItem, after After, err error) (store.Out
 		w.metrics.delivered.WithLabelValues(it.Integration, it.Action).Inc()
 		return store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: now}, after
 	}
+	if n, ok := noted(err); ok {
+		w.metrics.delivered.WithLabelValues(it.Integration, it.Action).Inc()
+		return store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: now, Error: n.Note}, n.After
+	}
 	class := connector.ClassOf(err)
 	res := store.OutboxResult{ID: it.ID, Error: err.Error(), Now: now}
 	if w.dead(class, it.Attempts) {

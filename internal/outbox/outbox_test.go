@@ -290,3 +290,24 @@ func TestBulkGroupsGoTogether(t *testing.T) {
 		t.Fatalf("done = %d, want 5", n)
 	}
 }
+
+// TestNotedSuccess: a write the vendor did not need is done, its record
+// says why, and its After still runs.
+func TestNotedSuccess(t *testing.T) {
+	t.Parallel()
+	st, clk := setup(t)
+	enqueue(t, st, clk.Now(), "k1", "alert:1")
+	ran := false
+	w := outbox.New(outbox.Options{Store: st, Now: clk.Now,
+		Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) {
+			return nil, &outbox.Noted{Note: "already in state: the target was Resolved; nothing written",
+				After: func(context.Context, store.Tx) error { ran = true; return nil }}
+		}})
+	if _, err := w.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	done := only(t, st, store.OutboxDone)
+	if len(done) != 1 || done[0].LastError != "already in state: the target was Resolved; nothing written" || !ran {
+		t.Fatalf("done = %+v, after ran = %v", done, ran)
+	}
+}
