@@ -106,7 +106,7 @@ func measureBacklog(ctx context.Context, st store.Store, o Options) (Backlog, er
 func commentsQueuedByIngest(ctx context.Context, eng *engine.Engine, n int) (map[string]int, error) {
 	sink := newReceiver()
 	defer sink.Close()
-	out := map[string]int{}
+	out := map[string]int{"default_policy": 0, "auto_validate": 0}
 	for _, name := range []string{"default_policy", "auto_validate"} {
 		pol := engine.DefaultPolicy()
 		pol.CommentSync = true
