@@ -3,8 +3,11 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/url"
 
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/connector"
@@ -69,6 +72,9 @@ func (a *App) integrationRow(i int, ic config.Integration) (store.Integration, e
 			delete(plain, name)
 		}
 	}
+	if !ic.Proxy.IsZero() {
+		secret[proxyKey] = ic.Proxy.Reveal()
+	}
 	settings, err := json.Marshal(plain)
 	if err != nil {
 		return store.Integration{}, fmt.Errorf("encode settings of %s: %w", ic.ID, err)
@@ -126,19 +132,55 @@ func (a *App) buildIntegration(row store.Integration) error {
 	if err := json.Unmarshal(plain, &secret); err != nil {
 		return fmt.Errorf("decode secrets of %s: %w", row.ID, err)
 	}
+	proxy, _ := secret[proxyKey].(string)
+	delete(secret, proxyKey)
 	maps.Copy(settings, secret)
+	client, err := a.clientFor(proxy)
+	if err != nil {
+		return fmt.Errorf("integration %s: %w", row.ID, err)
+	}
 	var pol storedPolicy
 	if err := json.Unmarshal(row.Policy, &pol); err != nil {
 		return fmt.Errorf("decode policy of %s: %w", row.ID, err)
 	}
 	c, err := connector.Build(row.Kind, connector.Deps{
-		ID: row.ID, Logger: a.log.With("connector", row.ID), HTTP: a.opts.HTTPClient, Now: a.opts.Now,
+		ID: row.ID, Logger: a.log.With("connector", row.ID), HTTP: client, Now: a.opts.Now,
 	}, settings)
 	if err != nil {
 		return err
 	}
 	a.engine.AddIntegration(engine.Integration{ID: row.ID, Kind: row.Kind, Name: row.Name, Policy: pol.Policy, Connector: c, Reconcile: pol.Reconcile})
 	return nil
+}
+
+// proxyKey holds an integration's proxy URL among its sealed secrets (it
+// may carry a password); it never reaches the connector's settings.
+const proxyKey = "_proxy"
+
+// clientFor is the app's HTTP client, or a copy of it whose transport
+// goes through proxy. Without one, the standard proxy variables apply
+// (the default transport reads HTTPS_PROXY, HTTP_PROXY and NO_PROXY).
+func (a *App) clientFor(proxy string) (*http.Client, error) {
+	if proxy == "" {
+		return a.opts.HTTPClient, nil
+	}
+	u, err := url.Parse(proxy)
+	if err != nil {
+		return nil, errors.New("proxy: not a URL")
+	}
+	base := a.opts.HTTPClient.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	tr, ok := base.(*http.Transport)
+	if !ok {
+		return nil, errors.New("proxy: the app's HTTP transport cannot take a proxy")
+	}
+	tr = tr.Clone()
+	tr.Proxy = http.ProxyURL(u)
+	c := *a.opts.HTTPClient
+	c.Transport = tr
+	return &c, nil
 }
 
 func fieldOf(err error) string {

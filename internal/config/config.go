@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -82,6 +83,11 @@ type Integration struct {
 	// Reconcile links this integration's incidents with alerts of other
 	// integrations and overrides the connector's default state mapping.
 	Reconcile *Reconcile `yaml:"reconcile"`
+	// Proxy sends this integration's vendor traffic through an HTTP(S)
+	// proxy (http://, https:// or socks5:// URL, credentials allowed: it is
+	// kept encrypted like the integration's secrets). Without it the
+	// standard HTTPS_PROXY, HTTP_PROXY and NO_PROXY variables apply.
+	Proxy Secret `yaml:"proxy"`
 }
 
 // Reconcile configures incident ↔ alert reconciliation for an integration
@@ -288,6 +294,9 @@ func (c Config) validateTokensAndIntegrations() error {
 		if err := in.Policy.AutoValidate.validate(fmt.Sprintf("integrations[%d].policy.auto_validate", i)); err != nil {
 			return err
 		}
+		if err := validProxy(in.Proxy); err != nil {
+			return &FieldError{Field: fmt.Sprintf("integrations[%d].proxy", i), Problem: err.Error()}
+		}
 	}
 	return nil
 }
@@ -360,4 +369,21 @@ func validID(s string) bool {
 		}
 	}
 	return true
+}
+
+// validProxy checks a proxy URL without echoing it (it may hold a
+// password).
+func validProxy(p Secret) error {
+	if p.IsZero() {
+		return nil
+	}
+	u, err := url.Parse(p.Reveal())
+	if err != nil || u.Host == "" {
+		return errors.New("want an absolute proxy URL such as http://proxy.example:3128")
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5":
+		return nil
+	}
+	return errors.New("the proxy scheme must be http, https or socks5")
 }
