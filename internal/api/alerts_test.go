@@ -241,11 +241,15 @@ func TestNotFound(t *testing.T) {
 func TestUnroutedPathIsJSON404(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	res, err := e.srv.Client().Get(e.srv.URL + "/api/v1/nothing-here")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, e.srv.URL+"/api/v1/nothing-here", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = res.Body.Close() }()
 	if res.StatusCode != http.StatusNotFound || res.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("status %d content type %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}

@@ -55,6 +55,7 @@ func New(deps Deps) http.Handler {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
+	deps.Logger = slog.New(LogHandler(deps.Logger.Handler()))
 	s := &server{
 		store: deps.Store, engine: deps.Engine, log: deps.Logger, version: deps.Version,
 		ready: deps.Ready, waiting: deps.Waiting,
@@ -133,11 +134,16 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// logRequests writes one debug line per request. It logs the route and
-// status, never the Authorization header or the query string.
+// logRequests gives the request its id (see RequestIDHeader) before
+// anything else runs, so every line logged about it and every error body
+// carries the id, and writes one debug line per request. It logs the
+// route and status, never the Authorization header or the query string.
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := requestIDFor(r.Header.Get(RequestIDHeader))
+		w.Header().Set(RequestIDHeader, id)
+		r = r.WithContext(withRequestID(r.Context(), id))
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "api request",

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/alertsync/alertsync/internal/api"
 )
 
 // response is one answer, already checked against the OpenAPI document
@@ -57,15 +59,38 @@ func (e *env) send(method, path string, body any, hdr func(http.Header)) respons
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		e.t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
 	r := response{status: res.StatusCode, header: res.Header, body: b}
 	e.checkSecrets(method, path, r)
+	e.checkRequestID(req, r)
 	e.validate(req, r)
 	return r
+}
+
+// checkRequestID fails the test unless the answer names its request id in
+// the X-Request-Id header and, for an error, in the body too (TestRequestID
+// checks which id it is).
+func (e *env) checkRequestID(req *http.Request, r response) {
+	e.t.Helper()
+	id := r.header.Get(api.RequestIDHeader)
+	if id == "" {
+		e.t.Errorf("%s %s: no X-Request-Id in the answer", req.Method, req.URL.Path)
+	}
+	if r.status < 400 || !bytes.HasPrefix(r.body, []byte(`{"error":{`)) {
+		return
+	}
+	var b struct {
+		Error struct {
+			RequestID string `json:"request_id"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(r.body, &b); err != nil || b.Error.RequestID != id {
+		e.t.Errorf("%s %s: error body request_id %q, header %q (%v)", req.Method, req.URL.Path, b.Error.RequestID, id, err)
+	}
 }
 
 func (e *env) checkSecrets(method, path string, r response) {

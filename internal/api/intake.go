@@ -60,11 +60,13 @@ func (s *server) receiver(id string) connector.WebhookReceiver {
 
 // receiveFailed maps a connector's refusal: an auth-class error is a bad
 // intake key (401, with no detail for the caller to probe with); anything
-// else is a push the connector could not read (400).
+// else is a push the connector could not read (400). This is the one line
+// logged about a refused push: it covers the decoy too, which a
+// connector's own line would not.
 func (s *server) receiveFailed(w http.ResponseWriter, r *http.Request, id string, err error) {
 	var ce *connector.Error
 	if errors.As(err, &ce) && ce.Class == connector.ClassAuth {
-		s.log.WarnContext(r.Context(), "intake refused", "integration", id, "remote", r.RemoteAddr)
+		s.log.WarnContext(r.Context(), "intake refused: missing or wrong intake key", "integration", id, "remote", r.RemoteAddr)
 		writeError(w, http.StatusUnauthorized, codeUnauthorized, "intake key missing or wrong")
 		return
 	}

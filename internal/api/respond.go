@@ -33,6 +33,8 @@ type errorBody struct {
 type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// RequestID is the id the server's log lines about the request carry.
+	RequestID string `json:"request_id"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -52,8 +54,12 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	_, _ = w.Write([]byte("\n"))
 }
 
+// writeError answers in the API's error shape. The request id comes from
+// the response's own X-Request-Id header, which logRequests set before any
+// handler ran: every refusal has the ResponseWriter at hand, not always
+// the request.
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	b, _ := json.Marshal(errorBody{Error: errorDetail{Code: code, Message: msg}})
+	b, _ := json.Marshal(errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: w.Header().Get(RequestIDHeader)}})
 	writeRaw(w, status, b)
 }
 

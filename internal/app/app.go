@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alertsync/alertsync/internal/api"
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/outbox"
@@ -25,9 +26,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
-
-// Version is set at build time with -ldflags.
-var Version = "dev"
 
 // Options carry what tests and the CLI inject beside the config.
 type Options struct {
@@ -86,6 +84,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	// Lines logged while serving an API request carry its id, in the API
+	// and in the engine and connectors it calls (a no-op when the CLI's
+	// logger already does).
+	opts.Logger = slog.New(api.LogHandler(opts.Logger.Handler()))
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -142,7 +144,7 @@ func (a *App) Addr() string {
 
 // Start launches the background loops and the HTTP server.
 func (a *App) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", a.cfg.Listen)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", a.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("start api server: %w", err)
 	}
@@ -169,9 +171,24 @@ func (a *App) Start(ctx context.Context) error {
 	a.goLoop(func() { a.validationLoop(ctx) })
 	a.goLoop(func() { a.ledgerPruneLoop(ctx) })
 	a.startPollers(ctx)
-	a.log.Info("alertsync started", "version", Version, "listen", ln.Addr().String(), "store", a.store.Driver(),
+	a.warnWithoutTokens()
+	a.log.Info("alertsync started", "version", BuildVersion(), "listen", ln.Addr().String(), "store", a.store.Driver(),
 		"integrations", len(a.engine.Integrations()))
 	return nil
+}
+
+// warnWithoutTokens says loudly that the API is closed when no token is
+// configured. serve still starts: pollers, intake, write-back and
+// reconciliation keep consoles in sync without anyone calling the API, and
+// an operator may add a token later; but a user who expected the API must
+// learn why every call is a 401 from the first lines of the log.
+func (a *App) warnWithoutTokens() {
+	if len(a.cfg.API.Tokens) > 0 || !a.cfg.API.AdminToken.IsZero() {
+		return
+	}
+	a.log.Warn("NO API TOKEN CONFIGURED: the API refuses every request except push intake, /healthz, /metrics and /openapi.json; "+
+		"set api.admin_token (or the ALERTSYNC_ADMIN_TOKEN environment variable) or add api.tokens, see docs/configuration.md",
+		"listen", a.listener.Addr().String())
 }
 
 func (a *App) goLoop(fn func()) {

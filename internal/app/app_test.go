@@ -57,7 +57,7 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Stop(ctx)
+	defer func() { _ = b.Stop(ctx) }()
 	if _, ok := b.Engine().Integration("push"); !ok {
 		t.Fatal("integration not rebuilt from the stored row")
 	}
@@ -104,10 +104,10 @@ func TestServeIntakeVerdictMetrics(t *testing.T) {
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer a.Stop(ctx)
+	defer func() { _ = a.Stop(ctx) }()
 	base := "http://" + a.Addr()
 	do := func(method, path, token, body string) (int, string) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req, _ := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
@@ -115,7 +115,7 @@ func TestServeIntakeVerdictMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}

@@ -48,15 +48,15 @@ func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Comma
 			for _, n := range names {
 				r := res[n]
 				if r.Error != "" {
-					fmt.Fprintf(stdout, "%-9s error: %s\n", n, r.Error)
+					_, _ = fmt.Fprintf(stdout, "%-9s error: %s\n", n, r.Error)
 					continue
 				}
-				fmt.Fprintf(stdout, "%-9s ingest %8.0f alerts/s (%d alerts)   outbox %7.0f actions/s (%d actions)   validation %6.0f passes/s\n",
+				_, _ = fmt.Fprintf(stdout, "%-9s ingest %8.0f alerts/s (%d alerts)   outbox %7.0f actions/s (%d actions)   validation %6.0f passes/s\n",
 					n, r.IngestAlertsPerS, r.Alerts, r.OutboxActionsPerS, r.Actions, r.ValidationPassesPerS)
 				if b := r.VerdictUnderBacklog; b != nil {
-					fmt.Fprintf(stdout, "%-9s verdict under a backlog of %d automatic comments (throttled vendor, %d samples): same vendor p50 %.0f ms p99 %.0f ms; other vendor p50 %.0f ms p99 %.0f ms\n",
+					_, _ = fmt.Fprintf(stdout, "%-9s verdict under a backlog of %d automatic comments (throttled vendor, %d samples): same vendor p50 %.0f ms p99 %.0f ms; other vendor p50 %.0f ms p99 %.0f ms\n",
 						n, b.Pending, b.Samples, b.SameVendor.P50, b.SameVendor.P99, b.OtherVendor.P50, b.OtherVendor.P99)
-					fmt.Fprintf(stdout, "%-9s comments queued by ingesting %d alerts with comment sync on: %d (default policy), %d (auto-validate on)\n",
+					_, _ = fmt.Fprintf(stdout, "%-9s comments queued by ingesting %d alerts with comment sync on: %d (default policy), %d (auto-validate on)\n",
 						n, b.IngestedAlerts, b.CommentsQueued["default_policy"], b.CommentsQueued["auto_validate"])
 				}
 			}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -20,11 +20,21 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root := &cobra.Command{
 		Use:           "alertsync",
 		Short:         "Keep every security console a SOC runs in agreement",
+		Long:          "alertsync keeps every security console a SOC runs in agreement.\n\n" + docsPointer,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Checked before any subcommand runs, so a typo fails at once
+		// rather than after a store was opened.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := logFormatOf(cmd)
+			return err
+		},
 	}
 	var cfgPath string
-	root.PersistentFlags().StringVarP(&cfgPath, "config", "c", os.Getenv("ALERTSYNC_CONFIG"), "YAML config file (env ALERTSYNC_CONFIG)")
+	root.PersistentFlags().StringVarP(&cfgPath, "config", "c", os.Getenv("ALERTSYNC_CONFIG"),
+		"YAML config file (env ALERTSYNC_CONFIG); see alertsync.example.yaml and docs/configuration.md")
+	root.PersistentFlags().String(logFormatFlag, envOr("ALERTSYNC_LOG_FORMAT", "text"),
+		"log line format: text (key=value) or json, one object a line (env ALERTSYNC_LOG_FORMAT)")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
@@ -34,7 +44,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		root.AddCommand(extra(load, stdout, stderr))
 	}
 	if err := root.Execute(); err != nil {
-		fmt.Fprintln(stderr, "alertsync:", err)
+		_, _ = fmt.Fprintln(stderr, "alertsync:", err)
 		return 1
 	}
 	return 0
@@ -52,31 +62,28 @@ var extraCommands []CommandFactory
 // from init().
 func RegisterCommand(f CommandFactory) { extraCommands = append(extraCommands, f) }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	switch strings.ToLower(level) {
-	case "debug":
-		l = slog.LevelDebug
-	case "warn":
-		l = slog.LevelWarn
-	case "error":
-		l = slog.LevelError
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
 func serveCmd(load func() (config.Config, error), stderr io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Run alertsync: API, pollers, outbox delivery and validation passes",
+		Long: "Run alertsync until interrupted (SIGINT or SIGTERM): the JSON API, a poller per integration, outbox\n" +
+			"delivery and validation passes. The store is migrated on start.\n\n" +
+			configHelp + "\n\n" +
+			"API tokens: without api.admin_token (ALERTSYNC_ADMIN_TOKEN) or api.tokens the hub still syncs, but\n" +
+			"its API refuses every request except push intake, /healthz, /metrics and /openapi.json; serve\n" +
+			"starts anyway and says so in a WARN line.\n\n" + docsPointer,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := load()
 			if err != nil {
 				return err
 			}
+			log, err := CommandLogger(cmd, stderr, cfg.LogLevel)
+			if err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			a, err := New(ctx, cfg, Options{Logger: newLogger(stderr, cfg.LogLevel)})
+			a, err := New(ctx, cfg, Options{Logger: log})
 			if err != nil {
 				return err
 			}
@@ -96,6 +103,9 @@ func migrateCmd(load func() (config.Config, error), stdout io.Writer) *cobra.Com
 	return &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply database migrations and exit",
+		Long: "Apply the store's database migrations and exit. Optional: serve migrates on start too; run it\n" +
+			"on its own to migrate before a rollout, or with a role allowed to change the schema.\n\n" +
+			configHelp + "\n\n" + docsPointer,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := load()
 			if err != nil {
@@ -105,7 +115,7 @@ func migrateCmd(load func() (config.Config, error), stdout io.Writer) *cobra.Com
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "migrated %s store\n", st.Driver())
+			_, _ = fmt.Fprintf(stdout, "migrated %s store\n", st.Driver())
 			return st.Close()
 		},
 	}
@@ -114,9 +124,44 @@ func migrateCmd(load func() (config.Config, error), stdout io.Writer) *cobra.Com
 func versionCmd(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version",
+		Short: "Print the version, VCS revision and Go toolchain of this binary",
 		Run: func(*cobra.Command, []string) {
-			fmt.Fprintln(stdout, "alertsync", Version)
+			bi, _ := debug.ReadBuildInfo()
+			_, _ = fmt.Fprint(stdout, versionReport(Version, bi))
 		},
 	}
+}
+
+// docsPointer ends every help text that configures something, so a user
+// with only the binary knows where the reference is.
+const docsPointer = "Documentation: docs/configuration.md (every key, environment variable, the intake and write-back\n" +
+	"formats) and docs/architecture.md in the alertsync source tree; alertsync.example.yaml at its root\n" +
+	"is a commented config for every connector."
+
+// configHelp is the part of serve's and migrate's help that says where
+// the config comes from, generated from config.EnvVars so it lists every
+// variable Load reads.
+var configHelp = func() string {
+	var b strings.Builder
+	b.WriteString("Configuration: the YAML file named by --config (or ALERTSYNC_CONFIG); without one, defaults and\n" +
+		"the environment only. Secrets in the file can be written as ${env:NAME} or ${file:PATH} and are\n" +
+		"resolved at start. These environment variables override the file when set:\n")
+	rows := [][2]string{
+		{"ALERTSYNC_CONFIG", "the config file, when --config is not given"},
+		{"ALERTSYNC_LOG_FORMAT", "text or json, when --log-format is not given"},
+	}
+	for _, v := range config.EnvVars {
+		rows = append(rows, [2]string{v.Name, v.Key + ": " + v.Description})
+	}
+	for _, r := range rows {
+		fmt.Fprintf(&b, "  %-26s %s\n", r[0], r[1])
+	}
+	return strings.TrimRight(b.String(), "\n")
+}()
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

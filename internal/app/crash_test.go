@@ -62,7 +62,7 @@ func (r *idempotentReceiver) counts() (distinct, deliveries int, dup []string) {
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "alertsync")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/alertsync/alertsync/cmd/alertsync")
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/alertsync/alertsync/cmd/alertsync")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build alertsync: %v\n%s", err, out)
 	}
@@ -71,11 +71,11 @@ func buildBinary(t *testing.T) string {
 
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return ln.Addr().String()
 }
 
@@ -164,7 +164,7 @@ func seedPending(t *testing.T, cfgPath string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Stop(ctx)
+	defer func() { _ = a.Stop(ctx) }()
 	items := make([]connector.Item, n)
 	for i := range items {
 		id := fmt.Sprintf("crash-%05d", i)
@@ -195,7 +195,7 @@ func seedPending(t *testing.T, cfgPath string, n int) {
 
 func startServe(t *testing.T, bin, cfgPath string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	cmd := exec.CommandContext(t.Context(), bin, "serve", "--config", cfgPath)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -212,13 +212,13 @@ func startServe(t *testing.T, bin, cfgPath string) *exec.Cmd {
 
 // doneCount asks the running server's API how many actions are done.
 func doneCount(listen string) int {
-	req, _ := http.NewRequest(http.MethodGet, "http://"+listen+"/api/v1/outbox/counts", nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+listen+"/api/v1/outbox/counts", nil)
 	req.Header.Set("Authorization", "Bearer crash-test-admin-token-0123456789")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return -1
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var counts map[string]int
 	if json.NewDecoder(resp.Body).Decode(&counts) != nil {
 		return -1
@@ -248,7 +248,7 @@ func assertAllDone(t *testing.T, cfgPath string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	counts, err := st.OutboxCounts(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ func (a *App) handler() http.Handler {
 	apiHandler := api.New(api.Deps{
 		Store: a.store, Engine: a.engine,
 		Tokens: api.TokensFrom(a.cfg.API.Tokens), AdminToken: a.cfg.API.AdminToken,
-		Gatherer: a.registry, Logger: a.log.With("component", "api"), Version: Version,
+		Gatherer: a.registry, Logger: a.log.With("component", "api"), Version: BuildVersion(),
 		Ready: a.ready, Waiting: a.worker.Waiting,
 	})
 	if a.opts.Mount == nil {

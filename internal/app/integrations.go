@@ -144,7 +144,7 @@ func (a *App) buildIntegration(row store.Integration) error {
 		return fmt.Errorf("decode policy of %s: %w", row.ID, err)
 	}
 	c, err := connector.Build(row.Kind, connector.Deps{
-		ID: row.ID, Logger: a.log.With("connector", row.ID), HTTP: client, Now: a.opts.Now,
+		ID: row.ID, Logger: a.log, HTTP: client, Now: a.opts.Now,
 	}, settings)
 	if err != nil {
 		return err
@@ -184,14 +184,14 @@ func (a *App) clientFor(proxy string) (*http.Client, error) {
 }
 
 func fieldOf(err error) string {
-	if fe, ok := err.(*connector.FieldError); ok {
+	if fe, ok := errors.AsType[*connector.FieldError](err); ok {
 		return fe.Field
 	}
 	return "?"
 }
 
 func problemOf(err error) string {
-	if fe, ok := err.(*connector.FieldError); ok {
+	if fe, ok := errors.AsType[*connector.FieldError](err); ok {
 		return fe.Problem
 	}
 	return err.Error()

@@ -45,7 +45,7 @@ func TestIntegrationProxy(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		w.WriteHeader(resp.StatusCode)
 		_, _ = io.Copy(w, resp.Body)
 	}))
@@ -62,7 +62,7 @@ func TestIntegrationProxy(t *testing.T) {
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer a.Stop(ctx)
+	defer func() { _ = a.Stop(ctx) }()
 	if _, err := a.Engine().Ingest(ctx, "push", []connector.Item{{VendorID: "p-1", Raw: []byte(`{"id":"p-1"}`),
 		Alert: &model.Alert{VendorID: "p-1", Title: "Beacon", Severity: model.SeverityHigh, Status: model.StatusNew}}}); err != nil {
 		t.Fatal(err)

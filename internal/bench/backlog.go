@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -206,8 +207,11 @@ func verdictRound(ctx context.Context, eng *engine.Engine, st store.Store, done 
 			return 0, 0, err
 		}
 		items, err := st.OutboxList(ctx, store.OutboxListParams{OriginKind: model.KindAlert, OriginID: id, Limit: 10})
-		if err != nil || len(items) == 0 {
-			return 0, 0, fmt.Errorf("find the verdict's state write: %v", err)
+		if err != nil {
+			return 0, 0, fmt.Errorf("find the verdict's state write: %w", err)
+		}
+		if len(items) == 0 {
+			return 0, 0, errors.New("find the verdict's state write: none queued")
 		}
 		ids[i] = items[0].ID
 	}

@@ -128,10 +128,10 @@ func open(ctx context.Context, name, dsn string) (store.Store, func(), error) {
 		}
 		st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
 		if err != nil {
-			os.RemoveAll(dir)
+			_ = os.RemoveAll(dir)
 			return nil, nil, err
 		}
-		return migrated(ctx, st, func() { _ = st.Close(); os.RemoveAll(dir) })
+		return migrated(ctx, st, func() { _ = st.Close(); _ = os.RemoveAll(dir) })
 	case "postgres":
 		return openPostgres(ctx, dsn)
 	}

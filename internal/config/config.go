@@ -164,7 +164,8 @@ func Defaults() Config {
 }
 
 // Load reads path (optional: "" means defaults only), applies environment
-// overrides and validates.
+// overrides, resolves secrets written as ${env:NAME} or ${file:PATH} (see
+// ResolveSecretRef) and validates.
 func Load(path string) (Config, error) {
 	cfg := Defaults()
 	if path != "" {
@@ -179,6 +180,9 @@ func Load(path string) (Config, error) {
 		}
 	}
 	if err := cfg.applyEnv(os.Getenv); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.resolveSecretRefs(); err != nil {
 		return Config{}, err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -364,7 +368,7 @@ func validID(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+		if r != '-' && r != '_' && (r < '0' || r > '9') && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
 			return false
 		}
 	}

@@ -3,11 +3,14 @@ package connector
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/config"
 )
 
 // FieldType is the type of one config field.
@@ -51,7 +54,11 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
 
 // Normalize checks settings against the spec and returns a copy with
 // defaults applied. Unknown keys, missing required fields, wrong types and
-// values outside an enum are errors that name the field.
+// values outside an enum are errors that name the field. A secret field
+// written as ${env:NAME} or ${file:PATH} is resolved here (see
+// config.ResolveSecretRef), so every connector takes its credentials from
+// the environment or a file without code of its own; in any other field
+// such a value is an error, since it would otherwise be used literally.
 func (s ConfigSpec) Normalize(settings map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(s))
 	known := make(map[string]Field, len(s))
@@ -144,6 +151,12 @@ func (s ConfigSpec) names() []string {
 }
 
 func coerce(f Field, v any) (any, error) {
+	if str, ok := v.(string); ok && config.IsSecretRef(str) {
+		if !f.Secret() {
+			return nil, errors.New("${env:...} and ${file:...} references are resolved only in secret settings")
+		}
+		return config.ResolveSecretRef(str)
+	}
 	switch f.Type {
 	case TypeString, TypeSecret:
 		str, ok := v.(string)

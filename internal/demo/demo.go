@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/app"
 	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/emulators/registry"
 )
 
 // Options tune a demo run.
@@ -19,25 +21,41 @@ type Options struct {
 	DataDir      string // a temporary dir when empty
 	Listen       string // API address; a free port when empty
 	PollInterval time.Duration
-	GraphAlerts  int
-	MDEAlerts    int
-	Logger       *slog.Logger
+	// Alerts is how many alerts each emulator kind seeds; a kind not
+	// named seeds its registered default.
+	Alerts map[string]int
+	// Duration keeps the scenario alive this long from the hub's start:
+	// after the checked rows, steady traffic (Rate events a second) runs
+	// until it has passed. Zero is the scenario's natural length.
+	Duration time.Duration
+	Rate     float64
+	// Endpoints make the hub call another URL for a vendor kind (or a
+	// login, "entra"), such as a proxy in front of the emulators; the
+	// demo still reads the emulators' state directly.
+	Endpoints map[string]string
+	// EmulatorsListen is where the emulators are served ("127.0.0.1:0"
+	// when empty), so a proxy can be pointed at them; EmulatorsListener,
+	// when set, is used instead.
+	EmulatorsListen   string
+	EmulatorsListener net.Listener
+	// Settle bounds the wait, after the traffic, for the outbox to drain
+	// and hub and emulators to agree (two minutes when zero).
+	Settle time.Duration
+	Logger *slog.Logger
 	// Keep leaves the hub and the emulators serving until ctx ends.
 	Keep bool
 	Out  io.Writer
 }
 
-// Run starts the emulators and the hub, walks the scenario and returns
-// its summary. Every row is checked against the emulators' own state.
-func Run(ctx context.Context, o Options) (*Summary, error) {
+func (o *Options) defaults() {
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
 	}
-	if o.GraphAlerts <= 0 {
-		o.GraphAlerts = 300
+	if o.Rate <= 0 {
+		o.Rate = 1
 	}
-	if o.MDEAlerts <= 0 {
-		o.MDEAlerts = 120
+	if o.Settle <= 0 {
+		o.Settle = 2 * time.Minute
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -45,23 +63,45 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:0"
 	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+}
+
+// Run starts the emulators and the hub, walks the scenario, keeps it
+// alive for Options.Duration, and returns its summary: every row and
+// every total is read back from the emulators' own state. The summary is
+// returned even with an error, which it also records.
+func Run(ctx context.Context, o Options) (*Summary, error) {
+	o.defaults()
+	sum := &Summary{}
 	if o.DataDir == "" {
 		dir, err := os.MkdirTemp("", "alertsync-demo-")
 		if err != nil {
-			return nil, fmt.Errorf("create demo data dir: %w", err)
+			return sum.fail(fmt.Errorf("create demo data dir: %w", err))
 		}
 		defer func() {
 			if !o.Keep {
-				os.RemoveAll(dir)
+				_ = os.RemoveAll(dir)
 			}
 		}()
 		o.DataDir = filepath.Join(dir, "data")
 	}
-	w, err := newWorld(o.Logger, o.GraphAlerts, o.MDEAlerts)
+	sum.DataDir = o.DataDir
+	var w *world
+	var err error
+	if o.EmulatorsListener != nil {
+		w, err = newWorldOn(o.Logger, o.Alerts, o.EmulatorsListener)
+	} else {
+		w, err = newWorld(o.Logger, o.Alerts, o.EmulatorsListen)
+	}
 	if err != nil {
-		return nil, err
+		return sum.fail(err)
 	}
 	defer w.close()
+	if err := w.set.Check(o.Endpoints); err != nil {
+		return sum.fail(fmt.Errorf("--endpoint: %w", err))
+	}
 	// The seed's known issue: a fresh app registration may get one
 	// InsufficientAccessError; alertsync must retry, not give up.
 	w.dfc.FailFirstInsufficientAccess(1)
@@ -70,17 +110,19 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	race := &analystRace{base: http.DefaultTransport}
 	a, err := app.New(ctx, cfg, app.Options{Logger: o.Logger, HTTPClient: &http.Client{Transport: race, Timeout: 30 * time.Second}})
 	if err != nil {
-		return nil, err
+		return sum.fail(err)
 	}
 	if err := a.Start(ctx); err != nil {
 		_ = a.Stop(context.Background())
-		return nil, err
+		return sum.fail(err)
 	}
-	s := &scenario{ctx: ctx, app: a, w: w, poll: o.PollInterval, race: race, sum: &Summary{API: "http://" + a.Addr(), DataDir: o.DataDir}}
-	runErr := s.run()
+	sum.API = "http://" + a.Addr()
+	s := newScenario(ctx, a, w, cfg, o.PollInterval, sum)
+	s.race = race
+	runErr := s.runFor(o)
 	if o.Keep && runErr == nil {
 		s.sum.Print(o.Out)
-		fmt.Fprintf(o.Out, "\nServing the API at %s (admin token %q) until interrupted.\n", s.sum.API, demoAdminToken)
+		printKeep(o.Out, s.sum, w, o)
 		<-ctx.Done()
 	}
 	stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -88,7 +130,20 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err := a.Stop(stop); err != nil && runErr == nil {
 		runErr = err
 	}
-	return s.sum, runErr
+	if runErr != nil {
+		return sum.fail(runErr)
+	}
+	return sum, nil
+}
+
+// printKeep tells a person where everything is while the demo keeps
+// serving.
+func printKeep(out io.Writer, sum *Summary, w *world, o Options) {
+	_, _ = fmt.Fprintf(out, "\nServing until interrupted.\n  API           %s  admin token %q\n", sum.API, demoAdminToken)
+	_, _ = fmt.Fprintf(out, "                e.g. curl -H 'Authorization: Bearer %s' %s/api/v1/alerts\n", demoAdminToken, sum.API)
+	_, _ = fmt.Fprintln(out, "  Emulators:")
+	printEndpoints(out, w, o.Endpoints)
+	_, _ = fmt.Fprintf(out, "  Data dir      %s (left in place; delete it when done)\n", o.DataDir)
 }
 
 // demoAdminToken is the admin API token of the demo hub only.
@@ -104,29 +159,6 @@ func hubConfig(w *world, o Options) config.Config {
 	cfg.Outbox.IdleWait = 50 * time.Millisecond
 	cfg.Outbox.BaseBackoff = 500 * time.Millisecond
 	cfg.LogLevel = "warn"
-	on := true
-	creds := func(extra map[string]any) map[string]any {
-		m := map[string]any{"tenant_id": tenantID, "client_id": clientID, "client_secret": clientSecret, "token_url": w.tokenURL()}
-		for k, v := range extra {
-			m[k] = v
-		}
-		return m
-	}
-	cfg.Integrations = []config.Integration{
-		{ID: "graph", Kind: "graph", Name: "Microsoft Graph security v2",
-			Settings: creds(map[string]any{"api_base": w.graphURL + "/v1.0"}),
-			Policy:   config.Policy{CommentSync: &on}},
-		{ID: "mde", Kind: "mde", Name: "Defender for Endpoint (ATP API Poll Alerts)",
-			Settings: creds(map[string]any{"api_base": w.mdeURL})},
-		{ID: "dfc", Kind: "defendercloud", Name: "Defender for Cloud",
-			Settings: creds(map[string]any{"arm_base": w.armURL, "subscription_id": subscription})},
-		{ID: "sentinel", Kind: "sentinel", Name: "Microsoft Sentinel",
-			Settings: creds(map[string]any{"arm_base": w.armURL, "subscription_id": subscription,
-				"resource_group": resourceGrp, "workspace_name": workspace}),
-			Policy: config.Policy{CommentSync: &on},
-			// Sentinel mirrors a closed incident to the alert within a poll
-			// or two here; alertsync's own write waits that long first.
-			Reconcile: &config.Reconcile{AlertsFrom: []string{"dfc"}, MirrorGrace: 2 * o.PollInterval}},
-	}
+	cfg.Integrations = w.set.Integrations(w.url, registry.Endpoints(o.Endpoints), o.PollInterval)
 	return cfg
 }

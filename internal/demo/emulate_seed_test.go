@@ -11,22 +11,52 @@ import (
 	"testing"
 
 	"github.com/alertsync/alertsync/internal/emulators/defendercloud"
+	"github.com/alertsync/alertsync/internal/emulators/microsoft"
 	"github.com/alertsync/alertsync/internal/emulators/sentinel"
 )
 
-// seededWorld starts the emulate world with its seed and an ARM token.
+// seededAlert is one walk-through alert with the Sentinel incidents that
+// hold it, its own first.
+type seededAlert struct {
+	alert     defendercloud.Alert
+	incidents []string
+}
+
+// emulateSeed is what the walk-through seeded, read back from the
+// emulators.
+type emulateSeed struct {
+	alerts []seededAlert
+	multi  string // the incident holding two Defender for Cloud alerts
+}
+
+// seededWorld starts the emulate world with its walk-through and an ARM
+// token.
 func seededWorld(t *testing.T) (*world, emulateSeed, string) {
 	t.Helper()
-	w, err := newWorld(slog.New(slog.DiscardHandler), 1, 1)
+	w, err := newWorld(slog.New(slog.DiscardHandler), map[string]int{"graph": 1, "mde": 1}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.close)
-	seed, err := seedEmulate(w)
+	if err := seedWalkthroughs(w); err != nil {
+		t.Fatal(err)
+	}
+	var seed emulateSeed
+	for _, a := range w.dfc.Alerts() {
+		sa := seededAlert{alert: a}
+		for _, in := range w.sentinel.IncidentsForAlert(a.Properties.SystemAlertID) {
+			sa.incidents = append(sa.incidents, in.Name)
+			if len(w.sentinel.IncidentAlertIDs(in.Name)) == 2 {
+				seed.multi = in.Name
+			}
+		}
+		seed.alerts = append(seed.alerts, sa)
+	}
+	entra, err := microsoft.EntraOf(w.set.Logins()[microsoft.Login])
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := w.issuer.Issue(tenantID, clientID, defendercloud.Audience)
+	tok, err := entra.Issuer().Issue(microsoft.TenantID, microsoft.ClientID, defendercloud.Audience)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +75,7 @@ func call(t *testing.T, token, method, url string, body, out any) int {
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, url, rd)
+	req, err := http.NewRequestWithContext(t.Context(), method, url, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +85,7 @@ func call(t *testing.T, token, method, url string, body, out any) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	raw, _ := io.ReadAll(res.Body)
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
@@ -108,8 +138,8 @@ func TestEmulateSeedWalksBehaviourTable(t *testing.T) {
 			t.Parallel()
 			w, seed, tok := seededWorld(t)
 			a := seed.alerts[0]
-			alertURL := w.armURL + a.alert.ID + "?api-version=" + defendercloud.APIVersion
-			incURL := w.armURL + w.sentinel.BasePath() + "/incidents/" + a.incidents[0] + "?api-version=" + sentinel.APIVersion
+			alertURL := w.base("defendercloud") + a.alert.ID + "?api-version=" + defendercloud.APIVersion
+			incURL := w.base("sentinel") + w.sentinel.BasePath() + "/incidents/" + a.incidents[0] + "?api-version=" + sentinel.APIVersion
 			row.act(t, w, tok, alertURL, incURL)
 
 			var d defendercloud.Alert
@@ -138,7 +168,7 @@ func TestEmulateSeedMultiAlertIncident(t *testing.T) {
 	if len(seed.alerts) != 4 || len(w.dfc.Alerts()) != 4 || len(w.sentinel.Incidents()) != 4 {
 		t.Fatalf("seeded %d alerts, dfc holds %d, sentinel %d incidents", len(seed.alerts), len(w.dfc.Alerts()), len(w.sentinel.Incidents()))
 	}
-	base := w.armURL + w.sentinel.BasePath() + "/incidents/" + seed.multi
+	base := w.base("sentinel") + w.sentinel.BasePath() + "/incidents/" + seed.multi
 	v := "?api-version=" + sentinel.APIVersion
 	var members struct{ Value []sentinel.SecurityAlert }
 	if st := call(t, tok, http.MethodPost, base+"/alerts"+v, nil, &members); st != http.StatusOK {
@@ -154,7 +184,7 @@ func TestEmulateSeedMultiAlertIncident(t *testing.T) {
 	}
 	var rels struct{ Value []sentinel.Relation }
 	call(t, tok, http.MethodGet, base+"/relations"+v, nil, &rels)
-	if len(rels.Value) != 2 || rels.Value[1].Name != seedRelation {
+	if len(rels.Value) != 2 || rels.Value[1].Name != sentinel.WalkthroughRelation {
 		t.Fatalf("relations %+v", rels.Value)
 	}
 	var inc sentinel.Incident
@@ -167,12 +197,12 @@ func TestEmulateSeedMultiAlertIncident(t *testing.T) {
 	}
 
 	var out strings.Builder
-	seed.print(&out, w)
+	describe(&out, w)
 	for _, s := range []string{
 		"/providers/Microsoft.Security/locations/westeurope/alerts/{alertName}/{inProgress|dismiss|resolve|activate}?api-version=2022-01-01",
 		"/alerts/default/simulate?api-version=2022-01-01",
 		w.sentinel.BasePath() + "/incidents/{incidentName}?api-version=2025-09-01",
-		"/incidents/" + seed.multi + "/relations/" + seedRelation,
+		"/incidents/" + seed.multi + "/relations/" + sentinel.WalkthroughRelation,
 		seed.alerts[0].alert.Name,
 	} {
 		if !strings.Contains(out.String(), s) {

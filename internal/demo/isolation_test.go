@@ -22,7 +22,7 @@ func TestThrottledVendorDoesNotDelayAnother(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	w, err := newWorld(slog.New(slog.DiscardHandler), 60, 30)
+	w, err := newWorld(slog.New(slog.DiscardHandler), map[string]int{"graph": 60, "mde": 30}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestThrottledVendorDoesNotDelayAnother(t *testing.T) {
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer a.Stop(context.Background())
+	defer func() { _ = a.Stop(context.Background()) }()
 	s := &scenario{ctx: ctx, app: a, w: w, poll: 300 * time.Millisecond, sum: &Summary{}}
 	for id, n := range map[string]int{"graph": len(w.graph.Alerts()), "mde": len(w.mde.Alerts())} {
 		if _, ok := s.waitUntil(60*time.Second, func() bool { return len(s.alerts(id)) >= n }); !ok {

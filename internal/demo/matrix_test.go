@@ -180,7 +180,7 @@ var matrixCases = []matrixCase{
 func startMatrixHub(t *testing.T, storeName string) *scenario {
 	t.Helper()
 	ctx := context.Background()
-	w, err := newWorld(slog.New(slog.DiscardHandler), 1, 1)
+	w, err := newWorld(slog.New(slog.DiscardHandler), map[string]int{"graph": 1, "mde": 1}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

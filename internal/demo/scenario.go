@@ -2,12 +2,12 @@ package demo
 
 import (
 	"context"
-
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/app"
+	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
@@ -21,9 +21,34 @@ type scenario struct {
 	poll time.Duration
 	sum  *Summary
 	race *analystRace
+	// exp collects what the verdicts and comments should leave at the
+	// vendors and times them; nil when a test uses the steps alone.
+	exp *expectations
 }
 
 var analyst = model.Actor{Kind: model.ActorAnalyst, Name: "demo-analyst"}
+
+func newScenario(ctx context.Context, a *app.App, w *world, cfg config.Config, poll time.Duration, sum *Summary) *scenario {
+	return &scenario{ctx: ctx, app: a, w: w, poll: poll, sum: sum, exp: newExpectations(w, cfg)}
+}
+
+// runFor walks the checked rows, keeps traffic flowing until o.Duration
+// has passed since the start, then settles and reads the totals back
+// from the emulators.
+func (s *scenario) runFor(o Options) error {
+	start := time.Now()
+	stop := s.exp.track(s.ctx)
+	err := s.run()
+	if err == nil && o.Duration > time.Since(start) {
+		err = s.load(start.Add(o.Duration), o.Rate)
+	}
+	stop()
+	if ferr := s.finish(o.Settle); err == nil {
+		err = ferr
+	}
+	s.sum.Duration = time.Since(start)
+	return err
+}
 
 func (s *scenario) run() error {
 	steps := []func() error{s.ingest, s.graphNotAThreat, s.mdePublishedThreat, s.graphSuspicious, s.reconciliation}
@@ -31,15 +56,6 @@ func (s *scenario) run() error {
 		if err := step(); err != nil {
 			return err
 		}
-	}
-	s.waitUntil(10*time.Second, func() bool { return s.pendingActions() == 0 })
-	counts, err := s.app.Store().OutboxCounts(s.ctx)
-	if err != nil {
-		return fmt.Errorf("read outbox counts: %w", err)
-	}
-	s.sum.Outbox = map[string]int{}
-	for k, v := range counts {
-		s.sum.Outbox[string(k)] = v
 	}
 	return nil
 }
@@ -130,11 +146,32 @@ func contains(list []string, v string) bool {
 	return false
 }
 
+// verdict gives an analyst's verdict on an alert, and notes what it
+// should leave at the vendor.
 func (s *scenario) verdict(a model.Alert, v model.Verdict, published bool, reason string) error {
+	if s.exp != nil {
+		reason = s.exp.token(reason)
+	}
+	at := time.Now()
 	_, err := s.app.Engine().SetAlertVerdict(s.ctx, engine.VerdictParams{ID: a.ID, Verdict: v, Published: published, Reason: reason, Actor: analyst})
 	if err != nil {
 		return fmt.Errorf("verdict on alert %d: %w", a.ID, err)
 	}
+	if s.exp != nil {
+		s.exp.alertVerdict(a, v, published, tokenOf(reason), at)
+	}
+	return nil
+}
+
+// incidentVerdict gives an analyst's verdict on a whole incident, and
+// notes what it should leave at the vendors.
+func (s *scenario) incidentVerdict(in model.Incident, members []model.Alert, v model.Verdict, published bool, reason string) error {
+	reason = s.exp.token(reason)
+	at := time.Now()
+	if _, err := s.app.Engine().SetIncidentVerdict(s.ctx, engine.VerdictParams{ID: in.ID, Verdict: v, Published: published, Reason: reason, Actor: analyst}); err != nil {
+		return fmt.Errorf("verdict on incident %d: %w", in.ID, err)
+	}
+	s.exp.incidentVerdict(in, members, v, published, tokenOf(reason), at)
 	return nil
 }
 

@@ -1,8 +1,10 @@
 package demo
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 )
@@ -16,13 +18,35 @@ type Row struct {
 	Took    time.Duration `json:"took_ns"`
 }
 
+// Latency is how long verdicts took to show at the vendors.
+type Latency struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+	N   int     `json:"-"`
+}
+
 // Summary is what a demo run shows and what its test asserts.
 type Summary struct {
-	API     string         `json:"api"`
-	DataDir string         `json:"data_dir"`
-	Ingest  map[string]int `json:"ingested_alerts"`
-	Rows    []Row          `json:"rows"`
-	Outbox  map[string]int `json:"outbox"`
+	API             string
+	DataDir         string
+	Ingest          map[string]int
+	Rows            []Row
+	Outbox          map[string]int
+	Duration        time.Duration
+	Integrations    []IntegrationReport
+	VerdictToRemote Latency
+	RSSMB           float64
+	// Err is why the run stopped early, if it did.
+	Err error
+}
+
+// fail records why the run stopped and returns the summary with err.
+func (s *Summary) fail(err error) (*Summary, error) {
+	s.Err = err
+	if s.RSSMB == 0 {
+		s.RSSMB = peakRSSMB()
+	}
+	return s, err
 }
 
 // Failed lists the rows that did not hold.
@@ -36,15 +60,81 @@ func (s *Summary) Failed() []Row {
 	return out
 }
 
+// Report is the summary as `demo --summary-json` writes it. Its shape is
+// a contract documented in docs/demo.md: change it only by adding keys.
+type Report struct {
+	DurationS       float64             `json:"duration_s"`
+	Checks          ReportChecks        `json:"checks"`
+	Integrations    []IntegrationReport `json:"integrations"`
+	Outbox          ReportOutbox        `json:"outbox"`
+	VerdictToRemote Latency             `json:"verdict_to_remote_ms"`
+	RSSMB           float64             `json:"rss_mb"`
+}
+
+// ReportChecks counts the checked rows; a run that stopped early counts
+// as one more failed check named by its error.
+type ReportChecks struct {
+	Passed      int      `json:"passed"`
+	Failed      int      `json:"failed"`
+	FailedNames []string `json:"failed_names"`
+}
+
+// ReportOutbox is the hub's outbox at the end of the run.
+type ReportOutbox struct {
+	Delivered int `json:"delivered"`
+	Pending   int `json:"pending"`
+	Dead      int `json:"dead"`
+}
+
+// Report builds the machine-readable summary.
+func (s *Summary) Report() Report {
+	r := Report{
+		DurationS:       float64(s.Duration.Milliseconds()) / 1000,
+		Checks:          ReportChecks{FailedNames: []string{}},
+		Integrations:    s.Integrations,
+		Outbox:          ReportOutbox{Delivered: s.Outbox["done"], Pending: s.Outbox["pending"] + s.Outbox["leased"], Dead: s.Outbox["dead"]},
+		VerdictToRemote: s.VerdictToRemote,
+		RSSMB:           s.RSSMB,
+	}
+	if r.Integrations == nil {
+		r.Integrations = []IntegrationReport{}
+	}
+	for _, row := range s.Rows {
+		if row.OK {
+			r.Checks.Passed++
+			continue
+		}
+		r.Checks.Failed++
+		r.Checks.FailedNames = append(r.Checks.FailedNames, row.Name)
+	}
+	if s.Err != nil {
+		r.Checks.Failed++
+		r.Checks.FailedNames = append(r.Checks.FailedNames, "run stopped: "+s.Err.Error())
+	}
+	return r
+}
+
+// WriteJSON writes the report to path.
+func (s *Summary) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(s.Report(), "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
 // Print writes the summary as a readable report.
 func (s *Summary) Print(w io.Writer) {
-	fmt.Fprintln(w, "alertsync demo — hub on embedded SQLite against the vendor emulators")
-	fmt.Fprintf(w, "API %s   data dir %s\n", s.API, s.DataDir)
+	_, _ = fmt.Fprintln(w, "alertsync demo — hub on embedded SQLite against the vendor emulators")
+	_, _ = fmt.Fprintf(w, "API %s   data dir %s\n", s.API, s.DataDir)
 	section := ""
 	for _, r := range s.Rows {
 		if r.Section != section {
 			section = r.Section
-			fmt.Fprintf(w, "\n%s\n", section)
+			_, _ = fmt.Fprintf(w, "\n%s\n", section)
 		}
 		mark := "PASS"
 		if !r.OK {
@@ -54,15 +144,19 @@ func (s *Summary) Print(w io.Writer) {
 		if r.Took > 0 {
 			took = fmt.Sprintf(" (%.1fs)", r.Took.Seconds())
 		}
-		fmt.Fprintf(w, "  [%s] %s%s\n", mark, r.Name, took)
+		_, _ = fmt.Fprintf(w, "  [%s] %s%s\n", mark, r.Name, took)
 		if r.Detail != "" {
-			fmt.Fprintf(w, "         %s\n", strings.ReplaceAll(r.Detail, "\n", "\n         "))
+			_, _ = fmt.Fprintf(w, "         %s\n", strings.ReplaceAll(r.Detail, "\n", "\n         "))
 		}
 	}
-	fmt.Fprintf(w, "\nOutbox: %d delivered, %d pending, %d dead\n", s.Outbox["done"], s.Outbox["pending"]+s.Outbox["leased"], s.Outbox["dead"])
+	_, _ = fmt.Fprintf(w, "\nOutbox: %d delivered, %d pending, %d dead\n", s.Outbox["done"], s.Outbox["pending"]+s.Outbox["leased"], s.Outbox["dead"])
+	if s.Duration > 0 {
+		_, _ = fmt.Fprintf(w, "Ran %.0fs; verdict → vendor p50 %.0f ms, p99 %.0f ms; peak RSS %.0f MB\n",
+			s.Duration.Seconds(), s.VerdictToRemote.P50, s.VerdictToRemote.P99, s.RSSMB)
+	}
 	if f := s.Failed(); len(f) > 0 {
-		fmt.Fprintf(w, "%d of %d checks FAILED\n", len(f), len(s.Rows))
+		_, _ = fmt.Fprintf(w, "%d of %d checks FAILED\n", len(f), len(s.Rows))
 		return
 	}
-	fmt.Fprintf(w, "All %d checks passed.\n", len(s.Rows))
+	_, _ = fmt.Fprintf(w, "All %d checks passed.\n", len(s.Rows))
 }

@@ -1,105 +1,88 @@
 // Package demo runs alertsync end to end against the vendor emulators:
-// it starts an Entra ID login, Microsoft Graph security, Defender for
-// Endpoint and an ARM host serving Defender for Cloud and Sentinel, runs
-// the hub on embedded SQLite against them, and walks a scenario whose
-// every step is checked against the emulators' own state.
+// it starts every registered emulator (internal/emulators/registry) on
+// one listener, runs the hub on embedded SQLite against them, walks a
+// scenario whose every step is checked against the emulators' own state,
+// can keep traffic flowing for a set duration, and reports what the
+// vendors' consoles show against what the hub holds.
 package demo
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/defendercloud"
-	"github.com/alertsync/alertsync/internal/emulators/emukit"
 	"github.com/alertsync/alertsync/internal/emulators/graph"
 	"github.com/alertsync/alertsync/internal/emulators/mde"
+	"github.com/alertsync/alertsync/internal/emulators/registry"
 	"github.com/alertsync/alertsync/internal/emulators/sentinel"
+
+	_ "github.com/alertsync/alertsync/internal/emulators/all" // every vendor emulator
 )
 
-// The demo tenant and its one app registration, which has permissions on
-// every API the demo integrations call.
-const (
-	tenantID     = "7d2b6c1e-3f4a-4b8e-9c2d-1a5e6f7b8c9d"
-	clientID     = "4e1f9a2b-6c3d-4e5f-8a7b-2c9d0e1f3a4b"
-	clientSecret = "demo-client-secret-not-a-real-one"
-	subscription = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
-	resourceGrp  = "soc-rg"
-	workspace    = "soc-workspace"
-)
+// worldSeed draws the fake organisation every emulator's alerts are about.
+const worldSeed = 2024
 
-// world is the set of running emulators and the servers in front of them.
+// world is the running emulators and the one server in front of them.
+// The typed fields serve the scenario's Microsoft-specific rows; the
+// summary, the load and emulate use only the registry.
 type world struct {
-	issuer   *emukit.TokenIssuer
+	set      *registry.Set
+	url      string // where set's handler is served: vendors are under it
+	server   *http.Server
 	graph    *graph.Emulator
 	mde      *mde.Emulator
 	dfc      *defendercloud.Emulator
 	sentinel *sentinel.Emulator
-	login    string
-	graphURL string
-	mdeURL   string
-	armURL   string
-	servers  []*http.Server
 }
 
-func newWorld(log *slog.Logger, graphAlerts, mdeAlerts int) (*world, error) {
-	w := &world{issuer: emukit.NewTokenIssuer(emukit.IssuerOptions{})}
-	w.issuer.RegisterClient(emukit.Client{Tenant: tenantID, ID: clientID, Secret: clientSecret, DisplayName: "alertsync",
-		Audiences: []string{graph.Audience, mde.Audience, defendercloud.Audience}})
-	w.issuer.AddAudienceAlias(mde.AudienceAlias, mde.Audience)
-	quiet := log.With("component", "emulator")
-	w.graph = graph.New(graph.Options{Issuer: w.issuer, TenantID: tenantID, Alerts: graphAlerts, Seed: 42, Logger: quiet})
-	w.mde = mde.New(mde.Options{Issuer: w.issuer, TenantID: tenantID, Alerts: mdeAlerts, Seed: 7, Logger: quiet})
-	w.dfc = defendercloud.New(defendercloud.Options{Issuer: w.issuer, Logger: quiet})
-	w.sentinel = sentinel.New(sentinel.Options{Issuer: w.issuer, Logger: quiet,
-		SubscriptionID: subscription, ResourceGroup: resourceGrp, Workspace: workspace})
-	w.sentinel.Connect(w.dfc)
-	var err error
-	if w.login, err = w.serve(w.issuer.Handler()); err != nil {
+// newWorld starts every registered emulator, each seeding alerts[kind]
+// alerts (its default when absent), served on listen ("127.0.0.1:0" when
+// empty).
+func newWorld(log *slog.Logger, alerts map[string]int, listen string) (*world, error) {
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen for the emulators: %w", err)
+	}
+	w, err := newWorldOn(log, alerts, ln)
+	if err != nil {
+		_ = ln.Close()
+	}
+	return w, err
+}
+
+// newWorldOn is newWorld on a listener the caller opened.
+func newWorldOn(log *slog.Logger, alerts map[string]int, ln net.Listener) (*world, error) {
+	set, err := registry.Start(registry.Options{Logger: log, Alerts: alerts, WorldSeed: worldSeed})
+	if err != nil {
 		return nil, err
 	}
-	if w.graphURL, err = w.serve(w.graph.Handler()); err != nil {
+	w := &world{set: set}
+	if w.graph, err = registry.As[*graph.Emulator](set, "graph"); err != nil {
 		return nil, err
 	}
-	if w.mdeURL, err = w.serve(w.mde.Handler()); err != nil {
+	if w.mde, err = registry.As[*mde.Emulator](set, "mde"); err != nil {
 		return nil, err
 	}
-	if w.armURL, err = w.serve(armHost(w.dfc.Handler(), w.sentinel.Handler())); err != nil {
+	if w.dfc, err = registry.As[*defendercloud.Emulator](set, "defendercloud"); err != nil {
 		return nil, err
 	}
+	if w.sentinel, err = registry.As[*sentinel.Emulator](set, "sentinel"); err != nil {
+		return nil, err
+	}
+	w.server = &http.Server{Handler: set.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = w.server.Serve(ln) }()
+	w.url = "http://" + ln.Addr().String()
 	return w, nil
 }
 
-// armHost plays management.azure.com: one host in front of both resource
-// providers, routed by provider namespace as ARM does.
-func armHost(dfc, sentinel http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(strings.ToLower(r.URL.Path), "/providers/microsoft.securityinsights/") {
-			sentinel.ServeHTTP(w, r)
-			return
-		}
-		dfc.ServeHTTP(w, r)
-	})
-}
+func (w *world) close() { _ = w.server.Close() }
 
-func (w *world) serve(h http.Handler) (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("listen for emulator: %w", err)
-	}
-	srv := &http.Server{Handler: h}
-	w.servers = append(w.servers, srv)
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), nil
-}
-
-func (w *world) close() {
-	for _, s := range w.servers {
-		_ = s.Close()
-	}
-}
-
-// tokenURL is the Entra ID v2 token endpoint of the demo tenant.
-func (w *world) tokenURL() string { return w.login + "/" + tenantID + "/oauth2/v2.0/token" }
+// base is the URL the emulators serve name (a kind or a login) at.
+func (w *world) base(name string) string { return w.set.Base(w.url, nil, name) }

@@ -73,7 +73,6 @@ func TestIncidentFanOutUsesTheBulkAPI(t *testing.T) {
 			t.Fatalf("%s remote status = %q after the bulk write", id, got.RemoteStatus)
 		}
 	}
-
 }
 
 // failingVendor refuses every state write for good.

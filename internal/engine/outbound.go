@@ -93,7 +93,7 @@ func (e *Engine) enqueueState(ctx context.Context, tx store.Tx, r remote, ch con
 func (e *Engine) supersedeState(ctx context.Context, tx store.Tx, it store.OutboxItem, next model.Status, now time.Time) error {
 	var old connector.StateChange
 	if err := json.Unmarshal(it.Payload, &old); err != nil {
-		return nil // left to deliver, where it dead-letters with the reason
+		return nil //nolint:nilerr // left to deliver, where it dead-letters with the reason
 	}
 	const why = "skipped: superseded by a newer state write on the same object"
 	for _, key := range append([]string{it.Key}, old.Companions...) {

@@ -1,7 +1,11 @@
 // Package metrics holds what alertsync's Prometheus collectors share.
 package metrics
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Register adds c to reg and returns it, or returns the collector already
 // registered under the same name, so several engines or workers in one
@@ -12,7 +16,8 @@ func Register[T prometheus.Collector](reg prometheus.Registerer, c T) T {
 		return c
 	}
 	if err := reg.Register(c); err != nil {
-		if are, ok := err.(prometheus.AlreadyRegisteredError); ok {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
 			if existing, ok := are.ExistingCollector.(T); ok {
 				return existing
 			}

@@ -1,10 +1,18 @@
 // Package vendorspec is used by tests to check what connectors send and
 // emulators answer against the vendors' published API specs. The spec
 // files are not part of the repository: they are read at test time from
-// the shared folder beside it, found by walking up from the working
-// directory to the first directory that has shared/vendor-specs. When the
-// folder or the file is not there, Load returns an error wrapping ErrAbsent
-// so the caller can skip with a message instead of failing.
+// the folder named by ALERTSYNC_VENDOR_SPECS or, when that is unset, from
+// the shared folder beside the repository, found by walking up from the
+// working directory to the first directory that has shared/vendor-specs.
+// When the folder or the file is not there, Load returns an error wrapping
+// ErrAbsent.
+//
+// A test's behaviour checks never depend on the specs: a test loads its
+// spec with Optional and runs its assertions against the emulators either
+// way, comparing with the spec only when it is there. Only a test that is
+// about the spec itself uses LoadOrSkip. Under CI=true an absent spec is a
+// failure in both, so CI cannot pass on a machine that silently left the
+// spec comparison out.
 //
 // Validation routes on the path only: the server URLs of a spec are cut to
 // their path (Graph's /v1.0; nothing for ARM), so a request to an emulator
@@ -22,6 +30,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -43,6 +52,11 @@ const (
 
 // ErrAbsent means the spec file is not beside the repository.
 var ErrAbsent = errors.New("vendor spec absent")
+
+// EnvDir names the environment variable that overrides where the spec
+// files are read from, for a checkout whose shared folder lives elsewhere
+// (and for proving that tests behave when the specs are absent).
+const EnvDir = "ALERTSYNC_VENDOR_SPECS"
 
 // Spec is one loaded vendor spec with its path router. Each Load returns a
 // fresh copy, so in-memory relaxations stay with the test that made them.
@@ -78,20 +92,23 @@ func Load(name string) (*Spec, error) {
 	return &Spec{Name: name, Doc: doc, router: router}, nil
 }
 
-// TB is the part of testing.TB that LoadOrSkip uses; the package does not
-// import testing.
+// TB is the part of testing.TB that LoadOrSkip and Optional use; the
+// package does not import testing.
 type TB interface {
 	Helper()
+	Logf(format string, args ...any)
 	Skipf(format string, args ...any)
 	Fatalf(format string, args ...any)
 }
 
-// LoadOrSkip is Load for a test: it skips the test when the spec is
-// absent and fails it when the spec does not load.
+// LoadOrSkip is Load for a test that is only about the spec (a check that
+// the validator catches a bad body): it skips the test when the spec is
+// absent, fails it under CI=true, and fails it when the spec does not load.
 func LoadOrSkip(tb TB, name string) *Spec {
 	tb.Helper()
 	s, err := Load(name)
 	if errors.Is(err, ErrAbsent) {
+		requireUnderCI(tb, err)
 		tb.Skipf("skipping spec validation: %v", err)
 	}
 	if err != nil {
@@ -100,11 +117,46 @@ func LoadOrSkip(tb TB, name string) *Spec {
 	return s
 }
 
-// find walks up from the working directory to the shared folder.
+// Optional is Load for a test whose behaviour checks run without the spec:
+// it returns nil when the spec is absent, so the test runs them and leaves
+// the spec comparison out, saying so in the log. Under CI=true an absent
+// spec fails the test; a spec that does not load always does.
+func Optional(tb TB, name string) *Spec {
+	tb.Helper()
+	s, err := Load(name)
+	if errors.Is(err, ErrAbsent) {
+		requireUnderCI(tb, err)
+		tb.Logf("vendor spec comparison left out, behaviour checked only: %v", err)
+		return nil
+	}
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	return s
+}
+
+// requireUnderCI fails the test when CI is set: CI promises the spec
+// comparison ran, so an absent spec folder there is a broken set-up.
+func requireUnderCI(tb TB, err error) {
+	tb.Helper()
+	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+		tb.Fatalf("CI=true requires the vendor specs: %v (put them in ../shared/vendor-specs beside the repository or set %s)", err, EnvDir)
+	}
+}
+
+// find locates the named file: in the folder EnvDir names when it is set,
+// else in the first shared/vendor-specs above the working directory.
 func find(name string) (string, error) {
+	if specs := os.Getenv(EnvDir); specs != "" {
+		p := filepath.Join(specs, name)
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%w: %s not in %s=%s", ErrAbsent, name, EnvDir, specs)
+		}
+		return p, nil
+	}
 	dir, err := os.Getwd()
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v", ErrAbsent, name, err)
+		return "", fmt.Errorf("%w: %s: %w", ErrAbsent, name, err)
 	}
 	for {
 		specs := filepath.Join(dir, "shared", "vendor-specs")

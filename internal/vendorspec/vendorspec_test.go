@@ -2,9 +2,12 @@ package vendorspec
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,9 +25,84 @@ func TestAbsent(t *testing.T) {
 	if _, err := Load("no-such-spec.yaml"); !errors.Is(err, ErrAbsent) {
 		t.Errorf("missing file: err %v, want ErrAbsent", err)
 	}
+	t.Setenv(EnvDir, "")
 	t.Chdir(t.TempDir())
 	if _, err := Load(Graph); !errors.Is(err, ErrAbsent) {
 		t.Errorf("no shared folder above: err %v, want ErrAbsent", err)
+	}
+}
+
+// TestEnvDir proves the variable replaces the walk up: a folder without
+// the file is absent even though shared/vendor-specs may be above, and a
+// folder with it is read.
+func TestEnvDir(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(EnvDir, dir)
+	if _, err := Load(Graph); !errors.Is(err, ErrAbsent) || !strings.Contains(err.Error(), EnvDir) {
+		t.Errorf("empty %s: err %v, want ErrAbsent naming it", EnvDir, err)
+	}
+	doc := "openapi: 3.0.1\ninfo: {title: t, version: \"1\"}\npaths: {}\n"
+	if err := os.WriteFile(filepath.Join(dir, Graph), []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(Graph); err != nil {
+		t.Errorf("spec in %s: %v", EnvDir, err)
+	}
+}
+
+// fakeTB records what the loaders do; Skipf and Fatalf stop the loader as
+// the testing package's would, by unwinding to the caller.
+type fakeTB struct{ logged, skipped, failed string }
+
+type stop struct{}
+
+func (*fakeTB) Helper()                         {}
+func (f *fakeTB) Logf(format string, a ...any)  { f.logged = fmt.Sprintf(format, a...) }
+func (f *fakeTB) Skipf(format string, a ...any) { f.skipped = fmt.Sprintf(format, a...); panic(stop{}) }
+func (f *fakeTB) Fatalf(format string, a ...any) {
+	f.failed = fmt.Sprintf(format, a...)
+	panic(stop{})
+}
+
+func (f *fakeTB) run(load func(TB, string) *Spec) *Spec {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(stop); !ok {
+				panic(r)
+			}
+		}
+	}()
+	return load(f, Graph)
+}
+
+// TestAbsentUnderCI proves what a test sees when the specs are absent:
+// Optional gives nil and logs, LoadOrSkip skips, and with CI=true both
+// fail with a message naming the way to provide the specs.
+func TestAbsentUnderCI(t *testing.T) {
+	t.Setenv(EnvDir, t.TempDir())
+	loaders := map[string]func(TB, string) *Spec{"Optional": Optional, "LoadOrSkip": LoadOrSkip}
+	for _, ci := range []string{"", "true"} {
+		t.Setenv("CI", ci)
+		for name, load := range loaders {
+			var f fakeTB
+			if s := f.run(load); s != nil {
+				t.Errorf("CI=%q %s: a spec from an empty folder", ci, name)
+			}
+			switch {
+			case ci == "true":
+				if !strings.Contains(f.failed, "CI=true requires the vendor specs") || !strings.Contains(f.failed, EnvDir) {
+					t.Errorf("CI=true %s: failed %q", name, f.failed)
+				}
+			case name == "Optional":
+				if f.failed != "" || f.skipped != "" || !strings.Contains(f.logged, "behaviour checked only") {
+					t.Errorf("Optional: failed %q, skipped %q, logged %q", f.failed, f.skipped, f.logged)
+				}
+			default:
+				if f.failed != "" || f.skipped == "" {
+					t.Errorf("LoadOrSkip: failed %q, skipped %q", f.failed, f.skipped)
+				}
+			}
+		}
 	}
 }
 
@@ -33,7 +111,7 @@ func TestAbsent(t *testing.T) {
 func TestValidation(t *testing.T) {
 	s := LoadOrSkip(t, Graph)
 	patch := func() *http.Request {
-		r := httptest.NewRequest(http.MethodPatch, "http://127.0.0.1:1234/v1.0/security/alerts_v2/a1", nil)
+		r := httptest.NewRequestWithContext(t.Context(), http.MethodPatch, "http://127.0.0.1:1234/v1.0/security/alerts_v2/a1", nil)
 		r.Header.Set("Content-Type", "application/json")
 		return r
 	}
@@ -46,10 +124,10 @@ func TestValidation(t *testing.T) {
 	if err := s.ValidateRequest(patch(), []byte(`{"determination":"clean"}`)); err == nil {
 		t.Error("docs-table determination passed")
 	}
-	if err := s.ValidateRequest(httptest.NewRequest(http.MethodGet, "/v1.0/security/nothing", nil), nil); err == nil || !strings.Contains(err.Error(), "not an operation") {
+	if err := s.ValidateRequest(httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/v1.0/security/nothing", nil), nil); err == nil || !strings.Contains(err.Error(), "not an operation") {
 		t.Errorf("unknown path: %v", err)
 	}
-	get := httptest.NewRequest(http.MethodGet, "/v1.0/security/alerts_v2/a1", nil)
+	get := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/v1.0/security/alerts_v2/a1", nil)
 	hdr := http.Header{"Content-Type": {"application/json"}}
 	if err := s.ValidateResponse(get, 200, hdr, []byte(`{"id":"a1","status":"new","severity":"low"}`)); err != nil {
 		t.Errorf("good response: %v", err)
@@ -86,13 +164,13 @@ func TestChecker(t *testing.T) {
 		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("{}"))}, nil
 	}))
 	send := func(method, url, body string) {
-		req := httptest.NewRequest(method, url, strings.NewReader(body))
+		req := httptest.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		res, err := rt.RoundTrip(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Body.Close()
+		_ = res.Body.Close()
 		if b, _ := io.ReadAll(req.Body); string(b) != body {
 			t.Errorf("body after check %q, want %q", b, body)
 		}
@@ -105,6 +183,25 @@ func TestChecker(t *testing.T) {
 	}
 	if c.Total() != 2 {
 		t.Errorf("Total %d, want 2", c.Total())
+	}
+}
+
+// TestCheckerWithoutSpec proves a checker Optional left without a spec
+// passes requests on untouched and counts nothing.
+func TestCheckerWithoutSpec(t *testing.T) {
+	c := &Checker{Report: func(a ...any) { t.Error(a...) }}
+	sent := 0
+	rt := c.Wrap(roundTrip(func(*http.Request) (*http.Response, error) {
+		sent++
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("{}"))}, nil
+	}))
+	res, err := rt.RoundTrip(httptest.NewRequestWithContext(t.Context(), http.MethodPatch, "/v1.0/security/alerts_v2/a1", strings.NewReader(`{"determination":"clean"}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if c.Active() || sent != 1 || c.Total() != 0 {
+		t.Errorf("Active %v, sent %d, Total %d; want false, 1, 0", c.Active(), sent, c.Total())
 	}
 }
 

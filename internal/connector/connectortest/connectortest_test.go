@@ -171,7 +171,7 @@ func TestRunAgainstFake(t *testing.T) {
 		},
 		ExpireToken: func(t *testing.T) {},
 		Push: func(t *testing.T, authentic bool) (*http.Request, []string) {
-			req := httptest.NewRequest(http.MethodPost, "/intake", strings.NewReader(`{"id":"p-1","title":"Pushed","status":"VendorNew"}`))
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/intake", strings.NewReader(`{"id":"p-1","title":"Pushed","status":"VendorNew"}`))
 			if authentic {
 				req.Header.Set("X-Key", "good")
 			}

@@ -172,7 +172,7 @@ func TestStaticAuths(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			req, _ := http.NewRequest(http.MethodGet, "http://example.test", nil)
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://example.test", nil)
 			if err := tt.auth.Apply(context.Background(), req); err != nil {
 				t.Fatal(err)
 			}

@@ -30,7 +30,7 @@ func (c *Client) Decode(resp *http.Response, out any) error {
 
 // DoJSON sends req and decodes the JSON answer into out.
 func (c *Client) DoJSON(ctx context.Context, req *http.Request, out any) error {
-	resp, err := c.Do(ctx, req)
+	resp, err := c.Do(ctx, req) //nolint:bodyclose // Decode closes the body on every path
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package httpkit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -89,7 +90,7 @@ func TestFollowNextLinkStopsOnCallbackError(t *testing.T) {
 	stop := fmt.Errorf("stop")
 	pages := 0
 	err := FollowNextLink(context.Background(), c, "items", ODataNextLink, func([]item) error { pages++; return stop })
-	if err != stop || pages != 1 {
+	if !errors.Is(err, stop) || pages != 1 {
 		t.Errorf("err = %v after %d pages, want stop after 1", err, pages)
 	}
 }

@@ -15,12 +15,12 @@ import (
 )
 
 // TestRequestsMatchSpec drives every write the connector makes (and a
-// poll) against the emulator, then validates each recorded request against
-// Microsoft's spec and checks the PATCH bodies hold only the properties
-// alertsync owns, with CSDL enum members only.
+// poll) against the emulator, then checks the PATCH bodies hold only the
+// properties alertsync owns, with CSDL enum members only, and, when the
+// spec is there, validates each recorded request against Microsoft's spec.
 func TestRequestsMatchSpec(t *testing.T) {
 	e := setup(t, 12, nil)
-	spec := vendorspec.LoadOrSkip(t, vendorspec.Graph) // G1: the comments POST body is one object
+	spec := vendorspec.Optional(t, vendorspec.Graph) // G1: the comments POST body is one object
 	ctx := t.Context()
 	alerts, inc := e.emu.Alerts(), e.emu.Incidents()[0]
 	changes := []connector.StateChange{
@@ -76,8 +76,16 @@ func TestRequestsMatchSpec(t *testing.T) {
 	}
 }
 
+// validateRequest checks the emulator accepted a recorded request and,
+// with a spec (nil when absent), that the request matches it.
 func validateRequest(t *testing.T, spec *vendorspec.Spec, base string, r emukit.Request) {
 	t.Helper()
+	if r.Status >= 400 {
+		t.Errorf("%s %s answered %d", r.Method, r.Path, r.Status)
+	}
+	if spec == nil {
+		return
+	}
 	u := base + r.Path
 	if len(r.Query) > 0 {
 		u += "?" + r.Query.Encode()
@@ -89,9 +97,6 @@ func validateRequest(t *testing.T, spec *vendorspec.Spec, base string, r emukit.
 	req.Header = r.Header.Clone()
 	if err := spec.ValidateRequest(req, r.Body); err != nil {
 		t.Errorf("body %s: %v", r.Body, err)
-	}
-	if r.Status >= 400 {
-		t.Errorf("%s %s answered %d", r.Method, r.Path, r.Status)
 	}
 }
 
@@ -154,7 +159,7 @@ func TestSpecCatchesBadBodies(t *testing.T) {
 		{Method: http.MethodPatch, Path: "/v1.0/security/alerts_v2/" + id, Header: hdr, Body: []byte(`{"status":"resolved","classification":"falsePositive","determination":"clean"}`)},
 		{Method: http.MethodPost, Path: "/v1.0/security/alerts_v2/" + id + "/comments", Header: hdr, Body: []byte(`[{"@odata.type":"microsoft.graph.security.alertComment","comment":"x"}]`)},
 	} {
-		req, _ := http.NewRequest(r.Method, e.srv.URL+r.Path, nil)
+		req, _ := http.NewRequestWithContext(t.Context(), r.Method, e.srv.URL+r.Path, nil)
 		req.Header = r.Header
 		if _, err := spec.OperationID(req); err != nil {
 			t.Fatal(err)

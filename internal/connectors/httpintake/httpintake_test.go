@@ -29,7 +29,7 @@ func setup(t *testing.T, settings map[string]any) connector.Connector {
 }
 
 func push(body, method string, headers ...string) *http.Request {
-	r := httptest.NewRequest(method, "/intake/it-1", strings.NewReader(body))
+	r := httptest.NewRequestWithContext(context.Background(), method, "/intake/it-1", strings.NewReader(body))
 	for i := 0; i+1 < len(headers); i += 2 {
 		r.Header.Set(headers[i], headers[i+1])
 	}

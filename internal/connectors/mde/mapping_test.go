@@ -1,6 +1,7 @@
 package mde
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -116,7 +117,7 @@ func TestVerdictTable(t *testing.T) {
 			}
 		})
 	}
-	if _, err := updateFor(connector.StateChange{Kind: model.KindIncident, Status: model.StatusResolved}); err != connector.Unsupported {
+	if _, err := updateFor(connector.StateChange{Kind: model.KindIncident, Status: model.StatusResolved}); !errors.Is(err, connector.Unsupported) {
 		t.Errorf("incident: err %v, want Unsupported", err)
 	}
 	if _, err := updateFor(connector.StateChange{Status: model.StatusUnknown}); connector.ClassOf(err) != connector.ClassPermanent {

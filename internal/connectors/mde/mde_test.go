@@ -3,6 +3,7 @@ package mde
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -98,7 +99,7 @@ func TestWrites(t *testing.T) {
 	if n != 2*len(changes)+1 {
 		t.Errorf("%d PATCH requests, want %d", n, 2*len(changes)+1)
 	}
-	if err := e.conn.AddComment(ctx, connector.CommentAction{Kind: model.KindIncident, VendorID: "1", Body: "x", IdempotencyKey: "i"}); err != connector.Unsupported {
+	if err := e.conn.AddComment(ctx, connector.CommentAction{Kind: model.KindIncident, VendorID: "1", Body: "x", IdempotencyKey: "i"}); !errors.Is(err, connector.Unsupported) {
 		t.Errorf("incident comment: err %v, want Unsupported", err)
 	}
 }

@@ -121,8 +121,11 @@ func TestFetchFallbackWithoutFilter(t *testing.T) {
 			skipTokens++
 		}
 	}
-	if skipTokens == 0 || sc.Count("Incidents_List") != len(lists) {
-		t.Errorf("%d of %d listings paged by $skipToken, %d spec-checked", skipTokens, len(lists), sc.Count("Incidents_List"))
+	if skipTokens == 0 {
+		t.Errorf("none of %d listings paged by $skipToken", len(lists))
+	}
+	if sc.Active() && sc.Count("Incidents_List") != len(lists) {
+		t.Errorf("%d of %d listings spec-checked", sc.Count("Incidents_List"), len(lists))
 	}
 	if n := rq.n.Load(); n != 1 {
 		t.Errorf("the filtered listing was tried %d times, want once (the fallback is remembered)", n)

@@ -151,7 +151,7 @@ func (c *Connector) listChanged(ctx context.Context, pos cursor) ([]rawIncident,
 // it was listed keeps no members rather than failing the page.
 func (c *Connector) item(ctx context.Context, r rawIncident) (connector.IncidentItem, error) {
 	if r.err != nil || r.inc.Name == "" {
-		return mapItem(c.id, r, nil), nil
+		return mapItem(c.id, r, nil), nil //nolint:nilerr // r.err travels as the item's Err: a bad incident is quarantined alone, not the page
 	}
 	ids, err := c.memberAlerts(ctx, r.inc.Name)
 	switch {

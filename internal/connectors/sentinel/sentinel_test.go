@@ -18,7 +18,8 @@ import (
 )
 
 // TestConformance runs the shared suite against the emulator, with every
-// request the connector sends checked against the published spec.
+// request the connector sends checked against the published spec when it
+// is there.
 func TestConformance(t *testing.T) {
 	wrap, sc := withSpec(t)
 	e := setup(t, 5, wrap)
@@ -49,7 +50,7 @@ func TestConformance(t *testing.T) {
 		IdempotentComments: true,
 	})
 	for _, op := range []string{"Incidents_Get", "Incidents_CreateOrUpdate", "IncidentComments_CreateOrUpdate", "Incidents_List"} {
-		if sc.Count(op) == 0 {
+		if sc.Active() && sc.Count(op) == 0 {
 			t.Errorf("no %s request was spec-checked", op)
 		}
 	}
@@ -102,7 +103,10 @@ func TestFetchIncidents(t *testing.T) {
 	if len(changed) != 1 || changed[incs[3]] == nil || changed[incs[3]].Status != model.StatusInProgress {
 		t.Errorf("after an analyst change got %v, want only %s in progress", keys(changed), incs[3])
 	}
-	if sc.Count("Incidents_ListAlerts") < 6 {
+	if n := len(e.apiRequests(http.MethodPost, "/alerts")); n < 6 {
+		t.Errorf("%d alert lookups, want one per delivered incident", n)
+	}
+	if sc.Active() && sc.Count("Incidents_ListAlerts") < 6 {
 		t.Errorf("%d alert lookups spec-checked, want one per delivered incident", sc.Count("Incidents_ListAlerts"))
 	}
 	for _, r := range e.apiRequests(http.MethodGet, "/incidents") {
@@ -215,7 +219,7 @@ func TestEtagConflictKeepsBothChanges(t *testing.T) {
 			t.Errorf("PUT body without the etag: %s", r.Body)
 		}
 	}
-	if sc.Count("Incidents_CreateOrUpdate") != 2 {
+	if sc.Active() && sc.Count("Incidents_CreateOrUpdate") != 2 {
 		t.Errorf("%d incident PUTs spec-checked, want 2", sc.Count("Incidents_CreateOrUpdate"))
 	}
 	// A replay finds the incident closed and writes nothing.
@@ -257,7 +261,10 @@ func TestCommentIDIdempotent(t *testing.T) {
 	if n := len(e.sen.Comments(incs[0])); n != 2 {
 		t.Errorf("%d comments after a second key, want 2", n)
 	}
-	if sc.Count("IncidentComments_CreateOrUpdate") != 4 {
+	if n := len(puts) + len(e.apiRequests(http.MethodPut, "/comments/"+CommentID(c.IdempotencyKey))); n != 4 {
+		t.Errorf("%d comment PUTs, want 4", n)
+	}
+	if sc.Active() && sc.Count("IncidentComments_CreateOrUpdate") != 4 {
 		t.Errorf("%d comment PUTs spec-checked, want 4", sc.Count("IncidentComments_CreateOrUpdate"))
 	}
 	if err := e.c.AddComment(t.Context(), connector.CommentAction{Kind: model.KindAlert, VendorID: "x", Body: "b", IdempotencyKey: "k"}); connector.ClassOf(err) != connector.ClassPermanent {

@@ -51,8 +51,7 @@ func GenerateAlerts(seed int64, n int, start time.Time) []AlertSpec {
 	out := make([]AlertSpec, 0, n)
 	for i := range n {
 		d := detections[r.IntN(len(detections))]
-		rg := scenarioGroups[i%len(scenarioGroups)]
-		var res, hostName, hostIP string
+		var rg, res, hostName, hostIP string
 		if d.onVM {
 			h := vms[r.IntN(len(vms))]
 			hostName, hostIP = strings.ToLower(h.Name), h.IP

@@ -79,7 +79,7 @@ func (f *fixture) doAuth(method, path string, body []byte, auth string) response
 	if len(url) > 0 && url[0] == '/' {
 		url = f.srv.URL + path
 	}
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(f.t.Context(), method, url, bytes.NewReader(body))
 	if err != nil {
 		f.t.Fatalf("new request: %v", err)
 	}
@@ -90,7 +90,7 @@ func (f *fixture) doAuth(method, path string, body []byte, auth string) response
 	if err != nil {
 		f.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		f.t.Fatalf("read body: %v", err)

@@ -30,7 +30,7 @@ func (e *Emulator) Simulate(sub, loc string, bundles []string) ([]Alert, error) 
 	}
 	canon, err := checkBundles(bundles)
 	if err != nil {
-		return nil, fmt.Errorf("simulate alerts: %w: %v", ErrBadSimulation, err)
+		return nil, fmt.Errorf("simulate alerts: %w: %w", ErrBadSimulation, err)
 	}
 	var specs []AlertSpec
 	for _, b := range canon {

@@ -8,7 +8,9 @@ import (
 	"github.com/alertsync/alertsync/internal/vendorspec"
 )
 
-// loadSpec loads the published spec with one relaxation, made in memory.
+// loadSpec loads the published spec, or nil when it is absent (the tests
+// then check the emulator's answers alone), with one relaxation, made in
+// memory.
 // AutoRest writes "additionalProperties: {type: object}" to mean "any
 // value"; read as JSON Schema it rejects the string fields every real
 // entity has (the spec's own example: "address": "192.0.2.1"), so
@@ -16,7 +18,10 @@ import (
 // properties, as the shared README's patch G3 does for Graph.
 func loadSpec(t *testing.T) *vendorspec.Spec {
 	t.Helper()
-	spec := vendorspec.LoadOrSkip(t, vendorspec.DefenderForCloud)
+	spec := vendorspec.Optional(t, vendorspec.DefenderForCloud)
+	if spec == nil {
+		return nil
+	}
 	if err := spec.AllowAnyProperties("AlertEntity", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -27,21 +32,29 @@ func loadSpec(t *testing.T) *vendorspec.Spec {
 }
 
 // validate checks a request against the spec, sends it to the emulator and
-// checks the answer; it returns the status.
+// checks the answer; it returns the status. Without a spec it only sends.
 func validate(t *testing.T, spec *vendorspec.Spec, f *fixture, method, path string) int {
 	t.Helper()
-	req := httptest.NewRequest(method, path, nil)
+	req := httptest.NewRequestWithContext(t.Context(), method, path, nil)
 	req.Header.Set("Authorization", "Bearer "+f.token)
-	if err := spec.ValidateRequest(req, nil); err != nil {
-		t.Fatal(err)
+	if spec != nil {
+		if err := spec.ValidateRequest(req, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	res := f.do(method, path, nil)
+	if spec == nil {
+		return res.status
+	}
 	if err := spec.ValidateResponse(req, res.status, res.header, res.body); err != nil {
 		t.Fatalf("%v\n%s", err, res.body)
 	}
 	return res.status
 }
 
+// TestResponsesMatchPublishedSpec reads and moves alerts at every scope the
+// API documents: the emulator's statuses are checked always, requests and
+// answers against the published spec when it is there.
 func TestResponsesMatchPublishedSpec(t *testing.T) {
 	spec := loadSpec(t)
 	f := setup(t, Options{SeedAlerts: 12, Seed: 5, PageSize: 5})
@@ -96,15 +109,20 @@ func TestSimulateMatchesPublishedSpec(t *testing.T) {
 		{"unknown kind", simulateBodyJSON(t, "Everything", "DNS"), false, 400},
 	}
 	for _, tt := range tests {
-		req := httptest.NewRequest(http.MethodPost, path, nil)
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, path, nil)
 		req.Header.Set("Authorization", "Bearer "+f.token)
 		req.Header.Set("Content-Type", "application/json")
-		if err := spec.ValidateRequest(req, tt.body); (err == nil) != tt.reqValid {
-			t.Fatalf("%s: request valid per spec = %v, want %v: %v", tt.name, err == nil, tt.reqValid, err)
+		if spec != nil {
+			if err := spec.ValidateRequest(req, tt.body); (err == nil) != tt.reqValid {
+				t.Fatalf("%s: request valid per spec = %v, want %v: %v", tt.name, err == nil, tt.reqValid, err)
+			}
 		}
 		res := f.do(http.MethodPost, path, tt.body)
 		if res.status != tt.status {
 			t.Fatalf("%s: status %d, want %d: %s", tt.name, res.status, tt.status, res.body)
+		}
+		if spec == nil {
+			continue
 		}
 		if err := spec.ValidateResponse(req, res.status, res.header, res.body); err != nil {
 			t.Fatalf("%s: %v\n%s", tt.name, err, res.body)

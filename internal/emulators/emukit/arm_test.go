@@ -34,7 +34,7 @@ func TestRequireAPIVersion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x"+tt.query, nil))
+		h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/x"+tt.query, nil))
 		if rec.Code != tt.status {
 			t.Errorf("%q: status %d, want %d", tt.query, rec.Code, tt.status)
 		}
@@ -50,7 +50,7 @@ func TestCanonicalSegments(t *testing.T) {
 	h := CanonicalSegments([]string{"resourceGroups", "Microsoft.Security"}, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		got = r.URL.Path
 	}))
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/RESOURCEGROUPS/Rg1/microsoft.security", nil))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/RESOURCEGROUPS/Rg1/microsoft.security", nil))
 	if want := "/resourceGroups/Rg1/Microsoft.Security"; got != want {
 		t.Fatalf("path %q, want %q", got, want)
 	}
@@ -75,7 +75,7 @@ func TestARMThrottle(t *testing.T) {
 	h := th.Middleware(ARMErrors{})(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	call := func(method string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(method, "/x", nil))
+		h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), method, "/x", nil))
 		return rec
 	}
 	if rec := call(http.MethodGet); rec.Code != 200 || rec.Header().Get("x-ms-ratelimit-remaining-subscription-reads") != "1" {
@@ -127,7 +127,7 @@ func TestSkipToken(t *testing.T) {
 			t.Errorf("%q: err %v, want ErrBadQuery", tok, err)
 		}
 	}
-	r := httptest.NewRequest(http.MethodGet, "http://emu.test/a/b?api-version=1", nil)
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "http://emu.test/a/b?api-version=1", nil)
 	link := SkipTokenLink(r, url.Values{"api-version": {"1"}}, 7)
 	if want := "http://emu.test/a/b?$skipToken=" + EncodeSkipToken(7) + "&api-version=1"; link != want {
 		t.Fatalf("link %q, want %q", link, want)

@@ -67,11 +67,8 @@ func setup(t *testing.T) *kit {
 
 func (k *kit) token(t *testing.T, form url.Values, path string) (int, map[string]any) {
 	t.Helper()
-	resp, err := http.PostForm(k.srv.URL+path, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := postForm(t, k.srv.URL+path, form)
+	defer func() { _ = resp.Body.Close() }()
 	var m map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
 		t.Fatal(err)
@@ -81,7 +78,7 @@ func (k *kit) token(t *testing.T, form url.Values, path string) (int, map[string
 
 func (k *kit) call(t *testing.T, tok string) (int, string, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, k.srv.URL+"/api/ping", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, k.srv.URL+"/api/ping", nil)
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
@@ -89,9 +86,24 @@ func (k *kit) call(t *testing.T, tok string) (int, string, http.Header) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), resp.Header
+}
+
+// postForm posts form to u as a token client does.
+func postForm(t *testing.T, u string, form url.Values) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }
 
 func form(kv ...string) url.Values {
@@ -148,11 +160,8 @@ func TestTokenEndpoint(t *testing.T) {
 func TestTokenResponseFieldOrder(t *testing.T) {
 	t.Parallel()
 	k := setup(t)
-	resp, err := http.PostForm(k.srv.URL+"/"+tenant+"/oauth2/v2.0/token", form("client_id", clientID, "client_secret", secret, "grant_type", "client_credentials", "scope", graphAud+"/.default"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := postForm(t, k.srv.URL+"/"+tenant+"/oauth2/v2.0/token", form("client_id", clientID, "client_secret", secret, "grant_type", "client_credentials", "scope", graphAud+"/.default"))
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	if !strings.HasPrefix(string(b), `{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"`) {
 		t.Fatalf("body %s", b)
@@ -343,13 +352,13 @@ func TestRecorder(t *testing.T) {
 	tok, _ := k.issuer.Issue(tenant, clientID, graphAud)
 	k.call(t, tok.AccessToken)
 	k.call(t, "")
-	req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/api/ping?x=1", strings.NewReader(`{"a":1}`))
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, k.srv.URL+"/api/ping?x=1", strings.NewReader(`{"a":1}`))
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	got := k.rec.Requests()
 	if len(got) != 3 {
 		t.Fatalf("recorded %d", len(got))

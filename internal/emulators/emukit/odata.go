@@ -369,7 +369,9 @@ func NextLink(r *http.Request, base string, skip, top int) string {
 	return RequestBase(r, base) + r.URL.Path + "?" + encodeOData(q)
 }
 
-// RequestBase returns base, or scheme://host of r.
+// RequestBase returns base, or scheme://host of r followed by the path
+// prefix the emulator is mounted under (see Mount), so links the emulator
+// builds lead back through the same host and prefix the caller used.
 func RequestBase(r *http.Request, base string) string {
 	if base != "" {
 		return strings.TrimRight(base, "/")
@@ -378,7 +380,7 @@ func RequestBase(r *http.Request, base string) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return scheme + "://" + r.Host + r.Header.Get(PrefixHeader)
 }
 
 // encodeOData encodes q but keeps "$" readable, as OData services do.

@@ -2,6 +2,7 @@ package emukit
 
 import (
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -125,7 +126,7 @@ func TestPageAndNextLink(t *testing.T) {
 	if lo, hi, more := Page(3, 8, 2, 5); lo != 3 || hi != 3 || more {
 		t.Fatal(lo, hi, more)
 	}
-	r := httptest.NewRequest("GET", "http://emu.local/v1.0/security/alerts_v2?$filter=status%20eq%20'new'&$top=2", nil)
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "http://emu.local/v1.0/security/alerts_v2?$filter=status%20eq%20'new'&$top=2", nil)
 	got := NextLink(r, "", 2, 2)
 	want := "http://emu.local/v1.0/security/alerts_v2?$filter=status+eq+%27new%27&$skip=2&$top=2"
 	if got != want {

@@ -41,6 +41,10 @@ type Options struct {
 	// Alerts and Seed drive the initial scenario; no data when Alerts is 0.
 	Alerts int
 	Seed   int64
+	// World is the fake organisation alerts are about; one drawn from Seed
+	// when nil. Emulators given one World raise alerts about the same
+	// hosts and users, so cross-vendor correlation has something to find.
+	World *emukit.World
 	// RateLimit is the per-app-per-tenant budget; 150 per minute when zero.
 	RateLimit emukit.Limit
 	// AlertsPageSize is the page size without $top (100 when zero) and

@@ -76,10 +76,13 @@ type scenario struct {
 	now    time.Time
 }
 
-// generate builds n alerts grouped into incidents, deterministically from
-// seed and now.
-func generate(n int, seed int64, tenant string, now time.Time) ([]*Alert, []*Incident) {
-	s := &scenario{r: emukit.NewRand(seed), world: emukit.NewWorld(seed), tenant: tenant, now: now}
+// generate builds n alerts grouped into incidents about world (one drawn
+// from seed when nil), deterministically from seed and now.
+func generate(n int, seed int64, world *emukit.World, tenant string, now time.Time) ([]*Alert, []*Incident) {
+	if world == nil {
+		world = emukit.NewWorld(seed)
+	}
+	s := &scenario{r: emukit.NewRand(seed), world: world, tenant: tenant, now: now}
 	var alerts []*Alert
 	var incidents []*Incident
 	nextIncident := 28000 + s.r.IntN(2000)
@@ -110,10 +113,11 @@ func (s *scenario) incident(id string, kinds []alertKind) (*Incident, []*Alert) 
 	for _, k := range kinds {
 		a := s.alert(k, in, host, user, t)
 		a.Classification, a.Determination, a.AssignedTo = class, det, assigned
-		if status == "resolved" {
+		switch status {
+		case "resolved":
 			resolved := a.LastUpdateDateTime
 			a.Status, a.ResolvedDateTime = "resolved", &resolved
-		} else if status == "inProgress" {
+		case "inProgress":
 			a.Status = "inProgress"
 		}
 		alerts = append(alerts, a)

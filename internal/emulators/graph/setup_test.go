@@ -43,13 +43,19 @@ func setup(t *testing.T, opts ...func(*Options)) *harness {
 
 func (h *harness) fetchToken(t *testing.T, id, secret, scope string) string {
 	t.Helper()
-	resp, err := http.PostForm(h.srv.URL+"/"+DefaultTenantID+"/oauth2/v2.0/token", url.Values{
+	form := url.Values{
 		"client_id": {id}, "client_secret": {secret}, "scope": {scope}, "grant_type": {"client_credentials"},
-	})
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, h.srv.URL+"/"+DefaultTenantID+"/oauth2/v2.0/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
@@ -91,7 +97,7 @@ func (h *harness) do(t *testing.T, method, path string, body any, hdr ...string)
 	if !strings.HasPrefix(u, "http") {
 		u = h.srv.URL + path
 	}
-	req, err := http.NewRequest(method, u, rd)
+	req, err := http.NewRequestWithContext(t.Context(), method, u, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +116,7 @@ func (h *harness) do(t *testing.T, method, path string, body any, hdr ...string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return result{resp.StatusCode, resp.Header, b}
 }

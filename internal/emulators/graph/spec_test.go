@@ -10,11 +10,12 @@ import (
 	"github.com/alertsync/alertsync/internal/vendorspec"
 )
 
-// TestSpecConformance sends real requests to the emulator and checks both
-// the request and the emulator's answer against the vendor's spec.
+// TestSpecConformance sends real requests to the emulator and checks its
+// answers, and when the vendor's spec is there both the request and the
+// answer against it.
 func TestSpecConformance(t *testing.T) {
 	h := setup(t)
-	spec := vendorspec.LoadOrSkip(t, vendorspec.Graph)
+	spec := vendorspec.Optional(t, vendorspec.Graph)
 	alert := h.firstAlert(t, func(a Alert) bool { return a.Status == "new" && len(a.Evidence) > 2 })
 	incident := h.emu.Incidents()[0]
 	comment := `{"@odata.type":"microsoft.graph.security.alertComment","comment":"synced by alertsync"}`
@@ -43,6 +44,8 @@ func TestSpecConformance(t *testing.T) {
 	}
 }
 
+// validate sends the request to the emulator and checks the status; with
+// a spec (nil when absent) it also checks the request and the answer.
 func validate(t *testing.T, spec *vendorspec.Spec, h *harness, method, path, body string, prefer bool, wantStatus int) {
 	specInvalid := wantStatus == http.StatusBadRequest && method == http.MethodPatch
 	t.Helper()
@@ -57,22 +60,27 @@ func validate(t *testing.T, spec *vendorspec.Spec, h *harness, method, path, bod
 	if prefer {
 		req.Header.Set("Prefer", "include-unknown-enum-members")
 	}
-	if _, err := spec.OperationID(req); err != nil {
-		t.Fatal(err)
-	}
-	// A request the vendor refuses may already break the spec (an enum
-	// member only the docs tables list); the spec must then agree it is bad.
-	if err := spec.ValidateRequest(req, []byte(body)); (err != nil) != specInvalid {
-		t.Fatalf("request validation error %v, want invalid=%v", err, specInvalid)
+	if spec != nil {
+		if _, err := spec.OperationID(req); err != nil {
+			t.Fatal(err)
+		}
+		// A request the vendor refuses may already break the spec (an enum
+		// member only the docs tables list); the spec must then agree it is bad.
+		if err := spec.ValidateRequest(req, []byte(body)); (err != nil) != specInvalid {
+			t.Fatalf("request validation error %v, want invalid=%v", err, specInvalid)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	raw, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != wantStatus {
 		t.Fatalf("status %d, want %d: %s", resp.StatusCode, wantStatus, raw)
+	}
+	if spec == nil {
+		return
 	}
 	if err := spec.ValidateResponse(req, resp.StatusCode, resp.Header, raw); err != nil {
 		t.Fatalf("%v\n%.600s", err, raw)
@@ -84,7 +92,7 @@ func validate(t *testing.T, spec *vendorspec.Spec, h *harness, method, path, bod
 func TestSpecCatchesDrift(t *testing.T) {
 	h := setup(t)
 	spec := vendorspec.LoadOrSkip(t, vendorspec.Graph)
-	req, _ := http.NewRequest("GET", h.srv.URL+"/v1.0/security/alerts_v2/x", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, h.srv.URL+"/v1.0/security/alerts_v2/x", nil)
 	hdr := http.Header{"Content-Type": {"application/json"}}
 	if _, err := spec.OperationID(req); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 // Seed replaces all data with n alerts generated from seed, grouped into
 // incidents. The same n, seed and clock reading give the same data.
 func (e *Emulator) Seed(n int, seed int64) {
-	alerts, incidents := generate(n, seed, e.opts.TenantID, e.clock.Now().UTC())
+	alerts, incidents := generate(n, seed, e.opts.World, e.opts.TenantID, e.clock.Now().UTC())
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.seedN, e.seedSeed = n, seed

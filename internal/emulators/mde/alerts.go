@@ -131,7 +131,7 @@ func (e *Emulator) writeAlert(w http.ResponseWriter, r *http.Request, a Alert) {
 
 // Seed replaces all alerts with n generated from seed.
 func (e *Emulator) Seed(n int, seed int64) {
-	alerts := generate(n, seed, e.opts.TenantID, e.clock.Now().UTC())
+	alerts := generate(n, seed, e.opts.World, e.opts.TenantID, e.clock.Now().UTC())
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.seedN, e.seedSeed = n, seed

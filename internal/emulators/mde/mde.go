@@ -44,6 +44,10 @@ type Options struct {
 	BaseURL  string // used in @odata.context; from each request when empty
 	Alerts   int    // alerts to seed
 	Seed     int64
+	// World is the fake organisation alerts are about; one drawn from Seed
+	// when nil. Emulators given one World raise alerts about the same
+	// hosts and users.
+	World *emukit.World
 	// Limits are the per-app budgets for all calls (100/min and 1,500/hour
 	// when nil) and BatchLimits the extra ones for batchUpdate (10/min and
 	// 500/hour when nil).

@@ -38,13 +38,19 @@ func setup(t *testing.T) *harness {
 
 func (h *harness) fetchToken(t *testing.T, scope string) string {
 	t.Helper()
-	resp, err := http.PostForm(h.srv.URL+"/"+DefaultTenantID+"/oauth2/v2.0/token", url.Values{
+	form := url.Values{
 		"client_id": {DefaultClientID}, "client_secret": {DefaultClientSecret}, "scope": {scope}, "grant_type": {"client_credentials"},
-	})
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, h.srv.URL+"/"+DefaultTenantID+"/oauth2/v2.0/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
@@ -88,7 +94,7 @@ func (h *harness) do(t *testing.T, method, path string, body any) result {
 		raw, _ := json.Marshal(body)
 		rd = bytes.NewReader(raw)
 	}
-	req, _ := http.NewRequest(method, h.srv.URL+path, rd)
+	req, _ := http.NewRequestWithContext(t.Context(), method, h.srv.URL+path, rd)
 	if h.token != "" {
 		req.Header.Set("Authorization", "Bearer "+h.token)
 	}
@@ -99,7 +105,7 @@ func (h *harness) do(t *testing.T, method, path string, body any) result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return result{resp.StatusCode, resp.Header, b}
 }

@@ -38,11 +38,14 @@ var verdicts = [][2]string{
 	{"InformationalExpectedActivity", "SecurityTesting"}, {"InformationalExpectedActivity", "LineOfBusinessApplication"},
 }
 
-// generate builds n alerts on the shared fake world's machines, a few per
-// incident, deterministically from seed and now.
-func generate(n int, seed int64, tenant string, now time.Time) []*Alert {
+// generate builds n alerts on the fake world's machines (one drawn from
+// seed when w is nil), a few per incident, deterministically from seed and
+// now.
+func generate(n int, seed int64, w *emukit.World, tenant string, now time.Time) []*Alert {
 	r := emukit.NewRand(seed)
-	w := emukit.NewWorld(seed)
+	if w == nil {
+		w = emukit.NewWorld(seed)
+	}
 	var out []*Alert
 	incident := int64(1126000 + r.IntN(10000))
 	for len(out) < n {

@@ -136,9 +136,23 @@ func (e *Emulator) ReplaySeed(dfc ResettableDefenderForCloud) (string, error) {
 // incident of the first one on that host, the edge case the seed's KQL
 // guards against. It returns the incident's name.
 func (e *Emulator) SeedMultiAlertIncident() (string, error) {
+	inc, second, err := e.SharedHostPair()
+	if err != nil {
+		return "", fmt.Errorf("seed multi-alert incident: %w", err)
+	}
+	if _, err := e.RelateAlert(inc, second, "Seed analyst"); err != nil {
+		return "", fmt.Errorf("seed multi-alert incident: %w", err)
+	}
+	return inc, nil
+}
+
+// SharedHostPair finds, in creation order, the first alert that shares a
+// compromised host with an earlier single-alert incident: it returns that
+// incident's name and the later alert's SystemAlertId.
+func (e *Emulator) SharedHostPair() (incident, systemAlertID string, err error) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	firstOn := map[string]string{}
-	var inc, second string
 	for _, k := range e.order {
 		in := e.incidents[k]
 		if len(in.alertIDs) != 1 {
@@ -149,17 +163,9 @@ func (e *Emulator) SeedMultiAlertIncident() (string, error) {
 			continue
 		}
 		if prev, ok := firstOn[a.Properties.CompromisedEntity]; ok {
-			inc, second = prev, a.Properties.SystemAlertID
-			break
+			return prev, a.Properties.SystemAlertID, nil
 		}
 		firstOn[a.Properties.CompromisedEntity] = in.inc.Name
 	}
-	e.mu.Unlock()
-	if inc == "" {
-		return "", fmt.Errorf("seed multi-alert incident: no two alerts share a host: %w", ErrNotFound)
-	}
-	if _, err := e.RelateAlert(inc, second, "Seed analyst"); err != nil {
-		return "", fmt.Errorf("seed multi-alert incident: %w", err)
-	}
-	return inc, nil
+	return "", "", fmt.Errorf("no two alerts share a host: %w", ErrNotFound)
 }

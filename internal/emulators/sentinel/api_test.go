@@ -255,11 +255,16 @@ func TestAuthAndARMErrors(t *testing.T) {
 	// The token endpoint serves the ARM scope.
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {testClient}, "client_secret": {"s"},
 		"scope": {"https://management.azure.com/.default"}}
-	tr, err := f.srv.Client().PostForm(f.srv.URL+"/"+testTenant+"/oauth2/v2.0/token", form)
+	treq, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.srv.URL+"/"+testTenant+"/oauth2/v2.0/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	treq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	tr, err := f.srv.Client().Do(treq)
 	if err != nil || tr.StatusCode != 200 {
 		t.Fatalf("token endpoint: %v %v", err, tr)
 	}
-	tr.Body.Close()
+	_ = tr.Body.Close()
 	tests := []struct {
 		name, path, auth, code string
 		status                 int

@@ -94,7 +94,7 @@ func (f *fixture) doAuth(method, path string, body any, auth string) response {
 	if len(url) > 0 && url[0] == '/' {
 		url = f.srv.URL + path
 	}
-	req, err := http.NewRequest(method, url, rd)
+	req, err := http.NewRequestWithContext(f.t.Context(), method, url, rd)
 	if err != nil {
 		f.t.Fatalf("new request: %v", err)
 	}
@@ -108,7 +108,7 @@ func (f *fixture) doAuth(method, path string, body any, auth string) response {
 	if err != nil {
 		f.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		f.t.Fatalf("read body: %v", err)

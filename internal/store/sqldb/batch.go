@@ -59,7 +59,7 @@ func (t *tx) insertAlertChunk(ctx context.Context, chunk []*model.Alert) error {
 	if err != nil {
 		return fmt.Errorf("insert alerts: %w", t.d.conflict(err))
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	for rows.Next() {
 		var (
 			id       int64

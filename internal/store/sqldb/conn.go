@@ -88,7 +88,7 @@ func (c *conn) execDyn(ctx context.Context, q string, args ...any) error {
 }
 
 func (c *conn) queryRow(ctx context.Context, id qid, args ...any) (*sql.Row, error) {
-	ctx, s, err := c.stmt(ctx, id)
+	ctx, s, err := c.stmt(ctx, id) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (c *conn) queryRow(ctx context.Context, id qid, args ...any) (*sql.Row, err
 }
 
 func (c *conn) query(ctx context.Context, id qid, args ...any) (*sql.Rows, error) {
-	ctx, s, err := c.stmt(ctx, id)
+	ctx, s, err := c.stmt(ctx, id) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (c *conn) execOne(ctx context.Context, id qid, args ...any) error {
 
 // execCount runs a statement and reports how many rows it changed.
 func (c *conn) execCount(ctx context.Context, id qid, args ...any) (int64, error) {
-	ctx, s, err := c.stmt(ctx, id)
+	ctx, s, err := c.stmt(ctx, id) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 	if err != nil {
 		return 0, err
 	}
@@ -130,7 +130,7 @@ func (c *conn) execCount(ctx context.Context, id qid, args ...any) (int64, error
 }
 
 func (c *conn) exec(ctx context.Context, id qid, args ...any) error {
-	ctx, s, err := c.stmt(ctx, id)
+	ctx, s, err := c.stmt(ctx, id) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (c *conn) exec(ctx context.Context, id qid, args ...any) error {
 // sql.ErrNoRows when ON CONFLICT DO NOTHING inserted nothing.
 func (c *conn) insertID(ctx context.Context, id qid, args ...any) (int64, error) {
 	if c.d.LastInsertID {
-		ctx, s, err := c.stmt(ctx, id)
+		ctx, s, err := c.stmt(ctx, id) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 		if err != nil {
 			return 0, err
 		}
@@ -187,7 +187,7 @@ func (c *stmtCache) get(ctx context.Context, id qid) (*sql.Stmt, error) {
 	if s := c.stmts[id].Load(); s != nil {
 		return s, nil
 	}
-	s, err := c.db.PrepareContext(ctx, c.d.queries[id])
+	s, err := c.db.PrepareContext(ctx, c.d.queries[id]) //nolint:sqlclosecheck // kept in the cache; close closes it
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s: %w", queryDefs[id].name, err)
 	}
@@ -200,7 +200,7 @@ func (c *stmtCache) close() {
 	defer c.mu.Unlock()
 	for i := range c.stmts {
 		if s := c.stmts[i].Swap(nil); s != nil {
-			_ = s.Close()
+			_ = s.Close() //nolint:sqlclosecheck // closing every cached statement is this function's job
 		}
 	}
 }

@@ -185,8 +185,11 @@ func (t *tx) staleOrMissing(ctx context.Context, table string, id int64) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		return store.ErrNotFound
 	}
 	return fmt.Errorf("%w: row changed since it was read", store.ErrConflict)

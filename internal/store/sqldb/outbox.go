@@ -145,7 +145,7 @@ func (db *DB) claimPriority(ctx context.Context, p store.OutboxClaimParams, prio
 	if p.Integration != "" {
 		q, args = qOutboxClaimLane, append(args, p.Integration)
 	}
-	s, err := db.wstmts.get(ctx, q)
+	s, err := db.wstmts.get(ctx, q) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 	if err != nil {
 		return nil, err
 	}
@@ -270,9 +270,12 @@ func (t *tx) whyNotRetried(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var state string
 	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		return store.ErrNotFound
 	}
 	if err := rows.Scan(&state); err != nil {

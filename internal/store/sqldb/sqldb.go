@@ -81,8 +81,8 @@ func (db *DB) prepareWriter(ctx context.Context) error {
 	if db.prepped {
 		return nil
 	}
-	for id := range qid(numQueries) {
-		if _, err := db.wstmts.get(ctx, id); err != nil {
+	for id := range numQueries {
+		if _, err := db.wstmts.get(ctx, id); err != nil { //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 			return fmt.Errorf("prepare statements: %w", err)
 		}
 	}

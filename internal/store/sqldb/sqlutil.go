@@ -49,7 +49,7 @@ func chunks[T any](s []T, n int) iter.Seq[[]T] {
 
 // each scans every row with scan and hands it to fn, closing rows.
 func each[T any](rows *sql.Rows, scan func(scanner) (T, error), fn func(T)) error {
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {

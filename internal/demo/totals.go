@@ -1,0 +1,159 @@
+package demo
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/emulators/registry"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+const totalsSection = "Totals, read back from the vendors' consoles"
+
+// IntegrationReport is one integration's totals in the summary: counts
+// of what the scenario expected against what the vendor's console shows.
+type IntegrationReport struct {
+	ID                  string     `json:"id"`
+	Kind                string     `json:"kind"`
+	Ingested            int        `json:"ingested"`
+	Verdicts            int        `json:"verdicts"`
+	CommentSync         bool       `json:"comment_sync"`
+	StateWritesExpected int        `json:"state_writes_expected"`
+	StateWritesObserved int        `json:"state_writes_observed"`
+	CommentsExpected    int        `json:"comments_expected"`
+	CommentsObserved    int        `json:"comments_observed"`
+	DuplicateComments   int        `json:"duplicate_comments"`
+	DeadLetters         int        `json:"dead_letters"`
+	Mismatches          []Mismatch `json:"mismatches"`
+
+	p50, p99 time.Duration // verdict → vendor, for people only
+	timed    int
+	alerts   int // of Ingested, the alerts
+}
+
+// clean reports whether the integration ended as it should.
+func (r IntegrationReport) clean() bool {
+	return r.StateWritesObserved == r.StateWritesExpected && r.CommentsObserved == r.CommentsExpected &&
+		r.DuplicateComments == 0 && r.DeadLetters == 0 && len(r.Mismatches) == 0
+}
+
+// finish waits for hub and vendors to settle, then fills the summary's
+// totals and adds one checked row per integration and one for the
+// outbox.
+func (s *scenario) finish(limit time.Duration) error {
+	s.converge(limit)
+	s.exp.observe()
+	counts, err := s.app.Store().OutboxCounts(s.ctx)
+	if err != nil {
+		return fmt.Errorf("read outbox counts: %w", err)
+	}
+	s.sum.Outbox = map[string]int{}
+	for k, v := range counts {
+		s.sum.Outbox[string(k)] = v
+	}
+	for _, v := range s.w.set.Vendors() {
+		rep, err := s.report(v)
+		if err != nil {
+			return err
+		}
+		s.sum.Integrations = append(s.sum.Integrations, rep)
+		s.row(totalsSection, fmt.Sprintf("%s (%s): every expected write shown by the vendor, no comment twice, hub and vendor agree", rep.ID, rep.Kind),
+			rep.clean(), 0, "%s", rep.detail())
+	}
+	p50, p99, n := s.exp.percentiles("")
+	s.sum.VerdictToRemote = Latency{P50: ms(p50), P99: ms(p99), N: n}
+	s.sum.RSSMB = peakRSSMB()
+	pending := s.sum.Outbox["pending"] + s.sum.Outbox["leased"]
+	s.row(totalsSection, "Outbox drained, no dead letters", pending == 0 && s.sum.Outbox["dead"] == 0, 0,
+		"%d delivered, %d skipped (superseded or not needed), %d pending, %d dead; verdict → vendor p50 %.0f ms, p99 %.0f ms over %d changes",
+		s.sum.Outbox["done"], s.sum.Outbox["skipped"], pending, s.sum.Outbox["dead"], ms(p50), ms(p99), n)
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// report reads one integration's totals back from its vendor.
+func (s *scenario) report(v registry.Vendor) (IntegrationReport, error) {
+	rep := IntegrationReport{ID: v.ID, Kind: v.Kind}
+	hub, err := s.hubObjects(v.ID)
+	if err != nil {
+		return rep, err
+	}
+	em, _ := s.w.set.Emulator(v.Kind)
+	console := em.Console().Objects()
+	byKey := make(map[string]registry.Object, len(console))
+	for _, o := range console {
+		byKey[o.Key()] = o
+	}
+	rep.Ingested = len(hub)
+	for key := range hub {
+		if strings.HasPrefix(key, registry.KindAlert+":") {
+			rep.alerts++
+		}
+	}
+	rep.Mismatches = compare(hub, console)
+	rep.DuplicateComments = duplicates(console)
+	dead, err := s.app.Store().OutboxList(s.ctx, store.OutboxListParams{State: store.OutboxDead, Integration: v.ID, Limit: 100000})
+	if err != nil {
+		return rep, fmt.Errorf("list dead letters of %s: %w", v.ID, err)
+	}
+	rep.DeadLetters = len(dead)
+	s.exp.tally(v.ID, byKey, &rep)
+	rep.p50, rep.p99, rep.timed = s.exp.percentiles(v.ID)
+	return rep, nil
+}
+
+// tally counts an integration's expected state writes and comments, and
+// those its vendor shows.
+func (e *expectations) tally(integration string, console map[string]registry.Object, rep *IntegrationReport) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rep.Verdicts = e.verdicts[integration]
+	rep.CommentSync = e.policies[integration].CommentSync
+	for ref, want := range e.state {
+		if ref.integration != integration {
+			continue
+		}
+		rep.StateWritesExpected++
+		if o, ok := console[ref.kind+":"+ref.id]; ok && o.State == want {
+			rep.StateWritesObserved++
+		}
+	}
+	count := func(ref objRef, tok string) {
+		rep.CommentsExpected++
+		if o, ok := console[ref.kind+":"+ref.id]; ok && hasComment(o.Comments, tok) {
+			rep.CommentsObserved++
+		}
+	}
+	for ref, tok := range e.verdictOn {
+		if ref.integration == integration {
+			count(ref, tok)
+		}
+	}
+	for ref, toks := range e.comments {
+		if ref.integration == integration {
+			for _, tok := range toks {
+				count(ref, tok)
+			}
+		}
+	}
+}
+
+func (r IntegrationReport) detail() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d alerts and %d incidents ingested, %d verdicts; state writes %d of %d shown; comments %d of %d shown (comment sync %t), %d twice; %d dead letters; %d mismatches",
+		r.alerts, r.Ingested-r.alerts, r.Verdicts, r.StateWritesObserved, r.StateWritesExpected, r.CommentsObserved, r.CommentsExpected, r.CommentSync,
+		r.DuplicateComments, r.DeadLetters, len(r.Mismatches))
+	if r.timed > 0 {
+		fmt.Fprintf(&b, "; verdict → vendor p50 %.0f ms, p99 %.0f ms over %d changes", ms(r.p50), ms(r.p99), r.timed)
+	}
+	for i, m := range r.Mismatches {
+		if i == 5 {
+			fmt.Fprintf(&b, "\n… and %d more", len(r.Mismatches)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n%s %s: hub %q, vendor %q", m.Object, m.Field, m.Hub, m.Remote)
+	}
+	return b.String()
+}

@@ -1,0 +1,11 @@
+// Package all is the one list of vendor emulators compiled into the demo
+// and `alertsync emulate`. Each blank import runs the emulator package's
+// init(), which registers it; add a vendor here and nowhere else.
+package all
+
+import (
+	_ "github.com/alertsync/alertsync/internal/emulators/defendercloud" // Microsoft Defender for Cloud alerts (ARM)
+	_ "github.com/alertsync/alertsync/internal/emulators/graph"         // Microsoft Graph security alerts_v2 and incidents
+	_ "github.com/alertsync/alertsync/internal/emulators/mde"           // Microsoft Defender for Endpoint alerts API
+	_ "github.com/alertsync/alertsync/internal/emulators/sentinel"      // Microsoft Sentinel incidents (ARM)
+)

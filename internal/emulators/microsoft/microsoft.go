@@ -1,0 +1,94 @@
+// Package microsoft holds what the Microsoft emulators share in the demo
+// and `alertsync emulate`: the Entra ID login of one demo tenant, whose
+// one app registration has permissions on every Microsoft API emulated,
+// and the Azure Resource Manager host that routes to Defender for Cloud
+// or Sentinel by provider namespace. Each Microsoft vendor names them in
+// its registration; neither the demo nor emulate knows them.
+package microsoft
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/registry"
+)
+
+// Names the Microsoft vendors use in their registrations.
+const (
+	Login = "entra"
+	ARM   = "arm"
+)
+
+// The demo tenant, its one app registration and its one Azure
+// subscription. The secret is the emulator's only: nothing real accepts it.
+const (
+	TenantID     = "7d2b6c1e-3f4a-4b8e-9c2d-1a5e6f7b8c9d"
+	ClientID     = "4e1f9a2b-6c3d-4e5f-8a7b-2c9d0e1f3a4b"
+	ClientSecret = "demo-client-secret-not-a-real-one"
+	AppName      = "alertsync"
+	Subscription = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
+)
+
+// Register declares the Entra login and the ARM host; every Microsoft
+// vendor calls it from init() (the first call counts).
+func Register() {
+	registry.RegisterLogin(registry.LoginSpec{Name: Login, Title: "Entra ID token endpoint",
+		Start: func() registry.Login { return newEntra() }})
+	registry.RegisterHost(registry.HostSpec{Name: ARM, Title: "Azure Resource Manager",
+		Router: emukit.ARMProviders})
+}
+
+// Entra is the running login: an Entra ID token issuer with the demo app
+// registered in the demo tenant.
+type Entra struct {
+	issuer *emukit.TokenIssuer
+	app    emukit.Client
+}
+
+func newEntra() *Entra {
+	e := &Entra{
+		issuer: emukit.NewTokenIssuer(emukit.IssuerOptions{}),
+		app:    emukit.Client{Tenant: TenantID, ID: ClientID, Secret: ClientSecret, DisplayName: AppName},
+	}
+	e.issuer.RegisterClient(e.app)
+	return e
+}
+
+// EntraOf returns the Entra login a vendor's Start was given.
+func EntraOf(l registry.Login) (*Entra, error) {
+	e, ok := l.(*Entra)
+	if !ok {
+		return nil, fmt.Errorf("the vendor needs the %s login, got %T", Login, l)
+	}
+	return e, nil
+}
+
+// Grant gives the demo app permissions on the APIs with these audiences,
+// as an administrator consents to an API's application permissions.
+func (e *Entra) Grant(audiences ...string) {
+	e.app.Audiences = append(e.app.Audiences, audiences...)
+	e.issuer.RegisterClient(e.app)
+}
+
+// Issuer is the token issuer vendors check bearer tokens against.
+func (e *Entra) Issuer() *emukit.TokenIssuer { return e.issuer }
+
+// Handler serves the v2 and v1 token endpoints.
+func (e *Entra) Handler() http.Handler { return e.issuer.Handler() }
+
+// TokenURL is the v2 token endpoint of the demo tenant under base.
+func TokenURL(base string) string { return base + "/" + TenantID + "/oauth2/v2.0/token" }
+
+// Settings are the Entra app settings every Microsoft connector shares.
+func (e *Entra) Settings(base string) map[string]any {
+	return map[string]any{"tenant_id": TenantID, "client_id": ClientID, "client_secret": ClientSecret, "token_url": TokenURL(base)}
+}
+
+// Describe tells a person how to get a token.
+func (e *Entra) Describe(w io.Writer, base string) {
+	_, _ = fmt.Fprintf(w, "                token endpoint %s (client credentials, scope <API>/.default)\n", TokenURL(base))
+	_, _ = fmt.Fprintf(w, "                tenant %s, client %s, secret %q (emulator only), subscription %s\n",
+		TenantID, ClientID, ClientSecret, Subscription)
+}

@@ -1,0 +1,55 @@
+package registry
+
+import "strings"
+
+// Console is what a vendor's own console shows: the read-back the demo
+// compares with the hub, never the hub's own records.
+type Console interface {
+	// Objects lists every alert and incident.
+	Objects() []Object
+	// Object returns one, by kind and the id the vendor gives it.
+	Object(kind, id string) (Object, bool)
+}
+
+// Object kinds, spelled as alertsync's model spells them.
+const (
+	KindAlert    = "alert"
+	KindIncident = "incident"
+)
+
+// State is what an object's status means, in words every vendor's
+// statuses map onto.
+type State string
+
+// States. Closed covers resolved and dismissed alike: several vendors
+// have one closed status for both.
+const (
+	StateNew        State = "new"
+	StateInProgress State = "in_progress"
+	StateClosed     State = "closed"
+	StateUnknown    State = "unknown"
+)
+
+// Object is one alert or incident as the vendor shows it.
+type Object struct {
+	Kind   string // KindAlert or KindIncident
+	ID     string // the vendor's id, as the hub stores it (VendorID)
+	Status string // the vendor's own word
+	State  State
+	// Comments are the texts of its comments, oldest first (those a state
+	// write carries included, as the vendor lists them).
+	Comments []string
+}
+
+// Key names the object within its vendor.
+func (o Object) Key() string { return o.Kind + ":" + o.ID }
+
+// StateOf looks status up in a vendor's table, case-insensitively.
+func StateOf(table map[string]State, status string) State {
+	for k, v := range table {
+		if strings.EqualFold(k, status) {
+			return v
+		}
+	}
+	return StateUnknown
+}

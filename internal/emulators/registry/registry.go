@@ -1,0 +1,247 @@
+// Package registry is how vendor emulators join the demo and `alertsync
+// emulate`, the way connectors join the hub: each emulator package
+// declares in init() its routes, its slice of the demo scenario, how to
+// read back what its console shows, and the hub integration config that
+// points at it. The demo and emulate only iterate what is registered
+// here, so a new vendor is one registration and one line in
+// internal/emulators/all, and no edit to either command.
+//
+// Two pieces are shared by several vendors and registered on their own: a
+// Login (the Entra ID token endpoint every Microsoft API trusts) and a
+// Host (the Azure Resource Manager front door, which routes to Defender
+// for Cloud or Sentinel by provider namespace).
+package registry
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
+)
+
+// Vendor is what one emulator package declares.
+type Vendor struct {
+	// Kind is the connector kind a hub uses for this vendor ("graph"); it
+	// is also the emulator's name on the command line (--endpoint KIND=URL).
+	Kind string
+	// ID is the integration id in the demo hub and in written configs.
+	ID string
+	// Name is what a person calls the API.
+	Name string
+	// Login names the registered Login whose tokens the vendor trusts;
+	// empty when the vendor serves its own token endpoint in its routes.
+	Login string
+	// Host names the registered Host the vendor sits behind and Route the
+	// key that host routes to it by (an ARM provider namespace). Without
+	// a Host the vendor has a base URL of its own.
+	Host, Route string
+	// After lists kinds that must be running first: peers the emulator
+	// connects to (Sentinel reads Defender for Cloud's alert stream).
+	After []string
+	// DefaultAlerts is how many alerts Start seeds when the caller does
+	// not say; zero starts empty.
+	DefaultAlerts int
+	// Start builds the running emulator.
+	Start func(env Env) (Emulator, error)
+}
+
+// Env is what a vendor's Start gets.
+type Env struct {
+	Log *slog.Logger
+	// World is the fake organisation every vendor raises alerts about, so
+	// the same hosts and users show up across vendors and correlation
+	// finds cross-vendor incidents.
+	World *emukit.World
+	// Alerts is how many alerts to seed.
+	Alerts int
+	// Login is the running login the vendor named, nil when none.
+	Login Login
+	// Peer returns a running emulator the vendor named in After.
+	Peer func(kind string) (Emulator, bool)
+}
+
+// Emulator is one running vendor emulator.
+type Emulator interface {
+	// Handler serves the vendor's API with the paths the vendor documents,
+	// relative to its base URL.
+	Handler() http.Handler
+	// Console reads back what the vendor's own console would show.
+	Console() Console
+	// Integration is the hub config that points a hub at the vendor (its
+	// ID and Kind are the registration's).
+	Integration(at Hub) config.Integration
+	// Unwrap returns the vendor's own emulator type, for the demo's
+	// vendor-specific checks.
+	Unwrap() any
+}
+
+// Hub is what an integration config is built from.
+type Hub struct {
+	// Base is the URL the hub reaches the vendor at: the emulator's base
+	// URL, its host's, or whatever a person put in front of it.
+	Base string
+	// Login holds the settings that log in through the vendor's Login
+	// (token URL and credentials), secrets included.
+	Login map[string]any
+	// Poll is the hub's poll interval.
+	Poll time.Duration
+	// ID returns the integration id of another registered kind.
+	ID func(kind string) string
+}
+
+// Settings returns the login settings with extra merged over them.
+func (h Hub) Settings(extra map[string]any) map[string]any {
+	out := make(map[string]any, len(h.Login)+len(extra))
+	for k, v := range h.Login {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+// Raiser is a vendor whose detections keep firing during a long demo: it
+// raises new alerts about the shared world and returns their ids.
+type Raiser interface {
+	Raise(r *rand.Rand) ([]string, error)
+}
+
+// Portal is a vendor whose own users change its objects during a long
+// demo (a Defender for Cloud subscription owner dismissing an alert). It
+// changes one object that skip allows and returns it; ok is false when
+// none was left.
+type Portal interface {
+	PortalChange(r *rand.Rand, skip func(Object) bool) (changed Object, ok bool, err error)
+}
+
+// Seeder is a vendor that seeds a walk-through for `alertsync emulate`
+// and tells a person how to act on it. base is the vendor's base URL.
+type Seeder interface {
+	SeedWalkthrough() error
+	Describe(w io.Writer, base string)
+}
+
+// LoginSpec declares a shared login.
+type LoginSpec struct {
+	Name  string // "entra"
+	Title string // what a person calls it
+	Start func() Login
+}
+
+// Login is a running token endpoint several vendors trust.
+type Login interface {
+	Handler() http.Handler
+	// Settings are the hub settings that log in through base (token URL
+	// and credentials, secrets included).
+	Settings(base string) map[string]any
+	// Describe tells a person the credentials and where tokens come from.
+	Describe(w io.Writer, base string)
+}
+
+// HostSpec declares a host several vendors sit behind.
+type HostSpec struct {
+	Name  string // "arm"
+	Title string
+	// Router routes to the vendors behind the host, given each one's
+	// Route key and handler.
+	Router func(routes map[string]http.Handler) http.Handler
+}
+
+var (
+	mu      sync.RWMutex
+	vendors = map[string]Vendor{}
+	logins  = map[string]LoginSpec{}
+	hosts   = map[string]HostSpec{}
+)
+
+// Register adds a vendor. It panics on a duplicate or an incomplete
+// declaration, programming errors caught at start-up.
+func Register(v Vendor) {
+	mu.Lock()
+	defer mu.Unlock()
+	if v.Kind == "" || v.ID == "" || v.Start == nil || (v.Host != "") != (v.Route != "") {
+		panic("registry: Register needs Kind, ID, Start, and Route with Host")
+	}
+	if _, dup := vendors[v.Kind]; dup {
+		panic(fmt.Sprintf("registry: vendor %q registered twice", v.Kind))
+	}
+	vendors[v.Kind] = v
+}
+
+// RegisterLogin adds a shared login; registering one name twice keeps the
+// first, so every vendor of a family may register the family's login.
+func RegisterLogin(l LoginSpec) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, ok := logins[l.Name]; !ok {
+		logins[l.Name] = l
+	}
+}
+
+// RegisterHost adds a shared host; like RegisterLogin, the first wins.
+func RegisterHost(h HostSpec) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, ok := hosts[h.Name]; !ok {
+		hosts[h.Name] = h
+	}
+}
+
+// Vendors lists the registered vendors in start order: each after those
+// it names in After, otherwise by kind.
+func Vendors() ([]Vendor, error) {
+	mu.RLock()
+	defer mu.RUnlock()
+	kinds := make([]string, 0, len(vendors))
+	for k := range vendors {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	var out []Vendor
+	placed := map[string]bool{}
+	for len(out) < len(kinds) {
+		progress := false
+		for _, k := range kinds {
+			v := vendors[k]
+			if placed[k] || !allPlaced(v.After, placed) {
+				continue
+			}
+			out, placed[k], progress = append(out, v), true, true
+		}
+		if !progress {
+			return nil, fmt.Errorf("registry: vendors wait on each other or on an unregistered kind")
+		}
+	}
+	return out, nil
+}
+
+func allPlaced(kinds []string, placed map[string]bool) bool {
+	for _, k := range kinds {
+		if !placed[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func loginSpec(name string) (LoginSpec, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	l, ok := logins[name]
+	return l, ok
+}
+
+func hostSpec(name string) (HostSpec, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	h, ok := hosts[name]
+	return h, ok
+}
