@@ -54,7 +54,7 @@ type Vendor struct {
 
 // Env is what a vendor's Start gets.
 type Env struct {
-	Log *slog.Logger
+	Log *slog.Logger // scoped to the emulators; quiet unless asked
 	// World is the fake organisation every vendor raises alerts about, so
 	// the same hosts and users show up across vendors and correlation
 	// finds cross-vendor incidents.
