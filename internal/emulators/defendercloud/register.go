@@ -43,9 +43,11 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 	return demo{e, env.World}, nil
 }
 
-func (d demo) Handler() http.Handler     { return d.e.Handler() }
-func (d demo) Unwrap() any               { return d.e }
-func (d demo) Console() registry.Console { return d }
+func (d demo) Handler() http.Handler { return d.e.Handler() }
+func (d demo) Unwrap() any           { return d.e }
+func (d demo) Console() registry.Console {
+	return registry.AlertConsole[Alert]{List: d.e.Alerts, Get: d.e.Alert, Show: object}
+}
 
 func (d demo) Integration(at registry.Hub) config.Integration {
 	return config.Integration{Name: "Defender for Cloud",
@@ -56,22 +58,6 @@ func (d demo) Integration(at registry.Hub) config.Integration {
 var states = map[string]registry.State{
 	StatusActive: registry.StateNew, StatusInProgress: registry.StateInProgress,
 	StatusDismissed: registry.StateClosed, StatusResolved: registry.StateClosed,
-}
-
-func (d demo) Objects() []registry.Object {
-	var out []registry.Object
-	for _, a := range d.e.Alerts() {
-		out = append(out, object(a))
-	}
-	return out
-}
-
-func (d demo) Object(kind, id string) (registry.Object, bool) {
-	if kind != registry.KindAlert {
-		return registry.Object{}, false
-	}
-	a, ok := d.e.Alert(id)
-	return object(a), ok
 }
 
 // object is an alert as the portal lists it; Defender for Cloud has no
@@ -123,13 +109,13 @@ func (d demo) PortalChange(r *rand.Rand, skip func(registry.Object) bool) (regis
 	if err := d.e.SetAlertStatus(o.ID, status); err != nil {
 		return registry.Object{}, false, err
 	}
-	o, _ = d.Object(registry.KindAlert, o.ID)
+	o, _ = d.Console().Object(registry.KindAlert, o.ID)
 	return o, true, nil
 }
 
 var (
-	_ registry.Raiser  = demo{}
-	_ registry.Portal  = demo{}
-	_ registry.Seeder  = demo{}
-	_ registry.Console = demo{}
+	_ registry.Raiser   = demo{}
+	_ registry.Portal   = demo{}
+	_ registry.Seeder   = demo{}
+	_ registry.Emulator = demo{}
 )

@@ -40,9 +40,11 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 	return demo{e}, nil
 }
 
-func (d demo) Handler() http.Handler     { return d.e.Handler() }
-func (d demo) Unwrap() any               { return d.e }
-func (d demo) Console() registry.Console { return d }
+func (d demo) Handler() http.Handler { return d.e.Handler() }
+func (d demo) Unwrap() any           { return d.e }
+func (d demo) Console() registry.Console {
+	return registry.AlertConsole[Alert]{List: d.e.Alerts, Get: d.e.Alert, Show: object}
+}
 
 func (d demo) Raise(r *rand.Rand) ([]string, error) {
 	var ids []string
@@ -62,22 +64,6 @@ var states = map[string]registry.State{
 	"New": registry.StateNew, "InProgress": registry.StateInProgress, "Resolved": registry.StateClosed,
 }
 
-func (d demo) Objects() []registry.Object {
-	var out []registry.Object
-	for _, a := range d.e.Alerts() {
-		out = append(out, object(a))
-	}
-	return out
-}
-
-func (d demo) Object(kind, id string) (registry.Object, bool) {
-	if kind != registry.KindAlert {
-		return registry.Object{}, false
-	}
-	a, ok := d.e.Alert(id)
-	return object(a), ok
-}
-
 func object(a Alert) registry.Object {
 	o := registry.Object{Kind: registry.KindAlert, ID: a.ID, Status: a.Status, State: registry.StateOf(states, a.Status)}
 	for _, c := range a.Comments {
@@ -87,6 +73,6 @@ func object(a Alert) registry.Object {
 }
 
 var (
-	_ registry.Raiser  = demo{}
-	_ registry.Console = demo{}
+	_ registry.Raiser   = demo{}
+	_ registry.Emulator = demo{}
 )

@@ -53,3 +53,33 @@ func StateOf(table map[string]State, status string) State {
 	}
 	return StateUnknown
 }
+
+// AlertConsole is the Console of a vendor whose console lists alerts only
+// (no incidents): List reads them all, Get one by the id the vendor gives
+// it, and Show turns one into an Object.
+type AlertConsole[T any] struct {
+	List func() []T
+	Get  func(id string) (T, bool)
+	Show func(T) Object
+}
+
+// Objects lists every alert.
+func (c AlertConsole[T]) Objects() []Object {
+	var out []Object
+	for _, a := range c.List() {
+		out = append(out, c.Show(a))
+	}
+	return out
+}
+
+// Object returns one alert; the vendor has no other kind.
+func (c AlertConsole[T]) Object(kind, id string) (Object, bool) {
+	if kind != KindAlert {
+		return Object{}, false
+	}
+	a, ok := c.Get(id)
+	if !ok {
+		return Object{}, false
+	}
+	return c.Show(a), true
+}
