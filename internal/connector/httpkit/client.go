@@ -111,7 +111,7 @@ func New(o Options) (*Client, error) {
 }
 
 // Logger returns the client's logger, so vendor code logs with the same
-// attributes (see Entra.NewClient).
+// attributes (see entra.Checked.NewClient).
 func (c *Client) Logger() *slog.Logger { return c.log }
 
 // Redactor returns the client's redactor, for vendor code that builds its

@@ -2,8 +2,9 @@
 // vendor package is mostly mapping: authentication (OAuth2 client
 // credentials, static bearer tokens, API keys), a per-integration rate
 // budget, classification of vendor errors into *connector.Error, redaction
-// of secrets from every error it builds, OData/ARM nextLink paging, and the
-// settings, checks and client of a Microsoft Entra ID app (entra.go).
+// of secrets from every error it builds, and next-link paging. What only
+// one vendor family shares, such as a Microsoft Entra ID app and Azure
+// Resource Manager's quirks, lives in its own sub-package (entra).
 //
 // The kit deliberately does not sleep and retry on 429 or 5xx: the outbox
 // and the poller own retry policy and decide from the error class. The one

@@ -13,15 +13,11 @@ import (
 // advances) must not keep a poller busy forever.
 const DefaultMaxPages = 1000
 
-// Next-link member names of the two common page shapes.
-const (
-	ODataNextLink = "@odata.nextLink" // Microsoft Graph, MDE
-	ARMNextLink   = "nextLink"        // Azure Resource Manager (Defender for Cloud, Sentinel)
-)
-
 // GetPage fetches one page shaped {"value":[...], "<nextLinkField>":"..."}
-// and returns its items and the next link ("" on the last page). Pollers
-// that keep the next link as their cursor call this once per poll.
+// and returns its items and the next link ("" on the last page); the
+// vendor names its next-link member (the Microsoft ones are in package
+// entra). Pollers that keep the next link as their cursor call this once
+// per poll.
 func GetPage[T any](ctx context.Context, c *Client, ref, nextLinkField string) ([]T, string, error) {
 	var raw map[string]json.RawMessage
 	if err := c.GetJSON(ctx, ref, &raw); err != nil {

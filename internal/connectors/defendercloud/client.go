@@ -10,6 +10,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/httpkit/entra"
 )
 
 // listRef is the subscription-scope Alerts_List request. The API takes no
@@ -85,7 +86,7 @@ func (c *Connector) armID(ctx context.Context, systemAlertID string) (string, er
 	if id, ok := c.index.get(systemAlertID); ok {
 		return id, nil
 	}
-	err := httpkit.FollowNextLink(ctx, c.client, listRef(c.cfg.SubscriptionID), httpkit.ARMNextLink, func(page []rawAlert) error {
+	err := httpkit.FollowNextLink(ctx, c.client, listRef(c.cfg.SubscriptionID), entra.ARMNextLink, func(page []rawAlert) error {
 		found := false
 		for _, r := range page {
 			c.index.put(r.a.Properties.SystemAlertID, r.a.ID)

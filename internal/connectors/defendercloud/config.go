@@ -7,32 +7,32 @@ import (
 	"strings"
 
 	"github.com/alertsync/alertsync/internal/connector"
-	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/httpkit/entra"
 )
 
 // Defaults for the Azure public cloud; sovereign clouds override them.
 const (
-	DefaultTokenURL          = httpkit.EntraTokenURL
-	DefaultARMBase           = httpkit.ARMBase
-	DefaultScope             = httpkit.ARMScope
+	DefaultTokenURL          = entra.TokenURL
+	DefaultARMBase           = entra.ARMBase
+	DefaultScope             = entra.ARMScope
 	DefaultRequestsPerMinute = 600
 )
 
 // Config is the decoded settings of one Defender for Cloud integration.
 type Config struct {
-	httpkit.EntraApp         // tenant_id, client_id, client_secret, token_url, scope
+	entra.App                // tenant_id, client_id, client_secret, token_url, scope
 	ARMBase           string `json:"arm_base"`
 	SubscriptionID    string `json:"subscription_id"`
 	RequestsPerMinute int    `json:"requests_per_minute"`
 
-	entra httpkit.Entra // set by check
+	entra entra.Checked // set by check
 }
 
 // Spec declares the settings; it drives decoding, validation, redaction,
 // docs and the settings form. The Entra app's six settings (tenant_id,
 // client_id, client_secret, token_url, arm_base, scope) come first, as in
 // every Azure connector; only client_id's description is this connector's.
-var Spec = slices.Concat(httpkit.EntraAppSpec(httpkit.ARMAPI,
+var Spec = slices.Concat(entra.AppSpec(entra.ARMAPI,
 	"Application (client) ID of the app registration; it needs Security Reader to list alerts and Security Admin to change their state."),
 	connector.ConfigSpec{
 		{Name: "subscription_id", Type: connector.TypeString, Required: true,
@@ -48,7 +48,7 @@ var guidShape = regexp.MustCompile(`^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa
 // and returns it with its Entra app checked against ARM.
 func (c Config) check() (Config, error) {
 	var err error
-	if c.entra, err = httpkit.ARMAPI.Check(c.EntraApp, c.ARMBase); err != nil {
+	if c.entra, err = entra.ARMAPI.Check(c.App, c.ARMBase); err != nil {
 		return c, err
 	}
 	if strings.TrimSpace(c.SubscriptionID) == "" {

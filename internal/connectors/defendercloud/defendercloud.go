@@ -18,6 +18,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/httpkit/entra"
 	"github.com/alertsync/alertsync/internal/model"
 )
 
@@ -56,7 +57,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: cfg.entra.Budget(cfg.RequestsPerMinute), Classify: httpkit.ARMAccessPending})
+	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: cfg.entra.Budget(cfg.RequestsPerMinute), Classify: entra.ARMAccessPending})
 	if err != nil {
 		return nil, err
 	}
@@ -100,11 +101,11 @@ func (c *Connector) readPage(ctx context.Context, st *state) ([]rawAlert, string
 	if st.next != "" {
 		ref = st.next
 	}
-	page, next, err := httpkit.GetPage[rawAlert](ctx, c.client, ref, httpkit.ARMNextLink)
+	page, next, err := httpkit.GetPage[rawAlert](ctx, c.client, ref, entra.ARMNextLink)
 	if err != nil && ref != first {
 		if cls := connector.ClassOf(err); cls == connector.ClassPermanent || cls == connector.ClassNotFound {
 			c.log.WarnContext(ctx, "stored next link refused; restarting the alert walk", "err", err)
-			page, next, err = httpkit.GetPage[rawAlert](ctx, c.client, first, httpkit.ARMNextLink)
+			page, next, err = httpkit.GetPage[rawAlert](ctx, c.client, first, entra.ARMNextLink)
 		}
 	}
 	return page, next, err
@@ -193,7 +194,7 @@ func actionFor(s model.Status, v model.Verdict) (action, remote string, err erro
 
 // Health fetches a token and the first page of alerts.
 func (c *Connector) Health(ctx context.Context) error {
-	if _, _, err := httpkit.GetPage[rawAlert](ctx, c.client, listRef(c.cfg.SubscriptionID), httpkit.ARMNextLink); err != nil {
+	if _, _, err := httpkit.GetPage[rawAlert](ctx, c.client, listRef(c.cfg.SubscriptionID), entra.ARMNextLink); err != nil {
 		return fmt.Errorf("list defender for cloud alerts: %w", err)
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/httpkit/entra"
 	"github.com/alertsync/alertsync/internal/connector/watermark"
 	"github.com/alertsync/alertsync/internal/model"
 )
@@ -59,7 +60,7 @@ func (c *core) fetchIncidents(ctx context.Context, raw string) (connector.Incide
 		return connector.IncidentPage{}, err
 	}
 	var items []connector.IncidentItem
-	err = httpkit.FollowNextLink(ctx, c.client, c.incidentsRef(cur), httpkit.ODataNextLink, func(page []json.RawMessage) error {
+	err = httpkit.FollowNextLink(ctx, c.client, c.incidentsRef(cur), entra.ODataNextLink, func(page []json.RawMessage) error {
 		for _, r := range page {
 			st, ts, placed := readStamp(r)
 			if placed && cur.Has(st.ID, ts) {

@@ -7,19 +7,19 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
-	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/httpkit/entra"
 )
 
 // Defaults for the Microsoft commercial cloud. Sovereign clouds (US Gov,
 // China) override token_url, api_base and scope.
 const (
-	DefaultTokenURL = httpkit.EntraTokenURL
+	DefaultTokenURL = entra.TokenURL
 	DefaultAPIBase  = "https://graph.microsoft.com/v1.0"
 	DefaultScope    = "https://graph.microsoft.com/.default"
 )
 
 // api is Microsoft Graph as the Entra app settings see it.
-var api = httpkit.EntraAPI{
+var api = entra.API{
 	BaseField:       "api_base",
 	BaseDefault:     DefaultAPIBase,
 	BaseDescription: "Microsoft Graph base URL including the version segment.",
@@ -37,7 +37,7 @@ const (
 
 // Config is the decoded settings of one Graph security integration.
 type Config struct {
-	httpkit.EntraApp           // tenant_id, client_id, client_secret, token_url, scope
+	entra.App                  // tenant_id, client_id, client_secret, token_url, scope
 	APIBase           string   `json:"api_base"`
 	ServiceSources    []string `json:"service_sources"`
 	Overlap           string   `json:"overlap"`
@@ -51,7 +51,7 @@ type Config struct {
 // client_id, client_secret, token_url, api_base, scope) come first, as in
 // every Microsoft connector; only client_id's description is this
 // connector's.
-var Spec = slices.Concat(httpkit.EntraAppSpec(api,
+var Spec = slices.Concat(entra.AppSpec(api,
 	"Application (client) ID of the app registration; it needs the SecurityAlert.ReadWrite.All and SecurityIncident.ReadWrite.All application permissions."),
 	connector.ConfigSpec{
 		{Name: "service_sources", Type: connector.TypeList,
@@ -68,7 +68,7 @@ var Spec = slices.Concat(httpkit.EntraAppSpec(api,
 
 // settings is Config checked and turned into what the connector uses.
 type settings struct {
-	entra   httpkit.Entra
+	entra   entra.Checked
 	overlap time.Duration
 	sources []string
 }
@@ -76,7 +76,7 @@ type settings struct {
 func (c Config) check() (settings, error) {
 	var s settings
 	var err error
-	if s.entra, err = api.Check(c.EntraApp, c.APIBase); err != nil {
+	if s.entra, err = api.Check(c.App, c.APIBase); err != nil {
 		return s, err
 	}
 	if s.overlap, err = time.ParseDuration(orDefault(c.Overlap, "5m")); err != nil || s.overlap < 0 {

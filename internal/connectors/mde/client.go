@@ -16,6 +16,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/httpkit/entra"
 	"github.com/alertsync/alertsync/internal/connector/watermark"
 )
 
@@ -158,7 +159,7 @@ func (c *core) listPage(ctx context.Context, ref string) ([]json.RawMessage, err
 	if err := spend(ctx, c.hourly); err != nil {
 		return nil, err
 	}
-	items, _, err := httpkit.GetPage[json.RawMessage](ctx, c.client, ref, httpkit.ODataNextLink)
+	items, _, err := httpkit.GetPage[json.RawMessage](ctx, c.client, ref, entra.ODataNextLink)
 	return items, err
 }
 

@@ -7,20 +7,20 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
-	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/httpkit/entra"
 )
 
 // Defaults for the Microsoft commercial cloud. Regional hosts
 // (us.api.security.microsoft.com, eu., uk., ...) and US Gov override
 // api_base; the windowsatpservice scope spelling works too.
 const (
-	DefaultTokenURL = httpkit.EntraTokenURL
+	DefaultTokenURL = entra.TokenURL
 	DefaultAPIBase  = "https://api.securitycenter.microsoft.com"
 	DefaultScope    = "https://api.securitycenter.microsoft.com/.default"
 )
 
 // api is the Defender for Endpoint API as the Entra app settings see it.
-var api = httpkit.EntraAPI{
+var api = entra.API{
 	BaseField:       "api_base",
 	BaseDefault:     DefaultAPIBase,
 	BaseDescription: "Defender for Endpoint API base URL (a regional host such as https://eu.api.security.microsoft.com also works).",
@@ -32,7 +32,7 @@ const maxTop = 10000
 
 // Config is the decoded settings of one Defender for Endpoint integration.
 type Config struct {
-	httpkit.EntraApp         // tenant_id, client_id, client_secret, token_url, scope
+	entra.App                // tenant_id, client_id, client_secret, token_url, scope
 	APIBase           string `json:"api_base"`
 	Overlap           string `json:"overlap"`
 	PageSize          int    `json:"page_size"`
@@ -45,7 +45,7 @@ type Config struct {
 // client_id, client_secret, token_url, api_base, scope) come first, as in
 // every Microsoft connector; only client_id's description is this
 // connector's.
-var Spec = slices.Concat(httpkit.EntraAppSpec(api,
+var Spec = slices.Concat(entra.AppSpec(api,
 	"Application (client) ID of the app registration; it needs the WindowsDefenderATP Alert.ReadWrite.All application permission."),
 	connector.ConfigSpec{
 		{Name: "overlap", Type: connector.TypeDuration, Default: "5m",
@@ -60,14 +60,14 @@ var Spec = slices.Concat(httpkit.EntraAppSpec(api,
 
 // settings is Config checked and turned into what the connector uses.
 type settings struct {
-	entra   httpkit.Entra
+	entra   entra.Checked
 	overlap time.Duration
 }
 
 func (c Config) check() (settings, error) {
 	var s settings
 	var err error
-	if s.entra, err = api.Check(c.EntraApp, c.APIBase); err != nil {
+	if s.entra, err = api.Check(c.App, c.APIBase); err != nil {
 		return s, err
 	}
 	if s.overlap, err = time.ParseDuration(orDefault(c.Overlap, "5m")); err != nil || s.overlap < 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/httpkit/entra"
 )
 
 // The fast path lists incidents with $filter and $orderby on
@@ -71,7 +72,7 @@ func (c *Connector) listUnordered(ctx context.Context, pos *cursor) ([]rawIncide
 		ref = c.plainListRef(c.cfg.PageSize)
 	}
 	for range scanPagesPerCall {
-		page, next, err := httpkit.GetPage[rawIncident](ctx, c.client, ref, httpkit.ARMNextLink)
+		page, next, err := httpkit.GetPage[rawIncident](ctx, c.client, ref, entra.ARMNextLink)
 		if err != nil && ref != c.plainListRef(c.cfg.PageSize) && refusedLink(err) {
 			c.log.WarnContext(ctx, "stored next link refused; walking the incidents again from the first page", "err", err)
 			pos.Scan.Next, ref = "", c.plainListRef(c.cfg.PageSize)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/connector/httpkit/entra"
 	"github.com/alertsync/alertsync/internal/model"
 )
 
@@ -80,7 +81,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: cfg.entra.Budget(cfg.RequestsPerMinute), Classify: httpkit.ARMAccessPending})
+	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: cfg.entra.Budget(cfg.RequestsPerMinute), Classify: entra.ARMAccessPending})
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func (c *Connector) FetchIncidents(ctx context.Context, cur string) (connector.I
 func (c *Connector) listChanged(ctx context.Context, pos cursor) ([]rawIncident, bool, error) {
 	ref := c.listRef(pos.from(), c.cfg.PageSize)
 	for range httpkit.DefaultMaxPages {
-		page, next, err := httpkit.GetPage[rawIncident](ctx, c.client, ref, httpkit.ARMNextLink)
+		page, next, err := httpkit.GetPage[rawIncident](ctx, c.client, ref, entra.ARMNextLink)
 		if err != nil {
 			return nil, false, err
 		}
@@ -214,7 +215,7 @@ func (c *Connector) putState(ctx context.Context, ch connector.StateChange, targ
 // Health fetches a token and lists one incident, with no query option
 // the service might refuse.
 func (c *Connector) Health(ctx context.Context) error {
-	_, _, err := httpkit.GetPage[rawIncident](ctx, c.client, c.plainListRef(1), httpkit.ARMNextLink)
+	_, _, err := httpkit.GetPage[rawIncident](ctx, c.client, c.plainListRef(1), entra.ARMNextLink)
 	if err != nil {
 		return fmt.Errorf("list sentinel incidents: %w", err)
 	}

@@ -18,21 +18,22 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 )
 
 // APIVersion is the only api-version this emulator serves.
 const APIVersion = "2022-01-01"
 
 // Audience is the ARM resource tokens must be issued for.
-const Audience = emukit.ARMAudience
+const Audience = arm.Audience
 
 // Budget is an ARM token bucket: Burst tokens, refilled at PerSecond.
-type Budget = emukit.ARMBudget
+type Budget = arm.Budget
 
 // ARM's documented per-principal buckets (since 2024).
 var (
-	DefaultReadBudget  = emukit.DefaultARMReadBudget
-	DefaultWriteBudget = emukit.DefaultARMWriteBudget
+	DefaultReadBudget  = arm.DefaultReadBudget
+	DefaultWriteBudget = arm.DefaultWriteBudget
 )
 
 // DefaultPageSize is how many alerts a list page holds when Options.PageSize
@@ -41,7 +42,7 @@ const DefaultPageSize = 50
 
 // InsufficientAccessBody is the answer a fresh principal gets before its
 // role assignment has propagated, byte for byte as the seed reports it.
-const InsufficientAccessBody = emukit.InsufficientAccessBody
+const InsufficientAccessBody = arm.InsufficientAccessBody
 
 // Options configures an Emulator. The zero value is usable.
 type Options struct {
@@ -66,7 +67,7 @@ type Emulator struct {
 	issuer   *emukit.TokenIssuer
 	faults   *emukit.Faults
 	recorder *emukit.Recorder
-	throttle *emukit.ARMThrottle
+	throttle *arm.Throttle
 	handler  http.Handler
 	names    nameSource
 
@@ -107,7 +108,7 @@ func New(opts Options) *Emulator {
 		issuer:   opts.Issuer,
 		faults:   emukit.NewFaults(opts.Seed),
 		recorder: emukit.NewRecorder(opts.Clock),
-		throttle: emukit.NewARMThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
+		throttle: arm.NewThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
 		alerts:   map[string]*stored{},
 		ops:      map[string]bool{},
 		names:    nameSource{seed: opts.Seed},
@@ -121,7 +122,7 @@ func New(opts Options) *Emulator {
 func (e *Emulator) Handler() http.Handler { return e.handler }
 
 func (e *Emulator) buildHandler() http.Handler {
-	return emukit.ARMFrontDoor{
+	return arm.FrontDoor{
 		APIVersion:   APIVersion,
 		ResourceType: "alerts",
 		PathLiterals: pathLiterals,

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 )
 
 // pathLiterals are the fixed path segments, matched case-insensitively.
@@ -32,7 +33,7 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("POST "+subPath+"/locations/{loc}/alerts/default/simulate", e.handleSimulate)
 	mux.HandleFunc("GET "+subPath+"/locations/{loc}/operationResults/{op}", e.handleOperationResult)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound",
+		arm.WriteCloudError(w, http.StatusNotFound, "NotFound",
 			fmt.Sprintf("The requested path '%s' with method '%s' is not served by Microsoft.Security/alerts.", r.URL.Path, r.Method))
 	})
 	return mux
@@ -42,7 +43,7 @@ func (e *Emulator) routes() http.Handler {
 // subscription id.
 func scopeOf(w http.ResponseWriter, r *http.Request) (scope, bool) {
 	s := scope{sub: r.PathValue("sub"), rg: r.PathValue("rg"), loc: r.PathValue("loc")}
-	return s, emukit.ValidSubscription(w, s.sub)
+	return s, arm.ValidSubscription(w, s.sub)
 }
 
 // alertList is the AlertList page body.
@@ -56,9 +57,9 @@ func (e *Emulator) handleList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	offset, err := emukit.DecodeSkipToken(r.URL.Query().Get("$skipToken"))
+	offset, err := arm.DecodeSkipToken(r.URL.Query().Get("$skipToken"))
 	if err != nil {
-		emukit.WriteCloudError(w, http.StatusBadRequest, "InvalidSkipToken", "The skip token is invalid.")
+		arm.WriteCloudError(w, http.StatusBadRequest, "InvalidSkipToken", "The skip token is invalid.")
 		return
 	}
 	all := e.selectAlerts(s)
@@ -68,7 +69,7 @@ func (e *Emulator) handleList(w http.ResponseWriter, r *http.Request) {
 		page.Value = []Alert{}
 	}
 	if more {
-		page.NextLink = emukit.SkipTokenLink(r, url.Values{"api-version": {APIVersion}}, hi)
+		page.NextLink = arm.SkipTokenLink(r, url.Values{"api-version": {APIVersion}}, hi)
 	}
 	emukit.WriteJSON(w, http.StatusOK, page)
 }
@@ -94,7 +95,7 @@ func (e *Emulator) handleAction(w http.ResponseWriter, r *http.Request) {
 	}
 	status, known := actionStatus[r.PathValue("action")]
 	if !known {
-		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound",
+		arm.WriteCloudError(w, http.StatusNotFound, "NotFound",
 			fmt.Sprintf("The requested path '%s' with method '%s' is not served by Microsoft.Security/alerts.", r.URL.Path, r.Method))
 		return
 	}
@@ -111,5 +112,5 @@ func (e *Emulator) handleAction(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeNotFound(w http.ResponseWriter, name string) {
-	emukit.WriteCloudError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("Alert '%s' was not found.", name))
+	arm.WriteCloudError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("Alert '%s' was not found.", name))
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 )
 
 const (
@@ -62,7 +63,7 @@ func (r response) decode(t *testing.T, v any) {
 // errorCode returns the ARM CloudError code of the answer.
 func (r response) errorCode(t *testing.T) string {
 	t.Helper()
-	var ce emukit.CloudError
+	var ce arm.CloudError
 	r.decode(t, &ce)
 	return ce.Error.Code
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 )
 
 // ErrBadSimulation is returned for a simulation request the service
@@ -25,7 +26,7 @@ const KindBundles = "Bundles"
 // connected Sentinel workspace mirrors it into an incident of its own like
 // any other Defender for Cloud alert. Repeated bundles count once.
 func (e *Emulator) Simulate(sub, loc string, bundles []string) ([]Alert, error) {
-	if !emukit.IsGUID(sub) {
+	if !arm.IsGUID(sub) {
 		return nil, fmt.Errorf("simulate alerts: %w: subscription '%s' is not a GUID", ErrBadSimulation, sub)
 	}
 	canon, err := checkBundles(bundles)
@@ -94,26 +95,26 @@ func (e *Emulator) handleSimulate(w http.ResponseWriter, r *http.Request) {
 		err = json.Unmarshal(raw, &body)
 	}
 	if err != nil {
-		emukit.WriteCloudError(w, http.StatusBadRequest, "InvalidRequestContent",
+		arm.WriteCloudError(w, http.StatusBadRequest, "InvalidRequestContent",
 			"The request content was invalid and could not be deserialized: "+err.Error())
 		return
 	}
 	switch {
 	case body.Properties == nil:
-		emukit.WriteCloudError(w, http.StatusBadRequest, "BadRequest", "The request body must carry 'properties' with a 'kind'.")
+		arm.WriteCloudError(w, http.StatusBadRequest, "BadRequest", "The request body must carry 'properties' with a 'kind'.")
 		return
 	case !strings.EqualFold(body.Properties.Kind, KindBundles):
-		emukit.WriteCloudError(w, http.StatusBadRequest, "BadRequest",
+		arm.WriteCloudError(w, http.StatusBadRequest, "BadRequest",
 			fmt.Sprintf("The alert simulation kind '%s' is not supported; supported kinds: %s.", body.Properties.Kind, KindBundles))
 		return
 	}
 	if _, err := checkBundles(body.Properties.Bundles); err != nil {
-		emukit.WriteCloudError(w, http.StatusBadRequest, "BadRequest", err.Error())
+		arm.WriteCloudError(w, http.StatusBadRequest, "BadRequest", err.Error())
 		return
 	}
 	if _, err := e.Simulate(s.sub, s.loc, body.Properties.Bundles); err != nil {
 		e.log.Error("simulate alerts", "err", err)
-		emukit.WriteCloudError(w, http.StatusInternalServerError, "InternalServerError", "Encountered internal server error. Please try again.")
+		arm.WriteCloudError(w, http.StatusInternalServerError, "InternalServerError", "Encountered internal server error. Please try again.")
 		return
 	}
 	e.acceptOperation(w, r, s)
@@ -150,7 +151,7 @@ func (e *Emulator) handleOperationResult(w http.ResponseWriter, r *http.Request)
 	known := e.ops[op]
 	e.mu.Unlock()
 	if !known {
-		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("Operation '%s' was not found.", r.PathValue("op")))
+		arm.WriteCloudError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("Operation '%s' was not found.", r.PathValue("op")))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 )
 
 // ErrNotFound is returned for an alert the emulator does not hold.
@@ -62,7 +62,7 @@ func (e *Emulator) CreateAlert(s AlertSpec) (Alert, error) {
 }
 
 func (e *Emulator) buildAlert(s AlertSpec) (Alert, *stored, error) {
-	if !emukit.IsGUID(s.SubscriptionID) {
+	if !arm.IsGUID(s.SubscriptionID) {
 		return Alert{}, nil, fmt.Errorf("create alert: subscription %q is not a GUID", s.SubscriptionID)
 	}
 	if s.Status == "" {

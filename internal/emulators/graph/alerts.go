@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/odata"
 )
 
 var alertFields = map[string]field[Alert]{
@@ -36,7 +37,7 @@ func (e *Emulator) listAlerts(w http.ResponseWriter, r *http.Request) {
 		created:  func(a *Alert) time.Time { return a.CreatedDateTime },
 		id:       func(a *Alert) string { return a.ID },
 		items:    func() map[string]*Alert { return e.alerts },
-		view:     func(a *Alert, _ emukit.Query, include bool) Alert { return present(a.clone(), include) },
+		view:     func(a *Alert, _ odata.Query, include bool) Alert { return present(a.clone(), include) },
 	})
 }
 

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/odata"
 )
 
 // incidentsMaxTop is the service's hard limit on $top for incidents.
@@ -48,7 +48,7 @@ func (e *Emulator) listIncidents(w http.ResponseWriter, r *http.Request) {
 		created:  func(i *Incident) time.Time { return i.CreatedDateTime },
 		id:       func(i *Incident) string { return i.ID },
 		items:    func() map[string]*Incident { return e.incidents },
-		view: func(in *Incident, q emukit.Query, include bool) Incident {
+		view: func(in *Incident, q odata.Query, include bool) Incident {
 			return e.viewLocked(in, q.Expands("alerts"), include)
 		},
 	})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/odata"
 )
 
 // errQuery is a query the service refuses with 400; its text is the message.
@@ -28,13 +29,13 @@ type field[T any] struct {
 
 // selectItems applies $filter and $orderby (defaulting to createdDateTime
 // descending, most recent first, as the service lists).
-func selectItems[T any](items []*T, q emukit.Query, fields map[string]field[T], typeName string, created func(*T) time.Time, id func(*T) string) ([]*T, error) {
+func selectItems[T any](items []*T, q odata.Query, fields map[string]field[T], typeName string, created func(*T) time.Time, id func(*T) string) ([]*T, error) {
 	for i, c := range q.Filter {
 		f, ok := fields[c.Field]
 		if !ok {
 			return nil, queryErr("Invalid filter clause: Could not find a property named '%s' on type '%s', or the property is not supported in $filter.", c.Field, typeName)
 		}
-		if f.enum != nil && c.Value.Kind == emukit.KindString {
+		if f.enum != nil && c.Value.Kind == odata.KindString {
 			m, ok := enumMember(f.enum, c.Value.Str)
 			if !ok {
 				return nil, queryErr("Invalid filter clause: The string '%s' is not a valid enumeration value for property '%s'.", c.Value.Str, c.Field)
@@ -42,13 +43,13 @@ func selectItems[T any](items []*T, q emukit.Query, fields map[string]field[T], 
 			q.Filter[i].Value.Str = m
 		}
 	}
-	out, err := emukit.Select(items, q.Filter, func(it *T, name string) any { return fields[name].get(it) }, false)
+	out, err := odata.Select(items, q.Filter, func(it *T, name string) any { return fields[name].get(it) }, false)
 	if err != nil {
 		return nil, queryErr("Invalid filter clause: %v", errors.Unwrap(err))
 	}
 	order := q.OrderBy
 	if len(order) == 0 {
-		order = []emukit.OrderBy{{Field: "createdDateTime", Desc: true}}
+		order = []odata.OrderBy{{Field: "createdDateTime", Desc: true}}
 	}
 	for _, o := range order {
 		if _, ok := fields[o.Field]; !ok {
@@ -115,8 +116,8 @@ func includeUnknown(r *http.Request) bool {
 }
 
 // parseQuery reads the OData options or writes the 400.
-func (e *Emulator) parseQuery(w http.ResponseWriter, r *http.Request) (emukit.Query, bool) {
-	q, err := emukit.ParseQuery(r.URL.Query())
+func (e *Emulator) parseQuery(w http.ResponseWriter, r *http.Request) (odata.Query, bool) {
+	q, err := odata.ParseQuery(r.URL.Query())
 	if err != nil {
 		e.badRequest(w, r, "Invalid query: %v", err)
 		return q, false
@@ -143,8 +144,8 @@ type listing[T, V any] struct {
 	fields   map[string]field[T]
 	created  func(*T) time.Time
 	id       func(*T) string
-	items    func() map[string]*T                        // called with e.mu held
-	view     func(in *T, q emukit.Query, include bool) V // called with e.mu held
+	items    func() map[string]*T                       // called with e.mu held
+	view     func(in *T, q odata.Query, include bool) V // called with e.mu held
 }
 
 // serveList answers a list request the way Graph lists every security
@@ -180,7 +181,7 @@ func serveList[T, V any](e *Emulator, w http.ResponseWriter, r *http.Request, l 
 		out.Count = &total
 	}
 	if more {
-		out.NextLink = emukit.NextLink(r, e.opts.BaseURL, hi, hi-lo)
+		out.NextLink = odata.NextLink(r, e.opts.BaseURL, hi, hi-lo)
 	}
 	e.answer(w, r, out)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/odata"
 )
 
 // filterable maps the documented $filter properties to their values. The
@@ -55,7 +56,7 @@ type alertList struct {
 func (e *Emulator) listAlerts(w http.ResponseWriter, r *http.Request) {
 	vals := r.URL.Query()
 	vals.Del("$orderby")
-	q, err := emukit.ParseQuery(vals)
+	q, err := odata.ParseQuery(vals)
 	if err == nil && q.Top > MaxTop {
 		err = fmt.Errorf("the limit of '%d' for Top query has been exceeded; the value from the incoming request is '%d'", MaxTop, q.Top)
 	}
@@ -90,13 +91,13 @@ func (e *Emulator) listAlerts(w http.ResponseWriter, r *http.Request) {
 // stable order, newest created first: an order that does not follow
 // lastUpdateTime, so $skip paging stays consistent across requests while a
 // client that assumes oldest-change-first is caught out.
-func (e *Emulator) selectLocked(q emukit.Query) ([]*Alert, error) {
+func (e *Emulator) selectLocked(q odata.Query) ([]*Alert, error) {
 	for _, c := range q.Filter {
 		if filterable[c.Field] == nil {
 			return nil, fmt.Errorf("property '%s' is not supported in $filter", c.Field)
 		}
 	}
-	out, err := emukit.Select(slices.Collect(maps.Values(e.alerts)), q.Filter,
+	out, err := odata.Select(slices.Collect(maps.Values(e.alerts)), q.Filter,
 		func(a *Alert, name string) any { return filterable[name](a) }, false)
 	if err != nil {
 		return nil, err

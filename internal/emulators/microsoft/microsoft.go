@@ -12,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 	"github.com/alertsync/alertsync/internal/emulators/registry"
 )
 
@@ -37,7 +38,7 @@ func Register() {
 	registry.RegisterLogin(registry.LoginSpec{Name: Login, Title: "Entra ID token endpoint",
 		Start: func() registry.Login { return newEntra() }})
 	registry.RegisterHost(registry.HostSpec{Name: ARM, Title: "Azure Resource Manager",
-		Router: emukit.ARMProviders})
+		Router: arm.Providers})
 }
 
 // Entra is the running login: an Entra ID token issuer with the demo app

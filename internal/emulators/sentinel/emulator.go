@@ -21,21 +21,22 @@ import (
 	"sync"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 )
 
 // APIVersion is the only api-version this emulator serves.
 const APIVersion = "2025-09-01"
 
 // Audience is the ARM resource tokens must be issued for.
-const Audience = emukit.ARMAudience
+const Audience = arm.Audience
 
 // Budget is an ARM token bucket: Burst tokens, refilled at PerSecond.
-type Budget = emukit.ARMBudget
+type Budget = arm.Budget
 
 // ARM's documented per-principal buckets (since 2024).
 var (
-	DefaultReadBudget  = emukit.DefaultARMReadBudget
-	DefaultWriteBudget = emukit.DefaultARMWriteBudget
+	DefaultReadBudget  = arm.DefaultReadBudget
+	DefaultWriteBudget = arm.DefaultWriteBudget
 )
 
 // Defaults for Options.
@@ -73,7 +74,7 @@ type Emulator struct {
 	issuer   *emukit.TokenIssuer
 	faults   *emukit.Faults
 	recorder *emukit.Recorder
-	throttle *emukit.ARMThrottle
+	throttle *arm.Throttle
 	ticker   *emukit.Ticker
 	handler  http.Handler
 
@@ -118,7 +119,7 @@ func New(opts Options) *Emulator {
 		issuer:   opts.Issuer,
 		faults:   emukit.NewFaults(opts.Seed),
 		recorder: emukit.NewRecorder(opts.Clock),
-		throttle: emukit.NewARMThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
+		throttle: arm.NewThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
 		ticker:   emukit.NewTicker(opts.Clock),
 	}
 	e.resetState()
@@ -153,7 +154,7 @@ func (e *Emulator) Reset() {
 func (e *Emulator) Handler() http.Handler { return e.handler }
 
 func (e *Emulator) buildHandler() http.Handler {
-	return emukit.ARMFrontDoor{
+	return arm.FrontDoor{
 		APIVersion:   APIVersion,
 		ResourceType: "incidents",
 		PathLiterals: pathLiterals,
@@ -192,7 +193,7 @@ func (e *Emulator) Requests() []emukit.Request { return e.recorder.Requests() }
 // role assignment (Microsoft Sentinel Responder) has propagated; the seed
 // saw it on the first run of a Logic App reading the workspace, and an
 // immediate rerun worked.
-const InsufficientAccessBody = emukit.InsufficientAccessBody
+const InsufficientAccessBody = arm.InsufficientAccessBody
 
 // FailFirstInsufficientAccess makes the next n requests answer 403 with
 // InsufficientAccessBody; zero switches the fault off.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 )
 
 // pathLiterals are the fixed path segments, matched case-insensitively.
@@ -36,7 +37,7 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("PUT "+inc+"/relations/{rel}", e.inWorkspace(e.handlePutRelation))
 	mux.HandleFunc("DELETE "+inc+"/relations/{rel}", e.inWorkspace(e.handleDeleteRelation))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound",
+		arm.WriteCloudError(w, http.StatusNotFound, "NotFound",
 			fmt.Sprintf("The requested path '%s' with method '%s' is not served by Microsoft.SecurityInsights.", r.URL.Path, r.Method))
 	})
 	return mux
@@ -46,13 +47,13 @@ func (e *Emulator) routes() http.Handler {
 // workspace.
 func (e *Emulator) inWorkspace(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !emukit.ValidSubscription(w, r.PathValue("sub")) {
+		if !arm.ValidSubscription(w, r.PathValue("sub")) {
 			return
 		}
 		if !strings.EqualFold(r.PathValue("sub"), e.opts.SubscriptionID) ||
 			!strings.EqualFold(r.PathValue("rg"), e.opts.ResourceGroup) ||
 			!strings.EqualFold(r.PathValue("ws"), e.opts.Workspace) {
-			emukit.WriteCloudError(w, http.StatusNotFound, "ResourceNotFound",
+			arm.WriteCloudError(w, http.StatusNotFound, "ResourceNotFound",
 				fmt.Sprintf("The Resource 'Microsoft.OperationalInsights/workspaces/%s' under resource group '%s' was not found.",
 					r.PathValue("ws"), r.PathValue("rg")))
 			return
@@ -69,15 +70,15 @@ func (e *Emulator) writeStoreError(w http.ResponseWriter, r *http.Request, err e
 		if rel := r.PathValue("rel"); rel != "" {
 			res += "/relations/" + rel
 		}
-		emukit.WriteCloudError(w, http.StatusConflict, "Conflict",
+		arm.WriteCloudError(w, http.StatusConflict, "Conflict",
 			fmt.Sprintf("New version of resource '%s' exists. Data was not saved", res))
 	case errors.Is(err, ErrNotFound):
-		emukit.WriteCloudError(w, http.StatusNotFound, "NotFound", notFoundMessage(r))
+		arm.WriteCloudError(w, http.StatusNotFound, "NotFound", notFoundMessage(r))
 	case errors.Is(err, ErrInvalid):
-		emukit.WriteCloudError(w, http.StatusBadRequest, "BadRequest", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+		arm.WriteCloudError(w, http.StatusBadRequest, "BadRequest", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
 	default:
 		e.log.Error("sentinel request failed", "path", r.URL.Path, "err", err)
-		emukit.WriteCloudError(w, http.StatusInternalServerError, "InternalServerError", "Encountered internal server error. Please try again.")
+		arm.WriteCloudError(w, http.StatusInternalServerError, "InternalServerError", "Encountered internal server error. Please try again.")
 	}
 }
 
@@ -132,7 +133,7 @@ func (e *Emulator) handlePut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.Properties == nil {
-		emukit.WriteCloudError(w, http.StatusBadRequest, "BadRequest", "required properties missing: title, severity, status")
+		arm.WriteCloudError(w, http.StatusBadRequest, "BadRequest", "required properties missing: title, severity, status")
 		return
 	}
 	inc, created, resolve, err := e.putIncident(r.PathValue("id"), body.Etag, *body.Properties, principalName(r))
@@ -202,7 +203,7 @@ func (e *Emulator) handlePutComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	author := ClientInfo{Name: principalName(r)}
-	if p, ok := emukit.PrincipalFrom(r.Context()); ok && emukit.IsGUID(p.ClientID) {
+	if p, ok := emukit.PrincipalFrom(r.Context()); ok && arm.IsGUID(p.ClientID) {
 		author.ObjectID = p.ClientID
 	}
 	c, created, err := e.putComment(r.PathValue("id"), r.PathValue("cid"), body.Properties.Message, author)
@@ -248,7 +249,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 		err = json.Unmarshal(b, v)
 	}
 	if err != nil {
-		emukit.WriteCloudError(w, http.StatusBadRequest, "InvalidRequestContent",
+		arm.WriteCloudError(w, http.StatusBadRequest, "InvalidRequestContent",
 			"The request content was invalid and could not be deserialized: "+err.Error())
 		return false
 	}

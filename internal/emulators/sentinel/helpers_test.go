@@ -11,6 +11,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/emulators/defendercloud"
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 )
 
 const (
@@ -65,9 +66,9 @@ func (r response) decode(t *testing.T, v any) {
 	}
 }
 
-func (r response) errorBody(t *testing.T) emukit.CloudErrorBody {
+func (r response) errorBody(t *testing.T) arm.CloudErrorBody {
 	t.Helper()
-	var ce emukit.CloudError
+	var ce arm.CloudError
 	r.decode(t, &ce)
 	return ce.Error
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 )
 
 // Errors the store methods return; handlers turn them into ARM answers.
@@ -68,7 +69,7 @@ func validateIncident(p IncidentProperties) error {
 			return fmt.Errorf("%w: property '%s' has an invalid value '%s'", ErrInvalid, c.name, c.v)
 		}
 	}
-	if p.Owner.ObjectID != "" && !emukit.IsGUID(p.Owner.ObjectID) {
+	if p.Owner.ObjectID != "" && !arm.IsGUID(p.Owner.ObjectID) {
 		return fmt.Errorf("%w: property 'owner.objectId' is not a GUID", ErrInvalid)
 	}
 	for _, l := range p.Labels {

@@ -11,14 +11,16 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/odata"
 )
 
 // listQuery is a parsed Incidents_List / IncidentComments_List query.
 type listQuery struct {
 	top     int // page size
 	offset  int
-	filter  []emukit.Clause
-	orderBy []emukit.OrderBy
+	filter  []odata.Clause
+	orderBy []odata.OrderBy
 }
 
 // parseListQuery reads $top (at most MaxTop), $filter, $orderby and
@@ -33,13 +35,13 @@ func parseListQuery[T any](q url.Values, pageSize int, fields map[string]func(T)
 		lq.top = n
 	}
 	var err error
-	if lq.offset, err = emukit.DecodeSkipToken(q.Get("$skipToken")); err != nil {
+	if lq.offset, err = arm.DecodeSkipToken(q.Get("$skipToken")); err != nil {
 		return listQuery{}, fmt.Errorf("%w: invalid $skipToken", ErrInvalid)
 	}
-	if lq.filter, err = emukit.ParseFilter(q.Get("$filter")); err != nil {
+	if lq.filter, err = odata.ParseFilter(q.Get("$filter")); err != nil {
 		return listQuery{}, fmt.Errorf("%w: invalid $filter: %w", ErrInvalid, err)
 	}
-	if lq.orderBy, err = emukit.ParseOrderBy(q.Get("$orderby")); err != nil {
+	if lq.orderBy, err = odata.ParseOrderBy(q.Get("$orderby")); err != nil {
 		return listQuery{}, fmt.Errorf("%w: invalid $orderby: %w", ErrInvalid, err)
 	}
 	for _, c := range lq.filter {
@@ -76,7 +78,7 @@ var incidentFields = map[string]func(Incident) any{
 // selectIncidents filters and orders incidents; with no $orderby they come
 // in incident number order.
 func selectIncidents(all []Incident, lq listQuery) ([]Incident, error) {
-	out, err := emukit.Select(all, lq.filter,
+	out, err := odata.Select(all, lq.filter,
 		func(inc Incident, name string) any { return incidentFields[strings.ToLower(name)](inc) }, true)
 	if err != nil {
 		return nil, fmt.Errorf("%w: invalid $filter: %w", ErrInvalid, err)
@@ -111,7 +113,7 @@ func compareAny(a, b any) int {
 // orderItems applies $filter and $orderby to items with the given field
 // getters; items keep their order where $orderby does not decide.
 func orderItems[T any](items []T, lq listQuery, fields map[string]func(T) any) ([]T, error) {
-	out, err := emukit.Select(items, lq.filter,
+	out, err := odata.Select(items, lq.filter,
 		func(it T, name string) any { return fields[strings.ToLower(name)](it) }, true)
 	if err != nil {
 		return nil, fmt.Errorf("%w: invalid $filter: %w", ErrInvalid, err)
@@ -138,5 +140,5 @@ func page[T any](r *http.Request, items []T, lq listQuery) ([]T, string) {
 	if !more {
 		return out, ""
 	}
-	return out, emukit.SkipTokenLink(r, r.URL.Query(), hi)
+	return out, arm.SkipTokenLink(r, r.URL.Query(), hi)
 }

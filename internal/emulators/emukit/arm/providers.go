@@ -1,17 +1,17 @@
-package emukit
+package arm
 
 import (
 	"net/http"
 	"strings"
 )
 
-// ARMProviders plays the Azure Resource Manager host in front of several
+// Providers plays the Azure Resource Manager host in front of several
 // resource providers: it routes each request by the provider namespace of
 // the resource it addresses (the last "/providers/{namespace}/" segment
 // of the path, compared case-insensitively as ARM does), so a Sentinel
 // path under a Log Analytics workspace reaches Microsoft.SecurityInsights.
 // A namespace no provider serves gets ARM's InvalidResourceNamespace.
-func ARMProviders(providers map[string]http.Handler) http.Handler {
+func Providers(providers map[string]http.Handler) http.Handler {
 	byNS := make(map[string]http.Handler, len(providers))
 	for ns, h := range providers {
 		byNS[strings.ToLower(ns)] = h

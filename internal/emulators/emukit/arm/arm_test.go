@@ -1,6 +1,7 @@
-package emukit
+package arm
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -8,7 +9,14 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/odata"
 )
+
+func rawB64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func cloudErrorCode(t *testing.T, rec *httptest.ResponseRecorder) string {
 	t.Helper()
@@ -70,9 +78,9 @@ func TestValidSubscription(t *testing.T) {
 
 func TestARMThrottle(t *testing.T) {
 	t.Parallel()
-	clock := NewFakeClock(t0)
-	th := NewARMThrottle(clock, ARMBudget{Burst: 2, PerSecond: 1}, ARMBudget{Burst: 1, PerSecond: 0.5})
-	h := th.Middleware(ARMErrors{})(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	clock := emukit.NewFakeClock(t0)
+	th := NewThrottle(clock, Budget{Burst: 2, PerSecond: 1}, Budget{Burst: 1, PerSecond: 0.5})
+	h := th.Middleware(Errors{})(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	call := func(method string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), method, "/x", nil))
@@ -104,8 +112,8 @@ func TestARMThrottle(t *testing.T) {
 
 func TestARMThrottleDefaults(t *testing.T) {
 	t.Parallel()
-	th := NewARMThrottle(nil, ARMBudget{}, ARMBudget{})
-	if th.reads != DefaultARMReadBudget || th.writes != DefaultARMWriteBudget {
+	th := NewThrottle(nil, Budget{}, Budget{})
+	if th.reads != DefaultReadBudget || th.writes != DefaultWriteBudget {
 		t.Fatalf("budgets %+v %+v", th.reads, th.writes)
 	}
 }
@@ -123,8 +131,8 @@ func TestSkipToken(t *testing.T) {
 	}
 	b64 := rawB64
 	for _, tok := range []string{"!!", b64("x:5"), b64("o:-1"), b64("o:abc"), b64("5")} {
-		if _, err := DecodeSkipToken(tok); !errors.Is(err, ErrBadQuery) {
-			t.Errorf("%q: err %v, want ErrBadQuery", tok, err)
+		if _, err := DecodeSkipToken(tok); !errors.Is(err, odata.ErrBadQuery) {
+			t.Errorf("%q: err %v, want odata.ErrBadQuery", tok, err)
 		}
 	}
 	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "http://emu.test/a/b?api-version=1", nil)

@@ -1,4 +1,4 @@
-package emukit
+package arm
 
 import (
 	"encoding/base64"
@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/odata"
 )
 
 // ARM providers page with an opaque $skipToken rather than $skip. The
@@ -19,19 +22,19 @@ func EncodeSkipToken(offset int) string {
 }
 
 // DecodeSkipToken returns the offset a token from EncodeSkipToken carries;
-// an empty token is offset zero. Errors wrap ErrBadQuery.
+// an empty token is offset zero. Errors wrap odata.ErrBadQuery.
 func DecodeSkipToken(tok string) (int, error) {
 	if tok == "" {
 		return 0, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
-		return 0, fmt.Errorf("decode skip token: %w", ErrBadQuery)
+		return 0, fmt.Errorf("decode skip token: %w", odata.ErrBadQuery)
 	}
 	s, ok := strings.CutPrefix(string(b), "o:")
 	n, err := strconv.Atoi(s)
 	if !ok || err != nil || n < 0 {
-		return 0, fmt.Errorf("decode skip token %q: bad offset: %w", tok, ErrBadQuery)
+		return 0, fmt.Errorf("decode skip token %q: bad offset: %w", tok, odata.ErrBadQuery)
 	}
 	return n, nil
 }
@@ -40,5 +43,5 @@ func DecodeSkipToken(tok string) (int, error) {
 // r's path with q plus the $skipToken, on the host r arrived at.
 func SkipTokenLink(r *http.Request, q url.Values, offset int) string {
 	q.Set("$skipToken", EncodeSkipToken(offset))
-	return RequestBase(r, "") + r.URL.Path + "?" + encodeOData(q)
+	return emukit.RequestBase(r, "") + r.URL.Path + "?" + odata.Encode(q)
 }

@@ -1,4 +1,4 @@
-package emukit
+package arm
 
 import (
 	"math"
@@ -8,47 +8,52 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
 
-// ARMBudget is an ARM token bucket: Burst tokens, refilled at PerSecond.
-type ARMBudget struct {
+// Budget is an ARM token bucket: Burst tokens, refilled at PerSecond.
+type Budget struct {
 	Burst     int
 	PerSecond float64
 }
 
 // ARM's documented per-principal buckets (since 2024).
 var (
-	DefaultARMReadBudget  = ARMBudget{Burst: 250, PerSecond: 25}
-	DefaultARMWriteBudget = ARMBudget{Burst: 200, PerSecond: 10}
+	DefaultReadBudget  = Budget{Burst: 250, PerSecond: 25}
+	DefaultWriteBudget = Budget{Burst: 200, PerSecond: 10}
 )
 
-// ARMThrottle keeps one read and one write bucket per principal, the way
+// Throttle keeps one read and one write bucket per principal, the way
 // ARM meters a service principal per subscription. RateLimiter counts
 // fixed windows, which is how Graph and MDE meter; ARM refills a token
 // bucket, so it has its own limiter.
-type ARMThrottle struct {
-	clock  Clock
-	reads  ARMBudget
-	writes ARMBudget
+type Throttle struct {
+	clock  emukit.Clock
+	reads  Budget
+	writes Budget
 
 	mu      sync.Mutex
 	buckets map[string]*rate.Limiter
 }
 
-// NewARMThrottle returns a throttle reading clock (the real clock when nil);
+// NewThrottle returns a throttle reading clock (the real clock when nil);
 // a budget with zero Burst gets ARM's default.
-func NewARMThrottle(clock Clock, reads, writes ARMBudget) *ARMThrottle {
+func NewThrottle(clock emukit.Clock, reads, writes Budget) *Throttle {
+	if clock == nil {
+		clock = emukit.RealClock{}
+	}
 	if reads.Burst == 0 {
-		reads = DefaultARMReadBudget
+		reads = DefaultReadBudget
 	}
 	if writes.Burst == 0 {
-		writes = DefaultARMWriteBudget
+		writes = DefaultWriteBudget
 	}
-	return &ARMThrottle{clock: orReal(clock), reads: reads, writes: writes, buckets: map[string]*rate.Limiter{}}
+	return &Throttle{clock: clock, reads: reads, writes: writes, buckets: map[string]*rate.Limiter{}}
 }
 
 // Reset refills every bucket.
-func (t *ARMThrottle) Reset() {
+func (t *Throttle) Reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buckets = map[string]*rate.Limiter{}
@@ -56,7 +61,7 @@ func (t *ARMThrottle) Reset() {
 
 // Take spends one token for key from its read or write bucket and says how
 // many are left, or how long until one is available.
-func (t *ARMThrottle) Take(key string, write bool) (remaining int, wait time.Duration, ok bool) {
+func (t *Throttle) Take(key string, write bool) (remaining int, wait time.Duration, ok bool) {
 	b, kind := t.reads, "r/"
 	if write {
 		b, kind = t.writes, "w/"
@@ -78,15 +83,15 @@ func (t *ARMThrottle) Take(key string, write bool) (remaining int, wait time.Dur
 
 // Middleware charges each request to its principal's read or write bucket,
 // reports what is left in ARM's headers and writes the 429 through ew.
-func (t *ARMThrottle) Middleware(ew ErrorWriter) func(http.Handler) http.Handler {
+func (t *Throttle) Middleware(ew emukit.ErrorWriter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			write := isARMWrite(r)
+			write := isWrite(r)
 			header := "x-ms-ratelimit-remaining-subscription-reads"
 			if write {
 				header = "x-ms-ratelimit-remaining-subscription-writes"
 			}
-			left, wait, ok := t.Take(PrincipalKey(r), write)
+			left, wait, ok := t.Take(emukit.PrincipalKey(r), write)
 			w.Header().Set(header, strconv.Itoa(left))
 			if !ok {
 				ew.WriteThrottled(w, r, wait)

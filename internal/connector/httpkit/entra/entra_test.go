@@ -1,4 +1,4 @@
-package httpkit
+package entra
 
 import (
 	"bytes"
@@ -11,9 +11,10 @@ import (
 
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
 )
 
-var testAPI = EntraAPI{
+var testAPI = API{
 	BaseField: "api_base", BaseDefault: "https://api.example.test/v1", BaseDescription: "API base.",
 	ScopeDefault: "https://api.example.test/.default",
 }
@@ -28,28 +29,28 @@ func fieldOf(err error) string {
 
 func TestEntraCheck(t *testing.T) {
 	t.Parallel()
-	ok := EntraApp{TenantID: "contoso.example", ClientID: "c", ClientSecret: config.NewSecret("s")}
-	with := func(f func(*EntraApp)) EntraApp {
+	ok := App{TenantID: "contoso.example", ClientID: "c", ClientSecret: config.NewSecret("s")}
+	with := func(f func(*App)) App {
 		a := ok
 		f(&a)
 		return a
 	}
 	tests := []struct {
 		name      string
-		app       EntraApp
+		app       App
 		base      string
 		wantField string
 	}{
 		{"defaults", ok, "", ""},
-		{"missing tenant", with(func(a *EntraApp) { a.TenantID = "" }), "", "tenant_id"},
-		{"blank client", with(func(a *EntraApp) { a.ClientID = "  " }), "", "client_id"},
-		{"missing secret", with(func(a *EntraApp) { a.ClientSecret = config.Secret{} }), "", "client_secret"},
-		{"blank secret", with(func(a *EntraApp) { a.ClientSecret = config.NewSecret(" ") }), "", "client_secret"},
-		{"relative token url", with(func(a *EntraApp) { a.TokenURL = "login.example.test/token" }), "", "token_url"},
-		{"blank token url", with(func(a *EntraApp) { a.TokenURL = " " }), "", "token_url"},
+		{"missing tenant", with(func(a *App) { a.TenantID = "" }), "", "tenant_id"},
+		{"blank client", with(func(a *App) { a.ClientID = "  " }), "", "client_id"},
+		{"missing secret", with(func(a *App) { a.ClientSecret = config.Secret{} }), "", "client_secret"},
+		{"blank secret", with(func(a *App) { a.ClientSecret = config.NewSecret(" ") }), "", "client_secret"},
+		{"relative token url", with(func(a *App) { a.TokenURL = "login.example.test/token" }), "", "token_url"},
+		{"blank token url", with(func(a *App) { a.TokenURL = " " }), "", "token_url"},
 		{"relative base", ok, "api.example.test", "api_base"},
 		{"blank base", ok, " ", "api_base"},
-		{"blank scope", with(func(a *EntraApp) { a.Scope = " " }), "", "scope"},
+		{"blank scope", with(func(a *App) { a.Scope = " " }), "", "scope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,7 +62,7 @@ func TestEntraCheck(t *testing.T) {
 			if err != nil {
 				return
 			}
-			want := Entra{TokenURL: "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/token", ClientID: "c",
+			want := Checked{TokenURL: "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/token", ClientID: "c",
 				ClientSecret: ok.ClientSecret, Scope: testAPI.ScopeDefault, Base: testAPI.BaseDefault, baseField: "api_base"}
 			if e != want {
 				t.Errorf("got %+v, want %+v", e, want)
@@ -73,16 +74,16 @@ func TestEntraCheck(t *testing.T) {
 	}
 }
 
-func TestEntraAppSpec(t *testing.T) {
+func TestAppSpec(t *testing.T) {
 	t.Parallel()
 	var names []string
-	for _, f := range EntraAppSpec(ARMAPI, "who") {
+	for _, f := range AppSpec(ARMAPI, "who") {
 		names = append(names, f.Name)
 	}
 	if got := strings.Join(names, ","); got != "tenant_id,client_id,client_secret,token_url,arm_base,scope" {
 		t.Errorf("spec fields %s", got)
 	}
-	spec := EntraAppSpec(testAPI, "who")
+	spec := AppSpec(testAPI, "who")
 	if f := spec[4]; f.Name != "api_base" || f.Default != testAPI.BaseDefault || f.Description != "API base." {
 		t.Errorf("base field %+v", f)
 	}
@@ -114,7 +115,7 @@ func TestEntraNewClient(t *testing.T) {
 		_, _ = w.Write([]byte(`{}`))
 	}))
 	t.Cleanup(srv.Close)
-	e, err := testAPI.Check(EntraApp{TenantID: "t1", ClientID: "c", ClientSecret: config.NewSecret(secret),
+	e, err := testAPI.Check(App{TenantID: "t1", ClientID: "c", ClientSecret: config.NewSecret(secret),
 		TokenURL: srv.URL + "/{tenant}/token", Scope: "s1"}, srv.URL+"/api")
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +123,7 @@ func TestEntraNewClient(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := e.NewClient(connector.Deps{ID: "conn-7", HTTP: srv.Client(), Logger: log},
-		Options{Header: http.Header{"Prefer": {"p=1"}}})
+		httpkit.Options{Header: http.Header{"Prefer": {"p=1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestEntraNewClient(t *testing.T) {
 // per-app budget; another API, app or tenant has its own.
 func TestEntraBudgetIsSharedPerAppTenantAndAPI(t *testing.T) {
 	t.Parallel()
-	graphApp := Entra{TokenURL: "https://login.example/tenant-a/oauth2/v2.0/token", ClientID: "app-1", Scope: "https://graph.example/.default"}
+	graphApp := Checked{TokenURL: "https://login.example/tenant-a/oauth2/v2.0/token", ClientID: "app-1", Scope: "https://graph.example/.default"}
 	same := graphApp
 	otherTenant := graphApp
 	otherTenant.TokenURL = "https://login.example/tenant-b/oauth2/v2.0/token"
@@ -153,7 +154,7 @@ func TestEntraBudgetIsSharedPerAppTenantAndAPI(t *testing.T) {
 	otherAPI.Scope = "https://arm.example/.default"
 	tests := []struct {
 		name  string
-		a, b  Entra
+		a, b  Checked
 		share bool
 	}{
 		{"same app, tenant and API", graphApp, same, true},

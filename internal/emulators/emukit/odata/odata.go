@@ -1,4 +1,4 @@
-package emukit
+package odata
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
 
 // ErrBadQuery marks an OData query option the emulator cannot parse; the
@@ -348,17 +350,6 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// Page returns the [skip, skip+top) slice bounds for n items and whether
-// more remain after it. top < 0 means defaultTop.
-func Page(n, skip, top, defaultTop int) (lo, hi int, more bool) {
-	if top < 0 {
-		top = defaultTop
-	}
-	lo = min(skip, n)
-	hi = min(lo+top, n)
-	return lo, hi, hi < n
-}
-
 // NextLink builds the @odata.nextLink for r's query with $skip advanced to
 // skip and $top set to top, on the host r arrived at (or base when set, for
 // an emulator served behind a known URL).
@@ -366,24 +357,10 @@ func NextLink(r *http.Request, base string, skip, top int) string {
 	q := r.URL.Query()
 	q.Set("$skip", strconv.Itoa(skip))
 	q.Set("$top", strconv.Itoa(top))
-	return RequestBase(r, base) + r.URL.Path + "?" + encodeOData(q)
+	return emukit.RequestBase(r, base) + r.URL.Path + "?" + Encode(q)
 }
 
-// RequestBase returns base, or scheme://host of r followed by the path
-// prefix the emulator is mounted under (see Mount), so links the emulator
-// builds lead back through the same host and prefix the caller used.
-func RequestBase(r *http.Request, base string) string {
-	if base != "" {
-		return strings.TrimRight(base, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + r.Header.Get(PrefixHeader)
-}
-
-// encodeOData encodes q but keeps "$" readable, as OData services do.
-func encodeOData(q url.Values) string {
+// Encode encodes q but keeps "$" readable, as OData services do.
+func Encode(q url.Values) string {
 	return strings.ReplaceAll(q.Encode(), "%24", "$")
 }

@@ -1,4 +1,4 @@
-package emukit
+package odata
 
 import (
 	"errors"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
 
 func TestParseFilter(t *testing.T) {
@@ -117,13 +119,13 @@ func TestParseQuery(t *testing.T) {
 
 func TestPageAndNextLink(t *testing.T) {
 	t.Parallel()
-	if lo, hi, more := Page(10, 4, 3, 100); lo != 4 || hi != 7 || !more {
+	if lo, hi, more := emukit.Page(10, 4, 3, 100); lo != 4 || hi != 7 || !more {
 		t.Fatal(lo, hi, more)
 	}
-	if lo, hi, more := Page(10, 8, -1, 5); lo != 8 || hi != 10 || more {
+	if lo, hi, more := emukit.Page(10, 8, -1, 5); lo != 8 || hi != 10 || more {
 		t.Fatal(lo, hi, more)
 	}
-	if lo, hi, more := Page(3, 8, 2, 5); lo != 3 || hi != 3 || more {
+	if lo, hi, more := emukit.Page(3, 8, 2, 5); lo != 3 || hi != 3 || more {
 		t.Fatal(lo, hi, more)
 	}
 	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "http://emu.local/v1.0/security/alerts_v2?$filter=status%20eq%20'new'&$top=2", nil)

@@ -1,4 +1,4 @@
-package emukit
+package odata
 
 // Select returns the items every clause matches, in their order. value
 // gives an item's value for a clause's field (the caller has checked the

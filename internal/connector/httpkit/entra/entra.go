@@ -1,50 +1,40 @@
-package httpkit
+package entra
 
 import (
-	"golang.org/x/time/rate"
 	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
 
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
 )
 
-// Defaults for the Azure public cloud; sovereign clouds override them.
-const (
-	EntraTokenURL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
-	ARMBase       = "https://management.azure.com"
-	ARMScope      = "https://management.azure.com/.default"
-)
+// TokenURL is the Entra ID v2 token endpoint of the Azure public cloud;
+// sovereign clouds override it.
+const TokenURL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 
-// EntraAPI describes the API an Entra ID app calls: the setting that holds
+// API describes the API an Entra ID app calls: the setting that holds
 // its base URL (Graph and Defender for Endpoint say api_base, the Azure
 // Resource Manager connectors arm_base), that URL's default and
 // description, and the scope its tokens are requested for.
-type EntraAPI struct {
+type API struct {
 	BaseField       string
 	BaseDefault     string
 	BaseDescription string
 	ScopeDefault    string
 }
 
-// ARMAPI is Azure Resource Manager, which every Azure connector calls.
-var ARMAPI = EntraAPI{
-	BaseField:       "arm_base",
-	BaseDefault:     ARMBase,
-	BaseDescription: "Azure Resource Manager endpoint.",
-	ScopeDefault:    ARMScope,
-}
-
-// EntraApp is the credentials of a Microsoft Entra ID app registration
+// App is the credentials of a Microsoft Entra ID app registration
 // using the client-credentials grant. Microsoft connectors embed it in
-// their Config next to their base URL field (named by their EntraAPI), so
-// its JSON names are theirs, and list EntraAppSpec first in their
+// their Config next to their base URL field (named by their API), so
+// its JSON names are theirs, and list AppSpec first in their
 // ConfigSpec.
-type EntraApp struct {
+type App struct {
 	TenantID     string        `json:"tenant_id"`
 	ClientID     string        `json:"client_id"`
 	ClientSecret config.Secret `json:"client_secret"`
@@ -52,17 +42,17 @@ type EntraApp struct {
 	Scope        string        `json:"scope"`
 }
 
-// EntraAppSpec declares the EntraApp settings with api's base URL field
+// AppSpec declares the App settings with api's base URL field
 // between token_url and scope. clientID describes the client_id field:
 // each connector says which permissions or roles the app needs.
-func EntraAppSpec(api EntraAPI, clientID string) connector.ConfigSpec {
+func AppSpec(api API, clientID string) connector.ConfigSpec {
 	return connector.ConfigSpec{
 		{Name: "tenant_id", Type: connector.TypeString, Required: true,
 			Description: "Microsoft Entra tenant ID (GUID) or primary domain of the app registration."},
 		{Name: "client_id", Type: connector.TypeString, Required: true, Description: clientID},
 		{Name: "client_secret", Type: connector.TypeSecret, Required: true,
 			Description: "Client secret value (not its ID) of the app registration."},
-		{Name: "token_url", Type: connector.TypeString, Default: EntraTokenURL,
+		{Name: "token_url", Type: connector.TypeString, Default: TokenURL,
 			Description: "Entra ID v2 token endpoint; {tenant} is replaced by tenant_id."},
 		{Name: api.BaseField, Type: connector.TypeString, Default: api.BaseDefault, Description: api.BaseDescription},
 		{Name: "scope", Type: connector.TypeString, Default: api.ScopeDefault,
@@ -70,10 +60,10 @@ func EntraAppSpec(api EntraAPI, clientID string) connector.ConfigSpec {
 	}
 }
 
-// Entra is an EntraApp checked against the API it calls, ready to build
+// Checked is an App checked against the API it calls, ready to build
 // clients: defaults filled, the tenant put into the token URL, both URLs
-// absolute. EntraAPI.Check makes one.
-type Entra struct {
+// absolute. API.Check makes one.
+type Checked struct {
 	TokenURL     string
 	ClientID     string
 	ClientSecret config.Secret
@@ -85,8 +75,8 @@ type Entra struct {
 // Budget is the per-minute request budget of this app registration on
 // this API, shared by every integration that uses the same app, tenant and
 // API (the token URL carries the tenant, the scope names the API).
-func (e Entra) Budget(perMinute int) *rate.Limiter {
-	return SharedPerMinute(e.TokenURL+"|"+e.ClientID+"|"+e.Scope, perMinute)
+func (e Checked) Budget(perMinute int) *rate.Limiter {
+	return httpkit.SharedPerMinute(e.TokenURL+"|"+e.ClientID+"|"+e.Scope, perMinute)
 }
 
 // Check fills the defaults of settings built without the spec, reports
@@ -94,17 +84,17 @@ func (e Entra) Budget(perMinute int) *rate.Limiter {
 // and checks that it and base are absolute http(s) URLs. A value of only
 // spaces is an error rather than a default: it is a typo the spec's
 // defaults did not fill.
-func (api EntraAPI) Check(a EntraApp, base string) (Entra, error) {
+func (api API) Check(a App, base string) (Checked, error) {
 	required := []struct{ name, v string }{
 		{"tenant_id", a.TenantID}, {"client_id", a.ClientID}, {"client_secret", a.ClientSecret.Reveal()},
 	}
 	for _, r := range required {
 		if strings.TrimSpace(r.v) == "" {
-			return Entra{}, &connector.FieldError{Field: r.name, Problem: "required"}
+			return Checked{}, &connector.FieldError{Field: r.name, Problem: "required"}
 		}
 	}
-	e := Entra{
-		TokenURL:     strings.ReplaceAll(orDefault(a.TokenURL, EntraTokenURL), "{tenant}", url.PathEscape(a.TenantID)),
+	e := Checked{
+		TokenURL:     strings.ReplaceAll(orDefault(a.TokenURL, TokenURL), "{tenant}", url.PathEscape(a.TenantID)),
 		ClientID:     a.ClientID,
 		ClientSecret: a.ClientSecret,
 		Scope:        orDefault(a.Scope, api.ScopeDefault),
@@ -113,11 +103,11 @@ func (api EntraAPI) Check(a EntraApp, base string) (Entra, error) {
 	}
 	for _, f := range []struct{ name, v string }{{"token_url", e.TokenURL}, {api.BaseField, e.Base}} {
 		if u, err := url.Parse(f.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return Entra{}, &connector.FieldError{Field: f.name, Problem: "want an absolute http(s) URL"}
+			return Checked{}, &connector.FieldError{Field: f.name, Problem: "want an absolute http(s) URL"}
 		}
 	}
 	if strings.TrimSpace(e.Scope) == "" {
-		return Entra{}, &connector.FieldError{Field: "scope", Problem: "want a scope such as " + api.ScopeDefault}
+		return Checked{}, &connector.FieldError{Field: "scope", Problem: "want a scope such as " + api.ScopeDefault}
 	}
 	return e, nil
 }
@@ -128,14 +118,14 @@ func (api EntraAPI) Check(a EntraApp, base string) (Entra, error) {
 // requests both go through deps.HTTP; the logger is deps.Logger scoped
 // with the connector id, which Client.Logger hands back for the
 // connector's own lines.
-func (e Entra) NewClient(deps connector.Deps, o Options) (*Client, error) {
+func (e Checked) NewClient(deps connector.Deps, o httpkit.Options) (*httpkit.Client, error) {
 	log := deps.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	o.BaseURL = e.Base
 	o.HTTP = deps.HTTP
-	o.Auth = NewOAuth2(OAuth2Config{
+	o.Auth = httpkit.NewOAuth2(httpkit.OAuth2Config{
 		TokenURL:     e.TokenURL,
 		ClientID:     e.ClientID,
 		ClientSecret: e.ClientSecret,
@@ -148,7 +138,7 @@ func (e Entra) NewClient(deps connector.Deps, o Options) (*Client, error) {
 	o.Secrets = append(slices.Clip(o.Secrets), e.ClientSecret)
 	o.Logger = log.With("connector", deps.ID)
 	o.Now = deps.Now
-	c, err := New(o)
+	c, err := httpkit.New(o)
 	if err != nil {
 		return nil, &connector.FieldError{Field: e.baseField, Problem: err.Error()}
 	}
@@ -163,13 +153,3 @@ func orDefault(s, def string) string {
 	}
 	return s
 }
-
-// ARMAccessPending classifies the 403s Azure Resource Manager answers while
-// a principal's access is still being set up: InsufficientAccessError (the
-// Defender for Cloud → Sentinel seed's known issue: the first run fails, an
-// immediate rerun works) and AuthorizationFailed, which a role assignment
-// that has not propagated yet also produces. Both are retryable, so the
-// outbox and the poller back off and try again; an app that truly lacks
-// the role keeps failing until its attempts run out, and any other 403 is
-// still auth. Every ARM connector passes it as its Classify hook.
-var ARMAccessPending = RetryForbidden("InsufficientAccessError", "AuthorizationFailed")

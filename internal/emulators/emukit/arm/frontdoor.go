@@ -1,4 +1,4 @@
-package emukit
+package arm
 
 import (
 	"fmt"
@@ -6,11 +6,13 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
 
-// ARMAudience is the Azure Resource Manager resource that tokens for every
+// Audience is the Azure Resource Manager resource that tokens for every
 // ARM resource provider (Defender for Cloud, Sentinel) are issued for.
-const ARMAudience = "https://management.azure.com"
+const Audience = "https://management.azure.com"
 
 // InsufficientAccessBody is the 403 a fresh principal may get on its first
 // call to an Azure API before its role assignment has propagated, byte for
@@ -38,26 +40,26 @@ type CloudErrorBody struct {
 
 // WriteCloudError answers with an ARM CloudError.
 func WriteCloudError(w http.ResponseWriter, status int, code, msg string) {
-	WriteJSON(w, status, CloudError{Error: CloudErrorBody{Code: code, Message: msg}})
+	emukit.WriteJSON(w, status, CloudError{Error: CloudErrorBody{Code: code, Message: msg}})
 }
 
-// ARMErrors writes the refusals emukit middleware decides on in ARM's
-// words; it is the ErrorWriter of every ARM resource provider, because the
+// Errors writes the refusals emukit middleware decides on in ARM's
+// words; it is the emukit.ErrorWriter of every ARM resource provider, because the
 // ARM front door, not the provider, answers these.
-type ARMErrors struct{}
+type Errors struct{}
 
 // WriteUnauthorized answers like the ARM front door: a missing header is
 // AuthenticationFailed, anything else is InvalidAuthenticationToken.
-func (ARMErrors) WriteUnauthorized(w http.ResponseWriter, _ *http.Request, why AuthFailure) {
+func (Errors) WriteUnauthorized(w http.ResponseWriter, _ *http.Request, why emukit.AuthFailure) {
 	code, msg := "InvalidAuthenticationToken", "The access token is invalid."
 	switch why {
-	case AuthMissing:
+	case emukit.AuthMissing:
 		code, msg = "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
-	case AuthMalformed:
+	case emukit.AuthMalformed:
 		code, msg = "AuthenticationFailed", "Authentication failed. The 'Authorization' header is provided in an invalid format."
-	case AuthExpired:
+	case emukit.AuthExpired:
 		msg = "The access token has expired. Acquire a new access token and retry."
-	case AuthWrongAudience:
+	case emukit.AuthWrongAudience:
 		msg = "The access token has been obtained for wrong audience or resource. It should exactly match one of the allowed audiences."
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+msg+`"`)
@@ -65,10 +67,10 @@ func (ARMErrors) WriteUnauthorized(w http.ResponseWriter, _ *http.Request, why A
 }
 
 // WriteThrottled answers ARM's 429 with Retry-After in seconds.
-func (ARMErrors) WriteThrottled(w http.ResponseWriter, r *http.Request, retryAfter time.Duration) {
-	SetRetryAfter(w, retryAfter)
+func (Errors) WriteThrottled(w http.ResponseWriter, r *http.Request, retryAfter time.Duration) {
+	emukit.SetRetryAfter(w, retryAfter)
 	op := "read"
-	if isARMWrite(r) {
+	if isWrite(r) {
 		op = "write"
 	}
 	WriteCloudError(w, http.StatusTooManyRequests, "SubscriptionRequestsThrottled",
@@ -77,7 +79,7 @@ func (ARMErrors) WriteThrottled(w http.ResponseWriter, r *http.Request, retryAft
 }
 
 // WriteServerError answers an injected failure with the ARM code for status.
-func (ARMErrors) WriteServerError(w http.ResponseWriter, _ *http.Request, status int) {
+func (Errors) WriteServerError(w http.ResponseWriter, _ *http.Request, status int) {
 	code := map[int]string{
 		http.StatusBadGateway:         "BadGateway",
 		http.StatusServiceUnavailable: "ServiceUnavailable",
@@ -89,8 +91,8 @@ func (ARMErrors) WriteServerError(w http.ResponseWriter, _ *http.Request, status
 	WriteCloudError(w, status, code, "Encountered internal server error. Please try again.")
 }
 
-// isARMWrite reports whether ARM meters r against the write budget.
-func isARMWrite(r *http.Request) bool {
+// isWrite reports whether ARM meters r against the write budget.
+func isWrite(r *http.Request) bool {
 	return r.Method != http.MethodGet && r.Method != http.MethodHead
 }
 
@@ -159,31 +161,31 @@ func ValidSubscription(w http.ResponseWriter, sub string) bool {
 	return false
 }
 
-// ARMFrontDoor wraps a resource provider's routes the way Azure Resource
+// FrontDoor wraps a resource provider's routes the way Azure Resource
 // Manager fronts every provider: canonical path segments, recording,
-// tokens, faults and bearer auth from Stack, then the per-principal token
+// tokens, faults and bearer auth from emukit.Stack, then the per-principal token
 // buckets and the api-version check, all answered in ARM's error bodies.
-type ARMFrontDoor struct {
+type FrontDoor struct {
 	APIVersion   string   // the one api-version the provider serves
 	ResourceType string   // named in NoRegisteredProviderFound
 	PathLiterals []string // fixed segments ARM matches case-insensitively
-	Issuer       *TokenIssuer
+	Issuer       *emukit.TokenIssuer
 	ServeTokens  bool // also answer the Entra token endpoint
-	Faults       *Faults
-	Throttle     *ARMThrottle // nil: no budget
-	Recorder     *Recorder
+	Faults       *emukit.Faults
+	Throttle     *Throttle // nil: no budget
+	Recorder     *emukit.Recorder
 }
 
 // Handler returns routes behind the front door.
-func (d ARMFrontDoor) Handler(routes http.Handler) http.Handler {
-	ew := ARMErrors{}
+func (d FrontDoor) Handler(routes http.Handler) http.Handler {
+	ew := Errors{}
 	api := RequireAPIVersion(d.APIVersion, d.ResourceType, routes)
 	if d.Throttle != nil {
 		api = d.Throttle.Middleware(ew)(api)
 	}
-	stack := Stack{
+	stack := emukit.Stack{
 		Issuer:      d.Issuer,
-		Audience:    ARMAudience,
+		Audience:    Audience,
 		ServeTokens: d.ServeTokens,
 		Faults:      d.Faults,
 		Recorder:    d.Recorder,
