@@ -8,7 +8,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	dfcemu "github.com/alertsync/alertsync/internal/emulators/defendercloud"
-	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 	"github.com/alertsync/alertsync/internal/vendorspec"
 )
 
@@ -21,7 +21,7 @@ const (
 
 type env struct {
 	emu    *dfcemu.Emulator
-	issuer *emukit.TokenIssuer
+	issuer *entra.Issuer
 	srv    *httptest.Server
 	c      *Connector
 	n      int
@@ -32,8 +32,8 @@ type env struct {
 // does. wrap, when set, wraps the connector's transport.
 func setup(t *testing.T, opts dfcemu.Options, wrap func(http.RoundTripper) http.RoundTripper) *env {
 	t.Helper()
-	issuer := emukit.NewTokenIssuer(emukit.IssuerOptions{})
-	issuer.RegisterClient(emukit.Client{Tenant: testTenant, ID: testClient, Secret: testSecret, DisplayName: "alertsync",
+	issuer := entra.NewIssuer(entra.Options{})
+	issuer.RegisterClient(entra.Client{Tenant: testTenant, ID: testClient, Secret: testSecret, DisplayName: "alertsync",
 		Audiences: []string{dfcemu.Audience}})
 	opts.Issuer, opts.ServeTokens = issuer, true
 	emu := dfcemu.New(opts)

@@ -12,6 +12,7 @@ import (
 	"github.com/alertsync/alertsync/internal/connector"
 	dfcemu "github.com/alertsync/alertsync/internal/emulators/defendercloud"
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 	senemu "github.com/alertsync/alertsync/internal/emulators/sentinel"
 	"github.com/alertsync/alertsync/internal/vendorspec"
 )
@@ -26,7 +27,7 @@ const (
 type env struct {
 	sen    *senemu.Emulator
 	dfc    *dfcemu.Emulator
-	issuer *emukit.TokenIssuer
+	issuer *entra.Issuer
 	srv    *httptest.Server
 	c      *Connector
 	n      int
@@ -56,8 +57,8 @@ func setupWith(t *testing.T, o setupOpts) *env {
 	if o.clock != nil {
 		clock, now = o.clock, o.clock.Now
 	}
-	issuer := emukit.NewTokenIssuer(emukit.IssuerOptions{Clock: clock})
-	issuer.RegisterClient(emukit.Client{Tenant: testTenant, ID: testClient, Secret: testSecret, DisplayName: "alertsync",
+	issuer := entra.NewIssuer(entra.Options{Clock: clock})
+	issuer.RegisterClient(entra.Client{Tenant: testTenant, ID: testClient, Secret: testSecret, DisplayName: "alertsync",
 		Audiences: []string{senemu.Audience}})
 	sen := senemu.New(senemu.Options{Issuer: issuer, ServeTokens: true, Clock: clock})
 	dfc := dfcemu.New(dfcemu.Options{Issuer: issuer, Clock: clock})

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 )
 
 func TestAuthFailures(t *testing.T) {
@@ -35,7 +35,7 @@ func TestAuthFailures(t *testing.T) {
 	if res := f.do(http.MethodGet, path, nil); res.status != http.StatusOK {
 		t.Fatalf("fresh token: %d %s", res.status, res.body)
 	}
-	f.clock.Advance(emukit.DefaultTokenTTL + time.Second)
+	f.clock.Advance(entra.DefaultTokenTTL + time.Second)
 	if res := f.do(http.MethodGet, path, nil); res.status != http.StatusUnauthorized || res.errorCode(t) != "InvalidAuthenticationToken" {
 		t.Fatalf("expired token: %d %s", res.status, res.body)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
 	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 )
 
 // APIVersion is the only api-version this emulator serves.
@@ -46,13 +47,13 @@ const InsufficientAccessBody = arm.InsufficientAccessBody
 
 // Options configures an Emulator. The zero value is usable.
 type Options struct {
-	Issuer      *emukit.TokenIssuer // a private issuer when nil
-	ServeTokens bool                // also answer the Entra token endpoint
-	Clock       emukit.Clock        // the real clock when nil
-	Logger      *slog.Logger        // slog.Default when nil
-	PageSize    int                 // DefaultPageSize when zero
-	ReadBudget  Budget              // DefaultReadBudget when zero
-	WriteBudget Budget              // DefaultWriteBudget when zero
+	Issuer      *entra.Issuer // a private issuer when nil
+	ServeTokens bool          // also answer the Entra token endpoint
+	Clock       emukit.Clock  // the real clock when nil
+	Logger      *slog.Logger  // slog.Default when nil
+	PageSize    int           // DefaultPageSize when zero
+	ReadBudget  Budget        // DefaultReadBudget when zero
+	WriteBudget Budget        // DefaultWriteBudget when zero
 	// SeedAlerts is how many generated alerts New and Reset create
 	// (GenerateAlerts with Seed); zero starts empty.
 	SeedAlerts int
@@ -64,7 +65,7 @@ type Emulator struct {
 	opts     Options
 	clock    emukit.Clock
 	log      *slog.Logger
-	issuer   *emukit.TokenIssuer
+	issuer   *entra.Issuer
 	faults   *emukit.Faults
 	recorder *emukit.Recorder
 	throttle *arm.Throttle
@@ -99,7 +100,7 @@ func New(opts Options) *Emulator {
 		opts.PageSize = DefaultPageSize
 	}
 	if opts.Issuer == nil {
-		opts.Issuer = emukit.NewTokenIssuer(emukit.IssuerOptions{Clock: opts.Clock})
+		opts.Issuer = entra.NewIssuer(entra.Options{Clock: opts.Clock})
 	}
 	e := &Emulator{
 		opts:     opts,
@@ -186,7 +187,7 @@ func (e *Emulator) seed() {
 }
 
 // Issuer returns the token issuer the emulator trusts.
-func (e *Emulator) Issuer() *emukit.TokenIssuer { return e.issuer }
+func (e *Emulator) Issuer() *entra.Issuer { return e.issuer }
 
 // Faults returns the fault injector, for 5xx, latency and throttle tests.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
 	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 )
 
 const (
@@ -33,8 +34,8 @@ type fixture struct {
 func setup(t *testing.T, opts Options) *fixture {
 	t.Helper()
 	clock := emukit.NewFakeClock(testStart)
-	issuer := emukit.NewTokenIssuer(emukit.IssuerOptions{Clock: clock})
-	issuer.RegisterClient(emukit.Client{Tenant: testTenant, ID: testClient, Secret: "s", DisplayName: "alertsync",
+	issuer := entra.NewIssuer(entra.Options{Clock: clock})
+	issuer.RegisterClient(entra.Client{Tenant: testTenant, ID: testClient, Secret: "s", DisplayName: "alertsync",
 		Audiences: []string{Audience, "https://graph.microsoft.com"}})
 	opts.Clock, opts.Issuer = clock, issuer
 	emu := New(opts)

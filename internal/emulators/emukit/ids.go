@@ -34,9 +34,9 @@ func HexString(r *rand.Rand, n int) string {
 	return string(b)
 }
 
-// opaqueToken returns an unguessable token; it uses crypto/rand because a
+// OpaqueToken returns an unguessable token; it uses crypto/rand because a
 // token must not be predictable even in a seeded emulator.
-func opaqueToken() string {
+func OpaqueToken() string {
 	b := make([]byte, 32)
 	_, _ = crand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return "emu." + base64.RawURLEncoding.EncodeToString(b)

@@ -9,9 +9,9 @@ import (
 // (when ServeTokens), inject faults, check the bearer token, charge the rate
 // budget, then handle the call.
 type Stack struct {
-	Issuer      *TokenIssuer
-	Audience    string // audience API calls must carry
-	ServeTokens bool   // also answer POST /{tenant}/oauth2[/v2.0]/token
+	Issuer      TokenIssuer // nil: no bearer check
+	Audience    string      // audience API calls must carry
+	ServeTokens bool        // also mount the issuer's token endpoint
 	Faults      *Faults
 	Limiter     *RateLimiter // nil: no budget
 	Recorder    *Recorder
@@ -25,7 +25,7 @@ func (s Stack) Handler(api http.Handler) http.Handler {
 		h = s.Limiter.Middleware(nil, s.Errors)(h)
 	}
 	if s.Issuer != nil {
-		h = s.Issuer.Require(s.Audience, s.Errors)(h)
+		h = Require(s.Issuer, s.Audience, s.Errors)(h)
 	}
 	if s.Faults != nil {
 		h = s.Faults.Middleware(s.Errors)(h)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 )
 
 // Audience is the resource Graph tokens must be issued for.
@@ -33,7 +34,7 @@ type Options struct {
 	// Issuer is a shared login endpoint. When nil the emulator makes its own,
 	// registers the Default* client, and its Handler also serves the token
 	// endpoint.
-	Issuer   *emukit.TokenIssuer
+	Issuer   *entra.Issuer
 	TenantID string // tenantId stamped on seeded data; DefaultTenantID when empty
 	// BaseURL is how clients reach the emulator, used in @odata.nextLink and
 	// @odata.context; taken from each request when empty.
@@ -67,7 +68,7 @@ type Emulator struct {
 	clock  emukit.Clock
 	ticker *emukit.Ticker
 	log    *slog.Logger
-	issuer *emukit.TokenIssuer
+	issuer *entra.Issuer
 	faults *emukit.Faults
 	limit  *emukit.RateLimiter
 	rec    *emukit.Recorder
@@ -107,8 +108,8 @@ func New(opts Options) *Emulator {
 		limit: emukit.NewRateLimiter(clock, opts.RateLimit), rec: emukit.NewRecorder(clock),
 	}
 	if e.issuer == nil {
-		e.issuer = emukit.NewTokenIssuer(emukit.IssuerOptions{Clock: clock})
-		e.issuer.RegisterClient(emukit.Client{Tenant: opts.TenantID, ID: DefaultClientID, Secret: DefaultClientSecret, DisplayName: DefaultAppName, Audiences: []string{Audience}})
+		e.issuer = entra.NewIssuer(entra.Options{Clock: clock})
+		e.issuer.RegisterClient(entra.Client{Tenant: opts.TenantID, ID: DefaultClientID, Secret: DefaultClientSecret, DisplayName: DefaultAppName, Audiences: []string{Audience}})
 	}
 	e.Seed(opts.Alerts, opts.Seed)
 	return e
@@ -137,7 +138,7 @@ func (e *Emulator) Handler() http.Handler {
 }
 
 // Issuer returns the token issuer the emulator trusts.
-func (e *Emulator) Issuer() *emukit.TokenIssuer { return e.issuer }
+func (e *Emulator) Issuer() *entra.Issuer { return e.issuer }
 
 // Faults returns the fault injector, for tests to switch faults at runtime.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }

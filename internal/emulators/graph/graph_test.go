@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 )
 
 func TestAuth(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
-	h.emu.Issuer().RegisterClient(emukit.Client{Tenant: DefaultTenantID, ID: "mde-app", Secret: "x", Audiences: []string{"https://api.securitycenter.microsoft.com"}})
+	h.emu.Issuer().RegisterClient(entra.Client{Tenant: DefaultTenantID, ID: "mde-app", Secret: "x", Audiences: []string{"https://api.securitycenter.microsoft.com"}})
 	mdeTok := h.fetchToken(t, "mde-app", "x", "https://api.securitycenter.microsoft.com/.default")
 	tests := []struct {
 		name    string

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 )
 
 // Audience is the resource MDE tokens are issued for; AudienceAlias is the
@@ -39,7 +40,7 @@ type Options struct {
 	// Issuer is a shared login endpoint. When nil the emulator makes its own,
 	// registers the Default* client, and its Handler also serves the token
 	// endpoint. A shared issuer needs AddAudienceAlias(AudienceAlias, Audience).
-	Issuer   *emukit.TokenIssuer
+	Issuer   *entra.Issuer
 	TenantID string // aadTenantId on seeded alerts; DefaultTenantID when empty
 	BaseURL  string // used in @odata.context; from each request when empty
 	Alerts   int    // alerts to seed
@@ -61,7 +62,7 @@ type Emulator struct {
 	clock  emukit.Clock
 	ticker *emukit.Ticker
 	log    *slog.Logger
-	issuer *emukit.TokenIssuer
+	issuer *entra.Issuer
 	faults *emukit.Faults
 	limit  *emukit.RateLimiter
 	batch  *emukit.RateLimiter
@@ -99,9 +100,9 @@ func New(opts Options) *Emulator {
 		rec: emukit.NewRecorder(clock),
 	}
 	if e.issuer == nil {
-		e.issuer = emukit.NewTokenIssuer(emukit.IssuerOptions{Clock: clock})
+		e.issuer = entra.NewIssuer(entra.Options{Clock: clock})
 		e.issuer.AddAudienceAlias(AudienceAlias, Audience)
-		e.issuer.RegisterClient(emukit.Client{Tenant: opts.TenantID, ID: DefaultClientID, Secret: DefaultClientSecret, DisplayName: DefaultAppName, Audiences: []string{Audience}})
+		e.issuer.RegisterClient(entra.Client{Tenant: opts.TenantID, ID: DefaultClientID, Secret: DefaultClientSecret, DisplayName: DefaultAppName, Audiences: []string{Audience}})
 	}
 	e.Seed(opts.Alerts, opts.Seed)
 	return e
@@ -125,7 +126,7 @@ func (e *Emulator) Handler() http.Handler {
 }
 
 // Issuer returns the token issuer the emulator trusts.
-func (e *Emulator) Issuer() *emukit.TokenIssuer { return e.issuer }
+func (e *Emulator) Issuer() *entra.Issuer { return e.issuer }
 
 // Faults returns the fault injector.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }

@@ -11,8 +11,8 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/alertsync/alertsync/internal/emulators/emukit"
 	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 	"github.com/alertsync/alertsync/internal/emulators/registry"
 )
 
@@ -44,14 +44,14 @@ func Register() {
 // Entra is the running login: an Entra ID token issuer with the demo app
 // registered in the demo tenant.
 type Entra struct {
-	issuer *emukit.TokenIssuer
-	app    emukit.Client
+	issuer *entra.Issuer
+	app    entra.Client
 }
 
 func newEntra() *Entra {
 	e := &Entra{
-		issuer: emukit.NewTokenIssuer(emukit.IssuerOptions{}),
-		app:    emukit.Client{Tenant: TenantID, ID: ClientID, Secret: ClientSecret, DisplayName: AppName},
+		issuer: entra.NewIssuer(entra.Options{}),
+		app:    entra.Client{Tenant: TenantID, ID: ClientID, Secret: ClientSecret, DisplayName: AppName},
 	}
 	e.issuer.RegisterClient(e.app)
 	return e
@@ -74,7 +74,7 @@ func (e *Entra) Grant(audiences ...string) {
 }
 
 // Issuer is the token issuer vendors check bearer tokens against.
-func (e *Entra) Issuer() *emukit.TokenIssuer { return e.issuer }
+func (e *Entra) Issuer() *entra.Issuer { return e.issuer }
 
 // Handler serves the v2 and v1 token endpoints.
 func (e *Entra) Handler() http.Handler { return e.issuer.Handler() }

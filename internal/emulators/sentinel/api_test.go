@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 )
 
 func TestIncidentPut(t *testing.T) {
@@ -281,7 +281,7 @@ func TestAuthAndARMErrors(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d %s", tt.name, res.status, res.body, tt.status, tt.code)
 		}
 	}
-	f.clock.Advance(emukit.DefaultTokenTTL)
+	f.clock.Advance(entra.DefaultTokenTTL)
 	if res := f.do(http.MethodGet, list+v, nil); res.status != 401 || res.errorBody(t).Code != "InvalidAuthenticationToken" {
 		t.Fatalf("expired: %d %s", res.status, res.body)
 	}

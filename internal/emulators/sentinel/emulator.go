@@ -22,6 +22,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
 	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 )
 
 // APIVersion is the only api-version this emulator serves.
@@ -51,16 +52,16 @@ const (
 
 // Options configures an Emulator. The zero value is usable.
 type Options struct {
-	Issuer         *emukit.TokenIssuer // a private issuer when nil
-	ServeTokens    bool                // also answer the Entra token endpoint
-	Clock          emukit.Clock        // the real clock when nil
-	Logger         *slog.Logger        // slog.Default when nil
-	SubscriptionID string              // DefaultSubscriptionID when empty
-	ResourceGroup  string              // DefaultResourceGroup when empty
-	Workspace      string              // DefaultWorkspace when empty
-	PageSize       int                 // DefaultPageSize when zero
-	ReadBudget     Budget              // DefaultReadBudget when zero
-	WriteBudget    Budget              // DefaultWriteBudget when zero
+	Issuer         *entra.Issuer // a private issuer when nil
+	ServeTokens    bool          // also answer the Entra token endpoint
+	Clock          emukit.Clock  // the real clock when nil
+	Logger         *slog.Logger  // slog.Default when nil
+	SubscriptionID string        // DefaultSubscriptionID when empty
+	ResourceGroup  string        // DefaultResourceGroup when empty
+	Workspace      string        // DefaultWorkspace when empty
+	PageSize       int           // DefaultPageSize when zero
+	ReadBudget     Budget        // DefaultReadBudget when zero
+	WriteBudget    Budget        // DefaultWriteBudget when zero
 	// DisableIncidentCreation leaves Defender for Cloud alerts without
 	// incidents, as when the connector's incident creation rule is off.
 	DisableIncidentCreation bool
@@ -71,7 +72,7 @@ type Options struct {
 type Emulator struct {
 	opts     Options
 	log      *slog.Logger
-	issuer   *emukit.TokenIssuer
+	issuer   *entra.Issuer
 	faults   *emukit.Faults
 	recorder *emukit.Recorder
 	throttle *arm.Throttle
@@ -99,7 +100,7 @@ func New(opts Options) *Emulator {
 		opts.Logger = slog.Default()
 	}
 	if opts.Issuer == nil {
-		opts.Issuer = emukit.NewTokenIssuer(emukit.IssuerOptions{Clock: opts.Clock})
+		opts.Issuer = entra.NewIssuer(entra.Options{Clock: opts.Clock})
 	}
 	if opts.SubscriptionID == "" {
 		opts.SubscriptionID = DefaultSubscriptionID
@@ -178,7 +179,7 @@ func (e *Emulator) BasePath() string {
 }
 
 // Issuer returns the token issuer the emulator trusts.
-func (e *Emulator) Issuer() *emukit.TokenIssuer { return e.issuer }
+func (e *Emulator) Issuer() *entra.Issuer { return e.issuer }
 
 // Faults returns the fault injector.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }

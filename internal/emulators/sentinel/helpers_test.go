@@ -12,6 +12,7 @@ import (
 	"github.com/alertsync/alertsync/internal/emulators/defendercloud"
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
 	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 )
 
 const (
@@ -37,8 +38,8 @@ type fixture struct {
 func setup(t *testing.T, opts Options) *fixture {
 	t.Helper()
 	clock := emukit.NewFakeClock(testStart)
-	issuer := emukit.NewTokenIssuer(emukit.IssuerOptions{Clock: clock})
-	issuer.RegisterClient(emukit.Client{Tenant: testTenant, ID: testClient, Secret: "s", DisplayName: "alertsync",
+	issuer := entra.NewIssuer(entra.Options{Clock: clock})
+	issuer.RegisterClient(entra.Client{Tenant: testTenant, ID: testClient, Secret: "s", DisplayName: "alertsync",
 		Audiences: []string{Audience}})
 	opts.Clock, opts.Issuer, opts.ServeTokens = clock, issuer, true
 	sen := New(opts)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 )
 
 // Audience is the Azure Resource Manager resource that tokens for every
@@ -169,7 +170,7 @@ type FrontDoor struct {
 	APIVersion   string   // the one api-version the provider serves
 	ResourceType string   // named in NoRegisteredProviderFound
 	PathLiterals []string // fixed segments ARM matches case-insensitively
-	Issuer       *emukit.TokenIssuer
+	Issuer       *entra.Issuer
 	ServeTokens  bool // also answer the Entra token endpoint
 	Faults       *emukit.Faults
 	Throttle     *Throttle // nil: no budget
@@ -184,12 +185,14 @@ func (d FrontDoor) Handler(routes http.Handler) http.Handler {
 		api = d.Throttle.Middleware(ew)(api)
 	}
 	stack := emukit.Stack{
-		Issuer:      d.Issuer,
 		Audience:    Audience,
 		ServeTokens: d.ServeTokens,
 		Faults:      d.Faults,
 		Recorder:    d.Recorder,
 		Errors:      ew,
+	}
+	if d.Issuer != nil { // a nil *entra.Issuer must stay a nil emukit.TokenIssuer
+		stack.Issuer = d.Issuer
 	}
 	return CanonicalSegments(d.PathLiterals, stack.Handler(api))
 }

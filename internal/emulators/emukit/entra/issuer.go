@@ -1,4 +1,4 @@
-package emukit
+package entra
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
 
 // DefaultTokenTTL is what Entra ID answers in expires_in for app tokens.
@@ -22,36 +24,25 @@ type Client struct {
 	Audiences []string
 }
 
-// Principal is the app a validated token was issued to.
-type Principal struct {
-	Tenant      string
-	ClientID    string
-	DisplayName string
-	Audience    string
-}
-
-// Key identifies the principal for per-app-per-tenant budgets.
-func (p Principal) Key() string { return strings.ToLower(p.Tenant) + "/" + p.ClientID }
-
 // Token is an issued access token.
 type Token struct {
 	AccessToken string
 	ExpiresAt   time.Time
-	Principal   Principal
+	Principal   emukit.Principal
 }
 
-// IssuerOptions configures a TokenIssuer.
-type IssuerOptions struct {
-	Clock Clock         // real clock when nil
+// Options configures an Issuer.
+type Options struct {
+	Clock emukit.Clock  // real clock when nil
 	TTL   time.Duration // DefaultTokenTTL when zero
 }
 
-// TokenIssuer plays the Entra ID token endpoint for client-credentials
+// Issuer plays the Entra ID token endpoint for client-credentials
 // grants and remembers every token it issued, so emulators can check bearer
 // tokens without signatures: the tokens are opaque on purpose, because a
 // connector must never look inside one.
-type TokenIssuer struct {
-	clock Clock
+type Issuer struct {
+	clock emukit.Clock
 
 	mu      sync.Mutex
 	ttl     time.Duration
@@ -60,14 +51,18 @@ type TokenIssuer struct {
 	tokens  map[string]Token
 }
 
-// NewTokenIssuer returns an issuer with no clients.
-func NewTokenIssuer(opts IssuerOptions) *TokenIssuer {
+// NewIssuer returns an issuer with no clients.
+func NewIssuer(opts Options) *Issuer {
 	ttl := opts.TTL
 	if ttl <= 0 {
 		ttl = DefaultTokenTTL
 	}
-	return &TokenIssuer{
-		clock:   orReal(opts.Clock),
+	clock := opts.Clock
+	if clock == nil {
+		clock = emukit.RealClock{}
+	}
+	return &Issuer{
+		clock:   clock,
 		ttl:     ttl,
 		clients: map[string]Client{},
 		aliases: map[string]string{},
@@ -78,7 +73,7 @@ func NewTokenIssuer(opts IssuerOptions) *TokenIssuer {
 func clientKey(tenant, id string) string { return strings.ToLower(tenant) + "/" + id }
 
 // RegisterClient adds or replaces an app registration.
-func (i *TokenIssuer) RegisterClient(c Client) {
+func (i *Issuer) RegisterClient(c Client) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	aud := make([]string, len(c.Audiences))
@@ -92,14 +87,14 @@ func (i *TokenIssuer) RegisterClient(c Client) {
 // AddAudienceAlias makes another resource spelling (without "/.default")
 // stand for audience, as Defender for Endpoint accepts both
 // api.securitycenter and the windowsatpservice identifier.
-func (i *TokenIssuer) AddAudienceAlias(alias, audience string) {
+func (i *Issuer) AddAudienceAlias(alias, audience string) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.aliases[canonicalAudience(alias)] = canonicalAudience(audience)
 }
 
 // SetTTL changes the lifetime of tokens issued from now on.
-func (i *TokenIssuer) SetTTL(d time.Duration) {
+func (i *Issuer) SetTTL(d time.Duration) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if d <= 0 {
@@ -109,7 +104,7 @@ func (i *TokenIssuer) SetTTL(d time.Duration) {
 }
 
 // ExpireAll makes every token issued so far expired, as if an hour passed.
-func (i *TokenIssuer) ExpireAll() {
+func (i *Issuer) ExpireAll() {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	now := i.clock.Now()
@@ -120,7 +115,7 @@ func (i *TokenIssuer) ExpireAll() {
 }
 
 // Reset forgets all issued tokens (clients stay registered).
-func (i *TokenIssuer) Reset() {
+func (i *Issuer) Reset() {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.tokens = map[string]Token{}
@@ -128,7 +123,7 @@ func (i *TokenIssuer) Reset() {
 
 // Issue mints a token for a registered client without the HTTP round trip,
 // for tests that are not about authentication.
-func (i *TokenIssuer) Issue(tenant, clientID, audience string) (Token, error) {
+func (i *Issuer) Issue(tenant, clientID, audience string) (Token, error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	c, ok := i.clients[clientKey(tenant, clientID)]
@@ -142,17 +137,17 @@ func (i *TokenIssuer) Issue(tenant, clientID, audience string) (Token, error) {
 	return i.mintLocked(c, aud), nil
 }
 
-func (i *TokenIssuer) mintLocked(c Client, aud string) Token {
+func (i *Issuer) mintLocked(c Client, aud string) Token {
 	t := Token{
-		AccessToken: opaqueToken(),
+		AccessToken: emukit.OpaqueToken(),
 		ExpiresAt:   i.clock.Now().Add(i.ttl),
-		Principal:   Principal{Tenant: c.Tenant, ClientID: c.ID, DisplayName: c.DisplayName, Audience: aud},
+		Principal:   emukit.Principal{Tenant: c.Tenant, ClientID: c.ID, DisplayName: c.DisplayName, Audience: aud},
 	}
 	i.tokens[t.AccessToken] = t
 	return t
 }
 
-func (i *TokenIssuer) resolveLocked(aud string) string {
+func (i *Issuer) resolveLocked(aud string) string {
 	aud = canonicalAudience(aud)
 	if a, ok := i.aliases[aud]; ok {
 		return a
@@ -174,20 +169,20 @@ func (c Client) allows(aud string) bool {
 func canonicalAudience(a string) string { return strings.TrimRight(strings.TrimSpace(a), "/") }
 
 // Validate checks a raw access token against audience (or any of its aliases).
-func (i *TokenIssuer) Validate(accessToken, audience string) (Principal, AuthFailure) {
+func (i *Issuer) Validate(accessToken, audience string) (emukit.Principal, emukit.AuthFailure) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	t, ok := i.tokens[accessToken]
 	if !ok {
-		return Principal{}, AuthInvalid
+		return emukit.Principal{}, emukit.AuthInvalid
 	}
 	if !i.clock.Now().Before(t.ExpiresAt) {
-		return Principal{}, AuthExpired
+		return emukit.Principal{}, emukit.AuthExpired
 	}
 	if t.Principal.Audience != i.resolveLocked(audience) {
-		return Principal{}, AuthWrongAudience
+		return emukit.Principal{}, emukit.AuthWrongAudience
 	}
-	return t.Principal, AuthOK
+	return t.Principal, emukit.AuthOK
 }
 
 // errTokenRequest is an AADSTS answer: the OAuth error code, the status and
@@ -202,7 +197,7 @@ type errTokenRequest struct {
 func (e *errTokenRequest) Error() string { return fmt.Sprintf("AADSTS%d: %s", e.aadsts, e.text) }
 
 // grant validates a token request and mints a token for it.
-func (i *TokenIssuer) grant(tenant string, form map[string][]string, v1 bool) (Token, error) {
+func (i *Issuer) grant(tenant string, form map[string][]string, v1 bool) (Token, error) {
 	get := func(k string) string {
 		if v := form[k]; len(v) > 0 {
 			return v[0]

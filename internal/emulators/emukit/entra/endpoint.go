@@ -1,11 +1,12 @@
-package emukit
+package entra
 
 import (
 	"errors"
 	"fmt"
 	"mime"
 	"net/http"
-	"strings"
+
+	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
 
 // tokenResponse keeps Entra ID's field order.
@@ -29,19 +30,19 @@ type aadError struct {
 
 // Register mounts the v2 and v1 token endpoints on mux:
 // POST /{tenant}/oauth2/v2.0/token and POST /{tenant}/oauth2/token.
-func (i *TokenIssuer) Register(mux *http.ServeMux) {
+func (i *Issuer) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", i.serveToken(false))
 	mux.HandleFunc("POST /{tenant}/oauth2/token", i.serveToken(true))
 }
 
 // Handler serves only the token endpoints, for a stand-alone login host.
-func (i *TokenIssuer) Handler() http.Handler {
+func (i *Issuer) Handler() http.Handler {
 	mux := http.NewServeMux()
 	i.Register(mux)
 	return mux
 }
 
-func (i *TokenIssuer) serveToken(v1 bool) http.HandlerFunc {
+func (i *Issuer) serveToken(v1 bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tenant := r.PathValue("tenant")
 		tok, err := i.parseAndGrant(r, tenant, v1)
@@ -53,11 +54,11 @@ func (i *TokenIssuer) serveToken(v1 bool) http.HandlerFunc {
 		ttl := int(tok.ExpiresAt.Sub(i.clock.Now()).Seconds() + 0.5)
 		i.mu.Unlock()
 		w.Header().Set("Cache-Control", "no-store, no-cache")
-		WriteJSON(w, http.StatusOK, tokenResponse{"Bearer", ttl, ttl, tok.AccessToken})
+		emukit.WriteJSON(w, http.StatusOK, tokenResponse{"Bearer", ttl, ttl, tok.AccessToken})
 	}
 }
 
-func (i *TokenIssuer) parseAndGrant(r *http.Request, tenant string, v1 bool) (Token, error) {
+func (i *Issuer) parseAndGrant(r *http.Request, tenant string, v1 bool) (Token, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/x-www-form-urlencoded" {
 		return Token{}, fmt.Errorf("read token request: not form encoded: %w", missingParam("grant_type"))
@@ -68,16 +69,16 @@ func (i *TokenIssuer) parseAndGrant(r *http.Request, tenant string, v1 bool) (To
 	return i.grant(tenant, r.PostForm, v1)
 }
 
-func (i *TokenIssuer) writeAADError(w http.ResponseWriter, err error) {
+func (i *Issuer) writeAADError(w http.ResponseWriter, err error) {
 	var te *errTokenRequest
 	if !errors.As(err, &te) {
 		te = &errTokenRequest{http.StatusBadRequest, "invalid_request", 900144, err.Error()}
 	}
-	trace, corr := RequestID(), RequestID()
+	trace, corr := emukit.RequestID(), emukit.RequestID()
 	now := i.clock.Now().UTC()
 	desc := fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s",
 		te.aadsts, te.text, trace, corr, now.Format("2006-01-02 15:04:05Z"))
-	WriteJSON(w, te.status, aadError{
+	emukit.WriteJSON(w, te.status, aadError{
 		Error:            te.code,
 		ErrorDescription: desc,
 		ErrorCodes:       []int{te.aadsts},
@@ -86,16 +87,4 @@ func (i *TokenIssuer) writeAADError(w http.ResponseWriter, err error) {
 		CorrelationID:    corr,
 		ErrorURI:         "https://login.microsoftonline.com/error?code=" + fmt.Sprint(te.aadsts),
 	})
-}
-
-// bearer extracts the token from an Authorization header.
-func bearer(h string) (string, AuthFailure) {
-	if h == "" {
-		return "", AuthMissing
-	}
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-		return "", AuthMalformed
-	}
-	return strings.TrimSpace(tok), AuthOK
 }
