@@ -91,6 +91,9 @@ func (a *App) PollOnce(ctx context.Context, id string) error {
 	if !ok {
 		return fmt.Errorf("integration %q is not configured", id)
 	}
+	// Polls share the vendor's rate budget with write-back and stand back
+	// while a write waits for it.
+	ctx = connector.Background(ctx)
 	if src, ok := in.Connector.(connector.AlertSource); ok {
 		if err := a.pollAlerts(ctx, in.ID, src); err != nil {
 			return err

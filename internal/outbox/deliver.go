@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/store"
 )
 
@@ -81,6 +82,10 @@ func (w *Worker) deliverUnit(ctx context.Context, u unit) []finished {
 	}
 	ctx, cancel := context.WithDeadline(ctx, u.deadline)
 	defer cancel()
+	if p, _ := u.priority(); p == store.PriorityAutomatic {
+		// Automatic comments give way to decisions on the vendor's budget.
+		ctx = connector.Background(ctx)
+	}
 	start := time.Now()
 	if len(u.items) == 1 {
 		it := u.items[0]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -54,13 +55,61 @@ func SharedPerMinute(key string, n int) *rate.Limiter {
 	return l
 }
 
+// writersWaiting counts, per limiter, the foreground requests (writes)
+// waiting for a token; background requests (polls) stand back while it is
+// above zero, so write-back goes first on a budget both share.
+var writersWaiting sync.Map // *rate.Limiter -> *atomic.Int32
+
+func waitingOn(l *rate.Limiter) *atomic.Int32 {
+	v, _ := writersWaiting.LoadOrStore(l, new(atomic.Int32))
+	return v.(*atomic.Int32)
+}
+
+// yieldPoll is how often a background request looks again while writes
+// wait for the budget; maxYield bounds how long it stands back, so a long
+// run of decisions delays polling but never stops it.
+const (
+	yieldPoll = 20 * time.Millisecond
+	maxYield  = 10 * time.Second
+)
+
 // wait spends one request of the budget. When the wait would outlast the
 // context's deadline it gives up at once with a rate-limited error carrying
-// the wait, so a poller can snooze instead of blocking a worker.
+// the wait, so a poller can snooze instead of blocking a worker. A
+// background request first lets every waiting write go.
 func (c *Client) wait(ctx context.Context) error {
 	if c.limiter == nil {
 		return nil
 	}
+	writers := waitingOn(c.limiter)
+	if connector.IsBackground(ctx) {
+		if err := standBack(ctx, writers); err != nil {
+			return err
+		}
+	} else {
+		writers.Add(1)
+		defer writers.Add(-1)
+	}
+	return c.reserve(ctx)
+}
+
+// standBack waits until no write waits for the budget, for at most
+// maxYield.
+func standBack(ctx context.Context, writers *atomic.Int32) error {
+	until := time.Now().Add(maxYield)
+	for writers.Load() > 0 && time.Now().Before(until) {
+		t := time.NewTimer(yieldPoll)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return &connector.Error{Class: connector.ClassRetryable, Message: "wait for rate budget", Err: ctx.Err()}
+		}
+	}
+	return nil
+}
+
+func (c *Client) reserve(ctx context.Context) error {
 	now := time.Now()
 	r := c.limiter.ReserveN(now, 1)
 	if !r.OK() {
