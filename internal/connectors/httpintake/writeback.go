@@ -33,13 +33,12 @@ func newWriteback(c *Connector, deps connector.Deps, cfg Config, s settings) (*W
 		auth = httpkit.Bearer{Token: cfg.WritebackToken}
 	}
 	client, err := httpkit.New(httpkit.Options{
-		BaseURL:  s.writebackURL,
-		HTTP:     hc,
-		Auth:     auth,
-		Secrets:  []config.Secret{cfg.IntakeKey, cfg.WritebackToken},
-		Logger:   c.log,
-		Now:      c.now,
-		Classify: classify,
+		BaseURL: s.writebackURL,
+		HTTP:    hc,
+		Auth:    auth,
+		Secrets: []config.Secret{cfg.IntakeKey, cfg.WritebackToken},
+		Logger:  c.log,
+		Now:     c.now,
 	})
 	if err != nil {
 		return nil, &connector.FieldError{Field: "writeback_url", Problem: err.Error()}
@@ -64,18 +63,6 @@ type commentRequest struct {
 	VendorID       string     `json:"vendor_id"`
 	Body           string     `json:"body"`
 	IdempotencyKey string     `json:"idempotency_key"`
-}
-
-// classify corrects the kit's class where write-back needs another: 425
-// Too Early asks for the same request later, so it is retried. Every other
-// 4xx keeps the kit's class: 401/403 auth, 404 not found, 408 retryable,
-// 409/412 conflict, 429 rate limited, and the rest (400, 405, 410, 413,
-// 415, 422, ...) permanent, so the outbox dead-letters at once a request
-// the receiver will never accept.
-func classify(e *connector.Error, _ http.Header) {
-	if e.Status == http.StatusTooEarly {
-		e.Class = connector.ClassRetryable
-	}
 }
 
 // IdempotencyKey derives what write-back sends as the Idempotency-Key
