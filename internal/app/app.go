@@ -123,7 +123,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Concurrency: cfg.Outbox.Workers, Batch: cfg.Outbox.Batch, MaxAttempts: cfg.Outbox.MaxAttempts,
 		BaseBackoff: cfg.Outbox.BaseBackoff, MaxBackoff: cfg.Outbox.MaxBackoff, Lease: cfg.Outbox.Lease,
 		IdleWait: cfg.Outbox.IdleWait, Registerer: a.registry,
-		BatchKey: a.engine.BatchKey, DeliverBatch: a.engine.DeliverBatch, OnDead: a.engine.ForgetWrite,
+		BatchKey: a.engine.BatchKey, DeliverBatch: a.engine.DeliverBatch, MaxBatch: a.engine.MaxBatch, OnDead: a.engine.ForgetWrite,
 	})
 	return a, nil
 }

@@ -109,14 +109,32 @@ type StateSyncer interface {
 	SetState(ctx context.Context, ch StateChange) (RemoteState, error)
 }
 
-// BatchStateSyncer writes many state changes in one vendor call where the
-// vendor has a bulk API (Defender for Endpoint's batchUpdate, 10 calls a
-// minute, against 100 single updates). The changes passed together agree
-// in everything but VendorID and IdempotencyKey; the result has one
-// RemoteState per change, in order. The call succeeds or fails as a whole.
+// BatchStateSyncer writes many state changes in as few vendor calls as the
+// vendor's bulk API allows (Defender for Endpoint's batchUpdate, CrowdStrike's
+// composite_ids, SentinelOne's filter.ids, Cortex XDR's alert_id_list,
+// Kibana's signal_ids). The changes passed together agree in everything
+// but VendorID, IdempotencyKey and Companions.
+//
+// A returned error means no change is known to have been applied: every
+// one is retried. Otherwise the result has one ItemResult per change, in
+// order; a change whose Err is set failed on its own (the vendor reported
+// it per item) and only it is retried, classified by its Err.
 type BatchStateSyncer interface {
 	StateSyncer
-	SetStates(ctx context.Context, changes []StateChange) ([]RemoteState, error)
+	SetStates(ctx context.Context, changes []StateChange) ([]ItemResult, error)
+}
+
+// ItemResult is one change's outcome in a bulk write.
+type ItemResult struct {
+	State RemoteState
+	Err   error
+}
+
+// BatchLimit is implemented by bulk connectors whose vendor caps how many
+// objects one call carries (Cortex XDR: 100 alert ids); the outbox never
+// groups more. Without it the outbox's own claim size is the cap.
+type BatchLimit interface {
+	MaxBatch() int
 }
 
 // CommentAction is one comment to add to a remote alert or incident. The

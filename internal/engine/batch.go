@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/outbox"
 	"github.com/alertsync/alertsync/internal/store"
 )
 
@@ -38,8 +39,10 @@ func (e *Engine) BatchKey(item store.OutboxItem) string {
 }
 
 // DeliverBatch delivers items grouped by BatchKey in one bulk call and
-// returns one Record per item. The group succeeds or fails as a whole.
-func (e *Engine) DeliverBatch(ctx context.Context, items []store.OutboxItem) ([]Record, error) {
+// returns one outcome per item. An error fails the group as a whole;
+// otherwise each item succeeds, is noted as already in state, or failed
+// on its own and is retried alone.
+func (e *Engine) DeliverBatch(ctx context.Context, items []store.OutboxItem) ([]outbox.Outcome, error) {
 	if len(items) == 0 {
 		return nil, nil
 	}
@@ -57,16 +60,39 @@ func (e *Engine) DeliverBatch(ctx context.Context, items []store.OutboxItem) ([]
 			return nil, connector.Permanent("decode state change: %v", err)
 		}
 	}
-	states, err := bs.SetStates(ctx, changes)
+	results, err := bs.SetStates(ctx, changes)
 	if err != nil {
 		return nil, err
 	}
-	if len(states) != len(items) {
-		return nil, fmt.Errorf("bulk state write answered %d results for %d changes", len(states), len(items))
+	if len(results) != len(items) {
+		return nil, fmt.Errorf("bulk state write answered %d results for %d changes", len(results), len(items))
 	}
-	recs := make([]Record, len(items))
+	out := make([]outbox.Outcome, len(items))
 	for i, it := range items {
-		recs[i] = e.writeBackRecord(it.Integration, changes[i], states[i])
+		r := results[i]
+		if r.Err != nil {
+			out[i].Err = r.Err
+			continue
+		}
+		rec := e.writeBackRecord(it.Integration, changes[i], r.State)
+		if r.State.Unchanged {
+			out[i].Err = alreadyInState(r.State, rec)
+			continue
+		}
+		out[i].After = rec
 	}
-	return recs, nil
+	return out, nil
+}
+
+// MaxBatch is the most items one bulk call for item's integration may
+// carry: the connector's own limit (connector.BatchLimit), or no cap.
+func (e *Engine) MaxBatch(_ string, item store.OutboxItem) int {
+	c, err := e.connectorFor(item.Integration)
+	if err != nil {
+		return 0
+	}
+	if l, ok := c.(connector.BatchLimit); ok {
+		return l.MaxBatch()
+	}
+	return 0
 }

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,16 +19,21 @@ type bulkVendor struct {
 	fakeVendor
 	mu    sync.Mutex
 	calls [][]string
+	// fail makes the vendor report these objects as failed, item by item.
+	fail map[string]error
 }
 
-func (b *bulkVendor) SetStates(_ context.Context, changes []connector.StateChange) ([]connector.RemoteState, error) {
+func (b *bulkVendor) SetStates(_ context.Context, changes []connector.StateChange) ([]connector.ItemResult, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	ids := make([]string, len(changes))
-	out := make([]connector.RemoteState, len(changes))
+	out := make([]connector.ItemResult, len(changes))
 	for i, ch := range changes {
 		ids[i] = ch.VendorID
-		out[i] = connector.RemoteState{RemoteStatus: remoteStatus(ch.Status)}
+		out[i] = connector.ItemResult{State: connector.RemoteState{RemoteStatus: remoteStatus(ch.Status)}}
+		if err := b.fail[ch.VendorID]; err != nil {
+			out[i] = connector.ItemResult{Err: err}
+		}
 	}
 	b.calls = append(b.calls, ids)
 	return out, nil
@@ -110,5 +116,48 @@ func TestDeadWriteIsForgottenByTheLedger(t *testing.T) {
 	}
 	if revs := h.revisions(t, a.ID); len(revs) != before+1 || revs[len(revs)-1].Actor.Kind != model.ActorRemote {
 		t.Fatalf("revisions %d → %d; want the vendor's change recorded", before, len(revs))
+	}
+}
+
+// TestBulkPartialFailure: the vendor refuses one member of a bulk write;
+// the others are recorded as written and only the refused one is
+// dead-lettered, with the vendor's reason.
+func TestBulkPartialFailure(t *testing.T) {
+	t.Parallel()
+	h := setup(t, validating(engine.DefaultPolicy()))
+	bulk := &bulkVendor{fail: map[string]error{"m2": connector.Permanent("alert m2 is locked by its owner")}}
+	h.eng.AddIntegration(engine.Integration{ID: "mde", Kind: "fake", Policy: validating(engine.DefaultPolicy()), Connector: bulk})
+	ctx := context.Background()
+	items := []connector.Item{vendorAlert("m1", "New", "srv-9"), vendorAlert("m2", "New", "srv-9"), vendorAlert("m3", "New", "srv-9")}
+	if _, err := h.eng.Ingest(ctx, "mde", items); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.eng.RunDuePasses(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, err := h.st.AlertGetByVendor(ctx, "mde", "m1")
+	if err != nil || a.IncidentID == 0 {
+		t.Fatalf("alerts not grouped: %+v, %v", a, err)
+	}
+	if _, err := h.eng.SetIncidentVerdict(ctx, engine.VerdictParams{ID: a.IncidentID, Verdict: model.VerdictNotAThreat, Actor: analyst("kim")}); err != nil {
+		t.Fatal(err)
+	}
+	w := outbox.New(outbox.Options{Store: h.st, Now: h.clk.Now, Deliver: h.eng.Deliver, BatchKey: h.eng.BatchKey,
+		DeliverBatch: h.eng.DeliverBatch, MaxBatch: h.eng.MaxBatch})
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(bulk.calls) != 1 || len(bulk.calls[0]) != 3 {
+		t.Fatalf("bulk calls %v, want one for the three members", bulk.calls)
+	}
+	dead, err := h.st.OutboxList(ctx, store.OutboxListParams{State: store.OutboxDead, Limit: 10})
+	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].LastError, "locked by its owner") {
+		t.Fatalf("dead = %+v, %v; want m2 alone with the vendor's reason", dead, err)
+	}
+	for id, written := range map[string]bool{"m1": true, "m2": false, "m3": true} {
+		got, _ := h.st.AlertGetByVendor(ctx, "mde", id)
+		if (got.RemoteStatus == "Resolved") != written {
+			t.Errorf("%s remote status = %q; written = %v", id, got.RemoteStatus, written)
+		}
 	}
 }

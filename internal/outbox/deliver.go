@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -55,8 +56,10 @@ func (w *Worker) units(items []store.OutboxItem, deadline time.Time) []unit {
 			key = w.o.BatchKey(it)
 		}
 		if g, ok := byKey[key]; ok && key != "" {
-			out[g].items = append(out[g].items, it)
-			continue
+			if limit := w.maxBatch(key, it); limit <= 0 || len(out[g].items) < limit {
+				out[g].items = append(out[g].items, it)
+				continue
+			}
 		}
 		if key != "" {
 			byKey[key] = len(out)
@@ -65,6 +68,13 @@ func (w *Worker) units(items []store.OutboxItem, deadline time.Time) []unit {
 	}
 	slices.SortStableFunc(out, compareUnits)
 	return out
+}
+
+func (w *Worker) maxBatch(key string, it store.OutboxItem) int {
+	if w.o.MaxBatch == nil {
+		return 0
+	}
+	return w.o.MaxBatch(key, it)
 }
 
 // deliverUnit delivers one unit and returns its items' outcomes. A unit
@@ -94,17 +104,30 @@ func (w *Worker) deliverUnit(ctx context.Context, u unit) []finished {
 		res, after := w.outcome(it, after, err)
 		return []finished{{item: it, result: res, after: after, err: err}}
 	}
-	recs, err := w.o.DeliverBatch(ctx, u.items)
+	outcomes, err := w.o.DeliverBatch(ctx, u.items)
 	w.metrics.latency.WithLabelValues(u.items[0].Action).Observe(time.Since(start).Seconds())
+	w.metrics.bulkSize.Observe(float64(len(u.items)))
+	if err == nil && len(outcomes) != len(u.items) {
+		err = fmt.Errorf("bulk delivery answered %d outcomes for %d items", len(outcomes), len(u.items))
+	}
 	for i, it := range u.items {
-		var after After
-		if err == nil && i < len(recs) {
-			after = recs[i]
+		var o Outcome
+		if err != nil {
+			o.Err = err
+		} else {
+			o = outcomes[i]
 		}
-		res, after := w.outcome(it, after, err)
-		out[i] = finished{item: it, result: res, after: after, err: err}
+		res, after := w.outcome(it, o.After, o.Err)
+		out[i] = finished{item: it, result: res, after: after, err: o.Err}
 	}
 	return out
+}
+
+// Outcome is one item's result in a bulk delivery: After runs when it
+// succeeded; Err, when set, is its own failure (or a *Noted success).
+type Outcome struct {
+	After After
+	Err   error
 }
 
 // Noted is what a Deliverer returns, as its error, for an action that

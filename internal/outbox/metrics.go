@@ -13,6 +13,7 @@ type metrics struct {
 	inFlight  *prometheus.GaugeVec
 	laneWait  *prometheus.GaugeVec
 	pauses    *prometheus.CounterVec
+	bulkSize  prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -41,6 +42,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.pauses = promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "alertsync_outbox_lane_pauses_total", Help: "Times an integration's deliveries paused, by reason.",
 	}, []string{"integration", "reason"}))
+	m.bulkSize = promreg.Register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "alertsync_outbox_bulk_items", Help: "Items carried by one bulk vendor call.",
+		Buckets: []float64{2, 5, 10, 25, 50, 100, 250, 500, 1000},
+	}))
 	m.delivered = promreg.Register(reg, m.delivered)
 	m.retried = promreg.Register(reg, m.retried)
 	m.dead = promreg.Register(reg, m.dead)

@@ -48,7 +48,10 @@ type Options struct {
 	// vendor call can carry go together: claimed items with the same
 	// non-empty key are delivered by one DeliverBatch call.
 	BatchKey     func(store.OutboxItem) string
-	DeliverBatch func(ctx context.Context, items []store.OutboxItem) ([]After, error)
+	DeliverBatch func(ctx context.Context, items []store.OutboxItem) ([]Outcome, error)
+	// MaxBatch, when set, caps how many items of one batch key go in one
+	// DeliverBatch call (the vendor's bulk limit); zero or less: no cap.
+	MaxBatch func(key string, item store.OutboxItem) int
 	// OnDead, when set, runs in the transaction that records a batch's
 	// outcomes for each item that went to the dead letters, so whatever
 	// expected that action to land (the echo ledger) can forget it.

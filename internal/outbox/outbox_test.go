@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -260,7 +261,7 @@ func TestBulkGroupsGoTogether(t *testing.T) {
 			singles = append(singles, []string{it.Key})
 			return nil, nil
 		},
-		DeliverBatch: func(_ context.Context, items []store.OutboxItem) ([]outbox.After, error) {
+		DeliverBatch: func(_ context.Context, items []store.OutboxItem) ([]outbox.Outcome, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			var keys []string
@@ -272,7 +273,7 @@ func TestBulkGroupsGoTogether(t *testing.T) {
 				fail = false
 				return nil, &connector.Error{Class: connector.ClassRateLimited, RetryAfter: time.Second}
 			}
-			return make([]outbox.After, len(items)), nil
+			return make([]outbox.Outcome, len(items)), nil
 		}})
 	for range 3 {
 		if _, err := w.RunOnce(context.Background()); err != nil {
@@ -288,6 +289,83 @@ func TestBulkGroupsGoTogether(t *testing.T) {
 	}
 	if n := len(only(t, st, store.OutboxDone)); n != 5 {
 		t.Fatalf("done = %d, want 5", n)
+	}
+}
+
+// TestBulkPartialFailureSplits: a bulk call the vendor answers item by
+// item retries only the items it failed, alone in the next call, and the
+// vendor's bulk limit caps every call.
+func TestBulkPartialFailureSplits(t *testing.T) {
+	t.Parallel()
+	st, clk := setup(t)
+	for i := range 7 {
+		enqueue(t, st, clk.Now(), fmt.Sprintf("k-%d", i), fmt.Sprintf("alert:%d", i))
+	}
+	var mu sync.Mutex
+	var batches [][]string
+	failed := map[string]bool{}
+	w := outbox.New(outbox.Options{Store: st, Now: clk.Now, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
+		BatchKey: func(store.OutboxItem) string { return "bulk" },
+		MaxBatch: func(string, store.OutboxItem) int { return 4 },
+		// A unit of one goes through the single-item call.
+		Deliver: func(_ context.Context, it store.OutboxItem) (outbox.After, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			batches = append(batches, []string{it.Key})
+			return nil, nil
+		},
+		DeliverBatch: func(_ context.Context, items []store.OutboxItem) ([]outbox.Outcome, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			var keys []string
+			out := make([]outbox.Outcome, len(items))
+			for i, it := range items {
+				keys = append(keys, it.Key)
+				// k-1 fails once, k-5 fails for good; the others land.
+				switch {
+				case it.Key == "k-1" && !failed[it.Key]:
+					failed[it.Key] = true
+					out[i].Err = &connector.Error{Class: connector.ClassRetryable, Message: "conflict on " + it.Key}
+				case it.Key == "k-5":
+					out[i].Err = connector.Permanent("no such alert %s", it.Key)
+				case it.Key == "k-2":
+					out[i].Err = &outbox.Noted{Note: "already in state"}
+				}
+			}
+			batches = append(batches, keys)
+			return out, nil
+		}})
+	for range 3 {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(2 * time.Second)
+	}
+	for _, b := range batches {
+		if len(b) > 4 {
+			t.Fatalf("bulk call of %d items, over the limit of 4: %v", len(b), batches)
+		}
+	}
+	sent := map[string]int{}
+	for _, b := range batches {
+		for _, k := range b {
+			sent[k]++
+		}
+	}
+	for _, k := range []string{"k-0", "k-2", "k-3", "k-4", "k-6"} {
+		if sent[k] != 1 {
+			t.Errorf("%s sent %d times, want once: %v", k, sent[k], batches)
+		}
+	}
+	if sent["k-1"] != 2 {
+		t.Errorf("k-1 sent %d times, want twice (failed once, retried alone): %v", sent["k-1"], batches)
+	}
+	if n := len(only(t, st, store.OutboxDone)); n != 6 {
+		t.Errorf("done = %d, want 6", n)
+	}
+	dead := only(t, st, store.OutboxDead)
+	if len(dead) != 1 || dead[0].Key != "k-5" || !strings.Contains(dead[0].LastError, "no such alert") {
+		t.Errorf("dead = %+v, want k-5 with its own reason", dead)
 	}
 }
 

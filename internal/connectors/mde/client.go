@@ -298,7 +298,8 @@ func (c *core) BatchSetState(ctx context.Context, ids []string, ch connector.Sta
 // SetStates writes changes that agree in everything but the alert through
 // batchUpdate (see BatchSetState); every alert takes the status written.
 // The first change's idempotency key marks the shared comment.
-func (c *core) SetStates(ctx context.Context, changes []connector.StateChange) ([]connector.RemoteState, error) {
+// batchUpdate answers for the call as a whole, so the items share its fate.
+func (c *core) SetStates(ctx context.Context, changes []connector.StateChange) ([]connector.ItemResult, error) {
 	if len(changes) == 0 {
 		return nil, nil
 	}
@@ -316,9 +317,9 @@ func (c *core) SetStates(ctx context.Context, changes []connector.StateChange) (
 	if err := c.BatchSetState(ctx, ids, changes[0]); err != nil {
 		return nil, err
 	}
-	out := make([]connector.RemoteState, len(changes))
+	out := make([]connector.ItemResult, len(changes))
 	for i := range out {
-		out[i] = connector.RemoteState{RemoteStatus: body.Status}
+		out[i] = connector.ItemResult{State: connector.RemoteState{RemoteStatus: body.Status}}
 	}
 	return out, nil
 }

@@ -240,7 +240,7 @@ func TestSetStatesUsesOneBatchUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(states) != 3 || states[2].RemoteStatus != "Resolved" {
+	if len(states) != 3 || states[2].State.RemoteStatus != "Resolved" || states[2].Err != nil {
 		t.Fatalf("states = %+v", states)
 	}
 	if n := len(e.emu.Recorder().Filter(http.MethodPost, "/api/alerts/batchUpdate")); n != 1 {
