@@ -22,6 +22,7 @@ package connectortest
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -54,9 +55,35 @@ type Harness struct {
 	// connectors that call out (AlertSource, StateSyncer, Commenter,
 	// HealthChecker).
 	InjectRateLimit func(t *testing.T)
-	// ExpireToken, optional, makes the emulator reject the current access
-	// token; the connector must recover by itself.
+	// Throttle makes the emulator answer the next API request with its
+	// rate-limit response asking the caller to wait retryAfter, in the
+	// vendor's own header (Retry-After, X-RateLimit-RetryAfter, ...); the
+	// error must carry that wait. Needed by connectors that call out.
+	Throttle func(t *testing.T, retryAfter time.Duration)
+	// ExpireToken makes the emulator reject the current access token; the
+	// connector must recover by itself. Needed by connectors whose vendor
+	// issues expiring tokens (optional for a static API key).
 	ExpireToken func(t *testing.T)
+	// Slow makes every answer of the emulator take d (zero: back to
+	// normal), so the suite can check that a cancelled context ends every
+	// call promptly. Needed by connectors that call out.
+	Slow func(t *testing.T, d time.Duration)
+	// FailItems makes the emulator refuse these objects in the bulk
+	// writes that follow, item by item, the way the vendor reports a
+	// partial failure. Needed by BatchStateSyncer.
+	FailItems func(t *testing.T, vendorIDs []string)
+	// SeedIncident creates an incident in the emulator holding new alerts
+	// and returns its vendor id and theirs. Needed by IncidentSource.
+	SeedIncident func(t *testing.T) (incident string, alerts []string)
+
+	// Build, when set, is how the suite builds the connector itself, with
+	// a logger it captures; wrong=true builds one with wrong credentials.
+	// The suite checks that no value of Secrets appears in any error or
+	// log line (at debug level), and that wrong credentials fail as an
+	// auth error. Needed by every connector with credentials.
+	Build func(t *testing.T, log *slog.Logger, wrong bool) connector.Connector
+	// Secrets are the credential values Build uses.
+	Secrets []string
 	// Push builds a pushed request carrying alerts and returns it with the
 	// vendor ids it holds; authentic=false builds one with wrong
 	// credentials. Needed by WebhookReceiver.
