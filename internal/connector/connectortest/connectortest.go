@@ -82,7 +82,8 @@ type Harness struct {
 	// log line (at debug level), and that wrong credentials fail as an
 	// auth error. Needed by every connector with credentials.
 	Build func(t *testing.T, log *slog.Logger, wrong bool) connector.Connector
-	// Secrets are the credential values Build uses.
+	// Secrets are the credential values Build uses, the wrong ones
+	// included: a connector must not echo even a wrong secret back.
 	Secrets []string
 	// Push builds a pushed request carrying alerts and returns it with the
 	// vendor ids it holds; authentic=false builds one with wrong
@@ -140,8 +141,14 @@ func Run(t *testing.T, h Harness) {
 	if caps.Webhook {
 		t.Run("Receive", func(t *testing.T) { testReceive(t, h) })
 	}
+	if caps.Incidents {
+		t.Run("FetchIncidents", func(t *testing.T) { testIncidents(t, h) })
+	}
 	if caps.StateSync {
 		t.Run("SetState", func(t *testing.T) { testSetState(t, h) })
+	}
+	if _, ok := h.Connector.(connector.BatchStateSyncer); ok {
+		t.Run("BulkPartialFailure", func(t *testing.T) { testBulk(t, h) })
 	}
 	if caps.Comments {
 		t.Run("AddComment", func(t *testing.T) { testAddComment(t, h) })
@@ -153,12 +160,34 @@ func Run(t *testing.T, h Harness) {
 			}
 		})
 	}
-	if caps.Ingest || caps.StateSync || caps.Comments || caps.Health {
+	if caps.Ingest || caps.Incidents || caps.StateSync || caps.Comments || caps.Health {
 		t.Run("RateLimited", func(t *testing.T) { testRateLimited(t, h, caps) })
+		t.Run("VendorRetryHeader", func(t *testing.T) { testRetryHeader(t, h, caps) })
+		t.Run("CancelEndsCalls", func(t *testing.T) { testCancel(t, h, caps) })
 		if h.ExpireToken != nil {
 			t.Run("TokenExpiry", func(t *testing.T) { testTokenExpiry(t, h, caps) })
 		}
 	}
+	if hasSecrets(h.Connector.Kind()) || h.Build != nil {
+		t.Run("SecretsStayOut", func(t *testing.T) {
+			need(t, h.Build != nil, "Build")
+			testSecrets(t, h, caps)
+		})
+	}
+}
+
+// hasSecrets reports whether kind's config declares a secret field.
+func hasSecrets(kind string) bool {
+	reg, ok := connector.Lookup(kind)
+	if !ok {
+		return false
+	}
+	for _, f := range reg.Spec {
+		if f.Type == connector.TypeSecret {
+			return true
+		}
+	}
+	return false
 }
 
 // need fails the test when a hook the capabilities require is missing.
