@@ -2,6 +2,7 @@ package defendercloud
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -32,9 +33,18 @@ func TestConformance(t *testing.T) {
 			return a.Properties.Status
 		},
 		InjectRateLimit: func(*testing.T) { e.emu.Faults().ThrottleNext(1, 2*time.Second) },
+		Throttle:        func(_ *testing.T, d time.Duration) { e.emu.Faults().ThrottleNext(1, d) },
+		Slow:            func(_ *testing.T, d time.Duration) { e.emu.Faults().SetLatency(d) },
 		ExpireToken:     func(*testing.T) { e.issuer.ExpireAll() },
-		CheckEcho:       true,
-		PageSize:        5,
+		Build: func(t *testing.T, log *slog.Logger, wrong bool) connector.Connector {
+			if wrong {
+				return e.build(t, log, wrongSecret)
+			}
+			return e.build(t, log, testSecret)
+		},
+		Secrets:   []string{testSecret, wrongSecret},
+		CheckEcho: true,
+		PageSize:  5,
 	})
 	var actions []string
 	for _, r := range e.emu.Requests() {

@@ -1,6 +1,7 @@
 package defendercloud
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,7 +17,9 @@ const (
 	testTenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 	testClient = "0f0e0d0c-0b0a-4909-8807-060504030201"
 	testSecret = "dfc-client-secret-value-0123456789"
-	testSub    = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
+	// wrongSecret is a client secret the app registration does not have.
+	wrongSecret = "not-the-dfc-secret-3e8d"
+	testSub     = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
 )
 
 type env struct {
@@ -25,6 +28,7 @@ type env struct {
 	srv    *httptest.Server
 	c      *Connector
 	n      int
+	rt     http.RoundTripper
 }
 
 // setup serves a Defender for Cloud emulator (with the Entra token
@@ -43,15 +47,24 @@ func setup(t *testing.T, opts dfcemu.Options, wrap func(http.RoundTripper) http.
 	if wrap != nil {
 		rt = wrap(rt)
 	}
-	c, err := connector.Build(Kind, connector.Deps{ID: "dfc-1", HTTP: &http.Client{Transport: rt}}, map[string]any{
-		"tenant_id": testTenant, "client_id": testClient, "client_secret": testSecret,
-		"token_url": srv.URL + "/{tenant}/oauth2/v2.0/token", "arm_base": srv.URL,
+	e := &env{emu: emu, issuer: issuer, srv: srv, rt: rt}
+	e.c = e.build(t, nil, testSecret)
+	return e
+}
+
+// build builds a connector against the emulator, logging to log (the
+// default logger when nil), with secret as its client secret.
+func (e *env) build(t *testing.T, log *slog.Logger, secret string) *Connector {
+	t.Helper()
+	c, err := connector.Build(Kind, connector.Deps{ID: "dfc-1", HTTP: &http.Client{Transport: e.rt}, Logger: log}, map[string]any{
+		"tenant_id": testTenant, "client_id": testClient, "client_secret": secret,
+		"token_url": e.srv.URL + "/{tenant}/oauth2/v2.0/token", "arm_base": e.srv.URL,
 		"subscription_id": testSub, "requests_per_minute": 0,
 	})
 	if err != nil {
 		t.Fatalf("build connector: %v", err)
 	}
-	return &env{emu: emu, issuer: issuer, srv: srv, c: c.(*Connector)}
+	return c.(*Connector)
 }
 
 // seed creates n open alerts and returns their systemAlertIds.

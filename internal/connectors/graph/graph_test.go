@@ -2,6 +2,8 @@ package graph
 
 import (
 	"encoding/json"
+	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
@@ -29,14 +31,36 @@ func TestConformance(t *testing.T) {
 			}
 			return a.Status
 		},
-		RemoteComments:     func(t *testing.T, id string) []string { return commentTexts(e.emu.Comments(id)) },
-		InjectRateLimit:    func(t *testing.T) { e.emu.Faults().ThrottleNext(1, 7*time.Second) },
-		ExpireToken:        func(t *testing.T) { e.emu.Issuer().ExpireAll() },
+		RemoteComments:  func(t *testing.T, id string) []string { return commentTexts(e.emu.Comments(id)) },
+		InjectRateLimit: func(t *testing.T) { e.emu.Faults().ThrottleNext(1, 7*time.Second) },
+		Throttle:        func(t *testing.T, d time.Duration) { e.emu.Faults().ThrottleNext(1, d) },
+		Slow:            func(t *testing.T, d time.Duration) { e.emu.Faults().SetLatency(d) },
+		ExpireToken:     func(t *testing.T) { e.emu.Issuer().ExpireAll() },
+		SeedIncident: func(t *testing.T) (string, []string) {
+			e.clock.Advance(time.Minute)
+			in, alerts := e.emu.Raise(rand.New(rand.NewPCG(7, 1)))
+			ids := make([]string, len(alerts))
+			for i, a := range alerts {
+				ids[i] = a.ID
+			}
+			return in.ID, ids
+		},
+		Build: func(t *testing.T, log *slog.Logger, wrong bool) connector.Connector {
+			if wrong {
+				return e.build(t, log, map[string]any{"client_secret": wrongSecret})
+			}
+			return e.build(t, log, nil)
+		},
+		Secrets:            []string{graphemu.DefaultClientSecret, wrongSecret},
 		IdempotentComments: true,
 		CheckEcho:          true,
 		PageSize:           pageSize,
 	})
 }
+
+// wrongSecret is a client secret the emulator's app registration does
+// not have.
+const wrongSecret = "not-the-graph-secret-4f7c"
 
 func TestRegistration(t *testing.T) {
 	t.Parallel()

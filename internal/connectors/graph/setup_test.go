@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"log/slog"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -34,12 +35,21 @@ func setup(t *testing.T, n int, extra map[string]any) *env {
 	emu := graphemu.New(graphemu.Options{Clock: clock, Alerts: n, Seed: 1, RateLimit: emukit.Limit{Requests: 1 << 20, Window: time.Minute}})
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
+	e := &env{emu: emu, clock: clock, srv: srv, seed: 1}
+	e.conn = e.build(t, nil, extra)
+	return e
+}
+
+// build builds another connector against the emulator, logging to log
+// (the default logger when nil), with extra settings over the defaults.
+func (e *env) build(t *testing.T, log *slog.Logger, extra map[string]any) *Connector {
+	t.Helper()
 	settings := map[string]any{
 		"tenant_id":           graphemu.DefaultTenantID,
 		"client_id":           graphemu.DefaultClientID,
 		"client_secret":       graphemu.DefaultClientSecret,
-		"token_url":           srv.URL + "/{tenant}/oauth2/v2.0/token",
-		"api_base":            srv.URL + "/v1.0",
+		"token_url":           e.srv.URL + "/{tenant}/oauth2/v2.0/token",
+		"api_base":            e.srv.URL + "/v1.0",
 		"requests_per_minute": 0,
 		"page_size":           5,
 	}
@@ -48,18 +58,18 @@ func setup(t *testing.T, n int, extra map[string]any) *env {
 	}
 	// The connector reads the emulator's clock: it bounds each alert
 	// window by the hub's time, which must agree with the service's.
-	c, err := connector.Build(Kind, connector.Deps{ID: "it-graph", HTTP: srv.Client(), Now: clock.Now}, settings)
+	c, err := connector.Build(Kind, connector.Deps{ID: "it-graph", HTTP: e.srv.Client(), Now: e.clock.Now, Logger: log}, settings)
 	if err != nil {
 		t.Fatalf("build connector: %v", err)
 	}
-	e := &env{emu: emu, clock: clock, srv: srv, seed: 1}
 	switch cc := c.(type) {
 	case *Connector:
-		e.conn = cc
+		return cc
 	case *AlertConnector:
-		e.conn = &Connector{*cc}
+		return &Connector{*cc}
 	}
-	return e
+	t.Fatalf("build connector: got %T", c)
+	return nil
 }
 
 // reseed replaces the emulator's data with n fresh open alerts stamped a

@@ -3,6 +3,7 @@ package httpintake
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,12 +17,22 @@ import (
 const (
 	testKey   = "intake-key-0123456789"
 	testToken = "writeback-token-abcdef"
+	// wrongKey and wrongToken are credentials the sender and the
+	// receiver do not accept.
+	wrongKey   = "not-the-intake-key-at-all"
+	wrongToken = "not-the-writeback-token-5c9a"
 )
 
 // setup builds the connector through the registry, as the app does.
 func setup(t *testing.T, settings map[string]any) connector.Connector {
 	t.Helper()
-	c, err := connector.Build(Kind, connector.Deps{ID: "it-1", Now: func() time.Time { return testNow }}, settings)
+	return setupLog(t, nil, settings)
+}
+
+// setupLog is setup with the connector logging to log (nowhere when nil).
+func setupLog(t *testing.T, log *slog.Logger, settings map[string]any) connector.Connector {
+	t.Helper()
+	c, err := connector.Build(Kind, connector.Deps{ID: "it-1", Now: func() time.Time { return testNow }, Logger: log}, settings)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}

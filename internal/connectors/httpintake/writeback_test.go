@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/connectortest"
@@ -27,6 +31,7 @@ type receiver struct {
 	last     map[string]any
 	lastKey  string
 	fail     func(w http.ResponseWriter) // answers the next request, then clears
+	slow     time.Duration               // how long every answer takes
 	seq      int
 	srv      *httptest.Server
 }
@@ -39,6 +44,24 @@ func newReceiver(t *testing.T) *receiver {
 }
 
 func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+	// Read the body first: only then does the server watch the connection
+	// and cancel r's context when the client goes away.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	rc.mu.Lock()
+	slow := rc.slow
+	rc.mu.Unlock()
+	if slow > 0 {
+		t := time.NewTimer(slow)
+		defer t.Stop()
+		select {
+		case <-r.Context().Done():
+			return
+		case <-t.C:
+		}
+	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if r.Header.Get("Authorization") != "Bearer "+testToken {
@@ -51,7 +74,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in map[string]any
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+	if err := json.Unmarshal(body, &in); err != nil {
 		http.Error(w, "bad json", http.StatusBadRequest)
 		return
 	}
@@ -98,12 +121,19 @@ func (rc *receiver) failNext(f func(w http.ResponseWriter)) {
 func writebackSetup(t *testing.T) (*WritebackConnector, *receiver) {
 	t.Helper()
 	rc := newReceiver(t)
-	c := setup(t, map[string]any{"intake_key": testKey, "writeback_url": rc.srv.URL + "/alertsync/events", "writeback_token": testToken})
+	return rc.connector(t, nil, testKey, testToken), rc
+}
+
+// connector builds a write-back connector posting to rc with these
+// credentials, logging to log.
+func (rc *receiver) connector(t *testing.T, log *slog.Logger, key, token string) *WritebackConnector {
+	t.Helper()
+	c := setupLog(t, log, map[string]any{"intake_key": key, "writeback_url": rc.srv.URL + "/alertsync/events", "writeback_token": token})
 	wc, ok := c.(*WritebackConnector)
 	if !ok {
 		t.Fatalf("New returned %T, want *WritebackConnector", c)
 	}
-	return wc, rc
+	return wc
 }
 
 func TestWritebackPayloads(t *testing.T) {
@@ -239,7 +269,7 @@ func TestIdempotencyKeyHeader(t *testing.T) {
 func intakePush(t *testing.T, authentic bool) (*http.Request, []string) {
 	key := testKey
 	if !authentic {
-		key = "not-the-intake-key-at-all"
+		key = wrongKey
 	}
 	body := `{"alerts":[{"id":"P-1","title":"Pushed one","severity":"high"},{"id":"P-2","title":"Pushed two","status":"closed"}]}`
 	return push(body, http.MethodPost, "Authorization", "Bearer "+key), []string{"P-1", "P-2"}
@@ -250,6 +280,13 @@ func TestConformanceIntakeOnly(t *testing.T) {
 		Connector:   setup(t, map[string]any{"intake_key": testKey}),
 		Integration: "it-1",
 		Push:        intakePush,
+		Build: func(t *testing.T, log *slog.Logger, wrong bool) connector.Connector {
+			if wrong {
+				return setupLog(t, log, map[string]any{"intake_key": wrongKey})
+			}
+			return setupLog(t, log, map[string]any{"intake_key": testKey})
+		},
+		Secrets: []string{testKey, wrongKey},
 	})
 }
 
@@ -276,6 +313,24 @@ func TestConformanceWriteback(t *testing.T) {
 				http.Error(w, `{"error":{"code":"TooManyRequests","message":"slow down"}}`, http.StatusTooManyRequests)
 			})
 		},
+		Throttle: func(t *testing.T, d time.Duration) {
+			rc.failNext(func(w http.ResponseWriter) {
+				w.Header().Set("Retry-After", strconv.Itoa(int(d.Round(time.Second)/time.Second)))
+				http.Error(w, `{"error":{"code":"TooManyRequests","message":"slow down"}}`, http.StatusTooManyRequests)
+			})
+		},
+		Slow: func(t *testing.T, d time.Duration) {
+			rc.mu.Lock()
+			defer rc.mu.Unlock()
+			rc.slow = d
+		},
+		Build: func(t *testing.T, log *slog.Logger, wrong bool) connector.Connector {
+			if wrong {
+				return rc.connector(t, log, wrongKey, wrongToken)
+			}
+			return rc.connector(t, log, testKey, testToken)
+		},
+		Secrets:            []string{testKey, testToken, wrongKey, wrongToken},
 		IdempotentComments: true,
 	})
 }

@@ -296,9 +296,15 @@ func (c *core) BatchSetState(ctx context.Context, ids []string, ch connector.Sta
 }
 
 // SetStates writes changes that agree in everything but the alert through
-// batchUpdate (see BatchSetState); every alert takes the status written.
-// The first change's idempotency key marks the shared comment.
-// batchUpdate answers for the call as a whole, so the items share its fate.
+// batchUpdate (see BatchSetState), batchMax alerts a call; every alert of
+// an accepted call takes the status written, and the first change's
+// idempotency key marks the call's shared comment. batchUpdate is all or
+// nothing: one alert the app cannot reach (404) or that refuses the
+// update (400) fails the call as a whole, so a call refused that way is
+// split into single writes (SetState, with each change's own comment
+// marker) and only the alerts refused alone fail. When a later call fails
+// as a whole after earlier ones landed, its changes and the rest carry its
+// error and are retried; the written ones are not.
 func (c *core) SetStates(ctx context.Context, changes []connector.StateChange) ([]connector.ItemResult, error) {
 	if len(changes) == 0 {
 		return nil, nil
@@ -307,19 +313,46 @@ func (c *core) SetStates(ctx context.Context, changes []connector.StateChange) (
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(changes))
-	for i, ch := range changes {
+	for _, ch := range changes {
 		if ch.VendorID == "" {
 			return nil, connector.Permanent("set state needs a vendor id")
 		}
+	}
+	out := make([]connector.ItemResult, len(changes))
+	for start := 0; start < len(changes); start += batchMax {
+		part := changes[start:min(start+batchMax, len(changes))]
+		res, err := c.setStates(ctx, part, body.Status)
+		if err != nil {
+			if start == 0 {
+				return nil, err
+			}
+			for i := start; i < len(changes); i++ {
+				out[i].Err = err
+			}
+			return out, nil
+		}
+		copy(out[start:], res)
+	}
+	return out, nil
+}
+
+// setStates writes at most batchMax changes with one batchUpdate, splitting
+// them into single writes when the service refuses the call as a whole.
+func (c *core) setStates(ctx context.Context, changes []connector.StateChange, status string) ([]connector.ItemResult, error) {
+	ids := make([]string, len(changes))
+	for i, ch := range changes {
 		ids[i] = ch.VendorID
 	}
 	if err := c.BatchSetState(ctx, ids, changes[0]); err != nil {
-		return nil, err
+		res, err := connector.SplitOnRefusal(ctx, changes, err, c.SetState)
+		if res != nil {
+			c.log.DebugContext(ctx, "mde batchUpdate refused as a whole; wrote its alerts one by one", "alerts", len(changes))
+		}
+		return res, err
 	}
 	out := make([]connector.ItemResult, len(changes))
 	for i := range out {
-		out[i] = connector.ItemResult{State: connector.RemoteState{RemoteStatus: body.Status}}
+		out[i] = connector.ItemResult{State: connector.RemoteState{RemoteStatus: status}}
 	}
 	return out, nil
 }
@@ -331,3 +364,7 @@ func (c *core) Health(ctx context.Context) error {
 	}
 	return nil
 }
+
+// MaxBatch is batchUpdate's documented cap, so the outbox never groups
+// more alerts than one call carries.
+func (c *core) MaxBatch() int { return batchMax }

@@ -84,6 +84,7 @@ var (
 	_ connector.AlertSource      = (*Connector)(nil)
 	_ connector.StateSyncer      = (*Connector)(nil)
 	_ connector.BatchStateSyncer = (*Connector)(nil)
+	_ connector.BatchLimit       = (*Connector)(nil)
 	_ connector.Commenter        = (*Connector)(nil)
 	_ connector.HealthChecker    = (*Connector)(nil)
 )

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,13 +15,21 @@ import (
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/connectortest"
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	mdeemu "github.com/alertsync/alertsync/internal/emulators/mde"
 	"github.com/alertsync/alertsync/internal/model"
 )
 
 const pageSize = 5
 
+// wrongSecret is a client secret the emulator's app registration does
+// not have.
+const wrongSecret = "not-the-mde-secret-7b2e"
+
 func TestConformance(t *testing.T) {
 	e := setup(t, 0, nil)
+	// batchUpdate's local budget (a call every 6.7 seconds) would make the
+	// bulk check wait; TestBatchSetState checks it.
+	e.conn.batchMinute, e.conn.batchHourly = nil, nil
 	connectortest.Run(t, connectortest.Harness{
 		Connector:   e.conn,
 		Integration: "it-mde",
@@ -32,9 +41,19 @@ func TestConformance(t *testing.T) {
 			}
 			return a.Status
 		},
-		RemoteComments:     func(t *testing.T, id string) []string { return commentTexts(e.emu.Comments(id)) },
-		InjectRateLimit:    func(t *testing.T) { e.emu.Faults().ThrottleNext(1, 4*time.Second) },
-		ExpireToken:        func(t *testing.T) { e.emu.Issuer().ExpireAll() },
+		RemoteComments:  func(t *testing.T, id string) []string { return commentTexts(e.emu.Comments(id)) },
+		InjectRateLimit: func(t *testing.T) { e.emu.Faults().ThrottleNext(1, 4*time.Second) },
+		Throttle:        func(t *testing.T, d time.Duration) { e.emu.Faults().ThrottleNext(1, d) },
+		Slow:            func(t *testing.T, d time.Duration) { e.emu.Faults().SetLatency(d) },
+		FailItems:       func(t *testing.T, ids []string) { e.emu.RefuseWrites(ids...) },
+		ExpireToken:     func(t *testing.T) { e.emu.Issuer().ExpireAll() },
+		Build: func(t *testing.T, log *slog.Logger, wrong bool) connector.Connector {
+			if wrong {
+				return e.build(t, log, map[string]any{"client_secret": wrongSecret})
+			}
+			return e.build(t, log, nil)
+		},
+		Secrets:            []string{mdeemu.DefaultClientSecret, wrongSecret},
 		IdempotentComments: true,
 		CheckEcho:          true,
 		PageSize:           pageSize,
@@ -253,5 +272,106 @@ func TestSetStatesUsesOneBatchUpdate(t *testing.T) {
 		if a, _ := e.emu.Alert(id); a.Status != "Resolved" || *a.Classification != "TruePositive" {
 			t.Errorf("alert %s: %s %v", id, a.Status, *a.Classification)
 		}
+	}
+}
+
+// TestSetStatesSplitsRefusedBatch checks the all-or-nothing batchUpdate:
+// when one alert is refused (404, as for an alert the app cannot reach)
+// the batch is written again alert by alert, so only the refused alert
+// fails; a throttled batch is not split.
+func TestSetStatesSplitsRefusedBatch(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 6, nil)
+	e.conn.batchMinute, e.conn.batchHourly = nil, nil
+	ids := alertIDs(e)[:3]
+	for _, id := range ids {
+		if err := e.emu.SetAlertStatus(id, "New"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused := ids[1]
+	e.emu.RefuseWrites(refused)
+	var changes []connector.StateChange
+	for i, id := range ids {
+		changes = append(changes, connector.StateChange{Kind: model.KindAlert, VendorID: id, Status: model.StatusResolved,
+			Verdict: model.VerdictNotAThreat, Reason: "benign", IdempotencyKey: fmt.Sprintf("k%d", i)})
+	}
+	res, err := e.conn.SetStates(t.Context(), changes)
+	if err != nil {
+		t.Fatalf("SetStates failed as a whole: %v", err)
+	}
+	if len(res) != 3 {
+		t.Fatalf("%d results for 3 changes", len(res))
+	}
+	for i, id := range ids {
+		a, _ := e.emu.Alert(id)
+		if id == refused {
+			if connector.ClassOf(res[i].Err) != connector.ClassNotFound || a.Status != "New" {
+				t.Errorf("refused alert %s: err %v, stored %s; want not_found and unchanged", id, res[i].Err, a.Status)
+			}
+			continue
+		}
+		if res[i].Err != nil || res[i].State.RemoteStatus != "Resolved" || a.Status != "Resolved" {
+			t.Errorf("alert %s: %+v, stored %s; want Resolved", id, res[i], a.Status)
+		}
+		// Written alone, each alert carries its own change's marker.
+		if got := commentTexts(a.Comments); !slices.Equal(got, []string{"benign " + CommentMarker(changes[i].IdempotencyKey)}) {
+			t.Errorf("alert %s comments %q", id, got)
+		}
+	}
+	batches := e.emu.Recorder().Filter(http.MethodPost, "/api/alerts/batchUpdate")
+	if len(batches) != 1 || batches[0].Status != http.StatusNotFound {
+		t.Fatalf("%d batchUpdate calls, want one, refused with 404", len(batches))
+	}
+	var statuses []int
+	for _, r := range e.emu.Recorder().Filter(http.MethodPatch, "/api/alerts/") {
+		statuses = append(statuses, r.Status)
+	}
+	if !slices.Equal(statuses, []int{200, 404, 200}) {
+		t.Errorf("single PATCHes answered %v, want [200 404 200]", statuses)
+	}
+
+	// A batch refused for being over budget is not split: the whole call
+	// is retried later.
+	e.emu.RefuseWrites()
+	e.emu.Recorder().Reset()
+	e.emu.BatchLimiter().SetLimits(emukit.Limit{Requests: 0, Window: time.Minute})
+	res, err = e.conn.SetStates(t.Context(), changes)
+	if connector.ClassOf(err) != connector.ClassRateLimited || res != nil {
+		t.Fatalf("throttled batch: %+v, %v; want the rate-limited error as a whole", res, err)
+	}
+	if n := len(e.emu.Recorder().Filter(http.MethodPatch, "/api/alerts/")); n != 0 {
+		t.Errorf("%d single PATCHes after a throttled batch, want none", n)
+	}
+}
+
+// TestSetStatesLaterBatchFails checks changes spread over several
+// batchUpdate calls: when a later call fails as a whole, the alerts
+// already written report success and only the rest carry its error.
+func TestSetStatesLaterBatchFails(t *testing.T) {
+	t.Parallel()
+	e := setup(t, batchMax+2, nil)
+	e.conn.batchMinute, e.conn.batchHourly = nil, nil
+	e.emu.BatchLimiter().SetLimits(emukit.Limit{Requests: 1, Window: time.Minute})
+	var changes []connector.StateChange
+	for i, id := range alertIDs(e) {
+		changes = append(changes, connector.StateChange{Kind: model.KindAlert, VendorID: id, Status: model.StatusInProgress,
+			IdempotencyKey: fmt.Sprintf("k%d", i)})
+	}
+	res, err := e.conn.SetStates(t.Context(), changes)
+	if err != nil || len(res) != len(changes) {
+		t.Fatalf("SetStates: %d results, err %v; want per-item results", len(res), err)
+	}
+	for i, r := range res {
+		a, _ := e.emu.Alert(changes[i].VendorID)
+		switch {
+		case i < batchMax && (r.Err != nil || r.State.RemoteStatus != "InProgress" || a.Status != "InProgress"):
+			t.Errorf("change %d in the first batch: %+v, stored %s", i, r, a.Status)
+		case i >= batchMax && connector.ClassOf(r.Err) != connector.ClassRateLimited:
+			t.Errorf("change %d in the throttled batch: err %v, want rate_limited", i, r.Err)
+		}
+	}
+	if n := len(e.emu.Recorder().Filter(http.MethodPost, "/api/alerts/batchUpdate")); n != 2 {
+		t.Errorf("%d batchUpdate calls, want 2", n)
 	}
 }

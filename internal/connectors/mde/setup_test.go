@@ -1,6 +1,7 @@
 package mde
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -48,12 +49,21 @@ func setupWith(t *testing.T, n int, extra map[string]any, wrap func(http.Handler
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	e := &env{emu: emu, clock: clock, srv: srv, seed: 1}
+	e.conn = e.build(t, nil, extra)
+	return e
+}
+
+// build builds another connector against the emulator, logging to log
+// (the default logger when nil), with extra settings over the defaults.
+func (e *env) build(t *testing.T, log *slog.Logger, extra map[string]any) *Connector {
+	t.Helper()
 	settings := map[string]any{
 		"tenant_id":           mdeemu.DefaultTenantID,
 		"client_id":           mdeemu.DefaultClientID,
 		"client_secret":       mdeemu.DefaultClientSecret,
-		"token_url":           srv.URL + "/{tenant}/oauth2/v2.0/token",
-		"api_base":            srv.URL,
+		"token_url":           e.srv.URL + "/{tenant}/oauth2/v2.0/token",
+		"api_base":            e.srv.URL,
 		"requests_per_minute": 0,
 		"requests_per_hour":   0,
 		"page_size":           5,
@@ -61,11 +71,11 @@ func setupWith(t *testing.T, n int, extra map[string]any, wrap func(http.Handler
 	for k, v := range extra {
 		settings[k] = v
 	}
-	c, err := connector.Build(Kind, connector.Deps{ID: "it-mde", HTTP: srv.Client()}, settings)
+	c, err := connector.Build(Kind, connector.Deps{ID: "it-mde", HTTP: e.srv.Client(), Logger: log}, settings)
 	if err != nil {
 		t.Fatalf("build connector: %v", err)
 	}
-	return &env{emu: emu, clock: clock, srv: srv, conn: c.(*Connector), seed: 1}
+	return c.(*Connector)
 }
 
 // reseed replaces the emulator's data with n fresh open alerts stamped a

@@ -21,7 +21,9 @@ const (
 	testTenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 	testClient = "0f0e0d0c-0b0a-4909-8807-060504030201"
 	testSecret = "sentinel-client-secret-value-0123456789"
-	dfcSub     = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
+	// wrongSecret is a client secret the app registration does not have.
+	wrongSecret = "not-the-sentinel-secret-9a1b"
+	dfcSub      = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
 )
 
 type env struct {
@@ -31,6 +33,9 @@ type env struct {
 	srv    *httptest.Server
 	c      *Connector
 	n      int
+	// build builds another connector against the same workspace, logging
+	// to log, with secret as its client secret.
+	build func(t *testing.T, log *slog.Logger, secret string) *Connector
 }
 
 // setup serves a Sentinel workspace (with the Entra token endpoint) fed by
@@ -69,17 +74,21 @@ func setupWith(t *testing.T, o setupOpts) *env {
 	if o.wrap != nil {
 		rt = o.wrap(rt)
 	}
-	deps := connector.Deps{ID: "sen-1", HTTP: &http.Client{Transport: rt}, Now: now, Logger: o.log}
-	c, err := connector.Build(Kind, deps, map[string]any{
-		"tenant_id": testTenant, "client_id": testClient, "client_secret": testSecret,
-		"token_url": srv.URL + "/{tenant}/oauth2/v2.0/token", "arm_base": srv.URL,
-		"subscription_id": senemu.DefaultSubscriptionID, "resource_group": senemu.DefaultResourceGroup,
-		"workspace_name": senemu.DefaultWorkspace, "page_size": o.pageSize, "requests_per_minute": 0,
-	})
-	if err != nil {
-		t.Fatalf("build connector: %v", err)
+	build := func(t *testing.T, log *slog.Logger, secret string) *Connector {
+		t.Helper()
+		deps := connector.Deps{ID: "sen-1", HTTP: &http.Client{Transport: rt}, Now: now, Logger: log}
+		c, err := connector.Build(Kind, deps, map[string]any{
+			"tenant_id": testTenant, "client_id": testClient, "client_secret": secret,
+			"token_url": srv.URL + "/{tenant}/oauth2/v2.0/token", "arm_base": srv.URL,
+			"subscription_id": senemu.DefaultSubscriptionID, "resource_group": senemu.DefaultResourceGroup,
+			"workspace_name": senemu.DefaultWorkspace, "page_size": o.pageSize, "requests_per_minute": 0,
+		})
+		if err != nil {
+			t.Fatalf("build connector: %v", err)
+		}
+		return c.(*Connector)
 	}
-	return &env{sen: sen, dfc: dfc, issuer: issuer, srv: srv, c: c.(*Connector)}
+	return &env{sen: sen, dfc: dfc, issuer: issuer, srv: srv, c: build(t, o.log, testSecret), build: build}
 }
 
 // seed raises n Defender for Cloud alerts; Sentinel makes one incident of

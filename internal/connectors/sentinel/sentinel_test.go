@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -45,8 +46,21 @@ func TestConformance(t *testing.T) {
 			}
 			return out
 		},
-		InjectRateLimit:    func(*testing.T) { e.sen.Faults().ThrottleNext(1, 2*time.Second) },
-		ExpireToken:        func(*testing.T) { e.issuer.ExpireAll() },
+		SeedIncident: func(t *testing.T) (string, []string) {
+			incs, alerts := e.seed(t, 1)
+			return incs[0], alerts
+		},
+		InjectRateLimit: func(*testing.T) { e.sen.Faults().ThrottleNext(1, 2*time.Second) },
+		Throttle:        func(_ *testing.T, d time.Duration) { e.sen.Faults().ThrottleNext(1, d) },
+		Slow:            func(_ *testing.T, d time.Duration) { e.sen.Faults().SetLatency(d) },
+		ExpireToken:     func(*testing.T) { e.issuer.ExpireAll() },
+		Build: func(t *testing.T, log *slog.Logger, wrong bool) connector.Connector {
+			if wrong {
+				return e.build(t, log, wrongSecret)
+			}
+			return e.build(t, log, testSecret)
+		},
+		Secrets:            []string{testSecret, wrongSecret},
 		IdempotentComments: true,
 	})
 	for _, op := range []string{"Incidents_Get", "Incidents_CreateOrUpdate", "IncidentComments_CreateOrUpdate", "Incidents_List"} {

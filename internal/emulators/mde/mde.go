@@ -70,6 +70,7 @@ type Emulator struct {
 
 	mu       sync.Mutex
 	alerts   map[string]*Alert
+	refused  map[string]bool // alerts whose writes answer 404 (RefuseWrites)
 	seedN    int
 	seedSeed int64
 }
@@ -143,11 +144,12 @@ func (e *Emulator) Requests() []emukit.Request { return e.rec.Requests() }
 // Recorder returns the request recorder.
 func (e *Emulator) Recorder() *emukit.Recorder { return e.rec }
 
-// Reset replays the last Seed and clears recordings, faults and budgets.
-// Issued tokens stay valid.
+// Reset replays the last Seed and clears recordings, faults (refused
+// writes included) and budgets. Issued tokens stay valid.
 func (e *Emulator) Reset() {
 	e.mu.Lock()
 	n, seed := e.seedN, e.seedSeed
+	e.refused = nil
 	e.mu.Unlock()
 	e.rec.Reset()
 	e.faults.Reset()

@@ -393,6 +393,41 @@ func TestBatchUpdate(t *testing.T) {
 	}
 }
 
+// TestRefuseWrites checks that a refused alert answers writes as an
+// unknown one does, fails a batch holding it as a whole, and is written
+// again once the refusal is lifted.
+func TestRefuseWrites(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	all := h.emu.Alerts()
+	ok, refused := all[0], all[1]
+	h.emu.RefuseWrites(refused.ID)
+	unknown := h.do(t, "PATCH", "/api/alerts/no-such-alert", map[string]any{"status": "InProgress"})
+	r := h.do(t, "PATCH", "/api/alerts/"+refused.ID, map[string]any{"status": "InProgress"})
+	if r.status != unknown.status || r.status != 404 || r.errCode(t) != unknown.errCode(t) {
+		t.Fatalf("PATCH refused alert: %d %s; an unknown one answers %d %s", r.status, r.body, unknown.status, unknown.body)
+	}
+	r = h.do(t, "POST", "/api/alerts/batchUpdate", map[string]any{"alertIds": []string{ok.ID, refused.ID}, "status": "InProgress"})
+	if r.status != 404 || r.errCode(t) != "ResourceNotFound" {
+		t.Fatalf("batch with a refused alert: %d %s", r.status, r.body)
+	}
+	for _, a := range []Alert{ok, refused} {
+		if got, _ := h.emu.Alert(a.ID); got.Status != a.Status || !got.LastUpdateTime.Equal(a.LastUpdateTime) {
+			t.Errorf("alert %s changed by a refused batch: %s -> %s", a.ID, a.Status, got.Status)
+		}
+	}
+	if r := h.do(t, "GET", "/api/alerts/"+refused.ID, nil); r.status != 200 {
+		t.Errorf("read of a refused alert: %d", r.status)
+	}
+	if r := h.do(t, "PATCH", "/api/alerts/"+ok.ID, map[string]any{"status": "InProgress"}); r.status != 200 {
+		t.Errorf("PATCH of another alert: %d %s", r.status, r.body)
+	}
+	h.emu.RefuseWrites()
+	if r := h.do(t, "PATCH", "/api/alerts/"+refused.ID, map[string]any{"status": "InProgress"}); r.status != 200 {
+		t.Errorf("PATCH once accepted again: %d %s", r.status, r.body)
+	}
+}
+
 func TestRateLimits(t *testing.T) {
 	t.Parallel()
 	h := setup(t)

@@ -138,7 +138,7 @@ func (e *Emulator) patchAlert(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	a, ok := e.alerts[id]
-	if !ok {
+	if !ok || e.refused[id] {
 		e.mu.Unlock()
 		e.notFound(w, r, id)
 		return
@@ -156,8 +156,8 @@ func (e *Emulator) patchAlert(w http.ResponseWriter, r *http.Request) {
 }
 
 // batchUpdate applies one update to several alerts and answers 200 with an
-// empty body. Every id must exist and every alert must accept the update,
-// or nothing changes.
+// empty body. Every id must exist (and not be refused, see RefuseWrites)
+// and every alert must accept the update, or nothing changes.
 func (e *Emulator) batchUpdate(w http.ResponseWriter, r *http.Request) {
 	u, err := decodeUpdate(r, true)
 	if err != nil {
@@ -172,7 +172,7 @@ func (e *Emulator) batchUpdate(w http.ResponseWriter, r *http.Request) {
 	defer e.mu.Unlock()
 	for _, id := range u.AlertIDs {
 		a, ok := e.alerts[id]
-		if !ok {
+		if !ok || e.refused[id] {
 			e.notFound(w, r, id)
 			return
 		}
@@ -198,4 +198,22 @@ func author(r *http.Request) string {
 		return p.DisplayName
 	}
 	return p.ClientID
+}
+
+// RefuseWrites makes every following write to these alerts fail the way
+// MDE answers for an alert the caller cannot reach (one outside the app's
+// device groups, or gone): 404 ResourceNotFound, as for an unknown id, to
+// PATCH /api/alerts/{id} and to a batchUpdate that holds one of them,
+// which then changes nothing. Reads still return them. It replaces the
+// set refused before; no ids accepts every write again.
+func (e *Emulator) RefuseWrites(ids ...string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.refused = nil
+	for _, id := range ids {
+		if e.refused == nil {
+			e.refused = map[string]bool{}
+		}
+		e.refused[id] = true
+	}
 }
