@@ -37,52 +37,6 @@ func (e *Engine) deliverState(ctx context.Context, item store.OutboxItem) (Recor
 	return rec, nil
 }
 
-// writeBackRecord notes what the vendor now holds: a revision by
-// alertsync's write-back, and the vendor's status string in the ledger so
-// the next poll recognises it as our echo. If recording fails the vendor
-// still has the change, and the ledger entry written at enqueue time still
-// recognises the echo.
-func (e *Engine) writeBackRecord(integration string, ch connector.StateChange, rs connector.RemoteState) Record {
-	if rs.RemoteStatus == "" && !rs.Unchanged {
-		return nil
-	}
-	return func(ctx context.Context, tx store.Tx) error {
-		now := e.Now()
-		actor := model.Actor{Kind: model.ActorWriteBack, Name: "alertsync"}
-		reason := fmt.Sprintf("wrote %s to %s", rs.RemoteStatus, integration)
-		if rs.Unchanged {
-			reason = fmt.Sprintf("%s was already %s; nothing written", integration, rs.RemoteStatus)
-			for _, key := range ch.Companions {
-				if err := tx.OutboxSkip(ctx, key, "skipped: the target was already in the requested state", now); err != nil {
-					return err
-				}
-			}
-		}
-		if rs.RemoteStatus == "" {
-			return nil
-		}
-		if err := tx.LedgerAdd(ctx, store.LedgerEntry{
-			Integration: integration, Kind: ch.Kind, VendorID: ch.VendorID, RemoteStatus: rs.RemoteStatus, At: now,
-		}); err != nil {
-			return fmt.Errorf("record write in ledger: %w", err)
-		}
-		if ch.Kind == model.KindIncident {
-			return recordIncidentWriteBack(ctx, tx, integration, ch.VendorID, rs.RemoteStatus, actor, reason, now)
-		}
-		a, err := tx.AlertGetByVendor(ctx, integration, ch.VendorID)
-		if err != nil || a.RemoteStatus == rs.RemoteStatus {
-			return ignoreNotFound(err)
-		}
-		a.RemoteStatus = rs.RemoteStatus
-		a.Revision++
-		a.LastChangedAt = now
-		if err := tx.AlertUpdate(ctx, a); err != nil {
-			return fmt.Errorf("update alert %d: %w", a.ID, err)
-		}
-		return appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, actor, reason, []string{"remote_status"}, a, now)
-	}
-}
-
 // alreadyInState is the delivery record of a write the connector did not
 // send because the target already held the state.
 func alreadyInState(rs connector.RemoteState, rec Record) error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/outbox"
 	"github.com/alertsync/alertsync/internal/store"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -75,7 +76,7 @@ type Integration struct {
 type ActionHandler func(ctx context.Context, item store.OutboxItem) (Record, error)
 
 // Record notes a delivered action's outcome inside tx.
-type Record = func(ctx context.Context, tx store.Tx) error
+type Record = outbox.After
 
 // New builds an Engine.
 func New(o Options) *Engine {

@@ -149,7 +149,7 @@ func (h *harness) deliverAll(t *testing.T) int {
 				t.Fatalf("deliver %s: %v", it.Action, err)
 			}
 			if rec != nil {
-				if err := h.st.WithTx(ctx, func(tx store.Tx) error { return rec(ctx, tx) }); err != nil {
+				if err := h.st.WithTx(ctx, func(tx store.Tx) error { return rec.Record(ctx, tx) }); err != nil {
 					t.Fatal(err)
 				}
 			}

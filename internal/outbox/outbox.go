@@ -28,7 +28,26 @@ import (
 type Deliverer func(ctx context.Context, item store.OutboxItem) (After, error)
 
 // After records the outcome of a delivered action inside tx.
-type After = func(ctx context.Context, tx store.Tx) error
+type After interface {
+	Record(ctx context.Context, tx store.Tx) error
+}
+
+// AfterFunc is an After made of a function.
+type AfterFunc func(ctx context.Context, tx store.Tx) error
+
+// Record runs f.
+func (f AfterFunc) Record(ctx context.Context, tx store.Tx) error { return f(ctx, tx) }
+
+// Batched is an After that records faster together with others of its
+// group: the finisher hands all the Batched afters of one transaction
+// that share a BatchGroup to the first one's RecordBatch, so N write-back
+// records cost a few statements instead of N times a few round trips.
+type Batched interface {
+	After
+	BatchGroup() string
+	// RecordBatch records all of group (the receiver among them).
+	RecordBatch(ctx context.Context, tx store.Tx, group []After) error
+}
 
 // Options tune a Worker.
 type Options struct {
@@ -174,7 +193,7 @@ func (w *Worker) finish(ctx context.Context, done []finished) error {
 		afters = append(afters, f.after)
 		if f.result.State == store.OutboxDead && w.o.OnDead != nil {
 			it := f.item
-			afters = append(afters, func(ctx context.Context, tx store.Tx) error { return w.o.OnDead(ctx, tx, it) })
+			afters = append(afters, AfterFunc(func(ctx context.Context, tx store.Tx) error { return w.o.OnDead(ctx, tx, it) }))
 		}
 	}
 	w.record(ctx, afters)
@@ -200,20 +219,13 @@ func (w *Worker) record(ctx context.Context, afters []After) {
 	if len(todo) == 0 {
 		return
 	}
-	err := w.o.Store.WithTx(ctx, func(tx store.Tx) error {
-		for _, a := range todo {
-			if err := a(ctx, tx); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := w.o.Store.WithTx(ctx, func(tx store.Tx) error { return recordAll(ctx, tx, todo) })
 	if err == nil {
 		return
 	}
 	for _, a := range todo {
 		for attempt := 1; ; attempt++ {
-			err := w.o.Store.WithTx(ctx, func(tx store.Tx) error { return a(ctx, tx) })
+			err := w.o.Store.WithTx(ctx, func(tx store.Tx) error { return a.Record(ctx, tx) })
 			if errors.Is(err, store.ErrConflict) && attempt < 3 {
 				continue
 			}
@@ -223,6 +235,33 @@ func (w *Worker) record(ctx context.Context, afters []After) {
 			break
 		}
 	}
+}
+
+// recordAll runs afters in tx: the Batched ones by group, the others one
+// by one, in the order each first appears.
+func recordAll(ctx context.Context, tx store.Tx, afters []After) error {
+	groups := map[string][]After{}
+	var order []string
+	for _, a := range afters {
+		b, ok := a.(Batched)
+		if !ok {
+			if err := a.Record(ctx, tx); err != nil {
+				return err
+			}
+			continue
+		}
+		g := b.BatchGroup()
+		if _, seen := groups[g]; !seen {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], a)
+	}
+	for _, g := range order {
+		if err := groups[g][0].(Batched).RecordBatch(ctx, tx, groups[g]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // outcome turns a delivery's error into the item's next state. A pending

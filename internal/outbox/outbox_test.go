@@ -379,7 +379,7 @@ func TestNotedSuccess(t *testing.T) {
 	w := outbox.New(outbox.Options{Store: st, Now: clk.Now,
 		Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) {
 			return nil, &outbox.Noted{Note: "already in state: the target was Resolved; nothing written",
-				After: func(context.Context, store.Tx) error { ran = true; return nil }}
+				After: outbox.AfterFunc(func(context.Context, store.Tx) error { ran = true; return nil })}
 		}})
 	if _, err := w.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)

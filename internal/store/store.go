@@ -91,6 +91,12 @@ type Tx interface {
 	// change whose revision is appended in the same transaction); if the
 	// stored row has moved on since, it returns ErrConflict.
 	AlertUpdate(ctx context.Context, a model.Alert) error
+	// AlertRemoteStatusBatch records the status a vendor now holds for
+	// many alerts at once (write-back confirmations). Each change's
+	// Revision is the alert's new revision, one above the stored one; if
+	// any row has moved on, it returns ErrConflict and the caller's
+	// transaction must not commit.
+	AlertRemoteStatusBatch(ctx context.Context, changes []RemoteStatusChange) error
 	// IncidentInsert stores a new incident and sets in.ID. AlertIDs are
 	// derived from memberships and are not written here.
 	IncidentInsert(ctx context.Context, in *model.Incident) error
@@ -111,6 +117,8 @@ type Tx interface {
 	// ValidationUpsertBatch creates or replaces many schedules at once.
 	ValidationUpsertBatch(ctx context.Context, vs []Validation) error
 	LedgerAdd(ctx context.Context, e LedgerEntry) error
+	// LedgerAddBatch adds many entries at once.
+	LedgerAddBatch(ctx context.Context, es []LedgerEntry) error
 	LedgerDelete(ctx context.Context, id int64) error
 	// OutboxSkip marks the pending item with key as skipped, with reason
 	// kept as its last error. A key that is not pending is left alone.
@@ -230,6 +238,14 @@ type Validation struct {
 
 // LedgerEntry remembers one value alertsync wrote to a remote object, so
 // that seeing the same value on the next poll is known to be our own echo.
+// RemoteStatusChange is one alert's remote status as written back.
+type RemoteStatusChange struct {
+	ID           int64
+	Revision     int64
+	RemoteStatus string
+	At           time.Time
+}
+
 type LedgerEntry struct {
 	ID           int64      `json:"id"`
 	Integration  string     `json:"integration"`

@@ -212,3 +212,17 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+// execDynCount runs a statement built at run time and reports how many
+// rows it changed.
+func (c *conn) execDynCount(ctx context.Context, q string, args ...any) (int64, error) {
+	opCtx, err := c.opContext(ctx)
+	if err != nil {
+		return 0, err
+	}
+	res, err := c.run.ExecContext(opCtx, c.d.rebind(q), args...)
+	if err != nil {
+		return 0, c.d.conflict(err)
+	}
+	return res.RowsAffected()
+}

@@ -150,7 +150,7 @@ func (db *DB) claimPriority(ctx context.Context, p store.OutboxClaimParams, prio
 		return nil, err
 	}
 	now := micros(p.Now)
-	rows, err := s.QueryContext(ctx, append(args, prio, now, now, limit, p.Owner, micros(p.Now.Add(p.Lease)), now)...)
+	rows, err := s.QueryContext(ctx, append(args, prio, prio, now, now, limit, p.Owner, micros(p.Now.Add(p.Lease)), now)...)
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,7 @@ const (
 	qValidationDue
 	qValidationActive
 	qLedgerAdd
+	qAlertRemoteStatus
 	qLedgerList
 	qLedgerDelete
 	qLedgerPrune
@@ -83,6 +84,9 @@ const (
 	// outboxActive is written the same way in the claim and in the partial
 	// indexes so that SQLite's planner can match them.
 	outboxActive = `state IN ('pending', 'leased')`
+	// laneActive is outboxActive as the lane index states it; see
+	// migration 0005.
+	laneActive = outboxActive + ` AND integration > ''`
 )
 
 var queryDefs = [numQueries]struct{ name, text string }{
@@ -147,6 +151,8 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	WHERE NOT done AND next_pass_at <= ? ORDER BY next_pass_at, alert_id LIMIT ?`},
 	qLedgerAdd: {"ledger add", `INSERT INTO ledger (integration, kind, vendor_id,
 	remote_status, at) VALUES (?, ?, ?, ?, ?)`},
+	qAlertRemoteStatus: {"alert remote status", `UPDATE alerts SET remote_status = ?, revision = ?,
+	last_changed_at = ? WHERE id = ? AND revision = ?`},
 	qLedgerList: {"ledger list", `SELECT ` + ledgerCols + ` FROM ledger
 	WHERE integration = ? AND kind = ? AND vendor_id = ? ORDER BY at, id`},
 	qLedgerDelete: {"ledger delete", `DELETE FROM ledger WHERE id = ?`},
@@ -165,15 +171,15 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	// expired lease counts as due (its worker is presumed dead) and still
 	// blocks later items. The all-integrations form serves tests and
 	// single-shot runs; workers claim per integration (a lane).
-	qOutboxClaim:     {"outbox claim", claimQuery("AND o.priority = ?")},
-	qOutboxClaimLane: {"outbox claim lane", claimQuery("AND o.integration = ? AND o.priority = ?")},
+	qOutboxClaim:     {"outbox claim", claimQuery("AND o.priority BETWEEN ? AND ?")},
+	qOutboxClaimLane: {"outbox claim lane", claimQuery("AND o.integration = ? AND o.priority BETWEEN ? AND ?")},
 	// Lanes are the integrations with unfinished work, found by a skip
 	// scan of outbox_lane: one index probe per integration, however long
 	// the backlog.
 	qOutboxLanes: {"outbox lanes", `WITH RECURSIVE lanes (integration) AS (
-	SELECT MIN(integration) FROM outbox WHERE ` + outboxActive + `
+	SELECT MIN(integration) FROM outbox WHERE ` + laneActive + `
 	UNION ALL
-	SELECT (SELECT MIN(o.integration) FROM outbox o WHERE o.` + outboxActive + `
+	SELECT (SELECT MIN(o.integration) FROM outbox o WHERE o.` + laneActive + `
 		AND o.integration > lanes.integration)
 	FROM lanes WHERE lanes.integration IS NOT NULL)
 	SELECT integration FROM lanes WHERE integration IS NOT NULL`},
@@ -198,18 +204,23 @@ var queryDefs = [numQueries]struct{ name, text string }{
 // lane. Each priority is claimed on its own so that the row walk follows
 // an index (priority, id or integration, priority, id) in id order and
 // stops at LIMIT; one ORDER BY over both priorities made PostgreSQL sort
-// every unfinished row on each claim. Its parameters are [integration,]
-// priority, now, now, limit, owner, lease end, now.
+// every unfinished row on each claim. The priority is written as a range
+// (BETWEEN p AND p) and the walk ordered by (priority, id) on purpose:
+// with "priority = p ... ORDER BY id" PostgreSQL, whose statistics lag
+// behind a queue's churn, chose the primary key and filtered every row
+// already done on each claim (55 ms a claim of 256 after 5,000 were done,
+// against 2 ms through the partial index). Its parameters are
+// [integration,] priority, priority, now, now, limit, owner, lease end, now.
 func claimQuery(lane string) string {
 	return `WITH due AS MATERIALIZED (
 	SELECT o.id FROM outbox o
-	WHERE o.` + outboxActive + ` ` + lane + `
+	WHERE o.` + outboxActive + ` AND o.integration > '' ` + lane + `
 	AND ((o.state = 'pending' AND o.next_attempt_at <= ?)
 		OR (o.state = 'leased' AND o.lease_until < ?))
 	AND NOT EXISTS (SELECT 1 FROM outbox p
 		WHERE p.integration = o.integration AND p.object_ref = o.object_ref
 		AND p.` + outboxActive + ` AND p.id < o.id)
-	ORDER BY o.id LIMIT ? /*claimlock*/)
+	ORDER BY o.priority, o.id LIMIT ? /*claimlock*/)
 	UPDATE outbox SET state = 'leased', lease_owner = ?, lease_until = ?,
 	attempts = attempts + 1, updated_at = ?
 	WHERE id IN (SELECT id FROM due)

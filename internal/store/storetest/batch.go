@@ -103,3 +103,55 @@ func testStaleUpdate(t *testing.T, s store.Store) {
 	err = s.WithTx(ctx, func(tx store.Tx) error { return tx.AlertUpdate(ctx, missing) })
 	wantNotFound(t, "update of a missing alert", err)
 }
+
+// testWriteBackBatches checks the write-back confirmations written in
+// batches: ledger entries, and remote statuses under the revision guard,
+// across more rows than one statement holds.
+func testWriteBackBatches(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const n = 620
+	alerts := make([]*model.Alert, n)
+	for i := range alerts {
+		a := newAlert("edr", fmt.Sprintf("w-%04d", i))
+		alerts[i] = &a
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.AlertInsertBatch(ctx, alerts) })
+	at := t0.Add(time.Hour)
+	ledger := make([]store.LedgerEntry, n)
+	changes := make([]store.RemoteStatusChange, n)
+	for i, a := range alerts {
+		ledger[i] = store.LedgerEntry{Integration: "edr", Kind: model.KindAlert, VendorID: a.VendorID, RemoteStatus: "closed", At: at}
+		changes[i] = store.RemoteStatusChange{ID: a.ID, Revision: a.Revision + 1, RemoteStatus: fmt.Sprintf("closed-%d", i%3), At: at}
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		if err := tx.LedgerAddBatch(ctx, ledger); err != nil {
+			return err
+		}
+		return tx.AlertRemoteStatusBatch(ctx, changes)
+	})
+	if got, err := s.LedgerList(ctx, "edr", model.KindAlert, "w-0613"); err != nil || len(got) != 1 || got[0].RemoteStatus != "closed" {
+		t.Fatalf("ledger of w-0613 = %+v, %v", got, err)
+	}
+	got, err := s.AlertGet(ctx, alerts[613].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *alerts[613]
+	want.RemoteStatus, want.Revision, want.LastChangedAt = "closed-1", alerts[613].Revision+1, at
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("alert after its remote status was recorded (-want +got):\n%s", diff)
+	}
+	// A second batch based on the same (now stale) revisions changes
+	// nothing and is a conflict.
+	err = s.WithTx(ctx, func(tx store.Tx) error { return tx.AlertRemoteStatusBatch(ctx, changes[:2]) })
+	wantConflict(t, "remote statuses based on a stale revision", err)
+	if got, _ := s.AlertGet(ctx, alerts[0].ID); got.Revision != alerts[0].Revision+1 {
+		t.Errorf("stale batch moved alert 0 to revision %d", got.Revision)
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		if err := tx.LedgerAddBatch(ctx, nil); err != nil {
+			return err
+		}
+		return tx.AlertRemoteStatusBatch(ctx, nil)
+	})
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxConcurrentClaimers", testOutboxConcurrentClaimers},
 		{"TxRollback", testTxRollback},
 		{"Batches", testBatches},
+		{"WriteBackBatches", testWriteBackBatches},
 		{"StaleUpdate", testStaleUpdate},
 		{"OutboxLanes", testOutboxLanes},
 		{"OutboxObjectQueries", testOutboxObjectQueries},
