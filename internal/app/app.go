@@ -113,6 +113,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Store: st, Logger: a.log.With("component", "engine"), Now: opts.Now,
 		ValidationInterval: cfg.Engine.ValidationInterval, ValidationWindow: cfg.Engine.ValidationWindow,
 		Registerer: a.registry, IngestBatch: cfg.Engine.IngestBatch,
+		// A committed verdict or comment starts its delivery at once.
+		Committed: a.wakeOutbox,
 	})
 	if err := a.loadIntegrations(ctx); err != nil {
 		_ = st.Close()
@@ -208,6 +210,14 @@ func (a *App) Stop(ctx context.Context) error {
 	a.wg.Wait()
 	errs = append(errs, a.store.Close())
 	return errors.Join(errs...)
+}
+
+// wakeOutbox tells the outbox there may be new work; the worker is built
+// after the engine, and no transaction commits before Start.
+func (a *App) wakeOutbox() {
+	if a.worker != nil {
+		a.worker.Wake()
+	}
 }
 
 func (a *App) validationLoop(ctx context.Context) {

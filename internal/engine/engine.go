@@ -36,6 +36,10 @@ type Options struct {
 	// Registerer receives the engine's Prometheus metrics; nil keeps them
 	// unregistered.
 	Registerer prometheus.Registerer
+	// Committed, when set, runs after every write transaction commits, so
+	// the outbox starts on a verdict's write-back at once instead of at
+	// its next idle check. It must not block.
+	Committed func()
 }
 
 // Engine applies changes to the store and decides outbound actions. It is
@@ -49,6 +53,7 @@ type Engine struct {
 	// maxAutoComments: see Options.MaxAutoComments.
 	maxAutoComments int
 	batch           int
+	committed       func()
 
 	mu           sync.RWMutex
 	integrations map[string]*Integration
@@ -95,7 +100,7 @@ func New(o Options) *Engine {
 	e := &Engine{
 		store: o.Store, log: o.Logger, now: o.Now,
 		interval: o.ValidationInterval, window: o.ValidationWindow, maxAutoComments: cmp.Or(o.MaxAutoComments, DefaultMaxAutoComments),
-		batch:        cmp.Or(o.IngestBatch, DefaultIngestBatch),
+		batch:        cmp.Or(o.IngestBatch, DefaultIngestBatch), committed: o.Committed,
 		integrations: map[string]*Integration{},
 		handlers:     map[string]ActionHandler{},
 		metrics:      newEngineMetrics(o.Registerer),
@@ -190,6 +195,9 @@ func (e *Engine) withTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	var err error
 	for range maxTxAttempts {
 		if err = e.store.WithTx(ctx, fn); !errors.Is(err, store.ErrConflict) {
+			if err == nil && e.committed != nil {
+				e.committed()
+			}
 			return err
 		}
 		e.log.Debug("transaction lost a race; retrying", "err", err)
