@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/alertsync/alertsync/internal/app"
+	_ "github.com/alertsync/alertsync/internal/bench"          // the bench subcommand
 	_ "github.com/alertsync/alertsync/internal/connectors/all" // the compiled-in connectors
 	_ "github.com/alertsync/alertsync/internal/demo"           // the demo subcommand
 )

@@ -45,6 +45,8 @@ type Options struct {
 	// pairs are timed. Backlog 0 means 10,000; a negative one skips it.
 	Backlog        int
 	BacklogSamples int
+	// Sync shapes the end-to-end case against the vendor emulators.
+	Sync SyncOptions
 }
 
 // Result is one store's figures.
@@ -61,7 +63,9 @@ type Result struct {
 	ValidationPassesPerS float64 `json:"validation_passes_per_s"`
 	// VerdictUnderBacklog is the backlog case; see Backlog.
 	VerdictUnderBacklog *Backlog `json:"verdict_under_backlog_ms,omitempty"`
-	Error               string   `json:"error,omitempty"`
+	// Sync is the sync loop end to end; see Sync.
+	Sync  *Sync  `json:"sync,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 // Run measures every requested store and returns figures keyed by store.
@@ -84,6 +88,7 @@ func Run(ctx context.Context, o Options) (map[string]Result, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	o.Sync.defaults()
 	out := map[string]Result{}
 	for _, name := range o.Stores {
 		st, cleanup, err := open(ctx, name, o.PostgresDSN)
@@ -95,6 +100,12 @@ func Run(ctx context.Context, o Options) (map[string]Result, error) {
 		cleanup()
 		if err == nil && o.Backlog > 0 {
 			err = backlogCase(ctx, name, o, &res)
+		}
+		if err == nil && o.Sync.Alerts > 0 {
+			res.Sync, err = measureSync(ctx, name, o)
+			if err != nil {
+				err = fmt.Errorf("sync case: %w", err)
+			}
 		}
 		if err != nil {
 			res.Error = err.Error()
@@ -141,16 +152,31 @@ func open(ctx context.Context, name, dsn string) (store.Store, func(), error) {
 // openPostgres benchmarks inside a fresh schema that is dropped afterwards,
 // so a shared database is left as it was.
 func openPostgres(ctx context.Context, dsn string) (store.Store, func(), error) {
+	schemaDSN, drop, err := postgresSchema(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := postgres.Open(ctx, schemaDSN)
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	return migrated(ctx, st, func() { _ = st.Close(); drop() })
+}
+
+// postgresSchema creates a fresh schema and returns a DSN that works in
+// it, and how to drop it.
+func postgresSchema(ctx context.Context, dsn string) (string, func(), error) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	schema := "alertsync_bench_" + hex.EncodeToString(b)
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open postgres: %w", err)
+		return "", nil, fmt.Errorf("open postgres: %w", err)
 	}
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		_ = admin.Close()
-		return nil, nil, fmt.Errorf("create bench schema: %w", err)
+		return "", nil, fmt.Errorf("create bench schema: %w", err)
 	}
 	drop := func() {
 		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
@@ -160,12 +186,7 @@ func openPostgres(ctx context.Context, dsn string) (store.Store, func(), error) 
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	st, err := postgres.Open(ctx, dsn+sep+"search_path="+schema)
-	if err != nil {
-		drop()
-		return nil, nil, err
-	}
-	return migrated(ctx, st, func() { _ = st.Close(); drop() })
+	return dsn + sep + "search_path=" + schema, drop, nil
 }
 
 func migrated(ctx context.Context, st store.Store, cleanup func()) (store.Store, func(), error) {

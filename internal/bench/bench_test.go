@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"database/sql"
+	"github.com/alertsync/alertsync/internal/emulators/registry"
 	"os"
 	"testing"
 	"time"
@@ -18,7 +19,8 @@ func testDSN() string {
 // TestRunSmall checks that the bench really moves data through both
 // stores; it asserts counts, never speed.
 func TestRunSmall(t *testing.T) {
-	res, err := Run(context.Background(), Options{Alerts: 1200, Actions: 600, Backlog: 300, BacklogSamples: 3, Stores: []string{"sqlite", "postgres"}, PostgresDSN: testDSN()})
+	res, err := Run(context.Background(), Options{Alerts: 1200, Actions: 600, Backlog: 300, BacklogSamples: 3,
+		Sync: SyncOptions{Alerts: 450, LatencySamples: 40, VerdictRate: 400}, Stores: []string{"sqlite", "postgres"}, PostgresDSN: testDSN()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +39,31 @@ func TestRunSmall(t *testing.T) {
 		}
 		if b := r.VerdictUnderBacklog; b == nil || b.Samples != 3 || b.OtherVendor.P50 <= 0 || b.SameVendor.P50 <= 0 {
 			t.Fatalf("%s: backlog case = %+v", name, b)
+		}
+		checkSync(t, name, r.Sync)
+	}
+}
+
+// checkSync checks the sync case moved every alert from the emulators
+// through the hub and back, and measured each figure.
+func checkSync(t *testing.T, name string, y *Sync) {
+	t.Helper()
+	if y == nil || y.Alerts < 450 || y.Verdicts == 0 || y.Unconfirmed != 0 || y.LatencySamples != 40 {
+		t.Fatalf("%s: sync case = %+v", name, y)
+	}
+	if y.IngestAlertsPerS <= 0 || y.VerdictToRemoteMS.P50 <= 0 || y.WritebackPerS <= 0 || y.DirectClientWritebackPerS <= 0 || y.RSSMB <= 0 {
+		t.Errorf("%s: a sync figure is missing: %+v", name, y)
+	}
+	vs, err := registry.Vendors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if v.DefaultAlerts == 0 {
+			continue
+		}
+		if calls, ok := y.APICallsPerSyncedAlert[v.ID]; !ok || calls <= 0 {
+			t.Errorf("%s: no API calls counted for %s: %v", name, v.ID, y.APICallsPerSyncedAlert)
 		}
 	}
 }

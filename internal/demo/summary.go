@@ -3,6 +3,7 @@ package demo
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/alertsync/alertsync/internal/procstat"
 	"io"
 	"os"
 	"strings"
@@ -44,7 +45,7 @@ type Summary struct {
 func (s *Summary) fail(err error) (*Summary, error) {
 	s.Err = err
 	if s.RSSMB == 0 {
-		s.RSSMB = peakRSSMB()
+		s.RSSMB = procstat.PeakRSSMB()
 	}
 	return s, err
 }

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"github.com/alertsync/alertsync/internal/procstat"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func (s *scenario) finish(limit time.Duration) error {
 	}
 	p50, p99, n := s.exp.percentiles("")
 	s.sum.VerdictToRemote = Latency{P50: ms(p50), P99: ms(p99), N: n}
-	s.sum.RSSMB = peakRSSMB()
+	s.sum.RSSMB = procstat.PeakRSSMB()
 	pending := s.sum.Outbox["pending"] + s.sum.Outbox["leased"]
 	s.row(totalsSection, "Outbox drained, no dead letters", pending == 0 && s.sum.Outbox["dead"] == 0, 0,
 		"%d delivered, %d skipped (superseded or not needed), %d pending, %d dead; verdict → vendor p50 %.0f ms, p99 %.0f ms over %d changes",

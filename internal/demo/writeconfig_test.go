@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"github.com/alertsync/alertsync/internal/connector"
 	"log/slog"
 	"net/http"
 	"os"
@@ -41,8 +42,8 @@ func TestEmulateWritesServeConfig(t *testing.T) {
 	if strings.Contains(string(raw), microsoft.ClientSecret) || !strings.Contains(string(raw), "${file:") {
 		t.Fatalf("secrets not referenced:\n%s", raw)
 	}
-	if len(files) != 2 {
-		t.Errorf("secret files %v, want the admin token and the client secret", files)
+	if want := 1 + distinctSecrets(w); len(files) != want {
+		t.Errorf("secret files %v, want %d: the admin token and each distinct secret of the integrations", files, want)
 	}
 	for _, f := range append(files, path) {
 		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
@@ -81,4 +82,19 @@ func TestEmulateWritesServeConfig(t *testing.T) {
 	if _, ok := s.waitUntil(30*time.Second, func() bool { return listed(w.dfc.Requests()) && listed(w.sentinel.Requests()) }); !ok {
 		t.Error("the hub from the written config never listed Defender for Cloud alerts and Sentinel incidents")
 	}
+}
+
+// distinctSecrets counts the distinct values of the secret settings of
+// the world's integrations, as each vendor's config spec marks them.
+func distinctSecrets(w *world) int {
+	seen := map[string]bool{}
+	for _, in := range w.set.Integrations(w.url, nil, time.Second) {
+		reg, _ := connector.Lookup(in.Kind)
+		for _, f := range reg.Spec {
+			if v, ok := in.Settings[f.Name].(string); ok && f.Type == connector.TypeSecret && v != "" {
+				seen[v] = true
+			}
+		}
+	}
+	return len(seen)
 }

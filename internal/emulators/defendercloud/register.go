@@ -8,6 +8,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 	"github.com/alertsync/alertsync/internal/emulators/microsoft"
 	"github.com/alertsync/alertsync/internal/emulators/registry"
 )
@@ -39,7 +40,11 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 		return nil, err
 	}
 	entra.Grant(Audience)
-	e := New(Options{Issuer: entra.Issuer(), Logger: env.Log, SeedAlerts: env.Alerts})
+	opts := Options{Issuer: entra.Issuer(), Logger: env.Log, SeedAlerts: env.Alerts}
+	if env.Unlimited {
+		opts.ReadBudget, opts.WriteBudget = arm.NoBudget, arm.NoBudget
+	}
+	e := New(opts)
 	return demo{e, env.World}, nil
 }
 
@@ -51,7 +56,15 @@ func (d demo) Console() registry.Console {
 
 func (d demo) Integration(at registry.Hub) config.Integration {
 	return config.Integration{Name: "Defender for Cloud",
-		Settings: at.Settings(map[string]any{"arm_base": at.Base, "subscription_id": microsoft.Subscription})}
+		Settings: at.Settings(noBudget(at, map[string]any{"arm_base": at.Base, "subscription_id": microsoft.Subscription}))}
+}
+
+// noBudget sets the hub's budget to none for an unlimited benchmark run.
+func noBudget(at registry.Hub, settings map[string]any) map[string]any {
+	if at.Unlimited {
+		settings["requests_per_minute"] = 0
+	}
+	return settings
 }
 
 // states says what Defender for Cloud's alert statuses mean.

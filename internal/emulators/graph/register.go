@@ -34,6 +34,9 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 	entra.Grant(Audience)
 	e := New(Options{Issuer: entra.Issuer(), TenantID: microsoft.TenantID, Alerts: env.Alerts, Seed: demoSeed,
 		World: env.World, Logger: env.Log})
+	if env.Unlimited {
+		e.Limiter().SetLimits()
+	}
 	return demo{e}, nil
 }
 
@@ -54,8 +57,17 @@ func (d demo) Raise(r *rand.Rand) ([]string, error) {
 func (d demo) Integration(at registry.Hub) config.Integration {
 	on := true
 	return config.Integration{Name: "Microsoft Graph security v2",
-		Settings: at.Settings(map[string]any{"api_base": at.Base + "/v1.0"}),
+		Settings: at.Settings(map[string]any{"api_base": at.Base + "/v1.0", "requests_per_minute": budget(at, 150)}),
 		Policy:   config.Policy{CommentSync: &on}}
+}
+
+// budget is the hub's requests-per-minute setting: the documented quota,
+// or none for an unlimited benchmark run.
+func budget(at registry.Hub, quota int) int {
+	if at.Unlimited {
+		return 0
+	}
+	return quota
 }
 
 // alertStates and incidentStates say what Graph's statuses mean.

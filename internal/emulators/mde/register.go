@@ -37,6 +37,10 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 	entra.Issuer().AddAudienceAlias(AudienceAlias, Audience)
 	e := New(Options{Issuer: entra.Issuer(), TenantID: microsoft.TenantID, Alerts: env.Alerts, Seed: demoSeed,
 		World: env.World, Logger: env.Log})
+	if env.Unlimited {
+		e.Limiter().SetLimits()
+		e.BatchLimiter().SetLimits()
+	}
 	return demo{e}, nil
 }
 
@@ -56,7 +60,16 @@ func (d demo) Raise(r *rand.Rand) ([]string, error) {
 
 func (d demo) Integration(at registry.Hub) config.Integration {
 	return config.Integration{Name: "Defender for Endpoint (ATP API Poll Alerts)",
-		Settings: at.Settings(map[string]any{"api_base": at.Base})}
+		Settings: at.Settings(unlimited(at, map[string]any{"api_base": at.Base}))}
+}
+
+// unlimited adds budgets of none to settings for an unlimited benchmark
+// run; otherwise the connector's documented defaults apply.
+func unlimited(at registry.Hub, settings map[string]any) map[string]any {
+	if at.Unlimited {
+		settings["requests_per_minute"], settings["requests_per_hour"] = 0, 0
+	}
+	return settings
 }
 
 // states says what MDE's alert statuses mean.

@@ -65,6 +65,9 @@ type Env struct {
 	Login Login
 	// Peer returns a running emulator the vendor named in After.
 	Peer func(kind string) (Emulator, bool)
+	// Unlimited asks the emulator to enforce no rate limit of its own
+	// (the benchmark measures the sync path, not the vendor's quota).
+	Unlimited bool
 }
 
 // Emulator is one running vendor emulator.
@@ -94,6 +97,10 @@ type Hub struct {
 	Poll time.Duration
 	// ID returns the integration id of another registered kind.
 	ID func(kind string) string
+	// Unlimited asks for a hub config that spends no rate budget (set
+	// the vendor's requests-per-period settings to 0), to go with an
+	// emulator started Unlimited.
+	Unlimited bool
 }
 
 // Settings returns the login settings with extra merged over them.

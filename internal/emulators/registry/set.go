@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/config"
@@ -20,16 +21,21 @@ type Options struct {
 	Alerts map[string]int
 	// WorldSeed draws the shared fake organisation.
 	WorldSeed int64
+	// Unlimited starts every emulator without rate limits and writes hub
+	// configs that spend no budget: see Env.Unlimited.
+	Unlimited bool
 }
 
 // Set is every registered emulator running, with the shared logins and
 // hosts they need, served from one handler: each login, host and vendor
 // on a path prefix of its own ("/entra", "/arm", "/graph").
 type Set struct {
-	vendors []Vendor
-	running map[string]Emulator
-	logins  map[string]Login
-	handler http.Handler
+	vendors   []Vendor
+	running   map[string]Emulator
+	logins    map[string]Login
+	handler   http.Handler
+	unlimited bool
+	calls     map[string]*atomic.Int64
 }
 
 // Start builds every registered emulator in start order.
@@ -41,7 +47,8 @@ func Start(o Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Set{vendors: vs, running: map[string]Emulator{}, logins: map[string]Login{}}
+	s := &Set{vendors: vs, running: map[string]Emulator{}, logins: map[string]Login{}, unlimited: o.Unlimited,
+		calls: map[string]*atomic.Int64{}}
 	world := emukit.NewWorld(o.WorldSeed)
 	for _, v := range vs {
 		if err := s.start(v, o, world); err != nil {
@@ -55,7 +62,8 @@ func Start(o Options) (*Set, error) {
 }
 
 func (s *Set) start(v Vendor, o Options, world *emukit.World) error {
-	env := Env{Log: o.Logger.With("component", "emulator"), World: world, Alerts: v.DefaultAlerts, Peer: s.peer}
+	env := Env{Log: o.Logger.With("component", "emulator"), World: world, Alerts: v.DefaultAlerts, Peer: s.peer,
+		Unlimited: o.Unlimited}
 	if n, ok := o.Alerts[v.Kind]; ok {
 		env.Alerts = n
 	}
@@ -111,8 +119,9 @@ func (s *Set) routes() (http.Handler, error) {
 	}
 	behind := map[string]map[string]http.Handler{}
 	for _, v := range s.vendors {
+		h := s.counted(v.Kind, s.running[v.Kind].Handler())
 		if v.Host == "" {
-			if err := mount(v.Kind, "vendor "+v.Kind, s.running[v.Kind].Handler()); err != nil {
+			if err := mount(v.Kind, "vendor "+v.Kind, h); err != nil {
 				return nil, err
 			}
 			continue
@@ -120,7 +129,7 @@ func (s *Set) routes() (http.Handler, error) {
 		if behind[v.Host] == nil {
 			behind[v.Host] = map[string]http.Handler{}
 		}
-		behind[v.Host][v.Route] = s.running[v.Kind].Handler()
+		behind[v.Host][v.Route] = h
 	}
 	for name, routes := range behind {
 		spec, ok := hostSpec(name)
@@ -132,6 +141,27 @@ func (s *Set) routes() (http.Handler, error) {
 		}
 	}
 	return mux, nil
+}
+
+// counted counts the API calls a vendor has answered (its login's token
+// requests are the login's, not counted). A call counts once its answer
+// is written, so a reader that sees the count move sees its effects.
+func (s *Set) counted(kind string, h http.Handler) http.Handler {
+	n := &atomic.Int64{}
+	s.calls[kind] = n
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		n.Add(1)
+	})
+}
+
+// Calls is how many API calls kind's emulator has answered, through the
+// Set's handler.
+func (s *Set) Calls(kind string) int64 {
+	if n, ok := s.calls[kind]; ok {
+		return n.Load()
+	}
+	return 0
 }
 
 // Handler serves every emulator, login and host on its path prefix.
@@ -216,7 +246,7 @@ func (s *Set) Integrations(root string, ep Endpoints, poll time.Duration) []conf
 	}
 	var out []config.Integration
 	for _, v := range s.vendors {
-		at := Hub{Base: s.Base(root, ep, v.Kind), Poll: poll, ID: id, Login: map[string]any{}}
+		at := Hub{Base: s.Base(root, ep, v.Kind), Poll: poll, ID: id, Login: map[string]any{}, Unlimited: s.unlimited}
 		if l, ok := s.logins[v.Login]; ok {
 			at.Login = l.Settings(s.Base(root, ep, v.Login))
 		}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 	"github.com/alertsync/alertsync/internal/emulators/microsoft"
 	"github.com/alertsync/alertsync/internal/emulators/registry"
 )
@@ -40,8 +41,12 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 		return nil, err
 	}
 	entra.Grant(Audience)
-	e := New(Options{Issuer: entra.Issuer(), Logger: env.Log,
-		SubscriptionID: microsoft.Subscription, ResourceGroup: DemoResourceGroup, Workspace: DemoWorkspace})
+	opts := Options{Issuer: entra.Issuer(), Logger: env.Log,
+		SubscriptionID: microsoft.Subscription, ResourceGroup: DemoResourceGroup, Workspace: DemoWorkspace}
+	if env.Unlimited {
+		opts.ReadBudget, opts.WriteBudget = arm.NoBudget, arm.NoBudget
+	}
+	e := New(opts)
 	peer, ok := env.Peer(dfcKind)
 	if !ok {
 		return nil, fmt.Errorf("no %s emulator to connect", dfcKind)
@@ -65,11 +70,19 @@ func (d demo) Console() registry.Console { return d }
 func (d demo) Integration(at registry.Hub) config.Integration {
 	on := true
 	return config.Integration{Name: "Microsoft Sentinel",
-		Settings: at.Settings(map[string]any{"arm_base": at.Base, "subscription_id": microsoft.Subscription,
-			"resource_group": DemoResourceGroup, "workspace_name": DemoWorkspace}),
+		Settings: at.Settings(noBudget(at, map[string]any{"arm_base": at.Base, "subscription_id": microsoft.Subscription,
+			"resource_group": DemoResourceGroup, "workspace_name": DemoWorkspace})),
 		Policy:    config.Policy{CommentSync: &on},
 		Reconcile: &config.Reconcile{AlertsFrom: []string{at.ID(dfcKind)}, MirrorGrace: 2 * at.Poll},
 	}
+}
+
+// noBudget sets the hub's budget to none for an unlimited benchmark run.
+func noBudget(at registry.Hub, settings map[string]any) map[string]any {
+	if at.Unlimited {
+		settings["requests_per_minute"] = 0
+	}
+	return settings
 }
 
 // states says what incident statuses mean.

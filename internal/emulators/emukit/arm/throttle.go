@@ -22,6 +22,8 @@ type Budget struct {
 var (
 	DefaultReadBudget  = Budget{Burst: 250, PerSecond: 25}
 	DefaultWriteBudget = Budget{Burst: 200, PerSecond: 10}
+	// NoBudget never throttles: for benchmarks of the sync path.
+	NoBudget = Budget{Burst: math.MaxInt32, PerSecond: math.MaxFloat64}
 )
 
 // Throttle keeps one read and one write bucket per principal, the way

@@ -1,23 +1,25 @@
-package app
+package bench
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 
-	"github.com/alertsync/alertsync/internal/bench"
+	"github.com/alertsync/alertsync/internal/app"
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/spf13/cobra"
 )
 
-func init() { RegisterCommand(benchCmd) }
+func init() { app.RegisterCommand(benchCmd) }
 
-func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Command {
+func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.Command {
 	var (
+		verbose bool
 		asJSON  bool
-		o       bench.Options
+		o       Options
 		dsnFlag string
 	)
 	cmd := &cobra.Command{
@@ -31,7 +33,10 @@ func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Comma
 			if o.PostgresDSN == "" {
 				o.PostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 			}
-			res, err := bench.Run(cmd.Context(), o)
+			if verbose {
+				o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			}
+			res, err := Run(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
@@ -53,6 +58,12 @@ func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Comma
 				}
 				_, _ = fmt.Fprintf(stdout, "%-9s ingest %8.0f alerts/s (%d alerts)   outbox %7.0f actions/s (%d actions)   validation %6.0f passes/s\n",
 					n, r.IngestAlertsPerS, r.Alerts, r.OutboxActionsPerS, r.Actions, r.ValidationPassesPerS)
+				if y := r.Sync; y != nil {
+					_, _ = fmt.Fprintf(stdout, "%-9s sync end to end: %d alerts ingested from the emulators at %.0f/s; verdict -> vendor p50 %.0f ms p99 %.0f ms (%d at %.0f/s); write-back %.0f/s against a direct client's %.0f/s (%d verdicts, %d unconfirmed); peak RSS %.0f MB\n",
+						n, y.Alerts, y.IngestAlertsPerS, y.VerdictToRemoteMS.P50, y.VerdictToRemoteMS.P99, y.LatencySamples, y.VerdictRate,
+						y.WritebackPerS, y.DirectClientWritebackPerS, y.Verdicts, y.Unconfirmed, y.RSSMB)
+					_, _ = fmt.Fprintf(stdout, "%-9s API calls per synced alert: %v\n", n, y.APICallsPerSyncedAlert)
+				}
 				if b := r.VerdictUnderBacklog; b != nil {
 					_, _ = fmt.Fprintf(stdout, "%-9s verdict under a backlog of %d automatic comments (throttled vendor, %d samples): same vendor p50 %.0f ms p99 %.0f ms; other vendor p50 %.0f ms p99 %.0f ms\n",
 						n, b.Pending, b.Samples, b.SameVendor.P50, b.SameVendor.P99, b.OtherVendor.P50, b.OtherVendor.P99)
@@ -63,12 +74,16 @@ func benchCmd(_ func() (config.Config, error), stdout, _ io.Writer) *cobra.Comma
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&verbose, "verbose", false, "log the hub's and the emulators' warnings and errors to stderr")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with ingest_alerts_per_s and outbox_actions_per_s per store")
 	cmd.Flags().IntVar(&o.Alerts, "alerts", 50000, "alerts to ingest")
 	cmd.Flags().IntVar(&o.Actions, "actions", 20000, "outbox actions to deliver")
 	cmd.Flags().IntVar(&o.Workers, "workers", 32, "concurrent outbox deliveries")
 	cmd.Flags().IntVar(&o.Backlog, "backlog", 10000, "automatic comments queued on a throttled integration in the backlog case (negative: skip the case)")
 	cmd.Flags().IntVar(&o.BacklogSamples, "backlog-samples", 20, "verdict pairs timed in the backlog case")
+	cmd.Flags().IntVar(&o.Sync.Alerts, "sync-alerts", 10000, "alerts raised across the vendor emulators for the end-to-end sync case (negative: skip the case)")
+	cmd.Flags().IntVar(&o.Sync.LatencySamples, "sync-latency-samples", 1000, "verdicts timed from commit to the vendor, given at --sync-verdict-rate")
+	cmd.Flags().Float64Var(&o.Sync.VerdictRate, "sync-verdict-rate", 200, "verdicts a second in the timed part of the sync case")
 	cmd.Flags().StringSliceVar(&o.Stores, "stores", []string{"sqlite", "postgres"}, "stores to measure")
 	// The DSN may carry a password, so it is read at run time and never
 	// shown as a flag default in help output.

@@ -1,4 +1,6 @@
-package demo
+// Package procstat reads what this process uses of the machine, for the
+// figures the demo and the bench report.
+package procstat
 
 import (
 	"bufio"
@@ -8,10 +10,10 @@ import (
 	"strings"
 )
 
-// peakRSSMB is the process's peak resident set size in MB, from
+// PeakRSSMB is the process's peak resident set size in MB, from
 // /proc/self/status (VmHWM). Where there is no /proc it falls back to the
 // memory the Go runtime holds from the system, a lower bound.
-func peakRSSMB() float64 {
+func PeakRSSMB() float64 {
 	if kb, ok := procStatusKB("VmHWM:"); ok {
 		return float64(kb) / 1024
 	}
