@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
 	"log/slog"
 	"net"
 	"net/http"
@@ -95,7 +96,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	a := &App{cfg: cfg, opts: opts, log: opts.Logger, registry: prometheus.NewRegistry()}
-	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		httpkit.BudgetCollector())
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err

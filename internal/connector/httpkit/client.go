@@ -35,6 +35,9 @@ type Options struct {
 	Auth    Auth
 	// Limiter is the integration's request budget; see PerMinute.
 	Limiter *rate.Limiter
+	// Integration names the client in the vendor budget metrics
+	// (BudgetCollector); connectors pass connector.Deps.ID.
+	Integration string
 	// Secrets are redacted from every error; the Auth's own credentials
 	// and tokens are added automatically.
 	Secrets   []config.Secret
@@ -70,6 +73,7 @@ type Client struct {
 	maxPages   int
 	retryAfter func(h http.Header, now time.Time) time.Duration
 	classify   func(e *connector.Error, h http.Header)
+	usage      *usage
 }
 
 // New builds a Client.
@@ -77,7 +81,7 @@ func New(o Options) (*Client, error) {
 	c := &Client{
 		http: o.HTTP, auth: o.Auth, limiter: o.Limiter, userAgent: o.UserAgent,
 		log: o.Logger, now: o.Now, maxPages: o.MaxPages, retryAfter: o.RetryAfter, classify: o.Classify,
-		header: o.Header.Clone(), redact: NewRedactor(o.Secrets...),
+		header: o.Header.Clone(), redact: NewRedactor(o.Secrets...), usage: usageFor(o.Integration, o.Limiter),
 	}
 	if o.BaseURL != "" {
 		u, err := url.Parse(o.BaseURL)
@@ -266,6 +270,9 @@ func (c *Client) responseError(resp *http.Response) error {
 	}
 	if c.classify != nil {
 		c.classify(e, resp.Header)
+	}
+	if e.Class == connector.ClassRateLimited && c.usage != nil {
+		c.usage.throttled.Add(1)
 	}
 	return e
 }

@@ -78,11 +78,16 @@ const (
 // the wait, so a poller can snooze instead of blocking a worker. A
 // background request first lets every waiting write go.
 func (c *Client) wait(ctx context.Context) error {
+	background := connector.IsBackground(ctx)
 	if c.limiter == nil {
+		if c.usage != nil {
+			c.usage.spent(background, 0)
+		}
 		return nil
 	}
+	start := time.Now()
 	writers := waitingOn(c.limiter)
-	if connector.IsBackground(ctx) {
+	if background {
 		if err := standBack(ctx, writers); err != nil {
 			return err
 		}
@@ -90,7 +95,11 @@ func (c *Client) wait(ctx context.Context) error {
 		writers.Add(1)
 		defer writers.Add(-1)
 	}
-	return c.reserve(ctx)
+	err := c.reserve(ctx)
+	if err == nil && c.usage != nil {
+		c.usage.spent(background, time.Since(start))
+	}
+	return err
 }
 
 // standBack waits until no write waits for the budget, for at most

@@ -33,12 +33,13 @@ func newWriteback(c *Connector, deps connector.Deps, cfg Config, s settings) (*W
 		auth = httpkit.Bearer{Token: cfg.WritebackToken}
 	}
 	client, err := httpkit.New(httpkit.Options{
-		BaseURL: s.writebackURL,
-		HTTP:    hc,
-		Auth:    auth,
-		Secrets: []config.Secret{cfg.IntakeKey, cfg.WritebackToken},
-		Logger:  c.log,
-		Now:     c.now,
+		BaseURL:     s.writebackURL,
+		Integration: deps.ID,
+		HTTP:        hc,
+		Auth:        auth,
+		Secrets:     []config.Secret{cfg.IntakeKey, cfg.WritebackToken},
+		Logger:      c.log,
+		Now:         c.now,
 	})
 	if err != nil {
 		return nil, &connector.FieldError{Field: "writeback_url", Problem: err.Error()}

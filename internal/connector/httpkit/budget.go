@@ -1,0 +1,91 @@
+package httpkit
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+)
+
+// usage is what one integration's client spent of its vendor budget, by
+// who asked: foreground (decisions: verdicts, reconciliation, analysts'
+// comments) or background (polls, automatic comments).
+type usage struct {
+	limiter *rate.Limiter
+	// requests and waited (nanoseconds) are indexed by background.
+	requests [2]atomic.Int64
+	waited   [2]atomic.Int64
+	// throttled counts the vendor's own rate-limit answers.
+	throttled atomic.Int64
+}
+
+func (u *usage) spent(background bool, wait time.Duration) {
+	i := 0
+	if background {
+		i = 1
+	}
+	u.requests[i].Add(1)
+	u.waited[i].Add(int64(wait))
+}
+
+// usages maps an integration id to its client's usage; a client built
+// again for the same integration (a config reload) takes over its row.
+var usages sync.Map // string -> *usage
+
+func usageFor(integration string, l *rate.Limiter) *usage {
+	if integration == "" {
+		return nil
+	}
+	u := &usage{limiter: l}
+	usages.Store(integration, u)
+	return u
+}
+
+var (
+	budgetLimit = prometheus.NewDesc("alertsync_vendor_budget_per_second",
+		"The integration's local request budget toward its vendor, requests a second (0: none); polls and write-back share it, write-back first.",
+		[]string{"integration"}, nil)
+	budgetTokens = prometheus.NewDesc("alertsync_vendor_budget_available",
+		"Requests the integration may send right now without waiting for its budget.", []string{"integration"}, nil)
+	budgetRequests = prometheus.NewDesc("alertsync_vendor_requests_total",
+		"Requests sent to the vendor, by priority: foreground (decisions) or background (polls, automatic comments).",
+		[]string{"integration", "priority"}, nil)
+	budgetWaited = prometheus.NewDesc("alertsync_vendor_budget_wait_seconds_total",
+		"Time requests waited for the local budget (background requests include standing back for waiting writes).",
+		[]string{"integration", "priority"}, nil)
+	budgetThrottled = prometheus.NewDesc("alertsync_vendor_throttled_total",
+		"Rate-limit answers (429 and the vendors' equivalents) received from the vendor.", []string{"integration"}, nil)
+)
+
+// budgetCollector reports every named client's budget and usage.
+type budgetCollector struct{}
+
+// BudgetCollector returns the Prometheus collector of the vendor budgets
+// of every client built with Options.Integration.
+func BudgetCollector() prometheus.Collector { return budgetCollector{} }
+
+func (budgetCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{budgetLimit, budgetTokens, budgetRequests, budgetWaited, budgetThrottled} {
+		ch <- d
+	}
+}
+
+func (budgetCollector) Collect(ch chan<- prometheus.Metric) {
+	usages.Range(func(k, v any) bool {
+		name, u := k.(string), v.(*usage)
+		limit, tokens := 0.0, 0.0
+		if u.limiter != nil && u.limiter.Limit() != rate.Inf {
+			limit, tokens = float64(u.limiter.Limit()), max(u.limiter.Tokens(), 0)
+		}
+		ch <- prometheus.MustNewConstMetric(budgetLimit, prometheus.GaugeValue, limit, name)
+		ch <- prometheus.MustNewConstMetric(budgetTokens, prometheus.GaugeValue, tokens, name)
+		for i, prio := range []string{"foreground", "background"} {
+			ch <- prometheus.MustNewConstMetric(budgetRequests, prometheus.CounterValue, float64(u.requests[i].Load()), name, prio)
+			ch <- prometheus.MustNewConstMetric(budgetWaited, prometheus.CounterValue, time.Duration(u.waited[i].Load()).Seconds(), name, prio)
+		}
+		ch <- prometheus.MustNewConstMetric(budgetThrottled, prometheus.CounterValue, float64(u.throttled.Load()), name)
+		return true
+	})
+}
