@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -38,29 +39,71 @@ func (e *Engine) correlate(ctx context.Context, tx store.Tx, a *model.Alert, now
 		}
 		incID = in.ID
 	}
-	for _, m := range append([]model.Alert{*a}, related...) {
-		if m.IncidentID != 0 {
-			continue
+	// Only the alerts not yet in an incident are read whole and changed,
+	// together; on later passes that is usually none.
+	var loose []int64
+	for _, r := range related {
+		if r.IncidentID == 0 {
+			loose = append(loose, r.ID)
 		}
-		if err := e.attach(ctx, tx, &m, incID, now); err != nil {
-			return 0, err
-		}
-		if m.ID == a.ID {
-			*a = m
-		}
+	}
+	group, err := tx.AlertGetMany(ctx, loose)
+	if err != nil {
+		return 0, fmt.Errorf("get related alerts: %w", err)
+	}
+	if a.IncidentID == 0 {
+		group = append(group, *a)
+	}
+	if err := attachAll(ctx, tx, group, incID, now); err != nil {
+		return 0, err
+	}
+	if a.IncidentID == 0 {
+		*a = group[len(group)-1]
 	}
 	return len(related), nil
 }
 
-func relatedAlerts(ctx context.Context, tx store.Tx, a model.Alert) ([]model.Alert, error) {
+// attachAll groups alerts into incident incID: their memberships, their
+// incident_id and a revision each, in a few statements for them all.
+func attachAll(ctx context.Context, tx store.Tx, alerts []model.Alert, incID int64, now time.Time) error {
+	if len(alerts) == 0 {
+		return nil
+	}
+	ms := make([]model.Membership, len(alerts))
+	changes := make([]store.IncidentChange, len(alerts))
+	revs := make([]model.Revision, len(alerts))
+	for i := range alerts {
+		a := &alerts[i]
+		a.IncidentID, a.Revision, a.LastChangedAt = incID, a.Revision+1, now
+		snap, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("snapshot alert %d: %w", a.ID, err)
+		}
+		ms[i] = model.Membership{IncidentID: incID, AlertID: a.ID, Source: correlationActor.Name, AddedAt: now}
+		changes[i] = store.IncidentChange{ID: a.ID, IncidentID: incID, Revision: a.Revision, At: now}
+		revs[i] = model.Revision{Kind: model.KindAlert, ObjectID: a.ID, Seq: a.Revision, Actor: correlationActor,
+			Reason: fmt.Sprintf("grouped into incident %d", incID), Changes: []string{"incident_id"}, Snapshot: snap, At: now}
+	}
+	if err := tx.MembershipAddBatch(ctx, ms); err != nil {
+		return err
+	}
+	if err := tx.AlertIncidentBatch(ctx, changes); err != nil {
+		return fmt.Errorf("group %d alerts into incident %d: %w", len(alerts), incID, err)
+	}
+	return tx.RevisionAppendBatch(ctx, revs)
+}
+
+// relatedAlerts lists the open alerts without a verdict that share an
+// entity with a, at most relatedPerEntity per entity value.
+func relatedAlerts(ctx context.Context, tx store.Tx, a model.Alert) ([]store.AlertRef, error) {
 	keys := slices.Concat(a.Entities.Hosts, a.Entities.Users, a.Entities.IPs, a.Entities.FileHashes)
 	if len(keys) > maxCorrelationKeys {
 		keys = keys[:maxCorrelationKeys]
 	}
 	seen := map[int64]bool{a.ID: true}
-	var out []model.Alert
+	var out []store.AlertRef
 	for _, k := range keys {
-		list, err := tx.AlertList(ctx, store.AlertListParams{Entity: k, Open: true, Limit: 50})
+		list, err := tx.AlertRefsByEntity(ctx, store.AlertRefParams{Entity: k, Limit: relatedPerEntity})
 		if err != nil {
 			return nil, fmt.Errorf("find alerts sharing %q: %w", k, err)
 		}
@@ -74,6 +117,9 @@ func relatedAlerts(ctx context.Context, tx store.Tx, a model.Alert) ([]model.Ale
 	return out, nil
 }
 
+// relatedPerEntity bounds the alerts one entity value brings into a pass.
+const relatedPerEntity = 50
+
 func (e *Engine) newIncident(ctx context.Context, tx store.Tx, seed model.Alert, now time.Time) (model.Incident, error) {
 	in := model.Incident{
 		Title: "Correlated activity: " + seed.Title, Severity: seed.Severity, Status: model.StatusNew,
@@ -86,16 +132,3 @@ func (e *Engine) newIncident(ctx context.Context, tx store.Tx, seed model.Alert,
 	return in, err
 }
 
-func (e *Engine) attach(ctx context.Context, tx store.Tx, a *model.Alert, incID int64, now time.Time) error {
-	if _, err := tx.MembershipAdd(ctx, model.Membership{IncidentID: incID, AlertID: a.ID, Source: correlationActor.Name, AddedAt: now}); err != nil {
-		return err
-	}
-	a.IncidentID = incID
-	a.Revision++
-	a.LastChangedAt = now
-	if err := tx.AlertUpdate(ctx, *a); err != nil {
-		return fmt.Errorf("attach alert %d to incident %d: %w", a.ID, incID, err)
-	}
-	return appendRevision(ctx, tx, model.KindAlert, a.ID, a.Revision, correlationActor,
-		fmt.Sprintf("grouped into incident %d", incID), []string{"incident_id"}, a, now)
-}

@@ -41,6 +41,13 @@ type Reader interface {
 	AlertGet(ctx context.Context, id int64) (model.Alert, error)
 	AlertGetByVendor(ctx context.Context, integration, vendorID string) (model.Alert, error)
 	AlertList(ctx context.Context, p AlertListParams) ([]model.Alert, error)
+	// AlertRefsByEntity lists the open alerts naming an entity value, in
+	// id order, with only what correlation decides on: the cheap first
+	// step of a validation pass, which reads whole alerts only for those
+	// it changes.
+	AlertRefsByEntity(ctx context.Context, p AlertRefParams) ([]AlertRef, error)
+	// AlertGetMany returns the stored alerts among ids, in id order.
+	AlertGetMany(ctx context.Context, ids []int64) ([]model.Alert, error)
 	IncidentGet(ctx context.Context, id int64) (model.Incident, error)
 	IncidentGetByVendor(ctx context.Context, integration, vendorID string) (model.Incident, error)
 	IncidentList(ctx context.Context, p IncidentListParams) ([]model.Incident, error)
@@ -97,6 +104,9 @@ type Tx interface {
 	// any row has moved on, it returns ErrConflict and the caller's
 	// transaction must not commit.
 	AlertRemoteStatusBatch(ctx context.Context, changes []RemoteStatusChange) error
+	// AlertIncidentBatch records the incident many alerts were grouped
+	// into, under the same revision guard as AlertRemoteStatusBatch.
+	AlertIncidentBatch(ctx context.Context, changes []IncidentChange) error
 	// IncidentInsert stores a new incident and sets in.ID. AlertIDs are
 	// derived from memberships and are not written here.
 	IncidentInsert(ctx context.Context, in *model.Incident) error
@@ -135,6 +145,9 @@ type Tx interface {
 	// MembershipAdd records that an alert belongs to an incident and
 	// reports whether it is new; an existing one keeps its source and time.
 	MembershipAdd(ctx context.Context, m model.Membership) (bool, error)
+	// MembershipAddBatch is MembershipAdd for many; existing ones are left
+	// as they are.
+	MembershipAddBatch(ctx context.Context, ms []model.Membership) error
 	// MembershipRemove ends a membership and reports whether there was one.
 	MembershipRemove(ctx context.Context, incidentID, alertID int64) (bool, error)
 }
@@ -169,6 +182,19 @@ type AlertListParams struct {
 	Open        bool
 	AfterID     int64
 	Limit       int
+}
+
+// AlertRefParams select AlertRefsByEntity's alerts.
+type AlertRefParams struct {
+	Entity string
+	Limit  int
+}
+
+// AlertRef is an alert as correlation first sees it.
+type AlertRef struct {
+	ID         int64
+	IncidentID int64
+	Verdict    model.Verdict
 }
 
 // IncidentListParams filters IncidentList, paged like AlertListParams.
@@ -238,6 +264,14 @@ type Validation struct {
 
 // LedgerEntry remembers one value alertsync wrote to a remote object, so
 // that seeing the same value on the next poll is known to be our own echo.
+// IncidentChange is one alert grouped into an incident.
+type IncidentChange struct {
+	ID         int64
+	IncidentID int64
+	Revision   int64
+	At         time.Time
+}
+
 // RemoteStatusChange is one alert's remote status as written back.
 type RemoteStatusChange struct {
 	ID           int64

@@ -133,6 +133,47 @@ func prefixed(p, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
+// AlertRefsByEntity lists open alerts naming an entity, narrowly.
+func (c *conn) AlertRefsByEntity(ctx context.Context, p store.AlertRefParams) ([]store.AlertRef, error) {
+	rows, err := c.query(ctx, qAlertRefsByEntity, p.Entity, limit(p.Limit))
+	if err != nil {
+		return nil, fmt.Errorf("list alerts naming an entity: %w", err)
+	}
+	out, err := collect(rows, func(r scanner) (store.AlertRef, error) {
+		var ref store.AlertRef
+		var incident sql.NullInt64
+		var verdict string
+		err := r.Scan(&ref.ID, &incident, &verdict)
+		ref.IncidentID, ref.Verdict = incident.Int64, model.Verdict(verdict)
+		return ref, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list alerts naming an entity: %w", err)
+	}
+	return out, nil
+}
+
+// AlertGetMany returns the stored alerts among ids, in id order.
+func (c *conn) AlertGetMany(ctx context.Context, ids []int64) ([]model.Alert, error) {
+	var out []model.Alert
+	for chunk := range chunks(ids, vendorChunk) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := c.queryDyn(ctx, "SELECT "+alertCols+" FROM alerts WHERE id IN ("+marks(len(chunk))+") ORDER BY id", args...)
+		if err != nil {
+			return nil, fmt.Errorf("get alerts: %w", err)
+		}
+		page, err := collect(rows, scanAlert)
+		if err != nil {
+			return nil, fmt.Errorf("get alerts: %w", err)
+		}
+		out = append(out, page...)
+	}
+	return out, nil
+}
+
 // AlertList filters and pages alerts by id.
 func (c *conn) AlertList(ctx context.Context, p store.AlertListParams) ([]model.Alert, error) {
 	var w where

@@ -35,6 +35,8 @@ const (
 	qValidationActive
 	qLedgerAdd
 	qAlertRemoteStatus
+	qAlertRefsByEntity
+	qAlertIncident
 	qLedgerList
 	qLedgerDelete
 	qLedgerPrune
@@ -151,6 +153,11 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	WHERE NOT done AND next_pass_at <= ? ORDER BY next_pass_at, alert_id LIMIT ?`},
 	qLedgerAdd: {"ledger add", `INSERT INTO ledger (integration, kind, vendor_id,
 	remote_status, at) VALUES (?, ?, ?, ?, ?)`},
+	qAlertRefsByEntity: {"alert refs by entity", `SELECT id, incident_id, verdict FROM alerts
+	WHERE id IN (SELECT alert_id FROM alert_entities WHERE value = ?)
+	AND status IN ('new', 'in_progress', 'unknown', '') ORDER BY id LIMIT ?`},
+	qAlertIncident: {"alert incident", `UPDATE alerts SET incident_id = ?, revision = ?,
+	last_changed_at = ? WHERE id = ? AND revision = ?`},
 	qAlertRemoteStatus: {"alert remote status", `UPDATE alerts SET remote_status = ?, revision = ?,
 	last_changed_at = ? WHERE id = ? AND revision = ?`},
 	qLedgerList: {"ledger list", `SELECT ` + ledgerCols + ` FROM ledger

@@ -206,6 +206,28 @@ func testAlertList(t *testing.T, s store.Store) {
 		}
 	}
 
+	// The narrow listing correlation starts from: open alerts naming the
+	// entity, with their incident and verdict.
+	refTests := []struct {
+		entity string
+		limit  int
+		want   []store.AlertRef
+	}{
+		{"ws-1", 10, []store.AlertRef{{ID: id(1)}}},
+		{"hosts", 10, []store.AlertRef{{ID: id(3), IncidentID: in.ID, Verdict: model.VerdictThreat}}},
+		{"ws-2", 10, nil},
+		{"nobody", 10, nil},
+	}
+	for _, tc := range refTests {
+		got, err := s.AlertRefsByEntity(ctx, store.AlertRefParams{Entity: tc.entity, Limit: tc.limit})
+		if err != nil {
+			t.Fatalf("refs of %s: %v", tc.entity, err)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("refs of %s (-want +got):\n%s", tc.entity, diff)
+		}
+	}
+
 	var paged []int64
 	for after := int64(0); ; {
 		page, err := s.AlertList(ctx, store.AlertListParams{AfterID: after, Limit: 2})

@@ -154,4 +154,46 @@ func testWriteBackBatches(t *testing.T, s store.Store) {
 		}
 		return tx.AlertRemoteStatusBatch(ctx, nil)
 	})
+
+	// Grouping many alerts into an incident at once: memberships (a
+	// second add leaves the first alone), incident ids under the
+	// revision guard, read back together.
+	in := &model.Incident{Title: "group"}
+	inTx(t, s, func(tx store.Tx) error { return tx.IncidentInsert(ctx, in) })
+	ids := []int64{alerts[5].ID, alerts[3].ID, alerts[600].ID}
+	got3, err := s.AlertGetMany(ctx, append(ids, 1<<40))
+	if err != nil || len(got3) != 3 || got3[0].ID != alerts[3].ID || got3[2].ID != alerts[600].ID {
+		t.Fatalf("AlertGetMany = %d alerts, %v; want the three, in id order", len(got3), err)
+	}
+	var ms []model.Membership
+	var grouped []store.IncidentChange
+	for _, a := range got3 {
+		ms = append(ms, model.Membership{IncidentID: in.ID, AlertID: a.ID, Source: "correlation", AddedAt: at})
+		grouped = append(grouped, store.IncidentChange{ID: a.ID, IncidentID: in.ID, Revision: a.Revision + 1, At: at})
+	}
+	later := ms[0]
+	later.Source, later.AddedAt = "someone else", at.Add(time.Hour)
+	inTx(t, s, func(tx store.Tx) error {
+		if err := tx.MembershipAddBatch(ctx, ms); err != nil {
+			return err
+		}
+		if err := tx.MembershipAddBatch(ctx, []model.Membership{later}); err != nil {
+			return err
+		}
+		return tx.AlertIncidentBatch(ctx, grouped)
+	})
+	members, err := s.MembershipList(ctx, store.MembershipListParams{IncidentID: in.ID})
+	if err != nil || len(members) != 3 {
+		t.Fatalf("memberships = %+v, %v", members, err)
+	}
+	for _, m := range members {
+		if m.Source != "correlation" {
+			t.Errorf("membership %+v was overwritten by a later add", m)
+		}
+	}
+	if a, _ := s.AlertGet(ctx, alerts[600].ID); a.IncidentID != in.ID || a.Revision != got3[2].Revision+1 {
+		t.Errorf("grouped alert = incident %d revision %d", a.IncidentID, a.Revision)
+	}
+	err = s.WithTx(ctx, func(tx store.Tx) error { return tx.AlertIncidentBatch(ctx, grouped[:1]) })
+	wantConflict(t, "grouping based on a stale revision", err)
 }
