@@ -131,4 +131,3 @@ func (e *Engine) newIncident(ctx context.Context, tx store.Tx, seed model.Alert,
 	err := appendRevision(ctx, tx, model.KindIncident, in.ID, 1, correlationActor, "alerts share entities", []string{"created"}, in, now)
 	return in, err
 }
-

@@ -100,7 +100,7 @@ func New(o Options) *Engine {
 	e := &Engine{
 		store: o.Store, log: o.Logger, now: o.Now,
 		interval: o.ValidationInterval, window: o.ValidationWindow, maxAutoComments: cmp.Or(o.MaxAutoComments, DefaultMaxAutoComments),
-		batch:        cmp.Or(o.IngestBatch, DefaultIngestBatch), committed: o.Committed,
+		batch: cmp.Or(o.IngestBatch, DefaultIngestBatch), committed: o.Committed,
 		integrations: map[string]*Integration{},
 		handlers:     map[string]ActionHandler{},
 		metrics:      newEngineMetrics(o.Registerer),
