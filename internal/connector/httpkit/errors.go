@@ -1,6 +1,7 @@
 package httpkit
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -100,9 +101,17 @@ type errorBody struct {
 	Errors           []struct {
 		Code    json.RawMessage `json:"code"`
 		Message string          `json:"message"`
+		// SentinelOne: {"errors":[{"code","detail","title"}]}.
+		Detail string `json:"detail"`
+		Title  string `json:"title"`
 	} `json:"errors"`
 	Code    json.RawMessage `json:"code"`
 	Message string          `json:"message"`
+	// Cortex XDR: {"reply":{"err_code","err_msg","err_extra"}}.
+	Reply struct {
+		ErrCode json.RawMessage `json:"err_code"`
+		ErrMsg  string          `json:"err_msg"`
+	} `json:"reply"`
 }
 
 // parseErrorBody extracts a code and a message from a vendor error body,
@@ -119,9 +128,18 @@ func parseErrorBody(body []byte) (code, msg string) {
 		case len(eb.Error) > 0 && json.Unmarshal(eb.Error, &inner) == nil && (inner.Code != "" || inner.Message != ""):
 			return inner.Code, inner.Message
 		case len(eb.Error) > 0 && json.Unmarshal(eb.Error, &s) == nil && s != "":
-			return s, eb.ErrorDescription
+			// OAuth's error_description, or Kibana's
+			// {"statusCode","error":"Bad Request","message"}.
+			return s, cmp.Or(eb.ErrorDescription, eb.Message)
 		case len(eb.Errors) > 0:
-			return rawText(eb.Errors[0].Code), eb.Errors[0].Message
+			e := eb.Errors[0]
+			msg := cmp.Or(e.Message, e.Detail, e.Title)
+			if e.Message == "" && e.Detail != "" && e.Title != "" {
+				msg = e.Title + ": " + e.Detail
+			}
+			return rawText(e.Code), msg
+		case eb.Reply.ErrMsg != "":
+			return rawText(eb.Reply.ErrCode), eb.Reply.ErrMsg
 		case eb.Message != "" || len(eb.Code) > 0:
 			return rawText(eb.Code), eb.Message
 		}

@@ -126,6 +126,9 @@ func TestErrorBodies(t *testing.T) {
 		{"oauth", `{"error":"invalid_grant","error_description":"expired"}`, "invalid_grant", "expired"},
 		{"errors array", `{"meta":{},"errors":[{"code":400,"message":"bad id"}],"resources":[]}`, "400", "bad id"},
 		{"bare", `{"code":"E1","message":"nope"}`, "E1", "nope"},
+		{"kibana", `{"statusCode":400,"error":"Bad Request","message":"Request must contain a kbn-xsrf header."}`, "Bad Request", "Request must contain a kbn-xsrf header."},
+		{"sentinelone", `{"errors":[{"code":4000010,"detail":"filter: ids required","title":"Validation Error"}]}`, "4000010", "Validation Error: filter: ids required"},
+		{"cortex xdr", `{"reply":{"err_code":500,"err_msg":"An error occurred while processing XDR public API","err_extra":"bad filter"}}`, "500", "An error occurred while processing XDR public API"},
 		{"plain text", "Service\nUnavailable  ", "", "Service Unavailable"},
 		{"json without error", `{"ok":false}`, "", `{"ok":false}`},
 	}
