@@ -38,6 +38,8 @@ type Config struct {
 	PageSize          int    `json:"page_size"`
 	RequestsPerMinute int    `json:"requests_per_minute"`
 	RequestsPerHour   int    `json:"requests_per_hour"`
+	BatchPerMinute    int    `json:"batch_requests_per_minute"`
+	BatchPerHour      int    `json:"batch_requests_per_hour"`
 }
 
 // Spec declares the settings; it drives decoding, validation, redaction,
@@ -56,6 +58,10 @@ var Spec = slices.Concat(entra.AppSpec(api,
 			Description: "The API's request quota per minute (100 calls a minute); alertsync spends at most 90% of it. 0 disables the local budget."},
 		{Name: "requests_per_hour", Type: connector.TypeInt, Default: 1500,
 			Description: "Local request budget per hour; the API allows 1,500 calls an hour. 0 disables it."},
+		{Name: "batch_requests_per_minute", Type: connector.TypeInt, Default: batchPerMinute,
+			Description: "batchUpdate's own quota per minute (10 calls a minute), on top of the request budget; alertsync spends at most 90% of it. 0 disables it."},
+		{Name: "batch_requests_per_hour", Type: connector.TypeInt, Default: batchPerHour,
+			Description: "batchUpdate's own budget per hour (500 calls an hour). 0 disables it."},
 	})
 
 // settings is Config checked and turned into what the connector uses.
@@ -76,7 +82,7 @@ func (c Config) check() (settings, error) {
 	if c.PageSize < 1 || c.PageSize > maxTop {
 		return s, &connector.FieldError{Field: "page_size", Problem: fmt.Sprintf("want 1 to %d", maxTop)}
 	}
-	if c.RequestsPerMinute < 0 || c.RequestsPerHour < 0 {
+	if c.RequestsPerMinute < 0 || c.RequestsPerHour < 0 || c.BatchPerMinute < 0 || c.BatchPerHour < 0 {
 		return s, &connector.FieldError{Field: "requests_per_minute", Problem: "budgets want 0 (none) or more"}
 	}
 	return s, nil

@@ -71,8 +71,8 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	return &Connector{&core{
 		id: deps.ID, cfg: cfg, s: s, client: client, log: client.Logger(),
 		hourly:       perHour(cfg.RequestsPerHour, cfg.RequestsPerMinute),
-		batchMinute:  httpkit.PerMinute(batchPerMinute),
-		batchHourly:  perHour(batchPerHour, batchPerMinute),
+		batchMinute:  httpkit.PerMinute(cfg.BatchPerMinute),
+		batchHourly:  perHour(cfg.BatchPerHour, cfg.BatchPerMinute),
 		pagesPerCall: maxPagesPerCall,
 	}}, nil
 }

@@ -68,6 +68,7 @@ func (d demo) Integration(at registry.Hub) config.Integration {
 func unlimited(at registry.Hub, settings map[string]any) map[string]any {
 	if at.Unlimited {
 		settings["requests_per_minute"], settings["requests_per_hour"] = 0, 0
+		settings["batch_requests_per_minute"], settings["batch_requests_per_hour"] = 0, 0
 	}
 	return settings
 }
