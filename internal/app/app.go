@@ -138,6 +138,9 @@ func (a *App) Engine() *engine.Engine { return a.engine }
 // Store returns the app's store.
 func (a *App) Store() store.Store { return a.store }
 
+// Outbox returns the app's write-back worker.
+func (a *App) Outbox() *outbox.Worker { return a.worker }
+
 // Addr is the address the HTTP server listens on, once started.
 func (a *App) Addr() string {
 	if a.listener == nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/app"
 	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
 	_ "github.com/alertsync/alertsync/internal/connectors/all" // the vendors the sync case writes to
 	_ "github.com/alertsync/alertsync/internal/emulators/all"  // and their emulators
 	"github.com/alertsync/alertsync/internal/emulators/registry"
@@ -38,10 +39,12 @@ type Sync struct {
 	VerdictToRemoteMS Latencies `json:"verdict_to_remote_ms"`
 	LatencySamples    int       `json:"latency_samples"`
 	VerdictRate       float64   `json:"verdict_rate_per_s"`
-	// Verdicts is how many alerts were given verdicts at once, as fast as
-	// the engine takes them; WritebackPerS is how fast the emulators
-	// confirmed them, from the first commit to the last confirmation.
+	// Verdicts is how many alerts were given verdicts at once, at
+	// VerdictsPerS (as fast as the engine took them) while write-back
+	// was held; WritebackPerS is how fast the emulators then confirmed
+	// them, from its release to the last confirmation.
 	Verdicts      int     `json:"verdicts"`
+	VerdictsPerS  float64 `json:"verdicts_per_s"`
 	WritebackPerS float64 `json:"writeback_per_s"`
 	// DirectClientWritebackPerS is the same writes made by a minimal loop
 	// calling the connectors with the outbox's concurrency (and bulk calls
@@ -52,6 +55,10 @@ type Sync struct {
 	// emulator answered while the verdicts were written back (polls
 	// included) divided by the alerts it confirmed.
 	APICallsPerSyncedAlert map[string]float64 `json:"api_calls_per_synced_alert"`
+	// WriteCallsPerSyncedAlert counts only the hub's write-back requests
+	// (its foreground requests, as its HTTP kit counts them), without the
+	// polls that ran meanwhile.
+	WriteCallsPerSyncedAlert map[string]float64 `json:"write_calls_per_synced_alert"`
 	// Unconfirmed counts writes no emulator showed within the deadline.
 	Unconfirmed int `json:"unconfirmed"`
 	// RSSMB is the process's peak resident memory at the end, holding
@@ -329,6 +336,11 @@ func (h *syncHub) targets(ctx context.Context) ([]target, error) {
 	}
 }
 
+// perAlert is calls per alert, to three decimals.
+func perAlert(calls int64, alerts int) float64 {
+	return float64(int64(float64(calls)/float64(alerts)*1000+0.5)) / 1000
+}
+
 var benchAnalyst = model.Actor{Kind: model.ActorAnalyst, Name: "bench"}
 
 // verdict gives t's alert Not a Threat, which the default policy closes
@@ -360,13 +372,18 @@ func (h *syncHub) paced(ctx context.Context, ts []target, rate float64) ([]float
 	return h.watch.took(), nil
 }
 
-// flood gives every remaining target a verdict as fast as the engine
-// takes them and times the write-back until the last one is confirmed.
+// flood gives every remaining target a verdict, as fast as the engine
+// takes them, while write-back is held, then releases it and times the
+// write-back until the last one is confirmed: the hub's delivery rate
+// with a backlog, whatever the rate verdicts come in at.
 func (h *syncHub) flood(ctx context.Context, ts []target, res *Sync) error {
-	before := map[string]int64{}
+	before, writesBefore := map[string]int64{}, map[string]int64{}
 	for _, v := range h.set.Vendors() {
 		before[v.Kind] = h.set.Calls(v.Kind)
+		writesBefore[v.Kind], _ = httpkit.Requests(v.ID)
 	}
+	h.app.Outbox().Hold(true)
+	defer h.app.Outbox().Hold(false)
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
@@ -386,6 +403,12 @@ func (h *syncHub) flood(ctx context.Context, ts []target, res *Sync) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	res.VerdictsPerS = round(float64(len(ts)) / time.Since(start).Seconds())
+	for _, v := range h.set.Vendors() {
+		before[v.Kind] = h.set.Calls(v.Kind)
+	}
+	start = time.Now()
+	h.app.Outbox().Hold(false)
 	err := h.watch.wait(ctx, syncDeadline)
 	elapsed := time.Since(start)
 	res.Verdicts = len(ts)
@@ -395,11 +418,12 @@ func (h *syncHub) flood(ctx context.Context, ts []target, res *Sync) error {
 	for _, t := range ts {
 		synced[t.kind]++
 	}
-	res.APICallsPerSyncedAlert = map[string]float64{}
+	res.APICallsPerSyncedAlert, res.WriteCallsPerSyncedAlert = map[string]float64{}, map[string]float64{}
 	for _, v := range h.set.Vendors() {
 		if n := synced[v.Kind]; n > 0 {
-			calls := h.set.Calls(v.Kind) - before[v.Kind]
-			res.APICallsPerSyncedAlert[v.ID] = float64(int64(float64(calls)/float64(n)*1000+0.5)) / 1000
+			writes, _ := httpkit.Requests(v.ID)
+			res.APICallsPerSyncedAlert[v.ID] = perAlert(h.set.Calls(v.Kind)-before[v.Kind], n)
+			res.WriteCallsPerSyncedAlert[v.ID] = perAlert(writes-writesBefore[v.Kind], n)
 		}
 	}
 	if err != nil {

@@ -17,6 +17,26 @@ import (
 type unit struct {
 	items    []store.OutboxItem
 	deadline time.Time
+	// key is the items' batch key ("" for a unit of one that goes alone)
+	// and since when the unit has waited on its lane.
+	key   string
+	since time.Time
+}
+
+// full reports whether u carries as many items as one bulk call may.
+func (w *Worker) full(u unit) bool {
+	return len(u.items) >= w.unitCap(u.key, u.items[0])
+}
+
+// unitCap is the most items one bulk call carries: the vendor's limit,
+// and at most a claim's worth (Batch), so a backlog goes out as several
+// calls in flight at once rather than one huge one.
+func (w *Worker) unitCap(key string, it store.OutboxItem) int {
+	limit := w.o.Batch
+	if v := w.maxBatch(key, it); v > 0 {
+		limit = min(limit, v)
+	}
+	return max(limit, 1)
 }
 
 // priority orders units on a lane: decisions first, then oldest first.
@@ -56,7 +76,7 @@ func (w *Worker) units(items []store.OutboxItem, deadline time.Time) []unit {
 			key = w.o.BatchKey(it)
 		}
 		if g, ok := byKey[key]; ok && key != "" {
-			if limit := w.maxBatch(key, it); limit <= 0 || len(out[g].items) < limit {
+			if len(out[g].items) < w.unitCap(key, it) {
 				out[g].items = append(out[g].items, it)
 				continue
 			}
@@ -64,7 +84,7 @@ func (w *Worker) units(items []store.OutboxItem, deadline time.Time) []unit {
 		if key != "" {
 			byKey[key] = len(out)
 		}
-		out = append(out, unit{items: []store.OutboxItem{it}, deadline: deadline})
+		out = append(out, unit{items: []store.OutboxItem{it}, deadline: deadline, key: key, since: time.Now()})
 	}
 	slices.SortStableFunc(out, compareUnits)
 	return out

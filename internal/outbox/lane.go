@@ -59,7 +59,7 @@ func (w *Worker) startLane(ctx context.Context, name string, fin *finisher, wg *
 	if _, ok := w.lanes[name]; ok {
 		return
 	}
-	l := &lane{w: w, name: name, fin: fin, wake: make(chan struct{}, 1), window: w.o.Concurrency,
+	l := &lane{w: w, name: name, fin: fin, wake: make(chan struct{}, 1), window: w.o.Concurrency, bulkRunning: map[string]int{},
 		events: make(chan laneEvent, 2*w.o.Batch+2)}
 	w.lanes[name] = l
 	wg.Add(1)
@@ -97,8 +97,14 @@ type lane struct {
 	events chan laneEvent
 
 	// Owned by the lane's goroutine.
-	queue     []unit
-	running   int // units being delivered
+	queue   []unit
+	running int // units being delivered
+	// bulkRunning counts, per batch key, the bulk calls in flight: while
+	// one is, more work for the same call waits for it (up to bulkLinger)
+	// and grows into one call instead of many.
+	bulkRunning map[string]int
+	// bulk is set once the lane's work has been for a bulk call.
+	bulk      bool
 	held      int // items claimed and not yet recorded
 	lastClaim time.Time
 	// window is how many units may run at once: Concurrency, cut to one
@@ -118,6 +124,7 @@ type laneEvent struct {
 	unitDone  bool
 	throttled bool
 	recorded  int
+	key       string // the finished unit's batch key
 }
 
 func (l *lane) poke() {
@@ -161,7 +168,9 @@ func (l *lane) wait(ctx context.Context, now time.Time) {
 	d := l.w.o.IdleWait
 	if _, until, paused := l.paused(now); paused {
 		d = min(d, until.Sub(now))
-	} else if len(l.queue) > 0 || l.held > 0 {
+	} else if len(l.queue) > 0 {
+		d = min(d, bulkLinger)
+	} else if l.held > 0 {
 		d = min(d, claimEvery)
 	}
 	t := time.NewTimer(max(d, time.Millisecond))
@@ -186,6 +195,9 @@ func (l *lane) wait(ctx context.Context, now time.Time) {
 func (l *lane) apply(ev laneEvent) {
 	if ev.unitDone {
 		l.running--
+		if ev.key != "" {
+			l.bulkRunning[ev.key]--
+		}
 		switch {
 		case ev.throttled:
 			l.window = 1
@@ -202,7 +214,12 @@ func (l *lane) apply(ev laneEvent) {
 // new decision still gets in quickly.
 func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 	room := l.w.o.Batch - l.held
-	if room <= 0 {
+	if l.bulk {
+		// A bulk lane holds a call's worth for each slot of its window,
+		// so a backlog keeps every slot busy with a full call.
+		room = l.w.o.Batch*l.w.o.Concurrency - l.held
+	}
+	if room <= 0 || l.w.holding.Load() {
 		return
 	}
 	idleSlots := len(l.queue) == 0 && l.running < l.window
@@ -223,23 +240,68 @@ func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 		return
 	}
 	l.held += len(items)
-	l.queue = append(l.queue, l.w.units(items, now.Add(l.w.deliveryWindow()))...)
+	for _, u := range l.w.units(items, now.Add(l.w.deliveryWindow())) {
+		l.bulk = l.bulk || u.key != ""
+		l.enqueue(u)
+	}
 	slices.SortStableFunc(l.queue, compareUnits)
+}
+
+// enqueue adds u to the queue, joining a waiting unit of the same bulk
+// call while the vendor's limit allows.
+func (l *lane) enqueue(u unit) {
+	if u.key != "" {
+		for i := range l.queue {
+			q := &l.queue[i]
+			if q.key == u.key && len(q.items)+len(u.items) <= l.w.unitCap(q.key, q.items[0]) {
+				q.items = append(q.items, u.items...)
+				q.deadline = minTime(q.deadline, u.deadline)
+				return
+			}
+		}
+	}
+	l.queue = append(l.queue, u)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// bulkLinger bounds how long a bulk unit waits for the same call in
+// flight before it goes anyway: like Nagle's algorithm, the first write
+// goes at once and what arrives while it is out goes together after it.
+const bulkLinger = 100 * time.Millisecond
+
+// holds reports whether u should wait for a bulk call of its kind.
+func (l *lane) holds(u unit, now time.Time) bool {
+	return u.key != "" && l.bulkRunning[u.key] > 0 && now.Sub(u.since) < bulkLinger && !l.w.full(u)
 }
 
 // startUnits starts queued units while the lane has free slots.
 func (l *lane) startUnits(ctx context.Context) {
-	for len(l.queue) > 0 && l.running < l.window {
-		u := l.queue[0]
-		l.queue = l.queue[1:]
+	now := time.Now()
+	kept := l.queue[:0]
+	for _, u := range l.queue {
+		if l.running >= l.window || l.holds(u, now) {
+			kept = append(kept, u)
+			continue
+		}
 		l.running++
+		if u.key != "" {
+			l.bulkRunning[u.key]++
+		}
 		go func() {
 			out := l.w.deliverUnit(ctx, u)
 			throttled := l.noteThrottle(out)
 			l.fin.in <- finishReq{done: out, lane: l}
-			l.events <- laneEvent{unitDone: true, throttled: throttled}
+			l.events <- laneEvent{unitDone: true, throttled: throttled, key: u.key}
 		}()
 	}
+	clear(l.queue[len(kept):])
+	l.queue = kept
 	l.w.metrics.inFlight.WithLabelValues(l.name).Set(float64(l.running))
 }
 

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
@@ -90,6 +91,7 @@ type Worker struct {
 	owner   string
 	metrics *metrics
 	wake    chan struct{}
+	holding atomic.Bool
 
 	mu    sync.Mutex
 	lanes map[string]*lane
@@ -129,6 +131,17 @@ func New(o Options) *Worker {
 }
 
 // Wake makes an idle worker look for work now instead of after IdleWait.
+// Hold stops (true) or resumes (false) claiming new work, on every lane;
+// deliveries already started finish. A person holds write-back while a
+// vendor is down for maintenance; the benchmark holds it to queue a
+// backlog and time its delivery.
+func (w *Worker) Hold(hold bool) {
+	w.holding.Store(hold)
+	if !hold {
+		w.Wake()
+	}
+}
+
 func (w *Worker) Wake() {
 	select {
 	case w.wake <- struct{}{}:

@@ -89,3 +89,14 @@ func (budgetCollector) Collect(ch chan<- prometheus.Metric) {
 		return true
 	})
 }
+
+// Requests returns how many requests integration's client has sent,
+// foreground (decisions) and background (polls, automatic comments).
+func Requests(integration string) (foreground, background int64) {
+	v, ok := usages.Load(integration)
+	if !ok {
+		return 0, 0
+	}
+	u := v.(*usage)
+	return u.requests[0].Load(), u.requests[1].Load()
+}
