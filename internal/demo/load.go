@@ -98,13 +98,15 @@ func (l *load) raise() error {
 }
 
 // fresh picks an open alert nobody gave a verdict on and nothing
-// touched, from each integration that has one in turn.
-func (l *load) fresh() (model.Alert, bool) {
+// touched, from each integration that has one in turn; ok, when set,
+// must also accept it.
+func (l *load) fresh(ok ...func(model.Alert) bool) (model.Alert, bool) {
 	var pools [][]model.Alert
 	for _, v := range l.s.w.set.Vendors() {
 		var pool []model.Alert
 		for _, a := range l.s.alerts(v.ID) {
-			if a.Status == model.StatusNew && a.Verdict == model.VerdictNone && !l.touched[l.key(v.ID, registry.KindAlert, a.VendorID)] {
+			if a.Status == model.StatusNew && a.Verdict == model.VerdictNone && !l.touched[l.key(v.ID, registry.KindAlert, a.VendorID)] &&
+				(len(ok) == 0 || ok[0](a)) {
 				pool = append(pool, a)
 			}
 		}
@@ -131,8 +133,14 @@ func (l *load) verdict() error {
 
 // conflict gives two or three different verdicts on one alert, close
 // together or a moment apart, as analysts who disagree do.
+//
+// The alert must not belong to another console's incident: there, the
+// first verdict closes that incident, and its console (Sentinel)
+// resolves its alerts by itself, after any later verdict's write. That
+// console's own change wins, as a person's would, so the outcome of a
+// conflict would not be the last verdict's.
 func (l *load) conflict() error {
-	a, ok := l.fresh()
+	a, ok := l.fresh(l.standalone)
 	if !ok {
 		return nil
 	}
@@ -150,6 +158,26 @@ func (l *load) conflict() error {
 	}
 	l.n.conflicts++
 	return nil
+}
+
+// standalone reports whether a can belong to no incident of another
+// integration: its integration is no other's reconcile source, and it is
+// in no other integration's incident now.
+func (l *load) standalone(a model.Alert) bool {
+	if l.s.mirrored[a.Integration] {
+		return false
+	}
+	ms, err := l.s.app.Store().MembershipList(l.s.ctx, store.MembershipListParams{AlertID: a.ID})
+	if err != nil {
+		return false
+	}
+	for _, m := range ms {
+		in, err := l.s.app.Store().IncidentGet(l.s.ctx, m.IncidentID)
+		if err != nil || (in.Integration != "" && in.Integration != a.Integration) {
+			return false
+		}
+	}
+	return true
 }
 
 // incidentVerdict closes a whole incident, preferring one with several

@@ -24,12 +24,23 @@ type scenario struct {
 	// exp collects what the verdicts and comments should leave at the
 	// vendors and times them; nil when a test uses the steps alone.
 	exp *expectations
+	// mirrored are the integrations whose alerts another integration's
+	// incidents hold (its reconcile alerts_from).
+	mirrored map[string]bool
 }
 
 var analyst = model.Actor{Kind: model.ActorAnalyst, Name: "demo-analyst"}
 
 func newScenario(ctx context.Context, a *app.App, w *world, cfg config.Config, poll time.Duration, sum *Summary) *scenario {
-	return &scenario{ctx: ctx, app: a, w: w, poll: poll, sum: sum, exp: newExpectations(w, cfg)}
+	mirrored := map[string]bool{}
+	for _, in := range cfg.Integrations {
+		if in.Reconcile != nil {
+			for _, id := range in.Reconcile.AlertsFrom {
+				mirrored[id] = true
+			}
+		}
+	}
+	return &scenario{ctx: ctx, app: a, w: w, poll: poll, sum: sum, exp: newExpectations(w, cfg), mirrored: mirrored}
 }
 
 // runFor walks the checked rows, keeps traffic flowing until o.Duration
@@ -51,7 +62,7 @@ func (s *scenario) runFor(o Options) error {
 }
 
 func (s *scenario) run() error {
-	steps := []func() error{s.ingest, s.graphNotAThreat, s.mdePublishedThreat, s.graphSuspicious, s.reconciliation}
+	steps := []func() error{s.ingest, s.everyVendor, s.graphNotAThreat, s.mdePublishedThreat, s.graphSuspicious, s.reconciliation}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err

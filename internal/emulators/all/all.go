@@ -4,8 +4,12 @@
 package all
 
 import (
+	_ "github.com/alertsync/alertsync/internal/emulators/cortexxdr"     // Palo Alto Networks Cortex XDR public API
+	_ "github.com/alertsync/alertsync/internal/emulators/crowdstrike"   // CrowdStrike Falcon Insight alerts API
 	_ "github.com/alertsync/alertsync/internal/emulators/defendercloud" // Microsoft Defender for Cloud alerts (ARM)
+	_ "github.com/alertsync/alertsync/internal/emulators/elastic"       // Elastic Security detection alerts (Kibana)
 	_ "github.com/alertsync/alertsync/internal/emulators/graph"         // Microsoft Graph security alerts_v2 and incidents
 	_ "github.com/alertsync/alertsync/internal/emulators/mde"           // Microsoft Defender for Endpoint alerts API
 	_ "github.com/alertsync/alertsync/internal/emulators/sentinel"      // Microsoft Sentinel incidents (ARM)
+	_ "github.com/alertsync/alertsync/internal/emulators/sentinelone"   // SentinelOne Singularity threats and STAR alerts (v2.1)
 )
