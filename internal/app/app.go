@@ -217,11 +217,12 @@ func (a *App) Stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// wakeOutbox tells the outbox there may be new work; the worker is built
-// after the engine, and no transaction commits before Start.
-func (a *App) wakeOutbox() {
+// wakeOutbox tells the outbox there is new work for integrations; the
+// worker is built after the engine, and no transaction commits before
+// Start.
+func (a *App) wakeOutbox(integrations []string) {
 	if a.worker != nil {
-		a.worker.Wake()
+		a.worker.WakeLanes(integrations)
 	}
 }
 

@@ -62,7 +62,7 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 					_, _ = fmt.Fprintf(stdout, "%-9s sync end to end: %d alerts ingested from the emulators at %.0f/s; verdict -> vendor p50 %.0f ms p99 %.0f ms (%d at %.0f/s); write-back %.0f/s against a direct client's %.0f/s (%d verdicts, %d unconfirmed); peak RSS %.0f MB\n",
 						n, y.Alerts, y.IngestAlertsPerS, y.VerdictToRemoteMS.P50, y.VerdictToRemoteMS.P99, y.LatencySamples, y.VerdictRate,
 						y.WritebackPerS, y.DirectClientWritebackPerS, y.Verdicts, y.Unconfirmed, y.RSSMB)
-					_, _ = fmt.Fprintf(stdout, "%-9s API calls per synced alert: %v; write-back calls only: %v\n", n, y.APICallsPerSyncedAlert, y.WriteCallsPerSyncedAlert)
+					_, _ = fmt.Fprintf(stdout, "%-9s API calls per synced alert: %v; write-back calls only: %v; seconds to each vendor's last write: %v\n", n, y.APICallsPerSyncedAlert, y.WriteCallsPerSyncedAlert, y.WritebackSeconds)
 				}
 				if b := r.VerdictUnderBacklog; b != nil {
 					_, _ = fmt.Fprintf(stdout, "%-9s verdict under a backlog of %d automatic comments (throttled vendor, %d samples): same vendor p50 %.0f ms p99 %.0f ms; other vendor p50 %.0f ms p99 %.0f ms\n",

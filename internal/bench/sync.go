@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -43,9 +44,12 @@ type Sync struct {
 	// VerdictsPerS (as fast as the engine took them) while write-back
 	// was held; WritebackPerS is how fast the emulators then confirmed
 	// them, from its release to the last confirmation.
-	Verdicts      int     `json:"verdicts"`
-	VerdictsPerS  float64 `json:"verdicts_per_s"`
-	WritebackPerS float64 `json:"writeback_per_s"`
+	Verdicts int `json:"verdicts"`
+	// WritebackSeconds is, per integration, how long after the release
+	// its last write was confirmed: the slowest bounds WritebackPerS.
+	WritebackSeconds map[string]float64 `json:"writeback_seconds"`
+	VerdictsPerS     float64            `json:"verdicts_per_s"`
+	WritebackPerS    float64            `json:"writeback_per_s"`
 	// DirectClientWritebackPerS is the same writes made by a minimal loop
 	// calling the connectors with the outbox's concurrency (and bulk calls
 	// of the outbox's claim size where the vendor has them), on fresh
@@ -61,8 +65,9 @@ type Sync struct {
 	WriteCallsPerSyncedAlert map[string]float64 `json:"write_calls_per_synced_alert"`
 	// Unconfirmed counts writes no emulator showed within the deadline.
 	Unconfirmed int `json:"unconfirmed"`
-	// RSSMB is the process's peak resident memory at the end, holding
-	// RSSAlerts alerts.
+	// RSSMB is the process's resident memory at the end of the case
+	// (after a garbage collection), the hub holding RSSAlerts alerts and
+	// the emulators theirs, all in one process.
 	RSSMB     float64 `json:"rss_mb"`
 	RSSAlerts int     `json:"rss_alerts"`
 }
@@ -121,7 +126,8 @@ func measureSync(ctx context.Context, name string, o Options) (*Sync, error) {
 	if err != nil {
 		return res, fmt.Errorf("direct client: %w", err)
 	}
-	res.RSSMB, res.RSSAlerts = round(procstat.PeakRSSMB()), res.Alerts
+	runtime.GC()
+	res.RSSMB, res.RSSAlerts = round(procstat.RSSMB()), res.Alerts
 	return res, nil
 }
 
@@ -417,6 +423,12 @@ func (h *syncHub) flood(ctx context.Context, ts []target, res *Sync) error {
 	synced := map[string]int{}
 	for _, t := range ts {
 		synced[t.kind]++
+	}
+	res.WritebackSeconds = map[string]float64{}
+	for kind, at := range h.watch.lastConfirmed() {
+		if v, ok := h.set.Vendor(kind); ok && at.After(start) {
+			res.WritebackSeconds[v.ID] = float64(at.Sub(start).Milliseconds()) / 1000
+		}
 	}
 	res.APICallsPerSyncedAlert, res.WriteCallsPerSyncedAlert = map[string]float64{}, map[string]float64{}
 	for _, v := range h.set.Vendors() {

@@ -21,13 +21,15 @@ type watcher struct {
 	pending map[string]map[string]time.Time // kind -> vendor id -> commit
 	seen    map[string]int64                // kind -> calls when last looked
 	times   []float64                       // ms, confirmed since the last took
+	last    map[string]time.Time            // kind -> latest confirmation
 	empty   chan struct{}                   // closed while nothing is pending
 }
 
 const watchTick = 2 * time.Millisecond
 
 func newWatcher(set *registry.Set) *watcher {
-	w := &watcher{set: set, pending: map[string]map[string]time.Time{}, seen: map[string]int64{}, empty: make(chan struct{})}
+	w := &watcher{set: set, pending: map[string]map[string]time.Time{}, seen: map[string]int64{}, empty: make(chan struct{}),
+		last: map[string]time.Time{}}
 	close(w.empty)
 	return w
 }
@@ -116,6 +118,7 @@ func (w *watcher) lookAt(kind string) {
 		w.mu.Lock()
 		delete(w.pending[kind], ref)
 		w.times = append(w.times, took)
+		w.last[kind] = time.Now()
 		if w.count() == 0 {
 			close(w.empty)
 		}
@@ -151,6 +154,17 @@ func (w *watcher) describePending() string {
 		}
 	}
 	return strings.TrimSuffix(b.String(), "; ")
+}
+
+// lastConfirmed returns when each vendor last showed a write.
+func (w *watcher) lastConfirmed() map[string]time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[string]time.Time, len(w.last))
+	for k, v := range w.last {
+		out[k] = v
+	}
+	return out
 }
 
 // took returns the confirmed verdicts' times and forgets them.

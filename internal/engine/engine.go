@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,10 +37,11 @@ type Options struct {
 	// Registerer receives the engine's Prometheus metrics; nil keeps them
 	// unregistered.
 	Registerer prometheus.Registerer
-	// Committed, when set, runs after every write transaction commits, so
+	// Committed, when set, runs after a write transaction that queued
+	// outbound actions commits, with the integrations they are for, so
 	// the outbox starts on a verdict's write-back at once instead of at
 	// its next idle check. It must not block.
-	Committed func()
+	Committed func(integrations []string)
 }
 
 // Engine applies changes to the store and decides outbound actions. It is
@@ -53,7 +55,7 @@ type Engine struct {
 	// maxAutoComments: see Options.MaxAutoComments.
 	maxAutoComments int
 	batch           int
-	committed       func()
+	committed       func(integrations []string)
 
 	mu           sync.RWMutex
 	integrations map[string]*Integration
@@ -194,15 +196,35 @@ const maxTxAttempts = 4
 func (e *Engine) withTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	var err error
 	for range maxTxAttempts {
-		if err = e.store.WithTx(ctx, fn); !errors.Is(err, store.ErrConflict) {
-			if err == nil && e.committed != nil {
-				e.committed()
+		var queued enqueueTracker
+		err = e.store.WithTx(ctx, func(tx store.Tx) error {
+			queued = enqueueTracker{Tx: tx}
+			return fn(&queued)
+		})
+		if !errors.Is(err, store.ErrConflict) {
+			if err == nil && e.committed != nil && len(queued.integrations) > 0 {
+				e.committed(queued.integrations)
 			}
 			return err
 		}
 		e.log.Debug("transaction lost a race; retrying", "err", err)
 	}
 	return err
+}
+
+// enqueueTracker notes which integrations a transaction queued outbound
+// actions for.
+type enqueueTracker struct {
+	store.Tx
+	integrations []string
+}
+
+func (t *enqueueTracker) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (int64, bool, error) {
+	id, inserted, err := t.Tx.OutboxEnqueue(ctx, p)
+	if inserted && !slices.Contains(t.integrations, p.Integration) {
+		t.integrations = append(t.integrations, p.Integration)
+	}
+	return id, inserted, err
 }
 
 // appendRevision bumps the object's revision number and appends one

@@ -66,6 +66,25 @@ func (w *Worker) startLane(ctx context.Context, name string, fin *finisher, wg *
 	go func() { defer wg.Done(); l.run(ctx) }()
 }
 
+// WakeLanes tells the lanes of integrations there is new work for them;
+// an integration without a running lane wakes the worker, which starts
+// one.
+func (w *Worker) WakeLanes(integrations []string) {
+	w.mu.Lock()
+	missing := false
+	for _, name := range integrations {
+		if l, ok := w.lanes[name]; ok {
+			l.poke()
+		} else {
+			missing = true
+		}
+	}
+	w.mu.Unlock()
+	if missing {
+		w.Wake()
+	}
+}
+
 func (w *Worker) wakeLanes() {
 	w.mu.Lock()
 	defer w.mu.Unlock()

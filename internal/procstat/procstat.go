@@ -39,3 +39,14 @@ func procStatusKB(field string) (int64, bool) {
 	}
 	return 0, false
 }
+
+// RSSMB is the process's resident set size now, in MB (VmRSS), or the Go
+// runtime's share where there is no /proc.
+func RSSMB() float64 {
+	if kb, ok := procStatusKB("VmRSS:"); ok {
+		return float64(kb) / 1024
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.Sys) / (1 << 20)
+}
