@@ -25,7 +25,7 @@ type watcher struct {
 	empty   chan struct{}                   // closed while nothing is pending
 }
 
-const watchTick = 2 * time.Millisecond
+const watchTick = 5 * time.Millisecond
 
 func newWatcher(set *registry.Set) *watcher {
 	w := &watcher{set: set, pending: map[string]map[string]time.Time{}, seen: map[string]int64{}, empty: make(chan struct{}),

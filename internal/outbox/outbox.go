@@ -201,17 +201,40 @@ func (w *Worker) finish(ctx context.Context, done []finished) error {
 	}
 	results := make([]store.OutboxResult, len(done))
 	afters := make([]After, 0, len(done))
+	// Items done or dead in one batch share the batch's time, so the store
+	// records them with one statement per outcome, not one per item.
+	now := w.o.Now().UTC()
 	for i, f := range done {
 		results[i] = f.result
+		if r := &results[i]; r.State == store.OutboxDone || r.State == store.OutboxDead {
+			r.Now = now
+		}
 		afters = append(afters, f.after)
 		if f.result.State == store.OutboxDead && w.o.OnDead != nil {
 			it := f.item
 			afters = append(afters, AfterFunc(func(ctx context.Context, tx store.Tx) error { return w.o.OnDead(ctx, tx, it) }))
 		}
 	}
-	w.record(ctx, afters)
-	if err := w.o.Store.OutboxFinish(ctx, w.owner, results); err != nil {
-		return err
+	todo := afters[:0]
+	for _, a := range afters {
+		if a != nil {
+			todo = append(todo, a)
+		}
+	}
+	// The records and the outcomes commit together; if the records fail,
+	// the outcomes are recorded on their own and each record is retried
+	// alone (the vendor already has the change).
+	err := w.o.Store.WithTx(ctx, func(tx store.Tx) error {
+		if err := recordAll(ctx, tx, todo); err != nil {
+			return err
+		}
+		return tx.OutboxComplete(ctx, w.owner, results)
+	})
+	if err != nil {
+		if err := w.o.Store.OutboxFinish(ctx, w.owner, results); err != nil {
+			return err
+		}
+		w.recordAlone(ctx, todo)
 	}
 	if w.o.Finished != nil {
 		w.o.Finished(results)
@@ -219,23 +242,10 @@ func (w *Worker) finish(ctx context.Context, done []finished) error {
 	return nil
 }
 
-// record runs the batch's Afters in one transaction. If that fails, each
-// runs alone so one bad record cannot hide the others; a record that still
-// fails is logged, as the vendor already has the change.
-func (w *Worker) record(ctx context.Context, afters []After) {
-	var todo []After
-	for _, a := range afters {
-		if a != nil {
-			todo = append(todo, a)
-		}
-	}
-	if len(todo) == 0 {
-		return
-	}
-	err := w.o.Store.WithTx(ctx, func(tx store.Tx) error { return recordAll(ctx, tx, todo) })
-	if err == nil {
-		return
-	}
+// recordAlone runs each After in a transaction of its own, so one bad
+// record cannot hide the others; a record that still fails is logged, as
+// the vendor already has the change.
+func (w *Worker) recordAlone(ctx context.Context, todo []After) {
 	for _, a := range todo {
 		for attempt := 1; ; attempt++ {
 			err := w.o.Store.WithTx(ctx, func(tx store.Tx) error { return a.Record(ctx, tx) })

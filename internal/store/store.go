@@ -127,6 +127,9 @@ type Tx interface {
 	// ValidationUpsertBatch creates or replaces many schedules at once.
 	ValidationUpsertBatch(ctx context.Context, vs []Validation) error
 	LedgerAdd(ctx context.Context, e LedgerEntry) error
+	// OutboxComplete is Store.OutboxFinish inside this transaction, so
+	// an outcome commits with the records of what was delivered.
+	OutboxComplete(ctx context.Context, owner string, results []OutboxResult) error
 	// LedgerAddBatch adds many entries at once.
 	LedgerAddBatch(ctx context.Context, es []LedgerEntry) error
 	LedgerDelete(ctx context.Context, id int64) error

@@ -162,6 +162,17 @@ func (e *Emulator) Alert(id string) (Alert, bool) {
 	return d.view(), true
 }
 
+// AlertSummary is Alert without its source document.
+func (e *Emulator) AlertSummary(id string) (Alert, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d, ok := e.docs[id]
+	if !ok {
+		return Alert{}, false
+	}
+	return d.summary(), true
+}
+
 // Alerts returns every alert of every space, oldest first.
 func (e *Emulator) Alerts() []Alert {
 	e.mu.Lock()

@@ -50,7 +50,7 @@ func (d demo) alerts() []Alert {
 }
 
 func (d demo) alert(id string) (Alert, bool) {
-	a, ok := d.e.Alert(id)
+	a, ok := d.e.AlertSummary(id)
 	if !ok || a.BuildingBlock || a.Space != DefaultSpace {
 		return Alert{}, false
 	}

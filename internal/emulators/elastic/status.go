@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
@@ -154,16 +156,14 @@ func (e *Emulator) applyStatus(w http.ResponseWriter, r *http.Request, req statu
 			req.reason, strings.Join(defaultReasons, ", ")))
 		return
 	}
-	query := req.query
-	if req.ids != nil {
-		ids := make([]any, len(req.ids))
-		for i, id := range req.ids {
-			ids[i] = id
-		}
-		query = map[string]any{"terms": map[string]any{"_id": ids}}
+	// By ids, Kibana's terms query on _id; looked up directly here, as
+	// Elasticsearch does, rather than by a scan of every document.
+	find := func(now time.Time) ([]*doc, error) { return e.byIDsLocked(space, req.ids), nil }
+	if req.ids == nil {
+		wrapped := map[string]any{"bool": map[string]any{"filter": req.query}}
+		find = func(now time.Time) ([]*doc, error) { return e.matchLocked(space, wrapped, now) }
 	}
-	wrapped := map[string]any{"bool": map[string]any{"filter": query}}
-	resp, err := e.byQuery(space, wrapped, req.conflicts, func(d *doc, at string) {
+	resp, err := e.byQuery(find, req.conflicts, func(d *doc, at string) {
 		e.writeStatusLocked(d, req.status, req.reason, at)
 	})
 	if err != nil {
@@ -194,12 +194,12 @@ func (e *Emulator) writeStatusLocked(d *doc, status, reason, at string) {
 // matching document, in scroll batches; documents FailItems names fail
 // as version conflicts, listed in failures unless conflicts is
 // "proceed", and a batch with failures ends the run.
-func (e *Emulator) byQuery(space string, query any, conflicts string, script func(d *doc, at string)) (byQueryResponse, error) {
+func (e *Emulator) byQuery(find func(now time.Time) ([]*doc, error), conflicts string, script func(d *doc, at string)) (byQueryResponse, error) {
 	now := e.clock.Now()
 	at := stamp(e.ticker.Next()) // one time per request, as Kibana builds the script once
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	matched, err := e.matchLocked(space, query, now)
+	matched, err := find(now)
 	if err != nil {
 		return byQueryResponse{}, err
 	}
@@ -224,6 +224,20 @@ func (e *Emulator) byQuery(space string, query any, conflicts string, script fun
 		}
 	}
 	return resp, nil
+}
+
+// byIDsLocked returns the space's documents among ids, in index order.
+func (e *Emulator) byIDsLocked(space string, ids []string) []*doc {
+	var out []*doc
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if d, ok := e.docs[id]; ok && d.space == space && !seen[id] {
+			seen[id] = true
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	return out
 }
 
 // conflictLocked is the failure Elasticsearch reports when a document

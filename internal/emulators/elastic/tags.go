@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit"
 )
@@ -72,7 +73,9 @@ func (e *Emulator) applyTags(w http.ResponseWriter, r *http.Request, ids, add, r
 		list[i] = id
 	}
 	query := map[string]any{"bool": map[string]any{"filter": map[string]any{"ids": map[string]any{"values": list}}}}
-	resp, err := e.byQuery(spaceOf(r), query, "abort", func(d *doc, _ string) {
+	space := spaceOf(r)
+	find := func(now time.Time) ([]*doc, error) { return e.matchLocked(space, query, now) }
+	resp, err := e.byQuery(find, "abort", func(d *doc, _ string) {
 		var cur []string
 		for _, v := range values(d.source, fieldTags) {
 			if s, ok := v.(string); ok && !slices.Contains(remove, s) && !slices.Contains(cur, s) {

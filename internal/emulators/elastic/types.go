@@ -57,13 +57,20 @@ type Alert struct {
 }
 
 func (d *doc) view() Alert {
-	src := emukit.DeepCopy(d.source)
+	a := d.summary()
+	a.Source = emukit.DeepCopy(d.source)
+	return a
+}
+
+// summary is view without the source document, whose deep copy is most
+// of a view's cost: what a console listing needs.
+func (d *doc) summary() Alert {
+	src := d.source
 	a := Alert{
 		ID: d.id, Index: d.index, Space: d.space,
 		Status: first(src, fieldStatus), Reason: first(src, fieldReason), StatusAt: first(src, fieldStatusAt),
 		User: first(src, fieldUser), RuleName: first(src, fieldRuleName), Severity: first(src, fieldSeverity),
 		Timestamp: first(src, fieldTimestamp), BuildingBlock: len(values(src, fieldBuildingBlock)) > 0,
-		Source: src,
 	}
 	for _, v := range values(src, fieldTags) {
 		if s, ok := v.(string); ok {

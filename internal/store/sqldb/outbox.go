@@ -168,30 +168,32 @@ func (db *DB) claimPriority(ctx context.Context, p store.OutboxClaimParams, prio
 // UPDATE. The guard on state and owner makes a stale worker's result a
 // no-op rather than an error: its item was already re-leased to another.
 func (db *DB) OutboxFinish(ctx context.Context, owner string, results []store.OutboxResult) error {
+	return db.WithTx(ctx, func(stx store.Tx) error { return stx.OutboxComplete(ctx, owner, results) })
+}
+
+// OutboxComplete is OutboxFinish inside the caller's transaction.
+func (t *tx) OutboxComplete(ctx context.Context, owner string, results []store.OutboxResult) error {
 	groups, err := groupResults(results)
-	if err != nil || len(groups) == 0 {
+	if err != nil {
 		return err
 	}
-	return db.WithTx(ctx, func(stx store.Tx) error {
-		t := stx.(*tx)
-		for _, g := range groups {
-			var next any // NULL keeps next_attempt_at
-			if g.state == store.OutboxPending {
-				next = g.next
-			}
-			giveBack := 0
-			if g.unattempted {
-				giveBack = 1
-			}
-			for chunk := range chunks(g.ids, vendorChunk) {
-				args := append([]any{string(g.state), next, g.err, giveBack, g.now, owner}, chunk...)
-				if err := t.execDyn(ctx, finishQuery+marks(len(chunk))+")", args...); err != nil {
-					return fmt.Errorf("finish outbox items: %w", err)
-				}
+	for _, g := range groups {
+		var next any // NULL keeps next_attempt_at
+		if g.state == store.OutboxPending {
+			next = g.next
+		}
+		giveBack := 0
+		if g.unattempted {
+			giveBack = 1
+		}
+		for chunk := range chunks(g.ids, vendorChunk) {
+			args := append([]any{string(g.state), next, g.err, giveBack, g.now, owner}, chunk...)
+			if err := t.execDyn(ctx, finishQuery+marks(len(chunk))+")", args...); err != nil {
+				return fmt.Errorf("finish outbox items: %w", err)
 			}
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // outcome is one distinct result and the items that share it.
