@@ -21,10 +21,13 @@ const maxCorrelationKeys = 16
 // file hash with it: it joins an incident one of them is already in, or
 // opens a new alertsync incident for the group. It reports how many
 // related alerts it found.
-func (e *Engine) correlate(ctx context.Context, tx store.Tx, a *model.Alert, now time.Time) (int, error) {
+//
+// It also returns the ids of the alerts it changed, so a batch of passes
+// reads them again rather than trusting a copy read before.
+func (e *Engine) correlate(ctx context.Context, tx store.Tx, a *model.Alert, now time.Time) (int, []int64, error) {
 	related, err := relatedAlerts(ctx, tx, *a)
 	if err != nil || len(related) == 0 {
-		return 0, err
+		return 0, nil, err
 	}
 	incID := a.IncidentID
 	for _, r := range related {
@@ -35,7 +38,7 @@ func (e *Engine) correlate(ctx context.Context, tx store.Tx, a *model.Alert, now
 	if incID == 0 {
 		in, err := e.newIncident(ctx, tx, *a, now)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		incID = in.ID
 	}
@@ -49,18 +52,22 @@ func (e *Engine) correlate(ctx context.Context, tx store.Tx, a *model.Alert, now
 	}
 	group, err := tx.AlertGetMany(ctx, loose)
 	if err != nil {
-		return 0, fmt.Errorf("get related alerts: %w", err)
+		return 0, nil, fmt.Errorf("get related alerts: %w", err)
 	}
 	if a.IncidentID == 0 {
 		group = append(group, *a)
 	}
 	if err := attachAll(ctx, tx, group, incID, now); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if a.IncidentID == 0 {
 		*a = group[len(group)-1]
 	}
-	return len(related), nil
+	changed := make([]int64, len(group))
+	for i, m := range group {
+		changed[i] = m.ID
+	}
+	return len(related), changed, nil
 }
 
 // attachAll groups alerts into incident incID: their memberships, their

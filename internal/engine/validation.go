@@ -61,7 +61,7 @@ func (e *Engine) PassesPerValidation() int {
 func (e *Engine) RunDuePasses(ctx context.Context) (int, error) {
 	ran := 0
 	for {
-		due, err := e.store.ValidationDue(ctx, e.Now(), passBatch)
+		due, err := e.store.ValidationDue(ctx, e.Now(), passesPerTx)
 		if err != nil {
 			return ran, fmt.Errorf("list due validations: %w", err)
 		}
@@ -84,24 +84,32 @@ func (e *Engine) RunDuePasses(ctx context.Context) (int, error) {
 	}
 }
 
-// passBatch is how many due passes share one transaction: a commit is
+// passesPerTx is how many due passes share one transaction: a commit is
 // the dearest statement of a pass on PostgreSQL (one pass a transaction
 // ran ~280 a second there, where a pass's queries take a fraction of it).
-const passBatch = 100
+const passesPerTx = 100
 
-// runPasses runs due passes in one transaction.
+// runPasses runs due passes in one transaction: their alerts read
+// together, their schedules written together.
 func (e *Engine) runPasses(ctx context.Context, due []store.Validation) (int, error) {
 	ran := 0
 	err := e.withTx(ctx, func(tx store.Tx) error {
 		ran = 0
+		b, err := e.readPassGroup(ctx, tx, due)
+		if err != nil {
+			return err
+		}
 		for _, v := range due {
-			passed, err := e.runPass(ctx, tx, v)
+			passed, err := e.runPass(ctx, tx, b, v)
 			if err != nil {
 				return err
 			}
 			if passed {
 				ran++
 			}
+		}
+		if err := tx.ValidationUpsertBatch(ctx, b.schedules); err != nil {
+			return fmt.Errorf("advance validations: %w", err)
 		}
 		return nil
 	})
@@ -128,11 +136,44 @@ func (e *Engine) runPassesAlone(ctx context.Context, due []store.Validation) (in
 	return ran, nil
 }
 
+// passGroup is what the passes of one transaction share: their alerts,
+// read together (an alert an earlier pass changed is read again), and
+// their schedules, written together at the end.
+type passGroup struct {
+	alerts    map[int64]model.Alert
+	changed   map[int64]bool
+	schedules []store.Validation
+}
+
+func (e *Engine) readPassGroup(ctx context.Context, tx store.Tx, due []store.Validation) (*passGroup, error) {
+	ids := make([]int64, len(due))
+	for i, v := range due {
+		ids[i] = v.AlertID
+	}
+	list, err := tx.AlertGetMany(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("get alerts under validation: %w", err)
+	}
+	b := &passGroup{alerts: make(map[int64]model.Alert, len(list)), changed: map[int64]bool{}}
+	for _, a := range list {
+		b.alerts[a.ID] = a
+	}
+	return b, nil
+}
+
+// alert returns the current alert id.
+func (b *passGroup) alert(ctx context.Context, tx store.Tx, id int64) (model.Alert, error) {
+	if a, ok := b.alerts[id]; ok && !b.changed[id] {
+		return a, nil
+	}
+	return tx.AlertGet(ctx, id)
+}
+
 // runPass runs one due pass, or ends the validation; it reports whether a
-// pass ran.
-func (e *Engine) runPass(ctx context.Context, tx store.Tx, v store.Validation) (bool, error) {
+// pass ran. Its schedule joins b's.
+func (e *Engine) runPass(ctx context.Context, tx store.Tx, b *passGroup, v store.Validation) (bool, error) {
 	now := e.Now()
-	a, err := tx.AlertGet(ctx, v.AlertID)
+	a, err := b.alert(ctx, tx, v.AlertID)
 	if err != nil {
 		return false, fmt.Errorf("get alert %d: %w", v.AlertID, err)
 	}
@@ -140,12 +181,16 @@ func (e *Engine) runPass(ctx context.Context, tx store.Tx, v store.Validation) (
 	// while alertsync was down ends without another pass.
 	if a.Verdict != model.VerdictNone || !a.Status.Open() || !now.Before(v.EndsAt) {
 		v.Done = true
-		return false, tx.ValidationUpsert(ctx, v)
+		b.schedules = append(b.schedules, v)
+		return false, nil
 	}
 	v.Passes++
-	related, err := e.correlate(ctx, tx, &a, now)
+	related, changed, err := e.correlate(ctx, tx, &a, now)
 	if err != nil {
 		return false, err
+	}
+	for _, id := range changed {
+		b.changed[id] = true
 	}
 	v.NextPassAt = e.nextSlot(v, now)
 	if !v.NextPassAt.Before(v.EndsAt) || v.Passes >= e.PassesPerValidation() {
@@ -154,9 +199,7 @@ func (e *Engine) runPass(ctx context.Context, tx store.Tx, v store.Validation) (
 	if err := e.commentPass(ctx, tx, a, &v, related, now); err != nil {
 		return false, err
 	}
-	if err := tx.ValidationUpsert(ctx, v); err != nil {
-		return false, fmt.Errorf("advance validation of alert %d: %w", a.ID, err)
-	}
+	b.schedules = append(b.schedules, v)
 	return true, nil
 }
 

@@ -153,9 +153,12 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	WHERE NOT done AND next_pass_at <= ? ORDER BY next_pass_at, alert_id LIMIT ?`},
 	qLedgerAdd: {"ledger add", `INSERT INTO ledger (integration, kind, vendor_id,
 	remote_status, at) VALUES (?, ?, ?, ?, ?)`},
-	qAlertRefsByEntity: {"alert refs by entity", `SELECT id, incident_id, verdict FROM alerts
-	WHERE id IN (SELECT alert_id FROM alert_entities WHERE value = ?)
-	AND status IN ('new', 'in_progress', 'unknown', '') ORDER BY id LIMIT ?`},
+	// The walk follows alert_entities' key (value, alert_id) in alert id
+	// order and stops at the limit, however many alerts name the value.
+	qAlertRefsByEntity: {"alert refs by entity", `SELECT a.id, a.incident_id, a.verdict
+	FROM alert_entities e JOIN alerts a ON a.id = e.alert_id
+	WHERE e.value = ? AND a.status IN ('new', 'in_progress', 'unknown', '')
+	ORDER BY e.alert_id LIMIT ?`},
 	qAlertIncident: {"alert incident", `UPDATE alerts SET incident_id = ?, revision = ?,
 	last_changed_at = ? WHERE id = ? AND revision = ?`},
 	qAlertRemoteStatus: {"alert remote status", `UPDATE alerts SET remote_status = ?, revision = ?,
