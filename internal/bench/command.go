@@ -85,6 +85,7 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 	cmd.Flags().IntVar(&o.Sync.LatencySamples, "sync-latency-samples", 1000, "verdicts timed from commit to the vendor, given at --sync-verdict-rate")
 	cmd.Flags().Float64Var(&o.Sync.VerdictRate, "sync-verdict-rate", 200, "verdicts a second in the timed part of the sync case")
 	cmd.Flags().StringSliceVar(&o.Stores, "stores", []string{"sqlite", "postgres"}, "stores to measure")
+	cmd.Flags().StringSliceVar(&o.Stores, "store", []string{"sqlite", "postgres"}, "the same as --stores: sqlite, postgres, or both (repeatable)")
 	// The DSN may carry a password, so it is read at run time and never
 	// shown as a flag default in help output.
 	cmd.Flags().StringVar(&dsnFlag, "postgres-dsn", "", "PostgreSQL DSN (default $ALERTSYNC_BENCH_POSTGRES_DSN, else the local test database)")
