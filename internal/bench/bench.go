@@ -53,10 +53,15 @@ type Options struct {
 type Result struct {
 	IngestAlertsPerS  float64 `json:"ingest_alerts_per_s"`
 	OutboxActionsPerS float64 `json:"outbox_actions_per_s"`
-	Alerts            int     `json:"alerts"`
-	Actions           int     `json:"actions"`
-	IngestSeconds     float64 `json:"ingest_seconds"`
-	OutboxSeconds     float64 `json:"outbox_seconds"`
+	// OutboxLaneActionsPerS is the same through the worker's lanes, as
+	// the hub runs it (one integration: one lane, its window of
+	// deliveries in flight, a finisher recording outcomes), where
+	// OutboxActionsPerS claims and delivers batch after batch.
+	OutboxLaneActionsPerS float64 `json:"outbox_lane_actions_per_s"`
+	Alerts                int     `json:"alerts"`
+	Actions               int     `json:"actions"`
+	IngestSeconds         float64 `json:"ingest_seconds"`
+	OutboxSeconds         float64 `json:"outbox_seconds"`
 	// ValidationPassesPerS is correlation passes per second over the
 	// ingested alerts (each looks up open alerts sharing its entities and
 	// groups them into incidents), measured for a few seconds.
@@ -253,7 +258,36 @@ func measure(ctx context.Context, st store.Store, o Options) (Result, error) {
 	}
 	res.OutboxSeconds = time.Since(start).Seconds()
 	res.OutboxActionsPerS = round(float64(o.Actions) / res.OutboxSeconds)
+	if res.OutboxLaneActionsPerS, err = laneRate(ctx, st, eng, o); err != nil {
+		return res, err
+	}
 	return res, nil
+}
+
+// laneRate delivers o.Actions more actions through the worker's lanes
+// and returns how many it recorded a second.
+func laneRate(ctx context.Context, st store.Store, eng *engine.Engine, o Options) (float64, error) {
+	if err := enqueueActionsKeyed(ctx, st, o.Actions, "lane"); err != nil {
+		return 0, err
+	}
+	var done atomic.Int64
+	all := make(chan struct{})
+	w := outbox.New(outbox.Options{Store: st, Deliver: eng.Deliver, Logger: o.Logger, Concurrency: o.Workers,
+		Finished: func(rs []store.OutboxResult) {
+			if done.Add(int64(len(rs))) == int64(o.Actions) {
+				close(all)
+			}
+		}})
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := time.Now()
+	go func() { _ = w.Run(runCtx) }()
+	select {
+	case <-all:
+		return round(float64(o.Actions) / time.Since(start).Seconds()), nil
+	case <-time.After(5 * time.Minute):
+		return 0, fmt.Errorf("lanes recorded %d of %d actions in 5 minutes", done.Load(), o.Actions)
+	}
 }
 
 func round(f float64) float64 { return float64(int64(f)) }
@@ -308,11 +342,17 @@ func makeItems(n int) []connector.Item {
 // enqueueActions queues set_state actions on distinct alerts, as verdicts
 // on that many alerts would, in transactions of 1,000.
 func enqueueActions(ctx context.Context, st store.Store, n int) error {
+	return enqueueActionsKeyed(ctx, st, n, "")
+}
+
+// enqueueActionsKeyed is enqueueActions with a suffix on every key, to
+// queue a second round on the same alerts.
+func enqueueActionsKeyed(ctx context.Context, st store.Store, n int, suffix string) error {
 	for start := 0; start < n; start += 1000 {
 		err := st.WithTx(ctx, func(tx store.Tx) error {
 			for i := start; i < min(start+1000, n); i++ {
 				vid := fmt.Sprintf("bench-%07d", i)
-				key := "bench/state/" + vid
+				key := "bench/state/" + vid + suffix
 				payload, _ := json.Marshal(connector.StateChange{Kind: model.KindAlert, VendorID: vid,
 					Status: model.StatusResolved, Verdict: model.VerdictNotAThreat, Reason: "alertsync bench", IdempotencyKey: key})
 				if _, _, err := tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{Key: key, Integration: "bench",

@@ -221,15 +221,20 @@ var queryDefs = [numQueries]struct{ name, text string }{
 // already done on each claim (55 ms a claim of 256 after 5,000 were done,
 // against 2 ms through the partial index). Its parameters are
 // [integration,] priority, priority, now, now, limit, owner, lease end, now.
+// "First unfinished action on its object" is asked as o.id = MIN(p.id), a
+// probe of the object index per candidate; the equivalent NOT EXISTS (an
+// earlier one), in the lane claim's generic plan, let PostgreSQL match the
+// probe on the integration alone and filter every unfinished row of it
+// per candidate (346 ms a claim of 64 among 10,000, against 4 ms).
 func claimQuery(lane string) string {
 	return `WITH due AS MATERIALIZED (
 	SELECT o.id FROM outbox o
 	WHERE o.` + outboxActive + ` AND o.integration > '' ` + lane + `
 	AND ((o.state = 'pending' AND o.next_attempt_at <= ?)
 		OR (o.state = 'leased' AND o.lease_until < ?))
-	AND NOT EXISTS (SELECT 1 FROM outbox p
+	AND o.id = (SELECT MIN(p.id) FROM outbox p
 		WHERE p.integration = o.integration AND p.object_ref = o.object_ref
-		AND p.` + outboxActive + ` AND p.id < o.id)
+		AND p.` + outboxActive + `)
 	ORDER BY o.priority, o.id LIMIT ? /*claimlock*/)
 	UPDATE outbox SET state = 'leased', lease_owner = ?, lease_until = ?,
 	attempts = attempts + 1, updated_at = ?
