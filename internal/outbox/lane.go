@@ -118,6 +118,9 @@ type lane struct {
 	// Owned by the lane's goroutine.
 	queue   []unit
 	running int // units being delivered
+	// undelivered counts the claimed items not yet delivered (queued or
+	// in flight); held also counts those delivered and not yet recorded.
+	undelivered int
 	// bulkRunning counts, per batch key, the bulk calls in flight: while
 	// one is, more work for the same call waits for it (up to bulkLinger)
 	// and grows into one call instead of many.
@@ -141,6 +144,7 @@ type lane struct {
 // outcomes were recorded (recorded).
 type laneEvent struct {
 	unitDone  bool
+	items     int // the finished unit's items
 	throttled bool
 	recorded  int
 	key       string // the finished unit's batch key
@@ -214,6 +218,7 @@ func (l *lane) wait(ctx context.Context, now time.Time) {
 func (l *lane) apply(ev laneEvent) {
 	if ev.unitDone {
 		l.running--
+		l.undelivered -= ev.items
 		if ev.key != "" {
 			l.bulkRunning[ev.key]--
 		}
@@ -232,7 +237,10 @@ func (l *lane) apply(ev laneEvent) {
 // claimEvery has passed, which keeps claims cheap under a backlog while a
 // new decision still gets in quickly.
 func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
-	room := l.w.o.Batch - l.held
+	// Items delivered and waiting to be recorded do not hold the lane up:
+	// it claims the next while the finisher records, up to recordAhead
+	// claims' worth in all.
+	room := min(l.w.o.Batch-l.undelivered, recordAhead*l.w.o.Batch-l.held)
 	if l.bulk {
 		// A bulk lane holds a call's worth for each slot of its window,
 		// so a backlog keeps every slot busy with a full call.
@@ -259,6 +267,7 @@ func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 		return
 	}
 	l.held += len(items)
+	l.undelivered += len(items)
 	for _, u := range l.w.units(items, now.Add(l.w.deliveryWindow())) {
 		l.bulk = l.bulk || u.key != ""
 		l.enqueue(u)
@@ -289,6 +298,10 @@ func minTime(a, b time.Time) time.Time {
 	return a
 }
 
+// recordAhead is how many claims' worth a lane may hold, most of them
+// delivered and waiting for the finisher.
+const recordAhead = 4
+
 // bulkLinger bounds how long a bulk unit waits for the same call in
 // flight before it goes anyway: like Nagle's algorithm, the first write
 // goes at once and what arrives while it is out goes together after it.
@@ -316,7 +329,7 @@ func (l *lane) startUnits(ctx context.Context) {
 			out := l.w.deliverUnit(ctx, u)
 			throttled := l.noteThrottle(out)
 			l.fin.in <- finishReq{done: out, lane: l}
-			l.events <- laneEvent{unitDone: true, throttled: throttled, key: u.key}
+			l.events <- laneEvent{unitDone: true, throttled: throttled, key: u.key, items: len(u.items)}
 		}()
 	}
 	clear(l.queue[len(kept):])
@@ -389,6 +402,7 @@ func (l *lane) giveBack(until time.Time, why string) {
 				Now: now, NextAttemptAt: next, Unattempted: true, Error: why}})
 		}
 	}
+	l.undelivered -= len(done)
 	l.queue = nil
 	l.fin.in <- finishReq{done: done, lane: l}
 }
