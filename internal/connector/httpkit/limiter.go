@@ -119,18 +119,42 @@ func standBack(ctx context.Context, writers *atomic.Int32) error {
 }
 
 func (c *Client) reserve(ctx context.Context) error {
+	return Spend(ctx, "local rate budget", c.limiter)
+}
+
+// Spend takes one request from each budget (nil ones are skipped) and
+// waits for the longest. When that wait would outlast ctx's deadline it
+// gives up at once, with a rate-limited error carrying the wait, so a
+// poller or the outbox can snooze instead of blocking; a wait ended by
+// ctx is a retryable error. what names the budgets in errors. Vendor
+// packages spend their extra budgets with it (an endpoint's own quota).
+func Spend(ctx context.Context, what string, budgets ...*rate.Limiter) error {
 	now := time.Now()
-	r := c.limiter.ReserveN(now, 1)
-	if !r.OK() {
-		return &connector.Error{Class: connector.ClassRateLimited, Message: "request exceeds the local rate budget"}
+	var rs []*rate.Reservation
+	var d time.Duration
+	cancel := func() {
+		for _, r := range rs {
+			r.CancelAt(now)
+		}
 	}
-	d := r.DelayFrom(now)
+	for _, l := range budgets {
+		if l == nil {
+			continue
+		}
+		r := l.ReserveN(now, 1)
+		if !r.OK() {
+			cancel()
+			return &connector.Error{Class: connector.ClassRateLimited, Message: "request exceeds the " + what}
+		}
+		rs = append(rs, r)
+		d = max(d, r.DelayFrom(now))
+	}
 	if d <= 0 {
 		return nil
 	}
 	if dl, ok := ctx.Deadline(); ok && dl.Before(now.Add(d)) {
-		r.CancelAt(now)
-		return &connector.Error{Class: connector.ClassRateLimited, RetryAfter: d, Message: "local rate budget exhausted"}
+		cancel()
+		return &connector.Error{Class: connector.ClassRateLimited, RetryAfter: d, Message: what + " exhausted"}
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -138,7 +162,9 @@ func (c *Client) reserve(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		r.Cancel()
-		return &connector.Error{Class: connector.ClassRetryable, Message: "wait for rate budget", Err: ctx.Err()}
+		for _, r := range rs {
+			r.Cancel()
+		}
+		return &connector.Error{Class: connector.ClassRetryable, Message: "wait for " + what, Err: ctx.Err()}
 	}
 }

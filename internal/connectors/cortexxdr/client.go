@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/alertsync/alertsync/internal/connector"
 )
@@ -41,30 +38,4 @@ func (c *core) call(ctx context.Context, path string, data, out any) error {
 		return &connector.Error{Class: connector.ClassRetryable, Message: "decode " + path + " reply", Err: c.client.Redactor().Error(err)}
 	}
 	return nil
-}
-
-// spend takes one request from a budget the kit's single limiter does not
-// cover (get_incident_extra_data's 10 a minute). Like the kit, it gives up
-// at once with a rate-limited error carrying the wait when the wait would
-// outlast ctx's deadline.
-func spend(ctx context.Context, l *rate.Limiter) error {
-	now := time.Now()
-	r := l.ReserveN(now, 1)
-	d := r.DelayFrom(now)
-	if d <= 0 {
-		return nil
-	}
-	if dl, ok := ctx.Deadline(); ok && dl.Before(now.Add(d)) {
-		r.CancelAt(now)
-		return &connector.Error{Class: connector.ClassRateLimited, RetryAfter: d, Message: "local get_incident_extra_data budget exhausted"}
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
-		return &connector.Error{Class: connector.ClassRetryable, Message: "wait for rate budget", Err: ctx.Err()}
-	}
 }

@@ -3,6 +3,8 @@ package cortexxdr
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
 )
 
 // maxMembers is the most alerts get_incident_extra_data returns for one
@@ -59,7 +61,7 @@ func (c *core) members(ctx context.Context, recs []json.RawMessage) (map[string]
 
 // allMembers reads one incident's alerts with get_incident_extra_data.
 func (c *core) allMembers(ctx context.Context, id string) ([]string, error) {
-	if err := spend(ctx, c.extra); err != nil {
+	if err := httpkit.Spend(ctx, "local get_incident_extra_data budget", c.extra); err != nil {
 		return nil, err
 	}
 	var x extraData

@@ -31,45 +31,6 @@ const maxPagesPerCall = 10
 // safe side.
 const batchMax = 100
 
-// spend takes one request from each of lims, the budgets the kit's single
-// limiter does not cover (1,500 an hour; batchUpdate's own 10 a minute and
-// 500 an hour). Like the kit, it gives up at once with a rate-limited error
-// carrying the wait when the wait would outlast ctx's deadline.
-func spend(ctx context.Context, lims ...*rate.Limiter) error {
-	now := time.Now()
-	var rs []*rate.Reservation
-	var d time.Duration
-	for _, l := range lims {
-		if l == nil {
-			continue
-		}
-		r := l.ReserveN(now, 1)
-		rs = append(rs, r)
-		d = max(d, r.DelayFrom(now))
-	}
-	cancel := func() {
-		for _, r := range rs {
-			r.CancelAt(now)
-		}
-	}
-	if d <= 0 {
-		return nil
-	}
-	if dl, ok := ctx.Deadline(); ok && dl.Before(now.Add(d)) {
-		cancel()
-		return &connector.Error{Class: connector.ClassRateLimited, RetryAfter: d, Message: "local hourly rate budget exhausted"}
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		cancel()
-		return &connector.Error{Class: connector.ClassRetryable, Message: "wait for rate budget", Err: ctx.Err()}
-	}
-}
-
 // perHour returns a limiter that never lets a sliding hour see more than n
 // requests while still allowing a burst of up to burst (half of n when
 // burst is not positive): it refills n-burst an hour on top of the burst.
@@ -156,7 +117,7 @@ func admit(cur *watermark.Cursor, id string, r json.RawMessage) (connector.Item,
 }
 
 func (c *core) listPage(ctx context.Context, ref string) ([]json.RawMessage, error) {
-	if err := spend(ctx, c.hourly); err != nil {
+	if err := httpkit.Spend(ctx, "local hourly rate budget", c.hourly); err != nil {
 		return nil, err
 	}
 	items, _, err := httpkit.GetPage[json.RawMessage](ctx, c.client, ref, entra.ODataNextLink)
@@ -168,7 +129,7 @@ func alertRef(id string) string { return "api/alerts/" + url.PathEscape(id) }
 // get reads one alert.
 func (c *core) get(ctx context.Context, id string) (alertWire, error) {
 	var a alertWire
-	if err := spend(ctx, c.hourly); err != nil {
+	if err := httpkit.Spend(ctx, "local hourly rate budget", c.hourly); err != nil {
 		return a, err
 	}
 	err := c.client.GetJSON(ctx, alertRef(id), &a)
@@ -178,7 +139,7 @@ func (c *core) get(ctx context.Context, id string) (alertWire, error) {
 // patch sends one update and returns the alert as the service stored it.
 func (c *core) patch(ctx context.Context, id string, body updateBody) (alertWire, error) {
 	var a alertWire
-	if err := spend(ctx, c.hourly); err != nil {
+	if err := httpkit.Spend(ctx, "local hourly rate budget", c.hourly); err != nil {
 		return a, err
 	}
 	err := c.client.SendJSON(ctx, http.MethodPatch, alertRef(id), body, &a)
@@ -285,7 +246,7 @@ func (c *core) BatchSetState(ctx context.Context, ids []string, ch connector.Sta
 	}
 	for start := 0; start < len(ids); start += batchMax {
 		body.AlertIDs = ids[start:min(start+batchMax, len(ids))]
-		if err := spend(ctx, c.hourly, c.batchMinute, c.batchHourly); err != nil {
+		if err := httpkit.Spend(ctx, "local batchUpdate budget", c.hourly, c.batchMinute, c.batchHourly); err != nil {
 			return err
 		}
 		if err := c.client.SendJSON(ctx, http.MethodPost, "api/alerts/batchUpdate", body, nil); err != nil {

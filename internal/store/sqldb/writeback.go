@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/model"
 
@@ -35,62 +36,70 @@ func (t *tx) LedgerAddBatch(ctx context.Context, es []store.LedgerEntry) error {
 	return nil
 }
 
-// AlertRemoteStatusBatch updates many alerts' remote status. On
-// PostgreSQL one UPDATE ... FROM (VALUES ...) per chunk does it; the
-// revision guard on every row makes a row that moved on since it was read
-// a conflict for the whole batch.
+// AlertRemoteStatusBatch updates many alerts' remote status under the
+// revision guard: a row that moved on since it was read makes the whole
+// batch a conflict.
 func (t *tx) AlertRemoteStatusBatch(ctx context.Context, changes []store.RemoteStatusChange) error {
-	if !t.d.MultiRowInsert {
-		for _, c := range changes {
-			n, err := t.execCount(ctx, qAlertRemoteStatus, c.RemoteStatus, c.Revision, micros(c.At), c.ID, c.Revision-1)
-			if err != nil {
-				return fmt.Errorf("record remote status of alert %d: %w", c.ID, err)
-			}
-			if n != 1 {
-				return fmt.Errorf("record remote status of alert %d: %w", c.ID, store.ErrConflict)
-			}
-		}
-		return nil
+	vals := make([]revisedValue, len(changes))
+	for i, c := range changes {
+		vals[i] = revisedValue{id: c.ID, rev: c.Revision, value: c.RemoteStatus, at: c.At}
 	}
-	for chunk := range chunks(changes, batchRows) {
-		args := make([]any, 0, len(chunk)*4)
-		for _, c := range chunk {
-			args = append(args, c.ID, c.RemoteStatus, c.Revision, micros(c.At))
-		}
-		q := `UPDATE alerts SET remote_status = v.rs, revision = v.rev, last_changed_at = v.at
-		FROM (VALUES ` + typedValues(len(chunk), "BIGINT", "TEXT", "BIGINT", "BIGINT") + `) AS v(id, rs, rev, at)
-		WHERE alerts.id = v.id AND alerts.revision = v.rev - 1`
-		if err := t.guardedUpdate(ctx, "record remote status", q, len(chunk), args); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.setRevised(ctx, revisedColumn{what: "record remote status", column: "remote_status", sqlType: "TEXT", single: qAlertRemoteStatus}, vals)
 }
 
 // AlertIncidentBatch records the incidents alerts were grouped into, like
 // AlertRemoteStatusBatch.
 func (t *tx) AlertIncidentBatch(ctx context.Context, changes []store.IncidentChange) error {
+	vals := make([]revisedValue, len(changes))
+	for i, c := range changes {
+		vals[i] = revisedValue{id: c.ID, rev: c.Revision, value: c.IncidentID, at: c.At}
+	}
+	return t.setRevised(ctx, revisedColumn{what: "group alerts", column: "incident_id", sqlType: "BIGINT", single: qAlertIncident}, vals)
+}
+
+// revisedColumn is a column of alerts set for many rows at once, each
+// row's revision moving up by one.
+type revisedColumn struct {
+	what    string // for errors
+	column  string
+	sqlType string
+	// single sets it on one row: value, revision, at, id, revision - 1.
+	single qid
+}
+
+// revisedValue is one row's new value and revision.
+type revisedValue struct {
+	id, rev int64
+	value   any
+	at      time.Time
+}
+
+// setRevised sets c on every row of vals: one UPDATE ... FROM (VALUES ...)
+// per chunk where statements are round trips (PostgreSQL), one prepared
+// UPDATE a row otherwise. Every row must still be at the revision below
+// its new one.
+func (t *tx) setRevised(ctx context.Context, c revisedColumn, vals []revisedValue) error {
 	if !t.d.MultiRowInsert {
-		for _, c := range changes {
-			n, err := t.execCount(ctx, qAlertIncident, c.IncidentID, c.Revision, micros(c.At), c.ID, c.Revision-1)
+		for _, v := range vals {
+			n, err := t.execCount(ctx, c.single, v.value, v.rev, micros(v.at), v.id, v.rev-1)
 			if err != nil {
-				return fmt.Errorf("group alert %d: %w", c.ID, err)
+				return fmt.Errorf("%s of alert %d: %w", c.what, v.id, err)
 			}
 			if n != 1 {
-				return fmt.Errorf("group alert %d: %w", c.ID, store.ErrConflict)
+				return fmt.Errorf("%s of alert %d: %w", c.what, v.id, store.ErrConflict)
 			}
 		}
 		return nil
 	}
-	for chunk := range chunks(changes, batchRows) {
+	for chunk := range chunks(vals, batchRows) {
 		args := make([]any, 0, len(chunk)*4)
-		for _, c := range chunk {
-			args = append(args, c.ID, c.IncidentID, c.Revision, micros(c.At))
+		for _, v := range chunk {
+			args = append(args, v.id, v.value, v.rev, micros(v.at))
 		}
-		q := `UPDATE alerts SET incident_id = v.inc, revision = v.rev, last_changed_at = v.at
-		FROM (VALUES ` + typedValues(len(chunk), "BIGINT", "BIGINT", "BIGINT", "BIGINT") + `) AS v(id, inc, rev, at)
+		q := `UPDATE alerts SET ` + c.column + ` = v.val, revision = v.rev, last_changed_at = v.at
+		FROM (VALUES ` + typedValues(len(chunk), "BIGINT", c.sqlType, "BIGINT", "BIGINT") + `) AS v(id, val, rev, at)
 		WHERE alerts.id = v.id AND alerts.revision = v.rev - 1`
-		if err := t.guardedUpdate(ctx, "group alerts", q, len(chunk), args); err != nil {
+		if err := t.guardedUpdate(ctx, c.what, q, len(chunk), args); err != nil {
 			return err
 		}
 	}
