@@ -36,9 +36,14 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 	return demo{New(o)}, nil
 }
 
-func (d demo) Handler() http.Handler     { return d.e.Handler() }
-func (d demo) Unwrap() any               { return d.e }
-func (d demo) Console() registry.Console { return d }
+func (d demo) Handler() http.Handler { return d.e.Handler() }
+func (d demo) Unwrap() any           { return d.e }
+func (d demo) Console() registry.Console {
+	return registry.Consoles{
+		registry.Listing[Alert]{Kind: registry.KindAlert, List: d.e.Alerts, Get: d.e.Alert, Show: alertObject},
+		registry.Listing[Incident]{Kind: registry.KindIncident, List: d.e.Incidents, Get: d.e.Incident, Show: incidentObject},
+	}
+}
 
 func (d demo) Raise(r *rand.Rand) ([]string, error) {
 	var ids []string
@@ -60,31 +65,6 @@ func (d demo) Integration(at registry.Hub) config.Integration {
 	return config.Integration{Name: "Cortex XDR",
 		Settings: at.Settings(map[string]any{"base_url": at.Base, "api_key_id": DefaultAdvancedKeyID,
 			"api_key": DefaultAdvancedKey, "key_type": string(Advanced), "requests_per_minute": budget})}
-}
-
-// Objects lists every alert and incident as the console shows them.
-func (d demo) Objects() []registry.Object {
-	var out []registry.Object
-	for _, a := range d.e.Alerts() {
-		out = append(out, alertObject(a))
-	}
-	for _, in := range d.e.Incidents() {
-		out = append(out, incidentObject(in))
-	}
-	return out
-}
-
-// Object returns one alert or incident.
-func (d demo) Object(kind, id string) (registry.Object, bool) {
-	switch kind {
-	case registry.KindAlert:
-		a, ok := d.e.Alert(id)
-		return alertObject(a), ok
-	case registry.KindIncident:
-		in, ok := d.e.Incident(id)
-		return incidentObject(in), ok
-	}
-	return registry.Object{}, false
 }
 
 func alertObject(a Alert) registry.Object {
@@ -123,5 +103,4 @@ func stateOf(status string) registry.State {
 var (
 	_ registry.Raiser   = demo{}
 	_ registry.Emulator = demo{}
-	_ registry.Console  = demo{}
 )

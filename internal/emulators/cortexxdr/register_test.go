@@ -13,7 +13,7 @@ func TestConsole(t *testing.T) {
 	e.emu.SetAlertStatus(members[0], "resolved_duplicate")
 	e.emu.SetIncidentStatus(id, "under_investigation")
 	d := demo{e.emu}
-	if n := len(d.Objects()); n != 3 {
+	if n := len(d.Console().Objects()); n != 3 {
 		t.Errorf("%d objects, want two alerts and their incident", n)
 	}
 	tests := []struct {
@@ -26,7 +26,7 @@ func TestConsole(t *testing.T) {
 		{registry.KindIncident, id, "under_investigation", registry.StateInProgress},
 	}
 	for _, tt := range tests {
-		o, ok := d.Object(tt.kind, tt.id)
+		o, ok := d.Console().Object(tt.kind, tt.id)
 		if !ok || o.Status != tt.status || o.State != tt.state {
 			t.Errorf("%s %s: %+v", tt.kind, tt.id, o)
 		}

@@ -40,9 +40,14 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 	return demo{e}, nil
 }
 
-func (d demo) Handler() http.Handler     { return d.e.Handler() }
-func (d demo) Unwrap() any               { return d.e }
-func (d demo) Console() registry.Console { return d }
+func (d demo) Handler() http.Handler { return d.e.Handler() }
+func (d demo) Unwrap() any           { return d.e }
+func (d demo) Console() registry.Console {
+	return registry.Consoles{
+		registry.Listing[Alert]{Kind: registry.KindAlert, List: d.e.Alerts, Get: d.e.Alert, Show: alertObject},
+		registry.Listing[Incident]{Kind: registry.KindIncident, List: d.e.Incidents, Get: d.e.Incident, Show: incidentObject},
+	}
+}
 func (d demo) Raise(r *rand.Rand) ([]string, error) {
 	_, alerts := d.e.Raise(r)
 	ids := make([]string, len(alerts))
@@ -81,29 +86,6 @@ var (
 	}
 )
 
-func (d demo) Objects() []registry.Object {
-	var out []registry.Object
-	for _, a := range d.e.Alerts() {
-		out = append(out, alertObject(a))
-	}
-	for _, in := range d.e.Incidents() {
-		out = append(out, incidentObject(in))
-	}
-	return out
-}
-
-func (d demo) Object(kind, id string) (registry.Object, bool) {
-	switch kind {
-	case registry.KindAlert:
-		a, ok := d.e.Alert(id)
-		return alertObject(a), ok
-	case registry.KindIncident:
-		in, ok := d.e.Incident(id)
-		return incidentObject(in), ok
-	}
-	return registry.Object{}, false
-}
-
 func alertObject(a Alert) registry.Object {
 	return registry.Object{Kind: registry.KindAlert, ID: a.ID, Status: a.Status,
 		State: registry.StateOf(alertStates, a.Status), Comments: texts(a.Comments)}
@@ -123,6 +105,5 @@ func texts(cs []Comment) []string {
 }
 
 var (
-	_ registry.Raiser  = demo{}
-	_ registry.Console = demo{}
+	_ registry.Raiser = demo{}
 )

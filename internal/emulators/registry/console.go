@@ -64,22 +64,63 @@ type AlertConsole[T any] struct {
 }
 
 // Objects lists every alert.
-func (c AlertConsole[T]) Objects() []Object {
+func (c AlertConsole[T]) Objects() []Object { return c.listing().Objects() }
+
+// Object returns one alert; the vendor has no other kind.
+func (c AlertConsole[T]) Object(kind, id string) (Object, bool) { return c.listing().Object(kind, id) }
+
+func (c AlertConsole[T]) listing() Listing[T] {
+	return Listing[T]{Kind: KindAlert, List: c.List, Get: c.Get, Show: c.Show}
+}
+
+// Listing is the Console of one kind of object (KindAlert or
+// KindIncident) a vendor's console lists; Consoles joins several.
+type Listing[T any] struct {
+	Kind string
+	List func() []T
+	Get  func(id string) (T, bool)
+	Show func(T) Object
+}
+
+// Objects lists every object of the kind.
+func (c Listing[T]) Objects() []Object {
 	var out []Object
-	for _, a := range c.List() {
-		out = append(out, c.Show(a))
+	for _, v := range c.List() {
+		out = append(out, c.Show(v))
 	}
 	return out
 }
 
-// Object returns one alert; the vendor has no other kind.
-func (c AlertConsole[T]) Object(kind, id string) (Object, bool) {
-	if kind != KindAlert {
+// Object returns one object of the kind.
+func (c Listing[T]) Object(kind, id string) (Object, bool) {
+	if kind != c.Kind {
 		return Object{}, false
 	}
-	a, ok := c.Get(id)
+	v, ok := c.Get(id)
 	if !ok {
 		return Object{}, false
 	}
-	return c.Show(a), true
+	return c.Show(v), true
+}
+
+// Consoles is the Console of a vendor whose console lists several kinds.
+type Consoles []Console
+
+// Objects lists every object of every kind.
+func (cs Consoles) Objects() []Object {
+	var out []Object
+	for _, c := range cs {
+		out = append(out, c.Objects()...)
+	}
+	return out
+}
+
+// Object returns one object from whichever console has it.
+func (cs Consoles) Object(kind, id string) (Object, bool) {
+	for _, c := range cs {
+		if o, ok := c.Object(kind, id); ok {
+			return o, true
+		}
+	}
+	return Object{}, false
 }

@@ -59,9 +59,11 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 	return demo{e}, nil
 }
 
-func (d demo) Handler() http.Handler     { return d.e.Handler() }
-func (d demo) Unwrap() any               { return d.e }
-func (d demo) Console() registry.Console { return d }
+func (d demo) Handler() http.Handler { return d.e.Handler() }
+func (d demo) Unwrap() any           { return d.e }
+func (d demo) Console() registry.Console {
+	return registry.Listing[Incident]{Kind: registry.KindIncident, List: d.e.Incidents, Get: d.e.Incident, Show: d.object}
+}
 
 // Integration turns comment sync on and reconciles the workspace's
 // incidents with the Defender for Cloud integration's alerts. Sentinel
@@ -90,22 +92,6 @@ var states = map[string]registry.State{
 	StatusNew: registry.StateNew, StatusActive: registry.StateInProgress, StatusClosed: registry.StateClosed,
 }
 
-func (d demo) Objects() []registry.Object {
-	var out []registry.Object
-	for _, in := range d.e.Incidents() {
-		out = append(out, d.object(in))
-	}
-	return out
-}
-
-func (d demo) Object(kind, id string) (registry.Object, bool) {
-	if kind != registry.KindIncident {
-		return registry.Object{}, false
-	}
-	in, ok := d.e.Incident(id)
-	return d.object(in), ok
-}
-
 func (d demo) object(in Incident) registry.Object {
 	o := registry.Object{Kind: registry.KindIncident, ID: in.Name, Status: in.Properties.Status,
 		State: registry.StateOf(states, in.Properties.Status)}
@@ -116,6 +102,5 @@ func (d demo) object(in Incident) registry.Object {
 }
 
 var (
-	_ registry.Seeder  = demo{}
-	_ registry.Console = demo{}
+	_ registry.Seeder = demo{}
 )
