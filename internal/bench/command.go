@@ -59,9 +59,9 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 				_, _ = fmt.Fprintf(stdout, "%-9s ingest %8.0f alerts/s (%d alerts)   outbox %7.0f actions/s (%d actions)   validation %6.0f passes/s\n",
 					n, r.IngestAlertsPerS, r.Alerts, r.OutboxActionsPerS, r.Actions, r.ValidationPassesPerS)
 				if y := r.Sync; y != nil {
-					_, _ = fmt.Fprintf(stdout, "%-9s sync end to end: %d alerts ingested from the emulators at %.0f/s; verdict -> vendor p50 %.0f ms p99 %.0f ms (%d at %.0f/s); write-back %.0f/s against a direct client's %.0f/s (%d verdicts, %d unconfirmed); peak RSS %.0f MB\n",
+					_, _ = fmt.Fprintf(stdout, "%-9s sync end to end: %d alerts ingested from the emulators at %.0f/s; verdict -> vendor p50 %.0f ms p99 %.0f ms (%d at %.0f/s); write-back %.0f/s against a direct client's %.0f/s (%d verdicts, %d unconfirmed, vendor latency %.0f ms); RSS %.0f MB\n",
 						n, y.Alerts, y.IngestAlertsPerS, y.VerdictToRemoteMS.P50, y.VerdictToRemoteMS.P99, y.LatencySamples, y.VerdictRate,
-						y.WritebackPerS, y.DirectClientWritebackPerS, y.Verdicts, y.Unconfirmed, y.RSSMB)
+						y.WritebackPerS, y.DirectClientWritebackPerS, y.Verdicts, y.Unconfirmed, y.VendorLatencyMS, y.RSSMB)
 					_, _ = fmt.Fprintf(stdout, "%-9s API calls per synced alert: %v; write-back calls only: %v; seconds to each vendor's last write: %v\n", n, y.APICallsPerSyncedAlert, y.WriteCallsPerSyncedAlert, y.WritebackSeconds)
 				}
 				if b := r.VerdictUnderBacklog; b != nil {
@@ -84,6 +84,7 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 	cmd.Flags().IntVar(&o.Sync.Alerts, "sync-alerts", 10000, "alerts raised across the vendor emulators for the end-to-end sync case (negative: skip the case)")
 	cmd.Flags().IntVar(&o.Sync.LatencySamples, "sync-latency-samples", 1000, "verdicts timed from commit to the vendor, given at --sync-verdict-rate")
 	cmd.Flags().Float64Var(&o.Sync.VerdictRate, "sync-verdict-rate", 200, "verdicts a second in the timed part of the sync case")
+	cmd.Flags().DurationVar(&o.Sync.VendorLatency, "sync-vendor-latency", 0, "delay every emulator answer by this much in the sync case, as a vendor's round trip does (e.g. 20ms)")
 	cmd.Flags().StringSliceVar(&o.Stores, "stores", []string{"sqlite", "postgres"}, "stores to measure")
 	cmd.Flags().StringSliceVar(&o.Stores, "store", []string{"sqlite", "postgres"}, "the same as --stores: sqlite, postgres, or both (repeatable)")
 	// The DSN may carry a password, so it is read at run time and never

@@ -20,7 +20,8 @@ import (
 // flight as the outbox lets one lane have, bulk calls carrying as many
 // objects as one outbox claim. It returns confirmed writes a second.
 func directWriteback(ctx context.Context, h *syncHub, o Options) (float64, error) {
-	set, err := registry.Start(registry.Options{Alerts: perVendor(o.Sync.Alerts), WorldSeed: 1, Unlimited: true, Logger: o.Logger})
+	set, err := registry.Start(registry.Options{Alerts: perVendor(o.Sync.Alerts), WorldSeed: 1, Unlimited: true,
+		Latency: o.Sync.VendorLatency, Logger: o.Logger})
 	if err != nil {
 		return 0, err
 	}

@@ -40,6 +40,8 @@ type Sync struct {
 	VerdictToRemoteMS Latencies `json:"verdict_to_remote_ms"`
 	LatencySamples    int       `json:"latency_samples"`
 	VerdictRate       float64   `json:"verdict_rate_per_s"`
+	// VendorLatencyMS is the delay every emulator answer had.
+	VendorLatencyMS float64 `json:"vendor_latency_ms"`
 	// Verdicts is how many alerts were given verdicts at once, at
 	// VerdictsPerS (as fast as the engine took them) while write-back
 	// was held; WritebackPerS is how fast the emulators then confirmed
@@ -81,6 +83,10 @@ type SyncOptions struct {
 	// and 200 when zero).
 	LatencySamples int
 	VerdictRate    float64
+	// VendorLatency delays every emulator answer, as a vendor's round
+	// trip does; zero measures against emulators answering in
+	// microseconds, where the hub's own bookkeeping is all there is.
+	VendorLatency time.Duration
 }
 
 func (o *SyncOptions) defaults() {
@@ -105,7 +111,8 @@ func measureSync(ctx context.Context, name string, o Options) (*Sync, error) {
 		return nil, err
 	}
 	defer h.close()
-	res := &Sync{LatencySamples: o.Sync.LatencySamples, VerdictRate: o.Sync.VerdictRate}
+	res := &Sync{LatencySamples: o.Sync.LatencySamples, VerdictRate: o.Sync.VerdictRate,
+		VendorLatencyMS: float64(o.Sync.VendorLatency.Microseconds()) / 1000}
 	if err := h.ingestAll(ctx, res); err != nil {
 		return res, err
 	}
@@ -142,7 +149,8 @@ type syncHub struct {
 }
 
 func startSyncHub(ctx context.Context, name string, o Options) (*syncHub, error) {
-	set, err := registry.Start(registry.Options{Alerts: perVendor(o.Sync.Alerts), WorldSeed: 1, Unlimited: true, Logger: o.Logger})
+	set, err := registry.Start(registry.Options{Alerts: perVendor(o.Sync.Alerts), WorldSeed: 1, Unlimited: true,
+		Latency: o.Sync.VendorLatency, Logger: o.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,12 @@ func setup(t *testing.T, settings map[string]any) connector.Connector {
 // setupLog is setup with the connector logging to log (nowhere when nil).
 func setupLog(t *testing.T, log *slog.Logger, settings map[string]any) connector.Connector {
 	t.Helper()
-	c, err := connector.Build(Kind, connector.Deps{ID: "it-1", Now: func() time.Time { return testNow }, Logger: log}, settings)
+	// A transport of its own: a parallel test's httptest server, closing,
+	// closes the idle connections of the default transport, and with them
+	// a request of this test in flight.
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	t.Cleanup(hc.CloseIdleConnections)
+	c, err := connector.Build(Kind, connector.Deps{ID: "it-1", Now: func() time.Time { return testNow }, Logger: log, HTTP: hc}, settings)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}

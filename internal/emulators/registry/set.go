@@ -24,6 +24,9 @@ type Options struct {
 	// Unlimited starts every emulator without rate limits and writes hub
 	// configs that spend no budget: see Env.Unlimited.
 	Unlimited bool
+	// Latency delays every vendor API answer, as a vendor's distance
+	// does (the emulators in this process answer in microseconds).
+	Latency time.Duration
 }
 
 // Set is every registered emulator running, with the shared logins and
@@ -35,6 +38,7 @@ type Set struct {
 	logins    map[string]Login
 	handler   http.Handler
 	unlimited bool
+	latency   time.Duration
 	calls     map[string]*atomic.Int64
 }
 
@@ -48,7 +52,7 @@ func Start(o Options) (*Set, error) {
 		return nil, err
 	}
 	s := &Set{vendors: vs, running: map[string]Emulator{}, logins: map[string]Login{}, unlimited: o.Unlimited,
-		calls: map[string]*atomic.Int64{}}
+		latency: o.Latency, calls: map[string]*atomic.Int64{}}
 	world := emukit.NewWorld(o.WorldSeed)
 	for _, v := range vs {
 		if err := s.start(v, o, world); err != nil {
@@ -150,6 +154,14 @@ func (s *Set) counted(kind string, h http.Handler) http.Handler {
 	n := &atomic.Int64{}
 	s.calls[kind] = n
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.latency > 0 {
+			t := time.NewTimer(s.latency)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+			}
+		}
 		h.ServeHTTP(w, r)
 		n.Add(1)
 	})
