@@ -152,7 +152,7 @@ func Defaults() Config {
 			PollInterval:       30 * time.Second,
 			ValidationInterval: 30 * time.Minute,
 			ValidationWindow:   48 * time.Hour,
-			IngestBatch:        500,
+			IngestBatch:        2000,
 		},
 		Outbox: OutboxConfig{
 			Workers: 8, Batch: 64, MaxAttempts: 10,

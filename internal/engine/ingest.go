@@ -33,8 +33,11 @@ func (r *IngestResult) add(o IngestResult) {
 	r.Quarantined += o.Quarantined
 }
 
-// DefaultIngestBatch is how many items one ingest transaction holds.
-const DefaultIngestBatch = 500
+// DefaultIngestBatch is how many items one ingest transaction holds. On
+// SQLite a transaction of 2,000 takes about 50 ms of the one writer, the
+// longest a decision waits behind ingest; 500 cost a quarter of the rate
+// in commits (34,000 alerts/s against 41,000).
+const DefaultIngestBatch = 2000
 
 // Ingest stores a page of fetched or pushed items for one integration, in
 // transactions of IngestBatch items. Items that could not be mapped

@@ -247,6 +247,23 @@ func (t *tx) AlertInsert(ctx context.Context, a *model.Alert) error {
 		return fmt.Errorf("insert alert: %w", err)
 	}
 	a.ID = id
+	if t.d.EntitiesByInsert {
+		return t.addEntities(ctx, a)
+	}
+	return nil
+}
+
+// addEntities indexes a new alert's entity values in alert_entities, as
+// the insert trigger does on engines that keep one.
+func (t *tx) addEntities(ctx context.Context, a *model.Alert) error {
+	e := a.Entities
+	for _, list := range [][]string{e.Hosts, e.Users, e.IPs, e.FileHashes, e.Processes} {
+		for _, v := range list {
+			if err := t.exec(ctx, qAlertEntityAdd, v, a.ID); err != nil {
+				return fmt.Errorf("index entities of alert %d: %w", a.ID, err)
+			}
+		}
+	}
 	return nil
 }
 

@@ -39,6 +39,11 @@ type Dialect struct {
 	// (PostgreSQL); in-process SQLite is fastest with one prepared
 	// statement per row.
 	MultiRowInsert bool
+	// EntitiesByInsert makes AlertInsert index a new alert's entity
+	// values itself, one prepared insert each, where the engine would
+	// otherwise run a trigger that parses the entities JSON again for
+	// every alert (SQLite: a third of the cost of ingest).
+	EntitiesByInsert bool
 	// Contains names the substring-position function: instr or strpos.
 	// Both take (haystack, needle) and return 0 when absent.
 	Contains string

@@ -36,6 +36,7 @@ const (
 	qLedgerAdd
 	qAlertRemoteStatus
 	qAlertRefsByEntity
+	qAlertEntityAdd
 	qAlertIncident
 	qLedgerList
 	qLedgerDelete
@@ -159,6 +160,8 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	FROM alert_entities e JOIN alerts a ON a.id = e.alert_id
 	WHERE e.value = ? AND a.status IN ('new', 'in_progress', 'unknown', '')
 	ORDER BY e.alert_id LIMIT ?`},
+	qAlertEntityAdd: {"alert entity add", `INSERT INTO alert_entities (value, alert_id) VALUES (?, ?)
+	ON CONFLICT DO NOTHING`},
 	qAlertIncident: {"alert incident", `UPDATE alerts SET incident_id = ?, revision = ?,
 	last_changed_at = ? WHERE id = ? AND revision = ?`},
 	qAlertRemoteStatus: {"alert remote status", `UPDATE alerts SET remote_status = ?, revision = ?,
