@@ -173,6 +173,9 @@ func (l *lane) run(ctx context.Context) {
 		if _, until, paused := l.paused(now); paused {
 			l.giveBack(until, "")
 		} else {
+			// Queued work goes out before the claim, which may wait on the
+			// store, so freed slots are not idle meanwhile.
+			l.startUnits(ctx)
 			l.maybeClaim(ctx, now)
 			l.startUnits(ctx)
 		}
