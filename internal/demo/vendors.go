@@ -2,10 +2,13 @@ package demo
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/registry"
 	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
 )
 
 const vendorsSection = "Every vendor: ingest and state sync"
@@ -53,5 +56,68 @@ func (s *scenario) everyVendor() error {
 		s.row(vendorsSection, fmt.Sprintf("%s: not a threat → alert closed in %s's console", p.v.ID, p.v.Name), ok, took,
 			"alert %s: %s (%s)", p.alert.VendorID, o.Status, o.State)
 	}
+	return nil
+}
+
+// crossVendor puts one alert under validation, on the host that the most
+// vendors raised alerts about, and runs its correlation pass: the pass
+// must group it with other vendors' alerts of that host into one
+// alertsync incident.
+func (s *scenario) crossVendor() error {
+	vendorsOf := map[string]map[string]bool{}
+	first := map[string]model.Alert{}
+	for _, v := range s.w.set.Vendors() {
+		for _, a := range s.alerts(v.ID) {
+			if a.Status != model.StatusNew || a.Verdict != model.VerdictNone {
+				continue
+			}
+			for _, h := range a.Entities.Hosts {
+				if vendorsOf[h] == nil {
+					vendorsOf[h] = map[string]bool{}
+					first[h] = a
+				}
+				vendorsOf[h][v.ID] = true
+			}
+		}
+	}
+	host := ""
+	for h, vs := range vendorsOf {
+		if len(vs) > len(vendorsOf[host]) || (len(vs) == len(vendorsOf[host]) && h < host) {
+			host = h
+		}
+	}
+	if len(vendorsOf[host]) < 2 {
+		s.row(vendorsSection, "correlation across vendors", false, 0, "no host has alerts from two vendors")
+		return nil
+	}
+	a := first[host]
+	start := time.Now()
+	if err := s.app.Engine().StartValidation(s.ctx, a.ID); err != nil {
+		return fmt.Errorf("start validation of alert %d: %w", a.ID, err)
+	}
+	if _, err := s.app.Engine().RunDuePasses(s.ctx); err != nil {
+		return fmt.Errorf("run correlation pass: %w", err)
+	}
+	got, err := s.app.Store().AlertGet(s.ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	grouped := map[string]bool{}
+	if got.IncidentID != 0 {
+		members, err := s.app.Store().AlertList(s.ctx, store.AlertListParams{IncidentID: got.IncidentID, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			grouped[m.Integration] = true
+		}
+	}
+	names := make([]string, 0, len(grouped))
+	for id := range grouped {
+		names = append(names, id)
+	}
+	slices.Sort(names)
+	s.row(vendorsSection, "correlation: an alert under validation is grouped with other vendors' alerts of its host", len(grouped) >= 2, time.Since(start),
+		"host %s (alerts from %d vendors): alertsync incident %d holds alerts from %s", host, len(vendorsOf[host]), got.IncidentID, strings.Join(names, ", "))
 	return nil
 }
