@@ -104,3 +104,20 @@ func Build(kind string, deps Deps, settings map[string]any) (Connector, error) {
 	}
 	return c, nil
 }
+
+// Decoding is the Factory most vendor packages register: it decodes the
+// settings into a C with spec (strictly, defaults applied, secrets
+// revealed) and hands them to build, the package's New.
+func Decoding[C any, T Connector](spec ConfigSpec, build func(Deps, C) (T, error)) Factory {
+	return func(deps Deps, settings map[string]any) (Connector, error) {
+		var cfg C
+		if err := spec.Decode(settings, &cfg); err != nil {
+			return nil, err
+		}
+		c, err := build(deps, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+}

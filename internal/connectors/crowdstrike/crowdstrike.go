@@ -29,13 +29,7 @@ func init() {
 		Description: "Polls the Falcon Alerts API for endpoint detections, writes status, resolution (as the console's " +
 			"resolution tags) and comments back, many alerts a call. Authenticates with a Falcon API client.",
 		Spec: Spec,
-		New: func(deps connector.Deps, s map[string]any) (connector.Connector, error) {
-			var cfg Config
-			if err := Spec.Decode(s, &cfg); err != nil {
-				return nil, err
-			}
-			return New(deps, cfg)
-		},
+		New:  connector.Decoding(Spec, New),
 	})
 }
 

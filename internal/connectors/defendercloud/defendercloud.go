@@ -32,13 +32,7 @@ func init() {
 		Description: "Polls the Defender for Cloud security alerts of one Azure subscription through Azure Resource Manager " +
 			"and sets their state (activate, in progress, dismiss, resolve). Defender for Cloud has no comments.",
 		Spec: Spec,
-		New: func(deps connector.Deps, s map[string]any) (connector.Connector, error) {
-			var cfg Config
-			if err := Spec.Decode(s, &cfg); err != nil {
-				return nil, err
-			}
-			return New(deps, cfg)
-		},
+		New:  connector.Decoding(Spec, New),
 	})
 }
 

@@ -26,13 +26,7 @@ func init() {
 		Description: "Polls Elastic Security detection alerts through Kibana, writes workflow status and close reason back " +
 			"and adds alert notes. Authenticates with an Elasticsearch API key.",
 		Spec: Spec,
-		New: func(deps connector.Deps, s map[string]any) (connector.Connector, error) {
-			var cfg Config
-			if err := Spec.Decode(s, &cfg); err != nil {
-				return nil, err
-			}
-			return New(deps, cfg)
-		},
+		New:  connector.Decoding(Spec, New),
 	})
 }
 

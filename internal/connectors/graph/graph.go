@@ -42,13 +42,7 @@ func init() {
 			"classification and determination back and posts comments. Authenticates with an Entra ID app (client credentials).",
 		Spec:   Spec,
 		Family: Family,
-		New: func(deps connector.Deps, s map[string]any) (connector.Connector, error) {
-			var cfg Config
-			if err := Spec.Decode(s, &cfg); err != nil {
-				return nil, err
-			}
-			return New(deps, cfg)
-		},
+		New:    connector.Decoding(Spec, New),
 	})
 }
 

@@ -30,13 +30,7 @@ func init() {
 		Description: "Accepts alerts pushed as JSON (one object, an array, or {\"alerts\":[...]}) and maps them with a configurable field map. " +
 			"With a write-back URL, state changes and comments are POSTed back as JSON.",
 		Spec: Spec,
-		New: func(deps connector.Deps, s map[string]any) (connector.Connector, error) {
-			var cfg Config
-			if err := Spec.Decode(s, &cfg); err != nil {
-				return nil, err
-			}
-			return New(deps, cfg)
-		},
+		New:  connector.Decoding(Spec, New),
 	})
 }
 

@@ -31,13 +31,7 @@ func init() {
 		Description: "Polls the Defender for Endpoint alerts API (api.securitycenter.microsoft.com), writes status, " +
 			"classification and determination back and adds comments. Authenticates with an Entra ID app (client credentials).",
 		Spec: Spec,
-		New: func(deps connector.Deps, s map[string]any) (connector.Connector, error) {
-			var cfg Config
-			if err := Spec.Decode(s, &cfg); err != nil {
-				return nil, err
-			}
-			return New(deps, cfg)
-		},
+		New:  connector.Decoding(Spec, New),
 	})
 }
 

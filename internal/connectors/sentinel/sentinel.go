@@ -53,13 +53,7 @@ func init() {
 			"classification, and adds incident comments. Keeps incidents in line with Defender for Cloud alert changes.",
 		Spec:      Spec,
 		Reconcile: &ReconcileDefaults,
-		New: func(deps connector.Deps, s map[string]any) (connector.Connector, error) {
-			var cfg Config
-			if err := Spec.Decode(s, &cfg); err != nil {
-				return nil, err
-			}
-			return New(deps, cfg)
-		},
+		New:       connector.Decoding(Spec, New),
 	})
 }
 

@@ -32,13 +32,7 @@ func init() {
 		Description: "Polls SentinelOne threats and STAR cloud-detection alerts (management API v2.1), writes incident status " +
 			"and analyst verdict back in bulk and adds threat notes. Authenticates with a service user's API token.",
 		Spec: Spec,
-		New: func(deps connector.Deps, s map[string]any) (connector.Connector, error) {
-			var cfg Config
-			if err := Spec.Decode(s, &cfg); err != nil {
-				return nil, err
-			}
-			return New(deps, cfg)
-		},
+		New:  connector.Decoding(Spec, New),
 	})
 }
 
