@@ -58,13 +58,9 @@ func (d demo) Raise(r *rand.Rand) ([]string, error) {
 // demo polls every second, so the hub's own conservative default budget is
 // raised for it; an unlimited run spends none.
 func (d demo) Integration(at registry.Hub) config.Integration {
-	budget := 600
-	if at.Unlimited {
-		budget = 0
-	}
 	return config.Integration{Name: "Cortex XDR",
-		Settings: at.Settings(map[string]any{"base_url": at.Base, "api_key_id": DefaultAdvancedKeyID,
-			"api_key": DefaultAdvancedKey, "key_type": string(Advanced), "requests_per_minute": budget})}
+		Settings: at.Settings(at.NoBudget(map[string]any{"base_url": at.Base, "api_key_id": DefaultAdvancedKeyID,
+			"api_key": DefaultAdvancedKey, "key_type": string(Advanced), "requests_per_minute": 600}, "requests_per_minute"))}
 }
 
 func alertObject(a Alert) registry.Object {

@@ -52,11 +52,8 @@ func (d demo) Integration(at registry.Hub) config.Integration {
 	settings := map[string]any{
 		"base_url": at.Base, "cloud": d.e.Region(), "client_id": DefaultClientID, "client_secret": DefaultClientSecret,
 	}
-	if at.Unlimited { // a benchmark run measures the sync path, not the quota
-		settings["requests_per_minute"] = 0
-	}
 	return config.Integration{Name: "CrowdStrike Falcon Insight (Alerts API)",
-		Settings: at.Settings(settings), Policy: config.Policy{CommentSync: &on}}
+		Settings: at.Settings(at.NoBudget(settings, "requests_per_minute")), Policy: config.Policy{CommentSync: &on}}
 }
 
 // states says what the alert statuses mean: reopened is open again and

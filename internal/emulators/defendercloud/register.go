@@ -56,15 +56,7 @@ func (d demo) Console() registry.Console {
 
 func (d demo) Integration(at registry.Hub) config.Integration {
 	return config.Integration{Name: "Defender for Cloud",
-		Settings: at.Settings(noBudget(at, map[string]any{"arm_base": at.Base, "subscription_id": microsoft.Subscription}))}
-}
-
-// noBudget sets the hub's budget to none for an unlimited benchmark run.
-func noBudget(at registry.Hub, settings map[string]any) map[string]any {
-	if at.Unlimited {
-		settings["requests_per_minute"] = 0
-	}
-	return settings
+		Settings: at.Settings(at.NoBudget(map[string]any{"arm_base": at.Base, "subscription_id": microsoft.Subscription}, "requests_per_minute"))}
 }
 
 // states says what Defender for Cloud's alert statuses mean.

@@ -62,19 +62,17 @@ func (d demo) Raise(r *rand.Rand) ([]string, error) { return d.e.Raise(r), nil }
 func (d demo) Integration(at registry.Hub) config.Integration {
 	on := true
 	return config.Integration{Name: "Elastic Security",
-		Settings: at.Settings(map[string]any{"kibana_url": at.Base, "api_key": d.e.EncodedAPIKey(), "requests_per_minute": budget(at)}),
-		Policy:   config.Policy{CommentSync: &on}}
+		Settings: at.Settings(at.NoBudget(map[string]any{"kibana_url": at.Base, "api_key": d.e.EncodedAPIKey(),
+			"requests_per_minute": budget(at)}, "requests_per_minute")),
+		Policy: config.Policy{CommentSync: &on}}
 }
 
 // budget is the hub's request budget for the demo Kibana. Kibana has no
 // quota; the connector's default (60 a minute) suits its production poll
 // interval, but the demo polls every second with two or three searches a
 // poll, so it gets room for twice that, and writes never queue behind
-// polls. An unlimited run spends none.
+// polls.
 func budget(at registry.Hub) int {
-	if at.Unlimited {
-		return 0
-	}
 	perMinute := 60
 	if at.Poll > 0 {
 		perMinute = max(perMinute, int(6*time.Minute/at.Poll))

@@ -62,17 +62,8 @@ func (d demo) Raise(r *rand.Rand) ([]string, error) {
 func (d demo) Integration(at registry.Hub) config.Integration {
 	on := true
 	return config.Integration{Name: "Microsoft Graph security v2",
-		Settings: at.Settings(map[string]any{"api_base": at.Base + "/v1.0", "requests_per_minute": budget(at, 150)}),
+		Settings: at.Settings(at.NoBudget(map[string]any{"api_base": at.Base + "/v1.0"}, "requests_per_minute")),
 		Policy:   config.Policy{CommentSync: &on}}
-}
-
-// budget is the hub's requests-per-minute setting: the documented quota,
-// or none for an unlimited benchmark run.
-func budget(at registry.Hub, quota int) int {
-	if at.Unlimited {
-		return 0
-	}
-	return quota
 }
 
 // alertStates and incidentStates say what Graph's statuses mean.

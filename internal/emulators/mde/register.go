@@ -60,17 +60,8 @@ func (d demo) Raise(r *rand.Rand) ([]string, error) {
 
 func (d demo) Integration(at registry.Hub) config.Integration {
 	return config.Integration{Name: "Defender for Endpoint (ATP API Poll Alerts)",
-		Settings: at.Settings(unlimited(at, map[string]any{"api_base": at.Base}))}
-}
-
-// unlimited adds budgets of none to settings for an unlimited benchmark
-// run; otherwise the connector's documented defaults apply.
-func unlimited(at registry.Hub, settings map[string]any) map[string]any {
-	if at.Unlimited {
-		settings["requests_per_minute"], settings["requests_per_hour"] = 0, 0
-		settings["batch_requests_per_minute"], settings["batch_requests_per_hour"] = 0, 0
-	}
-	return settings
+		Settings: at.Settings(at.NoBudget(map[string]any{"api_base": at.Base},
+			"requests_per_minute", "requests_per_hour", "batch_requests_per_minute", "batch_requests_per_hour"))}
 }
 
 // states says what MDE's alert statuses mean.

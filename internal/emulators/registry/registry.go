@@ -103,6 +103,17 @@ type Hub struct {
 	Unlimited bool
 }
 
+// NoBudget sets the named request-budget settings to 0 (none) when the
+// hub is to spend no budget (Unlimited), and returns settings.
+func (h Hub) NoBudget(settings map[string]any, fields ...string) map[string]any {
+	if h.Unlimited {
+		for _, f := range fields {
+			settings[f] = 0
+		}
+	}
+	return settings
+}
+
 // Settings returns the login settings with extra merged over them.
 func (h Hub) Settings(extra map[string]any) map[string]any {
 	out := make(map[string]any, len(h.Login)+len(extra))

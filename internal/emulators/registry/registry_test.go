@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -134,5 +135,19 @@ func TestStateOf(t *testing.T) {
 	table := map[string]State{"inProgress": StateInProgress}
 	if StateOf(table, "INPROGRESS") != StateInProgress || StateOf(table, "gone") != StateUnknown {
 		t.Fatal("StateOf")
+	}
+}
+
+func TestHubNoBudget(t *testing.T) {
+	t.Parallel()
+	for _, unlimited := range []bool{false, true} {
+		got := Hub{Unlimited: unlimited}.NoBudget(map[string]any{"requests_per_minute": 600, "base_url": "x"}, "requests_per_minute", "requests_per_hour")
+		want := map[string]any{"requests_per_minute": 600, "base_url": "x"}
+		if unlimited {
+			want = map[string]any{"requests_per_minute": 0, "requests_per_hour": 0, "base_url": "x"}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("unlimited=%v: %v, want %v", unlimited, got, want)
+		}
 	}
 }

@@ -72,19 +72,11 @@ func (d demo) Console() registry.Console {
 func (d demo) Integration(at registry.Hub) config.Integration {
 	on := true
 	return config.Integration{Name: "Microsoft Sentinel",
-		Settings: at.Settings(noBudget(at, map[string]any{"arm_base": at.Base, "subscription_id": microsoft.Subscription,
-			"resource_group": DemoResourceGroup, "workspace_name": DemoWorkspace})),
+		Settings: at.Settings(at.NoBudget(map[string]any{"arm_base": at.Base, "subscription_id": microsoft.Subscription,
+			"resource_group": DemoResourceGroup, "workspace_name": DemoWorkspace}, "requests_per_minute")),
 		Policy:    config.Policy{CommentSync: &on},
 		Reconcile: &config.Reconcile{AlertsFrom: []string{at.ID(dfcKind)}, MirrorGrace: 2 * at.Poll},
 	}
-}
-
-// noBudget sets the hub's budget to none for an unlimited benchmark run.
-func noBudget(at registry.Hub, settings map[string]any) map[string]any {
-	if at.Unlimited {
-		settings["requests_per_minute"] = 0
-	}
-	return settings
 }
 
 // states says what incident statuses mean.

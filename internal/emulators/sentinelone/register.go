@@ -59,10 +59,7 @@ func (d demo) Raise(r *rand.Rand) ([]string, error) {
 // unlimited benchmark.
 func (d demo) Integration(at registry.Hub) config.Integration {
 	settings := map[string]any{"base_url": at.Base, "api_token": d.e.Token()}
-	if at.Unlimited {
-		settings["requests_per_minute"] = 0
-	}
-	return config.Integration{Name: "SentinelOne Singularity", Settings: at.Settings(settings)}
+	return config.Integration{Name: "SentinelOne Singularity", Settings: at.Settings(at.NoBudget(settings, "requests_per_minute"))}
 }
 
 // states says what the incident statuses mean; cloud alerts' read-back
