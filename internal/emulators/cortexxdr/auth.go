@@ -117,6 +117,10 @@ func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []by
 
 // useNonce records a nonce and reports whether it was fresh. Nonces are
 // forgotten once no timestamp that could carry them is accepted any more.
+// Palo Alto documents the nonce as 64 random characters per request; that
+// the service refuses a repeated one is unconfirmed [U] (neither the fact
+// sheet nor the public clients say). The emulator refuses it, the stricter
+// reading, since stopping a replayed signature is what a nonce is for.
 func (e *Emulator) useNonce(nonce string, now time.Time) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
