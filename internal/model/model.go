@@ -216,3 +216,30 @@ type Comment struct {
 	Body     string    `json:"body"`
 	At       time.Time `json:"at"`
 }
+
+// Evidence is one audit-log record (a sign-in, a mailbox rule change, a
+// file download): not an alert, but what a person or program did that
+// supports or explains one. It is linked to alerts and incidents by the
+// users and IP addresses they share, and shown on their timelines.
+type Evidence struct {
+	ID          int64  `json:"id"`
+	Integration string `json:"integration"`
+	// VendorID is the record's own id (Office 365's audit record Id); a
+	// record seen twice is stored once.
+	VendorID string `json:"vendor_id"`
+	// Source is the feed it came from, in the vendor's words
+	// ("Audit.Exchange").
+	Source string `json:"source,omitempty"`
+	// Operation is what was done, in the vendor's words ("New-InboxRule").
+	Operation string `json:"operation"`
+	// Summary is one line a person reads on a timeline.
+	Summary string `json:"summary"`
+	// Result is the outcome in the vendor's words ("Succeeded", "Failed").
+	Result     string    `json:"result,omitempty"`
+	OccurredAt time.Time `json:"occurred_at"`
+	IngestedAt time.Time `json:"ingested_at"`
+	// Entities are the users and IP addresses (and hosts) the record
+	// names, normalised like an alert's; users and IPs link it.
+	Entities Entities        `json:"entities"`
+	Raw      json.RawMessage `json:"raw,omitempty"`
+}

@@ -263,3 +263,20 @@ func hostSpec(name string) (HostSpec, bool) {
 	h, ok := hosts[name]
 	return h, ok
 }
+
+// AuditLog is a vendor whose console is an audit log rather than alerts
+// (Office 365's Management Activity API): the demo checks that the hub
+// stored every record the vendor has made available and linked those
+// that name an alert's user or IP to it.
+type AuditLog interface {
+	// Available lists the records a reader can fetch now (their content
+	// published), oldest first.
+	Available() []AuditRecord
+}
+
+// AuditRecord is one audit record as the vendor's console shows it.
+type AuditRecord struct {
+	ID   string // the record's Id, as the hub stores it (VendorID)
+	User string // the user principal name, as the vendor writes it
+	IP   string // the client IP, empty when the record has none
+}
