@@ -87,6 +87,8 @@ func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
 	mux.Handle("POST /api/v1/alerts/{id}/verdict", analyst(noQuery(s.setVerdict(model.KindAlert))))
 	mux.Handle("POST /api/v1/alerts/{id}/validation", analyst(noQuery(s.startValidation)))
 	mux.Handle("POST /api/v1/alerts/{id}/comments", analyst(noQuery(s.addComment(model.KindAlert))))
+	mux.Handle("GET /api/v1/alerts/{id}/timeline", view(s.timeline(model.KindAlert)))
+	mux.Handle("POST /api/v1/alerts/{id}/push", analyst(noQuery(s.push(model.KindAlert))))
 
 	mux.Handle("GET /api/v1/incidents", view(s.listIncidents))
 	mux.Handle("GET /api/v1/incidents/{id}", view(noQuery(s.getIncident)))
@@ -96,6 +98,11 @@ func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
 	mux.Handle("GET /api/v1/incidents/{id}/deliveries", view(s.listDeliveries(model.KindIncident)))
 	mux.Handle("POST /api/v1/incidents/{id}/verdict", analyst(noQuery(s.setVerdict(model.KindIncident))))
 	mux.Handle("POST /api/v1/incidents/{id}/comments", analyst(noQuery(s.addComment(model.KindIncident))))
+	mux.Handle("GET /api/v1/incidents/{id}/timeline", view(s.timeline(model.KindIncident)))
+	mux.Handle("POST /api/v1/incidents/{id}/push", analyst(noQuery(s.push(model.KindIncident))))
+
+	mux.Handle("GET /api/v1/evidence", view(s.listEvidence))
+	mux.Handle("GET /api/v1/integrations/{integration}/feeds", view(noQuery(s.integrationFeeds)))
 
 	mux.Handle("GET /api/v1/integrations", view(noQuery(s.listIntegrations)))
 	mux.Handle("GET /api/v1/outbox", view(s.listOutbox))

@@ -167,6 +167,7 @@ func (e *env) seed() {
 		e.t.Fatalf("a1 was not correlated into an incident: %+v, %v", a1, err)
 	}
 	e.incident = a1.IncidentID
+	e.seedEvidence()
 }
 
 func alertItem(vendorID, title string, sev model.Severity, st model.Status, host, user string) connector.Item {

@@ -235,3 +235,11 @@ func (e *env) checkLogs() {
 		}
 	}
 }
+
+// decode reads the body as JSON into v.
+func (r response) decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode body: %v: %s", err, r.body)
+	}
+}

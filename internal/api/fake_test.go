@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/model"
@@ -43,6 +44,8 @@ type fakeConnector struct {
 	mu          sync.Mutex
 	healthCalls int
 	healthErr   error
+	// pushedEvents are the events PushEvents received.
+	pushedEvents []connector.PushEvent
 }
 
 func (c *fakeConnector) Kind() string { return fakeKind }
@@ -114,3 +117,30 @@ var (
 	_ connector.HealthChecker   = (*fakeConnector)(nil)
 	_ connector.WebhookReceiver = (*fakeConnector)(nil)
 )
+
+// PushEvents records what was pushed to the fake's intake.
+func (c *fakeConnector) PushEvents(_ context.Context, events []connector.PushEvent) ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := make([]string, len(events))
+	for i, ev := range events {
+		c.pushedEvents = append(c.pushedEvents, ev)
+		ids[i] = fmt.Sprintf("event-%d", len(c.pushedEvents))
+	}
+	return ids, nil
+}
+
+// FetchEvidence makes the fake an evidence source; the tests ingest its
+// records through the engine directly.
+func (c *fakeConnector) FetchEvidence(context.Context, string) (connector.EvidencePage, error) {
+	return connector.EvidencePage{}, nil
+}
+
+// Feeds reports one healthy feed and one failing.
+func (c *fakeConnector) Feeds(context.Context) ([]connector.Feed, error) {
+	at := time.Date(2025, 3, 4, 5, 0, 0, 0, time.UTC)
+	return []connector.Feed{
+		{Name: "Audit.Exchange", Status: "enabled", LastContentAt: at},
+		{Name: "DLP.All", Status: "disabled", LastError: "AF20023: the subscription was disabled", LastErrorAt: at},
+	}, nil
+}

@@ -38,7 +38,7 @@ func TestIntegrations(t *testing.T) {
 	if want := []string{"fake", "fake/fake-endpoint-v2", "fake/fake-identity", "hook", "plain"}; !cmp.Equal(ids, want) {
 		t.Fatalf("rows %v, want %v", ids, want)
 	}
-	fakeCaps := connector.Capabilities{StateSync: true, Comments: true, Health: true, Webhook: true}
+	fakeCaps := connector.Capabilities{StateSync: true, Comments: true, Health: true, Webhook: true, Evidence: true, Push: true}
 	fake, member, plain := rows[0], rows[1], rows[4]
 	if fake.Capabilities != fakeCaps || fake.Health.Status != "ok" || fake.Name != "Fake console" || fake.Title != "Fake console v2" {
 		t.Errorf("fake row = %+v", fake)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/model"
 )
@@ -91,14 +92,19 @@ func (q *query) bool(name string) bool {
 
 // page reads the keyset cursor (named after) and limit.
 func (q *query) page(after string) page {
-	p := page{after: q.int64(after), limit: defaultLimit}
-	if q.str("limit") != "" {
-		p.limit = int(q.int64("limit"))
-		if p.limit < 1 || p.limit > maxLimit {
-			q.fail("limit must be between 1 and 1000")
-		}
+	return page{after: q.int64(after), limit: q.limit()}
+}
+
+// limit reads the page size.
+func (q *query) limit() int {
+	if q.str("limit") == "" {
+		return defaultLimit
 	}
-	return p
+	n := int(q.int64("limit"))
+	if n < 1 || n > maxLimit {
+		q.fail("limit must be between 1 and 1000")
+	}
+	return n
 }
 
 // oneOf checks that the named parameter, when set, is one of allowed.
@@ -203,4 +209,17 @@ func paged[T any](items []T, limit int, key func(T) int64) listBody[T] {
 	items = items[:limit]
 	next := key(items[len(items)-1])
 	return listBody[T]{Items: items, NextAfter: &next}
+}
+
+// time reads an RFC 3339 time; empty is the zero time.
+func (q *query) time(name string) time.Time {
+	v := q.str(name)
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		q.fail(name + " must be an RFC 3339 time, e.g. 2026-01-02T15:04:05Z")
+	}
+	return t.UTC()
 }

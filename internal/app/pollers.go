@@ -17,6 +17,7 @@ import (
 const (
 	streamAlerts    = "alerts"
 	streamIncidents = "incidents"
+	streamEvidence  = "evidence"
 )
 
 // maxPagesPerPoll bounds one poll so a huge backlog cannot starve others.
@@ -43,7 +44,7 @@ func (a *App) startPollers(ctx context.Context) {
 	pm := newPollMetrics(a.registry)
 	for _, in := range a.engine.Integrations() {
 		caps := connector.CapabilitiesOf(in.Connector)
-		if !caps.Ingest && !caps.Incidents {
+		if !caps.Ingest && !caps.Incidents && !caps.Evidence {
 			continue
 		}
 		a.goLoop(func() { a.pollLoop(ctx, in, pm) })
@@ -104,8 +105,25 @@ func (a *App) PollOnce(ctx context.Context, id string) error {
 			return err
 		}
 	}
+	if src, ok := in.Connector.(connector.EvidenceSource); ok {
+		if err := a.pollEvidence(ctx, in.ID, src); err != nil {
+			return err
+		}
+	}
 	a.worker.Wake()
 	return nil
+}
+
+func (a *App) pollEvidence(ctx context.Context, id string, src connector.EvidenceSource) error {
+	return pollStream(ctx, a, id, streamEvidence,
+		func(ctx context.Context, cursor string) ([]connector.EvidenceItem, string, bool, error) {
+			p, err := src.FetchEvidence(ctx, cursor)
+			return p.Items, p.Cursor, p.More, err
+		},
+		func(ctx context.Context, items []connector.EvidenceItem) error {
+			_, err := a.engine.IngestEvidence(ctx, id, items)
+			return err
+		})
 }
 
 func (a *App) pollAlerts(ctx context.Context, id string, src connector.AlertSource) error {

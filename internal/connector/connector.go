@@ -199,6 +199,10 @@ type Capabilities struct {
 	Comments  bool `json:"comment_sync"`
 	Health    bool `json:"health_check"`
 	Webhook   bool `json:"webhook"`
+	// Evidence: the integration reads audit records (EvidenceSource).
+	Evidence bool `json:"evidence"`
+	// Push: the integration takes events pushed to its intake.
+	Push bool `json:"push"`
 }
 
 // CapabilitiesOf inspects c by type assertion.
@@ -209,7 +213,9 @@ func CapabilitiesOf(c Connector) Capabilities {
 	_, cm := c.(Commenter)
 	_, h := c.(HealthChecker)
 	_, wh := c.(WebhookReceiver)
-	return Capabilities{Ingest: ingest, Incidents: inc, StateSync: st, Comments: cm, Health: h, Webhook: wh}
+	_, ev := c.(EvidenceSource)
+	_, push := c.(EventPusher)
+	return Capabilities{Ingest: ingest, Incidents: inc, StateSync: st, Comments: cm, Health: h, Webhook: wh, Evidence: ev, Push: push}
 }
 
 // Deps are what the app hands a connector when it builds one.

@@ -27,6 +27,11 @@ type IntegrationReport struct {
 	DuplicateComments   int        `json:"duplicate_comments"`
 	DeadLetters         int        `json:"dead_letters"`
 	Mismatches          []Mismatch `json:"mismatches"`
+	// EvidenceSource marks an audit log (Office 365): Ingested counts its
+	// records stored as evidence and Linked those naming a user or IP
+	// some alert names.
+	EvidenceSource bool `json:"evidence_source"`
+	Linked         int  `json:"linked"`
 
 	p50, p99 time.Duration // verdict → vendor, for people only
 	timed    int
@@ -88,6 +93,13 @@ func (s *scenario) report(v registry.Vendor) (IntegrationReport, error) {
 		byKey[o.Key()] = o
 	}
 	rep.Ingested = len(hub)
+	if _, ok := s.auditLog(v); ok {
+		n, err := s.app.Store().EvidenceCounts(s.ctx, v.ID)
+		if err != nil {
+			return rep, fmt.Errorf("count evidence of %s: %w", v.ID, err)
+		}
+		rep.EvidenceSource, rep.Ingested, rep.Linked = true, n.Stored, n.Linked
+	}
 	for key := range hub {
 		if strings.HasPrefix(key, registry.KindAlert+":") {
 			rep.alerts++
@@ -143,6 +155,11 @@ func (e *expectations) tally(integration string, console map[string]registry.Obj
 
 func (r IntegrationReport) detail() string {
 	var b strings.Builder
+	if r.EvidenceSource {
+		fmt.Fprintf(&b, "%d audit records stored as evidence, %d linked to alerts by user or IP; %d dead letters",
+			r.Ingested, r.Linked, r.DeadLetters)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "%d alerts and %d incidents ingested, %d verdicts; state writes %d of %d shown; comments %d of %d shown (comment sync %t), %d twice; %d dead letters; %d mismatches",
 		r.alerts, r.Ingested-r.alerts, r.Verdicts, r.StateWritesObserved, r.StateWritesExpected, r.CommentsObserved, r.CommentsExpected, r.CommentSync,
 		r.DuplicateComments, r.DeadLetters, len(r.Mismatches))

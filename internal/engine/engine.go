@@ -109,6 +109,7 @@ func New(o Options) *Engine {
 	}
 	e.handlers[ActionSetState] = e.deliverState
 	e.handlers[ActionAddComment] = e.deliverComment
+	e.handlers[ActionPushEvents] = e.deliverPush
 	return e
 }
 

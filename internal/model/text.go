@@ -205,3 +205,16 @@ func (in *Incident) Sanitize() []string {
 	in.Notes = z.notes
 	return z.notes
 }
+
+// Sanitize is Alert.Sanitize for audit-log records; the notes are
+// returned only, as evidence carries no notes of its own.
+func (e *Evidence) Sanitize() []string {
+	var z sanitizer
+	z.text("source", &e.Source, MaxShortLen)
+	z.text("operation", &e.Operation, MaxShortLen)
+	z.text("summary", &e.Summary, MaxTitleLen)
+	z.text("result", &e.Result, MaxShortLen)
+	z.entities(&e.Entities)
+	z.raw(&e.Raw)
+	return z.notes
+}

@@ -69,6 +69,30 @@ type Reader interface {
 	// MembershipList lists the memberships of one alert (AlertID set) or
 	// of one incident.
 	MembershipList(ctx context.Context, p MembershipListParams) ([]model.Membership, error)
+	// EvidenceList lists audit-log records, oldest first: those naming
+	// any of Values (users, IPs) within [From, To) when Values is set,
+	// else an integration's, in id order after AfterID.
+	EvidenceList(ctx context.Context, p EvidenceListParams) ([]model.Evidence, error)
+	// EvidenceCounts says how many records an integration stored and how
+	// many of them name a user or IP that some alert names.
+	EvidenceCounts(ctx context.Context, integration string) (EvidenceCounts, error)
+}
+
+// EvidenceListParams select EvidenceList's records.
+type EvidenceListParams struct {
+	Integration string
+	// Values are entity values (users, IPs) as model.Entities holds them.
+	Values []string
+	// From and To bound OccurredAt when Values is set; zero means open.
+	From, To time.Time
+	AfterID  int64
+	Limit    int
+}
+
+// EvidenceCounts are an evidence source's totals.
+type EvidenceCounts struct {
+	Stored int `json:"stored"`
+	Linked int `json:"linked"`
 }
 
 // MembershipListParams names the alert or the incident whose memberships
@@ -117,6 +141,10 @@ type Tx interface {
 	// RevisionAppendBatch appends many revisions at once.
 	RevisionAppendBatch(ctx context.Context, rs []model.Revision) error
 	CommentAdd(ctx context.Context, c *model.Comment) error
+	// EvidenceInsertBatch stores new audit-log records and sets their
+	// IDs. A record whose (integration, vendor id) is stored already is
+	// skipped and keeps ID 0; it returns how many were new.
+	EvidenceInsertBatch(ctx context.Context, ev []*model.Evidence) (int, error)
 	// OutboxEnqueue adds an action. An item whose Key already exists is not
 	// added again and the existing id is returned with inserted=false.
 	OutboxEnqueue(ctx context.Context, p OutboxEnqueueParams) (id int64, inserted bool, err error)

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxGiveBack", testOutboxGiveBack},
 		{"TextPolicy", testTextPolicy},
 		{"Memberships", testMemberships},
+		{"Evidence", testEvidence},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
