@@ -62,7 +62,7 @@ func (s *scenario) runFor(o Options) error {
 }
 
 func (s *scenario) run() error {
-	steps := []func() error{s.ingest, s.everyVendor, s.crossVendor, s.evidence, s.graphNotAThreat, s.mdePublishedThreat, s.graphSuspicious, s.reconciliation}
+	steps := []func() error{s.ingest, s.everyVendor, s.crossVendor, s.evidence, s.push, s.graphNotAThreat, s.mdePublishedThreat, s.graphSuspicious, s.reconciliation}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err

@@ -13,6 +13,7 @@
 package registry
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -279,4 +280,14 @@ type AuditRecord struct {
 	ID   string // the record's Id, as the hub stores it (VendorID)
 	User string // the user principal name, as the vendor writes it
 	IP   string // the client IP, empty when the record has none
+}
+
+// Intake is a vendor that takes events pushed to it (Sekoia.io's HTTP
+// intake): the demo pushes an alert through the hub and checks the vendor
+// received it.
+type Intake interface {
+	// Received lists the events the intake stored, as the JSON documents
+	// pushed (each event's "json" string decoded when it held JSON),
+	// oldest first.
+	Received() []json.RawMessage
 }
