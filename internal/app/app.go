@@ -93,7 +93,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		opts.Now = time.Now
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: VendorTransport()}
 	}
 	a := &App{cfg: cfg, opts: opts, log: opts.Logger, registry: prometheus.NewRegistry()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -258,4 +258,15 @@ func (a *App) ledgerPruneLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// VendorTransport is the standard transport with room to keep as many
+// connections to one vendor open as the hub uses at once (a Lacework poll
+// fetches six scopes for each of 16 alerts together; bulk lanes keep
+// several calls in flight): the standard two idle connections per host
+// would close and reopen a connection for almost every call.
+func VendorTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 128
+	return tr
 }

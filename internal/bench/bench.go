@@ -47,6 +47,8 @@ type Options struct {
 	BacklogSamples int
 	// Sync shapes the end-to-end case against the vendor emulators.
 	Sync SyncOptions
+	// Lacework shapes the Lacework assembly case; Alerts < 0 skips it.
+	Lacework LaceworkOptions
 }
 
 // Result is one store's figures.
@@ -73,8 +75,10 @@ type Result struct {
 	// VerdictUnderBacklog is the backlog case; see Backlog.
 	VerdictUnderBacklog *Backlog `json:"verdict_under_backlog_ms,omitempty"`
 	// Sync is the sync loop end to end; see Sync.
-	Sync  *Sync  `json:"sync,omitempty"`
-	Error string `json:"error,omitempty"`
+	Sync *Sync `json:"sync,omitempty"`
+	// Lacework is alerts assembled from six scopes; see Lacework.
+	Lacework *Lacework `json:"lacework,omitempty"`
+	Error    string    `json:"error,omitempty"`
 }
 
 // Run measures every requested store and returns figures keyed by store.
@@ -98,6 +102,7 @@ func Run(ctx context.Context, o Options) (map[string]Result, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.Sync.defaults()
+	o.Lacework.defaults()
 	out := map[string]Result{}
 	for _, name := range o.Stores {
 		st, cleanup, err := open(ctx, name, o.PostgresDSN)
@@ -116,12 +121,29 @@ func Run(ctx context.Context, o Options) (map[string]Result, error) {
 				err = fmt.Errorf("sync case: %w", err)
 			}
 		}
+		if err == nil && o.Lacework.Alerts > 0 {
+			res.Lacework, err = laceworkCase(ctx, name, o)
+		}
 		if err != nil {
 			res.Error = err.Error()
 		}
 		out[name] = res
 	}
 	return out, nil
+}
+
+// laceworkCase runs the Lacework case on a fresh database of its own.
+func laceworkCase(ctx context.Context, name string, o Options) (*Lacework, error) {
+	st, cleanup, err := open(ctx, name, o.PostgresDSN)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	l, err := measureLacework(ctx, st, o)
+	if err != nil {
+		return nil, fmt.Errorf("lacework case: %w", err)
+	}
+	return l, nil
 }
 
 // backlogCase runs the backlog case on a fresh database of its own.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/app"
 	"github.com/alertsync/alertsync/internal/config"
@@ -64,6 +65,10 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 						y.WritebackPerS, y.DirectClientWritebackPerS, y.Verdicts, y.Unconfirmed, y.VendorLatencyMS, y.RSSMB)
 					_, _ = fmt.Fprintf(stdout, "%-9s API calls per synced alert: %v; write-back calls only: %v; seconds to each vendor's last write: %v\n", n, y.APICallsPerSyncedAlert, y.WriteCallsPerSyncedAlert, y.WritebackSeconds)
 				}
+				if l := r.Lacework; l != nil {
+					_, _ = fmt.Fprintf(stdout, "%-9s lacework: %d alerts assembled from six scopes and stored at %.0f/s (%d at once, %.0f ms a scope call, %d scope calls, at most %d in flight, %d half-assembled)\n",
+						n, l.Alerts, l.AssembledAlertsPerS, l.Concurrency, l.ScopeLatencyMS, l.ScopeCalls, l.MaxScopeCallsInFlight, l.HalfAssembled)
+				}
 				if b := r.VerdictUnderBacklog; b != nil {
 					_, _ = fmt.Fprintf(stdout, "%-9s verdict under a backlog of %d automatic comments (throttled vendor, %d samples): same vendor p50 %.0f ms p99 %.0f ms; other vendor p50 %.0f ms p99 %.0f ms\n",
 						n, b.Pending, b.Samples, b.SameVendor.P50, b.SameVendor.P99, b.OtherVendor.P50, b.OtherVendor.P99)
@@ -85,6 +90,9 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 	cmd.Flags().IntVar(&o.Sync.LatencySamples, "sync-latency-samples", 1000, "verdicts timed from commit to the vendor, given at --sync-verdict-rate")
 	cmd.Flags().Float64Var(&o.Sync.VerdictRate, "sync-verdict-rate", 200, "verdicts a second in the timed part of the sync case")
 	cmd.Flags().DurationVar(&o.Sync.VendorLatency, "sync-vendor-latency", 0, "delay every emulator answer by this much in the sync case, as a vendor's round trip does (e.g. 20ms)")
+	cmd.Flags().IntVar(&o.Lacework.Alerts, "lacework-alerts", 2000, "alerts the Lacework case assembles from six scopes each (negative: skip the case)")
+	cmd.Flags().DurationVar(&o.Lacework.ScopeLatency, "lacework-scope-latency", 50*time.Millisecond, "how long every Lacework scope call takes at the emulator")
+	cmd.Flags().IntVar(&o.Lacework.Concurrency, "lacework-concurrency", 16, "alerts the Lacework connector assembles at once (alert_concurrency)")
 	cmd.Flags().StringSliceVar(&o.Stores, "stores", []string{"sqlite", "postgres"}, "stores to measure")
 	cmd.Flags().StringSliceVar(&o.Stores, "store", []string{"sqlite", "postgres"}, "the same as --stores: sqlite, postgres, or both (repeatable)")
 	// The DSN may carry a password, so it is read at run time and never

@@ -42,7 +42,7 @@ func directWriteback(ctx context.Context, h *syncHub, o Options) (float64, error
 		}
 		var ids []string
 		for _, obj := range em.Console().Objects() {
-			if obj.Kind == registry.KindAlert {
+			if obj.Kind == registry.KindAlert && obj.State != registry.StateClosed {
 				ids = append(ids, obj.ID)
 			}
 		}

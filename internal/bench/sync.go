@@ -303,8 +303,8 @@ type target struct {
 	ref     string // the vendor's id
 }
 
-// targets lists the hub's alerts that their vendor's console shows, in
-// round-robin order over vendors so every phase touches each.
+// targets lists the hub's alerts that their vendor's console shows
+// open, in round-robin order over vendors so every phase touches each.
 func (h *syncHub) targets(ctx context.Context) ([]target, error) {
 	kindOf := map[string]string{}
 	for _, v := range h.set.Vendors() {
@@ -327,7 +327,9 @@ func (h *syncHub) targets(ctx context.Context) ([]target, error) {
 			if !ok {
 				continue
 			}
-			if _, shown := em.Console().Object(registry.KindAlert, a.VendorID); !shown {
+			// An alert its console already shows closed needs no write
+			// (and at some vendors, Sekoia's Closed, cannot take one).
+			if obj, shown := em.Console().Object(registry.KindAlert, a.VendorID); !shown || obj.State == registry.StateClosed {
 				continue
 			}
 			if byKind[k] == nil {

@@ -107,7 +107,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	w.dfc.FailFirstInsufficientAccess(1)
 
 	cfg := hubConfig(w, o)
-	race := &analystRace{base: http.DefaultTransport}
+	race := &analystRace{base: app.VendorTransport()}
 	a, err := app.New(ctx, cfg, app.Options{Logger: o.Logger, HTTPClient: &http.Client{Transport: race, Timeout: 30 * time.Second}})
 	if err != nil {
 		return sum.fail(err)

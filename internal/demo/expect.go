@@ -71,6 +71,16 @@ func (e *expectations) token(text string) string {
 	return fmt.Sprintf("%s [demo-%04d]", text, e.seq)
 }
 
+// vendor returns the registered vendor of an integration.
+func (e *expectations) vendor(integration string) (registry.Vendor, bool) {
+	for _, v := range e.w.set.Vendors() {
+		if v.ID == integration {
+			return v, true
+		}
+	}
+	return registry.Vendor{}, false
+}
+
 // stateOf is what a canonical status means at a vendor.
 func stateOf(st model.Status) registry.State {
 	switch st {
@@ -117,6 +127,13 @@ func (e *expectations) expectLocked(ref objRef, v model.Verdict, published bool,
 		return
 	}
 	want := stateOf(dec.Status)
+	if v, ok := e.vendor(ref.integration); ok && !v.Writable(want) {
+		// The vendor cannot hold the state (Lacework has no in-progress
+		// write): its alert stays as it is, and nothing is expected.
+		delete(e.state, ref)
+		delete(e.pending, ref)
+		return
+	}
 	e.state[ref] = want
 	if o, ok := e.object(ref); ok && o.State != want {
 		e.pending[ref] = pendingChange{since: at, want: want}

@@ -162,9 +162,10 @@ func (l *load) conflict() error {
 
 // standalone reports whether a can belong to no incident of another
 // integration: its integration is no other's reconcile source, and it is
-// in no other integration's incident now.
+// in no other integration's incident now. A vendor whose close is final
+// is left out too: a later verdict would ask it for a reopen it refuses.
 func (l *load) standalone(a model.Alert) bool {
-	if l.s.mirrored[a.Integration] {
+	if v, ok := l.s.exp.vendor(a.Integration); l.s.mirrored[a.Integration] || ok && v.FinalClose {
 		return false
 	}
 	ms, err := l.s.app.Store().MembershipList(l.s.ctx, store.MembershipListParams{AlertID: a.ID})

@@ -105,7 +105,7 @@ func (s *scenario) report(v registry.Vendor) (IntegrationReport, error) {
 			rep.alerts++
 		}
 	}
-	rep.Mismatches = compare(hub, console)
+	rep.Mismatches = compare(v, hub, console)
 	rep.DuplicateComments = duplicates(console)
 	dead, err := s.app.Store().OutboxList(s.ctx, store.OutboxListParams{State: store.OutboxDead, Integration: v.ID, Limit: 100000})
 	if err != nil {

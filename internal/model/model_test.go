@@ -111,3 +111,14 @@ func TestMaterialChangesIgnoreVolatileFields(t *testing.T) {
 		t.Fatalf("changes = %v", ch)
 	}
 }
+
+// TestSanitizeKeepsConnectorNotes: what the connector noted on an alert
+// (a scope the vendor could not give) survives the text policy, before
+// the policy's own notes.
+func TestSanitizeKeepsConnectorNotes(t *testing.T) {
+	a := Alert{Title: "bad \x00 title", Notes: []string{"scope Timeline unavailable: 404 not found"}}
+	a.Sanitize()
+	if len(a.Notes) != 2 || a.Notes[0] != "scope Timeline unavailable: 404 not found" {
+		t.Errorf("notes = %q, want the connector's note then the title repair", a.Notes)
+	}
+}

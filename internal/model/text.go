@@ -178,8 +178,9 @@ func CheckVendorID(id string) error {
 }
 
 // Sanitize applies the text policy to a vendor alert: bad bytes replaced,
-// long text truncated with a marker, and a note for each repair kept in
-// Notes (and returned), so the alert records that it was changed.
+// long text truncated with a marker, and a note for each repair added to
+// Notes (and returned), so the alert records that it was changed. Notes
+// the connector wrote (a scope Lacework could not give) are kept, first.
 func (a *Alert) Sanitize() []string {
 	var z sanitizer
 	z.text("title", &a.Title, MaxTitleLen)
@@ -188,8 +189,11 @@ func (a *Alert) Sanitize() []string {
 	z.text("remote_status", &a.RemoteStatus, MaxShortLen)
 	z.text("remote_parent", &a.RemoteParent, MaxVendorIDLen)
 	z.entities(&a.Entities)
+	for i := range a.Notes {
+		z.text(fmt.Sprintf("ingest_notes[%d]", i), &a.Notes[i], MaxReasonLen)
+	}
 	z.raw(&a.Raw)
-	a.Notes = z.notes
+	a.Notes = append(a.Notes, z.notes...)
 	return z.notes
 }
 

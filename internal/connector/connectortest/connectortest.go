@@ -75,6 +75,12 @@ type Harness struct {
 	// SeedIncident creates an incident in the emulator holding new alerts
 	// and returns its vendor id and theirs. Needed by IncidentSource.
 	SeedIncident func(t *testing.T) (incident string, alerts []string)
+	// SeedEvidence makes the emulator publish new audit records that a
+	// reader can fetch now (more than one page or blob of them) and
+	// returns their vendor ids. It is called after the suite has enabled
+	// the source (a fetch from the empty cursor). Needed by
+	// EvidenceSource.
+	SeedEvidence func(t *testing.T) []string
 
 	// Build, when set, is how the suite builds the connector itself, with
 	// a logger it captures; wrong=true builds one with wrong credentials.
@@ -143,6 +149,9 @@ func Run(t *testing.T, h Harness) {
 	}
 	if caps.Incidents {
 		t.Run("FetchIncidents", func(t *testing.T) { testIncidents(t, h) })
+	}
+	if _, ok := h.Connector.(connector.EvidenceSource); ok {
+		testEvidence(t, h)
 	}
 	if caps.StateSync {
 		t.Run("SetState", func(t *testing.T) { testSetState(t, h) })

@@ -10,7 +10,10 @@ import (
 	_ "github.com/alertsync/alertsync/internal/connectors/elastic"       // Elastic Security detection alerts (Kibana)
 	_ "github.com/alertsync/alertsync/internal/connectors/graph"         // Microsoft Graph security alerts_v2 and incidents (Defender family)
 	_ "github.com/alertsync/alertsync/internal/connectors/httpintake"    // generic authenticated HTTP intake
+	_ "github.com/alertsync/alertsync/internal/connectors/lacework"      // Lacework FortiCNAPP alerts API v2
 	_ "github.com/alertsync/alertsync/internal/connectors/mde"           // Microsoft Defender for Endpoint alerts API
+	_ "github.com/alertsync/alertsync/internal/connectors/o365"          // Office 365 Management Activity API audit log (evidence)
+	_ "github.com/alertsync/alertsync/internal/connectors/sekoia"        // Sekoia.io XDR alerts (SIC alert API) and HTTP intake
 	_ "github.com/alertsync/alertsync/internal/connectors/sentinel"      // Microsoft Sentinel incidents (ARM)
 	_ "github.com/alertsync/alertsync/internal/connectors/sentinelone"   // SentinelOne Singularity threats and STAR alerts (v2.1)
 )

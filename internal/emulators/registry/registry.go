@@ -46,6 +46,14 @@ type Vendor struct {
 	// After lists kinds that must be running first: peers the emulator
 	// connects to (Sentinel reads Defender for Cloud's alert stream).
 	After []string
+	// Writes, when set, are the only states the vendor's API lets a
+	// client put an alert in (Lacework: closed); an alert the hub would
+	// put in another state stays as the console shows it. Empty: all.
+	Writes []State
+	// FinalClose marks a vendor whose closed alerts cannot be reopened
+	// (Lacework): the demo gives their alerts no conflicting verdicts,
+	// which would ask the vendor for a reopen it refuses.
+	FinalClose bool
 	// DefaultAlerts is how many alerts Start seeds when the caller does
 	// not say; zero starts empty.
 	DefaultAlerts int
@@ -125,6 +133,11 @@ func (h Hub) Settings(extra map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// Writable reports whether a client can put the vendor's alerts in st.
+func (v Vendor) Writable(st State) bool {
+	return len(v.Writes) == 0 || slices.Contains(v.Writes, st)
 }
 
 // Raiser is a vendor whose detections keep firing during a long demo: it
