@@ -16,6 +16,7 @@ import (
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/playbook"
 	"github.com/alertsync/alertsync/internal/store"
 )
 
@@ -36,6 +37,8 @@ type Deps struct {
 	// Waiting reports why an integration's pending writes are held (its
 	// vendor's rate limit) and until when; nil means never held.
 	Waiting func(integration string) (reason string, until time.Time, ok bool)
+	// Playbooks runs playbooks; nil serves an empty list.
+	Playbooks *playbook.Runner
 }
 
 // server holds the dependencies every handler shares.
@@ -48,6 +51,8 @@ type server struct {
 	tokens  []tokenEntry
 	health  *healthCache
 	waiting func(integration string) (string, time.Time, bool)
+	// playbooks is never nil: an empty runner when Deps gave none.
+	playbooks *playbook.Runner
 }
 
 // New returns the API's handler.
@@ -58,9 +63,12 @@ func New(deps Deps) http.Handler {
 	deps.Logger = slog.New(LogHandler(deps.Logger.Handler()))
 	s := &server{
 		store: deps.Store, engine: deps.Engine, log: deps.Logger, version: deps.Version,
-		ready: deps.Ready, waiting: deps.Waiting,
+		ready: deps.Ready, waiting: deps.Waiting, playbooks: deps.Playbooks,
 		tokens: newTokenEntries(deps.Tokens, deps.AdminToken, deps.Logger),
 		health: newHealthCache(healthTTL, healthTimeout),
+	}
+	if s.playbooks == nil {
+		s.playbooks = playbook.New(playbook.Options{Store: deps.Store, Engine: deps.Engine})
 	}
 	gatherer := deps.Gatherer
 	if gatherer == nil {
@@ -109,6 +117,15 @@ func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
 	mux.Handle("GET /api/v1/outbox/counts", view(noQuery(s.outboxCounts)))
 	mux.Handle("POST /api/v1/outbox/{id}/retry", admin(noQuery(s.retryOutbox)))
 	mux.Handle("GET /api/v1/quarantine", view(s.listQuarantine))
+
+	mux.Handle("GET /api/v1/playbooks", view(noQuery(s.listPlaybooks)))
+	mux.Handle("GET /api/v1/playbooks/{id}", view(noQuery(s.getPlaybook)))
+	mux.Handle("PUT /api/v1/playbooks/{id}", admin(noQuery(s.putPlaybook)))
+	mux.Handle("DELETE /api/v1/playbooks/{id}", admin(noQuery(s.deletePlaybook)))
+	mux.Handle("POST /api/v1/playbooks/{id}/runs", analyst(noQuery(s.startRun)))
+	mux.Handle("POST /api/v1/playbooks/{id}/dry-run", analyst(noQuery(s.dryRun)))
+	mux.Handle("GET /api/v1/playbook-runs", view(s.listRuns))
+	mux.Handle("GET /api/v1/playbook-runs/{id}", view(noQuery(s.getRun)))
 
 	// Pushes authenticate with the integration's own intake key. Their
 	// query string belongs to the sender's format, so it is not checked.

@@ -59,6 +59,7 @@ func TestEveryOperationMatchesOpenAPI(t *testing.T) {
 		e.do(c.method, c.path, c.token, c.body).want(t, c.status)
 	}
 	e.push("/api/v1/intake/fake", intakeKey, `[{"id":"w1","title":"Walk","host":"h"}]`).want(t, http.StatusAccepted)
+	e.walkPlaybooks(t, a)
 
 	var missing []string
 	for path, item := range e.doc.Paths.Map() {
@@ -132,3 +133,34 @@ func TestErrorResponsesDocumented(t *testing.T) {
 	e.do("DELETE", a, adminToken, nil).want(t, http.StatusMethodNotAllowed)
 	e.push("/api/v1/intake/ghost", intakeKey, `[]`).want(t, http.StatusUnauthorized)
 }
+
+// walkPlaybooks exercises every playbook operation: define one, list it,
+// preview it, run it by hand, read its run, delete it.
+func (e *env) walkPlaybooks(t *testing.T, alert int64) {
+	t.Helper()
+	def := map[string]any{"definition": playbookYAML}
+	e.do("PUT", "/api/v1/playbooks/ticket", adminToken, def).want(t, http.StatusOK)
+	e.do("GET", "/api/v1/playbooks", viewerToken, nil).want(t, http.StatusOK)
+	e.do("GET", "/api/v1/playbooks/ticket", viewerToken, nil).want(t, http.StatusOK)
+	e.do("POST", "/api/v1/playbooks/ticket/dry-run", analystToken, map[string]any{"alert_id": alert}).want(t, http.StatusOK)
+	var started struct {
+		RunID int64 `json:"run_id"`
+	}
+	e.do("POST", "/api/v1/playbooks/ticket/runs", analystToken, map[string]any{"alert_id": alert}).want(t, http.StatusAccepted).decode(t, &started)
+	e.do("GET", "/api/v1/playbook-runs?playbook=ticket&status=running", viewerToken, nil).want(t, http.StatusOK)
+	e.do("GET", fmt.Sprintf("/api/v1/playbook-runs/%d", started.RunID), viewerToken, nil).want(t, http.StatusOK)
+	e.do("DELETE", "/api/v1/playbooks/ticket", adminToken, nil).want(t, http.StatusNoContent)
+}
+
+// playbookYAML posts an alert to a ticketing tool.
+const playbookYAML = `id: ticket
+name: Open a ticket
+trigger: {type: manual}
+allow: [127.0.0.1]
+steps:
+  - type: get_alert
+  - name: Open ticket
+    type: http
+    url: http://127.0.0.1:9/tickets
+    json: '{"title": "{{ node.1.title }}", "severity": {{ node.1.rule.severity }}}'
+`

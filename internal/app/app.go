@@ -20,6 +20,7 @@ import (
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/outbox"
+	"github.com/alertsync/alertsync/internal/playbook"
 	"github.com/alertsync/alertsync/internal/secrets"
 	"github.com/alertsync/alertsync/internal/store"
 	"github.com/alertsync/alertsync/internal/store/postgres"
@@ -39,16 +40,18 @@ type Options struct {
 
 // App is a running (or ready to run) alertsync.
 type App struct {
-	cfg      config.Config
-	opts     Options
-	log      *slog.Logger
-	store    store.Store
-	keyring  *secrets.Keyring
-	engine   *engine.Engine
-	worker   *outbox.Worker
-	registry *prometheus.Registry
-	server   *http.Server
-	listener net.Listener
+	cfg     config.Config
+	opts    Options
+	log     *slog.Logger
+	store   store.Store
+	keyring *secrets.Keyring
+	engine  *engine.Engine
+	worker  *outbox.Worker
+	// playbooks runs playbooks on the engine's events.
+	playbooks *playbook.Runner
+	registry  *prometheus.Registry
+	server    *http.Server
+	listener  net.Listener
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -122,12 +125,23 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	if err := a.startPlaybooks(ctx); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	a.worker = outbox.New(outbox.Options{
 		Store: st, Deliver: a.engine.Deliver, Logger: a.log.With("component", "outbox"), Now: opts.Now,
 		Concurrency: cfg.Outbox.Workers, Batch: cfg.Outbox.Batch, MaxAttempts: cfg.Outbox.MaxAttempts,
 		BaseBackoff: cfg.Outbox.BaseBackoff, MaxBackoff: cfg.Outbox.MaxBackoff, Lease: cfg.Outbox.Lease,
 		IdleWait: cfg.Outbox.IdleWait, Registerer: a.registry,
-		BatchKey: a.engine.BatchKey, DeliverBatch: a.engine.DeliverBatch, MaxBatch: a.engine.MaxBatch, OnDead: a.engine.ForgetWrite,
+		BatchKey: a.engine.BatchKey, DeliverBatch: a.engine.DeliverBatch, MaxBatch: a.engine.MaxBatch,
+		OnDead: func(ctx context.Context, tx store.Tx, it store.OutboxItem) error {
+			if err := a.engine.ForgetWrite(ctx, tx, it); err != nil {
+				return err
+			}
+			return a.playbooks.OnDead(ctx, tx, it)
+		},
+		LaneConcurrency: a.playbooks.LaneConcurrency,
 	})
 	return a, nil
 }
@@ -176,6 +190,7 @@ func (a *App) Start(ctx context.Context) error {
 	})
 	a.goLoop(func() { _ = a.worker.Run(ctx) })
 	a.goLoop(func() { a.validationLoop(ctx) })
+	a.goLoop(func() { a.scheduleLoop(ctx) })
 	a.goLoop(func() { a.ledgerPruneLoop(ctx) })
 	a.startPollers(ctx)
 	a.warnWithoutTokens()

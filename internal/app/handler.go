@@ -14,7 +14,7 @@ func (a *App) handler() http.Handler {
 		Store: a.store, Engine: a.engine,
 		Tokens: api.TokensFrom(a.cfg.API.Tokens), AdminToken: a.cfg.API.AdminToken,
 		Gatherer: a.registry, Logger: a.log.With("component", "api"), Version: BuildVersion(),
-		Ready: a.ready, Waiting: a.worker.Waiting,
+		Ready: a.ready, Waiting: a.worker.Waiting, Playbooks: a.playbooks,
 	})
 	if a.opts.Mount == nil {
 		return apiHandler

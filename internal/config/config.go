@@ -31,6 +31,23 @@ type Config struct {
 	Outbox        OutboxConfig  `yaml:"outbox"`
 	LogLevel      string        `yaml:"log_level"`
 	Integrations  []Integration `yaml:"integrations"`
+	Playbooks     Playbooks     `yaml:"playbooks"`
+}
+
+// Playbooks says where playbook definitions are read from at start-up
+// (every *.yaml and *.yml file of Dir; the API manages others) and holds
+// the secrets definitions name: a definition never holds a credential,
+// only a secret's name (auth token_secret, secret("name")).
+type Playbooks struct {
+	Dir     string        `yaml:"dir"`
+	Secrets []NamedSecret `yaml:"secrets"`
+}
+
+// NamedSecret is one secret playbooks refer to by name; Value may be a
+// reference (${env:...}, ${file:...}).
+type NamedSecret struct {
+	Name  string `yaml:"name"`
+	Value Secret `yaml:"value"`
 }
 
 // StoreConfig picks the database.

@@ -135,6 +135,8 @@ func (e *Engine) newIncident(ctx context.Context, tx store.Tx, seed model.Alert,
 	if err := tx.IncidentInsert(ctx, &in); err != nil {
 		return in, fmt.Errorf("open incident: %w", err)
 	}
-	err := appendRevision(ctx, tx, model.KindIncident, in.ID, 1, correlationActor, "alerts share entities", []string{"created"}, in, now)
-	return in, err
+	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, 1, correlationActor, "alerts share entities", []string{"created"}, in, now); err != nil {
+		return in, err
+	}
+	return in, e.fire(ctx, tx, incidentEvent(TriggerIncidentCreated, &in, nil))
 }

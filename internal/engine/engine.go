@@ -60,6 +60,7 @@ type Engine struct {
 	mu           sync.RWMutex
 	integrations map[string]*Integration
 	handlers     map[string]ActionHandler
+	triggers     Triggers
 	metrics      *engineMetrics
 }
 

@@ -88,6 +88,9 @@ func (e *Engine) upsertIncident(ctx context.Context, tx store.Tx, integration st
 	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, 1, actor, "ingested", []string{"created"}, in, now); err != nil {
 		return 0, err
 	}
+	if err := e.fire(ctx, tx, incidentEvent(TriggerIncidentCreated, &in, nil)); err != nil {
+		return 0, err
+	}
 	if _, err := e.linkMembers(ctx, tx, &in, now); err != nil {
 		return 0, err
 	}
@@ -126,6 +129,9 @@ func (e *Engine) updateIncident(ctx context.Context, tx store.Tx, old, in model.
 	}
 	if len(changes) > 0 {
 		if err := appendRevision(ctx, tx, model.KindIncident, in.ID, in.Revision, actor, "changed at the source", changes, in, now); err != nil {
+			return 0, err
+		}
+		if err := e.fireIncidentChange(ctx, tx, "", &in, changes); err != nil {
 			return 0, err
 		}
 	}

@@ -286,7 +286,11 @@ func (e *Engine) insertNew(ctx context.Context, tx store.Tx, fresh []*model.Aler
 			return err
 		}
 	}
-	return nil
+	events := make([]Event, len(fresh))
+	for i, a := range fresh {
+		events[i] = alertEvent(TriggerAlertCreated, a, nil)
+	}
+	return e.fire(ctx, tx, events...)
 }
 
 // autoValidations schedules validation for the new open alerts that
@@ -366,6 +370,9 @@ func (e *Engine) ingestExisting(ctx context.Context, tx store.Tx, old model.Aler
 		return 0, err
 	}
 	*a = merged
+	if err := e.fire(ctx, tx, alertEvent(TriggerAlertUpdated, &merged, changes)); err != nil {
+		return 0, err
+	}
 	if slices.Contains(changes, "remote_status") {
 		if err := e.yieldToSource(ctx, tx, merged.Integration, model.KindAlert, merged.VendorID, now); err != nil {
 			return 0, err

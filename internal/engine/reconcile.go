@@ -182,6 +182,9 @@ func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integrati
 	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, in.Revision, reconcileActor, text, []string{"status"}, in, now); err != nil {
 		return err
 	}
+	if err := e.fireIncidentChange(ctx, tx, "", &in, []string{"status"}); err != nil {
+		return err
+	}
 	caps := connector.CapabilitiesOf(integ.Connector)
 	if !caps.StateSync {
 		return nil

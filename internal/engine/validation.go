@@ -199,6 +199,11 @@ func (e *Engine) runPass(ctx context.Context, tx store.Tx, b *passGroup, v store
 	if err := e.commentPass(ctx, tx, a, &v, related, now); err != nil {
 		return false, err
 	}
+	ev := alertEvent(TriggerValidationPass, &a, nil)
+	ev.Key = fmt.Sprintf("%s/alert/%d/%d/%d", TriggerValidationPass, a.ID, v.StartedAt.UnixMicro(), v.Passes)
+	if err := e.fire(ctx, tx, ev); err != nil {
+		return false, err
+	}
 	b.schedules = append(b.schedules, v)
 	return true, nil
 }

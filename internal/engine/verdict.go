@@ -103,6 +103,9 @@ func (e *Engine) applyVerdict(ctx context.Context, tx store.Tx, a *model.Alert, 
 	if err := e.finishValidation(ctx, tx, a.ID); err != nil {
 		return err
 	}
+	if err := e.fire(ctx, tx, alertEvent(TriggerVerdictSet, a, changes)); err != nil {
+		return err
+	}
 	if known && in.Connector != nil {
 		if err := e.enqueueVerdictActions(ctx, tx, in, verdictTarget{model.KindAlert, a.VendorID, a.ID, a.Revision}, dec, p, now); err != nil {
 			return err
@@ -254,6 +257,9 @@ func (e *Engine) applyIncidentVerdict(ctx context.Context, tx store.Tx, in *mode
 		return fmt.Errorf("update incident %d: %w", in.ID, err)
 	}
 	if err := appendRevision(ctx, tx, model.KindIncident, in.ID, in.Revision, p.Actor, p.Reason, changes, in, now); err != nil {
+		return err
+	}
+	if err := e.fireIncidentChange(ctx, tx, TriggerVerdictSet, in, changes); err != nil {
 		return err
 	}
 	if !known || integ.Connector == nil || in.VendorID == "" {

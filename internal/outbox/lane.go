@@ -59,11 +59,23 @@ func (w *Worker) startLane(ctx context.Context, name string, fin *finisher, wg *
 	if _, ok := w.lanes[name]; ok {
 		return
 	}
-	l := &lane{w: w, name: name, fin: fin, wake: make(chan struct{}, 1), window: w.o.Concurrency, bulkRunning: map[string]int{},
+	l := &lane{w: w, name: name, fin: fin, wake: make(chan struct{}, 1), window: w.laneMax(name), bulkRunning: map[string]int{},
 		events: make(chan laneEvent, 2*w.o.Batch+2)}
 	w.lanes[name] = l
 	wg.Add(1)
 	go func() { defer wg.Done(); l.run(ctx) }()
+}
+
+// laneMax is how many deliveries the lane may have in flight: the
+// lane's own limit (a playbook's concurrency) when it has one, within
+// Concurrency.
+func (w *Worker) laneMax(name string) int {
+	if w.o.LaneConcurrency != nil {
+		if n := w.o.LaneConcurrency(name); n > 0 {
+			return min(n, w.o.Concurrency)
+		}
+	}
+	return w.o.Concurrency
 }
 
 // WakeLanes tells the lanes of integrations there is new work for them;
@@ -228,7 +240,7 @@ func (l *lane) apply(ev laneEvent) {
 		switch {
 		case ev.throttled:
 			l.window = 1
-		case l.window < l.w.o.Concurrency:
+		case l.window < l.w.laneMax(l.name):
 			l.window++
 		}
 	}
@@ -247,7 +259,7 @@ func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 	if l.bulk {
 		// A bulk lane holds a call's worth for each slot of its window,
 		// so a backlog keeps every slot busy with a full call.
-		room = l.w.o.Batch*l.w.o.Concurrency - l.held
+		room = l.w.o.Batch*l.w.laneMax(l.name) - l.held
 	}
 	if room <= 0 || l.w.holding.Load() {
 		return

@@ -72,6 +72,10 @@ type Options struct {
 	// MaxBatch, when set, caps how many items of one batch key go in one
 	// DeliverBatch call (the vendor's bulk limit); zero or less: no cap.
 	MaxBatch func(key string, item store.OutboxItem) int
+	// LaneConcurrency, when set, is a lane's own limit on deliveries in
+	// flight (a playbook's concurrency), within Concurrency; zero or
+	// less: Concurrency.
+	LaneConcurrency func(lane string) int
 	// OnDead, when set, runs in the transaction that records a batch's
 	// outcomes for each item that went to the dead letters, so whatever
 	// expected that action to land (the echo ledger) can forget it.

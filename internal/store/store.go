@@ -76,6 +76,7 @@ type Reader interface {
 	// EvidenceCounts says how many records an integration stored and how
 	// many of them name a user or IP that some alert names.
 	EvidenceCounts(ctx context.Context, integration string) (EvidenceCounts, error)
+	Playbooks
 }
 
 // EvidenceListParams select EvidenceList's records.
@@ -181,6 +182,7 @@ type Tx interface {
 	MembershipAddBatch(ctx context.Context, ms []model.Membership) error
 	// MembershipRemove ends a membership and reports whether there was one.
 	MembershipRemove(ctx context.Context, incidentID, alertID int64) (bool, error)
+	PlaybookTx
 }
 
 // Outbox is the durable work queue, used by workers outside any caller

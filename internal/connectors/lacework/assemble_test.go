@@ -39,7 +39,9 @@ func TestConcurrencyBound(t *testing.T) {
 	for _, bound := range []int{1, 4, 16} {
 		e := setup(t, 0, map[string]any{"alert_concurrency": bound, "page_size": 10})
 		e.emu.SeedAlerts(10)
-		e.emu.SetScopeLatency(5 * time.Millisecond)
+		// Long enough for an alert's six scope calls to overlap even
+		// under the race detector on a busy machine.
+		e.emu.SetScopeLatency(40 * time.Millisecond)
 		page, err := e.conn.FetchAlerts(t.Context(), "")
 		if err != nil || len(page.Items) != pageSize {
 			t.Fatalf("bound %d: %v, %d items", bound, err, len(page.Items))

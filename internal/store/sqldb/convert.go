@@ -52,6 +52,15 @@ func nullID(id int64) any {
 	return id
 }
 
+// nullText stores an absent optional key ("") as NULL, so that a unique
+// index over the column leaves keyless rows alone.
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 // jsonText marshals v for a TEXT column.
 func jsonText(v any) (string, error) {
 	b, err := json.Marshal(v)

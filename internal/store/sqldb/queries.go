@@ -52,6 +52,16 @@ const (
 	qOutboxRetry
 	qOutboxCounts
 	qOutboxSkip
+	qPlaybookList
+	qPlaybookGet
+	qPlaybookUpsert
+	qPlaybookDelete
+	qRunGet
+	qRunInsert
+	qRunUpdate
+	qRunOpenGroup
+	qStepUpsert
+	qStepList
 	numQueries
 )
 
@@ -82,6 +92,21 @@ const (
 	outboxCols     = `id, idem_key, integration, object_ref, action, payload,
 	origin_kind, origin_id, state, attempts, next_attempt_at, lease_owner,
 	lease_until, last_error, created_at, updated_at, priority`
+	playbookCols = `id, definition, origin, updated_at`
+	runCols      = `id, playbook_id, trigger, object_kind, object_id, status, nodes,
+	next_step, started_at, finished_at, error, dedupe, group_until, group_count, dry_run`
+	// runInsertCols are runCols without the id; runWidth counts them.
+	runInsertCols = `playbook_id, trigger, object_kind, object_id, status, nodes,
+	next_step, started_at, finished_at, error, dedupe, group_until, group_count, dry_run`
+	runWidth = 14
+	// runDedupe is the conflict target of a run insert: the partial
+	// unique index on dedupe, named by its column and predicate.
+	runDedupe = ` ON CONFLICT (dedupe) WHERE dedupe IS NOT NULL DO NOTHING`
+	// runGrouping is written as the playbook_runs_open index states it,
+	// so that the planner can match the two (see migration 0009/0008).
+	runGrouping = `status = 'running' AND group_until > 0`
+	stepCols    = `run_id, idx, name, type, status, input, output, attempts,
+	duration_us, error, started_at, finished_at`
 	// returningID ends every insert that reports a new id.
 	returningID = " RETURNING id"
 	// outboxActive is written the same way in the claim and in the partial
@@ -211,6 +236,27 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qOutboxCounts: {"outbox counts", `SELECT state, COUNT(*) FROM outbox GROUP BY state`},
 	qOutboxSkip: {"outbox skip", `UPDATE outbox SET state = 'skipped', last_error = ?, updated_at = ?
 	WHERE idem_key = ? AND state = 'pending'`},
+	qPlaybookList: {"playbook list", `SELECT ` + playbookCols + ` FROM playbooks ORDER BY id`},
+	qPlaybookGet:  {"playbook get", `SELECT ` + playbookCols + ` FROM playbooks WHERE id = ?`},
+	qPlaybookUpsert: {"playbook upsert", `INSERT INTO playbooks (` + playbookCols + `)
+	VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET definition = excluded.definition,
+	origin = excluded.origin, updated_at = excluded.updated_at`},
+	qPlaybookDelete: {"playbook delete", `DELETE FROM playbooks WHERE id = ?`},
+	qRunGet:         {"run get", `SELECT ` + runCols + ` FROM playbook_runs WHERE id = ?`},
+	qRunInsert: {"run insert", `INSERT INTO playbook_runs (` + runInsertCols + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + runDedupe + returningID},
+	qRunUpdate: {"run update", `UPDATE playbook_runs SET status = ?, nodes = ?, next_step = ?,
+	finished_at = ?, error = ?, group_until = ?, group_count = ? WHERE id = ?`},
+	qRunOpenGroup: {"run open group", `SELECT ` + runCols + ` FROM playbook_runs
+	WHERE playbook_id = ? AND ` + runGrouping + ` AND group_until > ? AND group_count < ?
+	ORDER BY id LIMIT 1`},
+	qStepUpsert: {"step upsert", `INSERT INTO playbook_steps (` + stepCols + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET
+	name = excluded.name, type = excluded.type, status = excluded.status,
+	input = excluded.input, output = excluded.output, attempts = excluded.attempts,
+	duration_us = excluded.duration_us, error = excluded.error,
+	started_at = excluded.started_at, finished_at = excluded.finished_at`},
+	qStepList: {"step list", `SELECT ` + stepCols + ` FROM playbook_steps WHERE run_id = ? ORDER BY idx`},
 }
 
 // claimQuery is the outbox claim of one priority, optionally narrowed by

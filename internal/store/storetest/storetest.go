@@ -54,6 +54,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TextPolicy", testTextPolicy},
 		{"Memberships", testMemberships},
 		{"Evidence", testEvidence},
+		{"Playbooks", testPlaybooks},
+		{"RunInsertBatch", testRunInsertBatch},
+		{"RunInsertLargeBatch", testRunInsertLargeBatch},
+		{"RunUpdate", testRunUpdate},
+		{"RunList", testRunList},
+		{"RunOpenGroup", testRunOpenGroup},
+		{"Steps", testSteps},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,75 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/playbook"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// startPlaybooks builds the playbook runner: definitions from the
+// configured directory, then those managed through the API (stored),
+// each compiled once; an invalid one stops start-up with its reason.
+func (a *App) startPlaybooks(ctx context.Context) error {
+	secrets := map[string]string{}
+	for _, s := range a.cfg.Playbooks.Secrets {
+		secrets[s.Name] = s.Value.Reveal()
+	}
+	a.playbooks = playbook.New(playbook.Options{
+		Store: a.store, Engine: a.engine, Logger: a.log, HTTP: a.opts.HTTPClient, Now: a.opts.Now,
+		Secret: func(name string) (string, bool) { v, ok := secrets[name]; return v, ok },
+	})
+	defs, err := playbook.LoadDir(a.cfg.Playbooks.Dir)
+	if err != nil {
+		return err
+	}
+	stored, err := a.store.PlaybookList(ctx)
+	if err != nil {
+		return fmt.Errorf("list stored playbooks: %w", err)
+	}
+	for _, sp := range stored {
+		if sp.Origin == store.OriginFile {
+			continue
+		}
+		d, err := playbook.Parse([]byte(sp.Definition))
+		if err != nil {
+			return fmt.Errorf("stored playbook %s: %w", sp.ID, err)
+		}
+		defs = append(defs, d)
+	}
+	for _, d := range defs {
+		p, err := a.playbooks.Compile(d)
+		if err != nil {
+			return err
+		}
+		a.playbooks.Put(p)
+	}
+	a.engine.SetTriggers(a.playbooks)
+	a.engine.Handle(playbook.ActionStep, a.playbooks.Deliver)
+	return nil
+}
+
+// Playbooks returns the app's playbook runner.
+func (a *App) Playbooks() *playbook.Runner { return a.playbooks }
+
+// scheduleTick is how often schedule playbooks are looked at; a slot
+// starts within this of its time.
+const scheduleTick = 15 * time.Second
+
+// scheduleLoop starts the runs of schedule playbooks as their slots come.
+func (a *App) scheduleLoop(ctx context.Context) {
+	t := time.NewTicker(scheduleTick)
+	defer t.Stop()
+	for {
+		if err := a.playbooks.Tick(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("scheduled playbook run not started", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

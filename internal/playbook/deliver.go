@@ -1,0 +1,201 @@
+package playbook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/outbox"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// runState is a run being worked on by one delivery.
+type runState struct {
+	run   store.Run
+	p     *Playbook
+	nodes []any
+	// records are the step records this delivery made, written by the
+	// delivery's After with the run.
+	records []store.StepRecord
+}
+
+// Deliver runs a run's next steps: the ones without an effect (get
+// alert, get incident) inline, then the first one with an effect, and
+// returns the After that records them and queues what follows, in the
+// transaction that finishes the outbox item. It is the ActionStep
+// handler.
+func (r *Runner) Deliver(ctx context.Context, item store.OutboxItem) (engine.Record, error) {
+	var sp stepPayload
+	if err := json.Unmarshal(item.Payload, &sp); err != nil {
+		return nil, connector.Permanent("decode playbook step: %v", err)
+	}
+	st, err := r.load(ctx, sp)
+	if err != nil || st == nil {
+		return nil, err
+	}
+	if err := r.admit(st.p); err != nil {
+		return nil, err
+	}
+	for i := sp.Step; i <= len(st.p.steps); i++ {
+		s := st.p.steps[i-1]
+		out, err := r.runStep(ctx, st, i, s, item)
+		if err != nil {
+			return nil, r.stepFailed(ctx, st, i, s, item, err)
+		}
+		st.nodes = append(st.nodes, out)
+		if s.effect() && i < len(st.p.steps) {
+			return r.advance(st, i+1), nil
+		}
+	}
+	return r.advance(st, len(st.p.steps)+1), nil
+}
+
+// load reads the run; nil when it is over (a redelivery after it ended).
+func (r *Runner) load(ctx context.Context, sp stepPayload) (*runState, error) {
+	run, err := r.o.Store.RunGet(ctx, sp.RunID)
+	if err != nil {
+		return nil, fmt.Errorf("get run %d: %w", sp.RunID, err)
+	}
+	if run.Status != store.RunRunning || run.NextStep != sp.Step {
+		return nil, nil
+	}
+	st := &runState{run: run}
+	if err := json.Unmarshal(run.Nodes, &st.nodes); err != nil {
+		return nil, connector.Permanent("read run %d: %v", run.ID, err)
+	}
+	intify(st.nodes) // in place
+	p, ok := r.Get(run.PlaybookID)
+	if !ok {
+		return nil, r.finish(ctx, run, fmt.Errorf("playbook %q no longer exists", run.PlaybookID))
+	}
+	st.p = p
+	return st, nil
+}
+
+// admit spends the playbook's rate budget for a run's first delivery.
+func (r *Runner) admit(p *Playbook) error {
+	r.mu.RLock()
+	l := r.limiters[p.Def.ID]
+	r.mu.RUnlock()
+	if l == nil {
+		return nil
+	}
+	res := l.Reserve()
+	if d := res.Delay(); d > 0 {
+		res.Cancel()
+		return &connector.Error{Class: connector.ClassRateLimited, RetryAfter: d,
+			Message: fmt.Sprintf("playbook %s: rate_per_minute %d reached", p.Def.ID, p.Def.RatePerMinute)}
+	}
+	return nil
+}
+
+// effect reports whether a step changes something outside the run: after
+// it, the run is recorded before anything else is done.
+func (s compiledStep) effect() bool {
+	return s.Type != StepGetAlert && s.Type != StepGetIncident
+}
+
+// advance is the After of a delivery that got as far as step next.
+func (r *Runner) advance(st *runState, next int) engine.Record {
+	return outbox.AfterFunc(func(ctx context.Context, tx store.Tx) error {
+		now := r.o.Now().UTC()
+		for _, rec := range st.records {
+			if err := tx.StepUpsert(ctx, rec); err != nil {
+				return fmt.Errorf("record step %d of run %d: %w", rec.Index, rec.RunID, err)
+			}
+		}
+		run := st.run
+		nodes, err := json.Marshal(st.nodes)
+		if err != nil {
+			return fmt.Errorf("encode run %d: %w", run.ID, err)
+		}
+		run.Nodes, run.NextStep = nodes, next
+		if next > len(st.p.steps) {
+			run.Status, run.FinishedAt = store.RunSucceeded, now
+		}
+		if err := tx.RunUpdate(ctx, run); err != nil {
+			return fmt.Errorf("record run %d: %w", run.ID, err)
+		}
+		if next > len(st.p.steps) {
+			return nil
+		}
+		return enqueueStep(ctx, tx, run, next, now, time.Time{})
+	})
+}
+
+// stepFailed decides what a failed step does: a retryable failure within
+// the step's attempts is returned for the outbox to retry; anything else
+// ends the run as failed, recorded, and the outbox item done with the
+// reason (it is the run, not a vendor write, that failed).
+func (r *Runner) stepFailed(ctx context.Context, st *runState, i int, s compiledStep, item store.OutboxItem, err error) error {
+	attempts := DefaultAttempts
+	if s.Retry != nil {
+		attempts = s.Retry.Attempts
+	}
+	class := connector.ClassOf(err)
+	retry := (class == connector.ClassRetryable || class == connector.ClassRateLimited) && item.Attempts < attempts
+	if retry && ctx.Err() == nil {
+		return err
+	}
+	rec := st.record(i, s, item)
+	rec.Status, rec.Error, rec.FinishedAt = store.StepFailed, err.Error(), r.o.Now().UTC()
+	st.records = append(st.records, rec)
+	werr := r.o.Store.WithTx(ctx, func(tx store.Tx) error {
+		for _, rec := range st.records {
+			if err := tx.StepUpsert(ctx, rec); err != nil {
+				return err
+			}
+		}
+		return r.finishTx(ctx, tx, st.run, fmt.Errorf("step %d (%s): %w", i, s.label(), err))
+	})
+	if werr != nil {
+		return fmt.Errorf("record failed run %d: %w", st.run.ID, werr)
+	}
+	return &outbox.Noted{Note: fmt.Sprintf("run %d failed at step %d: %v", st.run.ID, i, err)}
+}
+
+// finish ends a run as failed in a transaction of its own.
+func (r *Runner) finish(ctx context.Context, run store.Run, cause error) error {
+	err := r.o.Store.WithTx(ctx, func(tx store.Tx) error { return r.finishTx(ctx, tx, run, cause) })
+	if err != nil {
+		return err
+	}
+	return &outbox.Noted{Note: fmt.Sprintf("run %d failed: %v", run.ID, cause)}
+}
+
+func (r *Runner) finishTx(ctx context.Context, tx store.Tx, run store.Run, cause error) error {
+	run.Status, run.Error, run.FinishedAt = store.RunFailed, cause.Error(), r.o.Now().UTC()
+	if err := tx.RunUpdate(ctx, run); err != nil {
+		return fmt.Errorf("fail run %d: %w", run.ID, err)
+	}
+	return nil
+}
+
+// OnDead ends the run of a step action the outbox gave up on (a crash
+// loop, an attempt limit), so no run stays running for ever.
+func (r *Runner) OnDead(ctx context.Context, tx store.Tx, item store.OutboxItem) error {
+	if item.Action != ActionStep {
+		return nil
+	}
+	var sp stepPayload
+	if err := json.Unmarshal(item.Payload, &sp); err != nil {
+		return nil //nolint:nilerr // an unreadable payload names no run to end
+	}
+	run, err := tx.RunGet(ctx, sp.RunID)
+	if errors.Is(err, store.ErrNotFound) || err == nil && run.Status != store.RunRunning {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return r.finishTx(ctx, tx, run, fmt.Errorf("step %d dead-lettered: %s", sp.Step, item.LastError))
+}
+
+// record starts the record of step i.
+func (st *runState) record(i int, s compiledStep, item store.OutboxItem) store.StepRecord {
+	return store.StepRecord{RunID: st.run.ID, Index: i, Name: s.label(), Type: s.Type, Attempts: item.Attempts}
+}

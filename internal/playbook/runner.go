@@ -1,0 +1,158 @@
+package playbook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// ActionStep is the outbox action that runs a playbook's next steps.
+const ActionStep = "playbook_step"
+
+// lanePrefix names a playbook's outbox lane: each playbook's steps queue
+// on their own, so one playbook's backlog (or a slow tool) never delays
+// another's, nor any vendor write-back.
+const lanePrefix = "playbook:"
+
+// Options wire a Runner.
+type Options struct {
+	Store  store.Store
+	Engine *engine.Engine
+	Logger *slog.Logger
+	// HTTP is the base client of http steps; each playbook's egress guard
+	// wraps it.
+	HTTP *http.Client
+	// Secret resolves a secret by name (auth token_secret, secret("x")).
+	Secret func(name string) (string, bool)
+	Now    func() time.Time
+}
+
+// Runner starts playbook runs on engine events and runs their steps as
+// outbox actions.
+type Runner struct {
+	o   Options
+	log *slog.Logger
+
+	mu        sync.RWMutex
+	playbooks map[string]*Playbook
+	clients   map[string]*http.Client
+	limiters  map[string]*rate.Limiter
+}
+
+// New builds a Runner; Set gives it its playbooks.
+func New(o Options) *Runner {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.HTTP == nil {
+		o.HTTP = &http.Client{}
+	}
+	if o.Secret == nil {
+		o.Secret = func(string) (string, bool) { return "", false }
+	}
+	return &Runner{o: o, log: o.Logger.With("component", "playbooks"), playbooks: map[string]*Playbook{},
+		clients: map[string]*http.Client{}, limiters: map[string]*rate.Limiter{}}
+}
+
+// Compile compiles d with the runner's secrets.
+func (r *Runner) Compile(d Definition) (*Playbook, error) { return Compile(d, r.o.Secret) }
+
+// Put adds or replaces one compiled playbook.
+func (r *Runner) Put(p *Playbook) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id := p.Def.ID
+	r.playbooks[id] = p
+	r.clients[id] = p.guard.Client(r.o.HTTP)
+	delete(r.limiters, id)
+	if n := p.Def.RatePerMinute; n > 0 {
+		r.limiters[id] = rate.NewLimiter(rate.Limit(float64(n)/60), max(1, n/60))
+	}
+}
+
+// Remove forgets a playbook; its runs in flight fail at their next step.
+func (r *Runner) Remove(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.playbooks, id)
+	delete(r.clients, id)
+	delete(r.limiters, id)
+}
+
+// Get returns a playbook by id.
+func (r *Runner) Get(id string) (*Playbook, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	p, ok := r.playbooks[id]
+	return p, ok
+}
+
+// List returns the playbooks in id order.
+func (r *Runner) List() []*Playbook {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*Playbook, 0, len(r.playbooks))
+	for _, p := range r.playbooks {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b *Playbook) int { return compareStrings(a.Def.ID, b.Def.ID) })
+	return out
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// LaneConcurrency is the outbox hook giving each playbook's lane the
+// playbook's own concurrency.
+func (r *Runner) LaneConcurrency(lane string) int {
+	if len(lane) <= len(lanePrefix) || lane[:len(lanePrefix)] != lanePrefix {
+		return 0
+	}
+	if p, ok := r.Get(lane[len(lanePrefix):]); ok {
+		if p.Def.Concurrency > 0 {
+			return p.Def.Concurrency
+		}
+		return DefaultConcurrency
+	}
+	return 0
+}
+
+// stepPayload is a playbook_step action's payload.
+type stepPayload struct {
+	RunID int64 `json:"run_id"`
+	Step  int   `json:"step"`
+}
+
+// enqueueStep queues step of run, due at notBefore (zero: now).
+func enqueueStep(ctx context.Context, tx store.Tx, run store.Run, step int, now, notBefore time.Time) error {
+	b, _ := json.Marshal(stepPayload{RunID: run.ID, Step: step}) // always encodes
+	_, _, err := tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{
+		Key: fmt.Sprintf("playbook/%d/step/%d", run.ID, step), Integration: lanePrefix + run.PlaybookID,
+		ObjectRef: fmt.Sprintf("run/%d", run.ID), Action: ActionStep, Payload: b,
+		OriginKind: run.ObjectKind, OriginID: run.ObjectID, Now: now, NotBefore: notBefore, Priority: store.PriorityDecision,
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue step %d of run %d: %w", step, run.ID, err)
+	}
+	return nil
+}

@@ -1,0 +1,298 @@
+package playbook_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/outbox"
+	"github.com/alertsync/alertsync/internal/playbook"
+	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/storetest"
+)
+
+const toolToken = "tool-token-5d1f0c9a"
+
+// receiver is the external tool: it keeps every request it got.
+type receiver struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	bodies []map[string]any
+	auth   []string
+	keys   []string
+	status int
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{status: http.StatusCreated}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Errorf("receiver: body is not JSON: %v: %s", err, b)
+		}
+		rc.mu.Lock()
+		rc.bodies = append(rc.bodies, doc)
+		rc.auth = append(rc.auth, r.Header.Get("Authorization"))
+		rc.keys = append(rc.keys, r.Header.Get("Idempotency-Key"))
+		status := rc.status
+		rc.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`{"id":"T-1"}`))
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) count() int { rc.mu.Lock(); defer rc.mu.Unlock(); return len(rc.bodies) }
+
+type env struct {
+	st     store.Store
+	eng    *engine.Engine
+	runner *playbook.Runner
+	rc     *receiver
+}
+
+// setup wires an engine and a runner on SQLite with the seed's playbook
+// (edit changes its YAML first) pointed at a local receiver.
+func setup(t *testing.T, edit func(string) string) *env {
+	t.Helper()
+	st := storetest.OpenSQLite(t)
+	e := &env{st: st, rc: newReceiver(t)}
+	e.eng = engine.New(engine.Options{Store: st})
+	e.eng.AddIntegration(engine.Integration{ID: "edr", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: fakeConnector{}})
+	e.runner = playbook.New(playbook.Options{Store: st, Engine: e.eng,
+		Secret: func(n string) (string, bool) { return toolToken, n == "external_tool" }})
+	src, err := os.ReadFile("testdata/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(e.rc.srv.URL)
+	yaml := strings.NewReplacer("RECEIVER_URL", e.rc.srv.URL+"/alerts", "RECEIVER_HOST", u.Host).Replace(string(src))
+	if edit != nil {
+		yaml = edit(yaml)
+	}
+	d, err := playbook.Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.runner.Compile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.runner.Put(p)
+	e.eng.SetTriggers(e.runner)
+	e.eng.Handle(playbook.ActionStep, e.runner.Deliver)
+	return e
+}
+
+type fakeConnector struct{}
+
+func (fakeConnector) Kind() string { return "fake" }
+
+// hostile is a title that breaks naive JSON and HTML templating.
+const hostile = `Mimikatz "sekurlsa" in C:\Temp\<x>&y`
+
+func (e *env) ingest(t *testing.T, id string) model.Alert {
+	t.Helper()
+	raw, _ := json.Marshal(map[string]any{"id": id})
+	a := &model.Alert{VendorID: id, Title: hostile, Severity: model.SeverityHigh, Status: model.StatusNew,
+		Entities: model.Entities{Hosts: []string{"ws-1"}}}
+	if _, err := e.eng.Ingest(t.Context(), "edr", []connector.Item{{VendorID: id, Raw: raw, Alert: a}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.st.AlertGetByVendor(t.Context(), "edr", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// deliver runs due outbox items through the engine like the worker;
+// crash, when it returns true for an item, drops its outcome as a crash
+// between sending and recording would.
+func (e *env) deliver(t *testing.T, crash func(store.OutboxItem) bool) {
+	t.Helper()
+	ctx := context.Background()
+	for range 20 {
+		items, err := e.st.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "t", Now: time.Now().Add(time.Hour), Lease: time.Millisecond, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) == 0 {
+			return
+		}
+		var res []store.OutboxResult
+		for _, it := range items {
+			rec, err := e.eng.Deliver(ctx, it)
+			if crash != nil && crash(it) {
+				continue
+			}
+			state := store.OutboxDone
+			var note *outbox.Noted
+			switch {
+			case errors.As(err, &note):
+				rec = note.After
+			case err != nil:
+				state = store.OutboxPending
+			}
+			if rec != nil {
+				if err := e.st.WithTx(ctx, func(tx store.Tx) error { return rec.Record(ctx, tx) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res = append(res, store.OutboxResult{ID: it.ID, State: state, Now: time.Now(), NextAttemptAt: time.Now()})
+		}
+		if err := e.st.OutboxFinish(ctx, "t", res); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (e *env) runs(t *testing.T) []store.Run {
+	t.Helper()
+	runs, err := e.st.RunList(t.Context(), store.RunListParams{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+// TestSeedPlaybook: an alert created runs the seed's playbook once: the
+// receiver gets the seed's body with the alert's real values, valid JSON
+// however hostile the title, the bearer token from the named secret, and
+// the run history records each step with the token masked.
+func TestSeedPlaybook(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	a := e.ingest(t, "A-1")
+	e.deliver(t, nil)
+	if e.rc.count() != 1 {
+		t.Fatalf("receiver got %d requests, want 1", e.rc.count())
+	}
+	body := e.rc.bodies[0]
+	if body["alert_short_id"] != "A-1" || body["rule_name"] != hostile || body["rule_severity"] != "70" || body["description"] != "This is a description" {
+		t.Errorf("body = %v", body)
+	}
+	if e.rc.auth[0] != "Bearer "+toolToken || e.rc.keys[0] == "" {
+		t.Errorf("auth %q, idempotency key %q", e.rc.auth[0], e.rc.keys[0])
+	}
+	runs := e.runs(t)
+	if len(runs) != 1 || runs[0].Status != store.RunSucceeded || runs[0].ObjectID != a.ID {
+		t.Fatalf("runs = %+v", runs)
+	}
+	steps, err := e.st.StepList(t.Context(), runs[0].ID)
+	if err != nil || len(steps) != 2 || steps[1].Status != store.StepSucceeded {
+		t.Fatalf("steps = %+v, %v", steps, err)
+	}
+	if strings.Contains(string(steps[1].Input), toolToken) || !strings.Contains(string(steps[1].Output), `"status_code":201`) {
+		t.Errorf("http step record: input %s output %s", steps[1].Input, steps[1].Output)
+	}
+	// The same alert seen again starts nothing.
+	e.ingest(t, "A-1")
+	e.deliver(t, nil)
+	if n := len(e.runs(t)); n != 1 || e.rc.count() != 1 {
+		t.Errorf("after re-ingest: %d runs, %d requests", n, e.rc.count())
+	}
+}
+
+// TestCrashMidRunSendsOnce: a crash after the request went out and before
+// its outcome was recorded leaves the step marked; the delivery that
+// resumes the run does not send again (the step is not idempotent) and
+// the run ends failed, saying why. An idempotent step is sent again, with
+// the same idempotency key.
+func TestCrashMidRunSendsOnce(t *testing.T) {
+	t.Parallel()
+	for _, idempotent := range []bool{false, true} {
+		edit := func(s string) string { return s }
+		if idempotent {
+			edit = func(s string) string { return strings.Replace(s, "    auth:", "    idempotent: true\n    auth:", 1) }
+		}
+		e := setup(t, edit)
+		e.ingest(t, "A-2")
+		crashed := false
+		e.deliver(t, func(store.OutboxItem) bool {
+			if crashed {
+				return false
+			}
+			crashed = true
+			return true
+		})
+		run := e.runs(t)[0]
+		switch {
+		case !idempotent && (e.rc.count() != 1 || run.Status != store.RunFailed || !strings.Contains(run.Error, "not idempotent")):
+			t.Errorf("not idempotent: %d requests, run %s (%s)", e.rc.count(), run.Status, run.Error)
+		case idempotent && (e.rc.count() != 2 || run.Status != store.RunSucceeded || e.rc.keys[0] != e.rc.keys[1]):
+			t.Errorf("idempotent: %d requests, run %s, keys %v", e.rc.count(), run.Status, e.rc.keys)
+		}
+	}
+}
+
+// TestEgressRefused: without the allowlist, the local receiver is
+// refused and the run fails saying so; nothing reaches it.
+func TestEgressRefused(t *testing.T) {
+	t.Parallel()
+	e := setup(t, func(s string) string {
+		i := strings.Index(s, "allow: [")
+		j := strings.Index(s[i:], "\n")
+		return s[:i] + s[i+j+1:]
+	})
+	e.ingest(t, "A-3")
+	e.deliver(t, nil)
+	run := e.runs(t)[0]
+	if e.rc.count() != 0 || run.Status != store.RunFailed || !strings.Contains(run.Error, "loopback") {
+		t.Errorf("%d requests, run %s: %s", e.rc.count(), run.Status, run.Error)
+	}
+}
+
+// TestGroupAndSchedule: a grouping playbook gathers the alerts created
+// within its window into one run whose node.0 lists them, sent once the
+// window closes; a schedule playbook runs once a slot however often it
+// is ticked.
+func TestGroupAndSchedule(t *testing.T) {
+	t.Parallel()
+	e := setup(t, func(s string) string {
+		s = strings.Replace(s, "allow: [", "group: {wait: 1h, max: 10}\nallow: [", 1)
+		i := strings.Index(s, "    json: ")
+		j := strings.Index(s[i:], "\n")
+		return s[:i] + `    json: '{"count": {{ node.0.count }}, "first": "{{ node.0.items[0].alert_uuid }}", "rule_name": "{{ node.1.rule.name }}"}'` + s[i+j:]
+	})
+	for _, id := range []string{"G-1", "G-2", "G-3"} {
+		e.ingest(t, id)
+	}
+	runs := e.runs(t)
+	if len(runs) != 1 || runs[0].GroupCount != 3 {
+		t.Fatalf("runs = %+v, want one run gathering 3 alerts", runs)
+	}
+	e.deliver(t, nil) // the deliver helper claims an hour ahead: the window has closed
+	if e.rc.count() != 1 || e.rc.bodies[0]["count"] != float64(3) || e.rc.bodies[0]["first"] != "G-1" {
+		t.Fatalf("receiver got %d requests: %v; run %+v", e.rc.count(), e.rc.bodies, e.runs(t)[0])
+	}
+
+	s := setup(t, func(s string) string {
+		s = strings.Replace(s, "type: alert_created", "type: schedule\n  every: 1h", 1)
+		s = strings.Replace(s, "  - name: Get Alert\n    type: get_alert\n", "", 1)
+		return strings.Replace(s, `"rule_name":"{{ node.1[''rule''][''name''] }}","rule_severity":"{{ node.1[''rule''][''severity''] }}",`, "", 1)
+	})
+	for range 3 {
+		if err := s.runner.Tick(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runs := s.runs(t); len(runs) != 1 || runs[0].Trigger != "schedule" {
+		t.Errorf("scheduled runs = %+v, want one for the slot", runs)
+	}
+}

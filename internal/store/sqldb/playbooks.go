@@ -1,0 +1,254 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+func scanPlaybook(s scanner) (store.StoredPlaybook, error) {
+	var (
+		p  store.StoredPlaybook
+		at int64
+	)
+	err := s.Scan(&p.ID, &p.Definition, &p.Origin, &at)
+	p.UpdatedAt = fromMicros(at)
+	return p, err
+}
+
+// PlaybookList lists the stored definitions by id.
+func (c *conn) PlaybookList(ctx context.Context) ([]store.StoredPlaybook, error) {
+	rows, err := c.query(ctx, qPlaybookList)
+	if err != nil {
+		return nil, fmt.Errorf("list playbooks: %w", err)
+	}
+	out, err := collect(rows, scanPlaybook)
+	if err != nil {
+		return nil, fmt.Errorf("list playbooks: %w", err)
+	}
+	return out, nil
+}
+
+// PlaybookGet returns one stored definition.
+func (c *conn) PlaybookGet(ctx context.Context, id string) (store.StoredPlaybook, error) {
+	row, err := c.queryRow(ctx, qPlaybookGet, id)
+	if err != nil {
+		return store.StoredPlaybook{}, fmt.Errorf("get playbook: %w", err)
+	}
+	p, err := scanPlaybook(row)
+	if err != nil {
+		return p, fmt.Errorf("get playbook %q: %w", id, notFound(err))
+	}
+	return p, nil
+}
+
+// PlaybookUpsert creates or replaces a definition.
+func (t *tx) PlaybookUpsert(ctx context.Context, p store.StoredPlaybook) error {
+	if err := t.exec(ctx, qPlaybookUpsert, p.ID, p.Definition, p.Origin, micros(p.UpdatedAt)); err != nil {
+		return fmt.Errorf("upsert playbook %q: %w", p.ID, err)
+	}
+	return nil
+}
+
+// PlaybookDelete removes a definition, ErrNotFound when there is none;
+// its runs stay.
+func (t *tx) PlaybookDelete(ctx context.Context, id string) error {
+	if err := t.execOne(ctx, qPlaybookDelete, id); err != nil {
+		return fmt.Errorf("delete playbook %q: %w", id, err)
+	}
+	return nil
+}
+
+func scanRun(s scanner) (store.Run, error) {
+	var (
+		r                        store.Run
+		started, finished, until int64
+		dedupe                   sql.NullString
+	)
+	err := s.Scan(&r.ID, &r.PlaybookID, &r.Trigger, &r.ObjectKind, &r.ObjectID, &r.Status,
+		(*[]byte)(&r.Nodes), &r.NextStep, &started, &finished, &r.Error, &dedupe,
+		&until, &r.GroupCount, &r.DryRun)
+	r.StartedAt, r.FinishedAt, r.GroupUntil = fromMicros(started), fromMicros(finished), fromMicros(until)
+	r.Dedupe = dedupe.String
+	return r, err
+}
+
+// appendRunArgs appends a run's columns in runInsertCols order. Nodes
+// are kept as given; absent nodes are NULL and read back as nil.
+func appendRunArgs(args []any, r *store.Run) []any {
+	return append(args, r.PlaybookID, r.Trigger, string(r.ObjectKind), r.ObjectID, r.Status,
+		text(r.Nodes), r.NextStep, micros(r.StartedAt), micros(r.FinishedAt), r.Error,
+		nullText(r.Dedupe), micros(r.GroupUntil), r.GroupCount, r.DryRun)
+}
+
+// RunGet returns one run.
+func (c *conn) RunGet(ctx context.Context, id int64) (store.Run, error) {
+	row, err := c.queryRow(ctx, qRunGet, id)
+	if err != nil {
+		return store.Run{}, fmt.Errorf("get run: %w", err)
+	}
+	r, err := scanRun(row)
+	if err != nil {
+		return r, fmt.Errorf("get run %d: %w", id, notFound(err))
+	}
+	return r, nil
+}
+
+// RunList pages runs newest first, optionally of one playbook or status.
+func (c *conn) RunList(ctx context.Context, p store.RunListParams) ([]store.Run, error) {
+	var w where
+	w.add(p.PlaybookID != "", "playbook_id = ?", p.PlaybookID)
+	w.add(p.Status != "", "status = ?", p.Status)
+	w.add(p.BeforeID > 0, "id < ?", p.BeforeID)
+	q := `SELECT ` + runCols + ` FROM playbook_runs` + w.sql() + ` ORDER BY id DESC LIMIT ?`
+	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	out, err := collect(rows, scanRun)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return out, nil
+}
+
+// RunInsertBatch stores new runs and sets their ids; a run whose dedupe
+// key is taken, by a stored run or an earlier one in runs, keeps ID 0.
+// It runs inside ingest for every alert that triggers a playbook, so on
+// PostgreSQL each chunk is one multi-row statement; SQLite runs one
+// prepared insert per run (see Dialect.MultiRowInsert).
+func (t *tx) RunInsertBatch(ctx context.Context, runs []*store.Run) error {
+	for _, r := range runs {
+		r.ID = 0
+	}
+	if !t.d.MultiRowInsert {
+		args := make([]any, 0, runWidth)
+		for _, r := range runs {
+			id, err := t.insertID(ctx, qRunInsert, appendRunArgs(args[:0], r)...)
+			switch {
+			case errors.Is(err, sql.ErrNoRows): // the key is taken
+			case err != nil:
+				return fmt.Errorf("insert runs: %w", err)
+			default:
+				r.ID = id
+			}
+		}
+		return nil
+	}
+	for chunk := range chunks(runs, batchRows) {
+		if err := t.insertRunChunk(ctx, chunk); err != nil {
+			return fmt.Errorf("insert runs: %w", err)
+		}
+	}
+	return nil
+}
+
+// insertRunChunk inserts runs in one statement and hands the returned ids
+// back: to keyed runs by their key (of two runs sharing one, the first is
+// stored, as VALUES rows insert in order), to keyless runs, which always
+// insert, in the order PostgreSQL inserts and returns VALUES rows.
+func (t *tx) insertRunChunk(ctx context.Context, chunk []*store.Run) error {
+	args := make([]any, 0, len(chunk)*runWidth)
+	byKey := make(map[string]*store.Run, len(chunk))
+	var keyless []*store.Run
+	for _, r := range chunk {
+		args = appendRunArgs(args, r)
+		switch {
+		case r.Dedupe == "":
+			keyless = append(keyless, r)
+		case byKey[r.Dedupe] == nil:
+			byKey[r.Dedupe] = r
+		}
+	}
+	q := `INSERT INTO playbook_runs (` + runInsertCols + `) VALUES ` +
+		valuesList(len(chunk), runWidth) + runDedupe + ` RETURNING id, dedupe`
+	rows, err := t.queryDyn(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var (
+			id  int64
+			key sql.NullString
+		)
+		if err := rows.Scan(&id, &key); err != nil {
+			return err
+		}
+		switch {
+		case key.Valid && byKey[key.String] != nil:
+			byKey[key.String].ID = id
+		case !key.Valid && len(keyless) > 0:
+			keyless[0].ID, keyless = id, keyless[1:]
+		}
+	}
+	return rows.Err()
+}
+
+// RunUpdate overwrites what changes as a run proceeds; the rest of the
+// row (playbook, trigger, object, start, dedupe key, dry run) stays. It is
+// ErrNotFound when there is no run r.ID.
+func (t *tx) RunUpdate(ctx context.Context, r store.Run) error {
+	err := t.execOne(ctx, qRunUpdate, r.Status, text(r.Nodes), r.NextStep, micros(r.FinishedAt),
+		r.Error, micros(r.GroupUntil), r.GroupCount, r.ID)
+	if err != nil {
+		return fmt.Errorf("update run %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// RunOpenGroup returns the playbook's oldest running run whose grouping
+// window is still open at now and which holds fewer than maxCount
+// triggers.
+func (t *tx) RunOpenGroup(ctx context.Context, playbookID string, now time.Time, maxCount int) (store.Run, error) {
+	row, err := t.queryRow(ctx, qRunOpenGroup, playbookID, micros(now), maxCount)
+	if err != nil {
+		return store.Run{}, fmt.Errorf("find open run group: %w", err)
+	}
+	r, err := scanRun(row)
+	if err != nil {
+		return r, fmt.Errorf("find open run group of %q: %w", playbookID, notFound(err))
+	}
+	return r, nil
+}
+
+func scanStep(s scanner) (store.StepRecord, error) {
+	var (
+		st                     store.StepRecord
+		dur, started, finished int64
+	)
+	err := s.Scan(&st.RunID, &st.Index, &st.Name, &st.Type, &st.Status, (*[]byte)(&st.Input),
+		(*[]byte)(&st.Output), &st.Attempts, &dur, &st.Error, &started, &finished)
+	st.Duration = time.Duration(dur) * time.Microsecond
+	st.StartedAt, st.FinishedAt = fromMicros(started), fromMicros(finished)
+	return st, err
+}
+
+// StepList lists a run's step records by index.
+func (c *conn) StepList(ctx context.Context, runID int64) ([]store.StepRecord, error) {
+	rows, err := c.query(ctx, qStepList, runID)
+	if err != nil {
+		return nil, fmt.Errorf("list steps: %w", err)
+	}
+	out, err := collect(rows, scanStep)
+	if err != nil {
+		return nil, fmt.Errorf("list steps of run %d: %w", runID, err)
+	}
+	return out, nil
+}
+
+// StepUpsert creates or replaces one step record. The duration is kept in
+// microseconds, like every time in the store.
+func (t *tx) StepUpsert(ctx context.Context, s store.StepRecord) error {
+	err := t.exec(ctx, qStepUpsert, s.RunID, s.Index, s.Name, s.Type, s.Status, blob(s.Input),
+		blob(s.Output), s.Attempts, s.Duration.Microseconds(), s.Error, micros(s.StartedAt),
+		micros(s.FinishedAt))
+	if err != nil {
+		return fmt.Errorf("upsert step %d of run %d: %w", s.Index, s.RunID, err)
+	}
+	return nil
+}

@@ -1,0 +1,282 @@
+package storetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// newRun is a running run of playbook pb started at t0.
+func newRun(pb, dedupe string) *store.Run {
+	return &store.Run{
+		PlaybookID: pb, Trigger: "alert.created", ObjectKind: model.KindAlert, ObjectID: 7,
+		Status: store.RunRunning, Nodes: json.RawMessage(`[{"alert": {"id": 7}}]`),
+		NextStep: 1, StartedAt: t0, Dedupe: dedupe,
+	}
+}
+
+// insertRuns stores runs in one batch.
+func insertRuns(t *testing.T, s store.Store, runs ...*store.Run) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) error { return tx.RunInsertBatch(t.Context(), runs) })
+}
+
+// testPlaybooks: definitions are created, replaced, listed by id and
+// deleted; a missing one is ErrNotFound to read and to delete.
+func testPlaybooks(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	b := store.StoredPlaybook{ID: "b-notify", Definition: "name: notify\n", Origin: "api", UpdatedAt: t0}
+	a := store.StoredPlaybook{ID: "a-enrich", Definition: "name: enrich\n", Origin: "file", UpdatedAt: t0}
+	inTx(t, s, func(tx store.Tx) error {
+		if err := tx.PlaybookUpsert(ctx, b); err != nil {
+			return err
+		}
+		return tx.PlaybookUpsert(ctx, a)
+	})
+	b.Definition, b.UpdatedAt = "name: notify\nsteps: []\n", t0.Add(time.Minute)
+	inTx(t, s, func(tx store.Tx) error { return tx.PlaybookUpsert(ctx, b) })
+	got, err := s.PlaybookGet(ctx, b.ID)
+	if err != nil || got != b {
+		t.Errorf("PlaybookGet after replace = %+v, %v; want %+v", got, err, b)
+	}
+	list, err := s.PlaybookList(ctx)
+	if diff := cmp.Diff([]store.StoredPlaybook{a, b}, list); err != nil || diff != "" {
+		t.Errorf("PlaybookList, by id (err %v, -want +got):\n%s", err, diff)
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.PlaybookDelete(ctx, a.ID) })
+	_, err = s.PlaybookGet(ctx, a.ID)
+	wantNotFound(t, "PlaybookGet after delete", err)
+	wantNotFound(t, "PlaybookDelete of a missing playbook", s.WithTx(ctx, func(tx store.Tx) error {
+		return tx.PlaybookDelete(ctx, a.ID)
+	}))
+	if list, err := s.PlaybookList(ctx); err != nil || len(list) != 1 || list[0].ID != b.ID {
+		t.Errorf("PlaybookList after delete = %+v, %v; want only %s", list, err, b.ID)
+	}
+}
+
+// testRunInsertBatch: new runs get ids and read back as inserted; a taken
+// dedupe key, stored before or earlier in the same batch, is skipped with
+// ID 0, while keyless runs always insert.
+func testRunInsertBatch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	keyless := newRun("pb", "")
+	keyless.Nodes, keyless.DryRun, keyless.ObjectKind, keyless.ObjectID = nil, true, "", 0
+	first := []*store.Run{newRun("pb", "e1"), keyless, newRun("pb", "e2"), newRun("pb", "e1"), newRun("pb", "")}
+	first[2].Nodes = json.RawMessage(`null`)
+	insertRuns(t, s, first...)
+	if first[3].ID != 0 {
+		t.Errorf("second run with key e1 in one batch got id %d, want 0", first[3].ID)
+	}
+	second := []*store.Run{newRun("pb", "e2"), newRun("pb", "e3"), newRun("pb", "")}
+	insertRuns(t, s, second...)
+	if second[0].ID != 0 {
+		t.Errorf("run with stored key e2 got id %d, want 0", second[0].ID)
+	}
+	seen := map[int64]bool{}
+	for _, r := range slices.Concat(first[:3], first[4:], second[1:]) {
+		if r.ID == 0 || seen[r.ID] {
+			t.Fatalf("run %q got id %d, want a new one", r.Dedupe, r.ID)
+		}
+		seen[r.ID] = true
+		got, err := s.RunGet(ctx, r.ID)
+		if diff := cmp.Diff(*r, got); err != nil || diff != "" {
+			t.Errorf("RunGet(%d) (err %v, -want +got):\n%s", r.ID, err, diff)
+		}
+	}
+	_, err := s.RunGet(ctx, 1<<40)
+	wantNotFound(t, "RunGet of a missing run", err)
+}
+
+// testRunInsertLargeBatch: in a batch larger than one statement, with
+// keyed, keyless and repeated runs mixed, every id reaches its own run.
+func testRunInsertLargeBatch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	var runs []*store.Run
+	for i := range 1200 {
+		key := ""
+		switch i % 3 {
+		case 0:
+			key = fmt.Sprintf("k%d", i)
+		case 1:
+			key = fmt.Sprintf("k%d", i-1) // repeats the run before
+		}
+		r := newRun("pb", key)
+		r.ObjectID = int64(i)
+		runs = append(runs, r)
+	}
+	insertRuns(t, s, runs...)
+	for i, r := range runs {
+		if want := i%3 != 1; (r.ID != 0) != want {
+			t.Fatalf("run %d (key %q) got id %d, stored = %v", i, r.Dedupe, r.ID, want)
+		}
+		if r.ID == 0 {
+			continue
+		}
+		got, err := s.RunGet(ctx, r.ID)
+		if err != nil || got.ObjectID != int64(i) {
+			t.Fatalf("run %d got id %d, which holds run %d (%v)", i, r.ID, got.ObjectID, err)
+		}
+	}
+}
+
+// testRunUpdate: an update writes every field that changes as a run
+// proceeds, at microsecond precision, and leaves the rest.
+func testRunUpdate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	r := newRun("pb", "e1")
+	insertRuns(t, s, r)
+	want := *r
+	want.Status, want.Nodes, want.NextStep = store.RunFailed, json.RawMessage(`[{"a":1}, {"status": 500}]`), 3
+	want.FinishedAt, want.Error = t0.Add(90*time.Second+time.Microsecond), "step 2: HTTP 500"
+	want.GroupUntil, want.GroupCount = t0.Add(5*time.Minute), 4
+	upd := want
+	upd.PlaybookID, upd.Trigger, upd.StartedAt, upd.Dedupe, upd.DryRun = "other", "manual", t0.Add(time.Hour), "x", true
+	inTx(t, s, func(tx store.Tx) error { return tx.RunUpdate(ctx, upd) })
+	got, err := s.RunGet(ctx, r.ID)
+	if diff := cmp.Diff(want, got); err != nil || diff != "" {
+		t.Errorf("RunGet after update (err %v, -want +got):\n%s", err, diff)
+	}
+	want.Nodes = nil
+	inTx(t, s, func(tx store.Tx) error { return tx.RunUpdate(ctx, want) })
+	if got, err := s.RunGet(ctx, r.ID); err != nil || got.Nodes != nil {
+		t.Errorf("nodes after update to none = %q, %v; want nil", got.Nodes, err)
+	}
+	missing := want
+	missing.ID = r.ID + 1000
+	wantNotFound(t, "RunUpdate of a missing run", s.WithTx(ctx, func(tx store.Tx) error {
+		return tx.RunUpdate(ctx, missing)
+	}))
+}
+
+// testRunList: runs page newest first, by playbook and status.
+func testRunList(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	var runs []*store.Run
+	for i := range 6 {
+		r := newRun([]string{"pa", "pb"}[i%2], "")
+		if i >= 3 {
+			r.Status = store.RunSucceeded
+		}
+		runs = append(runs, r)
+	}
+	insertRuns(t, s, runs...)
+	ids := func(idx ...int) []int64 {
+		out := []int64{}
+		for _, i := range idx {
+			out = append(out, runs[i].ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		p    store.RunListParams
+		want []int64
+	}{
+		{"all", store.RunListParams{}, ids(5, 4, 3, 2, 1, 0)},
+		{"playbook", store.RunListParams{PlaybookID: "pa"}, ids(4, 2, 0)},
+		{"status", store.RunListParams{Status: store.RunRunning}, ids(2, 1, 0)},
+		{"both", store.RunListParams{PlaybookID: "pb", Status: store.RunSucceeded}, ids(5, 3)},
+		{"first page", store.RunListParams{Limit: 2}, ids(5, 4)},
+		{"next page", store.RunListParams{BeforeID: runs[4].ID, Limit: 2}, ids(3, 2)},
+		{"playbook page", store.RunListParams{PlaybookID: "pb", BeforeID: runs[5].ID, Limit: 1}, ids(3)},
+		{"none", store.RunListParams{PlaybookID: "pc"}, ids()},
+	} {
+		got, err := s.RunList(ctx, tc.p)
+		gotIDs := []int64{}
+		for _, r := range got {
+			gotIDs = append(gotIDs, r.ID)
+		}
+		if err != nil || !slices.Equal(gotIDs, tc.want) {
+			t.Errorf("%s: RunList = %v, %v; want %v", tc.name, gotIDs, err, tc.want)
+		}
+	}
+}
+
+// testRunOpenGroup: the open group is the oldest running run of the
+// playbook whose window is still open and which has room left.
+func testRunOpenGroup(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	group := func(pb, status string, until time.Duration, count int) *store.Run {
+		r := newRun(pb, "")
+		r.Status, r.GroupCount = status, count
+		if until != 0 {
+			r.GroupUntil = t0.Add(until)
+		}
+		return r
+	}
+	short := group("pb", store.RunRunning, 5*time.Minute, 4)
+	long := group("pb", store.RunRunning, 10*time.Minute, 1)
+	runs := []*store.Run{
+		group("pb", store.RunSucceeded, 20*time.Minute, 0), // finished
+		group("pb", store.RunRunning, 0, 0),                // does not group
+		group("pa", store.RunRunning, 20*time.Minute, 0),   // another playbook
+		short, long,
+	}
+	insertRuns(t, s, runs...)
+	for _, tc := range []struct {
+		name string
+		now  time.Duration
+		max  int
+		want *store.Run
+	}{
+		{"oldest open", 0, 10, short},
+		{"oldest full", 0, 4, long},
+		{"oldest closed", 6 * time.Minute, 10, long},
+		{"closes at group_until", 10 * time.Minute, 10, nil},
+		{"all full", 6 * time.Minute, 1, nil},
+	} {
+		var got store.Run
+		err := s.WithTx(ctx, func(tx store.Tx) (err error) {
+			got, err = tx.RunOpenGroup(ctx, "pb", t0.Add(tc.now), tc.max)
+			return err
+		})
+		if tc.want == nil {
+			wantNotFound(t, tc.name, err)
+			continue
+		}
+		if diff := cmp.Diff(*tc.want, got); err != nil || diff != "" {
+			t.Errorf("%s: RunOpenGroup (err %v, -want +got):\n%s", tc.name, err, diff)
+		}
+	}
+}
+
+// testSteps: a step record is created, then replaced by its outcome;
+// a run's records list in step order and only its own.
+func testSteps(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	r, other := newRun("pb", ""), newRun("pb", "")
+	insertRuns(t, s, r, other)
+	sending := store.StepRecord{
+		RunID: r.ID, Index: 1, Name: "notify", Type: "http", Status: store.StepSending,
+		Input: json.RawMessage(`{"url": "https://hooks.example/x", "token": "****"}`), Attempts: 1, StartedAt: t0,
+	}
+	second := store.StepRecord{RunID: r.ID, Index: 2, Name: "close", Type: "set_status", Status: store.StepSucceeded, StartedAt: t0}
+	otherStep := store.StepRecord{RunID: other.ID, Index: 1, Name: "notify", Type: "http", Status: store.StepFailed}
+	inTx(t, s, func(tx store.Tx) error {
+		for _, st := range []store.StepRecord{second, sending, otherStep} {
+			if err := tx.StepUpsert(ctx, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	done := sending
+	done.Status, done.Output = store.StepSucceeded, json.RawMessage(`{"status":200,"body":"ok"}`)
+	done.Attempts, done.Duration, done.FinishedAt = 2, 1500*time.Microsecond, t0.Add(2*time.Second)
+	done.Error = "first attempt: timeout"
+	inTx(t, s, func(tx store.Tx) error { return tx.StepUpsert(ctx, done) })
+	got, err := s.StepList(ctx, r.ID)
+	if diff := cmp.Diff([]store.StepRecord{done, second}, got); err != nil || diff != "" {
+		t.Errorf("StepList (err %v, -want +got):\n%s", err, diff)
+	}
+	if got, err := s.StepList(ctx, r.ID+1000); err != nil || len(got) != 0 {
+		t.Errorf("StepList of a run without steps = %v, %v; want none", got, err)
+	}
+}
