@@ -107,6 +107,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	w.dfc.FailFirstInsufficientAccess(1)
 
 	cfg := hubConfig(w, o)
+	rc := startReceiver()
+	defer rc.close()
+	if err := withPlaybook(&cfg, rc); err != nil {
+		return sum.fail(err)
+	}
 	race := &analystRace{base: app.VendorTransport()}
 	a, err := app.New(ctx, cfg, app.Options{Logger: o.Logger, HTTPClient: &http.Client{Transport: race, Timeout: 30 * time.Second}})
 	if err != nil {
@@ -118,7 +123,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	sum.API = "http://" + a.Addr()
 	s := newScenario(ctx, a, w, cfg, o.PollInterval, sum)
-	s.race = race
+	s.race, s.rc = race, rc
 	runErr := s.runFor(o)
 	if o.Keep && runErr == nil {
 		s.sum.Print(o.Out)

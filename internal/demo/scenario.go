@@ -21,6 +21,8 @@ type scenario struct {
 	poll time.Duration
 	sum  *Summary
 	race *analystRace
+	// rc is the external tool the demo playbook posts to.
+	rc *receiver
 	// exp collects what the verdicts and comments should leave at the
 	// vendors and times them; nil when a test uses the steps alone.
 	exp *expectations
@@ -62,13 +64,21 @@ func (s *scenario) runFor(o Options) error {
 }
 
 func (s *scenario) run() error {
-	steps := []func() error{s.ingest, s.everyVendor, s.crossVendor, s.evidence, s.push, s.graphNotAThreat, s.mdePublishedThreat, s.graphSuspicious, s.reconciliation}
+	steps := []func() error{s.ingest, s.everyVendor, s.crossVendor, s.evidence, s.push, s.playbookStep, s.graphNotAThreat, s.mdePublishedThreat, s.graphSuspicious, s.reconciliation}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// playbookStep checks the demo playbook, when the run has a receiver.
+func (s *scenario) playbookStep() error {
+	if s.rc == nil {
+		return nil
+	}
+	return s.playbook(s.rc)
 }
 
 func (s *scenario) row(section, name string, ok bool, took time.Duration, detail string, args ...any) {

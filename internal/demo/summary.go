@@ -37,6 +37,7 @@ type Summary struct {
 	Integrations    []IntegrationReport
 	VerdictToRemote Latency
 	RSSMB           float64
+	Playbooks       ReportPlaybooks
 	// Err is why the run stopped early, if it did.
 	Err error
 }
@@ -70,6 +71,15 @@ type Report struct {
 	Outbox          ReportOutbox        `json:"outbox"`
 	VerdictToRemote Latency             `json:"verdict_to_remote_ms"`
 	RSSMB           float64             `json:"rss_mb"`
+	Playbooks       ReportPlaybooks     `json:"playbooks"`
+}
+
+// ReportPlaybooks is the demo playbook's runs at the end, and what the
+// external tool it posts to received.
+type ReportPlaybooks struct {
+	RunsSucceeded    int `json:"runs_succeeded"`
+	RunsFailed       int `json:"runs_failed"`
+	ReceiverRequests int `json:"receiver_requests"`
 }
 
 // ReportChecks counts the checked rows; a run that stopped early counts
@@ -96,6 +106,7 @@ func (s *Summary) Report() Report {
 		Outbox:          ReportOutbox{Delivered: s.Outbox["done"], Pending: s.Outbox["pending"] + s.Outbox["leased"], Dead: s.Outbox["dead"]},
 		VerdictToRemote: s.VerdictToRemote,
 		RSSMB:           s.RSSMB,
+		Playbooks:       s.Playbooks,
 	}
 	if r.Integrations == nil {
 		r.Integrations = []IntegrationReport{}

@@ -54,6 +54,11 @@ func (s *scenario) finish(limit time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("read outbox counts: %w", err)
 	}
+	if s.rc != nil {
+		c := s.runCounts()
+		_, total, _ := s.rc.received("")
+		s.sum.Playbooks = ReportPlaybooks{RunsSucceeded: c.Succeeded, RunsFailed: c.Failed, ReceiverRequests: total}
+	}
 	s.sum.Outbox = map[string]int{}
 	for k, v := range counts {
 		s.sum.Outbox[string(k)] = v
