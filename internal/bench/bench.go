@@ -49,6 +49,8 @@ type Options struct {
 	Sync SyncOptions
 	// Lacework shapes the Lacework assembly case; Alerts < 0 skips it.
 	Lacework LaceworkOptions
+	// Playbook shapes the playbook case; Duration < 0 skips it.
+	Playbook PlaybookOptions
 }
 
 // Result is one store's figures.
@@ -78,6 +80,8 @@ type Result struct {
 	Sync *Sync `json:"sync,omitempty"`
 	// Lacework is alerts assembled from six scopes; see Lacework.
 	Lacework *Lacework `json:"lacework,omitempty"`
+	// Playbook is durable playbook runs against a bare relay.
+	Playbook *Playbook `json:"playbook,omitempty"`
 	Error    string    `json:"error,omitempty"`
 }
 
@@ -103,6 +107,7 @@ func Run(ctx context.Context, o Options) (map[string]Result, error) {
 	}
 	o.Sync.defaults()
 	o.Lacework.defaults()
+	o.Playbook.defaults()
 	out := map[string]Result{}
 	for _, name := range o.Stores {
 		st, cleanup, err := open(ctx, name, o.PostgresDSN)
@@ -123,6 +128,11 @@ func Run(ctx context.Context, o Options) (map[string]Result, error) {
 		}
 		if err == nil && o.Lacework.Alerts > 0 {
 			res.Lacework, err = laceworkCase(ctx, name, o)
+		}
+		if err == nil && o.Playbook.Duration > 0 {
+			if res.Playbook, err = measurePlaybook(ctx, name, o); err != nil {
+				err = fmt.Errorf("playbook case: %w", err)
+			}
 		}
 		if err != nil {
 			res.Error = err.Error()

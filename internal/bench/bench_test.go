@@ -22,6 +22,7 @@ func TestRunSmall(t *testing.T) {
 	res, err := Run(context.Background(), Options{Alerts: 1200, Actions: 600, Backlog: 300, BacklogSamples: 3,
 		Sync:     SyncOptions{Alerts: 450, LatencySamples: 40, VerdictRate: 400},
 		Lacework: LaceworkOptions{Alerts: 120, ScopeLatency: 5 * time.Millisecond, Concurrency: 4},
+		Playbook: PlaybookOptions{Duration: time.Second, Concurrency: 4},
 		Stores:   []string{"sqlite", "postgres"}, PostgresDSN: testDSN()})
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +44,9 @@ func TestRunSmall(t *testing.T) {
 			t.Fatalf("%s: backlog case = %+v", name, b)
 		}
 		checkSync(t, name, r.Sync)
+		if p := r.Playbook; p == nil || p.Sent == 0 || p.Delivered != p.Sent || p.RunsFailed != 0 || p.RunsLeft != 0 || p.BareRelayPerS <= 0 || p.Latency.P50 <= 0 {
+			t.Errorf("%s: playbook case = %+v", name, p)
+		}
 		if l := r.Lacework; l == nil || l.Alerts != 120 || l.HalfAssembled != 0 || l.AssembledAlertsPerS <= 0 || l.MaxScopeCallsInFlight > 6*4 {
 			t.Errorf("%s: lacework case = %+v", name, l)
 		}

@@ -69,6 +69,10 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 					_, _ = fmt.Fprintf(stdout, "%-9s lacework: %d alerts assembled from six scopes and stored at %.0f/s (%d at once, %.0f ms a scope call, %d scope calls, at most %d in flight, %d half-assembled)\n",
 						n, l.Alerts, l.AssembledAlertsPerS, l.Concurrency, l.ScopeLatencyMS, l.ScopeCalls, l.MaxScopeCallsInFlight, l.HalfAssembled)
 				}
+				if p := r.Playbook; p != nil {
+					_, _ = fmt.Fprintf(stdout, "%-9s playbook: %.0f durable pushes/s (p50 %.0f ms, p99 %.0f ms, %d of %d triggers delivered, %d senders, RSS %.0f MB) against a bare relay's %.0f/s (%.2fx)\n",
+						n, p.PushPerS, p.Latency.P50, p.Latency.P99, p.Delivered, p.Sent, p.Concurrency, p.RSSMB, p.BareRelayPerS, p.Ratio)
+				}
 				if b := r.VerdictUnderBacklog; b != nil {
 					_, _ = fmt.Fprintf(stdout, "%-9s verdict under a backlog of %d automatic comments (throttled vendor, %d samples): same vendor p50 %.0f ms p99 %.0f ms; other vendor p50 %.0f ms p99 %.0f ms\n",
 						n, b.Pending, b.Samples, b.SameVendor.P50, b.SameVendor.P99, b.OtherVendor.P50, b.OtherVendor.P99)
@@ -93,6 +97,8 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 	cmd.Flags().IntVar(&o.Lacework.Alerts, "lacework-alerts", 2000, "alerts the Lacework case assembles from six scopes each (negative: skip the case)")
 	cmd.Flags().DurationVar(&o.Lacework.ScopeLatency, "lacework-scope-latency", 50*time.Millisecond, "how long every Lacework scope call takes at the emulator")
 	cmd.Flags().IntVar(&o.Lacework.Concurrency, "lacework-concurrency", 16, "alerts the Lacework connector assembles at once (alert_concurrency)")
+	cmd.Flags().DurationVar(&o.Playbook.Duration, "playbook-duration", 30*time.Second, "how long the playbook case pushes triggers, and then the bare relay as long (negative: skip the case)")
+	cmd.Flags().IntVar(&o.Playbook.Concurrency, "playbook-concurrency", 16, "concurrent senders of the playbook case")
 	cmd.Flags().StringSliceVar(&o.Stores, "stores", []string{"sqlite", "postgres"}, "stores to measure")
 	cmd.Flags().StringSliceVar(&o.Stores, "store", []string{"sqlite", "postgres"}, "the same as --stores: sqlite, postgres, or both (repeatable)")
 	// The DSN may carry a password, so it is read at run time and never
