@@ -121,19 +121,28 @@ func measurePlaybook(ctx context.Context, name string, o Options) (*Playbook, er
 	}
 	hub := "http://" + a.Addr()
 	sent, secs := pushFor(ctx, hub+"/api/v1/intake/push", po, rc, "P")
-	settle := time.Now().Add(30 * time.Second)
-	for rc.n.Load() < sent && time.Now().Before(settle) {
-		time.Sleep(20 * time.Millisecond) // a bounded wait for the last runs, in this process
+	// Wait (bounded) for the last runs: their requests (the rate counts
+	// the time to the last one), then their records.
+	end := time.Now()
+	wait := end.Add(30 * time.Second)
+	for rc.n.Load() < sent && time.Now().Before(wait) {
+		time.Sleep(5 * time.Millisecond)
 	}
-	res := &Playbook{Sent: sent, Delivered: rc.n.Load(), Concurrency: po.Concurrency, Seconds: secs}
-	res.PushPerS = round(float64(res.Delivered) / (secs + time.Since(settle.Add(-30*time.Second)).Seconds()))
+	last := time.Since(end)
+	var failed, left int
+	for ; time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+		if failed, left, err = runTally(ctx, a.Store()); err != nil || left == 0 {
+			break
+		}
+	}
+	res := &Playbook{Sent: sent, Delivered: rc.n.Load(), Concurrency: po.Concurrency, Seconds: secs, RunsFailed: failed, RunsLeft: left}
+	res.PushPerS = round(float64(res.Delivered) / (secs + last.Seconds()))
 	rc.mu.Lock()
 	if len(rc.took) > 0 {
 		res.Latency = latencies(rc.took)
 	}
 	rc.mu.Unlock()
 	res.RSSMB = procstat.RSSMB()
-	res.RunsFailed, res.RunsLeft, err = runTally(ctx, a.Store())
 	stop()
 	if err != nil {
 		return nil, err

@@ -62,6 +62,8 @@ type Engine struct {
 	handlers     map[string]ActionHandler
 	triggers     Triggers
 	metrics      *engineMetrics
+	// group commits small concurrent ingests together.
+	group ingestGroup
 }
 
 // Integration is what the engine knows of one configured connector.

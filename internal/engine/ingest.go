@@ -43,6 +43,9 @@ const DefaultIngestBatch = 2000
 // transactions of IngestBatch items. Items that could not be mapped
 // are quarantined with their reason; nothing is dropped.
 func (e *Engine) Ingest(ctx context.Context, integration string, items []connector.Item) (IngestResult, error) {
+	if e.groupable(items) {
+		return e.ingestGrouped(ctx, integration, items)
+	}
 	var total IngestResult
 	for start := 0; start < len(items); start += e.batch {
 		end := min(start+e.batch, len(items))
