@@ -191,6 +191,9 @@ func (a *App) Start(ctx context.Context) error {
 	a.goLoop(func() { _ = a.worker.Run(ctx) })
 	a.goLoop(func() { a.validationLoop(ctx) })
 	a.goLoop(func() { a.scheduleLoop(ctx) })
+	if m, ok := a.store.(store.Maintainer); ok {
+		a.goLoop(func() { a.maintainLoop(ctx, m) })
+	}
 	a.goLoop(func() { a.ledgerPruneLoop(ctx) })
 	a.startPollers(ctx)
 	a.warnWithoutTokens()
@@ -271,6 +274,30 @@ func (a *App) ledgerPruneLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// maintainEvery is how often the store's statistics are looked at.
+const maintainEvery = 10 * time.Second
+
+// maintainLoop keeps the store's planner statistics fresh (PostgreSQL
+// without autovacuum); it does nothing where the server already does.
+func (a *App) maintainLoop(ctx context.Context, m store.Maintainer) {
+	t := time.NewTicker(maintainEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		names, err := m.Maintain(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("refresh the store's statistics", "err", err)
+		case len(names) > 0:
+			a.log.Debug("analyzed grown tables", "tables", names)
 		}
 	}
 }

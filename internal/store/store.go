@@ -426,3 +426,12 @@ type OutboxListParams struct {
 	AfterID     int64
 	Limit       int
 }
+
+// Maintainer is a store that keeps its planner statistics fresh itself
+// where the server may not (PostgreSQL run with autovacuum off: tables
+// that grew from empty keep the plans of empty tables). The app calls
+// Maintain now and then; it analyzes the tables that changed much since
+// their last analysis and names them.
+type Maintainer interface {
+	Maintain(ctx context.Context) ([]string, error)
+}

@@ -1,8 +1,12 @@
 package postgres_test
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/model"
 
 	"github.com/alertsync/alertsync/internal/store"
 	"github.com/alertsync/alertsync/internal/store/storetest"
@@ -39,4 +43,44 @@ func BenchmarkIngestBatch(b *testing.B) {
 
 func BenchmarkOutboxClaimFinish(b *testing.B) {
 	storetest.BenchOutboxClaimFinish(b, setup(b))
+}
+
+// TestMaintainAnalyzesGrownTables: a table that grew from empty is
+// analyzed by Maintain, and then no longer named stale. The server
+// publishes its change counters within a second or so, hence the
+// bounded poll (autovacuum, if on, waits its naptime of a minute).
+func TestMaintainAnalyzesGrownTables(t *testing.T) {
+	t.Parallel()
+	st := storetest.OpenPostgres(t)
+	ctx := t.Context()
+	err := st.WithTx(ctx, func(tx store.Tx) error {
+		recs := make([]*model.Evidence, 3000)
+		for i := range recs {
+			recs[i] = &model.Evidence{Integration: "o365", VendorID: fmt.Sprintf("r%d", i), Operation: "op", Summary: "s",
+				OccurredAt: time.Unix(1700000000, 0), IngestedAt: time.Unix(1700000000, 0), Entities: model.Entities{Users: []string{"u"}}}
+		}
+		_, err := tx.EvidenceInsertBatch(ctx, recs)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := st.(store.Maintainer)
+	if !ok {
+		t.Fatal("the PostgreSQL store does not maintain its statistics")
+	}
+	analyzed := false
+	for deadline := time.Now().Add(15 * time.Second); !analyzed && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		names, err := m.Maintain(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		analyzed = slices.Contains(names, "evidence")
+	}
+	if !analyzed {
+		t.Fatal("Maintain never analyzed the evidence table after 3,000 rows went in")
+	}
+	if names, err := m.Maintain(ctx); err != nil || slices.Contains(names, "evidence") {
+		t.Errorf("evidence still stale right after its analysis: %v, %v", names, err)
+	}
 }

@@ -47,6 +47,9 @@ type Dialect struct {
 	// Contains names the substring-position function: instr or strpos.
 	// Both take (haystack, needle) and return 0 when absent.
 	Contains string
+	// StaleTables, if set, lists the store's tables whose planner
+	// statistics are stale enough to analyze (see DB.Maintain).
+	StaleTables string
 	// IsUniqueViolation reports whether err is the engine's unique or
 	// primary key violation.
 	IsUniqueViolation func(error) bool
