@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/alertsync/alertsync/internal/connector"
@@ -88,11 +89,26 @@ func (e *Engine) leadGroups(ctx context.Context, own *ingestReq) {
 
 func (e *Engine) commitGroup(ctx context.Context, batch []*ingestReq) {
 	err := e.withTx(ctx, func(tx store.Tx) error {
-		for _, r := range batch {
-			var err error
-			if r.res, err = e.ingestBatch(ctx, tx, r.integration, r.items); err != nil {
+		// One batch per integration, so the group's lookups and inserts
+		// are as few statements as one caller's would be.
+		res := make([]IngestResult, len(batch))
+		for _, integration := range integrationsOf(batch) {
+			var items []connector.Item
+			var owner []int
+			for i, r := range batch {
+				if r.integration == integration {
+					items = append(items, r.items...)
+					for range r.items {
+						owner = append(owner, i)
+					}
+				}
+			}
+			if err := e.ingestBatchFor(ctx, tx, integration, items, owner, res); err != nil {
 				return err
 			}
+		}
+		for i, r := range batch {
+			r.res = res[i]
 		}
 		return nil
 	})
@@ -118,4 +134,15 @@ func isDone(c chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// integrationsOf lists the batch's integrations in first-seen order.
+func integrationsOf(batch []*ingestReq) []string {
+	var out []string
+	for _, r := range batch {
+		if !slices.Contains(out, r.integration) {
+			out = append(out, r.integration)
+		}
+	}
+	return out
 }

@@ -104,7 +104,14 @@ func (e *Engine) ingestChunkOne(ctx context.Context, integration string, it conn
 }
 
 func (e *Engine) ingestBatch(ctx context.Context, tx store.Tx, integration string, items []connector.Item) (IngestResult, error) {
-	var res IngestResult
+	res := make([]IngestResult, 1)
+	err := e.ingestBatchFor(ctx, tx, integration, items, make([]int, len(items)), res)
+	return res[0], err
+}
+
+// ingestBatchFor is ingestBatch for items of several callers (a group of
+// pushes): item i is counted in res[owner[i]].
+func (e *Engine) ingestBatchFor(ctx context.Context, tx store.Tx, integration string, items []connector.Item, owner []int, res []IngestResult) error {
 	now := e.Now()
 	items = slices.Clone(items) // bad vendor ids are marked below
 	ids := make([]string, 0, len(items))
@@ -119,7 +126,7 @@ func (e *Engine) ingestBatch(ctx context.Context, tx store.Tx, integration strin
 	}
 	existing, err := tx.AlertsByVendor(ctx, integration, ids)
 	if err != nil {
-		return res, fmt.Errorf("look up batch: %w", err)
+		return fmt.Errorf("look up batch: %w", err)
 	}
 	// New alerts are written together at the end (or before a vendor id
 	// repeats within the batch), which saves PostgreSQL a round trip per
@@ -134,35 +141,36 @@ func (e *Engine) ingestBatch(ctx context.Context, tx store.Tx, integration strin
 		fresh, freshIDs = fresh[:0], map[string]bool{}
 		return err
 	}
-	for _, it := range items {
+	for i, it := range items {
+		r := &res[owner[i]]
 		if it.Err != nil || it.Alert == nil {
 			if err := e.quarantine(ctx, tx, integration, it, now); err != nil {
-				return res, err
+				return err
 			}
-			res.Quarantined++
+			r.Quarantined++
 			continue
 		}
 		a := prepare(*it.Alert, integration, vendorIDOf(it), it.Raw)
 		if freshIDs[a.VendorID] {
 			if err := flush(); err != nil {
-				return res, err
+				return err
 			}
 		}
 		old, found := existing[a.VendorID]
 		if !found {
 			fresh = append(fresh, &a)
 			freshIDs[a.VendorID] = true
-			res.Created++
+			r.Created++
 			continue
 		}
 		outcome, err := e.ingestExisting(ctx, tx, old, &a, now)
 		if err != nil {
-			return res, err
+			return err
 		}
-		res.count(outcome)
+		r.count(outcome)
 		existing[a.VendorID] = a
 	}
-	return res, flush()
+	return flush()
 }
 
 type ingestOutcome int
