@@ -67,12 +67,12 @@ func (w *Worker) startLane(ctx context.Context, name string, fin *finisher, wg *
 }
 
 // laneMax is how many deliveries the lane may have in flight: the
-// lane's own limit (a playbook's concurrency) when it has one, within
+// lane's own limit (a playbook's concurrency) when it has one, else
 // Concurrency.
 func (w *Worker) laneMax(name string) int {
 	if w.o.LaneConcurrency != nil {
 		if n := w.o.LaneConcurrency(name); n > 0 {
-			return min(n, w.o.Concurrency)
+			return n
 		}
 	}
 	return w.o.Concurrency

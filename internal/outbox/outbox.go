@@ -73,8 +73,8 @@ type Options struct {
 	// DeliverBatch call (the vendor's bulk limit); zero or less: no cap.
 	MaxBatch func(key string, item store.OutboxItem) int
 	// LaneConcurrency, when set, is a lane's own limit on deliveries in
-	// flight (a playbook's concurrency), within Concurrency; zero or
-	// less: Concurrency.
+	// flight (a playbook's concurrency), in place of Concurrency; zero
+	// or less: Concurrency.
 	LaneConcurrency func(lane string) int
 	// OnDead, when set, runs in the transaction that records a batch's
 	// outcomes for each item that went to the dead letters, so whatever

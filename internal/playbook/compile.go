@@ -38,6 +38,7 @@ const (
 	DefaultStepTimeout = 10 * time.Second
 	MaxStepTimeout     = 2 * time.Minute
 	DefaultConcurrency = 4
+	MaxConcurrency     = 64
 	MaxSteps           = 32
 	DefaultAttempts    = 5
 )
@@ -96,8 +97,8 @@ func (d Definition) checkHead() error {
 		return fmt.Errorf("missing must be error or empty, not %q", d.Missing)
 	case len(d.Steps) == 0 || len(d.Steps) > MaxSteps:
 		return fmt.Errorf("a playbook has 1 to %d steps", MaxSteps)
-	case d.Concurrency < 0 || d.RatePerMinute < 0:
-		return errors.New("concurrency and rate_per_minute cannot be negative")
+	case d.Concurrency < 0 || d.Concurrency > MaxConcurrency || d.RatePerMinute < 0:
+		return fmt.Errorf("concurrency must be 0 (the default, %d) to %d, and rate_per_minute not negative", DefaultConcurrency, MaxConcurrency)
 	case d.Group != nil && (time.Duration(d.Group.Wait) <= 0 || d.Group.Max < 0):
 		return errors.New("group needs a positive wait and a max of zero (none) or more")
 	}

@@ -35,6 +35,7 @@ func TestCompileRefuses(t *testing.T) {
 		{"condition", "steps:", "condition: alert.colour == 'red'\nsteps:", "condition"},
 		{"verdict", "type: http", "type: set_verdict\n    verdict: maybe", "verdict"},
 		{"timeout", "    url:", "    timeout: 1h\n    url:", "timeout"},
+		{"concurrency", "steps:", "concurrency: 1000\nsteps:", "concurrency"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
