@@ -9,10 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
 	"github.com/alertsync/alertsync/internal/playbook/egress"
 	"github.com/alertsync/alertsync/internal/playbook/template"
 	"github.com/alertsync/alertsync/internal/store"
@@ -186,19 +188,11 @@ func statusError(resp *http.Response) error {
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		return &connector.Error{Class: connector.ClassRateLimited, Status: resp.StatusCode, Message: msg,
-			RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+			RetryAfter: httpkit.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
 		return &connector.Error{Class: connector.ClassRetryable, Status: resp.StatusCode, Message: msg}
 	}
 	return &connector.Error{Class: connector.ClassPermanent, Status: resp.StatusCode, Message: msg}
-}
-
-func retryAfter(v string) time.Duration {
-	var secs int
-	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && secs > 0 {
-		return time.Duration(secs) * time.Second
-	}
-	return 0
 }
 
 // transportError classifies a request that got no answer: an egress
@@ -211,13 +205,13 @@ func transportError(err error, secrets []string) error {
 	return &connector.Error{Class: connector.ClassRetryable, Message: msg}
 }
 
+// redact masks the request's secrets (every template's and the auth
+// value) the way a render's own Redact does, longest first so a value
+// holding another is masked whole.
 func redact(s string, secrets []string) string {
-	for _, v := range secrets {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, masked)
-		}
-	}
-	return s
+	sorted := slices.Clone(secrets)
+	slices.SortStableFunc(sorted, func(a, b string) int { return len(b) - len(a) })
+	return template.Rendered{Secrets: sorted}.Redact(s)
 }
 
 func redactJSON(v any, secrets []string) json.RawMessage {

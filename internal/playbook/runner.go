@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,18 +109,8 @@ func (r *Runner) List() []*Playbook {
 	for _, p := range r.playbooks {
 		out = append(out, p)
 	}
-	slices.SortFunc(out, func(a, b *Playbook) int { return compareStrings(a.Def.ID, b.Def.ID) })
+	slices.SortFunc(out, func(a, b *Playbook) int { return strings.Compare(a.Def.ID, b.Def.ID) })
 	return out
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // LaneConcurrency is the outbox hook giving each playbook's lane the
