@@ -305,16 +305,23 @@ func TestSuiteCatchesBrokenConnectors(t *testing.T) {
 		{"wrong-status", "SetState"},
 		{"dup-comment", "AddComment"},
 	}
-	for _, tt := range tests {
+	expectCaught(t, "TestRunAgainstFake", tests)
+}
+
+// expectCaught runs test in a child process once per planted defect and
+// expects the named check of the suite to fail on it.
+func expectCaught(t *testing.T, test string, defects []struct{ defect, check string }) {
+	t.Helper()
+	for _, tt := range defects {
 		t.Run(tt.defect, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestRunAgainstFake$", "-test.v")
+			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^"+test+"$", "-test.v")
 			cmd.Env = append(os.Environ(), brokenEnv+"="+tt.defect)
 			out, err := cmd.CombinedOutput()
 			if err == nil {
-				t.Fatalf("the suite passed a connector with defect %q:\n%s", tt.defect, out)
+				t.Fatalf("the suite passed %s with defect %q:\n%s", test, tt.defect, out)
 			}
-			if !strings.Contains(string(out), "--- FAIL: TestRunAgainstFake/"+tt.check+" ") {
+			if !strings.Contains(string(out), "--- FAIL: "+test+"/"+tt.check+" ") {
 				t.Errorf("defect %q was not caught by %s:\n%s", tt.defect, tt.check, out)
 			}
 		})

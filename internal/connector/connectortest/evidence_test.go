@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,18 +166,5 @@ func TestSuiteCatchesBrokenEvidenceSources(t *testing.T) {
 		{"evidence-ignore-ctx", "EvidenceCancel"},
 		{"evidence-leak", "EvidenceSecretsStayOut"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.defect, func(t *testing.T) {
-			t.Parallel()
-			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestRunAgainstEvidenceFake$", "-test.v")
-			cmd.Env = append(os.Environ(), brokenEnv+"="+tt.defect)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the suite passed an evidence source with defect %q:\n%s", tt.defect, out)
-			}
-			if !strings.Contains(string(out), "--- FAIL: TestRunAgainstEvidenceFake/"+tt.check+" ") {
-				t.Errorf("defect %q was not caught by %s:\n%s", tt.defect, tt.check, out)
-			}
-		})
-	}
+	expectCaught(t, "TestRunAgainstEvidenceFake", tests)
 }
