@@ -143,6 +143,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		},
 		LaneConcurrency: a.playbooks.LaneConcurrency,
 	})
+	a.playbooks.SetLocal(a.worker)
 	return a, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -20,6 +21,7 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 	var (
 		verbose bool
 		asJSON  bool
+		profile string
 		o       Options
 		dsnFlag string
 	)
@@ -36,6 +38,13 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 			}
 			if verbose {
 				o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			}
+			if profile != "" {
+				stopProfile, err := startCPUProfile(profile)
+				if err != nil {
+					return err
+				}
+				defer stopProfile()
 			}
 			res, err := Run(cmd.Context(), o)
 			if err != nil {
@@ -84,6 +93,7 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 		},
 	}
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log the hub's and the emulators' warnings and errors to stderr")
+	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with ingest_alerts_per_s and outbox_actions_per_s per store")
 	cmd.Flags().IntVar(&o.Alerts, "alerts", 50000, "alerts to ingest")
 	cmd.Flags().IntVar(&o.Actions, "actions", 20000, "outbox actions to deliver")
@@ -105,4 +115,22 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 	// shown as a flag default in help output.
 	cmd.Flags().StringVar(&dsnFlag, "postgres-dsn", "", "PostgreSQL DSN (default $ALERTSYNC_BENCH_POSTGRES_DSN, else the local test database)")
 	return cmd
+}
+
+// startCPUProfile profiles the process into path until the returned stop
+// is called: the bench runs the hub in-process, so the profile shows
+// where a case's time goes.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("start cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }

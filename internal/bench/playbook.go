@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,12 +116,18 @@ func measurePlaybook(ctx context.Context, name string, o Options) (*Playbook, er
 	po := o.Playbook
 	rc := newStamped()
 	defer rc.srv.Close()
-	a, stop, err := startPlaybookHub(ctx, name, o, rc.srv.URL)
+	// The hub and the relay run under profiler labels (case=playbook,
+	// side=hub|bare), so `bench --cpuprofile` can tell their costs apart:
+	// every goroutine they start inherits them.
+	hubCtx := pprof.WithLabels(ctx, pprof.Labels("case", "playbook", "side", "hub"))
+	pprof.SetGoroutineLabels(hubCtx)
+	defer pprof.SetGoroutineLabels(ctx)
+	a, stop, err := startPlaybookHub(hubCtx, name, o, rc.srv.URL)
 	if err != nil {
 		return nil, err
 	}
 	hub := "http://" + a.Addr()
-	sent, secs := pushFor(ctx, hub+"/api/v1/intake/push", po, rc, "P")
+	sent, secs := pushFor(hubCtx, hub+"/api/v1/intake/push", po, rc, "P")
 	// Wait (bounded) for the last runs: their requests (the rate counts
 	// the time to the last one), then their records.
 	end := time.Now()
@@ -147,7 +154,9 @@ func measurePlaybook(ctx context.Context, name string, o Options) (*Playbook, er
 	if err != nil {
 		return nil, err
 	}
-	bare, err := bareRelay(ctx, po)
+	bareCtx := pprof.WithLabels(ctx, pprof.Labels("case", "playbook", "side", "bare"))
+	pprof.SetGoroutineLabels(bareCtx)
+	bare, err := bareRelay(bareCtx, po)
 	if err != nil {
 		return nil, err
 	}

@@ -217,7 +217,9 @@ func (e *Engine) withTx(ctx context.Context, fn func(tx store.Tx) error) error {
 }
 
 // enqueueTracker notes which integrations a transaction queued outbound
-// actions for.
+// actions for, to wake their lanes after commit. An item stored leased
+// is handed to its worker by whoever stored it (Tx.OnCommit), so it wakes
+// nothing.
 type enqueueTracker struct {
 	store.Tx
 	integrations []string
@@ -225,7 +227,7 @@ type enqueueTracker struct {
 
 func (t *enqueueTracker) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (int64, bool, error) {
 	id, inserted, err := t.Tx.OutboxEnqueue(ctx, p)
-	if inserted && !slices.Contains(t.integrations, p.Integration) {
+	if inserted && p.LeaseOwner == "" && !slices.Contains(t.integrations, p.Integration) {
 		t.integrations = append(t.integrations, p.Integration)
 	}
 	return id, inserted, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
@@ -32,6 +33,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	finDone := make(chan struct{})
 	go func() { fin.run(); close(finDone) }()
 	var lanes sync.WaitGroup
+	w.mu.Lock()
+	w.run = &running{ctx: ctx, fin: fin, lanes: &lanes}
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.run = nil
+		w.mu.Unlock()
+	}()
 	for ctx.Err() == nil {
 		names, err := w.o.Store.OutboxLanes(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -59,11 +68,18 @@ func (w *Worker) startLane(ctx context.Context, name string, fin *finisher, wg *
 	if _, ok := w.lanes[name]; ok {
 		return
 	}
+	w.startLaneLocked(ctx, name, fin, wg)
+}
+
+// startLaneLocked starts the lane; the caller holds w.mu and knows it
+// is not running.
+func (w *Worker) startLaneLocked(ctx context.Context, name string, fin *finisher, wg *sync.WaitGroup) *lane {
 	l := &lane{w: w, name: name, fin: fin, wake: make(chan struct{}, 1), window: w.laneMax(name), bulkRunning: map[string]int{},
 		events: make(chan laneEvent, 2*w.o.Batch+2)}
 	w.lanes[name] = l
 	wg.Add(1)
 	go func() { defer wg.Done(); l.run(ctx) }()
+	return l
 }
 
 // laneMax is how many deliveries the lane may have in flight: the
@@ -86,7 +102,7 @@ func (w *Worker) WakeLanes(integrations []string) {
 	missing := false
 	for _, name := range integrations {
 		if l, ok := w.lanes[name]; ok {
-			l.poke()
+			l.kick()
 		} else {
 			missing = true
 		}
@@ -101,7 +117,7 @@ func (w *Worker) wakeLanes() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, l := range w.lanes {
-		l.poke()
+		l.kick()
 	}
 }
 
@@ -150,6 +166,17 @@ type lane struct {
 	mu          sync.Mutex
 	pausedUntil time.Time
 	pauseReason string
+
+	// adopted are items handed over by Adopt, taken into the queue by
+	// the lane's goroutine; load mirrors held plus those, for Adoptable.
+	adoptMu sync.Mutex
+	adopted []store.OutboxItem
+	load    atomic.Int64
+	// drained is set when the lane's last claim found nothing; it then
+	// claims again only when kicked or IdleWait after, not on every
+	// delivery that ends (adopted work needs no claim).
+	drained bool
+	kicked  atomic.Bool
 }
 
 // laneEvent is a unit that finished delivering (unitDone) or items whose
@@ -160,6 +187,13 @@ type laneEvent struct {
 	throttled bool
 	recorded  int
 	key       string // the finished unit's batch key
+}
+
+// kick wakes the lane because its integration may have new work in the
+// store: its next turn claims even if its last claim found nothing.
+func (l *lane) kick() {
+	l.kicked.Store(true)
+	l.poke()
 }
 
 func (l *lane) poke() {
@@ -182,6 +216,7 @@ func (l *lane) run(ctx context.Context) {
 			continue
 		}
 		now := time.Now()
+		l.takeAdopted(now)
 		if _, until, paused := l.paused(now); paused {
 			l.giveBack(until, "")
 		} else {
@@ -245,6 +280,7 @@ func (l *lane) apply(ev laneEvent) {
 		}
 	}
 	l.held -= ev.recorded
+	l.load.Add(-int64(ev.recorded))
 }
 
 // maybeClaim tops the lane's window up to Batch items. With deliveries
@@ -268,6 +304,9 @@ func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 	if !idleSlots && room < l.w.o.Batch/4 && now.Sub(l.lastClaim) < claimEvery {
 		return
 	}
+	if kicked := l.kicked.Swap(false); l.drained && !kicked && now.Sub(l.lastClaim) < l.w.o.IdleWait {
+		return
+	}
 	l.lastClaim = now
 	items, err := l.w.o.Store.OutboxClaim(ctx, store.OutboxClaimParams{
 		Owner: l.w.owner, Now: l.w.o.Now().UTC(), Lease: l.w.o.Lease, Limit: room, Integration: l.name,
@@ -278,17 +317,21 @@ func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 		}
 		return
 	}
-	if len(items) == 0 {
+	l.drained = len(items) == 0
+	if l.drained {
 		return
 	}
 	l.held += len(items)
+	l.load.Add(int64(len(items)))
 	l.undelivered += len(items)
 	for _, u := range l.w.units(items, now.Add(l.w.deliveryWindow())) {
 		l.bulk = l.bulk || u.key != ""
 		l.enqueue(u)
 	}
-	slices.SortStableFunc(l.queue, compareUnits)
+	sortUnits(l.queue)
 }
+
+func sortUnits(q []unit) { slices.SortStableFunc(q, compareUnits) }
 
 // enqueue adds u to the queue, joining a waiting unit of the same bulk
 // call while the vendor's limit allows.
@@ -340,12 +383,12 @@ func (l *lane) startUnits(ctx context.Context) {
 		if u.key != "" {
 			l.bulkRunning[u.key]++
 		}
-		go func() {
+		l.w.deliveries.Go(func() {
 			out := l.w.deliverUnit(ctx, u)
 			throttled := l.noteThrottle(out)
 			l.fin.in <- finishReq{done: out, lane: l}
 			l.events <- laneEvent{unitDone: true, throttled: throttled, key: u.key, items: len(u.items)}
-		}()
+		})
 	}
 	clear(l.queue[len(kept):])
 	l.queue = kept
@@ -427,7 +470,7 @@ func (l *lane) giveBack(until time.Time, why string) {
 func (l *lane) exitIfIdle() bool {
 	l.w.mu.Lock()
 	defer l.w.mu.Unlock()
-	if l.held > 0 || len(l.queue) > 0 {
+	if l.held > 0 || len(l.queue) > 0 || l.hasAdopted() {
 		return false
 	}
 	delete(l.w.lanes, l.name)

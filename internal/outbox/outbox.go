@@ -96,9 +96,13 @@ type Worker struct {
 	metrics *metrics
 	wake    chan struct{}
 	holding atomic.Bool
+	// deliveries runs each unit's delivery goroutine.
+	deliveries *goPool
 
 	mu    sync.Mutex
 	lanes map[string]*lane
+	// run is set while Run runs (see Adopt).
+	run *running
 }
 
 // New builds a Worker with defaults for unset options.
@@ -131,7 +135,7 @@ func New(o Options) *Worker {
 	b := make([]byte, 6)
 	_, _ = crand.Read(b)
 	return &Worker{o: o, owner: "worker-" + hex.EncodeToString(b), metrics: newMetrics(o.Registerer),
-		wake: make(chan struct{}, 1), lanes: map[string]*lane{}}
+		wake: make(chan struct{}, 1), lanes: map[string]*lane{}, deliveries: newGoPool(laneIdleExit)}
 }
 
 // Wake makes an idle worker look for work now instead of after IdleWait.

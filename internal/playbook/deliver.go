@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,36 @@ type runState struct {
 	// records are the step records this delivery made, written by the
 	// delivery's After with the run.
 	records []store.StepRecord
+	// added are the raw outputs of the steps this delivery ran, appended
+	// to the run's stored nodes as they are, not encoded again.
+	added []json.RawMessage
+	// node, when a step sets it, is that step's output already in the
+	// shape templates read, so it is not decoded again from its JSON.
+	node any
+}
+
+// nodesJSON is the run's nodes with this delivery's outputs appended: the
+// stored array's bytes with the raw outputs spliced in before its end.
+func (st *runState) nodesJSON() (json.RawMessage, error) {
+	prev := bytes.TrimSpace(st.run.Nodes)
+	if len(st.added) == 0 {
+		return st.run.Nodes, nil
+	}
+	if len(prev) < 2 || prev[0] != '[' || prev[len(prev)-1] != ']' {
+		return json.Marshal(st.nodes)
+	}
+	out := make([]byte, 0, len(prev)+64*len(st.added))
+	out = append(out, prev[:len(prev)-1]...)
+	for i, raw := range st.added {
+		if i > 0 || len(prev) > 2 {
+			out = append(out, ',')
+		}
+		if len(raw) == 0 {
+			raw = json.RawMessage("null")
+		}
+		out = append(out, raw...)
+	}
+	return append(out, ']'), nil
 }
 
 // Deliver runs a run's next steps: the ones without an effect (get
@@ -109,7 +140,7 @@ func (r *Runner) advance(st *runState, next int) engine.Record {
 			}
 		}
 		run := st.run
-		nodes, err := json.Marshal(st.nodes)
+		nodes, err := st.nodesJSON()
 		if err != nil {
 			return fmt.Errorf("encode run %d: %w", run.ID, err)
 		}
@@ -123,7 +154,7 @@ func (r *Runner) advance(st *runState, next int) engine.Record {
 		if next > len(st.p.steps) {
 			return nil
 		}
-		return enqueueStep(ctx, tx, run, next, now, time.Time{})
+		return r.enqueueStep(ctx, tx, run, next, now, time.Time{})
 	})
 }
 

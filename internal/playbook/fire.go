@@ -48,7 +48,7 @@ func (r *Runner) Fire(ctx context.Context, tx store.Tx, events []engine.Event) e
 			runs = append(runs, run)
 		}
 	}
-	return startRuns(ctx, tx, runs, now)
+	return r.startRuns(ctx, tx, runs, now)
 }
 
 // matches reports whether the playbook starts on ev.
@@ -117,7 +117,7 @@ func (r *Runner) joinGroup(ctx context.Context, tx store.Tx, p *Playbook, ev eng
 
 // startRuns stores new runs and queues each one's first step; a run
 // whose trigger event started one already is skipped.
-func startRuns(ctx context.Context, tx store.Tx, runs []*store.Run, now time.Time) error {
+func (r *Runner) startRuns(ctx context.Context, tx store.Tx, runs []*store.Run, now time.Time) error {
 	if len(runs) == 0 {
 		return nil
 	}
@@ -128,7 +128,7 @@ func startRuns(ctx context.Context, tx store.Tx, runs []*store.Run, now time.Tim
 		if run.ID == 0 {
 			continue
 		}
-		if err := enqueueStep(ctx, tx, *run, 1, now, run.GroupUntil); err != nil {
+		if err := r.enqueueStep(ctx, tx, *run, 1, now, run.GroupUntil); err != nil {
 			return err
 		}
 	}
@@ -155,7 +155,7 @@ func (r *Runner) Start(ctx context.Context, id string, ev engine.Event, key stri
 			return err
 		}
 		run.Dedupe = key
-		if err := startRuns(ctx, tx, []*store.Run{run}, now); err != nil {
+		if err := r.startRuns(ctx, tx, []*store.Run{run}, now); err != nil {
 			return err
 		}
 		runID = run.ID

@@ -42,6 +42,7 @@ func alertDoc(a model.Alert) map[string]any {
 	doc := toMap(a)
 	var vendor map[string]any
 	if json.Unmarshal(raw, &vendor) == nil {
+		intify(vendor) // in place, as for the canonical fields
 		for k, v := range vendor {
 			if _, taken := doc[k]; !taken {
 				doc[k] = v

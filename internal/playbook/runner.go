@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -43,6 +44,10 @@ type Options struct {
 type Runner struct {
 	o   Options
 	log *slog.Logger
+
+	// local, once set, delivers the steps this runner queues without a
+	// claim (see SetLocal).
+	local atomic.Pointer[localWorker]
 
 	mu        sync.RWMutex
 	playbooks map[string]*Playbook
@@ -128,22 +133,53 @@ func (r *Runner) LaneConcurrency(lane string) int {
 	return 0
 }
 
+// Local is the outbox worker of this process, as the runner uses it: a
+// step queued while it runs is stored leased to it and handed over when
+// its transaction commits, so a run's steps go out without waiting for a
+// claim (outbox.Worker.Adopt).
+type Local interface {
+	Owner() string
+	Lease() time.Duration
+	Adoptable(lane string) bool
+	Adopt(items ...store.OutboxItem)
+}
+
+type localWorker struct{ Local }
+
+// SetLocal gives the runner its process's outbox worker.
+func (r *Runner) SetLocal(l Local) { r.local.Store(&localWorker{l}) }
+
 // stepPayload is a playbook_step action's payload.
 type stepPayload struct {
 	RunID int64 `json:"run_id"`
 	Step  int   `json:"step"`
 }
 
-// enqueueStep queues step of run, due at notBefore (zero: now).
-func enqueueStep(ctx context.Context, tx store.Tx, run store.Run, step int, now, notBefore time.Time) error {
+// enqueueStep queues step of run, due at notBefore (zero: now). A step
+// due now is leased to the local worker, when it can take it, and handed
+// to it once tx commits: a run has one step queued at a time, so no
+// claim is needed to keep its order.
+func (r *Runner) enqueueStep(ctx context.Context, tx store.Tx, run store.Run, step int, now, notBefore time.Time) error {
 	b, _ := json.Marshal(stepPayload{RunID: run.ID, Step: step}) // always encodes
-	_, _, err := tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{
+	p := store.OutboxEnqueueParams{
 		Key: fmt.Sprintf("playbook/%d/step/%d", run.ID, step), Integration: lanePrefix + run.PlaybookID,
 		ObjectRef: fmt.Sprintf("run/%d", run.ID), Action: ActionStep, Payload: b,
 		OriginKind: run.ObjectKind, OriginID: run.ObjectID, Now: now, NotBefore: notBefore, Priority: store.PriorityDecision,
-	})
+	}
+	lw := r.local.Load()
+	if lw != nil && !notBefore.After(now) && lw.Adoptable(p.Integration) {
+		p.LeaseOwner, p.LeaseUntil = lw.Owner(), now.Add(lw.Lease())
+	}
+	id, inserted, err := tx.OutboxEnqueue(ctx, p)
 	if err != nil {
 		return fmt.Errorf("enqueue step %d of run %d: %w", step, run.ID, err)
+	}
+	if inserted && p.LeaseOwner != "" {
+		item := store.OutboxItem{ID: id, Key: p.Key, Integration: p.Integration, ObjectRef: p.ObjectRef,
+			Action: p.Action, Payload: p.Payload, OriginKind: p.OriginKind, OriginID: p.OriginID,
+			State: store.OutboxLeased, Attempts: 1, NextAttemptAt: now, LeaseOwner: p.LeaseOwner,
+			LeaseUntil: p.LeaseUntil, CreatedAt: now, UpdatedAt: now, Priority: p.Priority}
+		tx.OnCommit(func() { lw.Adopt(item) })
 	}
 	return nil
 }

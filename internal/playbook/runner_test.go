@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -295,4 +297,90 @@ func TestGroupAndSchedule(t *testing.T) {
 	if runs := s.runs(t); len(runs) != 1 || runs[0].Trigger != "schedule" {
 		t.Errorf("scheduled runs = %+v, want one for the slot", runs)
 	}
+}
+
+// TestStepsAdoptedByLocalWorker: with the process's outbox worker set as
+// the runner's local worker, each run's steps are stored leased to it and
+// handed over on commit: every run succeeds, the receiver gets one request
+// per alert, each step item went out on its first attempt, and no claim
+// ever returned one.
+func TestStepsAdoptedByLocalWorker(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	cs := &claimCounter{Store: e.st}
+	w := outbox.New(outbox.Options{Store: cs, Deliver: e.eng.Deliver, Lease: time.Hour,
+		LaneConcurrency: e.runner.LaneConcurrency})
+	e.runner.SetLocal(w)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = w.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for deadline := time.Now().Add(10 * time.Second); !w.Adoptable("playbook:seed-sync-alerts"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never became ready to adopt")
+		}
+	}
+	const n = 20
+	for i := range n {
+		e.ingest(t, fmt.Sprintf("L-%d", i))
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		runs := e.runs(t)
+		finished := 0
+		for _, r := range runs {
+			if r.Status != store.RunRunning {
+				finished++
+			}
+		}
+		if len(runs) == n && finished == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runs not finished in time: %d of %d", finished, len(runs))
+		}
+	}
+	for _, r := range e.runs(t) {
+		if r.Status != store.RunSucceeded {
+			t.Errorf("run %d: %s (%s)", r.ID, r.Status, r.Error)
+		}
+	}
+	if e.rc.count() != n {
+		t.Errorf("receiver got %d requests, want %d", e.rc.count(), n)
+	}
+	items, err := e.st.OutboxList(t.Context(), store.OutboxListParams{State: store.OutboxDone, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	for _, it := range items {
+		if it.Action != playbook.ActionStep {
+			continue
+		}
+		steps++
+		if it.Attempts != 1 {
+			t.Errorf("step item %d took %d attempts", it.ID, it.Attempts)
+		}
+	}
+	if steps != n {
+		t.Errorf("%d step items done, want %d", steps, n)
+	}
+	if c := cs.steps.Load(); c != 0 {
+		t.Errorf("claims returned %d step items; adopted ones need none", c)
+	}
+}
+
+// claimCounter counts the playbook step items claims return.
+type claimCounter struct {
+	store.Store
+	steps atomic.Int64
+}
+
+func (c *claimCounter) OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]store.OutboxItem, error) {
+	items, err := c.Store.OutboxClaim(ctx, p)
+	for _, it := range items {
+		if it.Action == playbook.ActionStep {
+			c.steps.Add(1)
+		}
+	}
+	return items, err
 }

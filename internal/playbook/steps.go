@@ -35,6 +35,11 @@ func (r *Runner) runStep(ctx context.Context, st *runState, i int, s compiledSte
 	}
 	rec.Status, rec.FinishedAt = store.StepSucceeded, r.o.Now().UTC()
 	st.records = append(st.records, rec)
+	st.added = append(st.added, out)
+	if node := st.node; node != nil {
+		st.node = nil
+		return node, nil
+	}
 	var node any
 	_ = json.Unmarshal(out, &node) // outputs are JSON the runner made
 	return intify(node), nil
@@ -139,6 +144,11 @@ func (r *Runner) get(ctx context.Context, st *runState, s compiledStep, data map
 		doc = incidentDoc(inc)
 	}
 	out, err := json.Marshal(doc)
+	if err == nil {
+		// The doc is already what decoding out would give (toMap made it
+		// from JSON, numbers intified), so it becomes the node as it is.
+		st.node = doc
+	}
 	return in, out, err
 }
 

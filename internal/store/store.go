@@ -106,6 +106,10 @@ type MembershipListParams struct {
 // Tx is a write transaction. It can also read, seeing its own writes.
 type Tx interface {
 	Reader
+	// OnCommit runs fn after the transaction commits, and never if it
+	// does not: work that must see the committed rows (handing a leased
+	// outbox item to the local worker) waits for it.
+	OnCommit(fn func())
 	// AlertsByVendor returns the stored alerts among vendorIDs, keyed by
 	// vendor id, in one query: ingest looks up a whole page at once.
 	AlertsByVendor(ctx context.Context, integration string, vendorIDs []string) (map[string]model.Alert, error)
@@ -383,6 +387,14 @@ type OutboxEnqueueParams struct {
 	Priority    int
 	// NotBefore, when after Now, is when the action first becomes due.
 	NotBefore time.Time
+	// LeaseOwner, when set, stores the item already leased to that
+	// worker until LeaseUntil, its first attempt counted: the enqueuer
+	// hands it to its own worker after commit (Tx.OnCommit) instead of
+	// waiting for a claim, and if that worker dies the item is rescued
+	// when the lease ends, as any claimed item is. Only for an object
+	// with no other unfinished item, since no claim checks the order.
+	LeaseOwner string
+	LeaseUntil time.Time
 }
 
 // OutboxClaimParams leases due work to Owner until Now+Lease. A non-empty

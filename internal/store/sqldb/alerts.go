@@ -185,7 +185,7 @@ func (c *conn) AlertList(ctx context.Context, p store.AlertListParams) ([]model.
 	// alert_entities is kept by triggers from the entities column.
 	w.add(p.Entity != "", "id IN (SELECT alert_id FROM alert_entities WHERE value = ?)", p.Entity)
 	w.add(true, "id > ?", p.AfterID)
-	q := "SELECT " + alertCols + " FROM alerts" + w.sql() + " ORDER BY id LIMIT ?"
+	q := "SELECT " + alertCols + " FROM alerts" + w.sql() + " ORDER BY id LIMIT CAST(? AS INTEGER)"
 	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)

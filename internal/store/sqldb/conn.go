@@ -26,8 +26,32 @@ type conn struct {
 	stmts *stmtCache
 	tx    *sql.Tx
 	// txStmts caches tx.StmtContext results so each statement is bound to
-	// the transaction once, however many rows the transaction writes.
+	// the transaction once, however many rows the transaction writes;
+	// txDyn does the same for cached dynamic statements.
 	txStmts [numQueries]*sql.Stmt
+	txDyn   map[string]*sql.Stmt
+}
+
+// dynStmt is the cached prepared statement for q (already rebound),
+// bound to the transaction if any; nil when the dialect does not cache
+// dynamic statements or the cache is full.
+func (c *conn) dynStmt(ctx context.Context, q string) *sql.Stmt {
+	if c.stmts == nil || !c.d.CacheDynamic {
+		return nil
+	}
+	if s := c.txDyn[q]; s != nil {
+		return s
+	}
+	s := c.stmts.dyn(ctx, q, c.tx != nil)
+	if s == nil || c.tx == nil {
+		return s
+	}
+	s = c.tx.StmtContext(ctx, s)
+	if c.txDyn == nil {
+		c.txDyn = map[string]*sql.Stmt{}
+	}
+	c.txDyn[q] = s
+	return s
 }
 
 // stmt returns the prepared statement id, bound to the transaction if
@@ -74,7 +98,11 @@ func (c *conn) queryDyn(ctx context.Context, q string, args ...any) (*sql.Rows, 
 	if err != nil {
 		return nil, err
 	}
-	return c.run.QueryContext(opCtx, c.d.rebind(q), args...)
+	q = c.d.rebind(q)
+	if s := c.dynStmt(ctx, q); s != nil {
+		return s.QueryContext(opCtx, args...)
+	}
+	return c.run.QueryContext(opCtx, q, args...)
 }
 
 // execDyn runs a statement built at run time.
@@ -83,8 +111,18 @@ func (c *conn) execDyn(ctx context.Context, q string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.run.ExecContext(opCtx, c.d.rebind(q), args...)
+	_, err = c.runDyn(ctx, opCtx, q, args)
 	return c.d.conflict(err)
+}
+
+// runDyn executes a statement built at run time, prepared once when the
+// dialect caches them.
+func (c *conn) runDyn(ctx, opCtx context.Context, q string, args []any) (sql.Result, error) {
+	q = c.d.rebind(q)
+	if s := c.dynStmt(ctx, q); s != nil {
+		return s.ExecContext(opCtx, args...)
+	}
+	return c.run.ExecContext(opCtx, q, args...)
 }
 
 func (c *conn) queryRow(ctx context.Context, id qid, args ...any) (*sql.Row, error) {
@@ -166,12 +204,83 @@ func (c *conn) insertID(ctx context.Context, id qid, args ...any) (int64, error)
 	return newID, nil
 }
 
-// stmtCache prepares each named query once per pool, on first use.
+// stmtCache prepares each named query once per pool, on first use, and
+// (CacheDynamic) each distinct dynamic query text up to maxDynamic.
 type stmtCache struct {
 	db    *sql.DB
 	d     *Dialect
 	mu    sync.Mutex
 	stmts [numQueries]atomic.Pointer[sql.Stmt]
+	dynMu sync.RWMutex
+	dyns  map[string]*sql.Stmt
+	// wanted are dynamic texts first seen inside a transaction: the
+	// writer pool's one connection is the transaction's, so they are
+	// prepared before the next one begins (prepareWanted).
+	wanted map[string]struct{}
+}
+
+// maxDynamic bounds the dynamic statements kept per pool. The texts
+// vary only by IN-list length (chunked) and by which optional filters a
+// list uses, so a few hundred cover them; past the bound a text is
+// simply prepared each time.
+const maxDynamic = 512
+
+// dyn returns the prepared statement for the dynamic query q, or nil
+// when it is not prepared yet inside a transaction, the cache is full,
+// or q does not prepare (the caller then runs it unprepared and reports
+// the error).
+func (c *stmtCache) dyn(ctx context.Context, q string, inTx bool) *sql.Stmt {
+	c.dynMu.RLock()
+	s, full := c.dyns[q], len(c.dyns)+len(c.wanted) >= maxDynamic
+	c.dynMu.RUnlock()
+	if s != nil || full {
+		return s
+	}
+	if inTx {
+		c.dynMu.Lock()
+		if c.wanted == nil {
+			c.wanted = map[string]struct{}{}
+		}
+		c.wanted[q] = struct{}{}
+		c.dynMu.Unlock()
+		return nil
+	}
+	return c.prepare(ctx, q)
+}
+
+// prepare prepares q on the pool and keeps it; no lock is held while it
+// waits for a connection, which a transaction may hold.
+func (c *stmtCache) prepare(ctx context.Context, q string) *sql.Stmt {
+	s, err := c.db.PrepareContext(ctx, q) //nolint:sqlclosecheck // kept in the cache; close closes it
+	if err != nil {
+		return nil
+	}
+	c.dynMu.Lock()
+	defer c.dynMu.Unlock()
+	if prev := c.dyns[q]; prev != nil {
+		_ = s.Close() //nolint:sqlclosecheck // another caller prepared it first
+		return prev
+	}
+	if c.dyns == nil {
+		c.dyns = map[string]*sql.Stmt{}
+	}
+	c.dyns[q] = s
+	return s
+}
+
+// prepareWanted prepares the dynamic texts transactions asked for; it
+// runs outside any transaction.
+func (c *stmtCache) prepareWanted(ctx context.Context) {
+	c.dynMu.Lock()
+	qs := make([]string, 0, len(c.wanted))
+	for q := range c.wanted {
+		qs = append(qs, q)
+	}
+	clear(c.wanted)
+	c.dynMu.Unlock()
+	for _, q := range qs {
+		c.prepare(ctx, q)
+	}
 }
 
 func newStmtCache(db *sql.DB, d *Dialect) *stmtCache {
@@ -203,6 +312,12 @@ func (c *stmtCache) close() {
 			_ = s.Close() //nolint:sqlclosecheck // closing every cached statement is this function's job
 		}
 	}
+	c.dynMu.Lock()
+	defer c.dynMu.Unlock()
+	for q, s := range c.dyns {
+		_ = s.Close() //nolint:sqlclosecheck // closing every cached statement is this function's job
+		delete(c.dyns, q)
+	}
 }
 
 // notFound turns sql.ErrNoRows into store.ErrNotFound.
@@ -220,7 +335,7 @@ func (c *conn) execDynCount(ctx context.Context, q string, args ...any) (int64, 
 	if err != nil {
 		return 0, err
 	}
-	res, err := c.run.ExecContext(opCtx, c.d.rebind(q), args...)
+	res, err := c.runDyn(ctx, opCtx, q, args)
 	if err != nil {
 		return 0, c.d.conflict(err)
 	}

@@ -47,6 +47,12 @@ type Dialect struct {
 	// Contains names the substring-position function: instr or strpos.
 	// Both take (haystack, needle) and return 0 when absent.
 	Contains string
+	// CacheDynamic keeps prepared statements for queries built at run
+	// time (IN lists, optional filters), keyed by their text. SQLite
+	// parses every unprepared statement again, which costs more than the
+	// rows most of them touch; pgx already caches statements per
+	// connection, so PostgreSQL leaves it off.
+	CacheDynamic bool
 	// StaleTables, if set, lists the store's tables whose planner
 	// statistics are stale enough to analyze (see DB.Maintain).
 	StaleTables string

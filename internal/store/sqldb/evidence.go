@@ -130,7 +130,7 @@ func (c *conn) EvidenceList(ctx context.Context, p store.EvidenceListParams) ([]
 		order = " ORDER BY occurred_at, id"
 	}
 	w.add(p.AfterID > 0, "id > ?", p.AfterID)
-	q := `SELECT ` + evidenceCols + ` FROM evidence` + w.sql() + order + ` LIMIT ?`
+	q := `SELECT ` + evidenceCols + ` FROM evidence` + w.sql() + order + ` LIMIT CAST(? AS INTEGER)`
 	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list evidence: %w", err)

@@ -98,7 +98,7 @@ func (c *conn) QuarantineList(ctx context.Context, p store.QuarantineListParams)
 	var w where
 	w.add(p.Integration != "", "integration = ?", p.Integration)
 	w.add(true, "id > ?", p.AfterID)
-	q := "SELECT " + quarantineCols + " FROM quarantine" + w.sql() + " ORDER BY id LIMIT ?"
+	q := "SELECT " + quarantineCols + " FROM quarantine" + w.sql() + " ORDER BY id LIMIT CAST(? AS INTEGER)"
 	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list quarantine: %w", err)

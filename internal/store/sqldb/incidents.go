@@ -94,7 +94,7 @@ func (c *conn) IncidentList(ctx context.Context, p store.IncidentListParams) ([]
 		w.add(true, "(/*contains*/(remote_alert_ids, ?) > 0 OR /*contains*/(remote_alert_ids, ?) > 0)", v+",", v+"]")
 	}
 	w.add(true, "id > ?", p.AfterID)
-	q := "SELECT " + incidentCols + " FROM incidents" + w.sql() + " ORDER BY id LIMIT ?"
+	q := "SELECT " + incidentCols + " FROM incidents" + w.sql() + " ORDER BY id LIMIT CAST(? AS INTEGER)"
 	q = strings.ReplaceAll(q, "/*contains*/", c.d.Contains)
 	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
 	if err != nil {

@@ -46,7 +46,7 @@ func (c *conn) OutboxList(ctx context.Context, p store.OutboxListParams) ([]stor
 	w.add(p.OriginKind != "", "origin_kind = ?", string(p.OriginKind))
 	w.add(p.OriginID != 0, "origin_id = ?", p.OriginID)
 	w.add(true, "id > ?", p.AfterID)
-	q := "SELECT " + outboxCols + " FROM outbox" + w.sql() + " ORDER BY id LIMIT ?"
+	q := "SELECT " + outboxCols + " FROM outbox" + w.sql() + " ORDER BY id LIMIT CAST(? AS INTEGER)"
 	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
@@ -97,8 +97,13 @@ func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (in
 	}
 	now := micros(p.Now)
 	due := max(now, micros(p.NotBefore))
+	state, attempts, until := store.OutboxPending, 0, int64(0)
+	if p.LeaseOwner != "" {
+		state, attempts, until = store.OutboxLeased, 1, micros(p.LeaseUntil)
+	}
 	id, err := t.insertID(ctx, qOutboxEnqueue, p.Key, p.Integration, p.ObjectRef,
-		p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID, due, now, now, p.Priority)
+		p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID, string(state), attempts, due,
+		p.LeaseOwner, until, now, now, p.Priority)
 	if err == nil {
 		return id, true, nil
 	}

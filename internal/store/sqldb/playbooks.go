@@ -104,7 +104,7 @@ func (c *conn) RunList(ctx context.Context, p store.RunListParams) ([]store.Run,
 	w.add(p.PlaybookID != "", "playbook_id = ?", p.PlaybookID)
 	w.add(p.Status != "", "status = ?", p.Status)
 	w.add(p.BeforeID > 0, "id < ?", p.BeforeID)
-	q := `SELECT ` + runCols + ` FROM playbook_runs` + w.sql() + ` ORDER BY id DESC LIMIT ?`
+	q := `SELECT ` + runCols + ` FROM playbook_runs` + w.sql() + ` ORDER BY id DESC LIMIT CAST(? AS INTEGER)`
 	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)

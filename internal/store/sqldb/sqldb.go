@@ -96,6 +96,9 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx store.Tx) error) (err error
 	if err := db.prepareWriter(ctx); err != nil {
 		return err
 	}
+	if db.d.CacheDynamic {
+		db.wstmts.prepareWanted(ctx)
+	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -116,13 +119,20 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx store.Tx) error) (err error
 		// already; say why rather than "already rolled back".
 		return fmt.Errorf("commit transaction: %w", cmp.Or(ctx.Err(), err))
 	}
+	for _, f := range t.committed {
+		f()
+	}
 	return nil
 }
 
 // tx is a store.Tx. It is used by one goroutine, as database/sql requires.
 type tx struct {
 	conn
+	committed []func()
 }
+
+// OnCommit implements store.Tx.
+func (t *tx) OnCommit(fn func()) { t.committed = append(t.committed, fn) }
 
 var (
 	_ store.Store = (*DB)(nil)

@@ -91,6 +91,7 @@ func dialect() *sqldb.Dialect {
 	return &sqldb.Dialect{
 		Name:              "sqlite",
 		LastInsertID:      true,
+		CacheDynamic:      true,
 		EntitiesByInsert:  true,
 		Contains:          "instr",
 		IsUniqueViolation: isUniqueViolation,

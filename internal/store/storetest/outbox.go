@@ -357,3 +357,51 @@ func testOutboxRetryAfterLaterApplied(t *testing.T, s store.Store) {
 		t.Fatalf("superseded item = %+v", it)
 	}
 }
+
+// testOutboxEnqueueLeased: an item stored leased is its owner's until
+// the lease ends (no claim takes it, its first attempt is counted, its
+// owner's result applies), then any worker rescues it; OnCommit runs
+// after a commit and never after a rollback.
+func testOutboxEnqueueLeased(t *testing.T, s store.Store) {
+	p := action("leased", "run/1")
+	p.LeaseOwner, p.LeaseUntil = "w1", t0.Add(lease)
+	var committed, rolledBack bool
+	errRollback := errors.New("roll back")
+	err := s.WithTx(t.Context(), func(tx store.Tx) error {
+		q := action("never", "run/2")
+		q.LeaseOwner, q.LeaseUntil = "w1", t0.Add(lease)
+		if _, _, err := tx.OutboxEnqueue(t.Context(), q); err != nil {
+			return err
+		}
+		tx.OnCommit(func() { rolledBack = true })
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) || rolledBack {
+		t.Fatalf("rolled back tx: err = %v, OnCommit ran = %v", err, rolledBack)
+	}
+	var id int64
+	inTx(t, s, func(tx store.Tx) error {
+		var err error
+		id, _, err = tx.OutboxEnqueue(t.Context(), p)
+		tx.OnCommit(func() { committed = true })
+		return err
+	})
+	if !committed {
+		t.Fatal("OnCommit did not run after commit")
+	}
+	it := getItem(t, s, id)
+	if it.State != store.OutboxLeased || it.LeaseOwner != "w1" || it.Attempts != 1 || !it.LeaseUntil.Equal(t0.Add(lease)) {
+		t.Fatalf("leased enqueue stored %+v", it)
+	}
+	if got := claim(t, s, "w2", t0.Add(lease/2), 10); len(got) != 0 {
+		t.Fatalf("a live adopted lease was claimed: %v", itemIDs(got))
+	}
+	got := claim(t, s, "w2", t0.Add(lease+time.Second), 10)
+	if len(got) != 1 || got[0].ID != id || got[0].LeaseOwner != "w2" || got[0].Attempts != 2 {
+		t.Fatalf("rescue of an expired adopted lease = %+v", got)
+	}
+	finish(t, s, "w2", store.OutboxResult{ID: id, State: store.OutboxDone, Now: t0.Add(lease + 2*time.Second)})
+	if it := getItem(t, s, id); it.State != store.OutboxDone {
+		t.Fatalf("after the rescuer finished: %+v", it)
+	}
+}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxEnqueue", testOutboxEnqueue},
 		{"OutboxClaimOrder", testOutboxClaimOrder},
 		{"OutboxExpiredLease", testOutboxExpiredLease},
+		{"OutboxEnqueueLeased", testOutboxEnqueueLeased},
 		{"OutboxRetry", testOutboxRetry},
 		{"OutboxSkip", testOutboxSkip},
 		{"OutboxRetryAfterLaterApplied", testOutboxRetryAfterLaterApplied},

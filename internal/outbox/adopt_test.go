@@ -1,0 +1,64 @@
+package outbox_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/outbox"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// TestAdoptedItemsNeedNoClaim: an item stored leased to the running
+// worker and handed over after commit is delivered while its lease is
+// live (an hour here), which no claim could do: claims take only pending
+// items and expired leases. Its outcome is recorded under the owner's
+// lease, its first attempt already counted.
+func TestAdoptedItemsNeedNoClaim(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, func(t *testing.T, st store.Store) {
+		rec := newRecorded()
+		delivered := make(chan int64, 4)
+		w := outbox.New(outbox.Options{Store: st, Lease: time.Hour, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
+			Deliver: func(_ context.Context, it store.OutboxItem) (outbox.After, error) {
+				delivered <- it.ID
+				return nil, nil
+			}})
+		if w.Adoptable("playbook:p") {
+			t.Fatal("a worker that does not run adopts")
+		}
+		runWorker(t, w)
+		// Run marks itself running first thing; a bounded wait for it.
+		for deadline := time.Now().Add(10 * time.Second); !w.Adoptable("playbook:p"); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the worker never became ready to adopt")
+			}
+		}
+		now := time.Now().UTC()
+		p := store.OutboxEnqueueParams{Key: "adopt-1", Integration: "playbook:p", ObjectRef: "run/1", Action: "playbook_step",
+			Payload: []byte(`{}`), Now: now, LeaseOwner: w.Owner(), LeaseUntil: now.Add(w.Lease())}
+		var id int64
+		err := st.WithTx(t.Context(), func(tx store.Tx) error {
+			var err error
+			id, _, err = tx.OutboxEnqueue(t.Context(), p)
+			item := store.OutboxItem{ID: id, Key: p.Key, Integration: p.Integration, ObjectRef: p.ObjectRef, Action: p.Action,
+				Payload: p.Payload, State: store.OutboxLeased, Attempts: 1, LeaseOwner: p.LeaseOwner, LeaseUntil: p.LeaseUntil}
+			tx.OnCommit(func() { w.Adopt(item) })
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := <-delivered; got != id {
+			t.Fatalf("delivered item %d, want %d", got, id)
+		}
+		rec.await(t, store.OutboxDone, id)
+		it, err := st.OutboxGet(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it.State != store.OutboxDone || it.Attempts != 1 {
+			t.Fatalf("adopted item after delivery: %+v", it)
+		}
+	})
+}
