@@ -79,8 +79,8 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 						n, l.Alerts, l.AssembledAlertsPerS, l.Concurrency, l.ScopeLatencyMS, l.ScopeCalls, l.MaxScopeCallsInFlight, l.HalfAssembled)
 				}
 				if p := r.Playbook; p != nil {
-					_, _ = fmt.Fprintf(stdout, "%-9s playbook: %.0f durable pushes/s (p50 %.0f ms, p99 %.0f ms, %d of %d triggers delivered, %d senders, RSS %.0f MB) against a bare relay's %.0f/s (%.2fx)\n",
-						n, p.PushPerS, p.Latency.P50, p.Latency.P99, p.Delivered, p.Sent, p.Concurrency, p.RSSMB, p.BareRelayPerS, p.Ratio)
+					_, _ = fmt.Fprintf(stdout, "%-9s playbook: %.0f durable pushes/s (p50 %.0f ms, p99 %.0f ms, %d of %d triggers delivered, %d senders, RSS %.0f MB; %.2f commits and %.1f rows a run) against a bare relay's %.0f/s (%.2fx)\n",
+						n, p.PushPerS, p.Latency.P50, p.Latency.P99, p.Delivered, p.Sent, p.Concurrency, p.RSSMB, p.CommitsPerRun, p.RowsPerRun, p.BareRelayPerS, p.Ratio)
 				}
 				if b := r.VerdictUnderBacklog; b != nil {
 					_, _ = fmt.Fprintf(stdout, "%-9s verdict under a backlog of %d automatic comments (throttled vendor, %d samples): same vendor p50 %.0f ms p99 %.0f ms; other vendor p50 %.0f ms p99 %.0f ms\n",

@@ -55,10 +55,16 @@ type Playbook struct {
 	Concurrency   int       `json:"concurrency"`
 	// RunsFailed and RunsLeft are the hub's runs that failed, and those
 	// still running when the case ended.
-	RunsFailed int     `json:"runs_failed"`
-	RunsLeft   int     `json:"runs_left"`
-	Seconds    float64 `json:"seconds"`
-	RSSMB      float64 `json:"rss_mb"`
+	RunsFailed int `json:"runs_failed"`
+	RunsLeft   int `json:"runs_left"`
+	// CommitsPerRun and RowsPerRun are what durability cost each run:
+	// the store's committed write transactions (ingest groups, claims,
+	// recorded outcomes) and the rows they changed, while the case ran,
+	// over the runs started.
+	CommitsPerRun float64 `json:"commits_per_run"`
+	RowsPerRun    float64 `json:"rows_per_run"`
+	Seconds       float64 `json:"seconds"`
+	RSSMB         float64 `json:"rss_mb"`
 }
 
 // benchPlaybook is the case's playbook: condition, lookup, templated post.
@@ -127,6 +133,11 @@ func measurePlaybook(ctx context.Context, name string, o Options) (*Playbook, er
 		return nil, err
 	}
 	hub := "http://" + a.Addr()
+	stats, _ := a.Store().(store.WriteStatser)
+	var before store.WriteStats
+	if stats != nil {
+		before = stats.WriteStats()
+	}
 	sent, secs := pushFor(hubCtx, hub+"/api/v1/intake/push", po, rc, "P")
 	// Wait (bounded) for the last runs: their requests (the rate counts
 	// the time to the last one), then their records.
@@ -144,6 +155,11 @@ func measurePlaybook(ctx context.Context, name string, o Options) (*Playbook, er
 	}
 	res := &Playbook{Sent: sent, Delivered: rc.n.Load(), Concurrency: po.Concurrency, Seconds: secs, RunsFailed: failed, RunsLeft: left}
 	res.PushPerS = round(float64(res.Delivered) / (secs + last.Seconds()))
+	if stats != nil && sent > 0 {
+		after := stats.WriteStats()
+		res.CommitsPerRun = float64(int64(float64(after.Commits-before.Commits)/float64(sent)*100)) / 100
+		res.RowsPerRun = float64(int64(float64(after.Rows-before.Rows)/float64(sent)*100)) / 100
+	}
 	rc.mu.Lock()
 	if len(rc.took) > 0 {
 		res.Latency = latencies(rc.took)

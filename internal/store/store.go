@@ -103,6 +103,20 @@ type MembershipListParams struct {
 	IncidentID int64
 }
 
+// WriteStats is what durability has cost a store so far: committed write
+// transactions and the rows their statements inserted, updated or
+// deleted (claims count the rows they lease).
+type WriteStats struct {
+	Commits int64 `json:"commits"`
+	Rows    int64 `json:"rows"`
+}
+
+// WriteStatser is a store that counts its writes (both do); the bench
+// reports them per unit of work.
+type WriteStatser interface {
+	WriteStats() WriteStats
+}
+
 // Tx is a write transaction. It can also read, seeing its own writes.
 type Tx interface {
 	Reader

@@ -68,6 +68,7 @@ func (t *tx) insertAlertChunk(ctx context.Context, chunk []*model.Alert) error {
 		if err := rows.Scan(&id, &integ, &v); err != nil {
 			return fmt.Errorf("insert alerts: %w", err)
 		}
+		t.addRows(1)
 		if a := byKey[[2]string{integ, v}]; a != nil {
 			a.ID = id
 		}

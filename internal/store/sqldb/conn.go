@@ -30,6 +30,26 @@ type conn struct {
 	// txDyn does the same for cached dynamic statements.
 	txStmts [numQueries]*sql.Stmt
 	txDyn   map[string]*sql.Stmt
+	// rows, in a write transaction, counts the rows its statements
+	// change (DB.WriteStats).
+	rows *atomic.Int64
+}
+
+// addRows counts rows a multi-row INSERT ... RETURNING reported.
+func (c *conn) addRows(n int) {
+	if c.rows != nil {
+		c.rows.Add(int64(n))
+	}
+}
+
+// wrote counts the rows a statement in a write transaction changed.
+func (c *conn) wrote(res sql.Result) {
+	if c.rows == nil || res == nil {
+		return
+	}
+	if n, err := res.RowsAffected(); err == nil {
+		c.rows.Add(n)
+	}
 }
 
 // dynStmt is the cached prepared statement for q (already rebound),
@@ -99,7 +119,7 @@ func (c *conn) queryDyn(ctx context.Context, q string, args ...any) (*sql.Rows, 
 		return nil, err
 	}
 	q = c.d.rebind(q)
-	if s := c.dynStmt(ctx, q); s != nil {
+	if s := c.dynStmt(ctx, q); s != nil { //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 		return s.QueryContext(opCtx, args...)
 	}
 	return c.run.QueryContext(opCtx, q, args...)
@@ -111,15 +131,27 @@ func (c *conn) execDyn(ctx context.Context, q string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.runDyn(ctx, opCtx, q, args)
+	res, err := c.runDyn(ctx, opCtx, q, args)
+	c.wrote(res)
 	return c.d.conflict(err)
+}
+
+// lockDyn runs a lock statement (PostgreSQL's SELECT of an advisory
+// lock), which changes no row and so counts none.
+func (c *conn) lockDyn(ctx context.Context, q string, args ...any) error {
+	opCtx, err := c.opContext(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = c.runDyn(ctx, opCtx, q, args)
+	return err
 }
 
 // runDyn executes a statement built at run time, prepared once when the
 // dialect caches them.
 func (c *conn) runDyn(ctx, opCtx context.Context, q string, args []any) (sql.Result, error) {
 	q = c.d.rebind(q)
-	if s := c.dynStmt(ctx, q); s != nil {
+	if s := c.dynStmt(ctx, q); s != nil { //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 		return s.ExecContext(opCtx, args...)
 	}
 	return c.run.ExecContext(opCtx, q, args...)
@@ -164,6 +196,7 @@ func (c *conn) execCount(ctx context.Context, id qid, args ...any) (int64, error
 	if err != nil {
 		return 0, c.d.conflict(err)
 	}
+	c.wrote(res)
 	return res.RowsAffected()
 }
 
@@ -172,7 +205,8 @@ func (c *conn) exec(ctx context.Context, id qid, args ...any) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.ExecContext(ctx, args...)
+	res, err := s.ExecContext(ctx, args...)
+	c.wrote(res)
 	return c.d.conflict(err)
 }
 
@@ -188,6 +222,7 @@ func (c *conn) insertID(ctx context.Context, id qid, args ...any) (int64, error)
 		if err != nil {
 			return 0, c.d.conflict(err)
 		}
+		c.wrote(res)
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return 0, cmp.Or(err, sql.ErrNoRows)
 		}
@@ -200,6 +235,9 @@ func (c *conn) insertID(ctx context.Context, id qid, args ...any) (int64, error)
 	var newID int64
 	if err := row.Scan(&newID); err != nil {
 		return 0, c.d.conflict(err)
+	}
+	if c.rows != nil {
+		c.rows.Add(1) // RETURNING id: one row inserted
 	}
 	return newID, nil
 }
@@ -251,7 +289,7 @@ func (c *stmtCache) dyn(ctx context.Context, q string, inTx bool) *sql.Stmt {
 // prepare prepares q on the pool and keeps it; no lock is held while it
 // waits for a connection, which a transaction may hold.
 func (c *stmtCache) prepare(ctx context.Context, q string) *sql.Stmt {
-	s, err := c.db.PrepareContext(ctx, q) //nolint:sqlclosecheck // kept in the cache; close closes it
+	s, err := c.db.PrepareContext(ctx, q)
 	if err != nil {
 		return nil
 	}
@@ -315,7 +353,7 @@ func (c *stmtCache) close() {
 	c.dynMu.Lock()
 	defer c.dynMu.Unlock()
 	for q, s := range c.dyns {
-		_ = s.Close() //nolint:sqlclosecheck // closing every cached statement is this function's job
+		_ = s.Close()
 		delete(c.dyns, q)
 	}
 }
@@ -339,5 +377,6 @@ func (c *conn) execDynCount(ctx context.Context, q string, args ...any) (int64, 
 	if err != nil {
 		return 0, c.d.conflict(err)
 	}
+	c.wrote(res)
 	return res.RowsAffected()
 }

@@ -81,6 +81,7 @@ func (t *tx) insertEvidenceChunk(ctx context.Context, chunk []*model.Evidence) (
 			integ, v string
 		)
 		err := s.Scan(&id, &integ, &v)
+		t.addRows(1)
 		e := byVendor[integ+"\x00"+v]
 		if e != nil {
 			e.ID = id

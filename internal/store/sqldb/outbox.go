@@ -91,7 +91,7 @@ func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (in
 		// Ids are taken at insert but become visible at commit; holding a
 		// per-object lock until commit makes one object's actions commit
 		// in id order, so a claim can never see a later one first.
-		if err := t.execDyn(ctx, t.d.EnqueueLock, p.Integration+"|"+p.ObjectRef); err != nil {
+		if err := t.lockDyn(ctx, t.d.EnqueueLock, p.Integration+"|"+p.ObjectRef); err != nil {
 			return 0, false, fmt.Errorf("lock outbox object: %w", err)
 		}
 	}
@@ -163,6 +163,9 @@ func (db *DB) claimPriority(ctx context.Context, p store.OutboxClaimParams, prio
 	if err != nil {
 		return nil, err
 	}
+	// A claim commits on its own: one transaction, a row per item leased.
+	db.stats.commits.Add(1)
+	db.stats.rows.Add(int64(len(items)))
 	// RETURNING promises no order.
 	slices.SortFunc(items, func(a, b store.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
 	return items, nil

@@ -179,6 +179,7 @@ func (t *tx) insertRunChunk(ctx context.Context, chunk []*store.Run) error {
 		if err := rows.Scan(&id, &key); err != nil {
 			return err
 		}
+		t.addRows(1)
 		switch {
 		case key.Valid && byKey[key.String] != nil:
 			byKey[key.String].ID = id

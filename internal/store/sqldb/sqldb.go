@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/alertsync/alertsync/internal/store"
 )
@@ -39,6 +40,17 @@ type DB struct {
 	rstmts  *stmtCache
 	prepMu  sync.Mutex
 	prepped bool
+	// stats counts committed write transactions and the rows their
+	// statements changed, for WriteStats.
+	stats writeStats
+}
+
+type writeStats struct{ commits, rows atomic.Int64 }
+
+// WriteStats implements store.WriteStatser: what durability has cost so
+// far, in transactions and rows.
+func (db *DB) WriteStats() store.WriteStats {
+	return store.WriteStats{Commits: db.stats.commits.Load(), Rows: db.stats.rows.Load()}
 }
 
 // New wraps open pools. The DB takes ownership of both and closes them in
@@ -109,7 +121,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx store.Tx) error) (err error
 			panic(p)
 		}
 	}()
-	t := &tx{conn: conn{d: db.d, run: sqlTx, stmts: db.wstmts, tx: sqlTx}}
+	t := &tx{conn: conn{d: db.d, run: sqlTx, stmts: db.wstmts, tx: sqlTx, rows: &db.stats.rows}}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -119,6 +131,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx store.Tx) error) (err error
 		// already; say why rather than "already rolled back".
 		return fmt.Errorf("commit transaction: %w", cmp.Or(ctx.Err(), err))
 	}
+	db.stats.commits.Add(1)
 	for _, f := range t.committed {
 		f()
 	}

@@ -405,3 +405,37 @@ func testOutboxEnqueueLeased(t *testing.T, s store.Store) {
 		t.Fatalf("after the rescuer finished: %+v", it)
 	}
 }
+
+// testWriteStats: a committed transaction counts once with the rows its
+// statements changed; a rolled back one counts nothing; a claim counts
+// as a transaction of its own with a row per item leased.
+func testWriteStats(t *testing.T, s store.Store) {
+	ws, ok := s.(store.WriteStatser)
+	if !ok {
+		t.Fatal("the store does not count its writes")
+	}
+	before := ws.WriteStats()
+	enqueue(t, s, action("ws1", "alert:1"), action("ws2", "alert:2"))
+	if d := diff(before, ws.WriteStats()); d != (store.WriteStats{Commits: 1, Rows: 2}) {
+		t.Fatalf("after a transaction of two inserts: %+v", d)
+	}
+	before = ws.WriteStats()
+	_ = s.WithTx(t.Context(), func(tx store.Tx) error {
+		_, _, _ = tx.OutboxEnqueue(t.Context(), action("ws3", "alert:3"))
+		return errors.New("roll back")
+	})
+	if d := diff(before, ws.WriteStats()); d.Commits != 0 {
+		t.Fatalf("a rolled back transaction counted: %+v", d)
+	}
+	before = ws.WriteStats()
+	if got := claim(t, s, "w1", t0, 10); len(got) != 2 {
+		t.Fatalf("claimed %d", len(got))
+	}
+	if d := diff(before, ws.WriteStats()); d.Rows != 2 || d.Commits < 1 {
+		t.Fatalf("after claiming two: %+v", d)
+	}
+}
+
+func diff(a, b store.WriteStats) store.WriteStats {
+	return store.WriteStats{Commits: b.Commits - a.Commits, Rows: b.Rows - a.Rows}
+}

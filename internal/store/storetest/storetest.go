@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxClaimOrder", testOutboxClaimOrder},
 		{"OutboxExpiredLease", testOutboxExpiredLease},
 		{"OutboxEnqueueLeased", testOutboxEnqueueLeased},
+		{"WriteStats", testWriteStats},
 		{"OutboxRetry", testOutboxRetry},
 		{"OutboxSkip", testOutboxSkip},
 		{"OutboxRetryAfterLaterApplied", testOutboxRetryAfterLaterApplied},
