@@ -39,6 +39,9 @@ type Deps struct {
 	Waiting func(integration string) (reason string, until time.Time, ok bool)
 	// Playbooks runs playbooks; nil serves an empty list.
 	Playbooks *playbook.Runner
+	// Replica is this process's name among the replicas sharing the
+	// store (GET /api/v1/cluster).
+	Replica string
 }
 
 // server holds the dependencies every handler shares.
@@ -48,92 +51,135 @@ type server struct {
 	log     *slog.Logger
 	version string
 	ready   func(ctx context.Context) error
-	tokens  []tokenEntry
+	auth    *Authenticator
 	health  *healthCache
 	waiting func(integration string) (string, time.Time, bool)
 	// playbooks is never nil: an empty runner when Deps gave none.
 	playbooks *playbook.Runner
+	replica   string
 }
 
-// New returns the API's handler.
-func New(deps Deps) http.Handler {
+// newServer builds the handlers' shared state.
+func newServer(deps Deps) *server {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	deps.Logger = slog.New(LogHandler(deps.Logger.Handler()))
 	s := &server{
 		store: deps.Store, engine: deps.Engine, log: deps.Logger, version: deps.Version,
-		ready: deps.Ready, waiting: deps.Waiting, playbooks: deps.Playbooks,
-		tokens: newTokenEntries(deps.Tokens, deps.AdminToken, deps.Logger),
+		ready: deps.Ready, waiting: deps.Waiting, playbooks: deps.Playbooks, replica: deps.Replica,
+		auth:   NewAuthenticator(deps.Tokens, deps.AdminToken, deps.Logger),
 		health: newHealthCache(healthTTL, healthTimeout),
 	}
 	if s.playbooks == nil {
 		s.playbooks = playbook.New(playbook.Options{Store: deps.Store, Engine: deps.Engine})
 	}
+	return s
+}
+
+// New returns the API's handler.
+func New(deps Deps) http.Handler {
+	s := newServer(deps)
 	gatherer := deps.Gatherer
 	if gatherer == nil {
 		gatherer = prometheus.NewRegistry()
 	}
 	mux := http.NewServeMux()
-	s.routes(mux, promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	for _, rt := range s.table(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})) {
+		h := rt.handler
+		if rt.Role != RolePublic {
+			h = s.require(rt.Role, rt.handler)
+		}
+		mux.Handle(rt.Method+" "+rt.Pattern, h)
+	}
 	return s.logRequests(s.unrouted(mux))
 }
 
-func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
-	// Each handler takes either a query it reads with newQuery or, wrapped
-	// in noQuery, none at all; either way an unknown parameter is a 400.
-	view := func(h http.HandlerFunc) http.Handler { return s.require(RoleViewer, h) }
-	analyst := func(h http.HandlerFunc) http.Handler { return s.require(RoleAnalyst, h) }
-	admin := func(h http.HandlerFunc) http.Handler { return s.require(RoleAdmin, h) }
+// Access is one row of a route table: a method and path pattern (as
+// net/http.ServeMux reads them) and the least role that may call it. The
+// API's table and the web console's sit side by side, and one test walks
+// both with every role.
+type Access struct {
+	Method  string
+	Pattern string
+	Role    Role
+}
 
-	mux.Handle("GET /api/v1/alerts", view(s.listAlerts))
-	mux.Handle("GET /api/v1/alerts/{id}", view(noQuery(s.getAlert)))
-	mux.Handle("GET /api/v1/alerts/{id}/revisions", view(s.listRevisions(model.KindAlert)))
-	mux.Handle("GET /api/v1/alerts/{id}/ocsf", view(noQuery(s.alertOCSF)))
-	mux.Handle("GET /api/v1/alerts/{id}/comments", view(noQuery(s.listComments(model.KindAlert))))
-	mux.Handle("GET /api/v1/alerts/{id}/deliveries", view(s.listDeliveries(model.KindAlert)))
-	mux.Handle("POST /api/v1/alerts/{id}/verdict", analyst(noQuery(s.setVerdict(model.KindAlert))))
-	mux.Handle("POST /api/v1/alerts/{id}/validation", analyst(noQuery(s.startValidation)))
-	mux.Handle("POST /api/v1/alerts/{id}/comments", analyst(noQuery(s.addComment(model.KindAlert))))
-	mux.Handle("GET /api/v1/alerts/{id}/timeline", view(s.timeline(model.KindAlert)))
-	mux.Handle("POST /api/v1/alerts/{id}/push", analyst(noQuery(s.push(model.KindAlert))))
+// route is a table row with its handler.
+type route struct {
+	Access
+	handler http.Handler
+}
 
-	mux.Handle("GET /api/v1/incidents", view(s.listIncidents))
-	mux.Handle("GET /api/v1/incidents/{id}", view(noQuery(s.getIncident)))
-	mux.Handle("GET /api/v1/incidents/{id}/revisions", view(s.listRevisions(model.KindIncident)))
-	mux.Handle("GET /api/v1/incidents/{id}/ocsf", view(noQuery(s.incidentOCSF)))
-	mux.Handle("GET /api/v1/incidents/{id}/comments", view(noQuery(s.listComments(model.KindIncident))))
-	mux.Handle("GET /api/v1/incidents/{id}/deliveries", view(s.listDeliveries(model.KindIncident)))
-	mux.Handle("POST /api/v1/incidents/{id}/verdict", analyst(noQuery(s.setVerdict(model.KindIncident))))
-	mux.Handle("POST /api/v1/incidents/{id}/comments", analyst(noQuery(s.addComment(model.KindIncident))))
-	mux.Handle("GET /api/v1/incidents/{id}/timeline", view(s.timeline(model.KindIncident)))
-	mux.Handle("POST /api/v1/incidents/{id}/push", analyst(noQuery(s.push(model.KindIncident))))
+// Routes is the API's route table, without handlers.
+func Routes() []Access {
+	rows := (&server{}).table(nil)
+	out := make([]Access, len(rows))
+	for i, r := range rows {
+		out[i] = r.Access
+	}
+	return out
+}
 
-	mux.Handle("GET /api/v1/evidence", view(s.listEvidence))
-	mux.Handle("GET /api/v1/integrations/{integration}/feeds", view(noQuery(s.integrationFeeds)))
+// table declares every route, who may call it and what serves it. Each
+// handler takes either a query it reads with newQuery or, wrapped in
+// noQuery, none at all; either way an unknown parameter is a 400.
+func (s *server) table(metrics http.Handler) []route {
+	r := func(method, pattern string, role Role, h http.HandlerFunc) route {
+		return route{Access{method, pattern, role}, h}
+	}
+	const get, post = http.MethodGet, http.MethodPost
+	return []route{
+		r(get, "/api/v1/alerts", RoleViewer, s.listAlerts),
+		r(get, "/api/v1/alerts/{id}", RoleViewer, noQuery(s.getAlert)),
+		r(get, "/api/v1/alerts/{id}/revisions", RoleViewer, s.listRevisions(model.KindAlert)),
+		r(get, "/api/v1/alerts/{id}/ocsf", RoleViewer, noQuery(s.alertOCSF)),
+		r(get, "/api/v1/alerts/{id}/comments", RoleViewer, noQuery(s.listComments(model.KindAlert))),
+		r(get, "/api/v1/alerts/{id}/deliveries", RoleViewer, s.listDeliveries(model.KindAlert)),
+		r(post, "/api/v1/alerts/{id}/verdict", RoleAnalyst, noQuery(s.setVerdict(model.KindAlert))),
+		r(post, "/api/v1/alerts/{id}/validation", RoleAnalyst, noQuery(s.startValidation)),
+		r(post, "/api/v1/alerts/{id}/comments", RoleAnalyst, noQuery(s.addComment(model.KindAlert))),
+		r(get, "/api/v1/alerts/{id}/timeline", RoleViewer, s.timeline(model.KindAlert)),
+		r(post, "/api/v1/alerts/{id}/push", RoleAnalyst, noQuery(s.push(model.KindAlert))),
 
-	mux.Handle("GET /api/v1/integrations", view(noQuery(s.listIntegrations)))
-	mux.Handle("GET /api/v1/outbox", view(s.listOutbox))
-	mux.Handle("GET /api/v1/outbox/counts", view(noQuery(s.outboxCounts)))
-	mux.Handle("POST /api/v1/outbox/{id}/retry", admin(noQuery(s.retryOutbox)))
-	mux.Handle("GET /api/v1/quarantine", view(s.listQuarantine))
+		r(get, "/api/v1/incidents", RoleViewer, s.listIncidents),
+		r(get, "/api/v1/incidents/{id}", RoleViewer, noQuery(s.getIncident)),
+		r(get, "/api/v1/incidents/{id}/revisions", RoleViewer, s.listRevisions(model.KindIncident)),
+		r(get, "/api/v1/incidents/{id}/ocsf", RoleViewer, noQuery(s.incidentOCSF)),
+		r(get, "/api/v1/incidents/{id}/comments", RoleViewer, noQuery(s.listComments(model.KindIncident))),
+		r(get, "/api/v1/incidents/{id}/deliveries", RoleViewer, s.listDeliveries(model.KindIncident)),
+		r(post, "/api/v1/incidents/{id}/verdict", RoleAnalyst, noQuery(s.setVerdict(model.KindIncident))),
+		r(post, "/api/v1/incidents/{id}/comments", RoleAnalyst, noQuery(s.addComment(model.KindIncident))),
+		r(get, "/api/v1/incidents/{id}/timeline", RoleViewer, s.timeline(model.KindIncident)),
+		r(post, "/api/v1/incidents/{id}/push", RoleAnalyst, noQuery(s.push(model.KindIncident))),
 
-	mux.Handle("GET /api/v1/playbooks", view(noQuery(s.listPlaybooks)))
-	mux.Handle("GET /api/v1/playbooks/{id}", view(noQuery(s.getPlaybook)))
-	mux.Handle("PUT /api/v1/playbooks/{id}", admin(noQuery(s.putPlaybook)))
-	mux.Handle("DELETE /api/v1/playbooks/{id}", admin(noQuery(s.deletePlaybook)))
-	mux.Handle("POST /api/v1/playbooks/{id}/runs", analyst(noQuery(s.startRun)))
-	mux.Handle("POST /api/v1/playbooks/{id}/dry-run", analyst(noQuery(s.dryRun)))
-	mux.Handle("GET /api/v1/playbook-runs", view(s.listRuns))
-	mux.Handle("GET /api/v1/playbook-runs/{id}", view(noQuery(s.getRun)))
+		r(get, "/api/v1/evidence", RoleViewer, s.listEvidence),
+		r(get, "/api/v1/integrations/{integration}/feeds", RoleViewer, noQuery(s.integrationFeeds)),
 
-	// Pushes authenticate with the integration's own intake key. Their
-	// query string belongs to the sender's format, so it is not checked.
-	mux.HandleFunc("POST /api/v1/intake/{integration}", s.intake)
+		r(get, "/api/v1/integrations", RoleViewer, noQuery(s.listIntegrations)),
+		r(get, "/api/v1/outbox", RoleViewer, s.listOutbox),
+		r(get, "/api/v1/outbox/counts", RoleViewer, noQuery(s.outboxCounts)),
+		r(post, "/api/v1/outbox/{id}/retry", RoleAdmin, noQuery(s.retryOutbox)),
+		r(get, "/api/v1/quarantine", RoleViewer, s.listQuarantine),
+		r(get, "/api/v1/cluster", RoleViewer, noQuery(s.cluster)),
 
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /metrics", metrics)
-	mux.HandleFunc("GET /openapi.json", s.openAPI)
+		r(get, "/api/v1/playbooks", RoleViewer, noQuery(s.listPlaybooks)),
+		r(get, "/api/v1/playbooks/{id}", RoleViewer, noQuery(s.getPlaybook)),
+		r(http.MethodPut, "/api/v1/playbooks/{id}", RoleAdmin, noQuery(s.putPlaybook)),
+		r(http.MethodDelete, "/api/v1/playbooks/{id}", RoleAdmin, noQuery(s.deletePlaybook)),
+		r(post, "/api/v1/playbooks/{id}/runs", RoleAnalyst, noQuery(s.startRun)),
+		r(post, "/api/v1/playbooks/{id}/dry-run", RoleAnalyst, noQuery(s.dryRun)),
+		r(get, "/api/v1/playbook-runs", RoleViewer, s.listRuns),
+		r(get, "/api/v1/playbook-runs/{id}", RoleViewer, noQuery(s.getRun)),
+
+		// Pushes authenticate with the integration's own intake key. Their
+		// query string belongs to the sender's format, so it is not checked.
+		r(post, "/api/v1/intake/{integration}", RolePublic, s.intake),
+
+		r(get, "/healthz", RolePublic, s.healthz),
+		{Access{get, "/metrics", RolePublic}, metrics},
+		r(get, "/openapi.json", RolePublic, s.openAPI),
+	}
 }
 
 // statusRecorder remembers the status a handler wrote, for the access log.

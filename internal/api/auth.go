@@ -14,12 +14,20 @@ import (
 // Role is what a token may do. Each role includes the ones below it.
 type Role string
 
-// Roles, from least to most privileged.
+// Roles, from least to most privileged. RolePublic marks a route that
+// takes no bearer token (health, metrics, the OpenAPI document, the intake,
+// which checks its integration's own key, and the console's login page);
+// no token holds it.
 const (
+	RolePublic  Role = ""
 	RoleViewer  Role = "viewer"
 	RoleAnalyst Role = "analyst"
 	RoleAdmin   Role = "admin"
 )
+
+// AtLeast reports whether r may do what needs role min: every role may
+// call a public route, and a role includes the ones below it.
+func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() }
 
 func (r Role) rank() int {
 	switch r {
@@ -77,42 +85,66 @@ func newTokenEntries(tokens []Token, admin config.Secret, log *slog.Logger) []to
 	return out
 }
 
-// principal is the caller a request was authenticated as.
-type principal struct {
-	name string
-	role Role
+// Principal is the caller a request was authenticated as: Name is what
+// revisions and comments record, Role what the caller may do.
+type Principal struct {
+	Name string
+	Role Role
 }
 
 type principalKey struct{}
 
-func principalFrom(ctx context.Context) principal {
-	p, _ := ctx.Value(principalKey{}).(principal)
+func principalFrom(ctx context.Context) Principal {
+	p, _ := ctx.Value(principalKey{}).(Principal)
 	return p
 }
 
-// authenticate compares the presented token with every configured token,
-// without stopping at the first match, so timing says nothing about which
-// token matched. Should two names share a value, the first one configured
-// wins.
-func (s *server) authenticate(r *http.Request) (principal, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, value, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || value == "" {
-		return principal{}, false
+// Authenticator checks a presented token against the configured ones. The
+// API checks bearer tokens with it and the web console checks the token
+// pasted at its login with the very same one, so both accept exactly the
+// same tokens with the same roles.
+type Authenticator struct{ tokens []tokenEntry }
+
+// NewAuthenticator accepts tokens, and admin (when set) as an admin token
+// named "admin"; a token with an unknown role is ignored with a warning.
+func NewAuthenticator(tokens []Token, admin config.Secret, log *slog.Logger) *Authenticator {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	digest := sha256.Sum256([]byte(strings.TrimSpace(value)))
-	var found principal
+	return &Authenticator{tokens: newTokenEntries(tokens, admin, log)}
+}
+
+// Check compares value with every configured token, without stopping at
+// the first match, so timing says nothing about which token matched.
+// Should two names share a value, the first one configured wins.
+func (a *Authenticator) Check(value string) (Principal, bool) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return Principal{}, false
+	}
+	digest := sha256.Sum256([]byte(value))
+	var found Principal
 	matched := false
-	for _, t := range s.tokens {
+	for _, t := range a.tokens {
 		if subtle.ConstantTimeCompare(digest[:], t.digest[:]) == 1 && !matched {
-			found, matched = principal{name: t.name, role: t.role}, true
+			found, matched = Principal{Name: t.name, Role: t.role}, true
 		}
 	}
 	return found, matched
 }
 
+// authenticate reads the request's bearer token and checks it.
+func (s *server) authenticate(r *http.Request) (Principal, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, value, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || value == "" {
+		return Principal{}, false
+	}
+	return s.auth.Check(value)
+}
+
 // require wraps h so that only callers holding at least role reach it.
-func (s *server) require(role Role, h http.HandlerFunc) http.Handler {
+func (s *server) require(role Role, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, ok := s.authenticate(r)
 		if !ok {
@@ -120,10 +152,10 @@ func (s *server) require(role Role, h http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusUnauthorized, codeUnauthorized, "a valid bearer token is required")
 			return
 		}
-		if p.role.rank() < role.rank() {
+		if !p.Role.AtLeast(role) {
 			writeError(w, http.StatusForbidden, codeForbidden, "this needs the "+string(role)+" role")
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
 }

@@ -27,7 +27,7 @@ func (s *server) addComment(kind model.Kind) http.HandlerFunc {
 			invalid(w, "%v", err)
 			return
 		}
-		author := model.Actor{Kind: model.ActorAnalyst, Name: principalFrom(r.Context()).name}
+		author := model.Actor{Kind: model.ActorAnalyst, Name: principalFrom(r.Context()).Name}
 		c, err := s.engine.AddComment(r.Context(), kind, id, author, req.Body)
 		if err != nil {
 			s.fail(w, r, err)

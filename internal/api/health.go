@@ -22,8 +22,8 @@ const (
 	healthUnknown = "unknown"
 )
 
-// health is the last known reachability of one integration's vendor.
-type health struct {
+// Health is the last known reachability of one integration's vendor.
+type Health struct {
 	Status    string    `json:"status"`
 	Error     string    `json:"error,omitempty"`
 	CheckedAt time.Time `json:"checked_at,omitzero"`
@@ -34,19 +34,19 @@ type healthCache struct {
 	ttl     time.Duration
 	timeout time.Duration
 	mu      sync.Mutex
-	entries map[string]health
+	entries map[string]Health
 }
 
 func newHealthCache(ttl, timeout time.Duration) *healthCache {
-	return &healthCache{ttl: ttl, timeout: timeout, entries: map[string]health{}}
+	return &healthCache{ttl: ttl, timeout: timeout, entries: map[string]Health{}}
 }
 
 // check returns the cached result for id, or asks c when the cache is
 // stale. A connector that is not a HealthChecker is "unknown".
-func (h *healthCache) check(ctx context.Context, id string, c connector.Connector, now time.Time) health {
+func (h *healthCache) check(ctx context.Context, id string, c connector.Connector, now time.Time) Health {
 	hc, ok := c.(connector.HealthChecker)
 	if !ok {
-		return health{Status: healthUnknown}
+		return Health{Status: healthUnknown}
 	}
 	h.mu.Lock()
 	e, found := h.entries[id]
@@ -54,9 +54,15 @@ func (h *healthCache) check(ctx context.Context, id string, c connector.Connecto
 	if found && now.Sub(e.CheckedAt) < h.ttl {
 		return e
 	}
+	return h.refresh(ctx, id, hc, now)
+}
+
+// refresh asks the vendor now, whatever the cache holds, and caches the
+// answer.
+func (h *healthCache) refresh(ctx context.Context, id string, hc connector.HealthChecker, now time.Time) Health {
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
-	e = health{Status: healthOK, CheckedAt: now}
+	e := Health{Status: healthOK, CheckedAt: now}
 	if err := hc.Health(ctx); err != nil {
 		e.Status, e.Error = healthError, err.Error()
 	}

@@ -15,17 +15,17 @@ import (
 	"github.com/alertsync/alertsync/internal/store"
 )
 
-// integrationRow is one line of the capability table. Rows for products a
+// IntegrationRow is one line of the capability table. Rows for products a
 // parent integration covers (a registration's Family) carry InheritedVia
 // and the parent's capabilities, policy and health.
-type integrationRow struct {
+type IntegrationRow struct {
 	ID           string                 `json:"id"`
 	Kind         string                 `json:"kind"`
 	Name         string                 `json:"name,omitempty"`
 	Title        string                 `json:"title,omitempty"`
 	Capabilities connector.Capabilities `json:"capabilities"`
 	Policy       engine.Policy          `json:"policy"`
-	Health       health                 `json:"health"`
+	Health       Health                 `json:"health"`
 	Settings     map[string]any         `json:"settings,omitempty"`
 	InheritedVia string                 `json:"inherited_via,omitempty"`
 	Filter       string                 `json:"filter,omitempty"`
@@ -33,32 +33,41 @@ type integrationRow struct {
 }
 
 type integrationsBody struct {
-	Items []integrationRow `json:"items"`
+	Items []IntegrationRow `json:"items"`
 }
 
 // listIntegrations answers GET /api/v1/integrations: every running
 // integration with its capabilities, policy, health and redacted settings,
 // followed by a row for each product it covers.
 func (s *server) listIntegrations(w http.ResponseWriter, r *http.Request) {
-	ins := s.engine.Integrations()
-	slices.SortFunc(ins, func(a, b engine.Integration) int { return strings.Compare(a.ID, b.ID) })
-	healths := s.checkAll(r.Context(), ins)
-	out := []integrationRow{}
-	for i, in := range ins {
-		row, err := s.integrationRow(r.Context(), in, healths[i])
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		out = append(out, row)
-		out = append(out, familyRows(row)...)
+	out, err := s.integrations(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, integrationsBody{Items: out})
 }
 
+// integrations builds the capability table, ordered by integration id.
+func (s *server) integrations(ctx context.Context) ([]IntegrationRow, error) {
+	ins := s.engine.Integrations()
+	slices.SortFunc(ins, func(a, b engine.Integration) int { return strings.Compare(a.ID, b.ID) })
+	healths := s.checkAll(ctx, ins)
+	out := []IntegrationRow{}
+	for i, in := range ins {
+		row, err := s.integrationRow(ctx, in, healths[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, row)
+		out = append(out, familyRows(row)...)
+	}
+	return out, nil
+}
+
 // checkAll runs the integrations' health checks concurrently.
-func (s *server) checkAll(ctx context.Context, ins []engine.Integration) []health {
-	out := make([]health, len(ins))
+func (s *server) checkAll(ctx context.Context, ins []engine.Integration) []Health {
+	out := make([]Health, len(ins))
 	now := s.engine.Now()
 	var wg sync.WaitGroup
 	for i, in := range ins {
@@ -68,8 +77,8 @@ func (s *server) checkAll(ctx context.Context, ins []engine.Integration) []healt
 	return out
 }
 
-func (s *server) integrationRow(ctx context.Context, in engine.Integration, h health) (integrationRow, error) {
-	row := integrationRow{ID: in.ID, Kind: in.Kind, Policy: in.Policy, Health: h}
+func (s *server) integrationRow(ctx context.Context, in engine.Integration, h Health) (IntegrationRow, error) {
+	row := IntegrationRow{ID: in.ID, Kind: in.Kind, Policy: in.Policy, Health: h}
 	if in.Connector != nil {
 		row.Capabilities = connector.CapabilitiesOf(in.Connector)
 	}
@@ -107,14 +116,14 @@ func redactedSettings(spec connector.ConfigSpec, raw json.RawMessage) map[string
 
 // familyRows lists the products a parent integration covers, as rows that
 // inherit its capabilities (e.g. state and comment sync via Graph v2).
-func familyRows(parent integrationRow) []integrationRow {
+func familyRows(parent IntegrationRow) []IntegrationRow {
 	reg, ok := connector.Lookup(parent.Kind)
 	if !ok {
 		return nil
 	}
-	out := make([]integrationRow, 0, len(reg.Family))
+	out := make([]IntegrationRow, 0, len(reg.Family))
 	for _, m := range reg.Family {
-		out = append(out, integrationRow{
+		out = append(out, IntegrationRow{
 			ID: parent.ID + "/" + slug(m.Name), Kind: parent.Kind, Name: m.Name,
 			Capabilities: parent.Capabilities, Policy: parent.Policy, Health: parent.Health,
 			InheritedVia: parent.ID, Filter: m.Filter, Via: m.Via,

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/store"
 )
 
 // TestEveryOperationMatchesOpenAPI calls every documented operation with
@@ -18,6 +21,12 @@ func TestEveryOperationMatchesOpenAPI(t *testing.T) {
 	e := setup(t)
 	a, in := e.ids["a2"], e.incident
 	dead := e.deadItem("walk")
+	// A replica's presence and the poll it holds, for GET /cluster.
+	for _, name := range []string{"replica:r1", "poll:fake"} {
+		if _, err := e.store.LeaseAcquire(e.ctx, store.LeaseParams{Name: name, Holder: "r1", Now: time.Now(), TTL: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	calls := []struct {
 		method, path, token string
 		body                any
@@ -41,6 +50,7 @@ func TestEveryOperationMatchesOpenAPI(t *testing.T) {
 		{"GET", fmt.Sprintf("/api/v1/incidents/%d/comments", in), viewerToken, nil, 200},
 		{"GET", fmt.Sprintf("/api/v1/incidents/%d/deliveries", in), viewerToken, nil, 200},
 		{"GET", "/api/v1/integrations", viewerToken, nil, 200},
+		{"GET", "/api/v1/cluster", viewerToken, nil, 200},
 		{"GET", "/api/v1/integrations/fake/feeds", viewerToken, nil, 200},
 		{"GET", "/api/v1/evidence?integration=fake&include_raw=true", viewerToken, nil, 200},
 		{"GET", fmt.Sprintf("/api/v1/alerts/%d/timeline?include_raw=true", e.ids["a1"]), viewerToken, nil, 200},

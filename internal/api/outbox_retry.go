@@ -25,7 +25,7 @@ func (s *server) retryOutbox(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.InfoContext(r.Context(), "outbox item retried", "id", id, "by", principalFrom(r.Context()).name)
+	s.log.InfoContext(r.Context(), "outbox item retried", "id", id, "by", principalFrom(r.Context()).Name)
 	item, err := s.store.OutboxGet(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)

@@ -29,8 +29,8 @@ const (
 	entryAlert      = "alert"
 )
 
-// timelineEntry is one thing that happened to or around an object.
-type timelineEntry struct {
+// TimelineEntry is one thing that happened to or around an object.
+type TimelineEntry struct {
 	At      time.Time    `json:"at"`
 	Type    string       `json:"type"`
 	Summary string       `json:"summary"`
@@ -38,12 +38,12 @@ type timelineEntry struct {
 	// AlertID names the member alert an incident's entry is about.
 	AlertID  int64           `json:"alert_id,omitempty"`
 	Evidence *model.Evidence `json:"evidence,omitempty"`
-	Delivery *delivery       `json:"delivery,omitempty"`
+	Delivery *Delivery       `json:"delivery,omitempty"`
 }
 
-// timelineBody is the whole timeline, oldest first, cut at limit entries.
-type timelineBody struct {
-	Items     []timelineEntry `json:"items"`
+// Timeline is the whole timeline, oldest first, cut at limit entries.
+type Timeline struct {
+	Items     []TimelineEntry `json:"items"`
 	Truncated bool            `json:"truncated"`
 	// EvidenceFrom and EvidenceTo are the window searched for evidence.
 	EvidenceFrom time.Time `json:"evidence_from"`
@@ -73,7 +73,7 @@ func (s *server) timeline(kind model.Kind) http.HandlerFunc {
 			return
 		}
 		var (
-			body timelineBody
+			body Timeline
 			err  error
 		)
 		if kind == model.KindAlert {
@@ -89,45 +89,45 @@ func (s *server) timeline(kind model.Kind) http.HandlerFunc {
 	}
 }
 
-func (s *server) alertTimeline(ctx context.Context, id int64, req timelineReq) (timelineBody, error) {
+func (s *server) alertTimeline(ctx context.Context, id int64, req timelineReq) (Timeline, error) {
 	a, err := s.store.AlertGet(ctx, id)
 	if err != nil {
-		return timelineBody{}, fmt.Errorf("get alert %d: %w", id, err)
+		return Timeline{}, fmt.Errorf("get alert %d: %w", id, err)
 	}
 	var t timeline
 	if err := t.history(ctx, s, model.KindAlert, id, 0); err != nil {
-		return timelineBody{}, err
+		return Timeline{}, err
 	}
 	if err := t.validation(ctx, s, id); err != nil {
-		return timelineBody{}, err
+		return Timeline{}, err
 	}
 	from, to := window(req, a.CreatedAt, a.FirstSeenAt, a.LastChangedAt)
 	if err := t.evidence(ctx, s, a.Entities, from, to, req); err != nil {
-		return timelineBody{}, err
+		return Timeline{}, err
 	}
 	return t.body(req.limit, from, to), nil
 }
 
-func (s *server) incidentTimeline(ctx context.Context, id int64, req timelineReq) (timelineBody, error) {
+func (s *server) incidentTimeline(ctx context.Context, id int64, req timelineReq) (Timeline, error) {
 	in, err := s.store.IncidentGet(ctx, id)
 	if err != nil {
-		return timelineBody{}, fmt.Errorf("get incident %d: %w", id, err)
+		return Timeline{}, fmt.Errorf("get incident %d: %w", id, err)
 	}
 	var t timeline
 	if err := t.history(ctx, s, model.KindIncident, id, 0); err != nil {
-		return timelineBody{}, err
+		return Timeline{}, err
 	}
 	members, err := s.store.AlertGetMany(ctx, in.AlertIDs)
 	if err != nil {
-		return timelineBody{}, fmt.Errorf("get alerts of incident %d: %w", id, err)
+		return Timeline{}, fmt.Errorf("get alerts of incident %d: %w", id, err)
 	}
 	times := []time.Time{in.CreatedAt, in.LastChangedAt}
 	var ents model.Entities
 	for _, a := range members {
-		t.add(timelineEntry{At: a.CreatedAt, Type: entryAlert, AlertID: a.ID,
+		t.add(TimelineEntry{At: a.CreatedAt, Type: entryAlert, AlertID: a.ID,
 			Summary: fmt.Sprintf("%s raised %q (%s)", a.Integration, a.Title, a.Severity)})
 		if err := t.history(ctx, s, model.KindAlert, a.ID, a.ID); err != nil {
-			return timelineBody{}, err
+			return Timeline{}, err
 		}
 		times = append(times, a.CreatedAt, a.LastChangedAt)
 		ents.Users = append(ents.Users, a.Entities.Users...)
@@ -135,7 +135,7 @@ func (s *server) incidentTimeline(ctx context.Context, id int64, req timelineReq
 	}
 	from, to := window(req, times...)
 	if err := t.evidence(ctx, s, ents.Normalize(), from, to, req); err != nil {
-		return timelineBody{}, err
+		return Timeline{}, err
 	}
 	return t.body(req.limit, from, to), nil
 }
@@ -166,9 +166,9 @@ func window(req timelineReq, times ...time.Time) (time.Time, time.Time) {
 }
 
 // timeline collects entries from every source before sorting them.
-type timeline struct{ entries []timelineEntry }
+type timeline struct{ entries []TimelineEntry }
 
-func (t *timeline) add(e timelineEntry) { t.entries = append(t.entries, e) }
+func (t *timeline) add(e TimelineEntry) { t.entries = append(t.entries, e) }
 
 // history adds an object's revisions, comments and write-backs; alertID
 // marks them as a member alert's on an incident's timeline.
@@ -179,7 +179,7 @@ func (t *timeline) history(ctx context.Context, s *server, kind model.Kind, id, 
 	}
 	for _, r := range revs {
 		actor := r.Actor
-		t.add(timelineEntry{At: r.At, Type: entryRevision, Actor: &actor, AlertID: alertID, Summary: revisionSummary(r)})
+		t.add(TimelineEntry{At: r.At, Type: entryRevision, Actor: &actor, AlertID: alertID, Summary: revisionSummary(r)})
 	}
 	comments, err := s.store.CommentList(ctx, kind, id)
 	if err != nil {
@@ -187,7 +187,7 @@ func (t *timeline) history(ctx context.Context, s *server, kind model.Kind, id, 
 	}
 	for _, c := range comments {
 		author := c.Author
-		t.add(timelineEntry{At: c.At, Type: entryComment, Actor: &author, AlertID: alertID, Summary: c.Body})
+		t.add(TimelineEntry{At: c.At, Type: entryComment, Actor: &author, AlertID: alertID, Summary: c.Body})
 	}
 	items, err := s.store.OutboxList(ctx, store.OutboxListParams{OriginKind: kind, OriginID: id, Limit: maxLimit})
 	if err != nil {
@@ -195,7 +195,7 @@ func (t *timeline) history(ctx context.Context, s *server, kind model.Kind, id, 
 	}
 	for _, d := range s.deliveries(items) {
 		d := d
-		t.add(timelineEntry{At: d.CreatedAt, Type: entryDelivery, AlertID: alertID, Delivery: &d,
+		t.add(TimelineEntry{At: d.CreatedAt, Type: entryDelivery, AlertID: alertID, Delivery: &d,
 			Summary: fmt.Sprintf("%s to %s: %s", d.Action, d.Integration, d.State)})
 	}
 	return nil
@@ -222,7 +222,7 @@ func (t *timeline) validation(ctx context.Context, s *server, alertID int64) err
 	if v.Done {
 		state = fmt.Sprintf("finished after %d passes", v.Passes)
 	}
-	t.add(timelineEntry{At: v.StartedAt, Type: entryValidation,
+	t.add(TimelineEntry{At: v.StartedAt, Type: entryValidation,
 		Summary: fmt.Sprintf("under validation until %s; %s; %d related alerts found", v.EndsAt.UTC().Format(time.RFC3339), state, v.Found)})
 	return nil
 }
@@ -243,17 +243,17 @@ func (t *timeline) evidence(ctx context.Context, s *server, ents model.Entities,
 		if !req.raw {
 			e.Raw = nil
 		}
-		t.add(timelineEntry{At: e.OccurredAt, Type: entryEvidence, Evidence: &e, Summary: e.Summary})
+		t.add(TimelineEntry{At: e.OccurredAt, Type: entryEvidence, Evidence: &e, Summary: e.Summary})
 	}
 	return nil
 }
 
 // body sorts the entries by time and cuts them at limit.
-func (t *timeline) body(limit int, from, to time.Time) timelineBody {
-	slices.SortStableFunc(t.entries, func(a, b timelineEntry) int { return a.At.Compare(b.At) })
-	b := timelineBody{Items: t.entries, EvidenceFrom: from, EvidenceTo: to}
+func (t *timeline) body(limit int, from, to time.Time) Timeline {
+	slices.SortStableFunc(t.entries, func(a, b TimelineEntry) int { return a.At.Compare(b.At) })
+	b := Timeline{Items: t.entries, EvidenceFrom: from, EvidenceTo: to}
 	if b.Items == nil {
-		b.Items = []timelineEntry{}
+		b.Items = []TimelineEntry{}
 	}
 	if len(b.Items) > limit {
 		b.Items, b.Truncated = b.Items[:limit], true

@@ -35,7 +35,7 @@ func (s *server) setVerdict(kind model.Kind) http.HandlerFunc {
 		}
 		p := engine.VerdictParams{
 			ID: id, Verdict: req.Verdict, Published: req.Published, Reason: req.Reason,
-			Actor: model.Actor{Kind: model.ActorAnalyst, Name: principalFrom(r.Context()).name},
+			Actor: model.Actor{Kind: model.ActorAnalyst, Name: principalFrom(r.Context()).Name},
 		}
 		out, err := s.applyVerdict(r.Context(), kind, p)
 		if err != nil {

@@ -8,20 +8,20 @@ import (
 	"github.com/alertsync/alertsync/internal/store"
 )
 
-// delivery is an outbox item as the API shows it: with, for an item not
+// Delivery is an outbox item as the API shows it: with, for an item not
 // yet delivered, what it waits for, answered from the data (the item's
 // schedule and record, and whether its integration's deliveries are
 // paused by the vendor's rate limit).
-type delivery struct {
+type Delivery struct {
 	store.OutboxItem
 	Waiting string `json:"waiting,omitempty"`
 }
 
-func (s *server) deliveries(items []store.OutboxItem) []delivery {
+func (s *server) deliveries(items []store.OutboxItem) []Delivery {
 	now := time.Now()
-	out := make([]delivery, len(items))
+	out := make([]Delivery, len(items))
 	for i, it := range items {
-		out[i] = delivery{OutboxItem: it, Waiting: s.waitingFor(it, now)}
+		out[i] = Delivery{OutboxItem: it, Waiting: s.waitingFor(it, now)}
 	}
 	return out
 }
@@ -49,4 +49,4 @@ func (s *server) waitingFor(it store.OutboxItem, now time.Time) string {
 	return fmt.Sprintf("%s, next attempt at %s", reason, it.NextAttemptAt.UTC().Format(time.RFC3339))
 }
 
-func deliveryID(d delivery) int64 { return d.ID }
+func deliveryID(d Delivery) int64 { return d.ID }

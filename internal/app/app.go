@@ -36,6 +36,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Handler, when set, wraps the API handler (the demo mounts emulators).
 	Mount func(mux *http.ServeMux)
+	// Replica names this process among replicas sharing a store; empty
+	// means host, pid and a random suffix.
+	Replica string
 }
 
 // App is a running (or ready to run) alertsync.
@@ -52,6 +55,8 @@ type App struct {
 	registry  *prometheus.Registry
 	server    *http.Server
 	listener  net.Listener
+	// replica is this process's name in the store's leases.
+	replica string
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -98,7 +103,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: VendorTransport()}
 	}
-	a := &App{cfg: cfg, opts: opts, log: opts.Logger, registry: prometheus.NewRegistry()}
+	a := &App{cfg: cfg, opts: opts, log: opts.Logger, registry: prometheus.NewRegistry(), replica: opts.Replica}
+	if a.replica == "" {
+		a.replica = newReplicaID()
+	}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		httpkit.BudgetCollector())
 	st, err := OpenStore(ctx, cfg)
@@ -196,6 +204,7 @@ func (a *App) Start(ctx context.Context) error {
 		a.goLoop(func() { a.maintainLoop(ctx, m) })
 	}
 	a.goLoop(func() { a.ledgerPruneLoop(ctx) })
+	a.goLoop(func() { a.heartbeatLoop(ctx) })
 	a.startPollers(ctx)
 	a.warnWithoutTokens()
 	a.log.Info("alertsync started", "version", BuildVersion(), "listen", ln.Addr().String(), "store", a.store.Driver(),
@@ -232,6 +241,7 @@ func (a *App) Stop(ctx context.Context) error {
 		a.cancel()
 	}
 	a.wg.Wait()
+	a.releaseAll()
 	errs = append(errs, a.store.Close())
 	return errors.Join(errs...)
 }
@@ -245,38 +255,27 @@ func (a *App) wakeOutbox(integrations []string) {
 	}
 }
 
+// validationLoop runs due correlation passes, on one replica at a time.
 func (a *App) validationLoop(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
+	a.singletonLoop(ctx, "validation", time.Minute, func(ctx context.Context) {
 		if n, err := a.engine.RunDuePasses(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("validation passes", "err", err)
 		} else if n > 0 {
 			a.worker.Wake()
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
+// ledgerPruneLoop forgets echo-ledger entries older than a week, on one
+// replica at a time.
 func (a *App) ledgerPruneLoop(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
+	a.singletonLoop(ctx, "ledger-prune", time.Hour, func(ctx context.Context) {
 		cutoff := a.opts.Now().Add(-7 * 24 * time.Hour)
 		err := a.store.WithTx(ctx, func(tx store.Tx) error { return tx.LedgerPrune(ctx, cutoff) })
 		if err != nil && ctx.Err() == nil {
 			a.log.Warn("prune echo ledger", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // maintainEvery is how often the store's statistics are looked at.

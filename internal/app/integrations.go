@@ -29,6 +29,9 @@ func (a *App) loadIntegrations(ctx context.Context) error {
 				return err
 			}
 			declared[ic.ID] = true
+			if err := keepConsolePolicy(ctx, tx, &row); err != nil {
+				return err
+			}
 			if err := tx.IntegrationUpsert(ctx, row); err != nil {
 				return fmt.Errorf("store integration %s: %w", ic.ID, err)
 			}
@@ -149,7 +152,7 @@ func (a *App) buildIntegration(row store.Integration) error {
 	if err != nil {
 		return err
 	}
-	a.engine.AddIntegration(engine.Integration{ID: row.ID, Kind: row.Kind, Name: row.Name, Policy: pol.Policy, Connector: c, Reconcile: pol.Reconcile})
+	a.engine.AddIntegration(engine.Integration{ID: row.ID, Kind: row.Kind, Name: row.Name, Policy: pol.effective(), Connector: c, Reconcile: pol.Reconcile})
 	return nil
 }
 
@@ -202,6 +205,9 @@ func problemOf(err error) string {
 type storedPolicy struct {
 	engine.Policy
 	Reconcile *engine.Reconcile `json:"reconcile,omitempty"`
+	// Console is the policy set in the web console, which wins over the
+	// configured one (see App.SetPolicy).
+	Console *engine.Policy `json:"console,omitempty"`
 }
 
 // reconcileFrom applies an integration's reconcile config over its

@@ -58,18 +58,13 @@ func (a *App) Playbooks() *playbook.Runner { return a.playbooks }
 // starts within this of its time.
 const scheduleTick = 15 * time.Second
 
-// scheduleLoop starts the runs of schedule playbooks as their slots come.
+// scheduleLoop starts the runs of schedule playbooks as their slots come,
+// on one replica at a time (a slot's dedupe key would refuse a second run
+// of it anyway).
 func (a *App) scheduleLoop(ctx context.Context) {
-	t := time.NewTicker(scheduleTick)
-	defer t.Stop()
-	for {
+	a.singletonLoop(ctx, "playbook-schedule", scheduleTick, func(ctx context.Context) {
 		if err := a.playbooks.Tick(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("scheduled playbook run not started", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

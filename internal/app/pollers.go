@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,24 +53,50 @@ func (a *App) startPollers(ctx context.Context) {
 }
 
 // pollLoop polls one integration every poll interval, sooner after a page
-// that said more is waiting, later after an error (per its class).
+// that said more is waiting, later after an error (per its class), while
+// this replica holds the integration's poll lease; it renews the lease
+// every leaseTTL/3 in between, and while another replica holds it, asks
+// again as often, ready to take over.
 func (a *App) pollLoop(ctx context.Context, in engine.Integration, pm *pollMetrics) {
 	log := a.log.With("connector", in.ID)
+	defer a.releaseLease(pollLeaseName(in.ID))
 	failures := 0
+	next := time.Now()
+	holding := false
 	for ctx.Err() == nil {
-		wait := a.cfg.Engine.PollInterval
-		if err := a.PollOnce(ctx, in.ID); err != nil && ctx.Err() == nil {
-			failures++
-			wait = pollBackoff(err, failures, a.cfg.Engine.PollInterval)
-			pm.failures.WithLabelValues(in.ID, string(connector.ClassOf(err))).Inc()
-			log.Warn("poll failed", "class", connector.ClassOf(err), "retry_in", wait, "err", err)
-		} else if ctx.Err() == nil {
-			failures = 0
-			pm.success.WithLabelValues(in.ID).SetToCurrentTime()
+		if !time.Now().Before(next) {
+			err := a.PollOnce(ctx, in.ID)
+			switch {
+			case errors.Is(err, errNotHolder):
+				if holding {
+					log.Info("poll lease lost: another replica polls now")
+				}
+				holding = false
+			case err != nil && ctx.Err() == nil:
+				holding = true
+				failures++
+				wait := pollBackoff(err, failures, a.cfg.Engine.PollInterval)
+				next = time.Now().Add(wait)
+				pm.failures.WithLabelValues(in.ID, string(connector.ClassOf(err))).Inc()
+				log.Warn("poll failed", "class", connector.ClassOf(err), "retry_in", wait, "err", err)
+			case ctx.Err() == nil:
+				if !holding {
+					log.Debug("poll lease held", "replica", a.replica)
+				}
+				holding, failures = true, 0
+				next = time.Now().Add(a.cfg.Engine.PollInterval)
+				pm.success.WithLabelValues(in.ID).SetToCurrentTime()
+			}
+		} else if _, held, err := a.holdLease(ctx, pollLeaseName(in.ID)); err == nil && held != holding {
+			holding = held
+			if !held {
+				log.Info("poll lease lost: another replica polls now")
+				next = time.Now()
+			}
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(wait):
+		case <-time.After(min(time.Until(next), leaseTTL/3)):
 		}
 	}
 }
@@ -92,6 +119,14 @@ func (a *App) PollOnce(ctx context.Context, id string) error {
 	if !ok {
 		return fmt.Errorf("integration %q is not configured", id)
 	}
+	lease, held, err := a.holdLease(ctx, pollLeaseName(id))
+	if err != nil {
+		return fmt.Errorf("take the poll lease: %w", err)
+	}
+	if !held {
+		return fmt.Errorf("%w: %s", errNotHolder, lease.Holder)
+	}
+	ctx = withPollLease(ctx, lease)
 	// Polls share the vendor's rate budget with write-back and stand back
 	// while a write waits for it.
 	ctx = connector.Background(ctx)
@@ -159,6 +194,10 @@ func pollStream[T any](ctx context.Context, a *App, id, stream string,
 	save func(ctx context.Context, items []T) error,
 ) error {
 	for range maxPagesPerPoll {
+		// A long poll renews its lease page by page.
+		if _, held, err := a.holdLease(ctx, pollLeaseName(id)); err != nil || !held {
+			return cmp.Or(err, errNotHolder)
+		}
 		cursor, err := a.cursor(ctx, id, stream)
 		if err != nil {
 			return fmt.Errorf("read %s cursor: %w", stream, err)
@@ -194,10 +233,28 @@ func (a *App) saveCursor(ctx context.Context, id, stream, cursor string) error {
 		return nil
 	}
 	err := a.store.WithTx(ctx, func(tx store.Tx) error {
-		return tx.CursorSet(ctx, id, stream, cursor, a.opts.Now().UTC())
+		now := a.opts.Now().UTC()
+		if l, ok := pollLeaseOf(ctx); ok {
+			if err := tx.LeaseCheck(ctx, l.Name, l.Holder, l.Epoch, now); err != nil {
+				return fmt.Errorf("%w: %w", errNotHolder, err)
+			}
+		}
+		return tx.CursorSet(ctx, id, stream, cursor, now)
 	})
 	if err != nil {
 		return fmt.Errorf("save %s cursor: %w", stream, err)
 	}
 	return nil
+}
+
+type pollLeaseKey struct{}
+
+// withPollLease carries the lease a poll holds to its cursor writes.
+func withPollLease(ctx context.Context, l store.Lease) context.Context {
+	return context.WithValue(ctx, pollLeaseKey{}, l)
+}
+
+func pollLeaseOf(ctx context.Context) (store.Lease, bool) {
+	l, ok := ctx.Value(pollLeaseKey{}).(store.Lease)
+	return l, ok
 }

@@ -146,6 +146,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 func printKeep(out io.Writer, sum *Summary, w *world, o Options) {
 	_, _ = fmt.Fprintf(out, "\nServing until interrupted.\n  API           %s  admin token %q\n", sum.API, demoAdminToken)
 	_, _ = fmt.Fprintf(out, "                e.g. curl -H 'Authorization: Bearer %s' %s/api/v1/alerts\n", demoAdminToken, sum.API)
+	_, _ = fmt.Fprintf(out, "  Console       %s/  log in at %s/login#token=%s\n", sum.API, sum.API, demoAdminToken)
 	_, _ = fmt.Fprintln(out, "  Emulators:")
 	printEndpoints(out, w, o.Endpoints)
 	_, _ = fmt.Fprintf(out, "  Data dir      %s (left in place; delete it when done)\n", o.DataDir)

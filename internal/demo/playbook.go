@@ -149,8 +149,17 @@ func (s *scenario) playbook(rc *receiver) error {
 	_, total, invalid := rc.received("")
 	alerts := s.alertCount()
 	s.row(playbookSection, "every alert created ran the playbook; every request valid, none failed", ok && invalid == 0 && counts.Failed == 0 && counts.Succeeded >= alerts, took,
-		"%d runs succeeded, %d failed, %d running for %d alerts; the receiver got %d requests, %d invalid", counts.Succeeded, counts.Failed, counts.Running, alerts, total, invalid)
+		"%d runs succeeded, %d failed%s, %d running for %d alerts; the receiver got %d requests, %d invalid",
+		counts.Succeeded, counts.Failed, failedWhy(counts.Errors), counts.Running, alerts, total, invalid)
 	return nil
+}
+
+// failedWhy says why the first failed runs failed, if any did.
+func failedWhy(errs []string) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(errs, "; ") + ")"
 }
 
 func first(bodies []map[string]any, key string) any {
@@ -161,7 +170,11 @@ func first(bodies []map[string]any, key string) any {
 }
 
 // runCounts are the demo playbook's runs by status.
-type runCounts struct{ Succeeded, Failed, Running int }
+type runCounts struct {
+	Succeeded, Failed, Running int
+	// Errors are the first failed runs' reasons.
+	Errors []string
+}
 
 func (s *scenario) runCounts() runCounts {
 	var c runCounts
@@ -177,6 +190,9 @@ func (s *scenario) runCounts() runCounts {
 				c.Succeeded++
 			case store.RunFailed:
 				c.Failed++
+				if len(c.Errors) < 3 {
+					c.Errors = append(c.Errors, r.Error)
+				}
 			default:
 				c.Running++
 			}

@@ -29,6 +29,7 @@ type Store interface {
 	// WithTx runs fn in one write transaction, committing when fn returns nil.
 	WithTx(ctx context.Context, fn func(tx Tx) error) error
 	Outbox
+	Leases
 	// Migrate applies embedded migrations not yet applied.
 	Migrate(ctx context.Context) error
 	// Driver names the implementation: "sqlite" or "postgres".
@@ -201,6 +202,7 @@ type Tx interface {
 	// MembershipRemove ends a membership and reports whether there was one.
 	MembershipRemove(ctx context.Context, incidentID, alertID int64) (bool, error)
 	PlaybookTx
+	LeaseTx
 }
 
 // Outbox is the durable work queue, used by workers outside any caller

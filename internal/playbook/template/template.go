@@ -25,9 +25,13 @@ const (
 	MissingEmpty
 )
 
-// Defaults for the zero Options fields.
+// Defaults for the zero Options fields. The work budget (iterations,
+// output size) is what stops a runaway template; the time cap only backs
+// it up, so it is long enough that a render stalled by a busy machine
+// (GC, a loaded scheduler: 100 ms failed runs of an ordinary body) is not
+// taken for one.
 const (
-	DefaultTimeout       = 100 * time.Millisecond
+	DefaultTimeout       = time.Second
 	DefaultMaxBytes      = 1 << 20
 	DefaultMaxIterations = 100_000
 	// MaxSourceBytes bounds a template's source; it also bounds how deeply

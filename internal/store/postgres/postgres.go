@@ -52,6 +52,7 @@ func dialect() *sqldb.Dialect {
 		Name:      "postgres",
 		Numbered:  true,
 		ClaimLock: "FOR UPDATE SKIP LOCKED",
+		ShareLock: "FOR SHARE",
 		// Keyed by schema so stores in different schemas migrate
 		// independently.
 		MigrationLock:     "SELECT pg_advisory_xact_lock(hashtext('alertsync.migrate.' || current_schema()))",

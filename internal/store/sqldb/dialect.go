@@ -19,6 +19,9 @@ type Dialect struct {
 	// without waiting; SQLite leaves it empty because its single writer
 	// connection already runs one claim at a time.
 	ClaimLock string
+	// ShareLock ends the lease fencing check: PostgreSQL's "FOR SHARE"
+	// holds the lease row until commit; SQLite's single writer needs none.
+	ShareLock string
 	// MigrationLock, if set, runs first in every migration transaction so
 	// that nodes starting together apply each file once.
 	MigrationLock string
@@ -70,6 +73,7 @@ func (d *Dialect) init() {
 	for i, def := range queryDefs {
 		q := def.text
 		q = strings.ReplaceAll(q, "/*claimlock*/", d.ClaimLock)
+		q = strings.ReplaceAll(q, "/*sharelock*/", d.ShareLock)
 		q = strings.ReplaceAll(q, "/*contains*/", d.Contains)
 		if d.LastInsertID {
 			q = strings.TrimSuffix(q, returningID)

@@ -62,10 +62,16 @@ const (
 	qRunOpenGroup
 	qStepUpsert
 	qStepList
+	qLeaseAcquire
+	qLeaseGet
+	qLeaseCheck
+	qLeaseRelease
+	qLeaseList
 	numQueries
 )
 
 const (
+	leaseCols = `name, holder, epoch, held_until, since, renewed_at`
 	alertCols = `id, integration, vendor_id, title, description, severity, status,
 	remote_status, verdict, published, source, created_at, updated_at, entities,
 	incident_id, remote_parent, raw, revision, first_seen_at, last_changed_at, notes,
@@ -256,7 +262,24 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	input = excluded.input, output = excluded.output, attempts = excluded.attempts,
 	duration_us = excluded.duration_us, error = excluded.error,
 	started_at = excluded.started_at, finished_at = excluded.finished_at`},
-	qStepList: {"step list", `SELECT ` + stepCols + ` FROM playbook_steps WHERE run_id = ? ORDER BY idx`},
+	// A lease is taken by one statement: inserted when new, else taken
+	// over when it expired (a new epoch) or renewed by its holder (the
+	// same epoch); a live lease of another holder is left alone.
+	qLeaseAcquire: {"lease acquire", `INSERT INTO leases (name, holder, epoch, held_until, since, renewed_at)
+	VALUES (?, ?, 1, ?, ?, ?)
+	ON CONFLICT (name) DO UPDATE SET
+		epoch = CASE WHEN leases.holder = excluded.holder THEN leases.epoch ELSE leases.epoch + 1 END,
+		since = CASE WHEN leases.holder = excluded.holder THEN leases.since ELSE excluded.since END,
+		holder = excluded.holder, held_until = excluded.held_until, renewed_at = excluded.renewed_at
+	WHERE leases.holder = excluded.holder OR leases.held_until < excluded.renewed_at`},
+	qLeaseGet: {"lease get", `SELECT ` + leaseCols + ` FROM leases WHERE name = ?`},
+	// The fencing check holds the lease row (PostgreSQL: FOR SHARE) until
+	// its transaction ends, so a takeover commits after the fenced write,
+	// never between the check and it.
+	qLeaseCheck:   {"lease check", `SELECT ` + leaseCols + ` FROM leases WHERE name = ? /*sharelock*/`},
+	qLeaseRelease: {"lease release", `UPDATE leases SET held_until = 0 WHERE name = ? AND holder = ?`},
+	qLeaseList:    {"lease list", `SELECT ` + leaseCols + ` FROM leases ORDER BY name`},
+	qStepList:     {"step list", `SELECT ` + stepCols + ` FROM playbook_steps WHERE run_id = ? ORDER BY idx`},
 }
 
 // claimQuery is the outbox claim of one priority, optionally narrowed by

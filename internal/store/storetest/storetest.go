@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxExpiredLease", testOutboxExpiredLease},
 		{"OutboxEnqueueLeased", testOutboxEnqueueLeased},
 		{"WriteStats", testWriteStats},
+		{"Leases", testLeases},
 		{"OutboxRetry", testOutboxRetry},
 		{"OutboxSkip", testOutboxSkip},
 		{"OutboxRetryAfterLaterApplied", testOutboxRetryAfterLaterApplied},

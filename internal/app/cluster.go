@@ -1,0 +1,135 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// Replicas: several `alertsync serve` share one PostgreSQL. The outbox
+// already spreads across them (claims skip rows another holds); polling
+// must not, or every replica would fetch every page. Each integration's
+// poller therefore runs on the replica holding its lease in the store,
+// renewed every leaseTTL/3 and taken over by another replica once it
+// lapses, so a dead or partitioned holder's polling moves within
+// leaseTTL+leaseTTL/3. Every cursor write checks the lease's epoch in its
+// transaction: a replica that lost the lease without noticing (a long
+// pause) has its cursor write refused and stops, instead of moving the
+// cursor under the new holder. On one machine the only replica simply
+// holds every lease.
+
+// leaseTTL is how long a lease lives unrenewed: a holder's death moves
+// its jobs within leaseTTL plus one renewal interval.
+const leaseTTL = 10 * time.Second
+
+// errNotHolder is PollOnce's answer when another replica polls the
+// integration.
+var errNotHolder = errors.New("another replica polls this integration")
+
+// newReplicaID names this process among the replicas: host, pid and a
+// random suffix, so a restarted process is a new replica.
+func newReplicaID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "alertsync"
+	}
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// Replica is this process's replica id.
+func (a *App) Replica() string { return a.replica }
+
+func pollLeaseName(id string) string { return "poll:" + id }
+
+func replicaLeaseName(id string) string { return "replica:" + id }
+
+// holdLease takes or renews a lease for this replica and reports whether
+// it holds it now.
+func (a *App) holdLease(ctx context.Context, name string) (store.Lease, bool, error) {
+	now := a.opts.Now().UTC()
+	l, err := a.store.LeaseAcquire(ctx, store.LeaseParams{Name: name, Holder: a.replica, Now: now, TTL: leaseTTL})
+	if err != nil {
+		return store.Lease{}, false, err
+	}
+	return l, l.Held(a.replica, now), nil
+}
+
+// heartbeatLoop keeps this replica's presence lease alive, which is how
+// GET /api/v1/cluster lists the live replicas.
+func (a *App) heartbeatLoop(ctx context.Context) {
+	t := time.NewTicker(leaseTTL / 3)
+	defer t.Stop()
+	for {
+		if _, _, err := a.holdLease(ctx, replicaLeaseName(a.replica)); err != nil && ctx.Err() == nil {
+			a.log.Warn("replica heartbeat failed", "replica", a.replica, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			a.releaseLease(replicaLeaseName(a.replica))
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// releaseLease gives a lease up on the way out, so another replica takes
+// the job at once rather than after leaseTTL.
+func (a *App) releaseLease(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := a.store.LeaseRelease(ctx, name, a.replica); err != nil {
+		a.log.Debug("release lease", "lease", name, "err", err)
+	}
+}
+
+// releaseAll hands back every lease this replica holds: a replica that
+// stops leaves its jobs to the others at once.
+func (a *App) releaseAll() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	leases, err := a.store.LeaseList(ctx)
+	if err != nil {
+		a.log.Debug("list leases to release", "err", err)
+		return
+	}
+	for _, l := range leases {
+		if l.Holder == a.replica {
+			a.releaseLease(l.Name)
+		}
+	}
+}
+
+// singletonLoop runs fn every interval on whichever replica holds the
+// job's lease ("job:<name>"), renewing it every leaseTTL/3 meanwhile, so
+// a job scheduled by time (validation passes, playbook schedules, ledger
+// pruning) runs once per interval, not once per replica; when the holder
+// dies, another takes the job over within leaseTTL plus a renewal. fn
+// runs first at once, as the loops did before there were replicas.
+func (a *App) singletonLoop(ctx context.Context, name string, every time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(min(every, leaseTTL/3))
+	defer t.Stop()
+	var last time.Time
+	for {
+		_, held, err := a.holdLease(ctx, "job:"+name)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("job lease", "job", name, "err", err)
+		case held && (last.IsZero() || time.Since(last) >= every):
+			last = time.Now()
+			fn(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

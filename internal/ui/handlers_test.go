@@ -1,0 +1,243 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/ui"
+)
+
+// TestEveryPageForEveryRole renders each page as each role that may see
+// it and checks the security headers and that no secret is in it.
+func TestEveryPageForEveryRole(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	alert := h.alerts[0]
+	pages := []string{"/", "/integrations", "/alerts", "/alerts?severity=high&host=web-1&user=alice&from=2000-01-01T00:00",
+		fmt.Sprintf("/alerts/%d", alert), fmt.Sprintf("/alerts/%d/deliveries", alert), "/incidents", "/outbox",
+		"/outbox?state=done", "/runs", "/no/such/page"}
+	for _, tok := range []string{viewerToken, analystToken, adminToken} {
+		b := h.browser().login(tok)
+		for _, path := range pages {
+			p := b.get(path)
+			want := http.StatusOK
+			if path == "/no/such/page" {
+				want = http.StatusNotFound
+			}
+			p.want(t, want)
+			checkHeaders(t, path, p)
+			checkNoSecret(t, path, p.body)
+		}
+	}
+	admin := h.browser().login(adminToken)
+	p := admin.get("/integrations/push/edit").want(t, http.StatusOK)
+	checkNoSecret(t, "edit", p.body)
+	for _, want := range []string{`name="comment_sync"`, `name="close_on_not_a_threat"`, `name="auto_validate.min_severity"`,
+		"default: off", "intake_key", "write-only"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("edit page lacks %q", want)
+		}
+	}
+}
+
+func checkHeaders(t *testing.T, path string, p page) {
+	t.Helper()
+	csp := p.header.Get("Content-Security-Policy")
+	if csp == "" || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") || !strings.Contains(csp, "script-src 'self'") {
+		t.Errorf("%s: CSP %q", path, csp)
+	}
+	if p.header.Get("X-Content-Type-Options") != "nosniff" || p.header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("%s: headers %v", path, p.header)
+	}
+	if strings.Contains(p.body, "<script>") || strings.Contains(p.body, " style=") || strings.Contains(p.body, "<style") {
+		t.Errorf("%s: inline script or style in the page", path)
+	}
+}
+
+func checkNoSecret(t *testing.T, where, body string) {
+	t.Helper()
+	for _, s := range allSecrets {
+		if strings.Contains(body, s) {
+			t.Errorf("%s shows the secret %q", where, s)
+		}
+	}
+}
+
+// TestViewerSeesNoEditButtons: a viewer gets the pages without the
+// buttons of actions its role may not take, and is refused if it posts
+// the forms anyway.
+func TestViewerSeesNoEditButtons(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	alert := h.alerts[0]
+	viewer := h.browser().login(viewerToken)
+	for path, absent := range map[string][]string{
+		"/integrations":                  {"Edit configuration", "Test connection"},
+		fmt.Sprintf("/alerts/%d", alert): {"Set verdict", "Add comment", "Start validation"},
+		"/outbox?state=dead":             {"Retry"},
+		"/integrations/push/edit":        {"Save policy"},
+	} {
+		p := viewer.get(path)
+		for _, s := range absent {
+			if strings.Contains(p.body, s) {
+				t.Errorf("viewer sees %q on %s", s, path)
+			}
+		}
+	}
+	viewer.post(fmt.Sprintf("/alerts/%d/verdict", alert), url.Values{"verdict": {"threat"}}).want(t, http.StatusForbidden)
+	viewer.post("/integrations/push/policy", url.Values{}).want(t, http.StatusForbidden)
+	a, err := h.app.Store().AlertGet(context.Background(), alert)
+	if err != nil || a.Verdict != model.VerdictNone {
+		t.Fatalf("a viewer's verdict landed: %+v %v", a.Verdict, err)
+	}
+	admin := h.browser().login(adminToken)
+	if !strings.Contains(admin.get("/integrations").body, "Edit configuration") {
+		t.Error("an admin does not see Edit configuration")
+	}
+}
+
+// TestCSRF: a form without the session's token is refused and changes
+// nothing; the login form checks its own.
+func TestCSRF(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	alert := h.alerts[0]
+	b := h.browser().login(analystToken)
+	path := fmt.Sprintf("/alerts/%d/verdict", alert)
+	for _, tok := range []string{"", "forged-token", strings.Repeat("x", 43)} {
+		b.do(http.MethodPost, path, url.Values{"verdict": {"threat"}, "csrf": {tok}}).want(t, http.StatusForbidden)
+	}
+	a, _ := h.app.Store().AlertGet(context.Background(), alert)
+	if a.Verdict != model.VerdictNone {
+		t.Fatalf("a forged form set the verdict %q", a.Verdict)
+	}
+	b.get(fmt.Sprintf("/alerts/%d", alert))
+	b.post(path, url.Values{"verdict": {"suspicious"}}).want(t, http.StatusSeeOther)
+	a, _ = h.app.Store().AlertGet(context.Background(), alert)
+	if a.Verdict != model.VerdictSuspicious {
+		t.Fatalf("verdict = %q after a good form", a.Verdict)
+	}
+	// Another browser's login token does not log this one in.
+	other := h.browser()
+	other.get("/login")
+	fresh := h.browser()
+	fresh.do(http.MethodPost, "/login", url.Values{"token": {adminToken}, "csrf": {other.csrf}}).want(t, http.StatusForbidden)
+}
+
+// TestLogin: cookie flags, a refused token, logout.
+func TestLogin(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	b := h.browser()
+	b.get("/alerts").want(t, http.StatusSeeOther)
+	b.get("/login")
+	p := b.post("/login", url.Values{"token": {"not-a-token-of-this-hub"}}).want(t, http.StatusUnauthorized)
+	if strings.Contains(p.body, "not-a-token-of-this-hub") {
+		t.Error("the refused token is echoed")
+	}
+	p = b.post("/login", url.Values{"token": {adminToken}, "next": {"//elsewhere.example/x"}}).want(t, http.StatusSeeOther)
+	if loc := p.header.Get("Location"); loc != "/" {
+		t.Errorf("login redirects to %q", loc)
+	}
+	var session *http.Cookie
+	for _, ck := range (&http.Response{Header: p.header}).Cookies() {
+		if ck.Name == "alertsync_session" {
+			session = ck
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure {
+		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Lax, not Secure on plain HTTP", session)
+	}
+	if strings.Contains(session.Value, adminToken) {
+		t.Fatal("the cookie carries the token")
+	}
+	b.get("/alerts").want(t, http.StatusOK)
+	b.post("/logout", nil).want(t, http.StatusSeeOther)
+	b.get("/alerts").want(t, http.StatusSeeOther)
+}
+
+// TestSecureCookieOnTLS: over TLS the session cookie is Secure.
+func TestSecureCookieOnTLS(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	srv := httptestTLS(t, ui.New(ui.Deps{API: apiDeps(h)}))
+	c := srv.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/login", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "alertsync_login" && !ck.Secure {
+			t.Fatalf("login cookie over TLS is not Secure: %+v", ck)
+		}
+	}
+}
+
+// TestPolicyForm: an admin unticks comment sync; the engine runs with it
+// off at once and a restart keeps it.
+func TestPolicyForm(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	admin := h.browser().login(adminToken)
+	admin.get("/integrations/push/edit")
+	form := url.Values{"close_on_not_a_threat": {"on"}, "close_on_published_threat": {"on"},
+		"auto_validate.min_severity": {"high"}, "auto_validate.max_active": {"50"}}
+	admin.post("/integrations/push/policy", form).want(t, http.StatusSeeOther)
+	in, _ := h.app.Engine().Integration("push")
+	want := engine.DefaultPolicy()
+	want.AutoValidate.MinSeverity, want.AutoValidate.MaxActive = model.SeverityHigh, 50
+	if in.Policy != want {
+		t.Fatalf("policy = %+v, want %+v", in.Policy, want)
+	}
+	if p := admin.get("/integrations/push/edit"); strings.Contains(p.body, `name="comment_sync" id="policy-comment_sync" checked`) {
+		t.Error("the form still shows comment sync on")
+	}
+	admin.get("/integrations/push/edit")
+	admin.post("/integrations/push/policy", url.Values{"auto_validate.max_active": {"zero"}}).want(t, http.StatusBadRequest)
+}
+
+// TestDeliveriesAndWhy: a verdict's write-back shows as confirmed once
+// the receiver took it; a refused one is dead and says why, and an admin
+// retries it.
+func TestDeliveriesAndWhy(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	h.app.Outbox().Hold(true)
+	alert := h.alerts[1]
+	b := h.browser().login(adminToken)
+	h.recv.mu.Lock()
+	h.recv.fail = true
+	h.recv.mu.Unlock()
+	b.get(fmt.Sprintf("/alerts/%d", alert))
+	b.post(fmt.Sprintf("/alerts/%d/verdict", alert), url.Values{"verdict": {"not_a_threat"}, "reason": {"lab"}}).want(t, http.StatusSeeOther)
+	h.drain()
+	dead := h.stateWrite(alert)
+	if it, _ := h.app.Store().OutboxGet(context.Background(), dead); it.State != "dead" {
+		t.Fatalf("refused write-back is %s, want dead", it.State)
+	}
+	p := b.get(fmt.Sprintf("/alerts/%d", alert))
+	if !strings.Contains(p.body, "dead-lettered") {
+		t.Errorf("why-not-synced does not name the dead letter:\n%s", p.body)
+	}
+	h.recv.mu.Lock()
+	h.recv.fail = false
+	h.recv.mu.Unlock()
+	b.get("/outbox?state=dead")
+	b.post(fmt.Sprintf("/outbox/%d/retry", dead), nil).want(t, http.StatusSeeOther)
+	h.drain()
+	frag := b.get(fmt.Sprintf("/alerts/%d/deliveries", alert)).want(t, http.StatusOK)
+	if !strings.Contains(frag.body, fmt.Sprintf(`id="tl-delivery-%d" hx-swap-oob="true">confirmed`, dead)) {
+		t.Errorf("the live fragment does not show the write-back confirmed:\n%s", frag.body)
+	}
+	b.get("/outbox?state=pending")
+	b.post(fmt.Sprintf("/outbox/%d/retry", dead), nil).want(t, http.StatusNotFound)
+}
