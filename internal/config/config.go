@@ -174,7 +174,7 @@ func Defaults() Config {
 		Outbox: OutboxConfig{
 			Workers: 8, Batch: 64, MaxAttempts: 10,
 			BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
-			Lease: 2 * time.Minute, IdleWait: 200 * time.Millisecond,
+			Lease: 15 * time.Second, IdleWait: 200 * time.Millisecond,
 		},
 		LogLevel: "info",
 	}

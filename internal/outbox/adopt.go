@@ -80,6 +80,7 @@ func (l *lane) takeAdopted(now time.Time) {
 	if len(items) == 0 {
 		return
 	}
+	l.w.hold(items)
 	l.held += len(items)
 	l.undelivered += len(items)
 	for _, u := range l.w.units(items, now.Add(l.w.deliveryWindow())) {

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,4 +62,47 @@ func TestAdoptedItemsNeedNoClaim(t *testing.T) {
 			t.Fatalf("adopted item after delivery: %+v", it)
 		}
 	})
+}
+
+// TestLeasesRenewedWhileHeld: a delivery that outlasts its lease keeps
+// its item: the worker renews the lease while it holds the item, so the
+// stored lease moves on, and the item is delivered once.
+func TestLeasesRenewedWhileHeld(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	enqueue(t, st, time.Now().UTC(), "slow", "alert:1")
+	started, release := make(chan int64, 1), make(chan struct{})
+	var deliveries atomic.Int64
+	rec := newRecorded()
+	w := outbox.New(outbox.Options{Store: st, Lease: 300 * time.Millisecond, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
+		Deliver: func(_ context.Context, it store.OutboxItem) (outbox.After, error) {
+			deliveries.Add(1)
+			started <- it.ID
+			<-release
+			return nil, nil
+		}})
+	runWorker(t, w)
+	id := <-started
+	first, err := st.OutboxGet(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bounded wait for a renewal round (every 100 ms here) to reach the store.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		it, err := st.OutboxGet(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it.LeaseUntil.After(first.LeaseUntil) && it.LeaseOwner == first.LeaseOwner {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lease never renewed: still until %s", it.LeaseUntil)
+		}
+	}
+	close(release)
+	rec.await(t, store.OutboxDone, id)
+	if n := deliveries.Load(); n != 1 {
+		t.Fatalf("delivered %d times", n)
+	}
 }

@@ -102,7 +102,7 @@ func (w *Worker) maxBatch(key string, it store.OutboxItem) int {
 // to pending without counting an attempt against the vendor.
 func (w *Worker) deliverUnit(ctx context.Context, u unit) []finished {
 	out := make([]finished, len(u.items))
-	if ctx.Err() != nil || !time.Now().Before(u.deadline) {
+	if ctx.Err() != nil || !time.Now().Before(w.startBy(u)) {
 		now := w.o.Now().UTC()
 		for i, it := range u.items {
 			out[i] = finished{item: it, result: store.OutboxResult{ID: it.ID, State: store.OutboxPending, Now: now,
@@ -110,7 +110,9 @@ func (w *Worker) deliverUnit(ctx context.Context, u unit) []finished {
 		}
 		return out
 	}
-	ctx, cancel := context.WithDeadline(ctx, u.deadline)
+	// The lease is renewed while the delivery runs; the delivery's own
+	// bound is DeliveryTimeout.
+	ctx, cancel := context.WithTimeout(ctx, w.o.DeliveryTimeout)
 	defer cancel()
 	if p, _ := u.priority(); p == store.PriorityAutomatic {
 		// Automatic comments give way to decisions on the vendor's budget.

@@ -36,6 +36,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.mu.Lock()
 	w.run = &running{ctx: ctx, fin: fin, lanes: &lanes}
 	w.mu.Unlock()
+	renewDone := make(chan struct{})
+	go func() { w.renewLoop(ctx); close(renewDone) }()
+	defer func() { <-renewDone }()
 	defer func() {
 		w.mu.Lock()
 		w.run = nil
@@ -321,6 +324,7 @@ func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 	if l.drained {
 		return
 	}
+	l.w.hold(items)
 	l.held += len(items)
 	l.load.Add(int64(len(items)))
 	l.undelivered += len(items)

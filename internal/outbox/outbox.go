@@ -61,9 +61,14 @@ type Options struct {
 	MaxAttempts int
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
-	Lease       time.Duration
-	IdleWait    time.Duration
-	Registerer  prometheus.Registerer
+	// Lease is how long a claim holds an item unrenewed; while Run holds
+	// items it renews their leases every Lease/3, so a dead worker's
+	// items are rescued within a Lease.
+	Lease    time.Duration
+	IdleWait time.Duration
+	// DeliveryTimeout bounds one delivery (default 108s).
+	DeliveryTimeout time.Duration
+	Registerer      prometheus.Registerer
 	// BatchKey and DeliverBatch, when both set, let items that one bulk
 	// vendor call can carry go together: claimed items with the same
 	// non-empty key are delivered by one DeliverBatch call.
@@ -103,6 +108,13 @@ type Worker struct {
 	lanes map[string]*lane
 	// run is set while Run runs (see Adopt).
 	run *running
+
+	// leases are the items this worker holds (claimed or adopted, not yet
+	// recorded), whose leases Run renews; renewed is when the last
+	// renewal round succeeded (unix nanoseconds).
+	leasesMu sync.Mutex
+	leases   map[int64]struct{}
+	renewed  atomic.Int64
 }
 
 // New builds a Worker with defaults for unset options.
@@ -131,11 +143,13 @@ func New(o Options) *Worker {
 	defd(&o.BaseBackoff, time.Second)
 	defd(&o.MaxBackoff, 10*time.Minute)
 	defd(&o.Lease, 2*time.Minute)
+	defd(&o.DeliveryTimeout, 108*time.Second)
 	defd(&o.IdleWait, 200*time.Millisecond)
 	b := make([]byte, 6)
 	_, _ = crand.Read(b)
 	return &Worker{o: o, owner: "worker-" + hex.EncodeToString(b), metrics: newMetrics(o.Registerer),
-		wake: make(chan struct{}, 1), lanes: map[string]*lane{}, deliveries: newGoPool(laneIdleExit)}
+		wake: make(chan struct{}, 1), lanes: map[string]*lane{}, deliveries: newGoPool(laneIdleExit),
+		leases: map[int64]struct{}{}}
 }
 
 // Wake makes an idle worker look for work now instead of after IdleWait.
@@ -240,10 +254,14 @@ func (w *Worker) finish(ctx context.Context, done []finished) error {
 	})
 	if err != nil {
 		if err := w.o.Store.OutboxFinish(ctx, w.owner, results); err != nil {
+			// Unrecorded, the items stay leased: no longer renewed, they
+			// are claimed again once their lease lapses.
+			w.forget(done)
 			return err
 		}
 		w.recordAlone(ctx, todo)
 	}
+	w.forget(done)
 	if w.o.Finished != nil {
 		w.o.Finished(results)
 	}

@@ -215,6 +215,11 @@ type Outbox interface {
 	// OutboxFinish records the outcome of claimed items in one transaction.
 	// A result is ignored if the item's lease is no longer held by Owner.
 	OutboxFinish(ctx context.Context, owner string, results []OutboxResult) error
+	// OutboxRenew extends to until the leases owner still holds among
+	// ids, and returns how many it extended: a worker keeps short leases
+	// alive while it holds the items, so a dead worker's items are rescued
+	// within one lease, not held for the longest delivery.
+	OutboxRenew(ctx context.Context, owner string, ids []int64, until time.Time) (int, error)
 	// OutboxRetry moves a dead item back to pending, due at now. It is
 	// ErrNotFound unless the item is dead, and ErrConflict when a later
 	// action on the same remote object has already been applied.

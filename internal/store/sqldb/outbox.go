@@ -341,3 +341,31 @@ func (t *tx) OutboxObjectCount(ctx context.Context, p store.OutboxObjectCountPar
 	}
 	return n, nil
 }
+
+// OutboxRenew implements store.Outbox.
+func (db *DB) OutboxRenew(ctx context.Context, owner string, ids []int64, until time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	n := 0
+	err := db.WithTx(ctx, func(stx store.Tx) error {
+		t := stx.(*tx)
+		for chunk := range chunks(ids, vendorChunk) {
+			args := make([]any, 0, len(chunk)+2)
+			args = append(args, micros(until), owner)
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			c, err := t.execDynCount(ctx, `UPDATE outbox SET lease_until = ? WHERE lease_owner = ? AND state = 'leased' AND id IN (`+marks(len(chunk))+`)`, args...)
+			if err != nil {
+				return err
+			}
+			n += int(c)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("renew outbox leases: %w", err)
+	}
+	return n, nil
+}

@@ -439,3 +439,25 @@ func testWriteStats(t *testing.T, s store.Store) {
 func diff(a, b store.WriteStats) store.WriteStats {
 	return store.WriteStats{Commits: b.Commits - a.Commits, Rows: b.Rows - a.Rows}
 }
+
+// testOutboxRenew: the owner's renewal keeps its items from a rescuer
+// past the original lease; another worker's renewal changes nothing.
+func testOutboxRenew(t *testing.T, s store.Store) {
+	ids := enqueue(t, s, action("r1", "alert:1"), action("r2", "alert:2"))
+	if got := claim(t, s, "w1", t0, 10); len(got) != 2 {
+		t.Fatalf("claimed %d", len(got))
+	}
+	n, err := s.OutboxRenew(t.Context(), "w1", ids, t0.Add(3*lease))
+	if err != nil || n != 2 {
+		t.Fatalf("owner's renewal: %d, %v", n, err)
+	}
+	if n, err := s.OutboxRenew(t.Context(), "w2", ids, t0.Add(10*lease)); err != nil || n != 0 {
+		t.Fatalf("another worker's renewal: %d, %v", n, err)
+	}
+	if got := claim(t, s, "w2", t0.Add(2*lease), 10); len(got) != 0 {
+		t.Fatalf("renewed leases rescued early: %v", itemIDs(got))
+	}
+	if got := claim(t, s, "w2", t0.Add(3*lease+time.Second), 10); len(got) != 2 {
+		t.Fatalf("after the renewed lease lapsed: %v", itemIDs(got))
+	}
+}

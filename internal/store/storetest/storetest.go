@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxEnqueueLeased", testOutboxEnqueueLeased},
 		{"WriteStats", testWriteStats},
 		{"Leases", testLeases},
+		{"OutboxRenew", testOutboxRenew},
 		{"OutboxRetry", testOutboxRetry},
 		{"OutboxSkip", testOutboxSkip},
 		{"OutboxRetryAfterLaterApplied", testOutboxRetryAfterLaterApplied},
