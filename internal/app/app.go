@@ -114,10 +114,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.store = st
-	keyFile := cfg.SecretKeyFile
-	if keyFile == "" {
-		keyFile = filepath.Join(cfg.DataDir, "secret.key")
-	}
+	keyFile := keyFileOf(cfg)
 	if a.keyring, err = secrets.LoadOrCreate(cfg.SecretKey.Reveal(), keyFile); err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("load secret key: %w", err)

@@ -3,14 +3,16 @@ package connector
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/model"
 )
 
 // DecodeAlert decodes one vendor record into its wire type W and maps it.
 // Whatever goes wrong, the item keeps raw verbatim and Err says why, so
-// the engine quarantines the record instead of dropping it. what names the
-// record in errors ("graph alert").
+// the engine quarantines the record instead of dropping it: a record the
+// mapping cannot read, or whose times alertsync cannot keep (CheckTime).
+// what names the record in errors ("graph alert").
 func DecodeAlert[W any](raw json.RawMessage, what string, id func(W) string, toAlert func(W) (*model.Alert, error)) Item {
 	it := Item{Raw: raw}
 	var w W
@@ -20,6 +22,9 @@ func DecodeAlert[W any](raw json.RawMessage, what string, id func(W) string, toA
 	}
 	it.VendorID = id(w)
 	a, err := toAlert(w)
+	if err == nil {
+		err = checkTimes(what, it.VendorID, a.CreatedAt, a.UpdatedAt)
+	}
 	if err != nil {
 		it.Err = err
 		return it
@@ -27,4 +32,18 @@ func DecodeAlert[W any](raw json.RawMessage, what string, id func(W) string, toA
 	a.Raw = raw
 	it.Alert = a
 	return it
+}
+
+// checkTimes is CheckTime for a mapped record's creation and last-change
+// times; the error names the record.
+func checkTimes(what, id string, created, updated time.Time) error {
+	for _, c := range []struct {
+		field string
+		t     time.Time
+	}{{"created", created}, {"updated", updated}} {
+		if err := CheckTime(c.field, c.t); err != nil {
+			return fmt.Errorf("%s %s: %w", what, id, err)
+		}
+	}
+	return nil
 }

@@ -82,6 +82,14 @@ type Harness struct {
 	// EvidenceSource.
 	SeedEvidence func(t *testing.T) []string
 
+	// Malformed makes the vendor serve, among records that map, one the
+	// connector cannot map (a required field missing, a value of the
+	// wrong type), through Harness.Connector or a connector of its own
+	// against a fresh emulator (see Malformer); the records are alerts
+	// for an AlertSource, else incidents, else audit records. Needed by
+	// every connector that polls.
+	Malformed func(t *testing.T) MalformedCase
+
 	// Build, when set, is how the suite builds the connector itself, with
 	// a logger it captures; wrong=true builds one with wrong credentials.
 	// The suite checks that no value of Secrets appears in any error or
@@ -150,8 +158,12 @@ func Run(t *testing.T, h Harness) {
 	if caps.Incidents {
 		t.Run("FetchIncidents", func(t *testing.T) { testIncidents(t, h) })
 	}
-	if _, ok := h.Connector.(connector.EvidenceSource); ok {
+	_, evidence := h.Connector.(connector.EvidenceSource)
+	if evidence {
 		testEvidence(t, h)
+	}
+	if caps.Ingest || caps.Incidents || evidence {
+		t.Run("MalformedQuarantined", func(t *testing.T) { testMalformed(t, h, caps) })
 	}
 	if caps.StateSync {
 		t.Run("SetState", func(t *testing.T) { testSetState(t, h) })

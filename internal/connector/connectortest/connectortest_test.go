@@ -48,6 +48,10 @@ type fakeAlert struct {
 	seq    int
 }
 
+// malformed is an alert the vendor serves without the title the
+// connector requires.
+func (a *fakeAlert) malformed() bool { return a.Title == "" }
+
 const pageSize = 3
 
 func init() {
@@ -111,6 +115,9 @@ func (f *fake) call(ctx context.Context) error {
 
 func (f *fake) item(a *fakeAlert) connector.Item {
 	raw, _ := json.Marshal(a)
+	if a.malformed() {
+		return connector.Item{VendorID: a.ID, Raw: raw, Err: fmt.Errorf("fake alert %s has no title", a.ID)}
+	}
 	return connector.Item{VendorID: a.ID, Raw: raw, Alert: &model.Alert{
 		Integration: "it-1", VendorID: a.ID, Title: a.Title, Severity: model.SeverityHigh,
 		Status: model.StatusNew, RemoteStatus: a.Status,
@@ -133,8 +140,15 @@ func (f *fake) FetchAlerts(ctx context.Context, cursor string) (connector.Page, 
 	slices.SortFunc(list, func(a, b *fakeAlert) int { return a.seq - b.seq })
 	p := connector.Page{Cursor: cursor, More: len(list) > pageSize}
 	for _, a := range list[:min(pageSize, len(list))] {
-		p.Items = append(p.Items, f.item(a))
 		p.Cursor = strconv.Itoa(a.seq)
+		switch {
+		case !a.malformed():
+		case f.broken == "malformed-dropped":
+			continue
+		case f.broken == "malformed-fails-page":
+			return connector.Page{}, connector.Permanent("alert %s does not decode", a.ID)
+		}
+		p.Items = append(p.Items, f.item(a))
 	}
 	return p, nil
 }
@@ -227,6 +241,25 @@ func (f *fake) seed(t *testing.T) []string {
 	return ids
 }
 
+// seedMalformed adds an alert without a title between two good ones.
+func (f *fake) seedMalformed(t *testing.T) connectortest.MalformedCase {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var mc connectortest.MalformedCase
+	for i := range 3 {
+		f.seq++
+		id := fmt.Sprintf("a-%d", f.seq)
+		a := &fakeAlert{ID: id, Title: "Alert " + id, Status: "VendorNew", seq: f.seq}
+		if i == 1 {
+			a.Title, mc.Bad = "", id
+		} else {
+			mc.Good = append(mc.Good, id)
+		}
+		f.alerts[id] = a
+	}
+	return mc
+}
+
 func TestRunAgainstFake(t *testing.T) {
 	f := newFake()
 	connectortest.Run(t, connectortest.Harness{
@@ -274,6 +307,7 @@ func TestRunAgainstFake(t *testing.T) {
 		},
 		Secrets:     []string{"s3cret-key", "wrong-key"},
 		ExpireToken: func(t *testing.T) {},
+		Malformed:   f.seedMalformed,
 		Push: func(t *testing.T, authentic bool) (*http.Request, []string) {
 			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/intake", strings.NewReader(`{"id":"p-1","title":"Pushed","status":"VendorNew"}`))
 			if authentic {
@@ -304,6 +338,8 @@ func TestSuiteCatchesBrokenConnectors(t *testing.T) {
 		{"bulk-whole", "BulkPartialFailure"},
 		{"wrong-status", "SetState"},
 		{"dup-comment", "AddComment"},
+		{"malformed-dropped", "MalformedQuarantined"},
+		{"malformed-fails-page", "MalformedQuarantined"},
 	}
 	expectCaught(t, "TestRunAgainstFake", tests)
 }

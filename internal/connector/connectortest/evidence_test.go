@@ -28,6 +28,8 @@ type evidenceFake struct {
 	secret   string
 	log      *slog.Logger
 	broken   string
+	// bad holds the sequence numbers of records served without a time.
+	bad map[int]bool
 }
 
 const evidencePage = 3
@@ -42,7 +44,7 @@ func init() {
 
 func newEvidenceFake() *evidenceFake {
 	return &evidenceFake{mu: &sync.Mutex{}, seq: new(int), throttle: new(time.Duration), slow: new(time.Duration),
-		secret: "s3cret-key", log: slog.New(slog.DiscardHandler), broken: os.Getenv(brokenEnv)}
+		secret: "s3cret-key", log: slog.New(slog.DiscardHandler), broken: os.Getenv(brokenEnv), bad: map[int]bool{}}
 }
 
 func (f *evidenceFake) Kind() string { return "conformance-evidence-fake" }
@@ -94,8 +96,8 @@ func (f *evidenceFake) FetchEvidence(ctx context.Context, cursor string) (connec
 		return connector.EvidencePage{}, err
 	}
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	last := *f.seq
-	f.mu.Unlock()
 	if cursor == "" {
 		return connector.EvidencePage{Cursor: strconv.Itoa(last)}, nil
 	}
@@ -104,11 +106,15 @@ func (f *evidenceFake) FetchEvidence(ctx context.Context, cursor string) (connec
 	for n := after + 1; n <= last && len(p.Items) < evidencePage; n++ {
 		id := fmt.Sprintf("r-%d", n)
 		raw, _ := json.Marshal(map[string]string{"Id": id})
+		p.Cursor = strconv.Itoa(n)
+		if f.bad[n] {
+			p.Items = append(p.Items, connector.EvidenceItem{VendorID: id, Raw: raw, Err: fmt.Errorf("record %s has no time", id)})
+			continue
+		}
 		p.Items = append(p.Items, connector.EvidenceItem{VendorID: id, Raw: raw, Evidence: &model.Evidence{
 			Integration: "it-1", VendorID: id, Operation: "FileDownloaded", Summary: "File downloaded by adele@contoso.com",
 			OccurredAt: time.Date(2026, 3, 1, 9, 0, n, 0, time.UTC),
 		}})
-		p.Cursor = strconv.Itoa(n)
 	}
 	p.More = after+len(p.Items) < last
 	if f.broken == "evidence-dup" && !p.More {
@@ -126,6 +132,23 @@ func (f *evidenceFake) seed(t *testing.T) []string {
 		ids = append(ids, fmt.Sprintf("r-%d", *f.seq))
 	}
 	return ids
+}
+
+// seedMalformed publishes a record without a time between two good ones.
+func (f *evidenceFake) seedMalformed(t *testing.T) connectortest.MalformedCase {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var mc connectortest.MalformedCase
+	for i := range 3 {
+		*f.seq++
+		id := fmt.Sprintf("r-%d", *f.seq)
+		if i == 1 {
+			f.bad[*f.seq], mc.Bad = true, id
+		} else {
+			mc.Good = append(mc.Good, id)
+		}
+	}
+	return mc
 }
 
 func TestRunAgainstEvidenceFake(t *testing.T) {
@@ -150,7 +173,8 @@ func TestRunAgainstEvidenceFake(t *testing.T) {
 			}
 			return f.with("s3cret-key", log)
 		},
-		Secrets: []string{"s3cret-key", "wrong-key"},
+		Secrets:   []string{"s3cret-key", "wrong-key"},
+		Malformed: f.seedMalformed,
 	})
 }
 

@@ -2,6 +2,7 @@ package cortexxdr
 
 import (
 	"log/slog"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -44,8 +45,26 @@ func TestConformance(t *testing.T) {
 			return e.build(t, log, nil)
 		},
 		Secrets:            []string{xdremu.DefaultAdvancedKey, wrongKey},
+		Malformed:          malformed,
 		IdempotentComments: true, // a comment replaces the alert's one resolution comment
 		CheckEcho:          true,
 		PageSize:           pageSize,
 	})
+}
+
+// malformed serves a fresh emulator through a Malformer that cuts one of
+// three new alerts down to its id and modification time.
+func malformed(t *testing.T) connectortest.MalformedCase {
+	var m connectortest.Malformer
+	e := setup(t, 0, nil)
+	srv := httptest.NewServer(m.Handler(e.emu.Handler()))
+	t.Cleanup(srv.Close)
+	c, err := connector.Build(Kind, connector.Deps{ID: "it-xdr", HTTP: srv.Client(), Now: e.clock.Now},
+		e.settings(map[string]any{"base_url": srv.URL}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := e.emu.SeedAlerts(3)
+	m.Break(ids[1], "last_modified_ts")
+	return connectortest.MalformedCase{Connector: c, Bad: ids[1], Good: []string{ids[0], ids[2]}}
 }

@@ -138,6 +138,10 @@ func modified(idField, tsField string) stamp {
 		if json.Unmarshal(m[idField], &id) != nil || id == "" || json.Unmarshal(m[tsField], &ms) != nil || ms <= 0 {
 			return "", time.Time{}, false
 		}
-		return string(id), time.UnixMilli(ms).UTC(), true
+		at := time.UnixMilli(ms).UTC()
+		if connector.CheckTime(tsField, at) != nil {
+			return "", time.Time{}, false
+		}
+		return string(id), at, true
 	}
 }

@@ -155,11 +155,16 @@ func toIncident(integration string, w incidentWire, members []string) (*model.In
 	if !ok {
 		return nil, fmt.Errorf("cortex xdr incident %s: unknown severity %q", w.IncidentID, sevText)
 	}
-	created := firstTime(w.CreationTime, w.ModificationTime)
+	created, updated := firstTime(w.CreationTime, w.ModificationTime), firstTime(w.ModificationTime, w.CreationTime)
+	for _, t := range []time.Time{created, updated} {
+		if err := connector.CheckTime("time", t); err != nil {
+			return nil, fmt.Errorf("cortex xdr incident %s: %w", w.IncidentID, err)
+		}
+	}
 	return &model.Incident{
 		Integration: integration, VendorID: string(w.IncidentID), Title: title, Description: w.Description,
 		Severity: sev, Status: incidentStatus(w.Status), RemoteStatus: w.Status,
-		CreatedAt: created, UpdatedAt: firstTime(w.ModificationTime, w.CreationTime),
+		CreatedAt: created, UpdatedAt: updated,
 		RemoteAlerts: members, Classification: classifications[w.Status],
 	}, nil
 }

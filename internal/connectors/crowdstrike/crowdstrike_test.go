@@ -3,6 +3,7 @@ package crowdstrike
 import (
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -31,13 +32,27 @@ func TestConformance(t *testing.T) {
 			}
 			return e.build(t, log, secret, nil)
 		},
-		Secrets: []string{csemu.DefaultClientSecret},
+		Secrets:   []string{csemu.DefaultClientSecret},
+		Malformed: malformed,
 		// The API returns no comments, so a replayed AddComment cannot be
 		// recognised (see AddComment).
 		IdempotentComments: false,
 		CheckEcho:          true,
 		PageSize:           pageSize,
 	})
+}
+
+// malformed serves a fresh emulator through a Malformer that cuts one of
+// three new alerts down to its composite id and update time.
+func malformed(t *testing.T) connectortest.MalformedCase {
+	var m connectortest.Malformer
+	e := setup(t, 0, nil)
+	srv := httptest.NewServer(m.Handler(e.emu.Handler()))
+	t.Cleanup(srv.Close)
+	c := e.build(t, nil, csemu.DefaultClientSecret, map[string]any{"base_url": srv.URL})
+	ids := e.emu.SeedAlerts(3)
+	m.Break(ids[1], "updated_timestamp")
+	return connectortest.MalformedCase{Connector: c, Bad: ids[1], Good: []string{ids[0], ids[2]}}
 }
 
 // TestRetryAfterEpoch: a 429's X-RateLimit-RetryAfter is a Unix time;

@@ -91,7 +91,7 @@ func admit(cur *watermark.Cursor, id string, r json.RawMessage) (connector.Item,
 	if placed {
 		var err error
 		ts, err = time.Parse(time.RFC3339Nano, s.Updated)
-		placed = err == nil
+		placed = err == nil && connector.CheckTime("updated_timestamp", ts) == nil
 	}
 	if placed && cur.Has(s.ID, ts) {
 		return connector.Item{}, false

@@ -42,7 +42,16 @@ func TestConformance(t *testing.T) {
 			}
 			return e.build(t, log, testSecret)
 		},
-		Secrets:   []string{testSecret, wrongSecret},
+		Secrets: []string{testSecret, wrongSecret},
+		// A fresh emulator, whose answers a Malformer cuts one of three
+		// new alerts down to its systemAlertId and time.
+		Malformed: func(t *testing.T) connectortest.MalformedCase {
+			var m connectortest.Malformer
+			me := setup(t, dfcemu.Options{}, m.Transport)
+			ids := me.seed(t, 3)
+			m.Break(ids[1], "properties.timeGeneratedUtc")
+			return connectortest.MalformedCase{Connector: me.c, Bad: ids[1], Good: []string{ids[0], ids[2]}}
+		},
 		CheckEcho: true,
 		PageSize:  5,
 	})

@@ -49,8 +49,10 @@ func mapItem(integration string, r rawAlert) connector.Item {
 // lists it: its ARM alert name, which Graph alerts_v2 gives as
 // providerAlertId since Defender for Cloud alerts reached Defender XDR
 // (July 2025). Both records carry it, so the engine links them as one.
+// A name no store could hold as an id (a NUL byte, invalid UTF-8) names no
+// record, and would make PostgreSQL refuse the alert itself: it gives none.
 func SameAs(armName string) string {
-	if armName == "" {
+	if model.CheckVendorID(armName) != nil {
 		return ""
 	}
 	return Kind + ":" + armName
@@ -115,6 +117,9 @@ func parseTimes(vals ...string) ([]time.Time, error) {
 			continue
 		}
 		t, err := time.Parse(time.RFC3339Nano, v)
+		if err == nil {
+			err = connector.CheckTime("time", t)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("parse time %q: %w", v, err)
 		}

@@ -37,7 +37,15 @@ func TestConformance(t *testing.T) {
 			}
 			return e.build(t, log, nil)
 		},
-		Secrets:            []string{elasticemu.DefaultAPIKey, e.emu.EncodedAPIKey(), wrongKey, "not-the-elastic-key-9b2e"},
+		Secrets: []string{elasticemu.DefaultAPIKey, e.emu.EncodedAPIKey(), wrongKey, "not-the-elastic-key-9b2e"},
+		// A fresh emulator, given a document without a rule name beside
+		// two it seeds; all three fit one page.
+		Malformed: func(t *testing.T) connectortest.MalformedCase {
+			me := setup(t, 0, nil)
+			bad := me.emu.AddAlert(elasticemu.DefaultSpace, map[string]any{"@timestamp": "2026-03-31T08:00:00.000Z",
+				"kibana.alert.uuid": "no-rule", "kibana.alert.workflow_status": "open", "kibana.alert.severity": "low"})
+			return connectortest.MalformedCase{Connector: me.conn, Bad: bad, Good: me.seed(2)}
+		},
 		IdempotentComments: true,
 		CheckEcho:          true,
 		PageSize:           pageSize,

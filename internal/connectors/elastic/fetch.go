@@ -108,7 +108,7 @@ func (c *core) readStream(ctx context.Context, cur *cursor, s stream, budget int
 			if !cur.has(h.id, h.version) {
 				items = append(items, mapAlert(c.id, raw))
 				cur.add(h.id, h.version)
-				if t := time.UnixMilli(h.key.At).UTC(); t.After(pos.Since) {
+				if t := time.UnixMilli(h.key.At).UTC(); t.After(pos.Since) && connector.CheckTime("sort", t) == nil {
 					pos.Since = t
 				}
 			}

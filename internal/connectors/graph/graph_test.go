@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func TestConformance(t *testing.T) {
 			return e.build(t, log, nil)
 		},
 		Secrets:            []string{graphemu.DefaultClientSecret, wrongSecret},
+		Malformed:          malformed,
 		IdempotentComments: true,
 		CheckEcho:          true,
 		PageSize:           pageSize,
@@ -61,6 +63,19 @@ func TestConformance(t *testing.T) {
 // wrongSecret is a client secret the emulator's app registration does
 // not have.
 const wrongSecret = "not-the-graph-secret-4f7c"
+
+// malformed serves a fresh emulator through a Malformer that cuts one of
+// three new alerts down to its id and last update.
+func malformed(t *testing.T) connectortest.MalformedCase {
+	var m connectortest.Malformer
+	e := setup(t, 0, nil)
+	srv := httptest.NewServer(m.Handler(e.emu.Handler()))
+	t.Cleanup(srv.Close)
+	c := e.build(t, nil, map[string]any{"token_url": srv.URL + "/{tenant}/oauth2/v2.0/token", "api_base": srv.URL + "/v1.0"})
+	ids := e.reseed(3)
+	m.Break(ids[1], "lastUpdateDateTime")
+	return connectortest.MalformedCase{Connector: c, Bad: ids[1], Good: []string{ids[0], ids[2]}}
+}
 
 func TestRegistration(t *testing.T) {
 	t.Parallel()

@@ -86,9 +86,10 @@ func toAlert(integration string, w alertWire) (*model.Alert, error) {
 // that product's behalf (serviceSource microsoftDefenderForCloud), by the
 // ARM alert name Graph gives as providerAlertId, so the engine links the
 // two records as one alert. Other products' alerts reach alertsync
-// through Graph only.
+// through Graph only. A providerAlertId no store could hold as an id
+// names no record, and would make PostgreSQL refuse the alert itself.
 func sameAs(w alertWire) string {
-	if w.ServiceSource != "microsoftDefenderForCloud" || w.ProviderAlertID == "" {
+	if w.ServiceSource != "microsoftDefenderForCloud" || model.CheckVendorID(w.ProviderAlertID) != nil {
 		return ""
 	}
 	return "defendercloud:" + w.ProviderAlertID
@@ -106,18 +107,28 @@ func statusOr(m map[string]model.Status, s string) model.Status {
 // times parses createdDateTime and lastUpdateDateTime; a missing
 // lastUpdateDateTime means the alert never changed after creation.
 func times(created, updated string) (time.Time, time.Time, error) {
-	c, err := time.Parse(time.RFC3339Nano, created)
+	c, err := parseTime(created)
 	if err != nil {
 		return time.Time{}, time.Time{}, fmt.Errorf("createdDateTime %q: %w", created, err)
 	}
 	if updated == "" {
 		return c.UTC(), c.UTC(), nil
 	}
-	u, err := time.Parse(time.RFC3339Nano, updated)
+	u, err := parseTime(updated)
 	if err != nil {
 		return time.Time{}, time.Time{}, fmt.Errorf("lastUpdateDateTime %q: %w", updated, err)
 	}
 	return c.UTC(), u.UTC(), nil
+}
+
+// parseTime reads a DateTimeOffset that alertsync can keep (see
+// connector.CheckTime).
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t, connector.CheckTime("time", t)
 }
 
 // entities collects observables from the evidence subtypes alertsync

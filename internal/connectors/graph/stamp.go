@@ -23,7 +23,7 @@ func readStamp(raw json.RawMessage) (stamp, time.Time, bool) {
 	if json.Unmarshal(raw, &s) != nil || s.ID == "" {
 		return s, time.Time{}, false
 	}
-	ts, err := time.Parse(time.RFC3339Nano, s.LastUpdate)
+	ts, err := parseTime(s.LastUpdate)
 	if err != nil {
 		return s, time.Time{}, false
 	}

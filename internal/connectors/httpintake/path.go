@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
 )
 
 // lookup returns the values at a dotted path. Keys that themselves contain
@@ -77,11 +79,15 @@ func parseTime(v any) (time.Time, error) {
 	}
 	s = strings.TrimSpace(s)
 	if _, err := strconv.ParseFloat(s, 64); err == nil {
-		return unixTime(s)
+		t, err := unixTime(s)
+		if err == nil {
+			err = connector.CheckTime("timestamp", t)
+		}
+		return t, err
 	}
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
+			return t.UTC(), connector.CheckTime("timestamp", t)
 		}
 	}
 	return time.Time{}, errors.New("unparseable timestamp " + strconv.Quote(s))

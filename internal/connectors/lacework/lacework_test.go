@@ -2,6 +2,7 @@ package lacework
 
 import (
 	"log/slog"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -36,10 +37,26 @@ func TestConformance(t *testing.T) {
 			}
 			return e.build(t, log, secret, nil)
 		},
-		Secrets: []string{lwemu.DefaultSecret, "_not-the-secret-0123456789abcdef"},
+		Secrets:   []string{lwemu.DefaultSecret, "_not-the-secret-0123456789abcdef"},
+		Malformed: malformed,
 		// AddComment reads the Timeline scope for its marker first.
 		IdempotentComments: true,
 		CheckEcho:          true,
 		PageSize:           pageSize,
 	})
+}
+
+// malformed serves a fresh emulator through a Malformer that cuts one of
+// three new alerts down to its id and window, in its listing and in each
+// of its scopes.
+func malformed(t *testing.T) connectortest.MalformedCase {
+	var m connectortest.Malformer
+	e := setup(t, 0, nil)
+	srv := httptest.NewUnstartedServer(m.Handler(e.emu.Handler()))
+	srv.StartTLS() // the same test certificate as e.srv, which e's client trusts
+	t.Cleanup(srv.Close)
+	c := e.build(t, nil, lwemu.DefaultSecret, map[string]any{"account_url": srv.URL})
+	ids := e.emu.SeedAlerts(3)
+	m.Break(ids[1], "startTime", "endTime")
+	return connectortest.MalformedCase{Connector: c, Bad: ids[1], Good: []string{ids[0], ids[2]}}
 }

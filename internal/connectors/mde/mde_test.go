@@ -53,7 +53,14 @@ func TestConformance(t *testing.T) {
 			}
 			return e.build(t, log, nil)
 		},
-		Secrets:            []string{mdeemu.DefaultClientSecret, wrongSecret},
+		Secrets: []string{mdeemu.DefaultClientSecret, wrongSecret},
+		Malformed: func(t *testing.T) connectortest.MalformedCase {
+			var m connectortest.Malformer
+			me := setupWith(t, 0, nil, m.Handler)
+			ids := me.reseed(3)
+			m.Break(ids[1], "lastUpdateTime")
+			return connectortest.MalformedCase{Connector: me.conn, Bad: ids[1], Good: []string{ids[0], ids[2]}}
+		},
 		IdempotentComments: true,
 		CheckEcho:          true,
 		PageSize:           pageSize,

@@ -3,6 +3,8 @@ package mde
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/connector"
 )
 
 // The poll position is a watermark.Cursor over lastUpdateTime: see package
@@ -23,7 +25,7 @@ func readStamp(raw json.RawMessage) (stamp, time.Time, bool) {
 		return s, time.Time{}, false
 	}
 	ts, err := time.Parse(time.RFC3339Nano, s.LastUpdate)
-	if err != nil {
+	if err != nil || connector.CheckTime("lastUpdateTime", ts) != nil {
 		return s, time.Time{}, false
 	}
 	return s, ts.UTC(), true

@@ -63,7 +63,7 @@ var recordTimes = []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05
 
 func parseRecordTime(v string) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t.UTC(), true
+		return t.UTC(), connector.CheckTime("CreationTime", t) == nil
 	}
 	for _, l := range recordTimes {
 		if t, err := time.ParseInLocation(l, v, time.UTC); err == nil {

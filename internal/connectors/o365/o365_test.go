@@ -31,6 +31,19 @@ func TestConformance(t *testing.T) {
 			return e.build(t, log, nil)
 		},
 		Secrets: []string{o365emu.DefaultClientSecret, wrongSecret},
+		// One blob: a record whose CreationTime is no time between two
+		// good ones.
+		Malformed: func(t *testing.T) connectortest.MalformedCase {
+			e.clock.Advance(time.Minute)
+			var raws []json.RawMessage
+			for _, f := range []string{"record_exchange_new_inboxrule.json", "record_bad_creationtime.json", "record_exchange_set_mailbox.json"} {
+				raws = append(raws, connectortest.Golden(t, f))
+			}
+			e.emu.Publish(o365emu.Exchange, raws...)
+			e.clock.Advance(time.Minute)
+			return connectortest.MalformedCase{Bad: "3c1f0e2d-4b5a-4c6d-8e7f-9a0b1c2d3e4f",
+				Good: []string{"5b3c0a7e-4f1d-4c39-9a6e-08dc3c1f2a11", "9a7f2c3e-61b4-4d2a-8c0e-08dc3c1f2c90"}}
+		},
 	})
 }
 

@@ -2,6 +2,7 @@ package sekoia
 
 import (
 	"log/slog"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -36,6 +37,7 @@ func TestConformance(t *testing.T) {
 			return e.build(t, log, key, nil)
 		},
 		Secrets:            []string{sekoiaemu.DefaultAPIKey, "not-the-sekoia-key", sekoiaemu.DefaultIntakeKey},
+		Malformed:          malformed,
 		IdempotentComments: true,
 		CheckEcho:          true,
 		PageSize:           pageSize,
@@ -48,4 +50,25 @@ func TestConformance(t *testing.T) {
 	if e.spec.Active() && (e.spec.Total() == 0 || e.resp.count() == 0) {
 		t.Errorf("%d requests and %d answers checked against the spec", e.spec.Total(), e.resp.count())
 	}
+}
+
+// malformed serves a fresh emulator through a Malformer that cuts one of
+// three new alerts down to its uuid, community and update time. The
+// connector reads it without the spec checks of build, which would
+// rightly call the cut-down alert off-spec.
+func malformed(t *testing.T) connectortest.MalformedCase {
+	var m connectortest.Malformer
+	e := setup(t, 0, nil)
+	srv := httptest.NewServer(m.Handler(e.emu.Handler()))
+	t.Cleanup(srv.Close)
+	c, err := connector.Build(Kind, connector.Deps{ID: "it-sekoia", HTTP: srv.Client(), Now: e.clock.Now}, map[string]any{
+		"base_url": srv.URL, "api_key": sekoiaemu.DefaultAPIKey, "community_uuid": sekoiaemu.DefaultCommunity,
+		"requests_per_minute": 0, "page_size": pageSize, "lookback": "0s",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := e.emu.SeedAlerts(3)
+	m.Break(ids[1], "community_uuid", "updated_at")
+	return connectortest.MalformedCase{Connector: c, Bad: ids[1], Good: []string{ids[0], ids[2]}}
 }

@@ -118,6 +118,9 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
+	if err == nil {
+		err = connector.CheckTime("time", t)
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("parse time %q: %w", s, err)
 	}

@@ -60,7 +60,16 @@ func TestConformance(t *testing.T) {
 			}
 			return e.build(t, log, testSecret)
 		},
-		Secrets:            []string{testSecret, wrongSecret},
+		Secrets: []string{testSecret, wrongSecret},
+		// A fresh workspace, whose answers a Malformer cuts one of three
+		// new incidents down to its name and last change.
+		Malformed: func(t *testing.T) connectortest.MalformedCase {
+			var m connectortest.Malformer
+			me := setup(t, 5, m.Transport)
+			incs, _ := me.seed(t, 3)
+			m.Break(incs[1], "properties.lastModifiedTimeUtc")
+			return connectortest.MalformedCase{Connector: me.c, Bad: incs[1], Good: []string{incs[0], incs[2]}}
+		},
 		IdempotentComments: true,
 	})
 	for _, op := range []string{"Incidents_Get", "Incidents_CreateOrUpdate", "IncidentComments_CreateOrUpdate", "Incidents_List"} {

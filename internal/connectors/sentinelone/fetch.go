@@ -207,7 +207,7 @@ func placed(id, updated, created string) (string, time.Time, bool) {
 		updated = created
 	}
 	ts, err := time.Parse(time.RFC3339Nano, updated)
-	if err != nil {
+	if err != nil || connector.CheckTime("updatedAt", ts) != nil {
 		return "", time.Time{}, false
 	}
 	return id, ts.UTC(), true

@@ -3,6 +3,7 @@ package sentinelone
 import (
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -33,10 +34,24 @@ func TestConformance(t *testing.T) {
 			return e.build(t, log, wrong, nil)
 		},
 		Secrets:            []string{e.emu.Token(), wrongToken},
+		Malformed:          malformed,
 		IdempotentComments: true,
 		CheckEcho:          true,
 		PageSize:           pageSize,
 	})
+}
+
+// malformed serves a fresh emulator through a Malformer that cuts one of
+// three new threats down to its id and update time.
+func malformed(t *testing.T) connectortest.MalformedCase {
+	var m connectortest.Malformer
+	e := setup(t, nil)
+	srv := httptest.NewServer(m.Handler(e.emu.Handler()))
+	t.Cleanup(srv.Close)
+	c := e.build(t, nil, false, map[string]any{"base_url": srv.URL})
+	ids := e.reseed(3, 0)
+	m.Break(ids[1], "threatInfo.updatedAt")
+	return connectortest.MalformedCase{Connector: c, Bad: ids[1], Good: []string{ids[0], ids[2]}}
 }
 
 // TestRevokedToken: a static token cannot be refreshed, so a revoked one
