@@ -31,7 +31,7 @@ func (a *App) handler() http.Handler {
 		mux.Handle(p, apiHandler)
 	}
 	deps.Logger = a.log
-	mux.Handle("/", ui.New(ui.Deps{API: deps, SetPolicy: a.SetPolicy}))
+	mux.Handle("/", ui.New(ui.Deps{API: deps, SetPolicy: a.SetPolicy, SetSecret: a.SetSecret}))
 	return mux
 }
 

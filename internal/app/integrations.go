@@ -32,6 +32,9 @@ func (a *App) loadIntegrations(ctx context.Context) error {
 			if err := keepConsolePolicy(ctx, tx, &row); err != nil {
 				return err
 			}
+			if err := a.keepConsoleSecrets(ctx, tx, &row); err != nil {
+				return err
+			}
 			if err := tx.IntegrationUpsert(ctx, row); err != nil {
 				return fmt.Errorf("store integration %s: %w", ic.ID, err)
 			}
@@ -123,36 +126,72 @@ func (a *App) disableUndeclared(ctx context.Context, tx store.Tx, declared map[s
 }
 
 func (a *App) buildIntegration(row store.Integration) error {
+	in, err := a.integrationOf(row)
+	if err != nil {
+		return err
+	}
+	a.engine.AddIntegration(in)
+	return nil
+}
+
+// integrationOf builds the connector a stored row describes: its plain
+// settings, its sealed secrets (those set in the console winning over
+// the configured ones) and its policy.
+func (a *App) integrationOf(row store.Integration) (engine.Integration, error) {
 	settings := map[string]any{}
 	if err := json.Unmarshal(row.Settings, &settings); err != nil {
-		return fmt.Errorf("decode settings of %s: %w", row.ID, err)
+		return engine.Integration{}, fmt.Errorf("decode settings of %s: %w", row.ID, err)
 	}
-	plain, err := a.keyring.Open(row.Secrets, row.ID)
+	secret, err := a.openSecrets(row)
 	if err != nil {
-		return fmt.Errorf("integration %s: %w", row.ID, err)
-	}
-	secret := map[string]any{}
-	if err := json.Unmarshal(plain, &secret); err != nil {
-		return fmt.Errorf("decode secrets of %s: %w", row.ID, err)
+		return engine.Integration{}, err
 	}
 	proxy, _ := secret[proxyKey].(string)
 	delete(secret, proxyKey)
+	if console, ok := secret[consoleKey].(map[string]any); ok {
+		maps.Copy(secret, console)
+	}
+	delete(secret, consoleKey)
 	maps.Copy(settings, secret)
 	client, err := a.clientFor(proxy)
 	if err != nil {
-		return fmt.Errorf("integration %s: %w", row.ID, err)
+		return engine.Integration{}, fmt.Errorf("integration %s: %w", row.ID, err)
 	}
 	var pol storedPolicy
 	if err := json.Unmarshal(row.Policy, &pol); err != nil {
-		return fmt.Errorf("decode policy of %s: %w", row.ID, err)
+		return engine.Integration{}, fmt.Errorf("decode policy of %s: %w", row.ID, err)
 	}
 	c, err := connector.Build(row.Kind, connector.Deps{
 		ID: row.ID, Logger: a.log, HTTP: client, Now: a.opts.Now,
 	}, settings)
 	if err != nil {
-		return err
+		return engine.Integration{}, err
 	}
-	a.engine.AddIntegration(engine.Integration{ID: row.ID, Kind: row.Kind, Name: row.Name, Policy: pol.effective(), Connector: c, Reconcile: pol.Reconcile})
+	return engine.Integration{ID: row.ID, Kind: row.Kind, Name: row.Name, Policy: pol.effective(), Connector: c, Reconcile: pol.Reconcile}, nil
+}
+
+// openSecrets opens a row's sealed secret settings.
+func (a *App) openSecrets(row store.Integration) (map[string]any, error) {
+	plain, err := a.keyring.Open(row.Secrets, row.ID)
+	if err != nil {
+		return nil, fmt.Errorf("integration %s: %w", row.ID, err)
+	}
+	secret := map[string]any{}
+	if err := json.Unmarshal(plain, &secret); err != nil {
+		return nil, fmt.Errorf("decode secrets of %s: %w", row.ID, err)
+	}
+	return secret, nil
+}
+
+// sealSecrets seals a row's secret settings again.
+func (a *App) sealSecrets(row *store.Integration, secret map[string]any) error {
+	b, err := json.Marshal(secret)
+	if err != nil {
+		return fmt.Errorf("encode secrets of %s: %w", row.ID, err)
+	}
+	if row.Secrets, err = a.keyring.Seal(b, row.ID); err != nil {
+		return fmt.Errorf("seal secrets of %s: %w", row.ID, err)
+	}
 	return nil
 }
 

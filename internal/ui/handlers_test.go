@@ -241,3 +241,43 @@ func TestDeliveriesAndWhy(t *testing.T) {
 	b.get("/outbox?state=pending")
 	b.post(fmt.Sprintf("/outbox/%d/retry", dead), nil).want(t, http.StatusNotFound)
 }
+
+// TestSecretForm: an admin replaces the intake key from the edit page;
+// the integration takes the new key at once and refuses the old one, and
+// no page shows either; a setting that is not a secret is refused, and a
+// viewer cannot post the form.
+func TestSecretForm(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	const newKey = "intake-console-key-replaced-77f3e1"
+	admin := h.browser().login(adminToken)
+	if p := admin.get("/integrations/push/edit"); !strings.Contains(p.body, `action="/integrations/push/secrets"`) || strings.Contains(p.body, intakeKey) {
+		t.Fatal("the edit page offers no secret form, or shows the stored key")
+	}
+	admin.post("/integrations/push/secrets", url.Values{"field": {"intake_key"}, "value": {newKey}}).want(t, http.StatusSeeOther)
+	push := func(key string) int {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, h.base+"/api/v1/intake/push",
+			strings.NewReader(`[{"id":"S-1","title":"Secret form test","severity":"low"}]`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Alertsync-Intake-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := push(intakeKey); code != http.StatusUnauthorized {
+		t.Errorf("the replaced key still pushes: %d", code)
+	}
+	if code := push(newKey); code >= 300 {
+		t.Errorf("the new key is refused: %d", code)
+	}
+	if p := admin.get("/integrations/push/edit"); strings.Contains(p.body, newKey) {
+		t.Error("the edit page shows the new key")
+	}
+	admin.post("/integrations/push/secrets", url.Values{"field": {"writeback_url"}, "value": {"http://example.invalid"}}).want(t, http.StatusBadRequest)
+	viewer := h.browser().login(viewerToken)
+	viewer.get("/integrations")
+	viewer.post("/integrations/push/secrets", url.Values{"field": {"intake_key"}, "value": {"x"}}).want(t, http.StatusForbidden)
+}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/alertsync/alertsync/internal/api"
@@ -53,7 +54,9 @@ type editData struct {
 	Fields   []policyField
 	Settings []settingView
 	Editable bool
-	Error    string
+	// SecretsEditable offers a set/replace form for each secret setting.
+	SecretsEditable bool
+	Error           string
 }
 
 // editIntegration answers GET /integrations/{integration}/edit: the sync
@@ -69,7 +72,8 @@ func (c *console) showEdit(w http.ResponseWriter, r *http.Request, status int, p
 	if !ok {
 		return
 	}
-	d := editData{Row: row, Fields: policyFields(row.Policy, engine.DefaultPolicy()), Editable: c.deps.SetPolicy != nil, Error: problem}
+	d := editData{Row: row, Fields: policyFields(row.Policy, engine.DefaultPolicy()), Editable: c.deps.SetPolicy != nil,
+		SecretsEditable: c.deps.SetSecret != nil, Error: problem}
 	if reg, ok := connector.Lookup(row.Kind); ok {
 		for _, f := range reg.Spec {
 			sv := settingView{Field: f}
@@ -123,6 +127,32 @@ func (c *console) savePolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	c.log.InfoContext(r.Context(), "policy saved in the console", "integration", id, "by", current(r.Context()).who.Name)
 	done(w, r, "/integrations/"+id+"/edit", "Policy saved; it applies from the next change on.")
+}
+
+// saveSecret answers POST /integrations/{integration}/secrets: one secret
+// setting set or replaced (write-only: the value is never shown back,
+// not even in an error).
+func (c *console) saveSecret(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("integration")
+	if _, ok := c.engine.Integration(id); !ok {
+		c.errorPage(w, r, http.StatusNotFound, "There is no running integration with that id.")
+		return
+	}
+	if c.deps.SetSecret == nil {
+		c.errorPage(w, r, http.StatusConflict, "This hub does not take secrets from the console.")
+		return
+	}
+	field := r.PostForm.Get("field")
+	if err := c.deps.SetSecret(r.Context(), id, field, r.PostForm.Get("value")); err != nil {
+		if errors.Is(err, engine.ErrInvalid) {
+			c.showEdit(w, r, http.StatusBadRequest, "The "+field+" was not changed: the connector refused it or it was empty.")
+			return
+		}
+		c.fail(w, r, err)
+		return
+	}
+	c.log.InfoContext(r.Context(), "secret replaced in the console", "integration", id, "setting", field, "by", current(r.Context()).who.Name)
+	done(w, r, "/integrations/"+id+"/edit", "The "+field+" is stored, encrypted; the integration uses it from now on.")
 }
 
 type healthData struct {

@@ -31,6 +31,9 @@ type Deps struct {
 	// SetPolicy changes an integration's sync policy durably; nil makes
 	// the policy read-only in the console.
 	SetPolicy func(ctx context.Context, integration string, p engine.Policy) error
+	// SetSecret sets or replaces one secret setting durably; nil makes
+	// secrets read-only (never shown either way).
+	SetSecret func(ctx context.Context, integration, field, value string) error
 	// SessionTTL bounds a console session; 8 hours when zero.
 	SessionTTL time.Duration
 }
@@ -126,6 +129,7 @@ func (c *console) table() []route {
 		r(get, "/integrations", viewer, c.integrationsPage),
 		r(get, "/integrations/{integration}/edit", admin, c.editIntegration),
 		r(post, "/integrations/{integration}/policy", admin, c.savePolicy),
+		r(post, "/integrations/{integration}/secrets", admin, c.saveSecret),
 		r(post, "/integrations/{integration}/test", analyst, c.testConnection),
 
 		r(get, "/alerts", viewer, c.alertsPage),
