@@ -50,6 +50,12 @@ type fakeConnector struct {
 
 func (c *fakeConnector) Kind() string { return fakeKind }
 
+// fakeTokenExpiry is when the fake's vendor token expires.
+var fakeTokenExpiry = time.Date(2026, 12, 6, 14, 0, 0, 0, time.UTC)
+
+// TokenExpiry reports the fake's token, as an OAuth2 connector does.
+func (c *fakeConnector) TokenExpiry() (time.Time, bool) { return fakeTokenExpiry, true }
+
 func (c *fakeConnector) SetState(context.Context, connector.StateChange) (connector.RemoteState, error) {
 	return connector.RemoteState{}, nil
 }

@@ -27,6 +27,9 @@ type Health struct {
 	Status    string    `json:"status"`
 	Error     string    `json:"error,omitempty"`
 	CheckedAt time.Time `json:"checked_at,omitzero"`
+	// TokenExpiresAt is when the vendor token the connector holds now
+	// expires (connectors that report it, while they hold one).
+	TokenExpiresAt time.Time `json:"token_expires_at,omitzero"`
 }
 
 // healthCache remembers health results per integration for ttl.
@@ -44,6 +47,18 @@ func newHealthCache(ttl, timeout time.Duration) *healthCache {
 // check returns the cached result for id, or asks c when the cache is
 // stale. A connector that is not a HealthChecker is "unknown".
 func (h *healthCache) check(ctx context.Context, id string, c connector.Connector, now time.Time) Health {
+	e := h.cached(ctx, id, c, now)
+	// The token's expiry is read fresh: it moves whenever the connector
+	// renews its token, which a cached check would not see.
+	if tr, ok := c.(connector.TokenReporter); ok {
+		if at, held := tr.TokenExpiry(); held {
+			e.TokenExpiresAt = at.UTC()
+		}
+	}
+	return e
+}
+
+func (h *healthCache) cached(ctx context.Context, id string, c connector.Connector, now time.Time) Health {
 	hc, ok := c.(connector.HealthChecker)
 	if !ok {
 		return Health{Status: healthUnknown}

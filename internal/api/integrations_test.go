@@ -19,8 +19,9 @@ type integrationRow struct {
 	Title        string                 `json:"title"`
 	Capabilities connector.Capabilities `json:"capabilities"`
 	Health       struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
+		Status         string    `json:"status"`
+		Error          string    `json:"error"`
+		TokenExpiresAt time.Time `json:"token_expires_at"`
 	} `json:"health"`
 	Settings     map[string]any `json:"settings"`
 	InheritedVia string         `json:"inherited_via"`
@@ -40,7 +41,8 @@ func TestIntegrations(t *testing.T) {
 	}
 	fakeCaps := connector.Capabilities{StateSync: true, Comments: true, Health: true, Webhook: true, Evidence: true, Push: true}
 	fake, member, plain := rows[0], rows[1], rows[4]
-	if fake.Capabilities != fakeCaps || fake.Health.Status != "ok" || fake.Name != "Fake console" || fake.Title != "Fake console v2" {
+	if fake.Capabilities != fakeCaps || fake.Health.Status != "ok" || fake.Name != "Fake console" || fake.Title != "Fake console v2" ||
+		!fake.Health.TokenExpiresAt.Equal(fakeTokenExpiry) {
 		t.Errorf("fake row = %+v", fake)
 	}
 	wantSettings := map[string]any{"base_url": "https://fake.example", "api_key": "[REDACTED]"}
@@ -51,7 +53,8 @@ func TestIntegrations(t *testing.T) {
 		member.Filter == "" || member.Settings != nil {
 		t.Errorf("family row = %+v", member)
 	}
-	if plain.Capabilities != (connector.Capabilities{}) || plain.Health.Status != "unknown" || plain.InheritedVia != "" {
+	if plain.Capabilities != (connector.Capabilities{}) || plain.Health.Status != "unknown" || plain.InheritedVia != "" ||
+		!plain.Health.TokenExpiresAt.IsZero() {
 		t.Errorf("plain row = %+v", plain)
 	}
 }

@@ -225,3 +225,10 @@ type Deps struct {
 	HTTP   *http.Client
 	Now    func() time.Time
 }
+
+// TokenReporter is a connector whose vendor credential expires (an OAuth2
+// or vendor token it renews): TokenExpiry is when the one it holds now
+// does, false while it holds none. Integration health shows it.
+type TokenReporter interface {
+	TokenExpiry() (time.Time, bool)
+}

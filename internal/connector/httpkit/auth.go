@@ -23,6 +23,14 @@ type Auth interface {
 	Invalidate()
 }
 
+// Expiring is an Auth whose credential expires: Expiry is when the one it
+// holds now does, and false while it holds none. The hub shows it on an
+// integration's health (a token that stops renewing is seen before its
+// calls fail).
+type Expiring interface {
+	Expiry() (time.Time, bool)
+}
+
 // secretHolder is implemented by the auths in this package so the Client
 // redacts their credentials without the caller listing them again.
 type secretHolder interface {
@@ -150,6 +158,16 @@ func tokenError(err error) error {
 		Message:    "fetch token: " + msg,
 		RetryAfter: defaultRetryAfter(re.Response.Header, time.Now()),
 	}
+}
+
+// Expiry implements Expiring.
+func (a *OAuth2) Expiry() (time.Time, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.token == nil || a.token.Expiry.IsZero() {
+		return time.Time{}, false
+	}
+	return a.token.Expiry, true
 }
 
 func (a *OAuth2) redactValues() []string {

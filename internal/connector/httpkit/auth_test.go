@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -96,6 +97,10 @@ func TestOAuth2CachesToken(t *testing.T) {
 		}
 		_, _ = w.Write([]byte(`{}`))
 	})
+	if _, held := c.TokenExpiry(); held {
+		t.Fatal("an expiry is reported before any token was fetched")
+	}
+	before := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for range 20 {
@@ -110,6 +115,11 @@ func TestOAuth2CachesToken(t *testing.T) {
 	}
 	if got := tokens.Load(); got != 1 {
 		t.Errorf("token requests = %d, want 1", got)
+	}
+	// The token's expiry is reported (the health page shows it): an
+	// hour after it was fetched, as expires_in said.
+	if at, held := c.TokenExpiry(); !held || at.Before(before.Add(59*time.Minute)) || at.After(time.Now().Add(time.Hour)) {
+		t.Errorf("token expiry = %s, %v; want about an hour from now", at, held)
 	}
 	mu.Lock()
 	defer mu.Unlock()

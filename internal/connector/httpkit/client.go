@@ -76,6 +76,15 @@ type Client struct {
 	usage      *usage
 }
 
+// TokenExpiry is when the credential the client's Auth holds expires, if
+// the Auth is Expiring and holds one.
+func (c *Client) TokenExpiry() (time.Time, bool) {
+	if e, ok := c.auth.(Expiring); ok {
+		return e.Expiry()
+	}
+	return time.Time{}, false
+}
+
 // New builds a Client.
 func New(o Options) (*Client, error) {
 	c := &Client{

@@ -69,6 +69,13 @@ func (ts *tokenSource) Invalidate() {
 	ts.mu.Unlock()
 }
 
+// Expiry implements httpkit.Expiring.
+func (ts *tokenSource) Expiry() (time.Time, bool) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.expires, ts.token != "" && !ts.expires.IsZero()
+}
+
 // baseURL is the host the API is called on now.
 func (ts *tokenSource) baseURL() string {
 	ts.mu.Lock()

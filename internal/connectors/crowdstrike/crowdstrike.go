@@ -102,3 +102,9 @@ var (
 	_ connector.Commenter        = (*Connector)(nil)
 	_ connector.HealthChecker    = (*Connector)(nil)
 )
+
+// TokenExpiry implements connector.TokenReporter: when the vendor token
+// the connector holds now expires.
+func (c *Connector) TokenExpiry() (time.Time, bool) { return c.auth.Expiry() }
+
+var _ connector.TokenReporter = (*Connector)(nil)

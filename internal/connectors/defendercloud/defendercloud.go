@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/connector/httpkit"
@@ -199,3 +200,9 @@ var (
 	_ connector.StateSyncer   = (*Connector)(nil)
 	_ connector.HealthChecker = (*Connector)(nil)
 )
+
+// TokenExpiry implements connector.TokenReporter: when the vendor token
+// the connector holds now expires.
+func (c *Connector) TokenExpiry() (time.Time, bool) { return c.client.TokenExpiry() }
+
+var _ connector.TokenReporter = (*Connector)(nil)

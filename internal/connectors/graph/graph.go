@@ -110,3 +110,9 @@ var (
 	_ connector.IncidentSource = (*Connector)(nil)
 	_ connector.AlertSource    = (*Connector)(nil)
 )
+
+// TokenExpiry implements connector.TokenReporter: when the vendor token
+// the connector holds now expires.
+func (c *Connector) TokenExpiry() (time.Time, bool) { return c.client.TokenExpiry() }
+
+var _ connector.TokenReporter = (*Connector)(nil)

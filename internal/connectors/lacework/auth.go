@@ -43,6 +43,7 @@ type tokenSource struct {
 	mu      sync.Mutex
 	token   string
 	renew   time.Time
+	expires time.Time
 	fetches int
 }
 
@@ -73,6 +74,13 @@ func (ts *tokenSource) Invalidate() {
 	ts.mu.Lock()
 	ts.token = ""
 	ts.mu.Unlock()
+}
+
+// Expiry implements httpkit.Expiring.
+func (ts *tokenSource) Expiry() (time.Time, bool) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.expires, ts.token != ""
 }
 
 func (ts *tokenSource) cached() string {
@@ -122,7 +130,7 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, error) {
 		life = ts.expiry
 	}
 	ts.mu.Lock()
-	ts.token, ts.renew = a.Token, now.Add(time.Duration(float64(life)*renewAt))
+	ts.token, ts.renew, ts.expires = a.Token, now.Add(time.Duration(float64(life)*renewAt)), now.Add(life)
 	ts.fetches++
 	ts.mu.Unlock()
 	return a.Token, nil

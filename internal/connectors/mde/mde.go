@@ -8,6 +8,7 @@ package mde
 
 import (
 	"log/slog"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -82,3 +83,9 @@ var (
 	_ connector.Commenter        = (*Connector)(nil)
 	_ connector.HealthChecker    = (*Connector)(nil)
 )
+
+// TokenExpiry implements connector.TokenReporter: when the vendor token
+// the connector holds now expires.
+func (c *Connector) TokenExpiry() (time.Time, bool) { return c.client.TokenExpiry() }
+
+var _ connector.TokenReporter = (*Connector)(nil)

@@ -82,3 +82,9 @@ var (
 	_ connector.FeedReporter   = (*Connector)(nil)
 	_ connector.HealthChecker  = (*Connector)(nil)
 )
+
+// TokenExpiry implements connector.TokenReporter: when the vendor token
+// the connector holds now expires.
+func (c *Connector) TokenExpiry() (time.Time, bool) { return c.client.TokenExpiry() }
+
+var _ connector.TokenReporter = (*Connector)(nil)
