@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -8,29 +9,30 @@ import (
 	"github.com/alertsync/alertsync/internal/store"
 )
 
-// leaseView is a lease as GET /api/v1/cluster shows it.
-type leaseView struct {
+// LeaseView is a lease as GET /api/v1/cluster shows it.
+type LeaseView struct {
 	store.Lease
 	Live       bool    `json:"live"`
 	LagSeconds float64 `json:"lag_seconds"`
 }
 
-// cluster answers GET /api/v1/cluster: the live replicas sharing the
-// store, and which of them polls each integration and runs each job.
-func (s *server) cluster(w http.ResponseWriter, r *http.Request) {
-	leases, err := s.store.LeaseList(r.Context())
+// Cluster is GET /api/v1/cluster: the replica that answered, the live
+// replicas sharing the store, and which of them polls each integration
+// and runs each job.
+type Cluster struct {
+	Replica  string      `json:"replica"`
+	Replicas []LeaseView `json:"replicas"`
+	Leases   []LeaseView `json:"leases"`
+}
+
+func (s *server) clusterView(ctx context.Context, now time.Time) (Cluster, error) {
+	leases, err := s.store.LeaseList(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return Cluster{}, err
 	}
-	now := time.Now()
-	out := struct {
-		Replica  string      `json:"replica"`
-		Replicas []leaseView `json:"replicas"`
-		Leases   []leaseView `json:"leases"`
-	}{Replica: s.replica, Replicas: []leaseView{}, Leases: []leaseView{}}
+	out := Cluster{Replica: s.replica, Replicas: []LeaseView{}, Leases: []LeaseView{}}
 	for _, l := range leases {
-		v := leaseView{Lease: l, Live: l.Until.After(now), LagSeconds: now.Sub(l.RenewedAt).Seconds()}
+		v := LeaseView{Lease: l, Live: l.Until.After(now), LagSeconds: now.Sub(l.RenewedAt).Seconds()}
 		switch {
 		case strings.HasPrefix(l.Name, "replica:"):
 			if v.Live {
@@ -39,6 +41,16 @@ func (s *server) cluster(w http.ResponseWriter, r *http.Request) {
 		default:
 			out.Leases = append(out.Leases, v)
 		}
+	}
+	return out, nil
+}
+
+// cluster answers GET /api/v1/cluster.
+func (s *server) cluster(w http.ResponseWriter, r *http.Request) {
+	out, err := s.clusterView(r.Context(), time.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }

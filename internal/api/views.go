@@ -25,6 +25,11 @@ func (v *Views) Integrations(ctx context.Context) ([]IntegrationRow, error) {
 	return v.s.integrations(ctx)
 }
 
+// Cluster is GET /api/v1/cluster: the replicas and who holds what.
+func (v *Views) Cluster(ctx context.Context) (Cluster, error) {
+	return v.s.clusterView(ctx, time.Now())
+}
+
 // TestConnection asks the integration's vendor now, bypassing the cached
 // health, and caches the answer. ok is false when the integration is not
 // running; a connector that cannot check its vendor is "unknown".

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
@@ -21,7 +22,7 @@ func TestEveryPageForEveryRole(t *testing.T) {
 	alert := h.alerts[0]
 	pages := []string{"/", "/integrations", "/alerts", "/alerts?severity=high&host=web-1&user=alice&from=2000-01-01T00:00",
 		fmt.Sprintf("/alerts/%d", alert), fmt.Sprintf("/alerts/%d/deliveries", alert), "/incidents", "/outbox",
-		"/outbox?state=done", "/runs", "/no/such/page"}
+		"/outbox?state=done", "/runs", "/cluster", "/no/such/page"}
 	for _, tok := range []string{viewerToken, analystToken, adminToken} {
 		b := h.browser().login(tok)
 		for _, path := range pages {
@@ -280,4 +281,32 @@ func TestSecretForm(t *testing.T) {
 	viewer := h.browser().login(viewerToken)
 	viewer.get("/integrations")
 	viewer.post("/integrations/push/secrets", url.Values{"field": {"intake_key"}, "value": {"x"}}).want(t, http.StatusForbidden)
+}
+
+// TestClusterPage: the cluster page lists this replica, live, and the
+// poll and job leases it holds, as GET /api/v1/cluster does.
+func TestClusterPage(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	replica := h.app.Replica()
+	// The replica's heartbeat and job loops take their leases as the hub
+	// starts; a bounded wait for the first of them.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ls, err := h.app.Store().LeaseList(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ls) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("leases after start: %+v", ls)
+		}
+	}
+	p := h.browser().login(viewerToken).get("/cluster").want(t, http.StatusOK)
+	for _, want := range []string{`id="replicas"`, "<td>" + replica + "</td>", "job:validation", "held"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("cluster page lacks %q", want)
+		}
+	}
 }

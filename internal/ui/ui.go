@@ -151,6 +151,7 @@ func (c *console) table() []route {
 		r(post, "/outbox/{id}/retry", admin, c.retryOutbox),
 
 		r(get, "/runs", viewer, c.runsPage),
+		r(get, "/cluster", viewer, c.clusterPage),
 		r(get, "/runs/{id}", viewer, c.runPage),
 		r(get, "/playbooks/{id}/dry-run", viewer, c.dryRunPage),
 		r(post, "/playbooks/{id}/dry-run", analyst, c.dryRun),
