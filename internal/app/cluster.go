@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
 	"github.com/alertsync/alertsync/internal/store"
 )
 
@@ -70,6 +72,8 @@ func (a *App) heartbeatLoop(ctx context.Context) {
 	for {
 		if _, _, err := a.holdLease(ctx, replicaLeaseName(a.replica)); err != nil && ctx.Err() == nil {
 			a.log.Warn("replica heartbeat failed", "replica", a.replica, "err", err)
+		} else if err == nil {
+			a.shareBudgets(ctx)
 		}
 		select {
 		case <-ctx.Done():
@@ -77,6 +81,25 @@ func (a *App) heartbeatLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// shareBudgets makes this replica spend its share of every vendor
+// budget: 1/N of it, N being the replicas alive now (their presence
+// leases), so N replicas together stay within a vendor's quota.
+func (a *App) shareBudgets(ctx context.Context) {
+	leases, err := a.store.LeaseList(ctx)
+	if err != nil {
+		return
+	}
+	now, n := a.opts.Now().UTC(), 0
+	for _, l := range leases {
+		if strings.HasPrefix(l.Name, replicaLeaseName("")) && l.Until.After(now) {
+			n++
+		}
+	}
+	if httpkit.ShareBudgets(n) {
+		a.log.Info("vendor budgets shared among the live replicas", "replicas", max(n, 1))
 	}
 }
 

@@ -27,7 +27,7 @@ func PerMinute(n int) *rate.Limiter {
 	if n <= 0 {
 		return rate.NewLimiter(rate.Inf, 1)
 	}
-	return rate.NewLimiter(rate.Limit(float64(n)*Headroom/60), 1)
+	return Divisible(rate.NewLimiter(rate.Limit(float64(n)*Headroom/60), 1))
 }
 
 var (

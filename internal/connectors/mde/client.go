@@ -42,7 +42,7 @@ func perHour(n, burst int) *rate.Limiter {
 		burst = n / 2
 	}
 	burst = max(1, min(burst, n/2))
-	return rate.NewLimiter(rate.Limit(float64(n-burst)/3600), burst)
+	return httpkit.Divisible(rate.NewLimiter(rate.Limit(float64(n-burst)/3600), burst))
 }
 
 // alertsRef is one $skip page of the window from "from" on. MDE sends no
