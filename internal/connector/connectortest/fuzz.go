@@ -48,15 +48,8 @@ func AddGoldenSeeds(f *testing.F, pattern string) {
 // CheckFuzzedAlert checks the item a mapper made of raw.
 func CheckFuzzedAlert(t *testing.T, raw []byte, it connector.Item) {
 	t.Helper()
-	if !bytes.Equal(it.Raw, raw) {
-		t.Errorf("Raw is not the payload verbatim: %d bytes, the payload has %d", len(it.Raw), len(raw))
-	}
-	if it.Err != nil {
-		checkReason(t, it.Err)
+	if !mapped(t, raw, it.Raw, it.Err, it.Alert != nil, "Alert (the engine would quarantine it as \"connector returned no alert\")") {
 		return
-	}
-	if it.Alert == nil {
-		t.Fatal("no Alert and no Err: the engine would quarantine it as \"connector returned no alert\"")
 	}
 	a := *it.Alert
 	if a.VendorID != "" && it.VendorID != "" && a.VendorID != it.VendorID {
@@ -123,18 +116,29 @@ func checkAlert(t *testing.T, a model.Alert) {
 	checkRaw(t, a.Raw)
 }
 
+// mapped checks what every mapped answer shares: the payload kept
+// verbatim, and either a reason to refuse it or an object (what names
+// it); it reports whether there is an object to check further.
+func mapped(t *testing.T, raw, kept []byte, err error, has bool, what string) bool {
+	t.Helper()
+	if !bytes.Equal(kept, raw) {
+		t.Errorf("Raw is not the payload verbatim: %d bytes, the payload has %d", len(kept), len(raw))
+	}
+	if err != nil {
+		checkReason(t, err)
+		return false
+	}
+	if !has {
+		t.Fatalf("no %s and no Err", what)
+	}
+	return true
+}
+
 // CheckFuzzedIncident is CheckFuzzedAlert for incident mappers.
 func CheckFuzzedIncident(t *testing.T, raw []byte, it connector.IncidentItem) {
 	t.Helper()
-	if !bytes.Equal(it.Raw, raw) {
-		t.Errorf("Raw is not the payload verbatim: %d bytes, the payload has %d", len(it.Raw), len(raw))
-	}
-	if it.Err != nil {
-		checkReason(t, it.Err)
+	if !mapped(t, raw, it.Raw, it.Err, it.Incident != nil, "Incident") {
 		return
-	}
-	if it.Incident == nil {
-		t.Fatal("no Incident and no Err")
 	}
 	in := *it.Incident
 	if in.Integration != FuzzIntegration {
@@ -175,15 +179,8 @@ func CheckFuzzedIncident(t *testing.T, raw []byte, it connector.IncidentItem) {
 // CheckFuzzedEvidence is CheckFuzzedAlert for audit-record mappers.
 func CheckFuzzedEvidence(t *testing.T, raw []byte, it connector.EvidenceItem) {
 	t.Helper()
-	if !bytes.Equal(it.Raw, raw) {
-		t.Errorf("Raw is not the payload verbatim: %d bytes, the payload has %d", len(it.Raw), len(raw))
-	}
-	if it.Err != nil {
-		checkReason(t, it.Err)
+	if !mapped(t, raw, it.Raw, it.Err, it.Evidence != nil, "Evidence") {
 		return
-	}
-	if it.Evidence == nil {
-		t.Fatal("no Evidence and no Err")
 	}
 	ev := *it.Evidence
 	ev.VendorID = cmp.Or(ev.VendorID, it.VendorID)
