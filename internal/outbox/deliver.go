@@ -110,9 +110,14 @@ func (w *Worker) deliverUnit(ctx context.Context, u unit) []finished {
 		}
 		return out
 	}
-	// The lease is renewed while the delivery runs; the delivery's own
-	// bound is DeliveryTimeout.
-	ctx, cancel := context.WithTimeout(ctx, w.o.DeliveryTimeout)
+	// Under Run the lease is renewed while the delivery runs, whose own
+	// bound is DeliveryTimeout; without renewal (RunOnce) it must end
+	// within the lease it was claimed under.
+	end := time.Now().Add(w.o.DeliveryTimeout)
+	if !w.renewing() {
+		end = u.deadline
+	}
+	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
 	if p, _ := u.priority(); p == store.PriorityAutomatic {
 		// Automatic comments give way to decisions on the vendor's budget.

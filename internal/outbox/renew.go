@@ -71,6 +71,13 @@ func (w *Worker) renewOnce(ctx context.Context) {
 	w.renewed.Store(start.UnixNano())
 }
 
+// renewing reports whether Run runs, renewing the leases of what it holds.
+func (w *Worker) renewing() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.run != nil
+}
+
 // startBy is when a unit must have started: within the lease it was
 // claimed under, or within the lease the last renewal gave it.
 func (w *Worker) startBy(u unit) time.Time {
