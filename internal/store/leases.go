@@ -52,6 +52,8 @@ type Leases interface {
 // the lease's holder may make (an integration's cursor).
 type LeaseTx interface {
 	// LeaseCheck returns ErrFenced unless holder still holds the lease
-	// at epoch, unexpired at now.
+	// at epoch: no other holder has taken it since (a lease that lapsed
+	// without being taken over still passes). now is when the check is
+	// made, for the record.
 	LeaseCheck(ctx context.Context, name, holder string, epoch int64, now time.Time) error
 }

@@ -53,7 +53,7 @@ func (db *DB) LeaseList(ctx context.Context) ([]store.Lease, error) {
 }
 
 // LeaseCheck implements store.LeaseTx.
-func (t *tx) LeaseCheck(ctx context.Context, name, holder string, epoch int64, now time.Time) error {
+func (t *tx) LeaseCheck(ctx context.Context, name, holder string, epoch int64, _ time.Time) error {
 	row, err := t.queryRow(ctx, qLeaseCheck, name)
 	if err != nil {
 		return fmt.Errorf("check lease %s: %w", name, err)
@@ -62,7 +62,11 @@ func (t *tx) LeaseCheck(ctx context.Context, name, holder string, epoch int64, n
 	if err != nil {
 		return fmt.Errorf("check lease %s: %w", name, notFound(err))
 	}
-	if !l.Held(holder, now) || l.Epoch != epoch {
+	// Holder and epoch are the fence: another replica taking the lease
+	// over bumps the epoch. A lease that merely lapsed while its holder
+	// worked (a long page under load) is still the holder's until someone
+	// takes it, so the write stands.
+	if l.Holder != holder || l.Epoch != epoch {
 		return fmt.Errorf("%w: %s is %s's at epoch %d", store.ErrFenced, name, l.Holder, l.Epoch)
 	}
 	return nil
