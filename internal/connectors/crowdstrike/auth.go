@@ -36,13 +36,22 @@ type tokenSource struct {
 	now       func() time.Time
 	log       *slog.Logger
 	redact    *httpkit.Redactor
-	sem       chan struct{} // held while fetching, so concurrent callers share one request
+	// Exchanged caches the token and runs one request at a time.
+	*httpkit.Exchanged
 
 	mu         sync.Mutex
 	base       string
-	token      string
-	expires    time.Time
 	discovered bool
+}
+
+// newTokenSource is ts ready to use: its cache asks the host the API is
+// called on now.
+func newTokenSource(ts *tokenSource) *tokenSource {
+	ts.Exchanged = httpkit.NewExchanged(func(ctx context.Context) (httpkit.Issued, error) {
+		t, _, err := ts.fetch(ctx, ts.baseURL())
+		return t, err
+	}, ts.now)
+	return ts
 }
 
 // tokenAnswer is the 201 body (domain.AccessTokenResponseV1).
@@ -51,69 +60,11 @@ type tokenAnswer struct {
 	ExpiresIn   int64  `json:"expires_in"`
 }
 
-// Apply sets the bearer token, fetching one when none is cached or the
-// cached one is about to expire.
-func (ts *tokenSource) Apply(ctx context.Context, req *http.Request) error {
-	tok, err := ts.current(ctx)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	return nil
-}
-
-// Invalidate forgets the cached token (after a 401).
-func (ts *tokenSource) Invalidate() {
-	ts.mu.Lock()
-	ts.token = ""
-	ts.mu.Unlock()
-}
-
-// Expiry implements httpkit.Expiring.
-func (ts *tokenSource) Expiry() (time.Time, bool) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return ts.expires, ts.token != "" && !ts.expires.IsZero()
-}
-
 // baseURL is the host the API is called on now.
 func (ts *tokenSource) baseURL() string {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	return ts.base
-}
-
-func (ts *tokenSource) cached() string {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.token != "" && ts.now().Before(ts.expires) {
-		return ts.token
-	}
-	return ""
-}
-
-func (ts *tokenSource) lock(ctx context.Context) error {
-	select {
-	case ts.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return &connector.Error{Class: connector.ClassRetryable, Message: "wait for token", Err: ctx.Err()}
-	}
-}
-
-func (ts *tokenSource) current(ctx context.Context) (string, error) {
-	if tok := ts.cached(); tok != "" {
-		return tok, nil
-	}
-	if err := ts.lock(ctx); err != nil {
-		return "", err
-	}
-	defer func() { <-ts.sem }()
-	if tok := ts.cached(); tok != "" { // another caller fetched it while we waited
-		return tok, nil
-	}
-	tok, _, err := ts.fetch(ctx, ts.baseURL())
-	return tok, err
 }
 
 // discover asks for a token once and, when X-CS-Region names a cloud
@@ -127,59 +78,59 @@ func (ts *tokenSource) discover(ctx context.Context, home string, hosts map[stri
 	if done {
 		return nil
 	}
-	if err := ts.lock(ctx); err != nil {
-		return err
-	}
-	defer func() { <-ts.sem }()
-	ts.mu.Lock()
-	done = ts.discovered
-	ts.mu.Unlock()
-	if done {
-		return nil
-	}
-	tok, region, err := ts.fetch(ctx, ts.baseURL())
-	if err != nil {
-		return err
-	}
-	host, known := hosts[region]
-	ts.mu.Lock()
-	ts.discovered = true
-	move := region != "" && region != home && known && host != ts.base
-	if move {
-		ts.base, ts.token = host, ""
-	}
-	ts.mu.Unlock()
-	if move {
+	return ts.Exclusive(ctx, func() error {
+		ts.mu.Lock()
+		done := ts.discovered
+		ts.mu.Unlock()
+		if done {
+			return nil
+		}
+		t, region, err := ts.fetch(ctx, ts.baseURL())
+		if err != nil {
+			return err
+		}
+		host, known := hosts[region]
+		ts.mu.Lock()
+		ts.discovered = true
+		move := region != "" && region != home && known && host != ts.base
+		if move {
+			ts.base = host
+		}
+		ts.mu.Unlock()
+		if !move {
+			ts.Set(t)
+			return nil
+		}
+		ts.Invalidate()
 		ts.log.InfoContext(ctx, "crowdstrike api client belongs to another cloud; moving there", "from", home, "to", region)
-		ts.revoke(ctx, host, tok)
-	}
-	return nil
+		ts.revoke(ctx, host, t.Token)
+		return nil
+	})
 }
 
-// fetch asks base for a token and caches it; it returns the token and
-// the X-CS-Region the answer named.
-func (ts *tokenSource) fetch(ctx context.Context, base string) (string, string, error) {
+// fetch asks base for a token; it returns the token, to be renewed
+// expiryMargin before it lapses, and the X-CS-Region the answer named.
+func (ts *tokenSource) fetch(ctx context.Context, base string) (httpkit.Issued, string, error) {
 	form := url.Values{"client_id": {ts.clientID}, "client_secret": {ts.secret.Reveal()}}
 	if ts.memberCID != "" {
 		form.Set("member_cid", ts.memberCID)
 	}
 	resp, err := ts.post(ctx, base+"/oauth2/token", form, false)
 	if err != nil {
-		return "", "", err
+		return httpkit.Issued{}, "", err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", "", ts.refused(resp)
+		return httpkit.Issued{}, "", ts.refused(resp)
 	}
 	var a tokenAnswer
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&a); err != nil || a.AccessToken == "" {
-		return "", "", &connector.Error{Class: connector.ClassRetryable, Status: resp.StatusCode, Message: "fetch token: answer without a token"}
+		return httpkit.Issued{}, "", &connector.Error{Class: connector.ClassRetryable, Status: resp.StatusCode, Message: "fetch token: answer without a token"}
 	}
 	life := time.Duration(a.ExpiresIn) * time.Second
-	ts.mu.Lock()
-	ts.token, ts.expires = a.AccessToken, ts.now().Add(life-min(expiryMargin, life/2))
-	ts.mu.Unlock()
-	return a.AccessToken, resp.Header.Get("X-CS-Region"), nil
+	now := ts.now()
+	t := httpkit.Issued{Token: a.AccessToken, Renew: now.Add(life - min(expiryMargin, life/2)), Expires: now.Add(life)}
+	return t, resp.Header.Get("X-CS-Region"), nil
 }
 
 // revoke revokes a token that is no longer wanted (form token, HTTP

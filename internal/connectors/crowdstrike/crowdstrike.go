@@ -79,10 +79,10 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	}
 	return &Connector{&core{
 		id: deps.ID, cfg: cfg, s: s, deps: deps, log: log, hosts: hosts,
-		auth: &tokenSource{
+		auth: newTokenSource(&tokenSource{
 			http: deps.HTTP, clientID: cfg.ClientID, secret: cfg.ClientSecret, memberCID: cfg.MemberCID,
-			now: deps.Now, log: log, redact: httpkit.NewRedactor(cfg.ClientSecret), sem: make(chan struct{}, 1), base: s.base,
-		},
+			now: deps.Now, log: log, redact: httpkit.NewRedactor(cfg.ClientSecret), base: s.base,
+		}),
 		// The quota is per customer: integrations of one API client and
 		// member CID share one budget.
 		lim:      httpkit.SharedPerMinute("crowdstrike|"+cfg.ClientID+"|"+cfg.MemberCID, cfg.RequestsPerMinute),

@@ -38,13 +38,17 @@ type tokenSource struct {
 	expiry     time.Duration
 	now        func() time.Time
 	redact     *httpkit.Redactor
-	sem        chan struct{} // held while fetching, so concurrent callers share one exchange
+	// Exchanged caches the token and runs one exchange at a time.
+	*httpkit.Exchanged
 
 	mu      sync.Mutex
-	token   string
-	renew   time.Time
-	expires time.Time
 	fetches int
+}
+
+// newTokenSource is ts ready to use: its cache runs its exchange.
+func newTokenSource(ts *tokenSource) *tokenSource {
+	ts.Exchanged = httpkit.NewExchanged(ts.fetch, ts.now)
+	return ts
 }
 
 // tokenRequest and tokenAnswer are the Go SDK's tokenRequest and TokenData.
@@ -58,71 +62,21 @@ type tokenAnswer struct {
 	Token     string    `json:"token"`
 }
 
-// Apply sets the bearer token, exchanging the key for one when none is
-// cached or the cached one is due for renewal.
-func (ts *tokenSource) Apply(ctx context.Context, req *http.Request) error {
-	tok, err := ts.current(ctx)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	return nil
-}
-
-// Invalidate forgets the cached token (after a 401).
-func (ts *tokenSource) Invalidate() {
-	ts.mu.Lock()
-	ts.token = ""
-	ts.mu.Unlock()
-}
-
-// Expiry implements httpkit.Expiring.
-func (ts *tokenSource) Expiry() (time.Time, bool) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return ts.expires, ts.token != ""
-}
-
-func (ts *tokenSource) cached() string {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.token != "" && ts.now().Before(ts.renew) {
-		return ts.token
-	}
-	return ""
-}
-
-func (ts *tokenSource) current(ctx context.Context) (string, error) {
-	if tok := ts.cached(); tok != "" {
-		return tok, nil
-	}
-	select {
-	case ts.sem <- struct{}{}:
-	case <-ctx.Done():
-		return "", &connector.Error{Class: connector.ClassRetryable, Message: "wait for token", Err: ctx.Err()}
-	}
-	defer func() { <-ts.sem }()
-	if tok := ts.cached(); tok != "" { // another caller fetched it while we waited
-		return tok, nil
-	}
-	return ts.fetch(ctx)
-}
-
-// fetch exchanges the key for a token and caches it until renewAt of the
-// life the answer grants (its expiresAt), or of the life asked for when
-// expiresAt is missing or out of reason (a clock far off ours).
-func (ts *tokenSource) fetch(ctx context.Context) (string, error) {
+// fetch exchanges the key for a token, to be renewed after renewAt of
+// the life the answer grants (its expiresAt), or of the life asked for
+// when expiresAt is missing or out of reason (a clock far off ours).
+func (ts *tokenSource) fetch(ctx context.Context) (httpkit.Issued, error) {
 	resp, err := ts.post(ctx)
 	if err != nil {
-		return "", err
+		return httpkit.Issued{}, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", ts.refused(resp)
+		return httpkit.Issued{}, ts.refused(resp)
 	}
 	var a tokenAnswer
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&a); err != nil || a.Token == "" {
-		return "", &connector.Error{Class: connector.ClassRetryable, Status: resp.StatusCode, Message: "fetch token: answer without a token"}
+		return httpkit.Issued{}, &connector.Error{Class: connector.ClassRetryable, Status: resp.StatusCode, Message: "fetch token: answer without a token"}
 	}
 	now := ts.now()
 	life := a.ExpiresAt.Sub(now)
@@ -130,10 +84,9 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, error) {
 		life = ts.expiry
 	}
 	ts.mu.Lock()
-	ts.token, ts.renew, ts.expires = a.Token, now.Add(time.Duration(float64(life)*renewAt)), now.Add(life)
 	ts.fetches++
 	ts.mu.Unlock()
-	return a.Token, nil
+	return httpkit.Issued{Token: a.Token, Renew: now.Add(time.Duration(float64(life) * renewAt)), Expires: now.Add(life)}, nil
 }
 
 func (ts *tokenSource) post(ctx context.Context) (*http.Response, error) {

@@ -83,10 +83,10 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	}
 	log = log.With("connector", deps.ID)
 	c := &core{id: deps.ID, cfg: cfg, s: s, deps: deps, log: log, attempts: scopeAttempts, backoff: retryBase}
-	c.auth = &tokenSource{
+	c.auth = newTokenSource(&tokenSource{
 		http: deps.HTTP, url: s.base + tokenPath, keyID: s.keyID, secret: s.secret, subAccount: s.subAccount,
-		expiry: s.expiry, now: deps.Now, redact: httpkit.NewRedactor(s.secret, cfg.APIKeyFile), sem: make(chan struct{}, 1),
-	}
+		expiry: s.expiry, now: deps.Now, redact: httpkit.NewRedactor(s.secret, cfg.APIKeyFile),
+	})
 	if c.client, err = c.newClient(s, budget(s)); err != nil {
 		return nil, err
 	}
