@@ -42,11 +42,20 @@ type Deps struct {
 	// Replica is this process's name among the replicas sharing the
 	// store (GET /api/v1/cluster).
 	Replica string
+	// Tenants, when set, are the hub's running tenants: each request is
+	// served by the tenant its token acts in (an operator's token names
+	// one in the X-Alertsync-Tenant header), and operators manage them.
+	// Without it the API serves the default tenant from Store, Engine,
+	// Playbooks and Waiting.
+	Tenants Tenants
 }
 
 // server holds the dependencies every handler shares.
 type server struct {
-	store   store.Store
+	// store is the tenant the API serves; hub is the whole store, for
+	// what no tenant owns (leases).
+	store   store.Scoped
+	hub     store.Store
 	engine  *engine.Engine
 	log     *slog.Logger
 	version string
@@ -57,6 +66,16 @@ type server struct {
 	// playbooks is never nil: an empty runner when Deps gave none.
 	playbooks *playbook.Runner
 	replica   string
+	// tenant is the tenant this copy of the server serves; tenants, the
+	// hub's running tenants (nil: only the default one), and copies the
+	// per-tenant servers built so far, shared by every copy.
+	tenant  string
+	tenants Tenants
+	copies  *tenantCopies
+	// metrics serves /metrics; routes are this copy's handlers, by
+	// "METHOD pattern".
+	metrics http.Handler
+	routes  map[string]http.Handler
 }
 
 // newServer builds the handlers' shared state.
@@ -66,31 +85,39 @@ func newServer(deps Deps) *server {
 	}
 	deps.Logger = slog.New(LogHandler(deps.Logger.Handler()))
 	s := &server{
-		store: deps.Store, engine: deps.Engine, log: deps.Logger, version: deps.Version,
+		store: deps.Store.Scope(store.DefaultTenant), hub: deps.Store, engine: deps.Engine, log: deps.Logger, version: deps.Version,
 		ready: deps.Ready, waiting: deps.Waiting, playbooks: deps.Playbooks, replica: deps.Replica,
 		auth:   NewAuthenticator(deps.Tokens, deps.AdminToken, deps.Logger),
 		health: newHealthCache(healthTTL, healthTimeout),
+		tenant: store.DefaultTenant, tenants: deps.Tenants, copies: &tenantCopies{byID: map[string]*server{}},
 	}
 	if s.playbooks == nil {
-		s.playbooks = playbook.New(playbook.Options{Store: deps.Store, Engine: deps.Engine})
+		s.playbooks = playbook.New(playbook.Options{Store: s.store, Engine: deps.Engine})
 	}
+	gatherer := deps.Gatherer
+	if gatherer == nil {
+		gatherer = prometheus.NewRegistry()
+	}
+	s.metrics = promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})
+	s.routes = s.handlers()
 	return s
+}
+
+// handlers are this copy's route handlers, by "METHOD pattern".
+func (s *server) handlers() map[string]http.Handler {
+	out := map[string]http.Handler{}
+	for _, rt := range s.table(s.metrics) {
+		out[rt.Method+" "+rt.Pattern] = rt.handler
+	}
+	return out
 }
 
 // New returns the API's handler.
 func New(deps Deps) http.Handler {
 	s := newServer(deps)
-	gatherer := deps.Gatherer
-	if gatherer == nil {
-		gatherer = prometheus.NewRegistry()
-	}
 	mux := http.NewServeMux()
-	for _, rt := range s.table(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})) {
-		h := rt.handler
-		if rt.Role != RolePublic {
-			h = s.require(rt.Role, rt.handler)
-		}
-		mux.Handle(rt.Method+" "+rt.Pattern, h)
+	for _, rt := range s.table(s.metrics) {
+		mux.Handle(rt.Method+" "+rt.Pattern, s.dispatch(rt.Access))
 	}
 	return s.logRequests(s.unrouted(mux))
 }
@@ -175,6 +202,13 @@ func (s *server) table(metrics http.Handler) []route {
 		// Pushes authenticate with the integration's own intake key. Their
 		// query string belongs to the sender's format, so it is not checked.
 		r(post, "/api/v1/intake/{integration}", RolePublic, s.intake),
+		r(post, "/api/v1/tenants/{tenant}/intake/{integration}", RolePublic, s.intake),
+
+		// Tenants, for a provider's operators.
+		r(get, "/api/v1/tenants", RoleOperator, noQuery(s.listTenants)),
+		r(post, "/api/v1/tenants", RoleOperator, noQuery(s.createTenant)),
+		r(http.MethodPatch, "/api/v1/tenants/{tenant}", RoleOperator, noQuery(s.updateTenant)),
+		r(http.MethodDelete, "/api/v1/tenants/{tenant}", RoleOperator, noQuery(s.deleteTenant)),
 
 		r(get, "/healthz", RolePublic, s.healthz),
 		{Access{get, "/metrics", RolePublic}, metrics},
@@ -215,9 +249,10 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		w.Header().Set(RequestIDHeader, id)
 		r = r.WithContext(withRequestID(r.Context(), id))
 		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
+		served := new(string)
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), servedKey{}, served)))
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "api request",
-			slog.String("method", r.Method), slog.String("route", r.Pattern),
+			slog.String("method", r.Method), slog.String("route", r.Pattern), slog.String("tenant", *served),
 			slog.Int("status", rec.status), slog.Duration("took", time.Since(start)))
 	})
 }

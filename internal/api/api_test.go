@@ -38,7 +38,16 @@ const (
 // hookKey is the intake key of the httpintake integration "hook".
 const hookKey = "hook-intake-key-4c3b2a190817"
 
-var allSecrets = []string{viewerToken, analystToken, adminToken, settingSecret, intakeKey, hookKey}
+var allSecrets = []string{viewerToken, analystToken, adminToken, settingSecret, intakeKey, hookKey,
+	acmeViewerToken, acmeAnalystToken, acmeAdminToken, opsViewerToken}
+
+// Tokens of tenant acme's people, and a provider operator's viewer.
+const (
+	acmeViewerToken  = "acme-viewer-tok-71c2e9b04d"
+	acmeAnalystToken = "acme-analyst-tok-5e8d31a7f0"
+	acmeAdminToken   = "acme-admin-tok-2b6f4c9e18"
+	opsViewerToken   = "ops-viewer-tok-9d0a7e3c52"
+)
 
 // fakeClock is the engine's clock; tests move it by hand.
 type fakeClock struct {
@@ -63,7 +72,7 @@ type env struct {
 	t      testing.TB
 	ctx    context.Context
 	srv    *httptest.Server
-	store  store.Store
+	store  *storetest.Both
 	engine *engine.Engine
 	clock  *fakeClock
 	fake   *fakeConnector
@@ -79,6 +88,9 @@ type env struct {
 	// mu guards ready and ops; a pointer, so on's copies share it.
 	mu  *sync.Mutex
 	ops map[string]bool
+	// tenants are the hub's running tenants as the API sees them: the
+	// default one (store, engine) and any addTenant added.
+	tenants *fakeTenants
 }
 
 // setup is setupWith over SQLite, which most tests need no more than; the
@@ -87,13 +99,14 @@ func setup(tb testing.TB) *env { return setupWith(tb, storetest.OpenSQLite) }
 
 func setupWith(tb testing.TB, open func(testing.TB) store.Store) *env {
 	tb.Helper()
-	st := open(tb)
+	st := storetest.Default(open(tb))
 	clock := &fakeClock{now: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)}
 	e := &env{
 		t: tb, ctx: tb.Context(), store: st, clock: clock, fake: &fakeConnector{},
 		engine: engine.New(engine.Options{Store: st, Now: clock.Now}),
 		ids:    map[string]int64{}, ops: map[string]bool{}, logs: &lockedBuffer{}, mu: &sync.Mutex{},
 	}
+	e.tenants = newFakeTenants(st.Store, map[string]api.TenantParts{store.DefaultTenant: {Scope: st.Scoped, Engine: e.engine}})
 	e.addIntegrations()
 	e.seed()
 	e.serve()
@@ -191,7 +204,12 @@ func (e *env) serve() {
 		Tokens: []api.Token{
 			{Name: "vera", Value: config.NewSecret(viewerToken), Role: api.RoleViewer},
 			{Name: "ana", Value: config.NewSecret(analystToken), Role: api.RoleAnalyst},
+			{Name: "acme-vera", Value: config.NewSecret(acmeViewerToken), Role: api.RoleViewer, Tenant: "acme"},
+			{Name: "acme-ana", Value: config.NewSecret(acmeAnalystToken), Role: api.RoleAnalyst, Tenant: "acme"},
+			{Name: "acme-adam", Value: config.NewSecret(acmeAdminToken), Role: api.RoleAdmin, Tenant: "acme"},
+			{Name: "ops-olga", Value: config.NewSecret(opsViewerToken), Role: api.RoleViewer, Tenant: config.AllTenants},
 		},
+		Tenants:    e.tenants,
 		AdminToken: config.NewSecret(adminToken),
 		Ready: func(context.Context) error {
 			e.mu.Lock()

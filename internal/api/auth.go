@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/model"
 )
 
 // Role is what a token may do. Each role includes the ones below it.
@@ -23,6 +24,10 @@ const (
 	RoleViewer  Role = "viewer"
 	RoleAnalyst Role = "analyst"
 	RoleAdmin   Role = "admin"
+	// RoleOperator is a provider's operator: an admin token scoped to
+	// every tenant (api.tokens[].tenant "*", and api.admin_token). It
+	// may list, create, disable and delete tenants, and act in any.
+	RoleOperator Role = "operator"
 )
 
 // AtLeast reports whether r may do what needs role min: every role may
@@ -37,6 +42,8 @@ func (r Role) rank() int {
 		return 2
 	case RoleAdmin:
 		return 3
+	case RoleOperator:
+		return 4
 	}
 	return 0
 }
@@ -47,13 +54,17 @@ type Token struct {
 	Name  string
 	Value config.Secret
 	Role  Role
+	// Tenant is the tenant the token acts in: one tenant's id, or
+	// config.AllTenants for a provider's operator ("" is the default
+	// tenant).
+	Tenant string
 }
 
 // TokensFrom converts the configured API tokens.
 func TokensFrom(cfg []config.APIToken) []Token {
 	out := make([]Token, 0, len(cfg))
 	for _, t := range cfg {
-		out = append(out, Token{Name: t.Name, Value: t.Token, Role: Role(t.Role)})
+		out = append(out, Token{Name: t.Name, Value: t.Token, Role: Role(t.Role), Tenant: t.Tenant})
 	}
 	return out
 }
@@ -63,25 +74,34 @@ func TokensFrom(cfg []config.APIToken) []Token {
 type tokenEntry struct {
 	name   string
 	role   Role
+	tenant string
 	digest [sha256.Size]byte
 }
 
 func newTokenEntries(tokens []Token, admin config.Secret, log *slog.Logger) []tokenEntry {
 	var out []tokenEntry
-	add := func(name string, role Role, value config.Secret) {
+	add := func(name string, role Role, tenant string, value config.Secret) {
 		if value.IsZero() {
 			return
 		}
-		if role.rank() == 0 {
+		if role.rank() == 0 || role == RoleOperator {
 			log.Warn("api token ignored: unknown role", "name", name, "role", string(role))
 			return
 		}
-		out = append(out, tokenEntry{name: name, role: role, digest: sha256.Sum256([]byte(value.Reveal()))})
+		if tenant == "" {
+			tenant = model.DefaultTenant
+		}
+		if tenant == config.AllTenants && role == RoleAdmin {
+			role = RoleOperator
+		}
+		out = append(out, tokenEntry{name: name, role: role, tenant: tenant, digest: sha256.Sum256([]byte(value.Reveal()))})
 	}
 	for _, t := range tokens {
-		add(t.Name, t.Role, t.Value)
+		add(t.Name, t.Role, t.Tenant, t.Value)
 	}
-	add("admin", RoleAdmin, admin)
+	// The admin token is the provider's own: every tenant, and tenants
+	// themselves.
+	add("admin", RoleAdmin, config.AllTenants, admin)
 	return out
 }
 
@@ -90,7 +110,12 @@ func newTokenEntries(tokens []Token, admin config.Secret, log *slog.Logger) []to
 type Principal struct {
 	Name string
 	Role Role
+	// Tenant is the tenant the token acts in, or config.AllTenants.
+	Tenant string
 }
+
+// AllTenants reports whether the principal may act in every tenant.
+func (p Principal) AllTenants() bool { return p.Tenant == config.AllTenants }
 
 type principalKey struct{}
 
@@ -127,7 +152,7 @@ func (a *Authenticator) Check(value string) (Principal, bool) {
 	matched := false
 	for _, t := range a.tokens {
 		if subtle.ConstantTimeCompare(digest[:], t.digest[:]) == 1 && !matched {
-			found, matched = Principal{Name: t.name, Role: t.role}, true
+			found, matched = Principal{Name: t.name, Role: t.role, Tenant: t.tenant}, true
 		}
 	}
 	return found, matched
@@ -141,21 +166,4 @@ func (s *server) authenticate(r *http.Request) (Principal, bool) {
 		return Principal{}, false
 	}
 	return s.auth.Check(value)
-}
-
-// require wraps h so that only callers holding at least role reach it.
-func (s *server) require(role Role, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := s.authenticate(r)
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="alertsync"`)
-			writeError(w, http.StatusUnauthorized, codeUnauthorized, "a valid bearer token is required")
-			return
-		}
-		if !p.Role.AtLeast(role) {
-			writeError(w, http.StatusForbidden, codeForbidden, "this needs the "+string(role)+" role")
-			return
-		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
-	})
 }

@@ -26,7 +26,7 @@ type Cluster struct {
 }
 
 func (s *server) clusterView(ctx context.Context, now time.Time) (Cluster, error) {
-	leases, err := s.store.LeaseList(ctx)
+	leases, err := s.hub.LeaseList(ctx)
 	if err != nil {
 		return Cluster{}, err
 	}

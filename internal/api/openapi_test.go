@@ -69,6 +69,19 @@ func TestEveryOperationMatchesOpenAPI(t *testing.T) {
 		e.do(c.method, c.path, c.token, c.body).want(t, c.status)
 	}
 	e.push("/api/v1/intake/fake", intakeKey, `[{"id":"w1","title":"Walk","host":"h"}]`).want(t, http.StatusAccepted)
+	e.push("/api/v1/tenants/default/intake/fake", intakeKey, `[{"id":"w2","title":"Walk","host":"h"}]`).want(t, http.StatusAccepted)
+	for _, c := range []struct {
+		method, path string
+		body         any
+		status       int
+	}{
+		{"GET", "/api/v1/tenants", nil, 200},
+		{"POST", "/api/v1/tenants", map[string]any{"id": "walk", "name": "Walk"}, 201},
+		{"PATCH", "/api/v1/tenants/walk", map[string]any{"status": "disabled"}, 200},
+		{"DELETE", "/api/v1/tenants/walk", nil, 204},
+	} {
+		e.do(c.method, c.path, adminToken, c.body).want(t, c.status)
+	}
 	e.walkPlaybooks(t, a)
 
 	var missing []string

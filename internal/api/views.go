@@ -18,6 +18,22 @@ type Views struct{ s *server }
 // NewViews builds the views over the same dependencies as the API.
 func NewViews(deps Deps) *Views { return &Views{s: newServer(deps)} }
 
+// ForTenant returns the views of a running tenant, as the API serves it
+// to that tenant's tokens; false when no such tenant runs.
+func (v *Views) ForTenant(id string) (*Views, TenantParts, bool) {
+	ts, ok := v.s.forTenant(id)
+	if !ok {
+		return nil, TenantParts{}, false
+	}
+	return &Views{s: ts}, TenantParts{Scope: ts.store, Engine: ts.engine, Playbooks: ts.playbooks, Waiting: ts.waiting}, true
+}
+
+// TenantList lists every tenant the store holds, for an operator's
+// switcher.
+func (v *Views) TenantList(ctx context.Context) ([]store.Tenant, error) {
+	return v.s.hub.TenantList(ctx)
+}
+
 // Integrations is GET /api/v1/integrations: every running integration
 // with its capabilities, policy, health (cached for a while) and redacted
 // settings, each followed by the products it covers.

@@ -20,7 +20,6 @@ import (
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/outbox"
-	"github.com/alertsync/alertsync/internal/playbook"
 	"github.com/alertsync/alertsync/internal/secrets"
 	"github.com/alertsync/alertsync/internal/store"
 	"github.com/alertsync/alertsync/internal/store/postgres"
@@ -43,18 +42,25 @@ type Options struct {
 
 // App is a running (or ready to run) alertsync.
 type App struct {
-	cfg     config.Config
-	opts    Options
-	log     *slog.Logger
-	store   store.Store
-	keyring *secrets.Keyring
-	engine  *engine.Engine
-	worker  *outbox.Worker
-	// playbooks runs playbooks on the engine's events.
-	playbooks *playbook.Runner
-	registry  *prometheus.Registry
-	server    *http.Server
-	listener  net.Listener
+	cfg   config.Config
+	opts  Options
+	log   *slog.Logger
+	store store.Store
+	// tenants are the tenants running here, by id and in order (the
+	// default one first, def); each has its own engine and playbooks.
+	tmu     sync.RWMutex
+	tenants map[string]*tenant
+	order   []*tenant
+	def     *tenant
+	// runCtx is what Start runs the loops under; tenants started later
+	// (created or enabled while running) run their pollers under it.
+	runCtx      context.Context
+	pollMetrics *pollMetrics
+	keyring     *secrets.Keyring
+	worker      *outbox.Worker
+	registry    *prometheus.Registry
+	server      *http.Server
+	listener    net.Listener
 	// replica is this process's name in the store's leases.
 	replica string
 
@@ -119,44 +125,34 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("load secret key: %w", err)
 	}
-	a.engine = engine.New(engine.Options{
-		Store: st, Logger: a.log.With("component", "engine"), Now: opts.Now,
-		ValidationInterval: cfg.Engine.ValidationInterval, ValidationWindow: cfg.Engine.ValidationWindow,
-		Registerer: a.registry, IngestBatch: cfg.Engine.IngestBatch,
-		// A committed verdict or comment starts its delivery at once.
-		Committed: a.wakeOutbox,
-	})
-	if err := a.loadIntegrations(ctx); err != nil {
-		_ = st.Close()
-		return nil, err
-	}
-	if err := a.startPlaybooks(ctx); err != nil {
+	if err := a.loadTenants(ctx); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
 	a.worker = outbox.New(outbox.Options{
-		Store: st, Deliver: a.engine.Deliver, Logger: a.log.With("component", "outbox"), Now: opts.Now,
+		Store: st, Deliver: a.deliver, Logger: a.log.With("component", "outbox"), Now: opts.Now,
 		Concurrency: cfg.Outbox.Workers, Batch: cfg.Outbox.Batch, MaxAttempts: cfg.Outbox.MaxAttempts,
 		BaseBackoff: cfg.Outbox.BaseBackoff, MaxBackoff: cfg.Outbox.MaxBackoff, Lease: cfg.Outbox.Lease,
 		IdleWait: cfg.Outbox.IdleWait, Registerer: a.registry,
-		BatchKey: a.engine.BatchKey, DeliverBatch: a.engine.DeliverBatch, MaxBatch: a.engine.MaxBatch,
-		OnDead: func(ctx context.Context, tx store.Tx, it store.OutboxItem) error {
-			if err := a.engine.ForgetWrite(ctx, tx, it); err != nil {
-				return err
-			}
-			return a.playbooks.OnDead(ctx, tx, it)
-		},
-		LaneConcurrency: a.playbooks.LaneConcurrency,
+		BatchKey: a.batchKey, DeliverBatch: a.deliverBatch, MaxBatch: a.maxBatch,
+		OnDead: a.onDead, LaneConcurrency: a.laneConcurrency,
+		Serves: func(l store.Lane) bool { _, ok := a.tenant(l.Tenant); return ok },
 	})
-	a.playbooks.SetLocal(a.worker)
+	for _, t := range a.running() {
+		t.playbooks.SetLocal(a.worker)
+	}
 	return a, nil
 }
 
-// Engine returns the app's engine.
-func (a *App) Engine() *engine.Engine { return a.engine }
+// Engine returns the default tenant's engine.
+func (a *App) Engine() *engine.Engine { return a.def.engine }
 
-// Store returns the app's store.
-func (a *App) Store() store.Store { return a.store }
+// Store returns the default tenant's part of the app's store.
+func (a *App) Store() store.Scoped { return a.def.scope }
+
+// Hub returns the app's whole store, every tenant's data and what no
+// tenant owns (leases, tenants).
+func (a *App) Hub() store.Store { return a.store }
 
 // Outbox returns the app's write-back worker.
 func (a *App) Outbox() *outbox.Worker { return a.worker }
@@ -202,10 +198,20 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.goLoop(func() { a.ledgerPruneLoop(ctx) })
 	a.goLoop(func() { a.heartbeatLoop(ctx) })
-	a.startPollers(ctx)
+	a.pollMetrics = newPollMetrics(a.registry)
+	// Tenants created through the API or the CLI since the last start.
+	if err := a.syncTenants(ctx); err != nil {
+		a.log.Warn("tenants not synced", "err", err)
+	}
+	a.tmu.Lock()
+	a.runCtx = ctx
+	for _, t := range a.order {
+		t.start(ctx)
+	}
+	a.tmu.Unlock()
 	a.warnWithoutTokens()
 	a.log.Info("alertsync started", "version", BuildVersion(), "listen", ln.Addr().String(), "store", a.store.Driver(),
-		"integrations", len(a.engine.Integrations()))
+		"tenants", len(a.running()), "integrations", a.integrationCount())
 	return nil
 }
 
@@ -238,27 +244,33 @@ func (a *App) Stop(ctx context.Context) error {
 		a.cancel()
 	}
 	a.wg.Wait()
+	for _, t := range a.running() {
+		t.loops.Wait()
+	}
 	a.releaseAll()
 	errs = append(errs, a.store.Close())
 	return errors.Join(errs...)
 }
 
-// wakeOutbox tells the outbox there is new work for integrations; the
-// worker is built after the engine, and no transaction commits before
-// Start.
-func (a *App) wakeOutbox(integrations []string) {
-	if a.worker != nil {
-		a.worker.WakeLanes(integrations)
+// integrationCount counts the integrations every tenant runs.
+func (a *App) integrationCount() int {
+	n := 0
+	for _, t := range a.running() {
+		n += len(t.engine.Integrations())
 	}
+	return n
 }
 
-// validationLoop runs due correlation passes, on one replica at a time.
+// validationLoop runs due correlation passes, every tenant's, on one
+// replica at a time.
 func (a *App) validationLoop(ctx context.Context) {
 	a.singletonLoop(ctx, "validation", time.Minute, func(ctx context.Context) {
-		if n, err := a.engine.RunDuePasses(ctx); err != nil && ctx.Err() == nil {
-			a.log.Error("validation passes", "err", err)
-		} else if n > 0 {
-			a.worker.Wake()
+		for _, t := range a.running() {
+			if n, err := t.engine.RunDuePasses(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("validation passes", "tenant", t.id, "err", err)
+			} else if n > 0 {
+				a.worker.Wake()
+			}
 		}
 	})
 }
@@ -268,9 +280,11 @@ func (a *App) validationLoop(ctx context.Context) {
 func (a *App) ledgerPruneLoop(ctx context.Context) {
 	a.singletonLoop(ctx, "ledger-prune", time.Hour, func(ctx context.Context) {
 		cutoff := a.opts.Now().Add(-7 * 24 * time.Hour)
-		err := a.store.WithTx(ctx, func(tx store.Tx) error { return tx.LedgerPrune(ctx, cutoff) })
-		if err != nil && ctx.Err() == nil {
-			a.log.Warn("prune echo ledger", "err", err)
+		for _, t := range a.running() {
+			err := t.scope.WithTx(ctx, func(tx store.Tx) error { return tx.LedgerPrune(ctx, cutoff) })
+			if err != nil && ctx.Err() == nil {
+				a.log.Warn("prune echo ledger", "tenant", t.id, "err", err)
+			}
 		}
 	})
 }

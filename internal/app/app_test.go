@@ -96,29 +96,8 @@ func TestServeIntakeVerdictMetrics(t *testing.T) {
 	cfg := intakeConfig(t, map[string]any{"intake_key": "intake-key-0123456789", "writeback_url": recv.URL})
 	cfg.API.Tokens = []config.APIToken{{Name: "ana", Token: config.NewSecret("analyst-token-0123456789"), Role: "analyst"}}
 	cfg.Outbox.IdleWait = 10 * time.Millisecond
-	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = a.Stop(ctx) }()
-	base := "http://" + a.Addr()
-	do := func(method, path, token, body string) (int, string) {
-		req, _ := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = resp.Body.Close() }()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	a := startApp(t, cfg)
+	do := apiCaller(t, a)
 	if code, body := do("POST", "/api/v1/intake/push", "intake-key-0123456789", `{"id":"p-1","title":"Beacon to rare domain","severity":"high"}`); code != http.StatusAccepted {
 		t.Fatalf("intake = %d %s", code, body)
 	}

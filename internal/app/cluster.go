@@ -49,8 +49,6 @@ func newReplicaID() string {
 // Replica is this process's replica id.
 func (a *App) Replica() string { return a.replica }
 
-func pollLeaseName(id string) string { return "poll:" + id }
-
 func replicaLeaseName(id string) string { return "replica:" + id }
 
 // holdLease takes or renews a lease for this replica and reports whether
@@ -74,6 +72,9 @@ func (a *App) heartbeatLoop(ctx context.Context) {
 			a.log.Warn("replica heartbeat failed", "replica", a.replica, "err", err)
 		} else if err == nil {
 			a.shareBudgets(ctx)
+			if err := a.syncTenants(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("tenants not synced", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

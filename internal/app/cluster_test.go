@@ -68,7 +68,7 @@ func TestReplicasShareOnePoller(t *testing.T) {
 	if err := a.PollOnce(ctx, "push"); err != nil {
 		t.Fatalf("after the holder stopped and released: %v", err)
 	}
-	leases, err := a.Store().LeaseList(ctx)
+	leases, err := a.Hub().LeaseList(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

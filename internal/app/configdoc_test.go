@@ -60,6 +60,17 @@ func TestConfigurationDoc(t *testing.T) {
 	}
 	written := before + after
 	for _, key := range config.Keys() {
+		// A tenant's integrations and playbooks take the same keys as the
+		// default tenant's top-level ones: their rows document both, and
+		// the tenants table has one row pointing at them.
+		for _, same := range []string{"integrations", "playbooks"} {
+			if rest, ok := strings.CutPrefix(key, "tenants[]."+same); ok {
+				if !strings.Contains(written, "\n| `tenants[]."+same+"` |") {
+					t.Errorf("config key tenants[].%s has no row in the tenants table", same)
+				}
+				key = same + rest
+			}
+		}
 		if !strings.Contains(written, "\n| `"+key+"` |") {
 			t.Errorf("config key %s has no row in the documentation's key tables", key)
 		}
@@ -91,7 +102,7 @@ func checkNoStaleKeys(t *testing.T, doc string) {
 	row := regexp.MustCompile("(?m)^\\| `([^`]+)`")
 	for _, m := range row.FindAllStringSubmatch(doc, -1) {
 		first := regexp.MustCompile(`^[a-z_]+`).FindString(m[1])
-		parent := slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, m[1]+".") })
+		parent := slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, m[1]+".") || strings.HasPrefix(k, m[1]+"[].") })
 		if top[first] && !parent && !slices.Contains(keys, m[1]) {
 			t.Errorf("the documentation has a row for %s, which is not a config key", m[1])
 		}

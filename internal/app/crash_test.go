@@ -249,7 +249,7 @@ func assertAllDone(t *testing.T, cfgPath string, n int) {
 		t.Fatal(err)
 	}
 	defer func() { _ = st.Close() }()
-	counts, err := st.OutboxCounts(ctx)
+	counts, err := st.Scope(store.DefaultTenant).OutboxCounts(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,11 +20,11 @@ import (
 // settings sealed with the keyring, then builds connectors from what the
 // database holds, so the stored form is the one that runs. Rows no longer
 // in the config are kept (their history matters) but disabled.
-func (a *App) loadIntegrations(ctx context.Context) error {
+func (t *tenant) loadIntegrations(ctx context.Context) error {
 	declared := map[string]bool{}
-	err := a.store.WithTx(ctx, func(tx store.Tx) error {
-		for i, ic := range a.cfg.Integrations {
-			row, err := a.integrationRow(i, ic)
+	err := t.scope.WithTx(ctx, func(tx store.Tx) error {
+		for i, ic := range t.cfg.Integrations {
+			row, err := t.integrationRow(i, ic)
 			if err != nil {
 				return err
 			}
@@ -32,19 +32,19 @@ func (a *App) loadIntegrations(ctx context.Context) error {
 			if err := keepConsolePolicy(ctx, tx, &row); err != nil {
 				return err
 			}
-			if err := a.keepConsoleSecrets(ctx, tx, &row); err != nil {
+			if err := t.keepConsoleSecrets(ctx, tx, &row); err != nil {
 				return err
 			}
 			if err := tx.IntegrationUpsert(ctx, row); err != nil {
 				return fmt.Errorf("store integration %s: %w", ic.ID, err)
 			}
 		}
-		return a.disableUndeclared(ctx, tx, declared)
+		return t.disableUndeclared(ctx, tx, declared)
 	})
 	if err != nil {
 		return err
 	}
-	rows, err := a.store.IntegrationList(ctx)
+	rows, err := t.scope.IntegrationList(ctx)
 	if err != nil {
 		return fmt.Errorf("list integrations: %w", err)
 	}
@@ -52,15 +52,15 @@ func (a *App) loadIntegrations(ctx context.Context) error {
 		if !row.Enabled {
 			continue
 		}
-		if err := a.buildIntegration(row); err != nil {
+		if err := t.buildIntegration(row); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (a *App) integrationRow(i int, ic config.Integration) (store.Integration, error) {
-	field := fmt.Sprintf("integrations[%d]", i)
+func (t *tenant) integrationRow(i int, ic config.Integration) (store.Integration, error) {
+	field := fmt.Sprintf("%s[%d]", t.configField(), i)
 	reg, ok := connector.Lookup(ic.Kind)
 	if !ok {
 		return store.Integration{}, &config.FieldError{Field: field + ".kind",
@@ -89,7 +89,7 @@ func (a *App) integrationRow(i int, ic config.Integration) (store.Integration, e
 	if err != nil {
 		return store.Integration{}, fmt.Errorf("encode secrets of %s: %w", ic.ID, err)
 	}
-	sealed, err := a.keyring.Seal(secretJSON, ic.ID)
+	sealed, err := t.a.keyring.Seal(secretJSON, t.secretAAD(ic.ID))
 	if err != nil {
 		return store.Integration{}, fmt.Errorf("seal secrets of %s: %w", ic.ID, err)
 	}
@@ -103,11 +103,31 @@ func (a *App) integrationRow(i int, ic config.Integration) (store.Integration, e
 	}
 	return store.Integration{
 		ID: ic.ID, Kind: ic.Kind, Name: name, Enabled: !ic.Disabled,
-		Settings: settings, Secrets: sealed, Policy: policy, UpdatedAt: a.opts.Now().UTC(),
+		Settings: settings, Secrets: sealed, Policy: policy, UpdatedAt: t.a.opts.Now().UTC(),
 	}, nil
 }
 
-func (a *App) disableUndeclared(ctx context.Context, tx store.Tx, declared map[string]bool) error {
+// configField is where the configuration declares the tenant's
+// integrations, for error messages.
+func (t *tenant) configField() string {
+	if t.id == model.DefaultTenant {
+		return "integrations"
+	}
+	return "tenants[" + t.id + "].integrations"
+}
+
+// secretAAD binds an integration's sealed secrets to the tenant and the
+// integration they belong to, so a row copied to another tenant or
+// integration does not open. The default tenant's are bound to the
+// integration alone, as they were before tenants existed.
+func (t *tenant) secretAAD(id string) string {
+	if t.id == model.DefaultTenant {
+		return id
+	}
+	return t.id + "/" + id
+}
+
+func (t *tenant) disableUndeclared(ctx context.Context, tx store.Tx, declared map[string]bool) error {
 	rows, err := tx.IntegrationList(ctx)
 	if err != nil {
 		return fmt.Errorf("list integrations: %w", err)
@@ -117,7 +137,7 @@ func (a *App) disableUndeclared(ctx context.Context, tx store.Tx, declared map[s
 			continue
 		}
 		row.Enabled = false
-		a.log.Info("integration no longer in config; disabled", "integration", row.ID)
+		t.a.log.Info("integration no longer in config; disabled", "tenant", t.id, "integration", row.ID)
 		if err := tx.IntegrationUpsert(ctx, row); err != nil {
 			return fmt.Errorf("disable integration %s: %w", row.ID, err)
 		}
@@ -125,24 +145,24 @@ func (a *App) disableUndeclared(ctx context.Context, tx store.Tx, declared map[s
 	return nil
 }
 
-func (a *App) buildIntegration(row store.Integration) error {
-	in, err := a.integrationOf(row)
+func (t *tenant) buildIntegration(row store.Integration) error {
+	in, err := t.integrationOf(row)
 	if err != nil {
 		return err
 	}
-	a.engine.AddIntegration(in)
+	t.engine.AddIntegration(in)
 	return nil
 }
 
 // integrationOf builds the connector a stored row describes: its plain
 // settings, its sealed secrets (those set in the console winning over
 // the configured ones) and its policy.
-func (a *App) integrationOf(row store.Integration) (engine.Integration, error) {
+func (t *tenant) integrationOf(row store.Integration) (engine.Integration, error) {
 	settings := map[string]any{}
 	if err := json.Unmarshal(row.Settings, &settings); err != nil {
 		return engine.Integration{}, fmt.Errorf("decode settings of %s: %w", row.ID, err)
 	}
-	secret, err := a.openSecrets(row)
+	secret, err := t.openSecrets(row)
 	if err != nil {
 		return engine.Integration{}, err
 	}
@@ -153,7 +173,7 @@ func (a *App) integrationOf(row store.Integration) (engine.Integration, error) {
 	}
 	delete(secret, consoleKey)
 	maps.Copy(settings, secret)
-	client, err := a.clientFor(proxy)
+	client, err := t.a.clientFor(proxy)
 	if err != nil {
 		return engine.Integration{}, fmt.Errorf("integration %s: %w", row.ID, err)
 	}
@@ -162,7 +182,7 @@ func (a *App) integrationOf(row store.Integration) (engine.Integration, error) {
 		return engine.Integration{}, fmt.Errorf("decode policy of %s: %w", row.ID, err)
 	}
 	c, err := connector.Build(row.Kind, connector.Deps{
-		ID: row.ID, Logger: a.log, HTTP: client, Now: a.opts.Now,
+		ID: row.ID, Logger: t.a.log.With("tenant", t.id), HTTP: client, Now: t.a.opts.Now,
 	}, settings)
 	if err != nil {
 		return engine.Integration{}, err
@@ -171,8 +191,8 @@ func (a *App) integrationOf(row store.Integration) (engine.Integration, error) {
 }
 
 // openSecrets opens a row's sealed secret settings.
-func (a *App) openSecrets(row store.Integration) (map[string]any, error) {
-	plain, err := a.keyring.Open(row.Secrets, row.ID)
+func (t *tenant) openSecrets(row store.Integration) (map[string]any, error) {
+	plain, err := t.a.keyring.Open(row.Secrets, t.secretAAD(row.ID))
 	if err != nil {
 		return nil, fmt.Errorf("integration %s: %w", row.ID, err)
 	}
@@ -184,12 +204,12 @@ func (a *App) openSecrets(row store.Integration) (map[string]any, error) {
 }
 
 // sealSecrets seals a row's secret settings again.
-func (a *App) sealSecrets(row *store.Integration, secret map[string]any) error {
+func (t *tenant) sealSecrets(row *store.Integration, secret map[string]any) error {
 	b, err := json.Marshal(secret)
 	if err != nil {
 		return fmt.Errorf("encode secrets of %s: %w", row.ID, err)
 	}
-	if row.Secrets, err = a.keyring.Seal(b, row.ID); err != nil {
+	if row.Secrets, err = t.a.keyring.Seal(b, t.secretAAD(row.ID)); err != nil {
 		return fmt.Errorf("seal secrets of %s: %w", row.ID, err)
 	}
 	return nil

@@ -12,20 +12,20 @@ import (
 // startPlaybooks builds the playbook runner: definitions from the
 // configured directory, then those managed through the API (stored),
 // each compiled once; an invalid one stops start-up with its reason.
-func (a *App) startPlaybooks(ctx context.Context) error {
+func (t *tenant) startPlaybooks(ctx context.Context) error {
 	secrets := map[string]string{}
-	for _, s := range a.cfg.Playbooks.Secrets {
+	for _, s := range t.cfg.Playbooks.Secrets {
 		secrets[s.Name] = s.Value.Reveal()
 	}
-	a.playbooks = playbook.New(playbook.Options{
-		Store: a.store, Engine: a.engine, Logger: a.log, HTTP: a.opts.HTTPClient, Now: a.opts.Now,
+	t.playbooks = playbook.New(playbook.Options{
+		Store: t.scope, Engine: t.engine, Logger: t.a.log.With("tenant", t.id), HTTP: t.a.opts.HTTPClient, Now: t.a.opts.Now,
 		Secret: func(name string) (string, bool) { v, ok := secrets[name]; return v, ok },
 	})
-	defs, err := playbook.LoadDir(a.cfg.Playbooks.Dir)
+	defs, err := playbook.LoadDir(t.cfg.Playbooks.Dir)
 	if err != nil {
 		return err
 	}
-	stored, err := a.store.PlaybookList(ctx)
+	stored, err := t.scope.PlaybookList(ctx)
 	if err != nil {
 		return fmt.Errorf("list stored playbooks: %w", err)
 	}
@@ -40,19 +40,19 @@ func (a *App) startPlaybooks(ctx context.Context) error {
 		defs = append(defs, d)
 	}
 	for _, d := range defs {
-		p, err := a.playbooks.Compile(d)
+		p, err := t.playbooks.Compile(d)
 		if err != nil {
 			return err
 		}
-		a.playbooks.Put(p)
+		t.playbooks.Put(p)
 	}
-	a.engine.SetTriggers(a.playbooks)
-	a.engine.Handle(playbook.ActionStep, a.playbooks.Deliver)
+	t.engine.SetTriggers(t.playbooks)
+	t.engine.Handle(playbook.ActionStep, t.playbooks.Deliver)
 	return nil
 }
 
-// Playbooks returns the app's playbook runner.
-func (a *App) Playbooks() *playbook.Runner { return a.playbooks }
+// Playbooks returns the default tenant's playbook runner.
+func (a *App) Playbooks() *playbook.Runner { return a.def.playbooks }
 
 // scheduleTick is how often schedule playbooks are looked at; a slot
 // starts within this of its time.
@@ -63,8 +63,10 @@ const scheduleTick = 15 * time.Second
 // of it anyway).
 func (a *App) scheduleLoop(ctx context.Context) {
 	a.singletonLoop(ctx, "playbook-schedule", scheduleTick, func(ctx context.Context) {
-		if err := a.playbooks.Tick(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("scheduled playbook run not started", "err", err)
+		for _, t := range a.running() {
+			if err := t.playbooks.Tick(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("scheduled playbook run not started", "tenant", t.id, "err", err)
+			}
 		}
 	})
 }

@@ -16,11 +16,24 @@ import (
 // included, so a setting changed in the console does not silently come
 // back at the next start because the config file still says otherwise.
 func (a *App) SetPolicy(ctx context.Context, id string, p engine.Policy) error {
-	in, ok := a.engine.Integration(id)
+	return a.def.setPolicy(ctx, id, p)
+}
+
+// SetTenantPolicy is SetPolicy for an integration of any running tenant.
+func (a *App) SetTenantPolicy(ctx context.Context, tenant, id string, p engine.Policy) error {
+	t, ok := a.tenant(tenant)
+	if !ok {
+		return fmt.Errorf("set policy of %s: tenant %s: %w", id, tenant, store.ErrNotFound)
+	}
+	return t.setPolicy(ctx, id, p)
+}
+
+func (t *tenant) setPolicy(ctx context.Context, id string, p engine.Policy) error {
+	in, ok := t.engine.Integration(id)
 	if !ok {
 		return fmt.Errorf("set policy of %s: %w", id, store.ErrNotFound)
 	}
-	err := a.store.WithTx(ctx, func(tx store.Tx) error {
+	err := t.scope.WithTx(ctx, func(tx store.Tx) error {
 		row, err := tx.IntegrationGet(ctx, id)
 		if err != nil {
 			return fmt.Errorf("get integration %s: %w", id, err)
@@ -33,15 +46,15 @@ func (a *App) SetPolicy(ctx context.Context, id string, p engine.Policy) error {
 		if row.Policy, err = json.Marshal(pol); err != nil {
 			return fmt.Errorf("encode policy of %s: %w", id, err)
 		}
-		row.UpdatedAt = a.opts.Now().UTC()
+		row.UpdatedAt = t.a.opts.Now().UTC()
 		return tx.IntegrationUpsert(ctx, row)
 	})
 	if err != nil {
 		return err
 	}
 	in.Policy = p
-	a.engine.AddIntegration(in)
-	a.log.Info("integration policy changed in the console", "integration", id)
+	t.engine.AddIntegration(in)
+	t.a.log.Info("integration policy changed in the console", "tenant", t.id, "integration", id)
 	return nil
 }
 

@@ -41,14 +41,16 @@ func newPollMetrics(reg prometheus.Registerer) *pollMetrics {
 	}
 }
 
-func (a *App) startPollers(ctx context.Context) {
-	pm := newPollMetrics(a.registry)
-	for _, in := range a.engine.Integrations() {
+// startPollers starts a poller for each of the tenant's integrations that
+// can be polled, until ctx ends or the tenant stops.
+func (t *tenant) startPollers(ctx context.Context, pm *pollMetrics) {
+	for _, in := range t.engine.Integrations() {
 		caps := connector.CapabilitiesOf(in.Connector)
 		if !caps.Ingest && !caps.Incidents && !caps.Evidence {
 			continue
 		}
-		a.goLoop(func() { a.pollLoop(ctx, in, pm) })
+		t.loops.Add(1)
+		go func() { defer t.loops.Done(); t.pollLoop(ctx, in, pm) }()
 	}
 }
 
@@ -57,15 +59,17 @@ func (a *App) startPollers(ctx context.Context) {
 // this replica holds the integration's poll lease; it renews the lease
 // every leaseTTL/3 in between, and while another replica holds it, asks
 // again as often, ready to take over.
-func (a *App) pollLoop(ctx context.Context, in engine.Integration, pm *pollMetrics) {
-	log := a.log.With("connector", in.ID)
-	defer a.releaseLease(pollLeaseName(in.ID))
+func (t *tenant) pollLoop(ctx context.Context, in engine.Integration, pm *pollMetrics) {
+	a := t.a
+	log := a.log.With("tenant", t.id, "connector", in.ID)
+	lease := t.pollLeaseName(in.ID)
+	defer a.releaseLease(lease)
 	failures := 0
 	next := time.Now()
 	holding := false
 	for ctx.Err() == nil {
 		if !time.Now().Before(next) {
-			err := a.PollOnce(ctx, in.ID)
+			err := t.pollOnce(ctx, in.ID)
 			switch {
 			case errors.Is(err, errNotHolder):
 				if holding {
@@ -77,7 +81,7 @@ func (a *App) pollLoop(ctx context.Context, in engine.Integration, pm *pollMetri
 				failures++
 				wait := pollBackoff(err, failures, a.cfg.Engine.PollInterval)
 				next = time.Now().Add(wait)
-				pm.failures.WithLabelValues(in.ID, string(connector.ClassOf(err))).Inc()
+				pm.failures.WithLabelValues(t.metricName(in.ID), string(connector.ClassOf(err))).Inc()
 				log.Warn("poll failed", "class", connector.ClassOf(err), "retry_in", wait, "err", err)
 			case ctx.Err() == nil:
 				if !holding {
@@ -85,9 +89,9 @@ func (a *App) pollLoop(ctx context.Context, in engine.Integration, pm *pollMetri
 				}
 				holding, failures = true, 0
 				next = time.Now().Add(a.cfg.Engine.PollInterval)
-				pm.success.WithLabelValues(in.ID).SetToCurrentTime()
+				pm.success.WithLabelValues(t.metricName(in.ID)).SetToCurrentTime()
 			}
-		} else if _, held, err := a.holdLease(ctx, pollLeaseName(in.ID)); err == nil && held != holding {
+		} else if _, held, err := a.holdLease(ctx, lease); err == nil && held != holding {
 			holding = held
 			if !held {
 				log.Info("poll lease lost: another replica polls now")
@@ -112,14 +116,39 @@ func pollBackoff(err error, failures int, base time.Duration) time.Duration {
 	return min(d, 15*time.Minute)
 }
 
-// PollOnce fetches everything new from one integration: alerts first, then
-// incidents, so incident membership can link to alerts already stored.
-func (a *App) PollOnce(ctx context.Context, id string) error {
-	in, ok := a.engine.Integration(id)
+// PollOnce fetches everything new from one integration of the default
+// tenant; see tenant.pollOnce.
+func (a *App) PollOnce(ctx context.Context, id string) error { return a.def.pollOnce(ctx, id) }
+
+// PollTenant is PollOnce for an integration of any running tenant.
+func (a *App) PollTenant(ctx context.Context, tenantID, id string) error {
+	t, ok := a.tenant(tenantID)
+	if !ok {
+		return fmt.Errorf("tenant %q is not running", tenantID)
+	}
+	return t.pollOnce(ctx, id)
+}
+
+// metricName names an integration in metrics: its id in the default
+// tenant, tenant/id in the others.
+func (t *tenant) metricName(id string) string {
+	return store.Lane{Tenant: t.id, Integration: id}.String()
+}
+
+// pollLeaseName is the lease an integration's poller holds: one replica
+// polls each tenant's integration.
+func (t *tenant) pollLeaseName(id string) string { return "poll:" + t.metricName(id) }
+
+// pollOnce fetches everything new from one integration: alerts first,
+// then incidents, so incident membership can link to alerts already
+// stored.
+func (t *tenant) pollOnce(ctx context.Context, id string) error {
+	a := t.a
+	in, ok := t.engine.Integration(id)
 	if !ok {
 		return fmt.Errorf("integration %q is not configured", id)
 	}
-	lease, held, err := a.holdLease(ctx, pollLeaseName(id))
+	lease, held, err := a.holdLease(ctx, t.pollLeaseName(id))
 	if err != nil {
 		return fmt.Errorf("take the poll lease: %w", err)
 	}
@@ -131,17 +160,17 @@ func (a *App) PollOnce(ctx context.Context, id string) error {
 	// while a write waits for it.
 	ctx = connector.Background(ctx)
 	if src, ok := in.Connector.(connector.AlertSource); ok {
-		if err := a.pollAlerts(ctx, in.ID, src); err != nil {
+		if err := t.pollAlerts(ctx, in.ID, src); err != nil {
 			return err
 		}
 	}
 	if src, ok := in.Connector.(connector.IncidentSource); ok {
-		if err := a.pollIncidents(ctx, in.ID, src); err != nil {
+		if err := t.pollIncidents(ctx, in.ID, src); err != nil {
 			return err
 		}
 	}
 	if src, ok := in.Connector.(connector.EvidenceSource); ok {
-		if err := a.pollEvidence(ctx, in.ID, src); err != nil {
+		if err := t.pollEvidence(ctx, in.ID, src); err != nil {
 			return err
 		}
 	}
@@ -149,38 +178,38 @@ func (a *App) PollOnce(ctx context.Context, id string) error {
 	return nil
 }
 
-func (a *App) pollEvidence(ctx context.Context, id string, src connector.EvidenceSource) error {
-	return pollStream(ctx, a, id, streamEvidence,
+func (t *tenant) pollEvidence(ctx context.Context, id string, src connector.EvidenceSource) error {
+	return pollStream(ctx, t, id, streamEvidence,
 		func(ctx context.Context, cursor string) ([]connector.EvidenceItem, string, bool, error) {
 			p, err := src.FetchEvidence(ctx, cursor)
 			return p.Items, p.Cursor, p.More, err
 		},
 		func(ctx context.Context, items []connector.EvidenceItem) error {
-			_, err := a.engine.IngestEvidence(ctx, id, items)
+			_, err := t.engine.IngestEvidence(ctx, id, items)
 			return err
 		})
 }
 
-func (a *App) pollAlerts(ctx context.Context, id string, src connector.AlertSource) error {
-	return pollStream(ctx, a, id, streamAlerts,
+func (t *tenant) pollAlerts(ctx context.Context, id string, src connector.AlertSource) error {
+	return pollStream(ctx, t, id, streamAlerts,
 		func(ctx context.Context, cursor string) ([]connector.Item, string, bool, error) {
 			p, err := src.FetchAlerts(ctx, cursor)
 			return p.Items, p.Cursor, p.More, err
 		},
 		func(ctx context.Context, items []connector.Item) error {
-			_, err := a.engine.Ingest(ctx, id, items)
+			_, err := t.engine.Ingest(ctx, id, items)
 			return err
 		})
 }
 
-func (a *App) pollIncidents(ctx context.Context, id string, src connector.IncidentSource) error {
-	return pollStream(ctx, a, id, streamIncidents,
+func (t *tenant) pollIncidents(ctx context.Context, id string, src connector.IncidentSource) error {
+	return pollStream(ctx, t, id, streamIncidents,
 		func(ctx context.Context, cursor string) ([]connector.IncidentItem, string, bool, error) {
 			p, err := src.FetchIncidents(ctx, cursor)
 			return p.Items, p.Cursor, p.More, err
 		},
 		func(ctx context.Context, items []connector.IncidentItem) error {
-			_, err := a.engine.IngestIncidents(ctx, id, items)
+			_, err := t.engine.IngestIncidents(ctx, id, items)
 			return err
 		})
 }
@@ -189,16 +218,16 @@ func (a *App) pollIncidents(ctx context.Context, id string, src connector.Incide
 // the page, then save the page's cursor, until the source says no more
 // (or maxPagesPerPoll pages). The cursor moves only after the page is
 // stored, so a crash re-fetches rather than loses.
-func pollStream[T any](ctx context.Context, a *App, id, stream string,
+func pollStream[T any](ctx context.Context, t *tenant, id, stream string,
 	fetch func(ctx context.Context, cursor string) ([]T, string, bool, error),
 	save func(ctx context.Context, items []T) error,
 ) error {
 	for range maxPagesPerPoll {
 		// A long poll renews its lease page by page.
-		if _, held, err := a.holdLease(ctx, pollLeaseName(id)); err != nil || !held {
+		if _, held, err := t.a.holdLease(ctx, t.pollLeaseName(id)); err != nil || !held {
 			return cmp.Or(err, errNotHolder)
 		}
-		cursor, err := a.cursor(ctx, id, stream)
+		cursor, err := t.cursor(ctx, id, stream)
 		if err != nil {
 			return fmt.Errorf("read %s cursor: %w", stream, err)
 		}
@@ -209,7 +238,7 @@ func pollStream[T any](ctx context.Context, a *App, id, stream string,
 		if err := save(ctx, items); err != nil {
 			return err
 		}
-		if err := a.saveCursor(ctx, id, stream, next); err != nil {
+		if err := t.saveCursor(ctx, id, stream, next); err != nil {
 			return err
 		}
 		if !more {
@@ -220,20 +249,20 @@ func pollStream[T any](ctx context.Context, a *App, id, stream string,
 }
 
 // cursor returns the saved position of a stream, "" before the first poll.
-func (a *App) cursor(ctx context.Context, id, stream string) (string, error) {
-	c, err := a.store.CursorGet(ctx, id, stream)
+func (t *tenant) cursor(ctx context.Context, id, stream string) (string, error) {
+	c, err := t.scope.CursorGet(ctx, id, stream)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
 	}
 	return c, err
 }
 
-func (a *App) saveCursor(ctx context.Context, id, stream, cursor string) error {
+func (t *tenant) saveCursor(ctx context.Context, id, stream, cursor string) error {
 	if cursor == "" {
 		return nil
 	}
-	err := a.store.WithTx(ctx, func(tx store.Tx) error {
-		now := a.opts.Now().UTC()
+	err := t.scope.WithTx(ctx, func(tx store.Tx) error {
+		now := t.a.opts.Now().UTC()
 		if l, ok := pollLeaseOf(ctx); ok {
 			if err := tx.LeaseCheck(ctx, l.Name, l.Holder, l.Epoch, now); err != nil {
 				return fmt.Errorf("%w: %w", errNotHolder, err)

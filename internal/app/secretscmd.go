@@ -109,10 +109,30 @@ type resealResult struct {
 	unreadable        []string
 }
 
-// resealAll seals every integration's secrets with the keyring's current
-// key, in one transaction. A row no key opens is reported, not fatal: no
-// key is lost by going on, since none of them could open it.
+// resealAll seals every tenant's integrations' secrets with the
+// keyring's current key, in one transaction per tenant. A row no key
+// opens is reported, not fatal: no key is lost by going on, since none of
+// them could open it.
 func resealAll(ctx context.Context, st store.Store, kr *secrets.Keyring) (resealResult, error) {
+	tenants, err := st.TenantList(ctx)
+	if err != nil {
+		return resealResult{}, fmt.Errorf("list tenants: %w", err)
+	}
+	var res resealResult
+	for _, t := range tenants {
+		one, err := resealTenant(ctx, st.Scope(t.ID), kr)
+		if err != nil {
+			return res, fmt.Errorf("tenant %s: %w", t.ID, err)
+		}
+		res.resealed += one.resealed
+		res.current += one.current
+		res.unreadable = append(res.unreadable, one.unreadable...)
+	}
+	return res, nil
+}
+
+// resealTenant is resealAll for one tenant, in one transaction.
+func resealTenant(ctx context.Context, st store.Scoped, kr *secrets.Keyring) (resealResult, error) {
 	var res resealResult
 	err := st.WithTx(ctx, func(tx store.Tx) error {
 		res = resealResult{}

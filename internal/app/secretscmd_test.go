@@ -11,6 +11,7 @@ import (
 	"github.com/alertsync/alertsync/internal/app"
 	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/secrets"
+	"github.com/alertsync/alertsync/internal/store"
 )
 
 // writeIntakeConfig writes a config file declaring one intake integration
@@ -63,7 +64,7 @@ func openAll(t *testing.T, cfgPath, material string) []string {
 		t.Fatal(err)
 	}
 	defer func() { _ = st.Close() }()
-	rows, err := st.IntegrationList(context.Background())
+	rows, err := st.Scope(store.DefaultTenant).IntegrationList(context.Background())
 	if err != nil || len(rows) == 0 {
 		t.Fatalf("integrations: %d, %v", len(rows), err)
 	}

@@ -24,7 +24,20 @@ const consoleKey = "_console"
 // the connector refuses is never stored, and then replaces the running
 // one. The value is never logged nor returned.
 func (a *App) SetSecret(ctx context.Context, id, field, value string) error {
-	in, ok := a.engine.Integration(id)
+	return a.def.setSecret(ctx, id, field, value)
+}
+
+// SetTenantSecret is SetSecret for an integration of any running tenant.
+func (a *App) SetTenantSecret(ctx context.Context, tenant, id, field, value string) error {
+	t, ok := a.tenant(tenant)
+	if !ok {
+		return fmt.Errorf("set a secret of %s: tenant %s: %w", id, tenant, store.ErrNotFound)
+	}
+	return t.setSecret(ctx, id, field, value)
+}
+
+func (t *tenant) setSecret(ctx context.Context, id, field, value string) error {
+	in, ok := t.engine.Integration(id)
 	if !ok {
 		return fmt.Errorf("set a secret of %s: %w", id, store.ErrNotFound)
 	}
@@ -36,12 +49,12 @@ func (a *App) SetSecret(ctx context.Context, id, field, value string) error {
 		return fmt.Errorf("%w: a secret cannot be empty", engine.ErrInvalid)
 	}
 	var built engine.Integration
-	err := a.store.WithTx(ctx, func(tx store.Tx) error {
+	err := t.scope.WithTx(ctx, func(tx store.Tx) error {
 		row, err := tx.IntegrationGet(ctx, id)
 		if err != nil {
 			return fmt.Errorf("get integration %s: %w", id, err)
 		}
-		secret, err := a.openSecrets(row)
+		secret, err := t.openSecrets(row)
 		if err != nil {
 			return err
 		}
@@ -51,28 +64,28 @@ func (a *App) SetSecret(ctx context.Context, id, field, value string) error {
 		}
 		console[field] = value
 		secret[consoleKey] = console
-		if err := a.sealSecrets(&row, secret); err != nil {
+		if err := t.sealSecrets(&row, secret); err != nil {
 			return err
 		}
-		if built, err = a.integrationOf(row); err != nil {
+		if built, err = t.integrationOf(row); err != nil {
 			return fmt.Errorf("%w: %s refuses the new %s: %w", engine.ErrInvalid, id, field, err)
 		}
 		// The engine's copy keeps the policy the console may have set.
 		built.Policy = in.Policy
-		row.UpdatedAt = a.opts.Now().UTC()
+		row.UpdatedAt = t.a.opts.Now().UTC()
 		return tx.IntegrationUpsert(ctx, row)
 	})
 	if err != nil {
 		return err
 	}
-	a.engine.AddIntegration(built)
-	a.log.Info("integration secret replaced in the console", "integration", id, "setting", field)
+	t.engine.AddIntegration(built)
+	t.a.log.Info("integration secret replaced in the console", "tenant", t.id, "integration", id, "setting", field)
 	return nil
 }
 
 // keepConsoleSecrets carries the console's secrets of an integration that
 // is already stored over to the row rebuilt from config.
-func (a *App) keepConsoleSecrets(ctx context.Context, tx store.Tx, row *store.Integration) error {
+func (t *tenant) keepConsoleSecrets(ctx context.Context, tx store.Tx, row *store.Integration) error {
 	old, err := tx.IntegrationGet(ctx, row.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -80,7 +93,7 @@ func (a *App) keepConsoleSecrets(ctx context.Context, tx store.Tx, row *store.In
 	if err != nil {
 		return fmt.Errorf("get integration %s: %w", row.ID, err)
 	}
-	was, err := a.openSecrets(old)
+	was, err := t.openSecrets(old)
 	if err != nil {
 		// Sealed under a key no longer held: nothing can be carried over,
 		// and the config's secrets are stored afresh.
@@ -90,10 +103,10 @@ func (a *App) keepConsoleSecrets(ctx context.Context, tx store.Tx, row *store.In
 	if !ok {
 		return nil
 	}
-	secret, err := a.openSecrets(*row)
+	secret, err := t.openSecrets(*row)
 	if err != nil {
 		return err
 	}
 	secret[consoleKey] = console
-	return a.sealSecrets(row, secret)
+	return t.sealSecrets(row, secret)
 }

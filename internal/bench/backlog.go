@@ -60,7 +60,8 @@ func measureBacklog(ctx context.Context, st store.Store, o Options) (Backlog, er
 	slow, fast := newThrottledReceiver(vendorBudget), newReceiver()
 	defer slow.Close()
 	defer fast.Close()
-	eng := engine.New(engine.Options{Store: st, Logger: o.Logger})
+	sc := st.Scope(store.DefaultTenant)
+	eng := engine.New(engine.Options{Store: sc, Logger: o.Logger})
 	policy := engine.DefaultPolicy()
 	policy.CommentSync = true
 	var err error
@@ -80,7 +81,7 @@ func measureBacklog(ctx context.Context, st store.Store, o Options) (Backlog, er
 	if err != nil {
 		return res, err
 	}
-	if err := enqueueBacklog(ctx, st, o.Backlog); err != nil {
+	if err := enqueueBacklog(ctx, sc, o.Backlog); err != nil {
 		return res, err
 	}
 	done := newDoneSet()
@@ -90,7 +91,7 @@ func measureBacklog(ctx context.Context, st store.Store, o Options) (Backlog, er
 	go func() { _ = w.Run(wctx) }()
 	var same, other []float64
 	for i := range o.BacklogSamples {
-		s, ot, err := verdictRound(ctx, eng, st, done, alerts["throttled"][i], alerts["other"][i])
+		s, ot, err := verdictRound(ctx, eng, sc, done, alerts["throttled"][i], alerts["other"][i])
 		if err != nil {
 			return res, err
 		}
@@ -141,7 +142,7 @@ func commentsQueuedByIngest(ctx context.Context, eng *engine.Engine, n int) (map
 	return out, nil
 }
 
-func skipAll(ctx context.Context, st store.Store, items []store.OutboxItem) error {
+func skipAll(ctx context.Context, st store.Scoped, items []store.OutboxItem) error {
 	return st.WithTx(ctx, func(tx store.Tx) error {
 		for _, it := range items {
 			if err := tx.OutboxSkip(ctx, it.Key, "skipped: counted by the bench only", time.Now()); err != nil {
@@ -173,7 +174,7 @@ func backlogAlerts(ctx context.Context, eng *engine.Engine, n int) (map[string][
 
 // enqueueBacklog queues n automatic comments on distinct alerts of the
 // throttled integration, as validation passes would.
-func enqueueBacklog(ctx context.Context, st store.Store, n int) error {
+func enqueueBacklog(ctx context.Context, st store.Scoped, n int) error {
 	for start := 0; start < n; start += 1000 {
 		err := st.WithTx(ctx, func(tx store.Tx) error {
 			for i := start; i < min(start+1000, n); i++ {
@@ -198,7 +199,7 @@ func enqueueBacklog(ctx context.Context, st store.Store, n int) error {
 
 // verdictRound gives one verdict on each integration at once and returns
 // the milliseconds until each one's state write was recorded delivered.
-func verdictRound(ctx context.Context, eng *engine.Engine, st store.Store, done *doneSet, same, other int64) (float64, float64, error) {
+func verdictRound(ctx context.Context, eng *engine.Engine, st store.Scoped, done *doneSet, same, other int64) (float64, float64, error) {
 	start := time.Now()
 	ids := make([]int64, 2)
 	for i, id := range []int64{same, other} {

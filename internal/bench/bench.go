@@ -247,7 +247,8 @@ func measure(ctx context.Context, st store.Store, o Options) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("build bench connector: %w", err)
 	}
-	eng := engine.New(engine.Options{Store: st, Logger: o.Logger})
+	sc := st.Scope(store.DefaultTenant)
+	eng := engine.New(engine.Options{Store: sc, Logger: o.Logger})
 	eng.AddIntegration(engine.Integration{ID: "bench", Kind: "httpintake", Policy: engine.DefaultPolicy(), Connector: vendor})
 
 	items := makeItems(o.Alerts)
@@ -259,21 +260,21 @@ func measure(ctx context.Context, st store.Store, o Options) (Result, error) {
 	res.IngestAlertsPerS = round(float64(o.Alerts) / res.IngestSeconds)
 	// Every alert goes under validation, as if an analyst had put them
 	// there, so the passes figure measures correlation over the whole set.
-	if err := validateAll(ctx, st, eng.Now()); err != nil {
+	if err := validateAll(ctx, sc, eng.Now()); err != nil {
 		return res, err
 	}
 
 	if res.ValidationPassesPerS, err = passRate(ctx, eng); err != nil {
 		return res, err
 	}
-	if err := validateAll(ctx, st, eng.Now()); err != nil {
+	if err := validateAll(ctx, sc, eng.Now()); err != nil {
 		return res, err
 	}
 	if res.ValidationRepeatPassesPerS, err = passRate(ctx, eng); err != nil {
 		return res, err
 	}
 
-	if err := enqueueActions(ctx, st, o.Actions); err != nil {
+	if err := enqueueActions(ctx, sc, o.Actions); err != nil {
 		return res, err
 	}
 	w := outbox.New(outbox.Options{Store: st, Deliver: eng.Deliver, Logger: o.Logger, Concurrency: o.Workers, Batch: 256, IdleWait: time.Millisecond})
@@ -299,7 +300,7 @@ func measure(ctx context.Context, st store.Store, o Options) (Result, error) {
 // laneRate delivers o.Actions more actions through the worker's lanes
 // and returns how many it recorded a second.
 func laneRate(ctx context.Context, st store.Store, eng *engine.Engine, o Options) (float64, error) {
-	if err := enqueueActionsKeyed(ctx, st, o.Actions, "lane"); err != nil {
+	if err := enqueueActionsKeyed(ctx, eng.Store(), o.Actions, "lane"); err != nil {
 		return 0, err
 	}
 	var done atomic.Int64
@@ -338,7 +339,7 @@ func passRate(ctx context.Context, eng *engine.Engine) (float64, error) {
 }
 
 // validateAll puts every stored alert under validation, due now.
-func validateAll(ctx context.Context, st store.Store, now time.Time) error {
+func validateAll(ctx context.Context, st store.Scoped, now time.Time) error {
 	after := int64(0)
 	for {
 		page, err := st.AlertList(ctx, store.AlertListParams{AfterID: after, Limit: 1000})
@@ -373,13 +374,13 @@ func makeItems(n int) []connector.Item {
 
 // enqueueActions queues set_state actions on distinct alerts, as verdicts
 // on that many alerts would, in transactions of 1,000.
-func enqueueActions(ctx context.Context, st store.Store, n int) error {
+func enqueueActions(ctx context.Context, st store.Scoped, n int) error {
 	return enqueueActionsKeyed(ctx, st, n, "")
 }
 
 // enqueueActionsKeyed is enqueueActions with a suffix on every key, to
 // queue a second round on the same alerts.
-func enqueueActionsKeyed(ctx context.Context, st store.Store, n int, suffix string) error {
+func enqueueActionsKeyed(ctx context.Context, st store.Scoped, n int, suffix string) error {
 	for start := 0; start < n; start += 1000 {
 		err := st.WithTx(ctx, func(tx store.Tx) error {
 			for i := start; i < min(start+1000, n); i++ {

@@ -68,7 +68,8 @@ func measureLacework(ctx context.Context, st store.Store, o Options) (*Lacework,
 		return nil, fmt.Errorf("build lacework connector: %w", err)
 	}
 	src := c.(connector.AlertSource)
-	eng := engine.New(engine.Options{Store: st, Logger: o.Logger})
+	sc := st.Scope(store.DefaultTenant)
+	eng := engine.New(engine.Options{Store: sc, Logger: o.Logger})
 	eng.AddIntegration(engine.Integration{ID: "lacework", Kind: lacework.Kind, Policy: engine.DefaultPolicy(), Connector: c})
 	start := time.Now()
 	stored, err := pollAll(ctx, eng, src, lo.Alerts)
@@ -77,7 +78,7 @@ func measureLacework(ctx context.Context, st store.Store, o Options) (*Lacework,
 	}
 	secs := time.Since(start).Seconds()
 	calls, most := emu.ScopeStats()
-	half, err := halfAssembled(ctx, st)
+	half, err := halfAssembled(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func pollAll(ctx context.Context, eng *engine.Engine, src connector.AlertSource,
 
 // halfAssembled counts stored Lacework alerts whose raw payload lacks a
 // scope or records a gap.
-func halfAssembled(ctx context.Context, st store.Store) (int, error) {
+func halfAssembled(ctx context.Context, st store.Scoped) (int, error) {
 	half, after := 0, int64(0)
 	for {
 		page, err := st.AlertList(ctx, store.AlertListParams{Integration: "lacework", AfterID: after, Limit: 1000})

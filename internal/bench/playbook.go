@@ -235,7 +235,7 @@ func startPlaybookHub(ctx context.Context, name string, o Options, receiver stri
 }
 
 // runTally counts the hub's failed and unfinished runs.
-func runTally(ctx context.Context, st store.Store) (failed, left int, err error) {
+func runTally(ctx context.Context, st store.Scoped) (failed, left int, err error) {
 	before := int64(0)
 	for {
 		runs, err := st.RunList(ctx, store.RunListParams{BeforeID: before, Limit: 1000})

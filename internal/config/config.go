@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/alertsync/alertsync/internal/model"
 )
 
 // Config is the whole configuration.
@@ -32,6 +34,21 @@ type Config struct {
 	LogLevel      string        `yaml:"log_level"`
 	Integrations  []Integration `yaml:"integrations"`
 	Playbooks     Playbooks     `yaml:"playbooks"`
+	// Tenants are the customer organisations served beside the default
+	// tenant, which holds Integrations and Playbooks above.
+	Tenants []Tenant `yaml:"tenants"`
+}
+
+// Tenant declares one customer organisation and what it owns: its
+// integrations and playbooks, isolated from every other tenant's.
+// Tenants may also be created through the API and the CLI; a tenant
+// declared here is created (or updated) at start-up.
+type Tenant struct {
+	ID           string        `yaml:"id"`
+	Name         string        `yaml:"name"`
+	Disabled     bool          `yaml:"disabled"`
+	Integrations []Integration `yaml:"integrations"`
+	Playbooks    Playbooks     `yaml:"playbooks"`
 }
 
 // Playbooks says where playbook definitions are read from at start-up
@@ -62,12 +79,19 @@ type APIConfig struct {
 	Tokens     []APIToken `yaml:"tokens"`
 }
 
-// APIToken is one named token with a role: viewer, analyst or admin.
+// APIToken is one named token with a role: viewer, analyst or admin,
+// scoped to one tenant (the default tenant when Tenant is empty), or to
+// every tenant when Tenant is "*" (a provider's operator).
 type APIToken struct {
-	Name  string `yaml:"name"`
-	Token Secret `yaml:"token"`
-	Role  string `yaml:"role"`
+	Name   string `yaml:"name"`
+	Token  Secret `yaml:"token"`
+	Role   string `yaml:"role"`
+	Tenant string `yaml:"tenant"`
 }
+
+// AllTenants, as an APIToken's tenant, makes it a provider operator's
+// token: it acts in any tenant, and as an admin manages tenants.
+const AllTenants = "*"
 
 // EngineConfig tunes polling and validation passes.
 type EngineConfig struct {
@@ -295,9 +319,39 @@ func (c Config) validateTokensAndIntegrations() error {
 			return &FieldError{Field: f + ".role", Problem: "must be viewer, analyst or admin"}
 		}
 	}
+	for i, t := range c.API.Tokens {
+		if t.Tenant != "" && t.Tenant != AllTenants && model.CheckTenantID(t.Tenant) != nil {
+			return &FieldError{Field: fmt.Sprintf("api.tokens[%d].tenant", i), Problem: "must be a tenant id or \"*\" (every tenant)"}
+		}
+	}
+	if err := validateIntegrations("integrations", c.Integrations); err != nil {
+		return err
+	}
+	tenants := map[string]bool{}
+	for i, t := range c.Tenants {
+		f := fmt.Sprintf("tenants[%d]", i)
+		switch {
+		case model.CheckTenantID(t.ID) != nil:
+			return &FieldError{Field: f + ".id", Problem: "required: 1-63 lower-case letters, digits, '-' or '_'"}
+		case t.ID == model.DefaultTenant:
+			return &FieldError{Field: f + ".id", Problem: "the default tenant's integrations and playbooks are the top-level ones"}
+		case tenants[t.ID]:
+			return &FieldError{Field: f + ".id", Problem: "duplicate tenant " + strconv.Quote(t.ID)}
+		}
+		tenants[t.ID] = true
+		if err := validateIntegrations(f+".integrations", t.Integrations); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateIntegrations checks one tenant's integrations: ids are unique
+// within the tenant (two tenants may both have a "sentinel").
+func validateIntegrations(field string, list []Integration) error {
 	seen := map[string]bool{}
-	for i, in := range c.Integrations {
-		f := fmt.Sprintf("integrations[%d]", i)
+	for i, in := range list {
+		f := fmt.Sprintf("%s[%d]", field, i)
 		switch {
 		case !validID(in.ID):
 			return &FieldError{Field: f + ".id", Problem: "required: letters, digits, '-' and '_' only"}
@@ -308,15 +362,16 @@ func (c Config) validateTokensAndIntegrations() error {
 		}
 		seen[in.ID] = true
 	}
-	for i, in := range c.Integrations {
-		if err := in.Reconcile.validate(fmt.Sprintf("integrations[%d].reconcile", i), seen); err != nil {
+	for i, in := range list {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if err := in.Reconcile.validate(f+".reconcile", seen); err != nil {
 			return err
 		}
-		if err := in.Policy.AutoValidate.validate(fmt.Sprintf("integrations[%d].policy.auto_validate", i)); err != nil {
+		if err := in.Policy.AutoValidate.validate(f + ".policy.auto_validate"); err != nil {
 			return err
 		}
 		if err := validProxy(in.Proxy); err != nil {
-			return &FieldError{Field: fmt.Sprintf("integrations[%d].proxy", i), Problem: err.Error()}
+			return &FieldError{Field: f + ".proxy", Problem: err.Error()}
 		}
 	}
 	return nil

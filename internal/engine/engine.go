@@ -23,7 +23,7 @@ import (
 
 // Options configure an Engine. Now is injected so tests control the clock.
 type Options struct {
-	Store              store.Store
+	Store              store.Scoped
 	Logger             *slog.Logger
 	Now                func() time.Time
 	ValidationInterval time.Duration
@@ -47,7 +47,7 @@ type Options struct {
 // Engine applies changes to the store and decides outbound actions. It is
 // safe for concurrent use.
 type Engine struct {
-	store    store.Store
+	store    store.Scoped
 	log      *slog.Logger
 	now      func() time.Time
 	interval time.Duration
@@ -117,7 +117,7 @@ func New(o Options) *Engine {
 }
 
 // Store returns the engine's store.
-func (e *Engine) Store() store.Store { return e.store }
+func (e *Engine) Store() store.Scoped { return e.store }
 
 // Now returns the engine's clock reading.
 func (e *Engine) Now() time.Time { return e.now().UTC() }

@@ -66,7 +66,7 @@ func remoteStatus(s model.Status) string {
 }
 
 type harness struct {
-	st     store.Store
+	st     *storetest.Both
 	eng    *engine.Engine
 	clk    *clock
 	vendor *fakeVendor
@@ -80,11 +80,11 @@ func validating(pol engine.Policy) engine.Policy {
 
 func setup(t *testing.T, pol engine.Policy) *harness {
 	t.Helper()
-	return setupOn(t, storetest.OpenSQLite(t), pol)
+	return setupOn(t, storetest.Default(storetest.OpenSQLite(t)), pol)
 }
 
 // setupOn is setup on a given store, for tests that run on both.
-func setupOn(t *testing.T, st store.Store, pol engine.Policy) *harness {
+func setupOn(t *testing.T, st *storetest.Both, pol engine.Policy) *harness {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
 	h := &harness{st: st, clk: clk, vendor: &fakeVendor{}}
@@ -94,11 +94,11 @@ func setupOn(t *testing.T, st store.Store, pol engine.Policy) *harness {
 }
 
 // onBothStores runs fn once per store, each on a fresh one.
-func onBothStores(t *testing.T, fn func(t *testing.T, st store.Store)) {
+func onBothStores(t *testing.T, fn func(t *testing.T, st *storetest.Both)) {
 	for _, s := range storetest.Stores {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, s.Open(t))
+			fn(t, storetest.Default(s.Open(t)))
 		})
 	}
 }

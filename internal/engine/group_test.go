@@ -8,6 +8,7 @@ import (
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
 // TestConcurrentIngestsShareCommits: many small ingests at once (pushes,
@@ -16,7 +17,7 @@ import (
 // unchanged, an unmappable item quarantined for its caller only.
 func TestConcurrentIngestsShareCommits(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		h := setupOn(t, st, engine.DefaultPolicy())
 		const n = 60
 		results := make([]engine.IngestResult, n)

@@ -11,6 +11,7 @@ import (
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
 // The regressions of issue 9, each on both stores: validation no longer
@@ -18,7 +19,7 @@ import (
 // UTF-8 is stored (repaired) instead of failing a batch, caps hold, and a
 // pile of conflicting verdicts reaches the vendor as its final state once.
 
-func countActions(t *testing.T, st store.Store, action string) (n int) {
+func countActions(t *testing.T, st *storetest.Both, action string) (n int) {
 	t.Helper()
 	items, err := st.OutboxList(context.Background(), store.OutboxListParams{Limit: 1000})
 	if err != nil {
@@ -45,7 +46,7 @@ func manyAlerts(n int, host func(i int) string) []connector.Item {
 // news.
 func TestIngestDoesNotFloodComments(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		pol := engine.DefaultPolicy()
 		pol.CommentSync = true
 		h := setupOn(t, st, pol)
@@ -86,7 +87,7 @@ func (l *limitedVendor) CommentLimits(model.Kind) connector.CommentLimits {
 // with a comment at each pass, and text is cut to the vendor's length.
 func TestAutomaticCommentsRespectVendorLimits(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		pol := validating(engine.DefaultPolicy())
 		pol.CommentSync, pol.CommentEachPass = true, true
 		h := setupOn(t, st, pol)
@@ -122,7 +123,7 @@ func TestAutomaticCommentsRespectVendorLimits(t *testing.T) {
 // quarantined, and the alert notes what was repaired.
 func TestHostileBatchIsIngestedAroundTheBadItem(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		h := setupOn(t, st, engine.DefaultPolicy())
 		nul := vendorAlert("nul", "New")
 		nul.Alert.Title = "evil\x00title"
@@ -175,7 +176,7 @@ func TestVerdictReasonCap(t *testing.T) {
 // and the final verdict's comment, once; an analyst's comments all go.
 func TestConflictingVerdictsCoalesce(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		pol := engine.DefaultPolicy()
 		pol.CommentSync = true
 		h := setupOn(t, st, pol)

@@ -9,6 +9,7 @@ import (
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
 // The regressions of issue 10, each on both stores.
@@ -17,7 +18,7 @@ import (
 // both, and both are reconciled when it changes.
 func TestReconcileAlertInTwoIncidents(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		h, _ := reconcileSetupOn(t, st)
 		dfcAlert(t, h, "A1", "Active", 0)
 		siemIncident(t, h, "I1", "New", 0, "A1")
@@ -53,7 +54,7 @@ func TestReconcileAlertInTwoIncidents(t *testing.T) {
 // reactivates an alert alertsync resolved.
 func TestReconcilePeopleWin(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		h, _ := reconcileSetupOn(t, st)
 		dfcAlert(t, h, "A1", "Active", 0)
 		siemIncident(t, h, "I1", "New", 0, "A1")
@@ -96,7 +97,7 @@ func TestReconcilePeopleWin(t *testing.T) {
 // dismisses the alert, so the incident closes as benign positive.
 func TestReconcileOwnVerdictReachesTheIncident(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		h, _ := reconcileSetupOn(t, st)
 		dfcAlert(t, h, "A1", "Active", 0)
 		siemIncident(t, h, "I1", "New", 0, "A1")
@@ -120,7 +121,7 @@ func TestReconcileOwnVerdictReachesTheIncident(t *testing.T) {
 // vendor's own mirror, and an alert that already closed is not written.
 func TestReconcileIncidentCloseWaitsForTheVendorsMirror(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		h, _ := reconcileSetupOn(t, st)
 		dfcAlert(t, h, "A1", "Active", 0)
 		siemIncident(t, h, "I1", "New", 0, "A1")
@@ -161,7 +162,7 @@ func TestReconcileIncidentCloseWaitsForTheVendorsMirror(t *testing.T) {
 // channels as state, and only one comments.
 func TestTwinAlertsShareAVerdict(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		pol := engine.DefaultPolicy()
 		pol.CommentSync = true
 		h := setupOn(t, st, pol)

@@ -19,11 +19,11 @@ import (
 // Defender for Cloud → Sentinel mapping.
 func reconcileSetup(t *testing.T) (*harness, *fakeVendor) {
 	t.Helper()
-	return reconcileSetupOn(t, storetest.OpenSQLite(t))
+	return reconcileSetupOn(t, storetest.Default(storetest.OpenSQLite(t)))
 }
 
 // reconcileSetupOn is reconcileSetup on a given store.
-func reconcileSetupOn(t *testing.T, st store.Store) (*harness, *fakeVendor) {
+func reconcileSetupOn(t *testing.T, st *storetest.Both) (*harness, *fakeVendor) {
 	t.Helper()
 	h := setupOn(t, st, engine.DefaultPolicy())
 	siem := &fakeVendor{}

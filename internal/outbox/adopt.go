@@ -33,7 +33,7 @@ func (w *Worker) Lease() time.Duration { return w.o.Lease }
 // worker runs, claims are not held, and the lane holds less than it
 // would claim itself, so adopted items never wait long enough on a
 // backlog for their lease to matter.
-func (w *Worker) Adoptable(lane string) bool {
+func (w *Worker) Adoptable(lane store.Lane) bool {
 	if w.holding.Load() {
 		return false
 	}
@@ -58,9 +58,10 @@ func (w *Worker) Adopt(items ...store.OutboxItem) {
 		return
 	}
 	for _, it := range items {
-		l := w.lanes[it.Integration]
+		key := store.Lane{Tenant: it.Tenant, Integration: it.Integration}
+		l := w.lanes[key]
 		if l == nil {
-			l = w.startLaneLocked(w.run.ctx, it.Integration, w.run.fin, w.run.lanes)
+			l = w.startLaneLocked(w.run.ctx, key, w.run.fin, w.run.lanes)
 		}
 		l.adoptMu.Lock()
 		l.adopted = append(l.adopted, it)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/outbox"
 	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
 // TestAdoptedItemsNeedNoClaim: an item stored leased to the running
@@ -17,7 +18,7 @@ import (
 // lease, its first attempt already counted.
 func TestAdoptedItemsNeedNoClaim(t *testing.T) {
 	t.Parallel()
-	onBothStores(t, func(t *testing.T, st store.Store) {
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
 		rec := newRecorded()
 		delivered := make(chan int64, 4)
 		w := outbox.New(outbox.Options{Store: st, Lease: time.Hour, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
@@ -25,12 +26,12 @@ func TestAdoptedItemsNeedNoClaim(t *testing.T) {
 				delivered <- it.ID
 				return nil, nil
 			}})
-		if w.Adoptable("playbook:p") {
+		if w.Adoptable(store.Lane{Tenant: store.DefaultTenant, Integration: "playbook:p"}) {
 			t.Fatal("a worker that does not run adopts")
 		}
 		runWorker(t, w)
 		// Run marks itself running first thing; a bounded wait for it.
-		for deadline := time.Now().Add(10 * time.Second); !w.Adoptable("playbook:p"); time.Sleep(time.Millisecond) {
+		for deadline := time.Now().Add(10 * time.Second); !w.Adoptable(store.Lane{Tenant: store.DefaultTenant, Integration: "playbook:p"}); time.Sleep(time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatal("the worker never became ready to adopt")
 			}

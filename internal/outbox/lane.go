@@ -49,8 +49,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			w.o.Logger.Error("list outbox lanes", "err", err)
 		}
-		for _, name := range names {
-			w.startLane(ctx, name, fin, &lanes)
+		for _, key := range names {
+			if w.serves(key) {
+				w.startLane(ctx, key, fin, &lanes)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -65,46 +67,49 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-func (w *Worker) startLane(ctx context.Context, name string, fin *finisher, wg *sync.WaitGroup) {
+func (w *Worker) startLane(ctx context.Context, key store.Lane, fin *finisher, wg *sync.WaitGroup) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, ok := w.lanes[name]; ok {
+	if _, ok := w.lanes[key]; ok {
 		return
 	}
-	w.startLaneLocked(ctx, name, fin, wg)
+	w.startLaneLocked(ctx, key, fin, wg)
 }
 
 // startLaneLocked starts the lane; the caller holds w.mu and knows it
 // is not running.
-func (w *Worker) startLaneLocked(ctx context.Context, name string, fin *finisher, wg *sync.WaitGroup) *lane {
-	l := &lane{w: w, name: name, fin: fin, wake: make(chan struct{}, 1), window: w.laneMax(name), bulkRunning: map[string]int{},
+func (w *Worker) startLaneLocked(ctx context.Context, key store.Lane, fin *finisher, wg *sync.WaitGroup) *lane {
+	l := &lane{w: w, key: key, name: key.String(), fin: fin, wake: make(chan struct{}, 1), window: w.laneMax(key), bulkRunning: map[string]int{},
 		events: make(chan laneEvent, 2*w.o.Batch+2)}
-	w.lanes[name] = l
+	w.lanes[key] = l
 	wg.Add(1)
 	go func() { defer wg.Done(); l.run(ctx) }()
 	return l
 }
 
+// serves reports whether the worker delivers key's work now.
+func (w *Worker) serves(key store.Lane) bool { return w.o.Serves == nil || w.o.Serves(key) }
+
 // laneMax is how many deliveries the lane may have in flight: the
 // lane's own limit (a playbook's concurrency) when it has one, else
 // Concurrency.
-func (w *Worker) laneMax(name string) int {
+func (w *Worker) laneMax(key store.Lane) int {
 	if w.o.LaneConcurrency != nil {
-		if n := w.o.LaneConcurrency(name); n > 0 {
+		if n := w.o.LaneConcurrency(key); n > 0 {
 			return n
 		}
 	}
 	return w.o.Concurrency
 }
 
-// WakeLanes tells the lanes of integrations there is new work for them;
-// an integration without a running lane wakes the worker, which starts
-// one.
-func (w *Worker) WakeLanes(integrations []string) {
+// WakeLanes tells the lanes of tenants' integrations there is new work
+// for them; an integration without a running lane wakes the worker, which
+// starts one.
+func (w *Worker) WakeLanes(lanes []store.Lane) {
 	w.mu.Lock()
 	missing := false
-	for _, name := range integrations {
-		if l, ok := w.lanes[name]; ok {
+	for _, key := range lanes {
+		if l, ok := w.lanes[key]; ok {
 			l.kick()
 		} else {
 			missing = true
@@ -124,12 +129,12 @@ func (w *Worker) wakeLanes() {
 	}
 }
 
-// Waiting reports why an integration's pending writes are not being sent
-// right now (a vendor's rate limit), and until when; ok is false when its
-// lane is not paused.
-func (w *Worker) Waiting(integration string) (reason string, until time.Time, ok bool) {
+// Waiting reports why a tenant's integration's pending writes are not
+// being sent right now (a vendor's rate limit), and until when; ok is
+// false when its lane is not paused.
+func (w *Worker) Waiting(key store.Lane) (reason string, until time.Time, ok bool) {
 	w.mu.Lock()
-	l := w.lanes[integration]
+	l := w.lanes[key]
 	w.mu.Unlock()
 	if l == nil {
 		return "", time.Time{}, false
@@ -140,7 +145,8 @@ func (w *Worker) Waiting(integration string) (reason string, until time.Time, ok
 // lane delivers one integration's work.
 type lane struct {
 	w    *Worker
-	name string
+	key  store.Lane
+	name string // key.String(), for logs and metrics
 	fin  *finisher
 	wake chan struct{}
 	// events carries what delivery goroutines and the finisher report.
@@ -278,7 +284,7 @@ func (l *lane) apply(ev laneEvent) {
 		switch {
 		case ev.throttled:
 			l.window = 1
-		case l.window < l.w.laneMax(l.name):
+		case l.window < l.w.laneMax(l.key):
 			l.window++
 		}
 	}
@@ -298,9 +304,9 @@ func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 	if l.bulk {
 		// A bulk lane holds a call's worth for each slot of its window,
 		// so a backlog keeps every slot busy with a full call.
-		room = l.w.o.Batch*l.w.laneMax(l.name) - l.held
+		room = l.w.o.Batch*l.w.laneMax(l.key) - l.held
 	}
-	if room <= 0 || l.w.holding.Load() {
+	if room <= 0 || l.w.holding.Load() || !l.w.serves(l.key) {
 		return
 	}
 	idleSlots := len(l.queue) == 0 && l.running < l.window
@@ -312,7 +318,7 @@ func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 	}
 	l.lastClaim = now
 	items, err := l.w.o.Store.OutboxClaim(ctx, store.OutboxClaimParams{
-		Owner: l.w.owner, Now: l.w.o.Now().UTC(), Lease: l.w.o.Lease, Limit: room, Integration: l.name,
+		Owner: l.w.owner, Now: l.w.o.Now().UTC(), Lease: l.w.o.Lease, Limit: room, Tenant: l.key.Tenant, Integration: l.key.Integration,
 	})
 	if err != nil {
 		if ctx.Err() == nil {
@@ -477,7 +483,7 @@ func (l *lane) exitIfIdle() bool {
 	if l.held > 0 || len(l.queue) > 0 || l.hasAdopted() {
 		return false
 	}
-	delete(l.w.lanes, l.name)
+	delete(l.w.lanes, l.key)
 	l.w.metrics.inFlight.DeleteLabelValues(l.name)
 	return true
 }
@@ -485,7 +491,7 @@ func (l *lane) exitIfIdle() bool {
 func (l *lane) exit() {
 	l.w.mu.Lock()
 	defer l.w.mu.Unlock()
-	delete(l.w.lanes, l.name)
+	delete(l.w.lanes, l.key)
 }
 
 // finisher records finished items in batches: whatever arrived while the

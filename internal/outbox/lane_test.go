@@ -14,7 +14,7 @@ import (
 	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
-func enqueueOn(t *testing.T, st store.Store, integration, key, ref string, priority int) int64 {
+func enqueueOn(t *testing.T, st *storetest.Both, integration, key, ref string, priority int) int64 {
 	t.Helper()
 	var id int64
 	err := st.WithTx(context.Background(), func(tx store.Tx) error {
@@ -88,11 +88,11 @@ func (r *recorded) awaitFunc(t *testing.T, ok func(map[int64]store.OutboxResult)
 }
 
 // onBothStores runs fn on a fresh store of each kind.
-func onBothStores(t *testing.T, fn func(t *testing.T, st store.Store)) {
+func onBothStores(t *testing.T, fn func(t *testing.T, st *storetest.Both)) {
 	for _, s := range storetest.Stores {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, s.Open(t))
+			fn(t, storetest.Default(s.Open(t)))
 		})
 	}
 }
@@ -115,7 +115,7 @@ func TestThrottledVendorDoesNotDelayAnother(t *testing.T) {
 	onBothStores(t, testThrottledVendorDoesNotDelayAnother)
 }
 
-func testThrottledVendorDoesNotDelayAnother(t *testing.T, st store.Store) {
+func testThrottledVendorDoesNotDelayAnother(t *testing.T, st *storetest.Both) {
 	for i := range 200 {
 		enqueueOn(t, st, "graph", fmt.Sprintf("g-%d", i), fmt.Sprintf("alert:%d", i), store.PriorityAutomatic)
 	}
@@ -144,7 +144,7 @@ func testThrottledVendorDoesNotDelayAnother(t *testing.T, st store.Store) {
 		return false
 	}, "a throttled item recorded as pending")
 
-	reason, until, ok := w.Waiting("graph")
+	reason, until, ok := w.Waiting(store.Lane{Tenant: store.DefaultTenant, Integration: "graph"})
 	if !ok || reason != "rate budget" || time.Until(until) < 30*time.Second {
 		t.Fatalf("Waiting(graph) = %q, %v, %v; want rate budget for about a minute", reason, until, ok)
 	}
@@ -180,7 +180,7 @@ func TestDecisionOvertakesAutomaticBacklog(t *testing.T) {
 	onBothStores(t, testDecisionOvertakesAutomaticBacklog)
 }
 
-func testDecisionOvertakesAutomaticBacklog(t *testing.T, st store.Store) {
+func testDecisionOvertakesAutomaticBacklog(t *testing.T, st *storetest.Both) {
 	for i := range 60 {
 		enqueueOn(t, st, "graph", fmt.Sprintf("auto-%d", i), fmt.Sprintf("alert:%d", i), store.PriorityAutomatic)
 	}
@@ -227,7 +227,7 @@ func TestSlowItemHoldsNothingHostage(t *testing.T) {
 	onBothStores(t, testSlowItemHoldsNothingHostage)
 }
 
-func testSlowItemHoldsNothingHostage(t *testing.T, st store.Store) {
+func testSlowItemHoldsNothingHostage(t *testing.T, st *storetest.Both) {
 	slow := enqueueOn(t, st, "edr", "slow", "alert:slow", store.PriorityDecision)
 	var fast []int64
 	for i := range 3 {

@@ -80,7 +80,11 @@ type Options struct {
 	// LaneConcurrency, when set, is a lane's own limit on deliveries in
 	// flight (a playbook's concurrency), in place of Concurrency; zero
 	// or less: Concurrency.
-	LaneConcurrency func(lane string) int
+	LaneConcurrency func(lane store.Lane) int
+	// Serves, when set, says whether this worker delivers a lane's work
+	// now: a disabled tenant's lanes wait, their items kept, not retried
+	// into dead letters.
+	Serves func(lane store.Lane) bool
 	// OnDead, when set, runs in the transaction that records a batch's
 	// outcomes for each item that went to the dead letters, so whatever
 	// expected that action to land (the echo ledger) can forget it.
@@ -105,7 +109,7 @@ type Worker struct {
 	deliveries *goPool
 
 	mu    sync.Mutex
-	lanes map[string]*lane
+	lanes map[store.Lane]*lane
 	// run is set while Run runs (see Adopt).
 	run *running
 
@@ -113,7 +117,7 @@ type Worker struct {
 	// recorded), whose leases Run renews; renewed is when the last
 	// renewal round succeeded (unix nanoseconds).
 	leasesMu sync.Mutex
-	leases   map[int64]struct{}
+	leases   map[store.OutboxRef]struct{}
 	renewed  atomic.Int64
 }
 
@@ -148,8 +152,8 @@ func New(o Options) *Worker {
 	b := make([]byte, 6)
 	_, _ = crand.Read(b)
 	return &Worker{o: o, owner: "worker-" + hex.EncodeToString(b), metrics: newMetrics(o.Registerer),
-		wake: make(chan struct{}, 1), lanes: map[string]*lane{}, deliveries: newGoPool(laneIdleExit),
-		leases: map[int64]struct{}{}}
+		wake: make(chan struct{}, 1), lanes: map[store.Lane]*lane{}, deliveries: newGoPool(laneIdleExit),
+		leases: map[store.OutboxRef]struct{}{}}
 }
 
 // Wake makes an idle worker look for work now instead of after IdleWait.
@@ -171,16 +175,35 @@ func (w *Worker) Wake() {
 	}
 }
 
-// RunOnce claims one batch across every integration, delivers it and
+// RunOnce claims one batch across every tenant and integration, delivers it and
 // records the outcomes before returning how many items it handled. Tests
 // and benchmarks use it to step the queue; Run delivers on lanes instead.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	claimed := w.o.Now().UTC()
-	items, err := w.o.Store.OutboxClaim(ctx, store.OutboxClaimParams{
-		Owner: w.owner, Now: claimed, Lease: w.o.Lease, Limit: w.o.Batch,
-	})
-	if err != nil || len(items) == 0 {
+	// Claims go lane by lane: each walks its lane's index, where one
+	// claim across every tenant would sort all due items.
+	lanes, err := w.o.Store.OutboxLanes(ctx)
+	if err != nil {
 		return 0, err
+	}
+	var items []store.OutboxItem
+	for _, l := range lanes {
+		if len(items) >= w.o.Batch {
+			break
+		}
+		if !w.serves(l) {
+			continue
+		}
+		got, err := w.o.Store.OutboxClaim(ctx, store.OutboxClaimParams{
+			Owner: w.owner, Now: w.o.Now().UTC(), Lease: w.o.Lease, Limit: w.o.Batch - len(items),
+			Tenant: l.Tenant, Integration: l.Integration,
+		})
+		if err != nil {
+			return 0, err
+		}
+		items = append(items, got...)
+	}
+	if len(items) == 0 {
+		return 0, nil
 	}
 	deadline := time.Now().Add(w.deliveryWindow())
 	var (
@@ -214,13 +237,35 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 func (w *Worker) deliveryWindow() time.Duration { return w.o.Lease - w.o.Lease/10 }
 
 // finish records delivered items' Afters (and the dead-letter hooks) in
-// one transaction, then their outcomes. Outcomes are recorded even if the
-// worker's context was cancelled meanwhile, so a delivered action is not
-// sent again after a clean shutdown.
+// one transaction per tenant, then their outcomes. Outcomes are recorded
+// even if the worker's context was cancelled meanwhile, so a delivered
+// action is not sent again after a clean shutdown.
 func (w *Worker) finish(ctx context.Context, done []finished) error {
 	if len(done) == 0 {
 		return nil
 	}
+	var (
+		order   []string
+		tenants = map[string][]finished{}
+	)
+	for _, f := range done {
+		t := f.item.Tenant
+		if _, ok := tenants[t]; !ok {
+			order = append(order, t)
+		}
+		tenants[t] = append(tenants[t], f)
+	}
+	var errs []error
+	for _, t := range order {
+		if err := w.finishTenant(ctx, t, tenants[t]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// finishTenant is finish for one tenant's items.
+func (w *Worker) finishTenant(ctx context.Context, tenant string, done []finished) error {
 	results := make([]store.OutboxResult, len(done))
 	afters := make([]After, 0, len(done))
 	// Items done or dead in one batch share the batch's time, so the store
@@ -228,6 +273,7 @@ func (w *Worker) finish(ctx context.Context, done []finished) error {
 	now := w.o.Now().UTC()
 	for i, f := range done {
 		results[i] = f.result
+		results[i].Tenant = f.item.Tenant
 		if r := &results[i]; r.State == store.OutboxDone || r.State == store.OutboxDead {
 			r.Now = now
 		}
@@ -246,7 +292,8 @@ func (w *Worker) finish(ctx context.Context, done []finished) error {
 	// The records and the outcomes commit together; if the records fail,
 	// the outcomes are recorded on their own and each record is retried
 	// alone (the vendor already has the change).
-	err := w.o.Store.WithTx(ctx, func(tx store.Tx) error {
+	scope := w.o.Store.Scope(tenant)
+	err := scope.WithTx(ctx, func(tx store.Tx) error {
 		if err := recordAll(ctx, tx, todo); err != nil {
 			return err
 		}
@@ -259,7 +306,7 @@ func (w *Worker) finish(ctx context.Context, done []finished) error {
 			w.forget(done)
 			return err
 		}
-		w.recordAlone(ctx, todo)
+		w.recordAlone(ctx, scope, todo)
 	}
 	w.forget(done)
 	if w.o.Finished != nil {
@@ -271,15 +318,15 @@ func (w *Worker) finish(ctx context.Context, done []finished) error {
 // recordAlone runs each After in a transaction of its own, so one bad
 // record cannot hide the others; a record that still fails is logged, as
 // the vendor already has the change.
-func (w *Worker) recordAlone(ctx context.Context, todo []After) {
+func (w *Worker) recordAlone(ctx context.Context, scope store.Scoped, todo []After) {
 	for _, a := range todo {
 		for attempt := 1; ; attempt++ {
-			err := w.o.Store.WithTx(ctx, func(tx store.Tx) error { return a.Record(ctx, tx) })
+			err := scope.WithTx(ctx, func(tx store.Tx) error { return a.Record(ctx, tx) })
 			if errors.Is(err, store.ErrConflict) && attempt < 3 {
 				continue
 			}
 			if err != nil {
-				w.o.Logger.Warn("record delivered action", "err", err)
+				w.o.Logger.Warn("record delivered action", "tenant", scope.Tenant(), "err", err)
 			}
 			break
 		}

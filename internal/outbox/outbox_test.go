@@ -15,6 +15,7 @@ import (
 	"github.com/alertsync/alertsync/internal/outbox"
 	"github.com/alertsync/alertsync/internal/store"
 	"github.com/alertsync/alertsync/internal/store/sqlite"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -30,7 +31,7 @@ func (c *clock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func setup(t *testing.T) (store.Store, *clock) {
+func setup(t *testing.T) (*storetest.Both, *clock) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "o.db"))
@@ -41,10 +42,10 @@ func setup(t *testing.T) (store.Store, *clock) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	return st, &clock{now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	return storetest.Default(st), &clock{now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
 }
 
-func enqueue(t *testing.T, st store.Store, now time.Time, key, ref string) {
+func enqueue(t *testing.T, st *storetest.Both, now time.Time, key, ref string) {
 	t.Helper()
 	err := st.WithTx(context.Background(), func(tx store.Tx) error {
 		_, _, err := tx.OutboxEnqueue(context.Background(), store.OutboxEnqueueParams{
@@ -57,7 +58,7 @@ func enqueue(t *testing.T, st store.Store, now time.Time, key, ref string) {
 	}
 }
 
-func only(t *testing.T, st store.Store, state store.OutboxState) []store.OutboxItem {
+func only(t *testing.T, st *storetest.Both, state store.OutboxState) []store.OutboxItem {
 	t.Helper()
 	items, err := st.OutboxList(context.Background(), store.OutboxListParams{State: state, Limit: 100})
 	if err != nil {

@@ -17,7 +17,7 @@ func (w *Worker) hold(items []store.OutboxItem) {
 	w.leasesMu.Lock()
 	defer w.leasesMu.Unlock()
 	for _, it := range items {
-		w.leases[it.ID] = struct{}{}
+		w.leases[store.OutboxRef{Tenant: it.Tenant, ID: it.ID}] = struct{}{}
 	}
 }
 
@@ -26,17 +26,17 @@ func (w *Worker) forget(done []finished) {
 	w.leasesMu.Lock()
 	defer w.leasesMu.Unlock()
 	for _, f := range done {
-		delete(w.leases, f.item.ID)
+		delete(w.leases, store.OutboxRef{Tenant: f.item.Tenant, ID: f.item.ID})
 	}
 }
 
 // held lists the items this worker holds.
-func (w *Worker) held() []int64 {
+func (w *Worker) held() []store.OutboxRef {
 	w.leasesMu.Lock()
 	defer w.leasesMu.Unlock()
-	ids := make([]int64, 0, len(w.leases))
-	for id := range w.leases {
-		ids = append(ids, id)
+	ids := make([]store.OutboxRef, 0, len(w.leases))
+	for ref := range w.leases {
+		ids = append(ids, ref)
 	}
 	return ids
 }

@@ -28,7 +28,7 @@ const lanePrefix = "playbook:"
 
 // Options wire a Runner.
 type Options struct {
-	Store  store.Store
+	Store  store.Scoped
 	Engine *engine.Engine
 	Logger *slog.Logger
 	// HTTP is the base client of http steps; each playbook's egress guard
@@ -118,13 +118,14 @@ func (r *Runner) List() []*Playbook {
 	return out
 }
 
-// LaneConcurrency is the outbox hook giving each playbook's lane the
-// playbook's own concurrency.
-func (r *Runner) LaneConcurrency(lane string) int {
-	if len(lane) <= len(lanePrefix) || lane[:len(lanePrefix)] != lanePrefix {
+// LaneConcurrency is the outbox hook giving each of the runner's
+// tenant's playbook lanes the playbook's own concurrency.
+func (r *Runner) LaneConcurrency(lane store.Lane) int {
+	name := lane.Integration
+	if lane.Tenant != r.o.Store.Tenant() || len(name) <= len(lanePrefix) || name[:len(lanePrefix)] != lanePrefix {
 		return 0
 	}
-	if p, ok := r.Get(lane[len(lanePrefix):]); ok {
+	if p, ok := r.Get(name[len(lanePrefix):]); ok {
 		if p.Def.Concurrency > 0 {
 			return p.Def.Concurrency
 		}
@@ -140,7 +141,7 @@ func (r *Runner) LaneConcurrency(lane string) int {
 type Local interface {
 	Owner() string
 	Lease() time.Duration
-	Adoptable(lane string) bool
+	Adoptable(lane store.Lane) bool
 	Adopt(items ...store.OutboxItem)
 }
 
@@ -167,7 +168,7 @@ func (r *Runner) enqueueStep(ctx context.Context, tx store.Tx, run store.Run, st
 		OriginKind: run.ObjectKind, OriginID: run.ObjectID, Now: now, NotBefore: notBefore, Priority: store.PriorityDecision,
 	}
 	lw := r.local.Load()
-	if lw != nil && !notBefore.After(now) && lw.Adoptable(p.Integration) {
+	if lw != nil && !notBefore.After(now) && lw.Adoptable(store.Lane{Tenant: tx.Tenant(), Integration: p.Integration}) {
 		p.LeaseOwner, p.LeaseUntil = lw.Owner(), now.Add(lw.Lease())
 	}
 	id, inserted, err := tx.OutboxEnqueue(ctx, p)
@@ -175,7 +176,7 @@ func (r *Runner) enqueueStep(ctx context.Context, tx store.Tx, run store.Run, st
 		return fmt.Errorf("enqueue step %d of run %d: %w", step, run.ID, err)
 	}
 	if inserted && p.LeaseOwner != "" {
-		item := store.OutboxItem{ID: id, Key: p.Key, Integration: p.Integration, ObjectRef: p.ObjectRef,
+		item := store.OutboxItem{ID: id, Tenant: tx.Tenant(), Key: p.Key, Integration: p.Integration, ObjectRef: p.ObjectRef,
 			Action: p.Action, Payload: p.Payload, OriginKind: p.OriginKind, OriginID: p.OriginID,
 			State: store.OutboxLeased, Attempts: 1, NextAttemptAt: now, LeaseOwner: p.LeaseOwner,
 			LeaseUntil: p.LeaseUntil, CreatedAt: now, UpdatedAt: now, Priority: p.Priority}

@@ -62,7 +62,7 @@ func newReceiver(t *testing.T) *receiver {
 func (rc *receiver) count() int { rc.mu.Lock(); defer rc.mu.Unlock(); return len(rc.bodies) }
 
 type env struct {
-	st     store.Store
+	st     *storetest.Both
 	eng    *engine.Engine
 	runner *playbook.Runner
 	rc     *receiver
@@ -72,7 +72,7 @@ type env struct {
 // (edit changes its YAML first) pointed at a local receiver.
 func setup(t *testing.T, edit func(string) string) *env {
 	t.Helper()
-	st := storetest.OpenSQLite(t)
+	st := storetest.Default(storetest.OpenSQLite(t))
 	e := &env{st: st, rc: newReceiver(t)}
 	e.eng = engine.New(engine.Options{Store: st})
 	e.eng.AddIntegration(engine.Integration{ID: "edr", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: fakeConnector{}})
@@ -315,7 +315,7 @@ func TestStepsAdoptedByLocalWorker(t *testing.T) {
 	done := make(chan struct{})
 	go func() { _ = w.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	for deadline := time.Now().Add(10 * time.Second); !w.Adoptable("playbook:seed-sync-alerts"); time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); !w.Adoptable(store.Lane{Tenant: store.DefaultTenant, Integration: "playbook:seed-sync-alerts"}); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the worker never became ready to adopt")
 		}

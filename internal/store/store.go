@@ -22,19 +22,50 @@ var ErrNotFound = errors.New("not found")
 // transaction, which then reads the newer row.
 var ErrConflict = errors.New("conflict")
 
-// Store is a database. Reads may run anywhere; every change runs inside
-// WithTx so that a change and the outbox entries it causes commit together.
+// DefaultTenant is the tenant of a single-organisation install: a
+// database from before tenants existed migrates into it, and a
+// configuration that names no tenant lives in it.
+const DefaultTenant = model.DefaultTenant
+
+// Store is a database. It holds the data of every tenant, and reaches a
+// tenant's data only through Scope: no read or write of alerts,
+// incidents, integrations, outbox actions, playbooks or anything else a
+// tenant owns can be written without naming the tenant. What is left at
+// this level is the hub's own cross-tenant work (outbox claims and their
+// outcomes by id, leases) and the tenants themselves.
 type Store interface {
-	Reader
-	// WithTx runs fn in one write transaction, committing when fn returns nil.
-	WithTx(ctx context.Context, fn func(tx Tx) error) error
+	// Scope returns the store as one tenant sees it: every query it runs
+	// is bound to the tenant (and, on PostgreSQL, every transaction runs
+	// under row-level security keyed by it).
+	Scope(tenant string) Scoped
 	Outbox
 	Leases
+	Tenants
 	// Migrate applies embedded migrations not yet applied.
 	Migrate(ctx context.Context) error
 	// Driver names the implementation: "sqlite" or "postgres".
 	Driver() string
 	Close() error
+}
+
+// Scoped is one tenant's data. Reads may run anywhere; every change runs
+// inside WithTx so that a change and the outbox entries it causes commit
+// together.
+type Scoped interface {
+	Reader
+	// Tenant names the tenant every query of this scope is bound to.
+	Tenant() string
+	// WithTx runs fn in one write transaction, committing when fn returns nil.
+	WithTx(ctx context.Context, fn func(tx Tx) error) error
+	// OutboxRetry moves a dead item back to pending, due at now. It is
+	// ErrNotFound unless the item is dead, and ErrConflict when a later
+	// action on the same remote object has already been applied.
+	OutboxRetry(ctx context.Context, id int64, now time.Time) error
+	// Purge deletes up to batch of the tenant's rows (children before
+	// parents) in one transaction and reports how many it deleted; 0
+	// means the tenant holds nothing any more. Deleting a large tenant
+	// so never holds one long transaction.
+	Purge(ctx context.Context, batch int) (int, error)
 }
 
 // Reader is every read query.
@@ -118,9 +149,12 @@ type WriteStatser interface {
 	WriteStats() WriteStats
 }
 
-// Tx is a write transaction. It can also read, seeing its own writes.
+// Tx is a write transaction of one tenant. It can also read, seeing its
+// own writes.
 type Tx interface {
 	Reader
+	// Tenant names the transaction's tenant.
+	Tenant() string
 	// OnCommit runs fn after the transaction commits, and never if it
 	// does not: work that must see the committed rows (handing a leased
 	// outbox item to the local worker) waits for it.
@@ -219,14 +253,25 @@ type Outbox interface {
 	// ids, and returns how many it extended: a worker keeps short leases
 	// alive while it holds the items, so a dead worker's items are rescued
 	// within one lease, not held for the longest delivery.
-	OutboxRenew(ctx context.Context, owner string, ids []int64, until time.Time) (int, error)
-	// OutboxRetry moves a dead item back to pending, due at now. It is
-	// ErrNotFound unless the item is dead, and ErrConflict when a later
-	// action on the same remote object has already been applied.
-	OutboxRetry(ctx context.Context, id int64, now time.Time) error
-	// OutboxLanes lists the integrations that have unfinished items; a
-	// worker delivers each one's work on a lane of its own.
-	OutboxLanes(ctx context.Context) ([]string, error)
+	OutboxRenew(ctx context.Context, owner string, refs []OutboxRef, until time.Time) (int, error)
+	// OutboxLanes lists the tenants' integrations that have unfinished
+	// items; a worker delivers each one's work on a lane of its own.
+	OutboxLanes(ctx context.Context) ([]Lane, error)
+}
+
+// Lane is one tenant's integration, the unit outbox work is delivered in.
+type Lane struct {
+	Tenant      string
+	Integration string
+}
+
+// String is the lane's name in logs and metrics: tenant/integration, or
+// the integration alone in the default tenant.
+func (l Lane) String() string {
+	if l.Tenant == DefaultTenant || l.Tenant == "" {
+		return l.Integration
+	}
+	return l.Tenant + "/" + l.Integration
 }
 
 // AlertListParams filters AlertList. Results are ordered by id ascending
@@ -364,6 +409,7 @@ const (
 // OutboxItem is one durable outbound action.
 type OutboxItem struct {
 	ID            int64           `json:"id"`
+	Tenant        string          `json:"tenant"`
 	Key           string          `json:"idempotency_key"`
 	Integration   string          `json:"integration"`
 	ObjectRef     string          `json:"object_ref"`
@@ -419,12 +465,15 @@ type OutboxEnqueueParams struct {
 }
 
 // OutboxClaimParams leases due work to Owner until Now+Lease. A non-empty
-// Integration claims from that integration's lane only.
+// Integration claims from that lane (Tenant's integration) only; without
+// one the claim takes Tenant's due work, or every tenant's when Tenant is
+// empty too.
 type OutboxClaimParams struct {
 	Owner       string
 	Now         time.Time
 	Lease       time.Duration
 	Limit       int
+	Tenant      string
 	Integration string
 }
 
@@ -436,10 +485,20 @@ type OutboxObjectCountParams struct {
 	Priority    int
 }
 
+// OutboxRef names an outbox item: its tenant and id (the item's key, as
+// every key leads with the tenant).
+type OutboxRef struct {
+	Tenant string
+	ID     int64
+}
+
 // OutboxResult is the outcome of one claimed item: State is done, pending
-// (retry at NextAttemptAt) or dead.
+// (retry at NextAttemptAt) or dead. Tenant, when set, lets the hub's own
+// transaction find the item by its key; a tenant's transaction uses its
+// own tenant.
 type OutboxResult struct {
 	ID            int64
+	Tenant        string
 	State         OutboxState
 	NextAttemptAt time.Time
 	Error         string

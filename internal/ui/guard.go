@@ -59,7 +59,12 @@ func (c *console) guard(rt route) http.Handler {
 			c.errorPage(w, r, http.StatusForbidden, "The form was stale or did not come from this console (CSRF check failed). Reload the page and try again.")
 			return
 		}
-		rt.h(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, se)))
+		cc, ok := c.forTenant(se.tenant)
+		if !ok {
+			c.errorPage(w, r, http.StatusNotFound, "Your tenant is not running here (disabled or deleted).")
+			return
+		}
+		cc.routes[rt.Method+" "+rt.Pattern](w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, se)))
 	}))
 }
 

@@ -292,7 +292,7 @@ func TestClusterPage(t *testing.T) {
 	// The replica's heartbeat and job loops take their leases as the hub
 	// starts; a bounded wait for the first of them.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		ls, err := h.app.Store().LeaseList(context.Background())
+		ls, err := h.app.Hub().LeaseList(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,11 +30,14 @@ const (
 	viewerToken  = "viewer-console-tok-7c1e9a3b5d"
 	analystToken = "analyst-console-tok-2f8d6b4a0c"
 	adminToken   = "admin-console-tok-9e7d5c3b1a"
-	intakeKey    = "intake-console-key-5a4b3c2d1e"
-	writeToken   = "writeback-console-tok-0a9b8c7d"
+	// tenantAdminToken is an admin of the default tenant alone; the
+	// configured admin token acts in every tenant (an operator).
+	tenantAdminToken = "tenant-admin-console-tok-4d2f"
+	intakeKey        = "intake-console-key-5a4b3c2d1e"
+	writeToken       = "writeback-console-tok-0a9b8c7d"
 )
 
-var allSecrets = []string{viewerToken, analystToken, adminToken, intakeKey, writeToken}
+var allSecrets = []string{viewerToken, analystToken, adminToken, tenantAdminToken, intakeKey, writeToken}
 
 // hub is the whole alertsync running in-process on a free port, with an
 // HTTP intake integration whose write-backs land in receiver.
@@ -75,6 +78,7 @@ func baseConfig(t testing.TB) config.Config {
 	cfg.API.Tokens = []config.APIToken{
 		{Name: "vera", Token: config.NewSecret(viewerToken), Role: "viewer"},
 		{Name: "ana", Token: config.NewSecret(analystToken), Role: "analyst"},
+		{Name: "adam", Token: config.NewSecret(tenantAdminToken), Role: "admin"},
 	}
 	cfg.Outbox.IdleWait = 20 * time.Millisecond
 	cfg.Outbox.BaseBackoff = 20 * time.Millisecond
@@ -262,7 +266,7 @@ func httptestTLS(t testing.TB, h http.Handler) *httptest.Server {
 
 // apiDeps are the hub's own store and engine for a console built apart.
 func apiDeps(h *hub) api.Deps {
-	return api.Deps{Store: h.app.Store(), Engine: h.app.Engine(), AdminToken: config.NewSecret(adminToken)}
+	return api.Deps{Store: h.app.Hub(), Engine: h.app.Engine(), AdminToken: config.NewSecret(adminToken)}
 }
 
 // deadItem makes a write-back the receiver refuses and returns its id,

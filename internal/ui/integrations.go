@@ -121,7 +121,7 @@ func (c *console) savePolicy(w http.ResponseWriter, r *http.Request) {
 		c.showEdit(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	if err := c.deps.SetPolicy(r.Context(), id, p); err != nil {
+	if err := c.deps.SetPolicy(r.Context(), c.tenant, id, p); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -143,7 +143,7 @@ func (c *console) saveSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	field := r.PostForm.Get("field")
-	if err := c.deps.SetSecret(r.Context(), id, field, r.PostForm.Get("value")); err != nil {
+	if err := c.deps.SetSecret(r.Context(), c.tenant, id, field, r.PostForm.Get("value")); err != nil {
 		if errors.Is(err, engine.ErrInvalid) {
 			c.showEdit(w, r, http.StatusBadRequest, "The "+field+" was not changed: the connector refused it or it was empty.")
 			return

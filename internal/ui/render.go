@@ -44,6 +44,10 @@ type view struct {
 	Nav  string
 	Who  api.Principal
 	CSRF string
+	// Tenant is the tenant the page shows; Tenants, for an operator, the
+	// tenants the switcher offers.
+	Tenant  string
+	Tenants []tenantChoice
 	// Analyst and Admin say what the viewer may do, so a page shows only
 	// the buttons its role may press (the routes refuse the rest anyway).
 	Analyst, Admin bool
@@ -57,6 +61,7 @@ type view struct {
 func (c *console) view(r *http.Request, nav, title string, data any) view {
 	se := current(r.Context())
 	return view{Title: title, Nav: nav, Who: se.who, CSRF: se.csrf, Data: data,
+		Tenant: se.tenant, Tenants: c.tenantChoices(r),
 		Analyst: se.who.Role.AtLeast(api.RoleAnalyst), Admin: se.who.Role.AtLeast(api.RoleAdmin),
 		Flash: r.URL.Query().Get("done")}
 }

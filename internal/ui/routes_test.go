@@ -21,10 +21,11 @@ func TestRouteTableRoles(t *testing.T) {
 	t.Parallel()
 	h := startHub(t)
 	dead := h.deadItem()
-	ids := strings.NewReplacer("{id}", fmt.Sprint(h.alerts[0]), "{integration}", "push")
+	ids := strings.NewReplacer("{id}", fmt.Sprint(h.alerts[0]), "{integration}", "push", "{tenant}", "default")
 	outboxIDs := strings.NewReplacer("{id}", fmt.Sprint(dead))
-	roles := []api.Role{api.RolePublic, api.RoleViewer, api.RoleAnalyst, api.RoleAdmin}
-	tokens := map[api.Role]string{api.RoleViewer: viewerToken, api.RoleAnalyst: analystToken, api.RoleAdmin: adminToken}
+	roles := []api.Role{api.RolePublic, api.RoleViewer, api.RoleAnalyst, api.RoleAdmin, api.RoleOperator}
+	tokens := map[api.Role]string{api.RoleViewer: viewerToken, api.RoleAnalyst: analystToken, api.RoleAdmin: tenantAdminToken,
+		api.RoleOperator: adminToken}
 	for _, surface := range []struct {
 		name   string
 		routes []api.Access

@@ -17,7 +17,7 @@ func runnerOf(deps api.Deps) *playbook.Runner {
 	if deps.Playbooks != nil {
 		return deps.Playbooks
 	}
-	return playbook.New(playbook.Options{Store: deps.Store, Engine: deps.Engine})
+	return playbook.New(playbook.Options{Store: deps.Store.Scope(store.DefaultTenant), Engine: deps.Engine})
 }
 
 type runsData struct {

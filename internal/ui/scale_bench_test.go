@@ -17,6 +17,7 @@ import (
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
 	"github.com/alertsync/alertsync/internal/store/sqlite"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 	"github.com/alertsync/alertsync/internal/ui"
 )
 
@@ -43,8 +44,8 @@ func BenchmarkPagesAtScale(b *testing.B) {
 	if err := st.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	fillAlerts(b, st, n)
-	eng := engine.New(engine.Options{Store: st})
+	fillAlerts(b, storetest.Default(st), n)
+	eng := engine.New(engine.Options{Store: st.Scope(store.DefaultTenant)})
 	eng.AddIntegration(engine.Integration{ID: "bench", Kind: "httpintake", Policy: engine.DefaultPolicy()})
 	giveHistory(b, eng, int64(n/2))
 	srv := httptest.NewServer(ui.New(ui.Deps{API: api.Deps{Store: st, Engine: eng, AdminToken: config.NewSecret(adminToken)}}))
@@ -69,7 +70,7 @@ func BenchmarkPagesAtScale(b *testing.B) {
 }
 
 // fillAlerts inserts alerts until the store holds n.
-func fillAlerts(b *testing.B, st store.Store, n int) {
+func fillAlerts(b *testing.B, st *storetest.Both, n int) {
 	ctx := context.Background()
 	have, err := st.AlertList(ctx, store.AlertListParams{AfterID: int64(n - 1), Limit: 1})
 	if err != nil {

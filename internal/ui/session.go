@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/api"
+	"github.com/alertsync/alertsync/internal/store"
 )
 
 // Cookie names. The session cookie holds only a random id; the token a
@@ -25,6 +26,9 @@ const (
 type session struct {
 	who  api.Principal
 	csrf string
+	// tenant is the tenant the session acts in: the token's own, or the
+	// one an operator picked in the switcher.
+	tenant string
 	// expires is the absolute end; a session is not extended by use, so
 	// a token removed from the config stops working within one TTL.
 	expires time.Time
@@ -55,8 +59,21 @@ func (s *sessions) create(who api.Principal) string {
 			delete(s.m, k)
 		}
 	}
-	s.m[sha256.Sum256([]byte(id))] = &session{who: who, csrf: randomToken(), expires: now.Add(s.ttl)}
+	tenant := who.Tenant
+	if who.AllTenants() {
+		tenant = store.DefaultTenant
+	}
+	s.m[sha256.Sum256([]byte(id))] = &session{who: who, csrf: randomToken(), expires: now.Add(s.ttl), tenant: tenant}
 	return id
+}
+
+// pick moves an operator's session to tenant.
+func (s *sessions) pick(id, tenant string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if se, ok := s.m[sha256.Sum256([]byte(id))]; ok && se.who.AllTenants() {
+		se.tenant = tenant
+	}
 }
 
 // get returns the live session with id.

@@ -30,17 +30,17 @@ type Deps struct {
 	API api.Deps
 	// SetPolicy changes an integration's sync policy durably; nil makes
 	// the policy read-only in the console.
-	SetPolicy func(ctx context.Context, integration string, p engine.Policy) error
+	SetPolicy func(ctx context.Context, tenant, integration string, p engine.Policy) error
 	// SetSecret sets or replaces one secret setting durably; nil makes
 	// secrets read-only (never shown either way).
-	SetSecret func(ctx context.Context, integration, field, value string) error
+	SetSecret func(ctx context.Context, tenant, integration, field, value string) error
 	// SessionTTL bounds a console session; 8 hours when zero.
 	SessionTTL time.Duration
 }
 
 // console holds what every page handler shares.
 type console struct {
-	store     store.Store
+	store     store.Scoped
 	engine    *engine.Engine
 	views     *api.Views
 	auth      *api.Authenticator
@@ -48,11 +48,15 @@ type console struct {
 	pages     *pages
 	log       *slog.Logger
 	deps      Deps
-	tenants   TenantScope
 	now       func() time.Time
 	static    http.Handler
 	gatherer  gatherer
 	playbooks *playbook.Runner
+	// tenant is the tenant this copy serves; copies are the per-tenant
+	// consoles, shared by every copy; routes are this copy's handlers.
+	tenant string
+	copies *consoleCopies
+	routes map[string]http.HandlerFunc
 }
 
 // New returns the console's handler. Mount it at "/" beside the API.
@@ -80,9 +84,10 @@ func newConsole(deps Deps) *console {
 		panic(err) // the embedded folder is part of the binary
 	}
 	c := &console{
-		store: deps.API.Store, engine: deps.API.Engine, views: api.NewViews(deps.API),
+		store: deps.API.Store.Scope(store.DefaultTenant), engine: deps.API.Engine, views: api.NewViews(deps.API),
 		auth: api.NewAuthenticator(deps.API.Tokens, deps.API.AdminToken, log), log: log, deps: deps,
-		pages: mustParsePages(), tenants: noTenants{}, static: http.FileServerFS(sub),
+		pages: mustParsePages(), static: http.FileServerFS(sub), tenant: store.DefaultTenant,
+		copies:   &consoleCopies{byID: map[string]*console{}},
 		gatherer: gatherer{deps.API.Gatherer}, playbooks: runnerOf(deps.API),
 	}
 	c.now = time.Now
@@ -124,6 +129,7 @@ func (c *console) table() []route {
 		r(get, "/login", public, c.loginPage),
 		r(post, "/login", public, c.login),
 		r(post, "/logout", viewer, c.logout),
+		r(post, "/tenant", viewer, c.pickTenant),
 
 		r(get, "/{$}", viewer, c.dashboard),
 		r(get, "/integrations", viewer, c.integrationsPage),

@@ -48,7 +48,7 @@ type malformedKind struct {
 	start func(t *testing.T, h Harness) string
 	fetch func(t *testing.T, h Harness, cursor string) ([]fetched, ingestFn)
 	// stored reports whether the engine stored a good record.
-	stored func(ctx context.Context, st store.Store, integration, id string) bool
+	stored func(ctx context.Context, st store.Scoped, integration, id string) bool
 }
 
 // testMalformed checks the promise of Item.Err end to end: a record the
@@ -78,7 +78,7 @@ func testMalformed(t *testing.T, h Harness, caps connector.Capabilities) {
 	checkBad(t, bad, recs, mc.Good)
 
 	ctx := h.ctx(t)
-	st := storetest.OpenSQLite(t)
+	st := storetest.OpenSQLite(t).Scope(store.DefaultTenant)
 	eng := engine.New(engine.Options{Store: st})
 	eng.AddIntegration(engine.Integration{ID: h.Integration, Kind: h.Connector.Kind(), Policy: engine.DefaultPolicy(), Connector: h.Connector})
 	res, err := ingest(ctx, eng, h.Integration)
@@ -137,7 +137,7 @@ func checkBad(t *testing.T, bad fetched, recs []fetched, good []string) {
 
 // checkQuarantined finds the bad record's payload in the quarantine, with
 // the reason the connector gave, as the engine keeps it.
-func checkQuarantined(ctx context.Context, t *testing.T, st store.Store, integration string, bad fetched) {
+func checkQuarantined(ctx context.Context, t *testing.T, st store.Scoped, integration string, bad fetched) {
 	t.Helper()
 	q, err := st.QuarantineList(ctx, store.QuarantineListParams{Integration: integration, Limit: 1000})
 	if err != nil {
@@ -160,13 +160,13 @@ func malformedKindOf(caps connector.Capabilities) malformedKind {
 	switch {
 	case caps.Ingest:
 		return malformedKind{name: "alert", start: fromStart, fetch: fetchAlertPages,
-			stored: func(ctx context.Context, st store.Store, integration, id string) bool {
+			stored: func(ctx context.Context, st store.Scoped, integration, id string) bool {
 				_, err := st.AlertGetByVendor(ctx, integration, id)
 				return err == nil
 			}}
 	case caps.Incidents:
 		return malformedKind{name: "incident", start: fromStart, fetch: fetchIncidentPages,
-			stored: func(ctx context.Context, st store.Store, integration, id string) bool {
+			stored: func(ctx context.Context, st store.Scoped, integration, id string) bool {
 				_, err := st.IncidentGetByVendor(ctx, integration, id)
 				return err == nil
 			}}
@@ -245,7 +245,7 @@ func fetchPages[T any](t *testing.T, h Harness, cursor, what string,
 	return nil, nil
 }
 
-func evidenceStored(ctx context.Context, st store.Store, integration, id string) bool {
+func evidenceStored(ctx context.Context, st store.Scoped, integration, id string) bool {
 	recs, err := st.EvidenceList(ctx, store.EvidenceListParams{Integration: integration, Limit: 10000})
 	if err != nil {
 		return false

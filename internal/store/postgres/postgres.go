@@ -67,6 +67,8 @@ func dialect() *sqldb.Dialect {
 		StaleTables: `SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema()
 		AND n_mod_since_analyze > 1000 + 0.2 * n_live_tup ORDER BY relname`,
 		Migrations: sub,
+		ScopeRLS:   true,
+		ScopeRole:  "alertsync_scoped",
 	}
 }
 

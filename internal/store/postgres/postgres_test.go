@@ -1,14 +1,15 @@
 package postgres_test
 
 import (
+	"database/sql"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/model"
-
 	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/postgres"
 	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
@@ -26,13 +27,13 @@ func TestConformance(t *testing.T) {
 func TestSchemaIsolation(t *testing.T) {
 	t.Parallel()
 	a, b := setup(t), setup(t)
-	err := a.WithTx(t.Context(), func(tx store.Tx) error {
+	err := a.Scope(store.DefaultTenant).WithTx(t.Context(), func(tx store.Tx) error {
 		return tx.CursorSet(t.Context(), "i", "s", "only in a", time.Now())
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.CursorGet(t.Context(), "i", "s"); err == nil {
+	if _, err := b.Scope(store.DefaultTenant).CursorGet(t.Context(), "i", "s"); err == nil {
 		t.Error("store b sees store a's cursor")
 	}
 }
@@ -53,7 +54,7 @@ func TestMaintainAnalyzesGrownTables(t *testing.T) {
 	t.Parallel()
 	st := storetest.OpenPostgres(t)
 	ctx := t.Context()
-	err := st.WithTx(ctx, func(tx store.Tx) error {
+	err := st.Scope(store.DefaultTenant).WithTx(ctx, func(tx store.Tx) error {
 		recs := make([]*model.Evidence, 3000)
 		for i := range recs {
 			recs[i] = &model.Evidence{Integration: "o365", VendorID: fmt.Sprintf("r%d", i), Operation: "op", Summary: "s",
@@ -82,5 +83,172 @@ func TestMaintainAnalyzesGrownTables(t *testing.T) {
 	}
 	if names, err := m.Maintain(ctx); err != nil || slices.Contains(names, "evidence") {
 		t.Errorf("evidence still stale right after its analysis: %v, %v", names, err)
+	}
+}
+
+// openRaw opens a migrated store in a schema of its own and a plain
+// connection pool on the same schema, for checks below the store.
+func openRaw(t *testing.T) (store.Store, *sql.DB) {
+	t.Helper()
+	dsn := storetest.PostgresSchemaDSN(t)
+	st, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	return st, raw
+}
+
+// hubTables are the tables no tenant owns.
+var hubTables = map[string]bool{"tenants": true, "leases": true, "schema_migrations": true}
+
+// TestTenantLeadsEveryKey: every table a tenant owns has a tenant column
+// without a default, every one of its indexes (primary keys and unique
+// keys included) leads with it, and row-level security is enabled and
+// forced on it: the layout a distributed PostgreSQL (a distribution
+// column) needs, and the guard a forgotten filter meets.
+func TestTenantLeadsEveryKey(t *testing.T) {
+	t.Parallel()
+	_, raw := openRaw(t)
+	ctx := t.Context()
+	rows, err := raw.QueryContext(ctx, `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+		COALESCE((SELECT a.attnotnull AND NOT a.atthasdef FROM pg_attribute a
+			WHERE a.attrelid = c.oid AND a.attname = 'tenant' AND NOT a.attisdropped), false)
+		FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = rows.Close() }()
+	var tables []string
+	for rows.Next() {
+		var (
+			name                  string
+			rls, force, tenantCol bool
+		)
+		if err := rows.Scan(&name, &rls, &force, &tenantCol); err != nil {
+			t.Fatal(err)
+		}
+		if hubTables[name] {
+			continue
+		}
+		tables = append(tables, name)
+		if !tenantCol {
+			t.Errorf("%s: no tenant column NOT NULL without a default", name)
+		}
+		if !rls || !force {
+			t.Errorf("%s: row-level security enabled %v, forced %v", name, rls, force)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) < 15 {
+		t.Fatalf("found only %d tenant tables: %v", len(tables), tables)
+	}
+	idx, err := raw.QueryContext(ctx, `SELECT t.relname, i.relname, a.attname
+		FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+		LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]
+		WHERE t.relnamespace = current_schema()::regnamespace ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = idx.Close() }()
+	n := 0
+	for idx.Next() {
+		var table, index string
+		var first sql.NullString
+		if err := idx.Scan(&table, &index, &first); err != nil {
+			t.Fatal(err)
+		}
+		if hubTables[table] {
+			continue
+		}
+		n++
+		if first.String != "tenant" {
+			t.Errorf("index %s on %s leads with %q, not tenant", index, table, first.String)
+		}
+	}
+	if err := idx.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n < len(tables) {
+		t.Errorf("%d indexes on %d tables", n, len(tables))
+	}
+}
+
+// TestRowLevelSecurity proves the second guard: a query with no tenant
+// filter at all, run as a tenant's transaction runs, sees that tenant's
+// rows only, nothing without a tenant, and cannot write another's.
+func TestRowLevelSecurity(t *testing.T) {
+	t.Parallel()
+	st, raw := openRaw(t)
+	ctx := t.Context()
+	for _, tenant := range []string{"tenant-a", "tenant-b"} {
+		err := st.Scope(tenant).WithTx(ctx, func(tx store.Tx) error {
+			return tx.AlertInsertBatch(ctx, []*model.Alert{
+				{Integration: "edr", VendorID: "v1", Title: "t", Severity: model.SeverityLow, Status: model.StatusNew, Revision: 1},
+				{Integration: "edr", VendorID: "v2", Title: "t", Severity: model.SeverityLow, Status: model.StatusNew, Revision: 1},
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As the scoped role, which the store takes in every tenant
+	// transaction because the test connects as a superuser.
+	count := func(setting string) (int, error) {
+		tx, err := raw.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		defer func() { _ = tx.Rollback() }()
+		if _, err := tx.ExecContext(ctx, `SET LOCAL ROLE alertsync_scoped`); err != nil {
+			return 0, err
+		}
+		if setting != "" {
+			if _, err := tx.ExecContext(ctx, `SELECT set_config('alertsync.tenant', $1, true)`, setting); err != nil {
+				return 0, err
+			}
+		}
+		var n int
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts`).Scan(&n)
+		return n, err
+	}
+	for _, tc := range []struct {
+		setting string
+		want    int
+	}{{"tenant-a", 2}, {"tenant-b", 2}, {"tenant-c", 0}, {"", 0}, {"*", 4}} {
+		if n, err := count(tc.setting); err != nil || n != tc.want {
+			t.Errorf("SELECT COUNT(*) FROM alerts as tenant %q = %d, %v; want %d", tc.setting, n, err, tc.want)
+		}
+	}
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	_, err = tx.ExecContext(ctx, `SET LOCAL ROLE alertsync_scoped; SELECT set_config('alertsync.tenant', 'tenant-a', true)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE alerts SET title = 'x' WHERE tenant = 'tenant-b'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO cursors (tenant, integration, stream, cursor, updated_at) VALUES ('tenant-b', 'i', 's', 'c', 0)`)
+	if err == nil {
+		t.Error("tenant-a's transaction wrote a row of tenant-b")
+	}
+	_ = tx.Rollback()
+	if got, err := st.Scope("tenant-b").AlertList(ctx, store.AlertListParams{}); err != nil || len(got) != 2 || got[0].Title != "t" {
+		t.Errorf("tenant-b's alerts after tenant-a's update: %+v, %v", got, err)
 	}
 }

@@ -114,14 +114,14 @@ func (c *conn) AlertGetByVendor(ctx context.Context, integration, vendorID strin
 func (t *tx) byVendorQuery(integration string, ids []string) (string, []any) {
 	if t.d.ArrayLookup {
 		return "SELECT " + prefixed("a.", alertCols) + ` FROM unnest(?::text[]) AS v(id)
-		CROSS JOIN LATERAL (SELECT * FROM alerts WHERE integration = ? AND vendor_id = v.id) a`, []any{ids, integration}
+		CROSS JOIN LATERAL (SELECT * FROM alerts WHERE tenant = :tenant AND integration = ? AND vendor_id = v.id) a`, []any{ids, integration}
 	}
 	args := make([]any, 0, len(ids)+1)
 	args = append(args, integration)
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	return "SELECT " + alertCols + " FROM alerts WHERE integration = ? AND vendor_id IN (" + marks(len(ids)) + ")", args
+	return "SELECT " + alertCols + " FROM alerts WHERE tenant = :tenant AND integration = ? AND vendor_id IN (" + marks(len(ids)) + ")", args
 }
 
 // prefixed qualifies every column of a column list with p.
@@ -161,7 +161,7 @@ func (c *conn) AlertGetMany(ctx context.Context, ids []int64) ([]model.Alert, er
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := c.queryDyn(ctx, "SELECT "+alertCols+" FROM alerts WHERE id IN ("+marks(len(chunk))+") ORDER BY id", args...)
+		rows, err := c.queryDyn(ctx, "SELECT "+alertCols+" FROM alerts WHERE tenant = :tenant AND id IN ("+marks(len(chunk))+") ORDER BY id", args...)
 		if err != nil {
 			return nil, fmt.Errorf("get alerts: %w", err)
 		}
@@ -177,13 +177,14 @@ func (c *conn) AlertGetMany(ctx context.Context, ids []int64) ([]model.Alert, er
 // AlertList filters and pages alerts by id.
 func (c *conn) AlertList(ctx context.Context, p store.AlertListParams) ([]model.Alert, error) {
 	var w where
+	w.add(true, "tenant = "+tenantMark)
 	w.add(p.Integration != "", "integration = ?", p.Integration)
 	w.add(p.Status != "", "status = ?", string(p.Status))
 	w.add(p.Verdict != "", "verdict = ?", string(p.Verdict))
-	w.add(p.IncidentID != 0, "id IN (SELECT alert_id FROM memberships WHERE incident_id = ?)", p.IncidentID)
+	w.add(p.IncidentID != 0, "id IN (SELECT alert_id FROM memberships WHERE tenant = "+tenantMark+" AND incident_id = ?)", p.IncidentID)
 	w.add(p.Open, "status IN ('new', 'in_progress', 'unknown', '')")
 	// alert_entities is kept by triggers from the entities column.
-	w.add(p.Entity != "", "id IN (SELECT alert_id FROM alert_entities WHERE value = ?)", p.Entity)
+	w.add(p.Entity != "", "id IN (SELECT alert_id FROM alert_entities WHERE tenant = "+tenantMark+" AND value = ?)", p.Entity)
 	w.add(true, "id > ?", p.AfterID)
 	q := "SELECT " + alertCols + " FROM alerts" + w.sql() + " ORDER BY id LIMIT CAST(? AS INTEGER)"
 	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
@@ -224,7 +225,7 @@ func (t *tx) AlertsBySameAs(ctx context.Context, keys []string) (map[string][]mo
 		for i, k := range chunk {
 			args[i] = k
 		}
-		rows, err := t.queryDyn(ctx, "SELECT "+alertCols+" FROM alerts WHERE same_as IN ("+marks(len(chunk))+") ORDER BY id", args...)
+		rows, err := t.queryDyn(ctx, "SELECT "+alertCols+" FROM alerts WHERE tenant = :tenant AND same_as IN ("+marks(len(chunk))+") ORDER BY id", args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up alerts by same_as: %w", err)
 		}

@@ -16,9 +16,9 @@ const batchRows = 500
 // alertWidth is the number of writable alert columns.
 const alertWidth = 22
 
-// valuesList builds "(?, ?), (?, ?)" for rows of width columns.
-func valuesList(rows, width int) string {
-	one := "(" + marks(width) + ")"
+// tenantValues is valuesList for rows that lead with the conn's tenant.
+func tenantValues(rows, width int) string {
+	one := "(" + tenantMark + ", " + marks(width) + ")"
 	return strings.Repeat(one+", ", rows-1) + one
 }
 
@@ -51,10 +51,10 @@ func (t *tx) insertAlertChunk(ctx context.Context, chunk []*model.Alert) error {
 		args = append(args, aa...)
 		byKey[[2]string{a.Integration, a.VendorID}] = a
 	}
-	q := `INSERT INTO alerts (integration, vendor_id, title, description, severity, status,
+	q := `INSERT INTO alerts (tenant, integration, vendor_id, title, description, severity, status,
 	remote_status, verdict, published, source, created_at, updated_at, entities, incident_id,
 	remote_parent, raw, revision, first_seen_at, last_changed_at, notes, same_as, twin_id) VALUES ` +
-		valuesList(len(chunk), alertWidth) + ` RETURNING id, integration, vendor_id`
+		tenantValues(len(chunk), alertWidth) + ` RETURNING id, integration, vendor_id`
 	rows, err := t.queryDyn(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("insert alerts: %w", t.d.conflict(err))
@@ -99,8 +99,8 @@ func (t *tx) RevisionAppendBatch(ctx context.Context, rs []model.Revision) error
 			args = append(args, string(r.Kind), r.ObjectID, r.Seq, string(r.Actor.Kind), r.Actor.Name,
 				r.Reason, changes, blob(r.Snapshot), micros(r.At))
 		}
-		q := `INSERT INTO revisions (kind, object_id, seq, actor_kind, actor_name, reason, changes,
-		snapshot, at) VALUES ` + valuesList(len(chunk), 9)
+		q := `INSERT INTO revisions (tenant, kind, object_id, seq, actor_kind, actor_name, reason, changes,
+		snapshot, at) VALUES ` + tenantValues(len(chunk), 9)
 		if err := t.execDyn(ctx, q, args...); err != nil {
 			return fmt.Errorf("append revisions: %w", err)
 		}
@@ -123,8 +123,8 @@ func (t *tx) ValidationUpsertBatch(ctx context.Context, vs []store.Validation) e
 		for _, v := range chunk {
 			args = append(args, v.AlertID, micros(v.StartedAt), micros(v.NextPassAt), micros(v.EndsAt), v.Passes, v.Done, v.Found)
 		}
-		q := `INSERT INTO validations (` + validationCols + `) VALUES ` + valuesList(len(chunk), 7) +
-			` ON CONFLICT (alert_id) DO UPDATE SET started_at = excluded.started_at,
+		q := `INSERT INTO validations (tenant, ` + validationCols + `) VALUES ` + tenantValues(len(chunk), 7) +
+			` ON CONFLICT (tenant, alert_id) DO UPDATE SET started_at = excluded.started_at,
 			next_pass_at = excluded.next_pass_at, ends_at = excluded.ends_at,
 			passes = excluded.passes, done = excluded.done, found = excluded.found`
 		if err := t.execDyn(ctx, q, args...); err != nil {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -21,10 +22,13 @@ type runner interface {
 // conn runs queries either on a pool (reads outside a transaction) or in a
 // transaction. Every Reader method is written once against it.
 type conn struct {
-	d     *Dialect
-	run   runner
-	stmts *stmtCache
-	tx    *sql.Tx
+	// tenant binds every scoped statement (tenantMark); "" is the hub's
+	// own conn, which runs only the system statements.
+	tenant string
+	d      *Dialect
+	run    runner
+	stmts  *stmtCache
+	tx     *sql.Tx
 	// txStmts caches tx.StmtContext results so each statement is bound to
 	// the transaction once, however many rows the transaction writes;
 	// txDyn does the same for cached dynamic statements.
@@ -33,6 +37,48 @@ type conn struct {
 	// rows, in a write transaction, counts the rows its statements
 	// change (DB.WriteStats).
 	rows *atomic.Int64
+}
+
+// errNoTenant is a scoped statement run without a tenant, or a statement
+// on tenant data that does not name one: a bug, refused rather than run.
+var errNoTenant = errors.New("statement not bound to a tenant")
+
+// queryScoped marks the prepared statements that take :tenant.
+var queryScoped = func() (out [numQueries]bool) {
+	for id, def := range queryDefs {
+		out[id] = strings.Contains(def.text, tenantMark)
+		if out[id] == systemQueries[qid(id)] {
+			panic(fmt.Sprintf("sqldb: statement %q must either name :tenant or be a system statement", def.name))
+		}
+	}
+	return out
+}()
+
+// bind prepends the conn's tenant to a scoped statement's arguments.
+func (c *conn) bind(id qid, args []any) ([]any, error) {
+	if !queryScoped[id] {
+		return args, nil
+	}
+	if c.tenant == "" {
+		return nil, fmt.Errorf("%s: %w", queryDefs[id].name, errNoTenant)
+	}
+	return append([]any{c.tenant}, args...), nil
+}
+
+// bindDyn is bind for a statement built at run time: one that names
+// :tenant gets the conn's tenant, and one that does not may only run on
+// the hub's own conn (cross-tenant outbox work by id).
+func (c *conn) bindDyn(q string, args []any) ([]any, error) {
+	if !strings.Contains(q, tenantMark) {
+		if c.tenant != "" {
+			return nil, fmt.Errorf("%.60s: %w", q, errNoTenant)
+		}
+		return args, nil
+	}
+	if c.tenant == "" {
+		return nil, fmt.Errorf("%.60s: %w", q, errNoTenant)
+	}
+	return append([]any{c.tenant}, args...), nil
 }
 
 // addRows counts rows a multi-row INSERT ... RETURNING reported.
@@ -118,6 +164,9 @@ func (c *conn) queryDyn(ctx context.Context, q string, args ...any) (*sql.Rows, 
 	if err != nil {
 		return nil, err
 	}
+	if args, err = c.bindDyn(q, args); err != nil {
+		return nil, err
+	}
 	q = c.d.rebind(q)
 	if s := c.dynStmt(ctx, q); s != nil { //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 		return s.QueryContext(opCtx, args...)
@@ -143,13 +192,19 @@ func (c *conn) lockDyn(ctx context.Context, q string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.runDyn(ctx, opCtx, q, args)
+	// A lock touches no table, so it needs no tenant.
+	q = c.d.rebind(q)
+	_, err = c.run.ExecContext(opCtx, q, args...)
 	return err
 }
 
 // runDyn executes a statement built at run time, prepared once when the
 // dialect caches them.
 func (c *conn) runDyn(ctx, opCtx context.Context, q string, args []any) (sql.Result, error) {
+	args, err := c.bindDyn(q, args)
+	if err != nil {
+		return nil, err
+	}
 	q = c.d.rebind(q)
 	if s := c.dynStmt(ctx, q); s != nil { //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 		return s.ExecContext(opCtx, args...)
@@ -158,6 +213,10 @@ func (c *conn) runDyn(ctx, opCtx context.Context, q string, args []any) (sql.Res
 }
 
 func (c *conn) queryRow(ctx context.Context, id qid, args ...any) (*sql.Row, error) {
+	args, err := c.bind(id, args)
+	if err != nil {
+		return nil, err
+	}
 	ctx, s, err := c.stmt(ctx, id) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 	if err != nil {
 		return nil, err
@@ -166,6 +225,10 @@ func (c *conn) queryRow(ctx context.Context, id qid, args ...any) (*sql.Row, err
 }
 
 func (c *conn) query(ctx context.Context, id qid, args ...any) (*sql.Rows, error) {
+	args, err := c.bind(id, args)
+	if err != nil {
+		return nil, err
+	}
 	ctx, s, err := c.stmt(ctx, id) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 	if err != nil {
 		return nil, err
@@ -188,6 +251,10 @@ func (c *conn) execOne(ctx context.Context, id qid, args ...any) error {
 
 // execCount runs a statement and reports how many rows it changed.
 func (c *conn) execCount(ctx context.Context, id qid, args ...any) (int64, error) {
+	args, err := c.bind(id, args)
+	if err != nil {
+		return 0, err
+	}
 	ctx, s, err := c.stmt(ctx, id) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 	if err != nil {
 		return 0, err
@@ -201,6 +268,10 @@ func (c *conn) execCount(ctx context.Context, id qid, args ...any) (int64, error
 }
 
 func (c *conn) exec(ctx context.Context, id qid, args ...any) error {
+	args, err := c.bind(id, args)
+	if err != nil {
+		return err
+	}
 	ctx, s, err := c.stmt(ctx, id) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 	if err != nil {
 		return err
@@ -214,6 +285,10 @@ func (c *conn) exec(ctx context.Context, id qid, args ...any) error {
 // sql.ErrNoRows when ON CONFLICT DO NOTHING inserted nothing.
 func (c *conn) insertID(ctx context.Context, id qid, args ...any) (int64, error) {
 	if c.d.LastInsertID {
+		args, err := c.bind(id, args)
+		if err != nil {
+			return 0, err
+		}
 		ctx, s, err := c.stmt(ctx, id) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
 		if err != nil {
 			return 0, err

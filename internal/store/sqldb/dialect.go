@@ -56,6 +56,15 @@ type Dialect struct {
 	// rows most of them touch; pgx already caches statements per
 	// connection, so PostgreSQL leaves it off.
 	CacheDynamic bool
+	// ScopeRLS makes every transaction say whose data it works on, for
+	// the row-level security policies of PostgreSQL's migrations: the
+	// tenant of a scoped transaction, or '*' for the hub's own
+	// cross-tenant work. A transaction that says nothing sees nothing.
+	ScopeRLS bool
+	// ScopeRole is the role (made by the migrations where the user may)
+	// that a tenant's transaction takes when the configured user would
+	// bypass row-level security, as a superuser does.
+	ScopeRole string
 	// StaleTables, if set, lists the store's tables whose planner
 	// statistics are stale enough to analyze (see DB.Maintain).
 	StaleTables string
@@ -82,23 +91,38 @@ func (d *Dialect) init() {
 	}
 }
 
-// rebind rewrites ? placeholders for engines that number them. Queries
-// never contain a literal question mark.
+// rebind rewrites ? placeholders for engines that number them, and
+// binds :tenant as parameter 1 of a scoped statement, numbering the others
+// after it on every engine (SQLite's ?NNN). Queries never contain a
+// literal question mark.
 func (d *Dialect) rebind(q string) string {
-	if !d.Numbered || !strings.Contains(q, "?") {
+	scoped := strings.Contains(q, tenantMark)
+	if !scoped && (!d.Numbered || !strings.Contains(q, "?")) {
 		return q
 	}
+	mark := "$"
+	if !d.Numbered {
+		mark = "?"
+	}
 	var b strings.Builder
-	b.Grow(len(q) + 16)
+	b.Grow(len(q) + 32)
 	n := 0
+	if scoped {
+		n = 1
+	}
 	for i := 0; i < len(q); i++ {
-		if q[i] != '?' {
+		switch {
+		case q[i] == '?':
+			n++
+			b.WriteString(mark)
+			b.WriteString(strconv.Itoa(n))
+		case scoped && strings.HasPrefix(q[i:], tenantMark):
+			b.WriteString(mark)
+			b.WriteByte('1')
+			i += len(tenantMark) - 1
+		default:
 			b.WriteByte(q[i])
-			continue
 		}
-		n++
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(n))
 	}
 	return b.String()
 }

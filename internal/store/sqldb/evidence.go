@@ -67,9 +67,9 @@ func (t *tx) insertEvidenceChunk(ctx context.Context, chunk []*model.Evidence) (
 			micros(e.OccurredAt), micros(e.IngestedAt), entities, blob(e.Raw))
 		byVendor[e.Integration+"\x00"+e.VendorID] = e
 	}
-	q := `INSERT INTO evidence (integration, vendor_id, source, operation, summary, result,
-	occurred_at, ingested_at, entities, raw) VALUES ` + valuesList(len(chunk), evidenceWidth) +
-		` ON CONFLICT (integration, vendor_id) DO NOTHING RETURNING id, integration, vendor_id`
+	q := `INSERT INTO evidence (tenant, integration, vendor_id, source, operation, summary, result,
+	occurred_at, ingested_at, entities, raw) VALUES ` + tenantValues(len(chunk), evidenceWidth) +
+		` ON CONFLICT (tenant, integration, vendor_id) DO NOTHING RETURNING id, integration, vendor_id`
 	rows, err := t.queryDyn(ctx, q, args...)
 	if err != nil {
 		return 0, err
@@ -107,8 +107,8 @@ func (t *tx) linkEvidence(ctx context.Context, fresh []*model.Evidence) error {
 		}
 	}
 	for part := range chunks(args, 3*batchRows) {
-		q := `INSERT INTO evidence_entities (value, occurred_at, evidence_id) VALUES ` +
-			valuesList(len(part)/3, 3) + ` ON CONFLICT DO NOTHING`
+		q := `INSERT INTO evidence_entities (tenant, value, occurred_at, evidence_id) VALUES ` +
+			tenantValues(len(part)/3, 3) + ` ON CONFLICT DO NOTHING`
 		if err := t.execDyn(ctx, q, part...); err != nil {
 			return fmt.Errorf("link evidence: %w", err)
 		}
@@ -120,10 +120,12 @@ func (t *tx) linkEvidence(ctx context.Context, fresh []*model.Evidence) error {
 // integration's records by id.
 func (c *conn) EvidenceList(ctx context.Context, p store.EvidenceListParams) ([]model.Evidence, error) {
 	var w where
+	w.add(true, "tenant = "+tenantMark)
 	w.add(p.Integration != "", "integration = ?", p.Integration)
 	order := " ORDER BY id"
 	if len(p.Values) > 0 {
 		sub := where{}
+		sub.add(true, "tenant = "+tenantMark)
 		sub.add(true, "value IN ("+marks(len(p.Values))+")", anys(p.Values)...)
 		sub.add(!p.From.IsZero(), "occurred_at >= ?", micros(p.From))
 		sub.add(!p.To.IsZero(), "occurred_at < ?", micros(p.To))
@@ -148,8 +150,9 @@ func (c *conn) EvidenceList(ctx context.Context, p store.EvidenceListParams) ([]
 func (c *conn) EvidenceCounts(ctx context.Context, integration string) (store.EvidenceCounts, error) {
 	var n store.EvidenceCounts
 	q := `SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM evidence_entities ee
-	JOIN alert_entities ae ON ae.value = ee.value WHERE ee.evidence_id = e.id) THEN 1 ELSE 0 END), 0)
-	FROM evidence e WHERE e.integration = ?`
+	JOIN alert_entities ae ON ae.tenant = ee.tenant AND ae.value = ee.value
+	WHERE ee.tenant = e.tenant AND ee.evidence_id = e.id) THEN 1 ELSE 0 END), 0)
+	FROM evidence e WHERE e.tenant = :tenant AND e.integration = ?`
 	rows, err := c.queryDyn(ctx, q, integration)
 	if err != nil {
 		return n, fmt.Errorf("count evidence: %w", err)

@@ -96,6 +96,7 @@ func scanQuarantine(s scanner) (store.QuarantineEntry, error) {
 // QuarantineList pages quarantined payloads by id.
 func (c *conn) QuarantineList(ctx context.Context, p store.QuarantineListParams) ([]store.QuarantineEntry, error) {
 	var w where
+	w.add(true, "tenant = "+tenantMark)
 	w.add(p.Integration != "", "integration = ?", p.Integration)
 	w.add(true, "id > ?", p.AfterID)
 	q := "SELECT " + quarantineCols + " FROM quarantine" + w.sql() + " ORDER BY id LIMIT CAST(? AS INTEGER)"

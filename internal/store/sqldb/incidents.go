@@ -83,6 +83,7 @@ func (c *conn) incidentOne(ctx context.Context, id qid, args ...any) (model.Inci
 // IncidentList filters and pages incidents by id, each with its alert ids.
 func (c *conn) IncidentList(ctx context.Context, p store.IncidentListParams) ([]model.Incident, error) {
 	var w where
+	w.add(true, "tenant = "+tenantMark)
 	w.add(p.Integration != "", "integration = ?", p.Integration)
 	w.add(p.Status != "", "status = ?", string(p.Status))
 	w.add(p.Open, "status IN ('new', 'in_progress', 'unknown', '')")
@@ -120,7 +121,7 @@ func (c *conn) fillAlertIDs(ctx context.Context, ins []model.Incident) error {
 		ids[i] = in.ID
 	}
 	for chunk := range chunks(ids, vendorChunk) {
-		q := "SELECT incident_id, alert_id FROM memberships WHERE incident_id IN (" + marks(len(chunk)) + ") ORDER BY alert_id"
+		q := "SELECT incident_id, alert_id FROM memberships WHERE tenant = :tenant AND incident_id IN (" + marks(len(chunk)) + ") ORDER BY alert_id"
 		rows, err := c.queryDyn(ctx, q, chunk...)
 		if err != nil {
 			return err
@@ -181,7 +182,7 @@ func (t *tx) IncidentUpdate(ctx context.Context, in model.Incident) error {
 // staleOrMissing explains an update that matched no row: the row is gone
 // (ErrNotFound) or has a newer revision than the caller read (ErrConflict).
 func (t *tx) staleOrMissing(ctx context.Context, table string, id int64) error {
-	rows, err := t.queryDyn(ctx, "SELECT revision FROM "+table+" WHERE id = ?", id)
+	rows, err := t.queryDyn(ctx, "SELECT revision FROM "+table+" WHERE tenant = :tenant AND id = ?", id)
 	if err != nil {
 		return err
 	}

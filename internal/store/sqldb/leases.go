@@ -12,8 +12,7 @@ import (
 // outcome share a transaction, so the answer is what the upsert left.
 func (db *DB) LeaseAcquire(ctx context.Context, p store.LeaseParams) (store.Lease, error) {
 	var l store.Lease
-	err := db.WithTx(ctx, func(stx store.Tx) error {
-		t := stx.(*tx)
+	err := db.withTx(ctx, "", func(t *tx) error {
 		now := micros(p.Now)
 		if err := t.exec(ctx, qLeaseAcquire, p.Name, p.Holder, micros(p.Now.Add(p.TTL)), now, now); err != nil {
 			return err
@@ -30,8 +29,8 @@ func (db *DB) LeaseAcquire(ctx context.Context, p store.LeaseParams) (store.Leas
 
 // LeaseRelease implements store.Leases.
 func (db *DB) LeaseRelease(ctx context.Context, name, holder string) error {
-	err := db.WithTx(ctx, func(stx store.Tx) error {
-		return stx.(*tx).exec(ctx, qLeaseRelease, name, holder)
+	err := db.withTx(ctx, "", func(t *tx) error {
+		return t.exec(ctx, qLeaseRelease, name, holder)
 	})
 	if err != nil {
 		return fmt.Errorf("release lease %s: %w", name, err)
@@ -41,7 +40,7 @@ func (db *DB) LeaseRelease(ctx context.Context, name, holder string) error {
 
 // LeaseList implements store.Leases.
 func (db *DB) LeaseList(ctx context.Context) ([]store.Lease, error) {
-	rows, err := db.query(ctx, qLeaseList)
+	rows, err := db.sys().query(ctx, qLeaseList)
 	if err != nil {
 		return nil, fmt.Errorf("list leases: %w", err)
 	}

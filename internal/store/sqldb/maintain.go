@@ -13,7 +13,7 @@ func (db *DB) Maintain(ctx context.Context) ([]string, error) {
 	if db.d.StaleTables == "" {
 		return nil, nil
 	}
-	rows, err := db.queryDyn(ctx, db.d.StaleTables)
+	rows, err := db.sys().queryDyn(ctx, db.d.StaleTables)
 	if err != nil {
 		return nil, fmt.Errorf("find stale tables: %w", err)
 	}
@@ -27,7 +27,7 @@ func (db *DB) Maintain(ctx context.Context) ([]string, error) {
 	}
 	for _, n := range names {
 		// n comes from the catalog; quoted as an identifier all the same.
-		if err := db.execDyn(ctx, `ANALYZE "`+n+`"`); err != nil {
+		if err := db.sys().execDyn(ctx, `ANALYZE "`+n+`"`); err != nil {
 			return names, fmt.Errorf("analyze %s: %w", n, err)
 		}
 	}

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -36,6 +37,26 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
 	}
+	return db.findScopeRole(ctx)
+}
+
+// findScopeRole decides whether a tenant's transaction must switch to the
+// scoped role for row-level security to apply: only when the configured
+// user would bypass it (a superuser, or a role with BYPASSRLS) and may
+// take the role. A user subject to the policies (the tables' owner, under
+// FORCE ROW LEVEL SECURITY) needs no switch.
+func (db *DB) findScopeRole(ctx context.Context) error {
+	if !db.d.ScopeRLS || db.d.ScopeRole == "" {
+		return nil
+	}
+	var role sql.NullString
+	err := db.write.QueryRowContext(ctx, `SELECT CASE WHEN r.rolsuper OR r.rolbypassrls THEN
+		(SELECT s.rolname FROM pg_roles s WHERE s.rolname = $1 AND pg_has_role(current_user, s.oid, 'MEMBER'))
+		END FROM pg_roles r WHERE r.rolname = current_user`, db.d.ScopeRole).Scan(&role)
+	if err != nil {
+		return fmt.Errorf("migrate: find the scoped role: %w", err)
+	}
+	db.scopeRole.Store(&role.String)
 	return nil
 }
 

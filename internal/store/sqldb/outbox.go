@@ -17,7 +17,7 @@ func scanOutbox(s scanner) (store.OutboxItem, error) {
 		o                             store.OutboxItem
 		next, lease, created, updated int64
 	)
-	err := s.Scan(&o.ID, &o.Key, &o.Integration, &o.ObjectRef, &o.Action,
+	err := s.Scan(&o.ID, &o.Tenant, &o.Key, &o.Integration, &o.ObjectRef, &o.Action,
 		(*[]byte)(&o.Payload), &o.OriginKind, &o.OriginID, &o.State, &o.Attempts,
 		&next, &o.LeaseOwner, &lease, &o.LastError, &created, &updated, &o.Priority)
 	o.NextAttemptAt, o.LeaseUntil = fromMicros(next), fromMicros(lease)
@@ -41,6 +41,7 @@ func (c *conn) OutboxGet(ctx context.Context, id int64) (store.OutboxItem, error
 // OutboxList filters and pages items by id.
 func (c *conn) OutboxList(ctx context.Context, p store.OutboxListParams) ([]store.OutboxItem, error) {
 	var w where
+	w.add(true, "tenant = "+tenantMark)
 	w.add(p.State != "", "state = ?", string(p.State))
 	w.add(p.Integration != "", "integration = ?", p.Integration)
 	w.add(p.OriginKind != "", "origin_kind = ?", string(p.OriginKind))
@@ -91,7 +92,7 @@ func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (in
 		// Ids are taken at insert but become visible at commit; holding a
 		// per-object lock until commit makes one object's actions commit
 		// in id order, so a claim can never see a later one first.
-		if err := t.lockDyn(ctx, t.d.EnqueueLock, p.Integration+"|"+p.ObjectRef); err != nil {
+		if err := t.lockDyn(ctx, t.d.EnqueueLock, t.tenant+"|"+p.Integration+"|"+p.ObjectRef); err != nil {
 			return 0, false, fmt.Errorf("lock outbox object: %w", err)
 		}
 	}
@@ -147,19 +148,26 @@ func (db *DB) OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]sto
 
 func (db *DB) claimPriority(ctx context.Context, p store.OutboxClaimParams, prio, limit int) ([]store.OutboxItem, error) {
 	q, args := qOutboxClaim, []any{}
-	if p.Integration != "" {
+	switch {
+	case p.Integration != "":
 		q, args = qOutboxClaimLane, append(args, p.Integration)
+	case p.Tenant != "":
+		q = qOutboxClaimTenant
 	}
-	s, err := db.wstmts.get(ctx, q) //nolint:sqlclosecheck // a cached prepared statement: stmtCache.close, or the transaction, closes it
-	if err != nil {
-		return nil, err
+	if p.Tenant == "" && p.Integration != "" {
+		return nil, errors.New("a lane claim names its tenant")
 	}
 	now := micros(p.Now)
-	rows, err := s.QueryContext(ctx, append(args, prio, prio, now, now, limit, p.Owner, micros(p.Now.Add(p.Lease)), now)...)
-	if err != nil {
-		return nil, err
-	}
-	items, err := collect(rows, scanOutbox)
+	args = append(args, prio, prio, now, now, limit, p.Owner, micros(p.Now.Add(p.Lease)), now)
+	var items []store.OutboxItem
+	err := db.autocommit(ctx, true, p.Tenant, func(c *conn) error {
+		rows, err := c.query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		items, err = collect(rows, scanOutbox)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -176,16 +184,37 @@ func (db *DB) claimPriority(ctx context.Context, p store.OutboxClaimParams, prio
 // UPDATE. The guard on state and owner makes a stale worker's result a
 // no-op rather than an error: its item was already re-leased to another.
 func (db *DB) OutboxFinish(ctx context.Context, owner string, results []store.OutboxResult) error {
-	return db.WithTx(ctx, func(stx store.Tx) error { return stx.OutboxComplete(ctx, owner, results) })
+	return db.withTx(ctx, "", func(t *tx) error { return t.complete(ctx, owner, results) })
 }
 
-// OutboxComplete is OutboxFinish inside the caller's transaction.
+// OutboxComplete is OutboxFinish inside the caller's transaction, for
+// the transaction's tenant's items.
 func (t *tx) OutboxComplete(ctx context.Context, owner string, results []store.OutboxResult) error {
-	groups, err := groupResults(results)
+	return t.complete(ctx, owner, results)
+}
+
+// complete records outcomes: of the tenant's items in a tenant's
+// transaction, of any item by id in the hub's own.
+func (t *tx) complete(ctx context.Context, owner string, results []store.OutboxResult) error {
+	q := finishQuery + "tenant = " + tenantMark + " AND "
+	groups, err := groupResults(results, t.tenant)
 	if err != nil {
 		return err
 	}
 	for _, g := range groups {
+		// The hub's own transaction finds each item by its key, tenant
+		// and id; one without a tenant (a caller that did not say) by id
+		// alone, which no index leads with.
+		t := t
+		if t.tenant == "" {
+			hub := *t
+			hub.tenant = g.tenant
+			t = &hub
+		}
+		q := q
+		if t.tenant == "" {
+			q = finishQuery
+		}
 		var next any // NULL keeps next_attempt_at
 		if g.state == store.OutboxPending {
 			next = g.next
@@ -196,7 +225,7 @@ func (t *tx) OutboxComplete(ctx context.Context, owner string, results []store.O
 		}
 		for chunk := range chunks(g.ids, vendorChunk) {
 			args := append([]any{string(g.state), next, g.err, giveBack, g.now, owner}, chunk...)
-			if err := t.execDyn(ctx, finishQuery+marks(len(chunk))+")", args...); err != nil {
+			if err := t.execDyn(ctx, q+"id IN ("+marks(len(chunk))+")", args...); err != nil {
 				return fmt.Errorf("finish outbox items: %w", err)
 			}
 		}
@@ -206,6 +235,7 @@ func (t *tx) OutboxComplete(ctx context.Context, owner string, results []store.O
 
 // outcome is one distinct result and the items that share it.
 type outcome struct {
+	tenant      string
 	state       store.OutboxState
 	next, now   int64
 	err         string
@@ -213,9 +243,11 @@ type outcome struct {
 	ids         []any
 }
 
-// groupResults groups results by outcome, in first-seen order.
-func groupResults(results []store.OutboxResult) ([]*outcome, error) {
+// groupResults groups results by tenant and outcome, in first-seen order;
+// in a tenant's transaction (tenant set) every result is that tenant's.
+func groupResults(results []store.OutboxResult, tenant string) ([]*outcome, error) {
 	type key struct {
+		tenant      string
 		state       store.OutboxState
 		next, now   int64
 		err         string
@@ -229,13 +261,13 @@ func groupResults(results []store.OutboxResult) ([]*outcome, error) {
 		default:
 			return nil, fmt.Errorf("finish outbox item %d: invalid state %q", r.ID, r.State)
 		}
-		k := key{state: r.State, now: micros(r.Now), err: r.Error, unattempted: r.Unattempted && r.State == store.OutboxPending}
+		k := key{tenant: cmp.Or(tenant, r.Tenant), state: r.State, now: micros(r.Now), err: r.Error, unattempted: r.Unattempted && r.State == store.OutboxPending}
 		if r.State == store.OutboxPending {
 			k.next = micros(r.NextAttemptAt)
 		}
 		g := byKey[k]
 		if g == nil {
-			g = &outcome{state: k.state, next: k.next, now: k.now, err: k.err, unattempted: k.unattempted}
+			g = &outcome{tenant: k.tenant, state: k.state, next: k.next, now: k.now, err: k.err, unattempted: k.unattempted}
 			byKey[k] = g
 			groups = append(groups, g)
 		}
@@ -247,22 +279,18 @@ func groupResults(results []store.OutboxResult) ([]*outcome, error) {
 const finishQuery = `UPDATE outbox SET state = ?,
 	next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?,
 	attempts = attempts - ?, lease_owner = '', lease_until = 0, updated_at = ?
-	WHERE lease_owner = ? AND state = 'leased' AND id IN (`
+	WHERE lease_owner = ? AND state = 'leased' AND `
 
-// OutboxRetry moves a dead item back to pending with a fresh attempt count,
-// so an operator's retry gets the full retry budget again.
-func (db *DB) OutboxRetry(ctx context.Context, id int64, now time.Time) error {
-	return db.WithTx(ctx, func(stx store.Tx) error {
-		t := stx.(*tx)
-		err := t.execOne(ctx, qOutboxRetry, micros(now), micros(now), id)
-		if errors.Is(err, store.ErrNotFound) {
-			err = t.whyNotRetried(ctx, id)
-		}
-		if err != nil {
-			return fmt.Errorf("retry outbox item %d: %w", id, err)
-		}
-		return nil
-	})
+// outboxRetry is scope.OutboxRetry inside its transaction.
+func (t *tx) outboxRetry(ctx context.Context, id int64, now time.Time) error {
+	err := t.execOne(ctx, qOutboxRetry, micros(now), micros(now), id)
+	if errors.Is(err, store.ErrNotFound) {
+		err = t.whyNotRetried(ctx, id)
+	}
+	if err != nil {
+		return fmt.Errorf("retry outbox item %d: %w", id, err)
+	}
+	return nil
 }
 
 // OutboxSkip marks a pending item as skipped.
@@ -276,7 +304,7 @@ func (t *tx) OutboxSkip(ctx context.Context, key, reason string, now time.Time) 
 // whyNotRetried tells a missing or not-dead item (ErrNotFound) from a dead
 // one that a later applied action has superseded (ErrConflict).
 func (t *tx) whyNotRetried(ctx context.Context, id int64) error {
-	rows, err := t.queryDyn(ctx, "SELECT state FROM outbox WHERE id = ?", id)
+	rows, err := t.queryDyn(ctx, "SELECT state FROM outbox WHERE tenant = :tenant AND id = ?", id)
 	if err != nil {
 		return err
 	}
@@ -297,16 +325,20 @@ func (t *tx) whyNotRetried(ctx context.Context, id int64) error {
 	return fmt.Errorf("%w: a later action on the same remote object was already applied", store.ErrConflict)
 }
 
-// OutboxLanes lists the integrations with unfinished work.
-func (db *DB) OutboxLanes(ctx context.Context) ([]string, error) {
-	rows, err := db.query(ctx, qOutboxLanes)
-	if err != nil {
-		return nil, fmt.Errorf("list outbox lanes: %w", err)
-	}
-	out, err := collect(rows, func(s scanner) (string, error) {
-		var v string
-		err := s.Scan(&v)
-		return v, err
+// OutboxLanes lists the tenants' integrations with unfinished work.
+func (db *DB) OutboxLanes(ctx context.Context) ([]store.Lane, error) {
+	var out []store.Lane
+	err := db.autocommit(ctx, false, "", func(c *conn) error {
+		rows, err := c.query(ctx, qOutboxLanes)
+		if err != nil {
+			return err
+		}
+		out, err = collect(rows, func(s scanner) (store.Lane, error) {
+			var l store.Lane
+			err := s.Scan(&l.Tenant, &l.Integration)
+			return l, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list outbox lanes: %w", err)
@@ -343,24 +375,33 @@ func (t *tx) OutboxObjectCount(ctx context.Context, p store.OutboxObjectCountPar
 }
 
 // OutboxRenew implements store.Outbox.
-func (db *DB) OutboxRenew(ctx context.Context, owner string, ids []int64, until time.Time) (int, error) {
-	if len(ids) == 0 {
+func (db *DB) OutboxRenew(ctx context.Context, owner string, refs []store.OutboxRef, until time.Time) (int, error) {
+	if len(refs) == 0 {
 		return 0, nil
 	}
+	byTenant := map[string][]any{}
+	var tenants []string
+	for _, r := range refs {
+		if _, ok := byTenant[r.Tenant]; !ok {
+			tenants = append(tenants, r.Tenant)
+		}
+		byTenant[r.Tenant] = append(byTenant[r.Tenant], r.ID)
+	}
 	n := 0
-	err := db.WithTx(ctx, func(stx store.Tx) error {
-		t := stx.(*tx)
-		for chunk := range chunks(ids, vendorChunk) {
-			args := make([]any, 0, len(chunk)+2)
-			args = append(args, micros(until), owner)
-			for _, id := range chunk {
-				args = append(args, id)
+	err := db.withTx(ctx, "", func(t *tx) error {
+		for _, tenant := range tenants {
+			// Each tenant's items by their key (tenant, id).
+			tt := *t
+			tt.tenant = tenant
+			for chunk := range chunks(byTenant[tenant], vendorChunk) {
+				args := append([]any{micros(until), owner}, chunk...)
+				c, err := tt.execDynCount(ctx, `UPDATE outbox SET lease_until = ? WHERE tenant = :tenant AND lease_owner = ?
+					AND state = 'leased' AND id IN (`+marks(len(chunk))+`)`, args...)
+				if err != nil {
+					return err
+				}
+				n += int(c)
 			}
-			c, err := t.execDynCount(ctx, `UPDATE outbox SET lease_until = ? WHERE lease_owner = ? AND state = 'leased' AND id IN (`+marks(len(chunk))+`)`, args...)
-			if err != nil {
-				return err
-			}
-			n += int(c)
 		}
 		return nil
 	})

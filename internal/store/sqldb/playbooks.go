@@ -101,6 +101,7 @@ func (c *conn) RunGet(ctx context.Context, id int64) (store.Run, error) {
 // RunList pages runs newest first, optionally of one playbook or status.
 func (c *conn) RunList(ctx context.Context, p store.RunListParams) ([]store.Run, error) {
 	var w where
+	w.add(true, "tenant = "+tenantMark)
 	w.add(p.PlaybookID != "", "playbook_id = ?", p.PlaybookID)
 	w.add(p.Status != "", "status = ?", p.Status)
 	w.add(p.BeforeID > 0, "id < ?", p.BeforeID)
@@ -164,8 +165,8 @@ func (t *tx) insertRunChunk(ctx context.Context, chunk []*store.Run) error {
 			byKey[r.Dedupe] = r
 		}
 	}
-	q := `INSERT INTO playbook_runs (` + runInsertCols + `) VALUES ` +
-		valuesList(len(chunk), runWidth) + runDedupe + ` RETURNING id, dedupe`
+	q := `INSERT INTO playbook_runs (tenant, ` + runInsertCols + `) VALUES ` +
+		tenantValues(len(chunk), runWidth) + runDedupe + ` RETURNING id, dedupe`
 	rows, err := t.queryDyn(ctx, q, args...)
 	if err != nil {
 		return err

@@ -32,7 +32,6 @@ var ErrConflict = store.ErrConflict
 // passes a single-connection writer and a separate read pool; PostgreSQL
 // passes the same pool twice.
 type DB struct {
-	conn
 	d       *Dialect
 	write   *sql.DB
 	read    *sql.DB
@@ -43,6 +42,11 @@ type DB struct {
 	// stats counts committed write transactions and the rows their
 	// statements changed, for WriteStats.
 	stats writeStats
+	// scopeRole, on PostgreSQL, is the role a tenant's transaction takes
+	// so that row-level security applies even where the configured user
+	// would bypass it (a superuser); "" when the user is subject to it
+	// already or the role could not be made (see Migrate).
+	scopeRole atomic.Pointer[string]
 }
 
 type writeStats struct{ commits, rows atomic.Int64 }
@@ -63,7 +67,6 @@ func New(d *Dialect, write, read *sql.DB) *DB {
 	if read != write {
 		db.rstmts = newStmtCache(read, d)
 	}
-	db.conn = conn{d: d, run: read, stmts: db.rstmts}
 	return db
 }
 
@@ -102,9 +105,10 @@ func (db *DB) prepareWriter(ctx context.Context) error {
 	return nil
 }
 
-// WithTx runs fn in one write transaction. fn's own error is returned as
-// is, after rolling back, so callers can match it.
-func (db *DB) WithTx(ctx context.Context, fn func(tx store.Tx) error) (err error) {
+// withTx runs fn in one write transaction of tenant, or of the hub's own
+// cross-tenant work when tenant is "". fn's own error is returned as is,
+// after rolling back, so callers can match it.
+func (db *DB) withTx(ctx context.Context, tenant string, fn func(t *tx) error) (err error) {
 	if err := db.prepareWriter(ctx); err != nil {
 		return err
 	}
@@ -121,7 +125,11 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx store.Tx) error) (err error
 			panic(p)
 		}
 	}()
-	t := &tx{conn: conn{d: db.d, run: sqlTx, stmts: db.wstmts, tx: sqlTx, rows: &db.stats.rows}}
+	if err := db.scopeTx(ctx, sqlTx, tenant); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	t := &tx{conn: conn{tenant: tenant, d: db.d, run: sqlTx, stmts: db.wstmts, tx: sqlTx, rows: &db.stats.rows}}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -147,7 +155,11 @@ type tx struct {
 // OnCommit implements store.Tx.
 func (t *tx) OnCommit(fn func()) { t.committed = append(t.committed, fn) }
 
+// Tenant implements store.Tx.
+func (t *tx) Tenant() string { return t.tenant }
+
 var (
-	_ store.Store = (*DB)(nil)
-	_ store.Tx    = (*tx)(nil)
+	_ store.Store  = (*DB)(nil)
+	_ store.Tx     = (*tx)(nil)
+	_ store.Scoped = (*scope)(nil)
 )

@@ -28,7 +28,7 @@ func (t *tx) LedgerAddBatch(ctx context.Context, es []store.LedgerEntry) error {
 		for _, e := range chunk {
 			args = append(args, e.Integration, string(e.Kind), e.VendorID, e.RemoteStatus, micros(e.At))
 		}
-		q := `INSERT INTO ledger (integration, kind, vendor_id, remote_status, at) VALUES ` + valuesList(len(chunk), 5)
+		q := `INSERT INTO ledger (tenant, integration, kind, vendor_id, remote_status, at) VALUES ` + tenantValues(len(chunk), 5)
 		if err := t.execDyn(ctx, q, args...); err != nil {
 			return fmt.Errorf("add ledger entries: %w", err)
 		}
@@ -98,7 +98,7 @@ func (t *tx) setRevised(ctx context.Context, c revisedColumn, vals []revisedValu
 		}
 		q := `UPDATE alerts SET ` + c.column + ` = v.val, revision = v.rev, last_changed_at = v.at
 		FROM (VALUES ` + typedValues(len(chunk), "BIGINT", c.sqlType, "BIGINT", "BIGINT") + `) AS v(id, val, rev, at)
-		WHERE alerts.id = v.id AND alerts.revision = v.rev - 1`
+		WHERE alerts.tenant = :tenant AND alerts.id = v.id AND alerts.revision = v.rev - 1`
 		if err := t.guardedUpdate(ctx, c.what, q, len(chunk), args); err != nil {
 			return err
 		}
@@ -134,8 +134,8 @@ func (t *tx) MembershipAddBatch(ctx context.Context, ms []model.Membership) erro
 		for _, m := range chunk {
 			args = append(args, m.IncidentID, m.AlertID, m.Source, micros(m.AddedAt))
 		}
-		q := `INSERT INTO memberships (incident_id, alert_id, source, added_at) VALUES ` + valuesList(len(chunk), 4) +
-			` ON CONFLICT (incident_id, alert_id) DO NOTHING`
+		q := `INSERT INTO memberships (tenant, incident_id, alert_id, source, added_at) VALUES ` + tenantValues(len(chunk), 4) +
+			` ON CONFLICT (tenant, incident_id, alert_id) DO NOTHING`
 		if err := t.execDyn(ctx, q, args...); err != nil {
 			return fmt.Errorf("add %d memberships: %w", len(chunk), err)
 		}

@@ -1,8 +1,10 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,7 +49,7 @@ func TestPath(t *testing.T) {
 	}
 	for _, tc := range tests {
 		s := setup(t, tc.open)
-		err := s.WithTx(t.Context(), func(tx store.Tx) error {
+		err := s.Scope(store.DefaultTenant).WithTx(t.Context(), func(tx store.Tx) error {
 			return tx.AlertInsert(t.Context(), &model.Alert{Integration: "a", VendorID: "1"})
 		})
 		if err != nil {
@@ -73,7 +75,7 @@ func TestReopen(t *testing.T) {
 	if err := s.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	err = s.WithTx(t.Context(), func(tx store.Tx) error {
+	err = s.Scope(store.DefaultTenant).WithTx(t.Context(), func(tx store.Tx) error {
 		return tx.CursorSet(t.Context(), "a", "alerts", "kept", time.Now())
 	})
 	if err != nil {
@@ -83,7 +85,7 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = setup(t, dir)
-	if got, err := s.CursorGet(t.Context(), "a", "alerts"); err != nil || got != "kept" {
+	if got, err := s.Scope(store.DefaultTenant).CursorGet(t.Context(), "a", "alerts"); err != nil || got != "kept" {
 		t.Errorf("CursorGet after reopen = %q, %v", got, err)
 	}
 }
@@ -94,4 +96,150 @@ func BenchmarkIngestBatch(b *testing.B) {
 
 func BenchmarkOutboxClaimFinish(b *testing.B) {
 	storetest.BenchOutboxClaimFinish(b, setup(b, b.TempDir()))
+}
+
+// TestTenantLeadsEveryKey: every table a tenant owns has a tenant column
+// without a default, and every index on it (unique keys included) leads
+// with it. Tables keyed by id keep SQLite's rowid as their key: ids come
+// from one sequence per table and SQLite is never distributed.
+func TestTenantLeadsEveryKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	setup(t, dir)
+	db := rawDB(t, filepath.Join(dir, sqlite.FileName))
+	ctx := t.Context()
+	tables := names(t, db, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+		AND name NOT IN ('tenants', 'leases', 'schema_migrations') ORDER BY name`)
+	if len(tables) < 15 {
+		t.Fatalf("found only %d tenant tables: %v", len(tables), tables)
+	}
+	for _, table := range tables {
+		var notNull, hasDefault int
+		err := db.QueryRowContext(ctx, `SELECT "notnull", dflt_value IS NOT NULL FROM pragma_table_info(?) WHERE name = 'tenant'`, table).
+			Scan(&notNull, &hasDefault)
+		if err != nil || notNull != 1 || hasDefault != 0 {
+			t.Errorf("%s: tenant column not null %d, default %d, %v", table, notNull, hasDefault, err)
+		}
+		for _, index := range names(t, db, `SELECT name FROM pragma_index_list(?)`, table) {
+			var first string
+			err := db.QueryRowContext(ctx, `SELECT name FROM pragma_index_info(?) WHERE seqno = 0`, index).Scan(&first)
+			if err != nil || first != "tenant" {
+				t.Errorf("index %s on %s leads with %q (%v), not tenant", index, table, first, err)
+			}
+		}
+	}
+}
+
+// TestMigrateIntoDefaultTenant: a database written before tenants existed
+// keeps every row, now the default tenant's.
+func TestMigrateIntoDefaultTenant(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	db := rawDB(t, path+"?_pragma=foreign_keys(1)")
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		v, _, _ := strings.Cut(filepath.Base(f), "_")
+		if v >= "0011" { // the tenants migration and later
+			break
+		}
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, string(body)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, 0)`, strings.TrimLeft(v, "0")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO incidents (id, integration, vendor_id, title, description, severity, status, remote_status, verdict,
+			published, created_at, updated_at, remote_alert_ids, raw, revision, last_changed_at)
+			VALUES (1, 'sentinel', 'inc-1', 'case', '', 'high', 'new', '', '', 0, 0, 0, '["a-1"]', NULL, 1, 0)`,
+		`INSERT INTO alerts (id, integration, vendor_id, title, description, severity, status, remote_status, verdict,
+			published, source, created_at, updated_at, entities, incident_id, remote_parent, raw, revision,
+			first_seen_at, last_changed_at) VALUES (7, 'edr', 'a-1', 'old alert', '', 'high', 'new', '', '', 0, '', 0, 0,
+			'{"hosts":["ws-1"]}', 1, '', NULL, 1, 0, 0)`,
+		`INSERT INTO alert_entities (value, alert_id) VALUES ('ws-1', 7)`,
+		`INSERT INTO memberships (incident_id, alert_id, source, added_at) VALUES (1, 7, 'remote', 0)`,
+		`INSERT INTO cursors (integration, stream, cursor, updated_at) VALUES ('edr', 'alerts', 'c-9', 0)`,
+		`INSERT INTO outbox (id, idem_key, integration, object_ref, action, payload, origin_kind, origin_id, state, attempts,
+			next_attempt_at, lease_owner, lease_until, last_error, created_at, updated_at, priority)
+			VALUES (3, 'k-1', 'edr', 'alert:a-1', 'set_state', NULL, 'alert', 7, 'pending', 0, 0, '', 0, '', 0, 0, 0)`,
+		`INSERT INTO validations (alert_id, started_at, next_pass_at, ends_at, passes, done) VALUES (7, 0, 0, 10, 0, 0)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	_ = db.Close()
+	sc := setup(t, path).Scope(store.DefaultTenant)
+	a, err := sc.AlertGet(ctx, 7)
+	if err != nil || a.Title != "old alert" || a.IncidentID != 1 {
+		t.Fatalf("the old alert in the default tenant: %+v, %v", a, err)
+	}
+	if got, err := sc.AlertList(ctx, store.AlertListParams{Entity: "ws-1"}); err != nil || len(got) != 1 {
+		t.Errorf("alerts naming ws-1: %d, %v", len(got), err)
+	}
+	if in, err := sc.IncidentGet(ctx, 1); err != nil || len(in.AlertIDs) != 1 {
+		t.Errorf("the old incident's members: %+v, %v", in.AlertIDs, err)
+	}
+	if c, err := sc.CursorGet(ctx, "edr", "alerts"); err != nil || c != "c-9" {
+		t.Errorf("cursor = %q, %v", c, err)
+	}
+	if it, err := sc.OutboxGet(ctx, 3); err != nil || it.Tenant != store.DefaultTenant || it.Key != "k-1" {
+		t.Errorf("outbox item = %+v, %v", it, err)
+	}
+	if v, err := sc.ValidationGet(ctx, 7); err != nil || v.AlertID != 7 {
+		t.Errorf("validation = %+v, %v", v, err)
+	}
+	// New rows continue the old ids.
+	err = sc.WithTx(ctx, func(tx store.Tx) error {
+		return tx.AlertInsert(ctx, &model.Alert{Integration: "edr", VendorID: "a-2", Revision: 1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := sc.AlertGetByVendor(ctx, "edr", "a-2"); err != nil || a.ID <= 7 {
+		t.Errorf("a new alert after the migration: id %d, %v", a.ID, err)
+	}
+}
+
+func rawDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func names(t *testing.T, db *sql.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -18,7 +18,7 @@ import (
 // would change.
 var rawPayload = json.RawMessage(`{"z":1,  "a" : [3,2,1],"u":"\u00e9\n", "n":1.50}`)
 
-func testAlertRoundTrip(t *testing.T, s store.Store) {
+func testAlertRoundTrip(t *testing.T, s *Both) {
 	ctx := t.Context()
 	in := &model.Incident{Title: "case", Severity: model.SeverityHigh, Status: model.StatusNew}
 	a := model.Alert{
@@ -93,7 +93,7 @@ func testAlertRoundTrip(t *testing.T, s store.Store) {
 	wantNotFound(t, "AlertUpdate missing", s.WithTx(ctx, func(tx store.Tx) error { return tx.AlertUpdate(ctx, missing) }))
 }
 
-func testAlertUnique(t *testing.T, s store.Store) {
+func testAlertUnique(t *testing.T, s *Both) {
 	ctx := t.Context()
 	a := newAlert("edr-1", "dup")
 	insertAlerts(t, s, &a)
@@ -109,7 +109,7 @@ func testAlertUnique(t *testing.T, s store.Store) {
 	}
 }
 
-func testAlertsByVendor(t *testing.T, s store.Store) {
+func testAlertsByVendor(t *testing.T, s *Both) {
 	ctx := t.Context()
 	// More ids than one IN list holds, so lookups and lists span chunks.
 	const n = 1100
@@ -156,7 +156,7 @@ func testAlertsByVendor(t *testing.T, s store.Store) {
 	}
 }
 
-func testAlertList(t *testing.T, s store.Store) {
+func testAlertList(t *testing.T, s *Both) {
 	ctx := t.Context()
 	in := &model.Incident{Title: "case"}
 	inTx(t, s, func(tx store.Tx) error { return tx.IncidentInsert(ctx, in) })

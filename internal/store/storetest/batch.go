@@ -13,7 +13,7 @@ import (
 
 // testBatches checks the batch writes give the same rows as one-by-one
 // writes, across more rows than one multi-row statement holds.
-func testBatches(t *testing.T, s store.Store) {
+func testBatches(t *testing.T, s *Both) {
 	ctx := t.Context()
 	const n = 1203
 	alerts := make([]*model.Alert, n)
@@ -73,7 +73,7 @@ func testBatches(t *testing.T, s store.Store) {
 
 // testStaleUpdate checks the revision guard: an update based on a copy read
 // before someone else's change is a conflict, not a silent overwrite.
-func testStaleUpdate(t *testing.T, s store.Store) {
+func testStaleUpdate(t *testing.T, s *Both) {
 	ctx := t.Context()
 	a := newAlert("edr", "stale-1")
 	a.Revision = 1
@@ -107,7 +107,7 @@ func testStaleUpdate(t *testing.T, s store.Store) {
 // testWriteBackBatches checks the write-back confirmations written in
 // batches: ledger entries, and remote statuses under the revision guard,
 // across more rows than one statement holds.
-func testWriteBackBatches(t *testing.T, s store.Store) {
+func testWriteBackBatches(t *testing.T, s *Both) {
 	ctx := t.Context()
 	const n = 620
 	alerts := make([]*model.Alert, n)

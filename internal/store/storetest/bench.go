@@ -16,7 +16,8 @@ var benchRaw = json.RawMessage(`{"id":"ldt:0123456789abcdef:4242","device":{"hos
 // BenchIngestBatch measures ingest as the engine does it: one transaction
 // per page of 500 alerts, one AlertsByVendor lookup per page, then an
 // AlertInsert and a RevisionAppend per new alert. It reports alerts/s.
-func BenchIngestBatch(b *testing.B, s store.Store) {
+func BenchIngestBatch(b *testing.B, st store.Store) {
+	s := Default(st)
 	const batch = 500
 	ctx := b.Context()
 	ids := make([]string, batch)
@@ -61,7 +62,8 @@ func BenchIngestBatch(b *testing.B, s store.Store) {
 // BenchOutboxClaimFinish measures a worker's loop: claim up to 100 due
 // actions, then record them all done in one OutboxFinish. Enqueueing is
 // not timed. It reports actions/s.
-func BenchOutboxClaimFinish(b *testing.B, s store.Store) {
+func BenchOutboxClaimFinish(b *testing.B, st store.Store) {
+	s := Default(st)
 	const batch = 100
 	ctx := b.Context()
 	ps := make([]store.OutboxEnqueueParams, batch)

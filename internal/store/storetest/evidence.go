@@ -23,7 +23,7 @@ func newEvidence(vendorID, user, ip string, at time.Time) *model.Evidence {
 // testEvidence: records are stored once by vendor id, found by the users
 // and IPs they name within a time range, and counted as linked when an
 // alert names one of those.
-func testEvidence(t *testing.T, s store.Store) {
+func testEvidence(t *testing.T, s *Both) {
 	ctx := t.Context()
 	hour := time.Hour
 	recs := []*model.Evidence{

@@ -10,7 +10,7 @@ import (
 	"github.com/alertsync/alertsync/internal/store"
 )
 
-func testIncidents(t *testing.T, s store.Store) {
+func testIncidents(t *testing.T, s *Both) {
 	ctx := t.Context()
 	local1 := &model.Incident{Title: "local one", Severity: model.SeverityLow, Status: model.StatusNew, CreatedAt: t0}
 	local2 := &model.Incident{Title: "local two", Severity: model.SeverityLow, Status: model.StatusResolved}

@@ -10,7 +10,7 @@ import (
 // testOutboxLanes: each integration with unfinished work is a lane; a lane
 // claim takes only its integration's items, decisions before automatic
 // comments, and still one object's items in id order.
-func testOutboxLanes(t *testing.T, s store.Store) {
+func testOutboxLanes(t *testing.T, s *Both) {
 	ctx := t.Context()
 	on := func(integration, key, object string, priority int) store.OutboxEnqueueParams {
 		p := action(key, object)
@@ -28,10 +28,11 @@ func testOutboxLanes(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(lanes, []string{"graph", "sentinel"}) {
+	want := []store.Lane{{Tenant: store.DefaultTenant, Integration: "graph"}, {Tenant: store.DefaultTenant, Integration: "sentinel"}}
+	if !slices.Equal(lanes, want) {
 		t.Fatalf("OutboxLanes = %v, want [graph sentinel]", lanes)
 	}
-	got, err := s.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "w", Now: t0, Lease: lease, Limit: 10, Integration: "graph"})
+	got, err := s.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "w", Now: t0, Lease: lease, Limit: 10, Tenant: store.DefaultTenant, Integration: "graph"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func testOutboxLanes(t *testing.T, s store.Store) {
 		store.OutboxResult{ID: ids[1], State: store.OutboxDone, Now: t0},
 		store.OutboxResult{ID: ids[3], State: store.OutboxDone, Now: t0})
 	enqueue(t, s, on("graph", "g-auto-4", "alert:4", store.PriorityAutomatic))
-	got, err = s.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "w", Now: t0, Lease: lease, Limit: 1, Integration: "graph"})
+	got, err = s.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "w", Now: t0, Lease: lease, Limit: 1, Tenant: store.DefaultTenant, Integration: "graph"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func testOutboxLanes(t *testing.T, s store.Store) {
 
 // testOutboxObjectQueries: what is waiting on one object, and how many
 // automatic comments it was or will be sent.
-func testOutboxObjectQueries(t *testing.T, s store.Store) {
+func testOutboxObjectQueries(t *testing.T, s *Both) {
 	ctx := t.Context()
 	comment := func(key string, priority int) store.OutboxEnqueueParams {
 		p := action(key, "alert:7")
@@ -95,7 +96,7 @@ func testOutboxObjectQueries(t *testing.T, s store.Store) {
 
 // testOutboxGiveBack: an item claimed but never sent goes back without
 // using up an attempt.
-func testOutboxGiveBack(t *testing.T, s store.Store) {
+func testOutboxGiveBack(t *testing.T, s *Both) {
 	ids := enqueue(t, s, action("k", "alert:1"))
 	claim(t, s, "w", t0, 1)
 	finish(t, s, "w", store.OutboxResult{ID: ids[0], State: store.OutboxPending, Now: t0, NextAttemptAt: t0,

@@ -12,7 +12,7 @@ import (
 // epoch; another holder is refused while it lives and takes it over (a
 // new epoch) once it expired or was released; the fencing check refuses
 // a former holder and an old epoch, and passes a lapsed lease nobody took.
-func testLeases(t *testing.T, s store.Store) {
+func testLeases(t *testing.T, s *Both) {
 	ctx := t.Context()
 	const ttl = 10 * time.Second
 	acquire := func(holder string, at time.Time) store.Lease {

@@ -12,7 +12,7 @@ import (
 
 // testMemberships: one alert in two incidents is a member of both, each
 // membership with its source and time; removing one leaves the other.
-func testMemberships(t *testing.T, s store.Store) {
+func testMemberships(t *testing.T, s *Both) {
 	ctx := t.Context()
 	first := &model.Incident{Integration: "siem", VendorID: "inc-1", Title: "first"}
 	second := &model.Incident{Integration: "siem", VendorID: "inc-2", Title: "second"}

@@ -18,7 +18,7 @@ import (
 
 const lease = 30 * time.Second
 
-func enqueue(t *testing.T, s store.Store, ps ...store.OutboxEnqueueParams) []int64 {
+func enqueue(t *testing.T, s *Both, ps ...store.OutboxEnqueueParams) []int64 {
 	t.Helper()
 	ids := make([]int64, len(ps))
 	inTx(t, s, func(tx store.Tx) error {
@@ -43,7 +43,7 @@ func action(key, object string) store.OutboxEnqueueParams {
 		OriginKind: model.KindAlert, OriginID: 1, Now: t0}
 }
 
-func claim(t *testing.T, s store.Store, owner string, now time.Time, n int) []store.OutboxItem {
+func claim(t *testing.T, s *Both, owner string, now time.Time, n int) []store.OutboxItem {
 	t.Helper()
 	items, err := s.OutboxClaim(t.Context(), store.OutboxClaimParams{Owner: owner, Now: now, Lease: lease, Limit: n})
 	if err != nil {
@@ -52,7 +52,7 @@ func claim(t *testing.T, s store.Store, owner string, now time.Time, n int) []st
 	return items
 }
 
-func finish(t *testing.T, s store.Store, owner string, results ...store.OutboxResult) {
+func finish(t *testing.T, s *Both, owner string, results ...store.OutboxResult) {
 	t.Helper()
 	if err := s.OutboxFinish(t.Context(), owner, results); err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func itemIDs(items []store.OutboxItem) []int64 {
 	return ids
 }
 
-func getItem(t *testing.T, s store.Store, id int64) store.OutboxItem {
+func getItem(t *testing.T, s *Both, id int64) store.OutboxItem {
 	t.Helper()
 	it, err := s.OutboxGet(t.Context(), id)
 	if err != nil {
@@ -76,11 +76,11 @@ func getItem(t *testing.T, s store.Store, id int64) store.OutboxItem {
 	return it
 }
 
-func testOutboxEnqueue(t *testing.T, s store.Store) {
+func testOutboxEnqueue(t *testing.T, s *Both) {
 	ctx := t.Context()
 	p := action("k1", "alert:1")
 	ids := enqueue(t, s, p)
-	want := store.OutboxItem{ID: ids[0], Key: "k1", Integration: "edr-1", ObjectRef: "alert:1",
+	want := store.OutboxItem{ID: ids[0], Tenant: store.DefaultTenant, Key: "k1", Integration: "edr-1", ObjectRef: "alert:1",
 		Action: "set_status", Payload: p.Payload, OriginKind: model.KindAlert, OriginID: 1,
 		State: store.OutboxPending, NextAttemptAt: t0, CreatedAt: t0, UpdatedAt: t0}
 	if diff := cmp.Diff(want, getItem(t, s, ids[0])); diff != "" {
@@ -116,7 +116,7 @@ func testOutboxEnqueue(t *testing.T, s store.Store) {
 	wantNotFound(t, "OutboxGet missing", err)
 }
 
-func testOutboxClaimOrder(t *testing.T, s store.Store) {
+func testOutboxClaimOrder(t *testing.T, s *Both) {
 	ids := enqueue(t, s, action("x1", "alert:x"), action("x2", "alert:x"), action("y1", "alert:y"))
 	x1, x2, y1 := ids[0], ids[1], ids[2]
 
@@ -156,7 +156,7 @@ func testOutboxClaimOrder(t *testing.T, s store.Store) {
 	}
 }
 
-func testOutboxExpiredLease(t *testing.T, s store.Store) {
+func testOutboxExpiredLease(t *testing.T, s *Both) {
 	ids := enqueue(t, s, action("k", "alert:1"), action("k2", "alert:1"))
 	if got := claim(t, s, "w1", t0, 10); len(got) != 1 || got[0].ID != ids[0] {
 		t.Fatalf("claim = %v", itemIDs(got))
@@ -186,7 +186,7 @@ func testOutboxExpiredLease(t *testing.T, s store.Store) {
 	}
 }
 
-func testOutboxRetry(t *testing.T, s store.Store) {
+func testOutboxRetry(t *testing.T, s *Both) {
 	ctx := t.Context()
 	ids := enqueue(t, s, action("k", "alert:1"))
 	claim(t, s, "w1", t0, 1)
@@ -213,7 +213,7 @@ func testOutboxRetry(t *testing.T, s store.Store) {
 	}
 }
 
-func testOutboxCountsAndList(t *testing.T, s store.Store) {
+func testOutboxCountsAndList(t *testing.T, s *Both) {
 	ctx := t.Context()
 	ps := []store.OutboxEnqueueParams{action("1", "a:1"), action("2", "a:2"), action("3", "a:3"), action("4", "a:4"), action("5", "a:5")}
 	ps[4].Integration, ps[4].OriginKind, ps[4].OriginID = "xdr-1", model.KindIncident, 9
@@ -253,7 +253,7 @@ func testOutboxCountsAndList(t *testing.T, s store.Store) {
 // testOutboxConcurrentClaimers runs workers against one queue: no item is
 // claimed twice, every item is claimed, and each object's items are claimed
 // in id order.
-func testOutboxConcurrentClaimers(t *testing.T, s store.Store) {
+func testOutboxConcurrentClaimers(t *testing.T, s *Both) {
 	const items, objects, workers = 1000, 250, 4
 	ps := make([]store.OutboxEnqueueParams, items)
 	for i := range ps {
@@ -326,7 +326,7 @@ func testOutboxConcurrentClaimers(t *testing.T, s store.Store) {
 	}
 }
 
-func testOutboxSkip(t *testing.T, s store.Store) {
+func testOutboxSkip(t *testing.T, s *Both) {
 	ids := enqueue(t, s, action("state", "incident:1"), action("comment", "incident:1"), action("other", "incident:2"))
 	inTx(t, s, func(tx store.Tx) error { return tx.OutboxSkip(t.Context(), "comment", "skipped: already closed", t0) })
 	it := getItem(t, s, ids[1])
@@ -345,7 +345,7 @@ func testOutboxSkip(t *testing.T, s store.Store) {
 	}
 }
 
-func testOutboxRetryAfterLaterApplied(t *testing.T, s store.Store) {
+func testOutboxRetryAfterLaterApplied(t *testing.T, s *Both) {
 	ids := enqueue(t, s, action("first", "alert:9"), action("second", "alert:9"))
 	claim(t, s, "w1", t0, 10)
 	finish(t, s, "w1", store.OutboxResult{ID: ids[0], State: store.OutboxDead, Error: "boom", Now: t0})
@@ -362,7 +362,7 @@ func testOutboxRetryAfterLaterApplied(t *testing.T, s store.Store) {
 // the lease ends (no claim takes it, its first attempt is counted, its
 // owner's result applies), then any worker rescues it; OnCommit runs
 // after a commit and never after a rollback.
-func testOutboxEnqueueLeased(t *testing.T, s store.Store) {
+func testOutboxEnqueueLeased(t *testing.T, s *Both) {
 	p := action("leased", "run/1")
 	p.LeaseOwner, p.LeaseUntil = "w1", t0.Add(lease)
 	var committed, rolledBack bool
@@ -409,8 +409,8 @@ func testOutboxEnqueueLeased(t *testing.T, s store.Store) {
 // testWriteStats: a committed transaction counts once with the rows its
 // statements changed; a rolled back one counts nothing; a claim counts
 // as a transaction of its own with a row per item leased.
-func testWriteStats(t *testing.T, s store.Store) {
-	ws, ok := s.(store.WriteStatser)
+func testWriteStats(t *testing.T, s *Both) {
+	ws, ok := s.Store.(store.WriteStatser)
 	if !ok {
 		t.Fatal("the store does not count its writes")
 	}
@@ -442,16 +442,21 @@ func diff(a, b store.WriteStats) store.WriteStats {
 
 // testOutboxRenew: the owner's renewal keeps its items from a rescuer
 // past the original lease; another worker's renewal changes nothing.
-func testOutboxRenew(t *testing.T, s store.Store) {
+func testOutboxRenew(t *testing.T, s *Both) {
 	ids := enqueue(t, s, action("r1", "alert:1"), action("r2", "alert:2"))
 	if got := claim(t, s, "w1", t0, 10); len(got) != 2 {
 		t.Fatalf("claimed %d", len(got))
 	}
-	n, err := s.OutboxRenew(t.Context(), "w1", ids, t0.Add(3*lease))
+	refs := []store.OutboxRef{{Tenant: store.DefaultTenant, ID: ids[0]}, {Tenant: store.DefaultTenant, ID: ids[1]}}
+	n, err := s.OutboxRenew(t.Context(), "w1", refs, t0.Add(3*lease))
 	if err != nil || n != 2 {
 		t.Fatalf("owner's renewal: %d, %v", n, err)
 	}
-	if n, err := s.OutboxRenew(t.Context(), "w2", ids, t0.Add(10*lease)); err != nil || n != 0 {
+	// Another tenant's items of the same ids are not these.
+	if n, err := s.OutboxRenew(t.Context(), "w1", []store.OutboxRef{{Tenant: "other", ID: ids[0]}}, t0.Add(10*lease)); err != nil || n != 0 {
+		t.Fatalf("renewal naming another tenant: %d, %v", n, err)
+	}
+	if n, err := s.OutboxRenew(t.Context(), "w2", refs, t0.Add(10*lease)); err != nil || n != 0 {
 		t.Fatalf("another worker's renewal: %d, %v", n, err)
 	}
 	if got := claim(t, s, "w2", t0.Add(2*lease), 10); len(got) != 0 {

@@ -23,14 +23,14 @@ func newRun(pb, dedupe string) *store.Run {
 }
 
 // insertRuns stores runs in one batch.
-func insertRuns(t *testing.T, s store.Store, runs ...*store.Run) {
+func insertRuns(t *testing.T, s *Both, runs ...*store.Run) {
 	t.Helper()
 	inTx(t, s, func(tx store.Tx) error { return tx.RunInsertBatch(t.Context(), runs) })
 }
 
 // testPlaybooks: definitions are created, replaced, listed by id and
 // deleted; a missing one is ErrNotFound to read and to delete.
-func testPlaybooks(t *testing.T, s store.Store) {
+func testPlaybooks(t *testing.T, s *Both) {
 	ctx := t.Context()
 	b := store.StoredPlaybook{ID: "b-notify", Definition: "name: notify\n", Origin: "api", UpdatedAt: t0}
 	a := store.StoredPlaybook{ID: "a-enrich", Definition: "name: enrich\n", Origin: "file", UpdatedAt: t0}
@@ -64,7 +64,7 @@ func testPlaybooks(t *testing.T, s store.Store) {
 // testRunInsertBatch: new runs get ids and read back as inserted; a taken
 // dedupe key, stored before or earlier in the same batch, is skipped with
 // ID 0, while keyless runs always insert.
-func testRunInsertBatch(t *testing.T, s store.Store) {
+func testRunInsertBatch(t *testing.T, s *Both) {
 	ctx := t.Context()
 	keyless := newRun("pb", "")
 	keyless.Nodes, keyless.DryRun, keyless.ObjectKind, keyless.ObjectID = nil, true, "", 0
@@ -96,7 +96,7 @@ func testRunInsertBatch(t *testing.T, s store.Store) {
 
 // testRunInsertLargeBatch: in a batch larger than one statement, with
 // keyed, keyless and repeated runs mixed, every id reaches its own run.
-func testRunInsertLargeBatch(t *testing.T, s store.Store) {
+func testRunInsertLargeBatch(t *testing.T, s *Both) {
 	ctx := t.Context()
 	var runs []*store.Run
 	for i := range 1200 {
@@ -128,7 +128,7 @@ func testRunInsertLargeBatch(t *testing.T, s store.Store) {
 
 // testRunUpdate: an update writes every field that changes as a run
 // proceeds, at microsecond precision, and leaves the rest.
-func testRunUpdate(t *testing.T, s store.Store) {
+func testRunUpdate(t *testing.T, s *Both) {
 	ctx := t.Context()
 	r := newRun("pb", "e1")
 	insertRuns(t, s, r)
@@ -156,7 +156,7 @@ func testRunUpdate(t *testing.T, s store.Store) {
 }
 
 // testRunList: runs page newest first, by playbook and status.
-func testRunList(t *testing.T, s store.Store) {
+func testRunList(t *testing.T, s *Both) {
 	ctx := t.Context()
 	var runs []*store.Run
 	for i := range 6 {
@@ -201,7 +201,7 @@ func testRunList(t *testing.T, s store.Store) {
 
 // testRunOpenGroup: the open group is the oldest running run of the
 // playbook whose window is still open and which has room left.
-func testRunOpenGroup(t *testing.T, s store.Store) {
+func testRunOpenGroup(t *testing.T, s *Both) {
 	ctx := t.Context()
 	group := func(pb, status string, until time.Duration, count int) *store.Run {
 		r := newRun(pb, "")
@@ -249,7 +249,7 @@ func testRunOpenGroup(t *testing.T, s store.Store) {
 
 // testSteps: a step record is created, then replaced by its outcome;
 // a run's records list in step order and only its own.
-func testSteps(t *testing.T, s store.Store) {
+func testSteps(t *testing.T, s *Both) {
 	ctx := t.Context()
 	r, other := newRun("pb", ""), newRun("pb", "")
 	insertRuns(t, s, r, other)

@@ -16,7 +16,7 @@ import (
 // ignoreID compares records whose ids the store assigns.
 var ignoreID = cmpopts.IgnoreFields
 
-func testRevisions(t *testing.T, s store.Store) {
+func testRevisions(t *testing.T, s *Both) {
 	ctx := t.Context()
 	rev := func(kind model.Kind, obj, seq int64) model.Revision {
 		return model.Revision{
@@ -69,7 +69,7 @@ func testRevisions(t *testing.T, s store.Store) {
 	}
 }
 
-func testComments(t *testing.T, s store.Store) {
+func testComments(t *testing.T, s *Both) {
 	ctx := t.Context()
 	cs := []*model.Comment{
 		{Kind: model.KindAlert, ObjectID: 7, Author: model.Actor{Kind: model.ActorAnalyst, Name: "bob"}, Body: "first", At: t0},
@@ -96,7 +96,7 @@ func testComments(t *testing.T, s store.Store) {
 	}
 }
 
-func testQuarantine(t *testing.T, s store.Store) {
+func testQuarantine(t *testing.T, s *Both) {
 	ctx := t.Context()
 	qs := []store.QuarantineEntry{
 		{Integration: "a", VendorID: "1", Reason: "no title", Payload: json.RawMessage(`{"x" : [1, 2]}`), At: t0},
@@ -131,7 +131,7 @@ func testQuarantine(t *testing.T, s store.Store) {
 	}
 }
 
-func testIntegrations(t *testing.T, s store.Store) {
+func testIntegrations(t *testing.T, s *Both) {
 	ctx := t.Context()
 	b := store.Integration{ID: "b", Kind: "crowdstrike", Name: "CS", Enabled: true,
 		Settings: json.RawMessage(`{"region":"eu-1"}`), Secrets: []byte{0, 1, 0xfe, 0xff, '"', 0},
@@ -163,7 +163,7 @@ func testIntegrations(t *testing.T, s store.Store) {
 	wantNotFound(t, "IntegrationGet missing", err)
 }
 
-func testCursors(t *testing.T, s store.Store) {
+func testCursors(t *testing.T, s *Both) {
 	ctx := t.Context()
 	_, err := s.CursorGet(ctx, "a", "alerts")
 	wantNotFound(t, "CursorGet never set", err)
@@ -181,7 +181,7 @@ func testCursors(t *testing.T, s store.Store) {
 	}
 }
 
-func testValidations(t *testing.T, s store.Store) {
+func testValidations(t *testing.T, s *Both) {
 	ctx := t.Context()
 	alerts := make([]*model.Alert, 4)
 	for i := range alerts {
@@ -251,7 +251,7 @@ func testValidations(t *testing.T, s store.Store) {
 	wantNotFound(t, "ValidationGet missing", err)
 }
 
-func testLedger(t *testing.T, s store.Store) {
+func testLedger(t *testing.T, s *Both) {
 	ctx := t.Context()
 	e := func(vendorID, status string, at time.Duration) store.LedgerEntry {
 		return store.LedgerEntry{Integration: "a", Kind: model.KindAlert, VendorID: vendorID, RemoteStatus: status, At: t0.Add(at)}

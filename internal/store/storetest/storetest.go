@@ -21,7 +21,7 @@ var t0 = time.Date(2025, 3, 1, 12, 0, 0, 123456000, time.UTC)
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s store.Store)
+		fn   func(t *testing.T, s *Both)
 	}{
 		{"Migrate", testMigrate},
 		{"AlertRoundTrip", testAlertRoundTrip},
@@ -65,17 +65,19 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RunList", testRunList},
 		{"RunOpenGroup", testRunOpenGroup},
 		{"Steps", testSteps},
+		{"Tenants", testTenants},
+		{"TenantIsolation", testTenantIsolation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.fn(t, open(t))
+			tc.fn(t, Default(open(t)))
 		})
 	}
 }
 
 // inTx runs fn in a transaction and fails the test on error.
-func inTx(t *testing.T, s store.Store, fn func(tx store.Tx) error) {
+func inTx(t *testing.T, s *Both, fn func(tx store.Tx) error) {
 	t.Helper()
 	if err := s.WithTx(t.Context(), fn); err != nil {
 		t.Fatal(err)
@@ -94,7 +96,7 @@ func newAlert(integration, vendorID string) model.Alert {
 // insertAlerts stores alerts in one transaction, setting their ids; an
 // alert with an IncidentID becomes a member of that incident, as the
 // engine does when it links one.
-func insertAlerts(t *testing.T, s store.Store, alerts ...*model.Alert) {
+func insertAlerts(t *testing.T, s *Both, alerts ...*model.Alert) {
 	t.Helper()
 	inTx(t, s, func(tx store.Tx) error {
 		for _, a := range alerts {
@@ -127,7 +129,7 @@ func wantConflict(t *testing.T, what string, err error) {
 	}
 }
 
-func testMigrate(t *testing.T, s store.Store) {
+func testMigrate(t *testing.T, s *Both) {
 	for range 2 {
 		if err := s.Migrate(t.Context()); err != nil {
 			t.Fatalf("Migrate again: %v", err)
@@ -136,4 +138,17 @@ func testMigrate(t *testing.T, s store.Store) {
 	if d := s.Driver(); d != "sqlite" && d != "postgres" {
 		t.Errorf("Driver() = %q", d)
 	}
+}
+
+// Both is a store and its default tenant's scope in one value, so a test
+// of tenant data and of the hub's own cross-tenant work reads the same;
+// the two interfaces share no method.
+type Both struct {
+	store.Store
+	store.Scoped
+}
+
+// Default pairs st with its default tenant's scope.
+func Default(st store.Store) *Both {
+	return &Both{Store: st, Scoped: st.Scope(store.DefaultTenant)}
 }

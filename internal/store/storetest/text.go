@@ -31,7 +31,7 @@ var hostile = []struct {
 // both stores keep it and give it back unchanged, with the notes saying
 // what was repaired. Raw payloads and quarantined bytes round-trip byte
 // for byte.
-func testTextPolicy(t *testing.T, s store.Store) {
+func testTextPolicy(t *testing.T, s *Both) {
 	ctx := t.Context()
 	for i, h := range hostile {
 		a := newAlert("edr-1", "hostile-"+string(rune('a'+i)))

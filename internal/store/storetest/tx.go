@@ -12,7 +12,7 @@ import (
 
 // testTxRollback checks that a failed or cancelled transaction leaves
 // nothing behind: not the change, not its revision, not its outbox entry.
-func testTxRollback(t *testing.T, s store.Store) {
+func testTxRollback(t *testing.T, s *Both) {
 	ctx := t.Context()
 	errBoom := errors.New("boom")
 	var alertID int64

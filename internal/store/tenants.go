@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/model"
+)
+
+// Tenant is one customer organisation the hub serves. Everything a tenant
+// owns carries its id; DataKey is the tenant's own data key, wrapped by
+// the master key (nil until first needed).
+type Tenant struct {
+	ID        string       `json:"id"`
+	Name      string       `json:"name"`
+	Status    TenantStatus `json:"status"`
+	DataKey   []byte       `json:"-"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+}
+
+// TenantStatus is a tenant's lifecycle state.
+type TenantStatus string
+
+// Tenant states: an active tenant is polled and delivered to; a disabled
+// one keeps its data but nothing of it runs.
+const (
+	TenantActive   TenantStatus = "active"
+	TenantDisabled TenantStatus = "disabled"
+)
+
+// Tenants is the list of tenants, outside every tenant's scope.
+type Tenants interface {
+	TenantList(ctx context.Context) ([]Tenant, error)
+	TenantGet(ctx context.Context, id string) (Tenant, error)
+	// TenantUpsert creates a tenant or updates its name, status and data
+	// key; CreatedAt is kept from the first write.
+	TenantUpsert(ctx context.Context, t Tenant) error
+	// TenantDelete removes a tenant's row, and with it its wrapped data
+	// key (crypto-shredding whatever was sealed with it). Its data must
+	// have been purged first (Scoped.Purge); the default tenant stays.
+	TenantDelete(ctx context.Context, id string) error
+}
+
+// CheckTenantID reports whether id can name a tenant.
+func CheckTenantID(id string) error { return model.CheckTenantID(id) }
