@@ -51,6 +51,8 @@ type Options struct {
 	Lacework LaceworkOptions
 	// Playbook shapes the playbook case; Duration < 0 skips it.
 	Playbook PlaybookOptions
+	// Tenants shapes the tenants case; it runs when Tenants > 0.
+	Tenants TenantsOptions
 }
 
 // Result is one store's figures.
@@ -82,7 +84,9 @@ type Result struct {
 	Lacework *Lacework `json:"lacework,omitempty"`
 	// Playbook is durable playbook runs against a bare relay.
 	Playbook *Playbook `json:"playbook,omitempty"`
-	Error    string    `json:"error,omitempty"`
+	// Tenants is many tenants on one store against one; see Tenants.
+	Tenants *Tenants `json:"tenants,omitempty"`
+	Error   string   `json:"error,omitempty"`
 }
 
 // Run measures every requested store and returns figures keyed by store.
@@ -108,6 +112,7 @@ func Run(ctx context.Context, o Options) (map[string]Result, error) {
 	o.Sync.defaults()
 	o.Lacework.defaults()
 	o.Playbook.defaults()
+	o.Tenants.defaults()
 	out := map[string]Result{}
 	for _, name := range o.Stores {
 		st, cleanup, err := open(ctx, name, o.PostgresDSN)
@@ -132,6 +137,11 @@ func Run(ctx context.Context, o Options) (map[string]Result, error) {
 		if err == nil && o.Playbook.Duration > 0 {
 			if res.Playbook, err = measurePlaybook(ctx, name, o); err != nil {
 				err = fmt.Errorf("playbook case: %w", err)
+			}
+		}
+		if err == nil && o.Tenants.enabled() {
+			if res.Tenants, err = measureTenants(ctx, name, o); err != nil {
+				err = fmt.Errorf("tenants case: %w", err)
 			}
 		}
 		if err != nil {

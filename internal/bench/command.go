@@ -82,6 +82,11 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 					_, _ = fmt.Fprintf(stdout, "%-9s playbook: %.0f durable pushes/s (p50 %.0f ms, p99 %.0f ms, %d of %d triggers delivered, %d senders, RSS %.0f MB; %.2f commits and %.1f rows a run) against a bare relay's %.0f/s (%.2fx)\n",
 						n, p.PushPerS, p.Latency.P50, p.Latency.P99, p.Delivered, p.Sent, p.Concurrency, p.RSSMB, p.CommitsPerRun, p.RowsPerRun, p.BareRelayPerS, p.Ratio)
 				}
+				if t := r.Tenants; t != nil {
+					_, _ = fmt.Fprintf(stdout, "%-9s tenants: %d tenants x %d alerts (same vendor ids in each) ingested at %.0f/s against one tenant's %.0f/s (%.2fx); verdict -> remote p50 %.1f ms p99 %.1f ms against one tenant's p50 %.1f ms p99 %.1f ms (p99 %.2fx; %d verdicts at %.0f/s); %d cross-tenant writes, %d tenants with a wrong alert count\n",
+						n, t.Tenants, t.AlertsPerTenant, t.IngestAlertsPerS, t.SingleTenant.IngestAlertsPerS, t.IngestVsSingle, t.VerdictRemoteP50MS, t.VerdictRemoteP99MS,
+						t.SingleTenant.VerdictRemoteP50MS, t.SingleTenant.VerdictRemoteP99MS, t.VerdictP99VsSingle, t.Verdicts, t.VerdictRate, t.CrossTenantWrites, t.WrongAlertCounts)
+				}
 				if b := r.VerdictUnderBacklog; b != nil {
 					_, _ = fmt.Fprintf(stdout, "%-9s verdict under a backlog of %d automatic comments (throttled vendor, %d samples): same vendor p50 %.0f ms p99 %.0f ms; other vendor p50 %.0f ms p99 %.0f ms\n",
 						n, b.Pending, b.Samples, b.SameVendor.P50, b.SameVendor.P99, b.OtherVendor.P50, b.OtherVendor.P99)
@@ -109,6 +114,8 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 	cmd.Flags().IntVar(&o.Lacework.Concurrency, "lacework-concurrency", 16, "alerts the Lacework connector assembles at once (alert_concurrency)")
 	cmd.Flags().DurationVar(&o.Playbook.Duration, "playbook-duration", 30*time.Second, "how long the playbook case pushes triggers, and then the bare relay as long (negative: skip the case)")
 	cmd.Flags().IntVar(&o.Playbook.Concurrency, "playbook-concurrency", 16, "concurrent senders of the playbook case")
+	cmd.Flags().IntVar(&o.Tenants.Tenants, "tenants", 100, "tenants sharing one store in the tenants case, measured against one tenant with all their alerts (negative: skip the case)")
+	cmd.Flags().IntVar(&o.Tenants.Alerts, "tenant-alerts", 1000, "alerts each tenant ingests in the tenants case, the same vendor ids in every tenant (negative: skip the case)")
 	cmd.Flags().StringSliceVar(&o.Stores, "stores", []string{"sqlite", "postgres"}, "stores to measure")
 	cmd.Flags().StringSliceVar(&o.Stores, "store", []string{"sqlite", "postgres"}, "the same as --stores: sqlite, postgres, or both (repeatable)")
 	// The DSN may carry a password, so it is read at run time and never
