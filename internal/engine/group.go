@@ -92,6 +92,9 @@ func (e *Engine) commitGroup(ctx context.Context, batch []*ingestReq) {
 		// One batch per integration, so the group's lookups and inserts
 		// are as few statements as one caller's would be.
 		res := make([]IngestResult, len(batch))
+		if err := e.lockMembers(ctx, tx, integrationsOf(batch)...); err != nil {
+			return err
+		}
 		for _, integration := range integrationsOf(batch) {
 			var items []connector.Item
 			var owner []int

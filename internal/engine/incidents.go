@@ -20,6 +20,11 @@ func (e *Engine) IngestIncidents(ctx context.Context, integration string, items 
 	var res IngestResult
 	err := e.withTx(ctx, func(tx store.Tx) error {
 		res = IngestResult{}
+		if integ, ok := e.Integration(integration); ok && integ.Reconcile != nil {
+			if err := e.lockMembers(ctx, tx, integ.Reconcile.AlertsFrom...); err != nil {
+				return err
+			}
+		}
 		now := e.Now()
 		for _, it := range items {
 			if it.Err == nil && it.Incident != nil {
@@ -195,6 +200,30 @@ func (e *Engine) linkMembers(ctx context.Context, tx store.Tx, in *model.Inciden
 		}
 	}
 	return added, e.unlinkStale(ctx, tx, in, named, now)
+}
+
+// lockMembers takes, first in a transaction, the store's lock on linking
+// the alerts of those integrations that incidents name (Reconcile's
+// AlertsFrom). Storing such an alert looks for the incidents naming it
+// (linkLateMember) and storing an incident looks for its alerts
+// (linkMembers); run at once on PostgreSQL, each lookup would miss what
+// the other has not committed yet and the link would never be made. With
+// the lock the second waits for the first to commit and finds it. Locks
+// go in name order, before any other, so they cannot deadlock.
+func (e *Engine) lockMembers(ctx context.Context, tx store.Tx, integrations ...string) error {
+	var names []string
+	for _, name := range integrations {
+		if e.feedsIncidents(name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range slices.Compact(names) {
+		if err := tx.MembershipLock(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // join adds one membership made at the incident's source.

@@ -105,6 +105,9 @@ func (e *Engine) ingestChunkOne(ctx context.Context, integration string, it conn
 
 func (e *Engine) ingestBatch(ctx context.Context, tx store.Tx, integration string, items []connector.Item) (IngestResult, error) {
 	res := make([]IngestResult, 1)
+	if err := e.lockMembers(ctx, tx, integration); err != nil {
+		return res[0], err
+	}
 	err := e.ingestBatchFor(ctx, tx, integration, items, make([]int, len(items)), res)
 	return res[0], err
 }

@@ -235,6 +235,12 @@ type Tx interface {
 	MembershipAddBatch(ctx context.Context, ms []model.Membership) error
 	// MembershipRemove ends a membership and reports whether there was one.
 	MembershipRemove(ctx context.Context, incidentID, alertID int64) (bool, error)
+	// MembershipLock holds, until commit, the lock on linking the alerts
+	// of integration to incidents: a transaction storing new alerts of it
+	// and one storing incidents that name them take it, so the second
+	// finds what the first committed instead of each missing the other.
+	// Take it before any other write. SQLite's single writer needs none.
+	MembershipLock(ctx context.Context, integration string) error
 	PlaybookTx
 	LeaseTx
 }

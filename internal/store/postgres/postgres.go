@@ -60,6 +60,7 @@ func dialect() *sqldb.Dialect {
 		MultiRowInsert:    true,
 		ArrayLookup:       true,
 		EnqueueLock:       "SELECT pg_advisory_xact_lock(hashtext('alertsync.outbox.' || ?))",
+		MembershipLock:    "SELECT pg_advisory_xact_lock(hashtext('alertsync.members.' || current_schema()), hashtext(?))",
 		IsUniqueViolation: isUniqueViolation,
 		// The thresholds are autovacuum's defaults for analyze (50 rows
 		// and a tenth of the table), doubled and taken at a thousand

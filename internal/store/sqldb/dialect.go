@@ -37,6 +37,12 @@ type Dialect struct {
 	// transaction-level advisory lock). SQLite's single writer already
 	// commits in id order.
 	EnqueueLock string
+	// MembershipLock, if set, is Tx.MembershipLock's statement, taking a
+	// lock on an integration's alert links until commit (PostgreSQL: a
+	// transaction-level advisory lock, two-key so that it never shares a
+	// key with the one-key locks). SQLite's single writer already runs
+	// one transaction at a time.
+	MembershipLock string
 	// MultiRowInsert makes the batch methods send one INSERT with many
 	// VALUES rows. It pays where every statement is a network round trip
 	// (PostgreSQL); in-process SQLite is fastest with one prepared

@@ -37,6 +37,19 @@ func (t *tx) MembershipRemove(ctx context.Context, incidentID, alertID int64) (b
 	return n > 0, nil
 }
 
+// MembershipLock implements store.Tx.
+func (t *tx) MembershipLock(ctx context.Context, integration string) error {
+	if t.d.MembershipLock == "" {
+		return nil
+	}
+	// Keyed by the tenant too: two tenants' integrations of one id are
+	// not each other's.
+	if err := t.lockDyn(ctx, t.d.MembershipLock, t.tenant+"|"+integration); err != nil {
+		return fmt.Errorf("lock alert links of %s: %w", integration, err)
+	}
+	return nil
+}
+
 // MembershipList lists the memberships of one alert or of one incident.
 func (c *conn) MembershipList(ctx context.Context, p store.MembershipListParams) ([]model.Membership, error) {
 	q, arg := qMembershipsOfIncident, p.IncidentID
