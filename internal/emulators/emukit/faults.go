@@ -101,20 +101,12 @@ func (f *Faults) decide() fault {
 }
 
 // Middleware applies the faults before next, writing throttles and server
-// errors through ew. Latency honours the request context.
+// errors through ew. Latency honours the request context: see Delay.
 func (f *Faults) Middleware(ew ErrorWriter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			d := f.decide()
-			if d.latency > 0 {
-				t := time.NewTimer(d.latency)
-				select {
-				case <-r.Context().Done():
-					t.Stop()
-					return
-				case <-t.C:
-				}
-			}
+			Delay(r, d.latency)
 			switch {
 			case d.body != nil:
 				w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -128,5 +120,25 @@ func (f *Faults) Middleware(ew ErrorWriter) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 			}
 		})
+	}
+}
+
+// Delay holds r's answer for d. When the caller gives up first, the answer
+// is abandoned (http.ErrAbortHandler): the server drops the connection
+// without a response, as a vendor the caller left never answers. Returning
+// normally instead would send 200 with an empty body, and a caller whose
+// cancellation races it (its TLS close_notify is what ended the request's
+// context, but it has not shut its socket yet) would read that as the
+// vendor's success.
+func Delay(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		panic(http.ErrAbortHandler)
 	}
 }

@@ -10,7 +10,8 @@ import (
 	"time"
 )
 
-// Request is one recorded request and the status it was answered with.
+// Request is one recorded request and the status it was answered with (0:
+// none, its answer was abandoned because the caller gave up first).
 type Request struct {
 	Method string
 	Path   string
@@ -68,15 +69,25 @@ func (rec *Recorder) Middleware(next http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		at := rec.clock.Now()
+		answered := false
+		// Deferred, so a request whose answer was abandoned (Delay) is
+		// recorded too, with status 0, before the panic goes on.
+		defer func() {
+			status := sw.status
+			if !answered && !sw.wrote {
+				status = 0
+			}
+			h := r.Header.Clone()
+			h.Del("Authorization")
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			rec.reqs = append(rec.reqs, Request{
+				Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: h,
+				Body: body, Status: status, Time: at,
+			})
+		}()
 		next.ServeHTTP(sw, r)
-		h := r.Header.Clone()
-		h.Del("Authorization")
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
-		rec.reqs = append(rec.reqs, Request{
-			Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: h,
-			Body: body, Status: sw.status, Time: at,
-		})
+		answered = true
 	})
 }
 

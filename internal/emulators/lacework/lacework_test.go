@@ -1,7 +1,10 @@
 package lacework
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -178,6 +181,28 @@ func TestScopeFaults(t *testing.T) {
 	if res := h.call(t, http.MethodGet, "/api/v2/Alerts/"+id+"?scope=Timeline", nil); res.status != http.StatusOK {
 		t.Errorf("after clearing: %d", res.status)
 	}
+}
+
+// TestScopeLatencyAbandoned: a scope call whose caller gave up during the
+// scope latency is abandoned (emukit.Delay), not answered with an empty
+// 200 that a caller still reading takes for an alert without a status.
+func TestScopeLatencyAbandoned(t *testing.T) {
+	t.Parallel()
+	h := setup(t, Options{Alerts: 0})
+	id := h.emu.SeedAlerts(1)[0]
+	h.emu.SetScopeLatency(time.Minute)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/api/v2/Alerts/"+id+"?scope=Details", nil)
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	w := httptest.NewRecorder()
+	defer func() {
+		p := recover()
+		if err, _ := p.(error); !errors.Is(err, http.ErrAbortHandler) {
+			t.Errorf("abandoned scope call: panic %v, answered %d %q; want the answer abandoned (http.ErrAbortHandler)", p, w.Code, w.Body)
+		}
+	}()
+	h.emu.Handler().ServeHTTP(w, req)
 }
 
 func TestCommentAndClose(t *testing.T) {

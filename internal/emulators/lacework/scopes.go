@@ -37,9 +37,7 @@ func (e *Emulator) scope(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusBadRequest, "Invalid scope "+name+"; valid scopes are "+strings.Join(Scopes, ", "))
 		return
 	}
-	if !e.scopes.wait(r) {
-		return
-	}
+	e.scopes.wait(r)
 	if err == nil {
 		if status, failed := e.scopes.fault(id, name); failed {
 			writeMessage(w, status, http.StatusText(status))
@@ -132,22 +130,13 @@ func (f *scopeFaults) enter() func() {
 	return func() { f.inFlight.Add(-1) }
 }
 
-// wait sleeps the scope latency; false when the caller gave up first.
-func (f *scopeFaults) wait(r *http.Request) bool {
+// wait sleeps the scope latency; when the caller gives up first the
+// answer is abandoned (emukit.Delay), never sent empty.
+func (f *scopeFaults) wait(r *http.Request) {
 	f.mu.Lock()
 	d := f.latency
 	f.mu.Unlock()
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
+	emukit.Delay(r, d)
 }
 
 // fault reports whether this call of the scope fails, and with what.
