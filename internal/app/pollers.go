@@ -75,7 +75,11 @@ func (t *tenant) pollLoop(ctx context.Context, in engine.Integration, pm *pollMe
 				if holding {
 					log.Info("poll lease lost: another replica polls now")
 				}
+				// Ask again when the holder's lease could have lapsed, not
+				// at once: next is still in the past, and without this the
+				// loop asked the store for the lease without pause.
 				holding = false
+				next = time.Now().Add(leaseTTL / 3)
 			case err != nil && ctx.Err() == nil:
 				holding = true
 				failures++
