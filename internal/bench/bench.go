@@ -245,7 +245,40 @@ func migrated(ctx context.Context, st store.Store, cleanup func()) (store.Store,
 		cleanup()
 		return nil, nil, err
 	}
-	return st, cleanup, nil
+	stop := maintain(st)
+	return st, func() { stop(); cleanup() }, nil
+}
+
+// maintainEvery is how often `alertsync serve` refreshes the store's
+// planner statistics where the server does not (internal/app).
+const maintainEvery = 10 * time.Second
+
+// maintain runs the store's statistics upkeep while a case runs, as the
+// hub does: a PostgreSQL server without autovacuum never analyzes the
+// tables a case fills, and plans made for empty tables (a hash join
+// over every alert of a tenant for each write-back) measure the planner,
+// not alertsync.
+func maintain(st store.Store) (stop func()) {
+	m, ok := st.(store.Maintainer)
+	if !ok {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(maintainEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_, _ = m.Maintain(ctx) // a failed refresh leaves the old plans; the next tick tries again
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 func measure(ctx context.Context, st store.Store, o Options) (Result, error) {
