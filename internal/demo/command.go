@@ -75,6 +75,7 @@ func command(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.C
 	f.DurationVar(&o.Settle, "settle-timeout", 2*time.Minute, "how long to wait at the end for the outbox to drain and hub and vendors to agree")
 	f.StringVar(&o.EmulatorsListen, "emulators-listen", "127.0.0.1:0", "HOST:PORT to serve the emulators on, each vendor on its own path (see `alertsync emulate`); fix it to put a proxy in front")
 	f.StringArrayVar(&endpoints, "endpoint", nil, "KIND=URL: the hub calls URL for that vendor kind (or login, e.g. entra) instead of the emulator; repeatable")
+	f.BoolVar(&o.OneTenant, "one-tenant", false, "run the default tenant alone, without the second customer organisation (its own Entra tenant and Sekoia.io community)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log what the hub does")
 	return cmd
 }

@@ -33,7 +33,7 @@ func (s *scenario) hubObjects(integration string) (map[string]hubObject, error) 
 	}
 	after := int64(0)
 	for {
-		page, err := s.app.Store().IncidentList(s.ctx, store.IncidentListParams{Integration: integration, AfterID: after, Limit: 1000})
+		page, err := s.st.IncidentList(s.ctx, store.IncidentListParams{Integration: integration, AfterID: after, Limit: 1000})
 		if err != nil {
 			return nil, fmt.Errorf("list %s incidents: %w", integration, err)
 		}

@@ -100,11 +100,11 @@ func (s *scenario) statusesOf(method, suffix string) []string {
 }
 
 func (s *scenario) incidentActors(name string) []string {
-	in, err := s.app.Store().IncidentGetByVendor(s.ctx, "sentinel", name)
+	in, err := s.st.IncidentGetByVendor(s.ctx, "sentinel", name)
 	if err != nil {
 		return nil
 	}
-	revs, err := s.app.Store().RevisionList(s.ctx, store.RevisionListParams{Kind: model.KindIncident, ObjectID: in.ID, Limit: 1000})
+	revs, err := s.st.RevisionList(s.ctx, store.RevisionListParams{Kind: model.KindIncident, ObjectID: in.ID, Limit: 1000})
 	if err != nil {
 		return nil
 	}

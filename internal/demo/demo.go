@@ -44,7 +44,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Keep leaves the hub and the emulators serving until ctx ends.
 	Keep bool
-	Out  io.Writer
+	// OneTenant runs the default tenant alone, without the second
+	// customer organisation (see secondTenant).
+	OneTenant bool
+	Out       io.Writer
 }
 
 func (o *Options) defaults() {
@@ -107,6 +110,14 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	w.dfc.FailFirstInsufficientAccess(1)
 
 	cfg := hubConfig(w, o)
+	var w2 *world
+	if !o.OneTenant {
+		if w2, err = newOrgWorld(o.Logger, o.Alerts, secondTenant); err != nil {
+			return sum.fail(err)
+		}
+		defer w2.close()
+		withSecondTenant(&cfg, w2, o)
+	}
 	rc := startReceiver()
 	defer rc.close()
 	if err := withPlaybook(&cfg, rc); err != nil {
@@ -124,6 +135,12 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	sum.API = "http://" + a.Addr()
 	s := newScenario(ctx, a, w, cfg, o.PollInterval, sum)
 	s.race, s.rc = race, rc
+	if w2 != nil {
+		if s.second, err = newTenantScenario(ctx, a, w2, cfg, secondTenant, o.PollInterval, sum); err != nil {
+			_ = a.Stop(context.Background())
+			return sum.fail(err)
+		}
+	}
 	runErr := s.runFor(o)
 	if o.Keep && runErr == nil {
 		s.sum.Print(o.Out)

@@ -44,6 +44,17 @@ func TestDemoScenario(t *testing.T) {
 	if len(sum.Rows) < 14 {
 		t.Fatalf("only %d rows ran", len(sum.Rows))
 	}
+	// The second tenant's isolation rows (one per vendor that can close
+	// an alert) and one row per tenant.
+	tenantRows := 0
+	for _, r := range sum.Rows {
+		if r.Section == tenantsSection {
+			tenantRows++
+		}
+	}
+	if tenantRows < 4 {
+		t.Errorf("%d rows in %q, want the isolation rows and one per tenant", tenantRows, tenantsSection)
+	}
 	if sum.Outbox["dead"] != 0 {
 		t.Fatalf("dead letters after the demo: %v", sum.Outbox)
 	}
@@ -151,8 +162,12 @@ func assertClean(t *testing.T, rep Report, integrations int) {
 	if rep.Checks.Failed != 0 || len(rep.Checks.FailedNames) != 0 {
 		t.Errorf("failed checks: %v", rep.Checks.FailedNames)
 	}
-	if len(rep.Integrations) != integrations {
-		t.Errorf("%d integrations in the summary, want %d", len(rep.Integrations), integrations)
+	perTenant := map[string]int{}
+	for _, in := range rep.Integrations {
+		perTenant[in.Tenant]++
+	}
+	if perTenant["default"] != integrations || perTenant[secondTenant] != integrations || len(perTenant) != 2 {
+		t.Errorf("integrations by tenant in the summary: %v, want %d in default and in %s", perTenant, integrations, secondTenant)
 	}
 	for _, in := range rep.Integrations {
 		if in.StateWritesObserved != in.StateWritesExpected || in.CommentsObserved != in.CommentsExpected ||

@@ -43,7 +43,7 @@ func (s *scenario) evidence() error {
 			counts store.EvidenceCounts
 		)
 		took, ok := s.waitUntil(90*time.Second, func() bool {
-			counts, _ = s.app.Store().EvidenceCounts(s.ctx, v.ID)
+			counts, _ = s.st.EvidenceCounts(s.ctx, v.ID)
 			return want > 0 && counts.Stored >= want
 		})
 		s.row(evidenceSection, fmt.Sprintf("%s: every published audit record stored as evidence", v.ID), ok, took,
@@ -83,7 +83,7 @@ func (s *scenario) linkedOnTimeline(v registry.Vendor, al registry.AuditLog) err
 			a.ID, a.Integration, strings.Join(append(slices.Clone(a.Entities.Users), a.Entities.IPs...), ", "), shown, v.ID, len(tl.Items))
 		return shown > 0
 	})
-	counts, err := s.app.Store().EvidenceCounts(s.ctx, v.ID)
+	counts, err := s.st.EvidenceCounts(s.ctx, v.ID)
 	if err != nil {
 		return fmt.Errorf("count evidence of %s: %w", v.ID, err)
 	}
@@ -103,7 +103,7 @@ func (s *scenario) alertNaming(recs []registry.AuditRecord) (model.Alert, bool) 
 				continue
 			}
 			seen[v] = true
-			page, err := s.app.Store().AlertList(s.ctx, store.AlertListParams{Entity: v, Limit: 1})
+			page, err := s.st.AlertList(s.ctx, store.AlertListParams{Entity: v, Limit: 1})
 			if err == nil && len(page) > 0 {
 				return page[0], true
 			}

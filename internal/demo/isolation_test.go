@@ -36,7 +36,7 @@ func TestThrottledVendorDoesNotDelayAnother(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = a.Stop(context.Background()) }()
-	s := &scenario{ctx: ctx, app: a, w: w, poll: 300 * time.Millisecond, sum: &Summary{}}
+	s := &scenario{ctx: ctx, app: a, tenant: model.DefaultTenant, st: a.Store(), eng: a.Engine(), w: w, poll: 300 * time.Millisecond, sum: &Summary{}}
 	for id, n := range map[string]int{"graph": len(w.graph.Alerts()), "mde": len(w.mde.Alerts())} {
 		if _, ok := s.waitUntil(60*time.Second, func() bool { return len(s.alerts(id)) >= n }); !ok {
 			t.Fatalf("%s alerts not ingested", id)

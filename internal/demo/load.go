@@ -168,12 +168,12 @@ func (l *load) standalone(a model.Alert) bool {
 	if v, ok := l.s.exp.vendor(a.Integration); l.s.mirrored[a.Integration] || ok && v.FinalClose {
 		return false
 	}
-	ms, err := l.s.app.Store().MembershipList(l.s.ctx, store.MembershipListParams{AlertID: a.ID})
+	ms, err := l.s.st.MembershipList(l.s.ctx, store.MembershipListParams{AlertID: a.ID})
 	if err != nil {
 		return false
 	}
 	for _, m := range ms {
-		in, err := l.s.app.Store().IncidentGet(l.s.ctx, m.IncidentID)
+		in, err := l.s.st.IncidentGet(l.s.ctx, m.IncidentID)
 		if err != nil || (in.Integration != "" && in.Integration != a.Integration) {
 			return false
 		}
@@ -212,7 +212,7 @@ func (l *load) incidentVerdict() error {
 // freshIncident picks an open incident of an integration whose members
 // are all open, untouched and without a verdict.
 func (l *load) freshIncident(integration string) (model.Incident, []model.Alert, bool) {
-	list, err := l.s.app.Store().IncidentList(l.s.ctx, store.IncidentListParams{Integration: integration, Open: true, Limit: 1000})
+	list, err := l.s.st.IncidentList(l.s.ctx, store.IncidentListParams{Integration: integration, Open: true, Limit: 1000})
 	if err != nil {
 		return model.Incident{}, nil, false
 	}
@@ -245,7 +245,7 @@ func (l *load) freshIncident(integration string) (model.Incident, []model.Alert,
 func (l *load) untouchedMembers(in model.Incident) ([]model.Alert, bool) {
 	var out []model.Alert
 	for _, id := range in.AlertIDs {
-		a, err := l.s.app.Store().AlertGet(l.s.ctx, id)
+		a, err := l.s.st.AlertGet(l.s.ctx, id)
 		if err != nil || a.Status != model.StatusNew || a.Verdict != model.VerdictNone || l.touched[l.key(a.Integration, registry.KindAlert, a.VendorID)] {
 			return nil, false
 		}
@@ -293,7 +293,7 @@ func (l *load) comment() error {
 	for _, a := range l.s.alerts(id) {
 		pool = append(pool, objRefLocal{objRef{id, registry.KindAlert, a.VendorID}, model.KindAlert, a.ID})
 	}
-	ins, err := l.s.app.Store().IncidentList(l.s.ctx, store.IncidentListParams{Integration: id, Limit: 1000})
+	ins, err := l.s.st.IncidentList(l.s.ctx, store.IncidentListParams{Integration: id, Limit: 1000})
 	if err != nil {
 		return fmt.Errorf("list incidents: %w", err)
 	}
@@ -305,7 +305,7 @@ func (l *load) comment() error {
 	}
 	o := emukit.Pick(l.r, pool)
 	body := l.s.exp.token(emukit.Pick(l.r, commentBodies))
-	if _, err := l.s.app.Engine().AddComment(l.s.ctx, o.kind, o.id, analyst, body); err != nil {
+	if _, err := l.s.eng.AddComment(l.s.ctx, o.kind, o.id, analyst, body); err != nil {
 		return fmt.Errorf("comment on %s: %w", o.ref, err)
 	}
 	l.s.exp.comment(o.ref, tokenOf(body))

@@ -197,7 +197,7 @@ func startMatrixHub(t *testing.T, storeName string) *scenario {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = a.Stop(context.Background()) })
-	return &scenario{ctx: ctx, app: a, w: w, poll: matrixPoll, sum: &Summary{}}
+	return &scenario{ctx: ctx, app: a, tenant: model.DefaultTenant, st: a.Store(), eng: a.Engine(), w: w, poll: matrixPoll, sum: &Summary{}}
 }
 
 func (m *matrix) await(t *testing.T, what string, cond func() bool) {

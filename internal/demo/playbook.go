@@ -180,7 +180,7 @@ func (s *scenario) runCounts() runCounts {
 	var c runCounts
 	before := int64(0)
 	for {
-		runs, err := s.app.Store().RunList(s.ctx, store.RunListParams{PlaybookID: demoPlaybookID, BeforeID: before, Limit: 1000})
+		runs, err := s.st.RunList(s.ctx, store.RunListParams{PlaybookID: demoPlaybookID, BeforeID: before, Limit: 1000})
 		if err != nil || len(runs) == 0 {
 			return c
 		}
@@ -205,7 +205,7 @@ func (s *scenario) runCounts() runCounts {
 func (s *scenario) alertCount() int {
 	n, after := 0, int64(0)
 	for {
-		page, err := s.app.Store().AlertList(s.ctx, store.AlertListParams{AfterID: after, Limit: 5000})
+		page, err := s.st.AlertList(s.ctx, store.AlertListParams{AfterID: after, Limit: 5000})
 		if err != nil || len(page) == 0 {
 			return n
 		}

@@ -57,7 +57,7 @@ func (s *scenario) newDfCAlert(name, title string) (string, error) {
 // linked reports whether alertsync holds the alert, linked to the
 // Sentinel incident that contains it.
 func (s *scenario) linked(sysID string) bool {
-	a, err := s.app.Store().AlertGetByVendor(s.ctx, "dfc", sysID)
+	a, err := s.st.AlertGetByVendor(s.ctx, "dfc", sysID)
 	return err == nil && a.IncidentID != 0
 }
 
@@ -185,7 +185,7 @@ func (s *scenario) sentinelRows(sysID string) error {
 	// at once, so wait for the hub to see the close before waiting for
 	// what it queued to be done.
 	s.waitUntil(10*s.poll+10*time.Second, func() bool {
-		in, err := s.app.Store().IncidentGetByVendor(s.ctx, "sentinel", inc)
+		in, err := s.st.IncidentGetByVendor(s.ctx, "sentinel", inc)
 		return err == nil && !in.Status.Open()
 	})
 	s.waitUntil(10*s.poll+10*time.Second, func() bool { return s.pendingActions() == 0 })
@@ -211,7 +211,7 @@ func (s *scenario) dfcWrites() int {
 }
 
 func (s *scenario) pendingActions() int {
-	c, err := s.app.Store().OutboxCounts(s.ctx)
+	c, err := s.st.OutboxCounts(s.ctx)
 	if err != nil {
 		return -1
 	}
@@ -226,7 +226,7 @@ func (s *scenario) multiAlertRows(first, second string) error {
 		return fmt.Errorf("relate alert: %w", err)
 	}
 	_, ok := s.waitUntil(30*time.Second, func() bool {
-		in, err := s.app.Store().IncidentGetByVendor(s.ctx, "sentinel", inc)
+		in, err := s.st.IncidentGetByVendor(s.ctx, "sentinel", inc)
 		return err == nil && len(in.AlertIDs) == 2
 	})
 	if err := s.w.dfc.SetAlertStatus(first, "Resolved"); err != nil {
@@ -246,9 +246,9 @@ func (s *scenario) multiAlertRows(first, second string) error {
 	in, _ = s.w.sentinel.Incident(inc)
 	s.row(tableSection, "Fixed row · closed once every alert is closed (resolved outranks dismissed)", ok && in.Properties.Classification == "TruePositive", took,
 		"incident %s: %s %s", inc, in.Properties.Status, in.Properties.Classification)
-	stored, err := s.app.Store().IncidentGetByVendor(s.ctx, "sentinel", inc)
+	stored, err := s.st.IncidentGetByVendor(s.ctx, "sentinel", inc)
 	if err == nil {
-		revs, _ := s.app.Store().RevisionList(s.ctx, storeRevisions(stored))
+		revs, _ := s.st.RevisionList(s.ctx, storeRevisions(stored))
 		s.row(tableSection, "History: every incident change is an append-only revision", len(revs) >= 2, 0, "%d revisions of incident %s", len(revs), inc)
 	}
 	return nil

@@ -15,12 +15,17 @@ import (
 
 // scenario walks the demo steps; each step records one Row.
 type scenario struct {
-	ctx  context.Context
-	app  *app.App
-	w    *world
-	poll time.Duration
-	sum  *Summary
-	race *analystRace
+	ctx context.Context
+	app *app.App
+	// tenant is the hub tenant the scenario runs in, st and eng its part
+	// of the hub; w is that tenant's organisation at the vendors.
+	tenant string
+	st     store.Scoped
+	eng    *engine.Engine
+	w      *world
+	poll   time.Duration
+	sum    *Summary
+	race   *analystRace
 	// rc is the external tool the demo playbook posts to.
 	rc *receiver
 	// exp collects what the verdicts and comments should leave at the
@@ -29,6 +34,9 @@ type scenario struct {
 	// mirrored are the integrations whose alerts another integration's
 	// incidents hold (its reconcile alerts_from).
 	mirrored map[string]bool
+	// second is the scenario of the hub's second tenant, run beside
+	// this one (the default tenant's) when the demo has one.
+	second *scenario
 }
 
 var analyst = model.Actor{Kind: model.ActorAnalyst, Name: "demo-analyst"}
@@ -42,7 +50,8 @@ func newScenario(ctx context.Context, a *app.App, w *world, cfg config.Config, p
 			}
 		}
 	}
-	return &scenario{ctx: ctx, app: a, w: w, poll: poll, sum: sum, exp: newExpectations(w, cfg), mirrored: mirrored}
+	return &scenario{ctx: ctx, app: a, tenant: model.DefaultTenant, st: a.Store(), eng: a.Engine(), w: w, poll: poll, sum: sum,
+		exp: newExpectations(w, cfg), mirrored: mirrored}
 }
 
 // runFor walks the checked rows, keeps traffic flowing until o.Duration
@@ -51,13 +60,27 @@ func newScenario(ctx context.Context, a *app.App, w *world, cfg config.Config, p
 func (s *scenario) runFor(o Options) error {
 	start := time.Now()
 	stop := s.exp.track(s.ctx)
+	stopSecond := func() {}
+	if s.second != nil {
+		stopSecond = s.second.exp.track(s.ctx)
+	}
 	err := s.run()
+	if err == nil && s.second != nil {
+		err = s.second.tenantRows(s.w)
+	}
 	if err == nil && o.Duration > time.Since(start) {
 		err = s.load(start.Add(o.Duration), o.Rate)
 	}
 	stop()
+	stopSecond()
 	if ferr := s.finish(o.Settle); err == nil {
 		err = ferr
+	}
+	if s.second != nil {
+		if ferr := s.second.finish(o.Settle); err == nil {
+			err = ferr
+		}
+		tenantSummary(s.sum, []string{s.tenant, s.second.tenant})
 	}
 	s.sum.Duration = time.Since(start)
 	return err
@@ -108,7 +131,7 @@ func (s *scenario) alerts(integration string) []model.Alert {
 	var out []model.Alert
 	after := int64(0)
 	for {
-		page, err := s.app.Store().AlertList(s.ctx, store.AlertListParams{Integration: integration, AfterID: after, Limit: 1000})
+		page, err := s.st.AlertList(s.ctx, store.AlertListParams{Integration: integration, AfterID: after, Limit: 1000})
 		if err != nil || len(page) == 0 {
 			return out
 		}
@@ -135,7 +158,7 @@ func (s *scenario) ingest() error {
 	wantIncidents := len(s.w.graph.Incidents())
 	var incidents []model.Incident
 	took, ok := s.waitUntil(60*time.Second, func() bool {
-		incidents, _ = s.app.Store().IncidentList(s.ctx, store.IncidentListParams{Integration: "graph", Limit: 1000})
+		incidents, _ = s.st.IncidentList(s.ctx, store.IncidentListParams{Integration: "graph", Limit: 1000})
 		return len(incidents) >= wantIncidents
 	})
 	linked := 0
@@ -174,7 +197,7 @@ func (s *scenario) verdict(a model.Alert, v model.Verdict, published bool, reaso
 		reason = s.exp.token(reason)
 	}
 	at := time.Now()
-	_, err := s.app.Engine().SetAlertVerdict(s.ctx, engine.VerdictParams{ID: a.ID, Verdict: v, Published: published, Reason: reason, Actor: analyst})
+	_, err := s.eng.SetAlertVerdict(s.ctx, engine.VerdictParams{ID: a.ID, Verdict: v, Published: published, Reason: reason, Actor: analyst})
 	if err != nil {
 		return fmt.Errorf("verdict on alert %d: %w", a.ID, err)
 	}
@@ -189,7 +212,7 @@ func (s *scenario) verdict(a model.Alert, v model.Verdict, published bool, reaso
 func (s *scenario) incidentVerdict(in model.Incident, members []model.Alert, v model.Verdict, published bool, reason string) error {
 	reason = s.exp.token(reason)
 	at := time.Now()
-	if _, err := s.app.Engine().SetIncidentVerdict(s.ctx, engine.VerdictParams{ID: in.ID, Verdict: v, Published: published, Reason: reason, Actor: analyst}); err != nil {
+	if _, err := s.eng.SetIncidentVerdict(s.ctx, engine.VerdictParams{ID: in.ID, Verdict: v, Published: published, Reason: reason, Actor: analyst}); err != nil {
 		return fmt.Errorf("verdict on incident %d: %w", in.ID, err)
 	}
 	s.exp.incidentVerdict(in, members, v, published, tokenOf(reason), at)
@@ -197,7 +220,7 @@ func (s *scenario) incidentVerdict(in model.Incident, members []model.Alert, v m
 }
 
 func (s *scenario) revisionCount(a model.Alert) int {
-	revs, err := s.app.Store().RevisionList(s.ctx, store.RevisionListParams{Kind: model.KindAlert, ObjectID: a.ID, Limit: 1000})
+	revs, err := s.st.RevisionList(s.ctx, store.RevisionListParams{Kind: model.KindAlert, ObjectID: a.ID, Limit: 1000})
 	if err != nil {
 		return -1
 	}
@@ -224,7 +247,7 @@ func (s *scenario) graphNotAThreat() error {
 	before := s.revisionCount(a)
 	s.settle()
 	after := s.revisionCount(a)
-	stored, _ := s.app.Store().AlertGet(s.ctx, a.ID)
+	stored, _ := s.st.AlertGet(s.ctx, a.ID)
 	s.row(section, "our own write seen on the next polls is an echo: no revision, no action", after == before && stored.Status == model.StatusResolved, 0,
 		"revisions %d → %d after %d polls", before, after, 3)
 	return nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/registry"
+	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
 )
 
@@ -15,6 +16,8 @@ const totalsSection = "Totals, read back from the vendors' consoles"
 // IntegrationReport is one integration's totals in the summary: counts
 // of what the scenario expected against what the vendor's console shows.
 type IntegrationReport struct {
+	// Tenant is the hub tenant the integration belongs to.
+	Tenant              string     `json:"tenant"`
 	ID                  string     `json:"id"`
 	Kind                string     `json:"kind"`
 	Ingested            int        `json:"ingested"`
@@ -47,10 +50,13 @@ func (r IntegrationReport) clean() bool {
 // finish waits for hub and vendors to settle, then fills the summary's
 // totals and adds one checked row per integration and one for the
 // outbox.
+//
+// The summary's outbox counts add up every tenant's; its verdict → vendor
+// times and playbook runs are the default tenant's.
 func (s *scenario) finish(limit time.Duration) error {
 	s.converge(limit)
 	s.exp.observe()
-	counts, err := s.app.Store().OutboxCounts(s.ctx)
+	counts, err := s.st.OutboxCounts(s.ctx)
 	if err != nil {
 		return fmt.Errorf("read outbox counts: %w", err)
 	}
@@ -59,26 +65,31 @@ func (s *scenario) finish(limit time.Duration) error {
 		_, total, _ := s.rc.received("")
 		s.sum.Playbooks = ReportPlaybooks{RunsSucceeded: c.Succeeded, RunsFailed: c.Failed, ReceiverRequests: total}
 	}
-	s.sum.Outbox = map[string]int{}
-	for k, v := range counts {
-		s.sum.Outbox[string(k)] = v
+	if s.sum.Outbox == nil {
+		s.sum.Outbox = map[string]int{}
 	}
+	for k, v := range counts {
+		s.sum.Outbox[string(k)] += v
+	}
+	section := s.section(totalsSection)
 	for _, v := range s.w.set.Vendors() {
 		rep, err := s.report(v)
 		if err != nil {
 			return err
 		}
 		s.sum.Integrations = append(s.sum.Integrations, rep)
-		s.row(totalsSection, fmt.Sprintf("%s (%s): every expected write shown by the vendor, no comment twice, hub and vendor agree", rep.ID, rep.Kind),
+		s.row(section, fmt.Sprintf("%s (%s): every expected write shown by the vendor, no comment twice, hub and vendor agree", rep.ID, rep.Kind),
 			rep.clean(), 0, "%s", rep.detail())
 	}
 	p50, p99, n := s.exp.percentiles("")
-	s.sum.VerdictToRemote = Latency{P50: ms(p50), P99: ms(p99), N: n}
+	if s.tenant == model.DefaultTenant {
+		s.sum.VerdictToRemote = Latency{P50: ms(p50), P99: ms(p99), N: n}
+	}
 	s.sum.RSSMB = procstat.PeakRSSMB()
-	pending := s.sum.Outbox["pending"] + s.sum.Outbox["leased"]
-	s.row(totalsSection, "Outbox drained, no dead letters", pending == 0 && s.sum.Outbox["dead"] == 0, 0,
+	pending := counts[store.OutboxPending] + counts[store.OutboxLeased]
+	s.row(section, "Outbox drained, no dead letters", pending == 0 && counts[store.OutboxDead] == 0, 0,
 		"%d delivered, %d skipped (superseded or not needed), %d pending, %d dead; verdict → vendor p50 %.0f ms, p99 %.0f ms over %d changes",
-		s.sum.Outbox["done"], s.sum.Outbox["skipped"], pending, s.sum.Outbox["dead"], ms(p50), ms(p99), n)
+		counts[store.OutboxDone], counts[store.OutboxSkipped], pending, counts[store.OutboxDead], ms(p50), ms(p99), n)
 	return nil
 }
 
@@ -86,7 +97,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // report reads one integration's totals back from its vendor.
 func (s *scenario) report(v registry.Vendor) (IntegrationReport, error) {
-	rep := IntegrationReport{ID: v.ID, Kind: v.Kind}
+	rep := IntegrationReport{Tenant: s.tenant, ID: v.ID, Kind: v.Kind}
 	hub, err := s.hubObjects(v.ID)
 	if err != nil {
 		return rep, err
@@ -99,7 +110,7 @@ func (s *scenario) report(v registry.Vendor) (IntegrationReport, error) {
 	}
 	rep.Ingested = len(hub)
 	if _, ok := s.auditLog(v); ok {
-		n, err := s.app.Store().EvidenceCounts(s.ctx, v.ID)
+		n, err := s.st.EvidenceCounts(s.ctx, v.ID)
 		if err != nil {
 			return rep, fmt.Errorf("count evidence of %s: %w", v.ID, err)
 		}
@@ -112,7 +123,7 @@ func (s *scenario) report(v registry.Vendor) (IntegrationReport, error) {
 	}
 	rep.Mismatches = compare(v, hub, console)
 	rep.DuplicateComments = duplicates(console)
-	dead, err := s.app.Store().OutboxList(s.ctx, store.OutboxListParams{State: store.OutboxDead, Integration: v.ID, Limit: 100000})
+	dead, err := s.st.OutboxList(s.ctx, store.OutboxListParams{State: store.OutboxDead, Integration: v.ID, Limit: 100000})
 	if err != nil {
 		return rep, fmt.Errorf("list dead letters of %s: %w", v.ID, err)
 	}

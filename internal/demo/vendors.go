@@ -35,7 +35,7 @@ func (s *scenario) everyVendor() error {
 			continue
 		}
 		took, ok := s.waitUntil(60*time.Second, func() bool { return len(s.alerts(v.ID)) >= want })
-		s.row(vendorsSection, fmt.Sprintf("%s: every emulator alert ingested", v.ID), ok, took,
+		s.row(s.section(vendorsSection), fmt.Sprintf("%s: every emulator alert ingested", v.ID), ok, took,
 			"%d of %d alerts in the hub", len(s.alerts(v.ID)), want)
 		a, err := s.pick(v.ID)
 		if err != nil {
@@ -53,7 +53,7 @@ func (s *scenario) everyVendor() error {
 			o, _ = em.Console().Object(registry.KindAlert, p.alert.VendorID)
 			return o.State == registry.StateClosed
 		})
-		s.row(vendorsSection, fmt.Sprintf("%s: not a threat → alert closed in %s's console", p.v.ID, p.v.Name), ok, took,
+		s.row(s.section(vendorsSection), fmt.Sprintf("%s: not a threat → alert closed in %s's console", p.v.ID, p.v.Name), ok, took,
 			"alert %s: %s (%s)", p.alert.VendorID, o.Status, o.State)
 	}
 	return nil
@@ -92,19 +92,19 @@ func (s *scenario) crossVendor() error {
 	}
 	a := first[host]
 	start := time.Now()
-	if err := s.app.Engine().StartValidation(s.ctx, a.ID); err != nil {
+	if err := s.eng.StartValidation(s.ctx, a.ID); err != nil {
 		return fmt.Errorf("start validation of alert %d: %w", a.ID, err)
 	}
-	if _, err := s.app.Engine().RunDuePasses(s.ctx); err != nil {
+	if _, err := s.eng.RunDuePasses(s.ctx); err != nil {
 		return fmt.Errorf("run correlation pass: %w", err)
 	}
-	got, err := s.app.Store().AlertGet(s.ctx, a.ID)
+	got, err := s.st.AlertGet(s.ctx, a.ID)
 	if err != nil {
 		return err
 	}
 	grouped := map[string]bool{}
 	if got.IncidentID != 0 {
-		members, err := s.app.Store().AlertList(s.ctx, store.AlertListParams{IncidentID: got.IncidentID, Limit: 1000})
+		members, err := s.st.AlertList(s.ctx, store.AlertListParams{IncidentID: got.IncidentID, Limit: 1000})
 		if err != nil {
 			return err
 		}

@@ -59,7 +59,26 @@ func newWorld(log *slog.Logger, alerts map[string]int, listen string) (*world, e
 
 // newWorldOn is newWorld on a listener the caller opened.
 func newWorldOn(log *slog.Logger, alerts map[string]int, ln net.Listener) (*world, error) {
-	set, err := registry.Start(registry.Options{Logger: log, Alerts: alerts, WorldSeed: worldSeed})
+	return startWorld(log, alerts, ln, "")
+}
+
+// newOrgWorld starts the emulators of another organisation (see
+// registry.Env.Org) on a port of their own: the same seeded alerts, the
+// same vendor ids, another Entra tenant and Sekoia.io community.
+func newOrgWorld(log *slog.Logger, alerts map[string]int, org string) (*world, error) {
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen for the emulators of %s: %w", org, err)
+	}
+	w, err := startWorld(log, alerts, ln, org)
+	if err != nil {
+		_ = ln.Close()
+	}
+	return w, err
+}
+
+func startWorld(log *slog.Logger, alerts map[string]int, ln net.Listener, org string) (*world, error) {
+	set, err := registry.Start(registry.Options{Logger: log, Alerts: alerts, WorldSeed: worldSeed, Org: org})
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/model"
 	"log/slog"
 	"net/http"
 	"os"
@@ -65,7 +66,7 @@ func TestEmulateWritesServeConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = a.Stop(context.Background()) })
-	s := &scenario{ctx: ctx, app: a, w: w}
+	s := &scenario{ctx: ctx, app: a, tenant: model.DefaultTenant, st: a.Store(), eng: a.Engine(), w: w}
 	for id, n := range map[string]int{"graph": len(w.graph.Alerts()), "mde": len(w.mde.Alerts())} {
 		if _, ok := s.waitUntil(30*time.Second, func() bool { return len(s.alerts(id)) >= n }); !ok {
 			t.Errorf("%s: the hub from the written config ingested %d of %d alerts", id, len(s.alerts(id)), n)

@@ -32,7 +32,7 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 		return nil, err
 	}
 	entra.Grant(Audience)
-	e := New(Options{Issuer: entra.Issuer(), TenantID: microsoft.TenantID, Alerts: env.Alerts, Seed: demoSeed,
+	e := New(Options{Issuer: entra.Issuer(), TenantID: entra.TenantID(), Alerts: env.Alerts, Seed: demoSeed,
 		World: env.World, Logger: env.Log})
 	if env.Unlimited {
 		e.Limiter().SetLimits()

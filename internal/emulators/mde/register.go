@@ -35,7 +35,7 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 	}
 	entra.Grant(Audience)
 	entra.Issuer().AddAudienceAlias(AudienceAlias, Audience)
-	e := New(Options{Issuer: entra.Issuer(), TenantID: microsoft.TenantID, Alerts: env.Alerts, Seed: demoSeed,
+	e := New(Options{Issuer: entra.Issuer(), TenantID: entra.TenantID(), Alerts: env.Alerts, Seed: demoSeed,
 		World: env.World, Logger: env.Log})
 	if env.Unlimited {
 		e.Limiter().SetLimits()

@@ -7,6 +7,7 @@
 package microsoft
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,26 +37,44 @@ const (
 // vendor calls it from init() (the first call counts).
 func Register() {
 	registry.RegisterLogin(registry.LoginSpec{Name: Login, Title: "Entra ID token endpoint",
-		Start: func() registry.Login { return newEntra() }})
+		Start: func(org string) registry.Login { return newEntra(org) }})
 	registry.RegisterHost(registry.HostSpec{Name: ARM, Title: "Azure Resource Manager",
 		Router: arm.Providers})
 }
 
 // Entra is the running login: an Entra ID token issuer with the demo app
-// registered in the demo tenant.
+// registered in the organisation's tenant.
 type Entra struct {
 	issuer *entra.Issuer
 	app    entra.Client
 }
 
-func newEntra() *Entra {
+func newEntra(org string) *Entra {
+	tenant, client, secret := TenantID, ClientID, ClientSecret
+	if org != "" {
+		// Another customer of the provider: its own Entra tenant and app
+		// registration, the same every run.
+		tenant, client = orgGUID(org, "tenant"), orgGUID(org, "client")
+		secret = "demo-client-secret-of-" + org + "-not-a-real-one"
+	}
 	e := &Entra{
 		issuer: entra.NewIssuer(entra.Options{}),
-		app:    entra.Client{Tenant: TenantID, ID: ClientID, Secret: ClientSecret, DisplayName: AppName},
+		app:    entra.Client{Tenant: tenant, ID: client, Secret: secret, DisplayName: AppName},
 	}
 	e.issuer.RegisterClient(e.app)
 	return e
 }
+
+// orgGUID is a GUID drawn from an organisation's name and a label.
+func orgGUID(org, label string) string {
+	h := sha256.Sum256([]byte(org + "/" + label))
+	h[6] = h[6]&0x0f | 0x40 // version 4 and the RFC 4122 variant, as Entra's ids
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// TenantID is the organisation's Entra tenant id.
+func (e *Entra) TenantID() string { return e.app.Tenant }
 
 // EntraOf returns the Entra login a vendor's Start was given.
 func EntraOf(l registry.Login) (*Entra, error) {
@@ -80,16 +99,19 @@ func (e *Entra) Issuer() *entra.Issuer { return e.issuer }
 func (e *Entra) Handler() http.Handler { return e.issuer.Handler() }
 
 // TokenURL is the v2 token endpoint of the demo tenant under base.
-func TokenURL(base string) string { return base + "/" + TenantID + "/oauth2/v2.0/token" }
+func TokenURL(base string) string { return tokenURL(base, TenantID) }
+
+func tokenURL(base, tenant string) string { return base + "/" + tenant + "/oauth2/v2.0/token" }
 
 // Settings are the Entra app settings every Microsoft connector shares.
 func (e *Entra) Settings(base string) map[string]any {
-	return map[string]any{"tenant_id": TenantID, "client_id": ClientID, "client_secret": ClientSecret, "token_url": TokenURL(base)}
+	return map[string]any{"tenant_id": e.app.Tenant, "client_id": e.app.ID, "client_secret": e.app.Secret,
+		"token_url": tokenURL(base, e.app.Tenant)}
 }
 
 // Describe tells a person how to get a token.
 func (e *Entra) Describe(w io.Writer, base string) {
-	_, _ = fmt.Fprintf(w, "                token endpoint %s (client credentials, scope <API>/.default)\n", TokenURL(base))
+	_, _ = fmt.Fprintf(w, "                token endpoint %s (client credentials, scope <API>/.default)\n", tokenURL(base, e.app.Tenant))
 	_, _ = fmt.Fprintf(w, "                tenant %s, client %s, secret %q (emulator only), subscription %s\n",
-		TenantID, ClientID, ClientSecret, Subscription)
+		e.app.Tenant, e.app.ID, e.app.Secret, Subscription)
 }

@@ -42,7 +42,7 @@ func startDemo(env registry.Env) (registry.Emulator, error) {
 		return nil, err
 	}
 	entra.Grant(Audience)
-	e := New(Options{Issuer: entra.Issuer(), TenantID: microsoft.TenantID, Seed: demoSeed, World: env.World,
+	e := New(Options{Issuer: entra.Issuer(), TenantID: entra.TenantID(), Seed: demoSeed, World: env.World,
 		Logger: env.Log, Rate: demoRate})
 	if env.Unlimited {
 		e.Limiter().SetLimits()

@@ -77,6 +77,11 @@ type Env struct {
 	// Unlimited asks the emulator to enforce no rate limit of its own
 	// (the benchmark measures the sync path, not the vendor's quota).
 	Unlimited bool
+	// Org names the customer organisation the Set emulates: "" is the
+	// demo's own; another name is a second customer of a provider, with
+	// its own Entra tenant and its own Sekoia.io community, whose seeded
+	// alerts carry the same vendor ids as the first's.
+	Org string
 }
 
 // Emulator is one running vendor emulator.
@@ -165,7 +170,8 @@ type Seeder interface {
 type LoginSpec struct {
 	Name  string // "entra"
 	Title string // what a person calls it
-	Start func() Login
+	// Start runs the login of an organisation (Env.Org).
+	Start func(org string) Login
 }
 
 // Login is a running token endpoint several vendors trust.

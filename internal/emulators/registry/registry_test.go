@@ -41,7 +41,7 @@ func (fakeLogin) Describe(io.Writer, string) {}
 
 // The test binary registers only these, so Start runs them alone.
 func init() {
-	RegisterLogin(LoginSpec{Name: "test-login", Start: func() Login { return fakeLogin{} }})
+	RegisterLogin(LoginSpec{Name: "test-login", Start: func(string) Login { return fakeLogin{} }})
 	RegisterHost(HostSpec{Name: "test-host", Router: func(routes map[string]http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")

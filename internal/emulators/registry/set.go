@@ -27,6 +27,8 @@ type Options struct {
 	// Latency delays every vendor API answer, as a vendor's distance
 	// does (the emulators in this process answer in microseconds).
 	Latency time.Duration
+	// Org is the organisation the Set emulates: see Env.Org.
+	Org string
 }
 
 // Set is every registered emulator running, with the shared logins and
@@ -39,6 +41,7 @@ type Set struct {
 	handler   http.Handler
 	unlimited bool
 	latency   time.Duration
+	org       string
 	calls     map[string]*atomic.Int64
 }
 
@@ -52,7 +55,7 @@ func Start(o Options) (*Set, error) {
 		return nil, err
 	}
 	s := &Set{vendors: vs, running: map[string]Emulator{}, logins: map[string]Login{}, unlimited: o.Unlimited,
-		latency: o.Latency, calls: map[string]*atomic.Int64{}}
+		latency: o.Latency, org: o.Org, calls: map[string]*atomic.Int64{}}
 	world := emukit.NewWorld(o.WorldSeed)
 	for _, v := range vs {
 		if err := s.start(v, o, world); err != nil {
@@ -67,7 +70,7 @@ func Start(o Options) (*Set, error) {
 
 func (s *Set) start(v Vendor, o Options, world *emukit.World) error {
 	env := Env{Log: o.Logger.With("component", "emulator"), World: world, Alerts: v.DefaultAlerts, Peer: s.peer,
-		Unlimited: o.Unlimited}
+		Unlimited: o.Unlimited, Org: o.Org}
 	if n, ok := o.Alerts[v.Kind]; ok {
 		env.Alerts = n
 	}
@@ -94,7 +97,7 @@ func (s *Set) login(name string) (Login, error) {
 	if !ok {
 		return nil, fmt.Errorf("login %q is not registered", name)
 	}
-	l := spec.Start()
+	l := spec.Start(s.org)
 	s.logins[name] = l
 	return l, nil
 }

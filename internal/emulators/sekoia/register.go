@@ -12,7 +12,8 @@ import (
 // Sekoia.io's part in the demo and `alertsync emulate`: the SIC Alert API
 // with a static API key (no shared login), alerts on the shared world in
 // two communities of which the hub reads one, raising new ones during a
-// long demo. The registry serves one handler per vendor, so the HTTP
+// long demo. A second organisation (Env.Org) reads the other community,
+// as a provider's second customer does. The registry serves one handler per vendor, so the HTTP
 // intake is served under /intake of the same handler and the hub's
 // intake_url points there. Comment sync is on.
 func init() {
@@ -25,14 +26,22 @@ func init() {
 // demoSeed keeps the demo's seeded data the same from run to run.
 const demoSeed = 23
 
-type demo struct{ e *Emulator }
+type demo struct {
+	e *Emulator
+	// community is the one the hub reads.
+	community string
+}
 
 func startDemo(env registry.Env) (registry.Emulator, error) {
 	o := Options{Alerts: env.Alerts, Seed: demoSeed, World: env.World, Logger: env.Log}
 	if env.Unlimited {
 		o.PerMinute = -1
 	}
-	return demo{New(o)}, nil
+	community := DefaultCommunity
+	if env.Org != "" {
+		community = OtherCommunity
+	}
+	return demo{New(o), community}, nil
 }
 
 func (d demo) Handler() http.Handler { return d.e.Handler() }
@@ -47,7 +56,7 @@ func (d demo) Console() registry.Console {
 func (d demo) ours() []Alert {
 	var out []Alert
 	for _, a := range d.e.Alerts() {
-		if a.CommunityUUID == DefaultCommunity {
+		if a.CommunityUUID == d.community {
 			out = append(out, a)
 		}
 	}
@@ -56,7 +65,7 @@ func (d demo) ours() []Alert {
 
 func (d demo) get(id string) (Alert, bool) {
 	a, ok := d.e.Alert(id)
-	return a, ok && a.CommunityUUID == DefaultCommunity
+	return a, ok && a.CommunityUUID == d.community
 }
 
 func (d demo) Raise(r *rand.Rand) ([]string, error) { return d.e.Raise(r), nil }
@@ -66,7 +75,7 @@ func (d demo) Raise(r *rand.Rand) ([]string, error) { return d.e.Raise(r), nil }
 func (d demo) Integration(at registry.Hub) config.Integration {
 	on := true
 	settings := map[string]any{
-		"base_url": at.Base, "api_key": DefaultAPIKey, "community_uuid": DefaultCommunity,
+		"base_url": at.Base, "api_key": DefaultAPIKey, "community_uuid": d.community,
 		"intake_url": at.Base + "/intake", "intake_key": DefaultIntakeKey,
 		// The seeded alerts go back two weeks: read them all.
 		"lookback": "360h",
