@@ -133,9 +133,9 @@ func TestServeIntakeVerdictMetrics(t *testing.T) {
 	}
 	_, metrics := do("GET", "/metrics", "", "")
 	for _, want := range []string{
-		`alertsync_ingested_total{integration="push",kind="alert",outcome="created"} 1`,
-		`alertsync_verdicts_total{kind="alert",verdict="not_a_threat"} 1`,
-		`alertsync_outbox_delivered_total{action="set_state",integration="push"} 1`,
+		`alertsync_ingested_total{integration="push",kind="alert",outcome="created",tenant="default"} 1`,
+		`alertsync_verdicts_total{kind="alert",tenant="default",verdict="not_a_threat"} 1`,
+		`alertsync_outbox_delivered_total{action="set_state",integration="push",tenant="default"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -182,7 +182,7 @@ func (t *tenant) integrationOf(row store.Integration) (engine.Integration, error
 		return engine.Integration{}, fmt.Errorf("decode policy of %s: %w", row.ID, err)
 	}
 	c, err := connector.Build(row.Kind, connector.Deps{
-		ID: row.ID, Logger: t.a.log.With("tenant", t.id), HTTP: client, Now: t.a.opts.Now,
+		ID: row.ID, Tenant: t.id, Logger: t.a.log.With("tenant", t.id), HTTP: client, Now: t.a.opts.Now,
 	}, settings)
 	if err != nil {
 		return engine.Integration{}, err

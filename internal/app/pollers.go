@@ -34,10 +34,10 @@ func newPollMetrics(reg prometheus.Registerer) *pollMetrics {
 	return &pollMetrics{
 		failures: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "alertsync_poll_failures_total", Help: "Failed polls of a source, by error class.",
-		}, []string{"integration", "class"})),
+		}, []string{"tenant", "integration", "class"})),
 		success: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "alertsync_poll_last_success_timestamp_seconds", Help: "When a source was last polled successfully.",
-		}, []string{"integration"})),
+		}, []string{"tenant", "integration"})),
 	}
 }
 
@@ -85,7 +85,7 @@ func (t *tenant) pollLoop(ctx context.Context, in engine.Integration, pm *pollMe
 				failures++
 				wait := pollBackoff(err, failures, a.cfg.Engine.PollInterval)
 				next = time.Now().Add(wait)
-				pm.failures.WithLabelValues(t.metricName(in.ID), string(connector.ClassOf(err))).Inc()
+				pm.failures.WithLabelValues(t.id, in.ID, string(connector.ClassOf(err))).Inc()
 				log.Warn("poll failed", "class", connector.ClassOf(err), "retry_in", wait, "err", err)
 			case ctx.Err() == nil:
 				if !holding {
@@ -93,7 +93,7 @@ func (t *tenant) pollLoop(ctx context.Context, in engine.Integration, pm *pollMe
 				}
 				holding, failures = true, 0
 				next = time.Now().Add(a.cfg.Engine.PollInterval)
-				pm.success.WithLabelValues(t.metricName(in.ID)).SetToCurrentTime()
+				pm.success.WithLabelValues(t.id, in.ID).SetToCurrentTime()
 			}
 		} else if _, held, err := a.holdLease(ctx, lease); err == nil && held != holding {
 			holding = held
@@ -133,15 +133,12 @@ func (a *App) PollTenant(ctx context.Context, tenantID, id string) error {
 	return t.pollOnce(ctx, id)
 }
 
-// metricName names an integration in metrics: its id in the default
-// tenant, tenant/id in the others.
-func (t *tenant) metricName(id string) string {
-	return store.Lane{Tenant: t.id, Integration: id}.String()
-}
-
 // pollLeaseName is the lease an integration's poller holds: one replica
-// polls each tenant's integration.
-func (t *tenant) pollLeaseName(id string) string { return "poll:" + t.metricName(id) }
+// polls each tenant's integration. The default tenant's keep the name
+// they had before tenants (poll:<id>), the others' are poll:<tenant>/<id>.
+func (t *tenant) pollLeaseName(id string) string {
+	return "poll:" + store.Lane{Tenant: t.id, Integration: id}.String()
+}
 
 // pollOnce fetches everything new from one integration: alerts first,
 // then incidents, so incident membership can link to alerts already

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"slices"
 	"sync"
 	"time"
@@ -109,7 +110,9 @@ func (a *App) buildTenant(ctx context.Context, tc config.Tenant) (*tenant, error
 	t.engine = engine.New(engine.Options{
 		Store: t.scope, Logger: a.log.With("component", "engine", "tenant", tc.ID), Now: a.opts.Now,
 		ValidationInterval: a.cfg.Engine.ValidationInterval, ValidationWindow: a.cfg.Engine.ValidationWindow,
-		Registerer: a.registry, IngestBatch: a.cfg.Engine.IngestBatch,
+		// Every series the engine keeps carries its tenant: two tenants'
+		// integrations of one id are two series, not one.
+		Registerer: prometheus.WrapRegistererWith(prometheus.Labels{"tenant": tc.ID}, a.registry), IngestBatch: a.cfg.Engine.IngestBatch,
 		// A committed verdict or comment starts its delivery at once.
 		Committed: t.wakeOutbox,
 	})

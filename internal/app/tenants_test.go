@@ -94,6 +94,28 @@ func TestTenantsShareNothing(t *testing.T) {
 	if got, _ := acmeScope.AlertGet(ctx, mine.ID); got.Verdict != model.VerdictNotAThreat {
 		t.Errorf("acme's p-1 verdict = %q", got.Verdict)
 	}
+	// The metrics keep them apart too: one integration id, two series.
+	_, metrics := do("GET", "/metrics", "", "")
+	for _, want := range []string{
+		`alertsync_ingested_total{integration="push",kind="alert",outcome="created",tenant="acme"} 1`,
+		`alertsync_ingested_total{integration="push",kind="alert",outcome="created",tenant="default"} 1`,
+		`alertsync_verdicts_total{kind="alert",tenant="acme",verdict="not_a_threat"} 1`,
+		`alertsync_outbox_delivered_total{action="set_state",integration="push",tenant="acme"} 1`,
+		`alertsync_vendor_requests_total{integration="push",priority="foreground",tenant="acme"} 1`,
+		`alertsync_vendor_requests_total{integration="push",priority="foreground",tenant="default"} 0`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, unwanted := range []string{
+		`alertsync_verdicts_total{kind="alert",tenant="default"`,
+		`alertsync_outbox_delivered_total{action="set_state",integration="push",tenant="default"}`,
+	} {
+		if strings.Contains(metrics, unwanted) {
+			t.Errorf("/metrics counts acme's verdict in the default tenant: %s", unwanted)
+		}
+	}
 }
 
 // TestTenantCommand runs `alertsync tenant` against a hub's store: a

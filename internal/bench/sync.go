@@ -397,7 +397,7 @@ func (h *syncHub) flood(ctx context.Context, ts []target, res *Sync) error {
 	before, writesBefore := map[string]int64{}, map[string]int64{}
 	for _, v := range h.set.Vendors() {
 		before[v.Kind] = h.set.Calls(v.Kind)
-		writesBefore[v.Kind], _ = httpkit.Requests(v.ID)
+		writesBefore[v.Kind], _ = httpkit.Requests(model.DefaultTenant, v.ID)
 	}
 	h.app.Outbox().Hold(true)
 	defer h.app.Outbox().Hold(false)
@@ -444,7 +444,7 @@ func (h *syncHub) flood(ctx context.Context, ts []target, res *Sync) error {
 	res.APICallsPerSyncedAlert, res.WriteCallsPerSyncedAlert = map[string]float64{}, map[string]float64{}
 	for _, v := range h.set.Vendors() {
 		if n := synced[v.Kind]; n > 0 {
-			writes, _ := httpkit.Requests(v.ID)
+			writes, _ := httpkit.Requests(model.DefaultTenant, v.ID)
 			res.APICallsPerSyncedAlert[v.ID] = perAlert(h.set.Calls(v.Kind)-before[v.Kind], n)
 			res.WriteCallsPerSyncedAlert[v.ID] = perAlert(writes-writesBefore[v.Kind], n)
 		}

@@ -220,7 +220,10 @@ func CapabilitiesOf(c Connector) Capabilities {
 
 // Deps are what the app hands a connector when it builds one.
 type Deps struct {
-	ID     string
+	ID string
+	// Tenant is the hub tenant the integration belongs to; it names the
+	// integration in metrics beside ID.
+	Tenant string
 	Logger *slog.Logger
 	HTTP   *http.Client
 	Now    func() time.Time

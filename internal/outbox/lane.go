@@ -402,7 +402,7 @@ func (l *lane) startUnits(ctx context.Context) {
 	}
 	clear(l.queue[len(kept):])
 	l.queue = kept
-	l.w.metrics.inFlight.WithLabelValues(l.name).Set(float64(l.running))
+	l.w.metrics.inFlight.WithLabelValues(l.key.Tenant, l.key.Integration).Set(float64(l.running))
 }
 
 // noteThrottle pauses the lane when the vendor (or the local budget) said
@@ -430,9 +430,9 @@ func (l *lane) pause(until time.Time, reason string) {
 	}
 	first := !l.pausedUntil.After(time.Now())
 	l.pausedUntil, l.pauseReason = until, reason
-	l.w.metrics.laneWait.WithLabelValues(l.name, reason).Set(time.Until(until).Seconds())
+	l.w.metrics.laneWait.WithLabelValues(l.key.Tenant, l.key.Integration, reason).Set(time.Until(until).Seconds())
 	if first {
-		l.w.metrics.pauses.WithLabelValues(l.name, reason).Inc()
+		l.w.metrics.pauses.WithLabelValues(l.key.Tenant, l.key.Integration, reason).Inc()
 		l.w.o.Logger.Warn("integration paused: its writes wait", "integration", l.name,
 			"reason", reason, "until", until.UTC().Format(time.RFC3339))
 	}
@@ -445,7 +445,7 @@ func (l *lane) paused(now time.Time) (string, time.Time, bool) {
 		return l.pauseReason, l.pausedUntil, true
 	}
 	if !l.pausedUntil.IsZero() {
-		l.w.metrics.laneWait.WithLabelValues(l.name, l.pauseReason).Set(0)
+		l.w.metrics.laneWait.WithLabelValues(l.key.Tenant, l.key.Integration, l.pauseReason).Set(0)
 		l.pausedUntil = time.Time{}
 	}
 	return "", time.Time{}, false
@@ -484,7 +484,7 @@ func (l *lane) exitIfIdle() bool {
 		return false
 	}
 	delete(l.w.lanes, l.key)
-	l.w.metrics.inFlight.DeleteLabelValues(l.name)
+	l.w.metrics.inFlight.DeleteLabelValues(l.key.Tenant, l.key.Integration)
 	return true
 }
 

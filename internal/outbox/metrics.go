@@ -20,13 +20,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "alertsync_outbox_delivered_total", Help: "Outbound actions delivered.",
-		}, []string{"integration", "action"}),
+		}, []string{"tenant", "integration", "action"}),
 		retried: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "alertsync_outbox_retried_total", Help: "Outbound actions that failed and were scheduled again.",
-		}, []string{"integration", "action", "class"}),
+		}, []string{"tenant", "integration", "action", "class"}),
 		dead: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "alertsync_outbox_dead_total", Help: "Outbound actions moved to the dead letters.",
-		}, []string{"integration", "action", "class"}),
+		}, []string{"tenant", "integration", "action", "class"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "alertsync_outbox_delivery_seconds", Help: "Time to deliver one outbound action.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
@@ -34,14 +34,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	m.inFlight = promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "alertsync_outbox_in_flight", Help: "Deliveries in flight per integration lane.",
-	}, []string{"integration"}))
+	}, []string{"tenant", "integration"}))
 	m.laneWait = promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "alertsync_outbox_lane_waiting_seconds",
 		Help: "Seconds an integration's pending writes still wait, by reason (rate budget); 0 when not waiting.",
-	}, []string{"integration", "reason"}))
+	}, []string{"tenant", "integration", "reason"}))
 	m.pauses = promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "alertsync_outbox_lane_pauses_total", Help: "Times an integration's deliveries paused, by reason.",
-	}, []string{"integration", "reason"}))
+	}, []string{"tenant", "integration", "reason"}))
 	m.bulkSize = promreg.Register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "alertsync_outbox_bulk_items", Help: "Items carried by one bulk vendor call.",
 		Buckets: []float64{2, 5, 10, 25, 50, 100, 250, 500, 1000},

@@ -366,18 +366,18 @@ func recordAll(ctx context.Context, tx store.Tx, afters []After) error {
 func (w *Worker) outcome(it store.OutboxItem, after After, err error) (store.OutboxResult, After) {
 	now := w.o.Now().UTC()
 	if err == nil {
-		w.metrics.delivered.WithLabelValues(it.Integration, it.Action).Inc()
+		w.metrics.delivered.WithLabelValues(it.Tenant, it.Integration, it.Action).Inc()
 		return store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: now}, after
 	}
 	if n, ok := noted(err); ok {
-		w.metrics.delivered.WithLabelValues(it.Integration, it.Action).Inc()
+		w.metrics.delivered.WithLabelValues(it.Tenant, it.Integration, it.Action).Inc()
 		return store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: now, Error: n.Note}, n.After
 	}
 	class := connector.ClassOf(err)
 	res := store.OutboxResult{ID: it.ID, Error: err.Error(), Now: now}
 	if w.dead(class, it.Attempts) {
 		res.State = store.OutboxDead
-		w.metrics.dead.WithLabelValues(it.Integration, it.Action, string(class)).Inc()
+		w.metrics.dead.WithLabelValues(it.Tenant, it.Integration, it.Action, string(class)).Inc()
 		w.o.Logger.Error("outbox action dead-lettered", "id", it.ID, "integration", it.Integration,
 			"action", it.Action, "attempts", it.Attempts, "class", class, "err", err)
 		return res, nil
@@ -385,7 +385,7 @@ func (w *Worker) outcome(it store.OutboxItem, after After, err error) (store.Out
 	res.State = store.OutboxPending
 	res.NextAttemptAt = now.Add(w.Backoff(it.Attempts, connector.RetryAfterOf(err)))
 	res.Error = waitingText(class, it.Attempts, w.maxAttempts(class), res.NextAttemptAt, err)
-	w.metrics.retried.WithLabelValues(it.Integration, it.Action, string(class)).Inc()
+	w.metrics.retried.WithLabelValues(it.Tenant, it.Integration, it.Action, string(class)).Inc()
 	w.o.Logger.Warn("outbox action will be retried", "id", it.ID, "integration", it.Integration,
 		"action", it.Action, "attempt", it.Attempts, "class", class, "retry_at", res.NextAttemptAt, "err", err)
 	return res, nil

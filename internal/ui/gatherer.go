@@ -23,8 +23,9 @@ type pollStats struct {
 	HasBudget         bool
 }
 
-// stats returns every integration's figures, by integration id.
-func (g gatherer) stats() map[string]pollStats {
+// stats returns the figures of every integration of a tenant, by
+// integration id: every series about an integration carries its tenant.
+func (g gatherer) stats(tenant string) map[string]pollStats {
 	out := map[string]pollStats{}
 	if g.g == nil {
 		return out
@@ -36,7 +37,7 @@ func (g gatherer) stats() map[string]pollStats {
 	for _, f := range fams {
 		for _, m := range f.GetMetric() {
 			id := label(m, "integration")
-			if id == "" {
+			if id == "" || label(m, "tenant") != tenant {
 				continue
 			}
 			s := out[id]

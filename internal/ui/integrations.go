@@ -30,7 +30,7 @@ func (c *console) integrationsPage(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	stats := c.gatherer.stats()
+	stats := c.gatherer.stats(c.tenant)
 	out := make([]integrationView, 0, len(rows))
 	for _, row := range rows {
 		id := row.ID

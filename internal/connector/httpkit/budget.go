@@ -30,33 +30,37 @@ func (u *usage) spent(background bool, wait time.Duration) {
 	u.waited[i].Add(int64(wait))
 }
 
-// usages maps an integration id to its client's usage; a client built
-// again for the same integration (a config reload) takes over its row.
-var usages sync.Map // string -> *usage
+// usageKey names a client in the budget metrics: two tenants'
+// integrations of one id are two rows.
+type usageKey struct{ tenant, integration string }
 
-func usageFor(integration string, l *rate.Limiter) *usage {
+// usages maps a usageKey to its client's usage; a client built again
+// for the same integration (a config reload) takes over its row.
+var usages sync.Map // usageKey -> *usage
+
+func usageFor(tenant, integration string, l *rate.Limiter) *usage {
 	if integration == "" {
 		return nil
 	}
 	u := &usage{limiter: l}
-	usages.Store(integration, u)
+	usages.Store(usageKey{tenant, integration}, u)
 	return u
 }
 
 var (
 	budgetLimit = prometheus.NewDesc("alertsync_vendor_budget_per_second",
 		"The integration's local request budget toward its vendor, requests a second (0: none); polls and write-back share it, write-back first.",
-		[]string{"integration"}, nil)
+		[]string{"tenant", "integration"}, nil)
 	budgetTokens = prometheus.NewDesc("alertsync_vendor_budget_available",
-		"Requests the integration may send right now without waiting for its budget.", []string{"integration"}, nil)
+		"Requests the integration may send right now without waiting for its budget.", []string{"tenant", "integration"}, nil)
 	budgetRequests = prometheus.NewDesc("alertsync_vendor_requests_total",
 		"Requests sent to the vendor, by priority: foreground (decisions) or background (polls, automatic comments).",
-		[]string{"integration", "priority"}, nil)
+		[]string{"tenant", "integration", "priority"}, nil)
 	budgetWaited = prometheus.NewDesc("alertsync_vendor_budget_wait_seconds_total",
 		"Time requests waited for the local budget (background requests include standing back for waiting writes).",
-		[]string{"integration", "priority"}, nil)
+		[]string{"tenant", "integration", "priority"}, nil)
 	budgetThrottled = prometheus.NewDesc("alertsync_vendor_throttled_total",
-		"Rate-limit answers (429 and the vendors' equivalents) received from the vendor.", []string{"integration"}, nil)
+		"Rate-limit answers (429 and the vendors' equivalents) received from the vendor.", []string{"tenant", "integration"}, nil)
 )
 
 // budgetCollector reports every named client's budget and usage.
@@ -74,26 +78,26 @@ func (budgetCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (budgetCollector) Collect(ch chan<- prometheus.Metric) {
 	usages.Range(func(k, v any) bool {
-		name, u := k.(string), v.(*usage)
+		key, u := k.(usageKey), v.(*usage)
 		limit, tokens := 0.0, 0.0
 		if u.limiter != nil && u.limiter.Limit() != rate.Inf {
 			limit, tokens = float64(u.limiter.Limit()), max(u.limiter.Tokens(), 0)
 		}
-		ch <- prometheus.MustNewConstMetric(budgetLimit, prometheus.GaugeValue, limit, name)
-		ch <- prometheus.MustNewConstMetric(budgetTokens, prometheus.GaugeValue, tokens, name)
+		ch <- prometheus.MustNewConstMetric(budgetLimit, prometheus.GaugeValue, limit, key.tenant, key.integration)
+		ch <- prometheus.MustNewConstMetric(budgetTokens, prometheus.GaugeValue, tokens, key.tenant, key.integration)
 		for i, prio := range []string{"foreground", "background"} {
-			ch <- prometheus.MustNewConstMetric(budgetRequests, prometheus.CounterValue, float64(u.requests[i].Load()), name, prio)
-			ch <- prometheus.MustNewConstMetric(budgetWaited, prometheus.CounterValue, time.Duration(u.waited[i].Load()).Seconds(), name, prio)
+			ch <- prometheus.MustNewConstMetric(budgetRequests, prometheus.CounterValue, float64(u.requests[i].Load()), key.tenant, key.integration, prio)
+			ch <- prometheus.MustNewConstMetric(budgetWaited, prometheus.CounterValue, time.Duration(u.waited[i].Load()).Seconds(), key.tenant, key.integration, prio)
 		}
-		ch <- prometheus.MustNewConstMetric(budgetThrottled, prometheus.CounterValue, float64(u.throttled.Load()), name)
+		ch <- prometheus.MustNewConstMetric(budgetThrottled, prometheus.CounterValue, float64(u.throttled.Load()), key.tenant, key.integration)
 		return true
 	})
 }
 
-// Requests returns how many requests integration's client has sent,
-// foreground (decisions) and background (polls, automatic comments).
-func Requests(integration string) (foreground, background int64) {
-	v, ok := usages.Load(integration)
+// Requests returns how many requests a tenant's integration's client has
+// sent, foreground (decisions) and background (polls, automatic comments).
+func Requests(tenant, integration string) (foreground, background int64) {
+	v, ok := usages.Load(usageKey{tenant, integration})
 	if !ok {
 		return 0, 0
 	}

@@ -35,9 +35,10 @@ type Options struct {
 	Auth    Auth
 	// Limiter is the integration's request budget; see PerMinute.
 	Limiter *rate.Limiter
-	// Integration names the client in the vendor budget metrics
-	// (BudgetCollector); connectors pass connector.Deps.ID.
+	// Integration and Tenant name the client in the vendor budget metrics
+	// (BudgetCollector); connectors pass connector.Deps.ID and Tenant.
 	Integration string
+	Tenant      string
 	// Secrets are redacted from every error; the Auth's own credentials
 	// and tokens are added automatically.
 	Secrets   []config.Secret
@@ -90,7 +91,7 @@ func New(o Options) (*Client, error) {
 	c := &Client{
 		http: o.HTTP, auth: o.Auth, limiter: o.Limiter, userAgent: o.UserAgent,
 		log: o.Logger, now: o.Now, maxPages: o.MaxPages, retryAfter: o.RetryAfter, classify: o.Classify,
-		header: o.Header.Clone(), redact: NewRedactor(o.Secrets...), usage: usageFor(o.Integration, o.Limiter),
+		header: o.Header.Clone(), redact: NewRedactor(o.Secrets...), usage: usageFor(o.Tenant, o.Integration, o.Limiter),
 	}
 	if o.BaseURL != "" {
 		u, err := url.Parse(o.BaseURL)

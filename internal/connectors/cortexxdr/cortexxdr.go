@@ -77,7 +77,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	log = log.With("connector", deps.ID)
 	budget := "cortexxdr|" + s.base + "|" + cfg.APIKeyID
 	client, err := httpkit.New(httpkit.Options{
-		BaseURL: s.base, HTTP: deps.HTTP, Logger: log, Now: deps.Now, Integration: deps.ID,
+		BaseURL: s.base, HTTP: deps.HTTP, Logger: log, Now: deps.Now, Integration: deps.ID, Tenant: deps.Tenant,
 		Auth:    newAuth(cfg.KeyType, cfg.APIKeyID, cfg.APIKey, deps.Now),
 		Limiter: httpkit.SharedPerMinute(budget, cfg.RequestsPerMinute),
 	})

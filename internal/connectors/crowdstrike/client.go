@@ -26,7 +26,7 @@ func (c *core) api(ctx context.Context) (*httpkit.Client, error) {
 		return cl, nil
 	}
 	cl, err := httpkit.New(httpkit.Options{
-		BaseURL: base, HTTP: c.deps.HTTP, Auth: c.auth, Limiter: c.lim, Logger: c.log, Now: c.deps.Now, Integration: c.deps.ID,
+		BaseURL: base, HTTP: c.deps.HTTP, Auth: c.auth, Limiter: c.lim, Logger: c.log, Now: c.deps.Now, Integration: c.deps.ID, Tenant: c.deps.Tenant,
 		Secrets: []config.Secret{c.cfg.ClientSecret}, RetryAfter: retryAfter,
 		// gofalcon sends Content-Type: application/json on every call,
 		// bodiless ones included: "CrowdStrike service requires it".

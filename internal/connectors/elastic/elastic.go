@@ -60,7 +60,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 		Limiter:     httpkit.SharedPerMinute(budgetKey(cfg, s), cfg.RequestsPerMinute),
 		Secrets:     secretsOf(s),
 		Logger:      log.With("connector", deps.ID),
-		Integration: deps.ID,
+		Integration: deps.ID, Tenant: deps.Tenant,
 		Now:         deps.Now,
 	})
 	if err != nil {

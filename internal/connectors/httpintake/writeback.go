@@ -34,7 +34,7 @@ func newWriteback(c *Connector, deps connector.Deps, cfg Config, s settings) (*W
 	}
 	client, err := httpkit.New(httpkit.Options{
 		BaseURL:     s.writebackURL,
-		Integration: deps.ID,
+		Integration: deps.ID, Tenant: deps.Tenant,
 		HTTP:        hc,
 		Auth:        auth,
 		Secrets:     []config.Secret{cfg.IntakeKey, cfg.WritebackToken},

@@ -106,7 +106,7 @@ func (c *core) newClient(s settings, lim *rate.Limiter) (*httpkit.Client, error)
 	}
 	return httpkit.New(httpkit.Options{
 		BaseURL: s.base, HTTP: c.deps.HTTP, Auth: c.auth, Limiter: lim, Logger: c.log, Now: c.deps.Now,
-		Integration: c.deps.ID, Secrets: []config.Secret{s.secret, c.cfg.APIKeyFile}, Header: hdr,
+		Integration: c.deps.ID, Tenant: c.deps.Tenant, Secrets: []config.Secret{s.secret, c.cfg.APIKeyFile}, Header: hdr,
 	})
 }
 

@@ -36,7 +36,7 @@ func newClients(deps connector.Deps, cfg Config, s settings, log *slog.Logger) (
 	api, err = httpkit.New(httpkit.Options{
 		BaseURL: s.api, HTTP: deps.HTTP, Auth: httpkit.Bearer{Token: cfg.APIKey}, Secrets: secrets,
 		Limiter: httpkit.SharedPerMinute("sekoia|"+s.api+"|"+hex.EncodeToString(sum[:8]), cfg.RequestsPerMinute),
-		Logger:  log, Integration: deps.ID, Now: deps.Now, Classify: throttleWait,
+		Logger:  log, Integration: deps.ID, Tenant: deps.Tenant, Now: deps.Now, Classify: throttleWait,
 	})
 	if err != nil {
 		return nil, nil, &connector.FieldError{Field: "base_url", Problem: err.Error()}

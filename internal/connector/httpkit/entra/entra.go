@@ -137,7 +137,7 @@ func (e Checked) NewClient(deps connector.Deps, o httpkit.Options) (*httpkit.Cli
 	})
 	o.Secrets = append(slices.Clip(o.Secrets), e.ClientSecret)
 	o.Logger = log.With("connector", deps.ID)
-	o.Integration = deps.ID
+	o.Integration, o.Tenant = deps.ID, deps.Tenant
 	o.Now = deps.Now
 	c, err := httpkit.New(o)
 	if err != nil {
