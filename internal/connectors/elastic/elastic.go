@@ -61,7 +61,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 		Secrets:     secretsOf(s),
 		Logger:      log.With("connector", deps.ID),
 		Integration: deps.ID, Tenant: deps.Tenant,
-		Now:         deps.Now,
+		Now: deps.Now,
 	})
 	if err != nil {
 		return nil, &connector.FieldError{Field: "kibana_url", Problem: err.Error()}

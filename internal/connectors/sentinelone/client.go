@@ -40,7 +40,7 @@ func newClient(deps connector.Deps, cfg Config, s settings) (*httpkit.Client, er
 		Limiter:     httpkit.SharedPerMinute(s.api+"|"+hex.EncodeToString(sum[:8]), cfg.RequestsPerMinute),
 		Logger:      log.With("connector", deps.ID),
 		Integration: deps.ID, Tenant: deps.Tenant,
-		Now:         deps.Now,
+		Now: deps.Now,
 		Classify: func(e *connector.Error, _ http.Header) {
 			if e.Status == http.StatusTooManyRequests && e.RetryAfter <= 0 {
 				e.RetryAfter = defaultThrottleWait
