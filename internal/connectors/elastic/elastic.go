@@ -60,8 +60,9 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 		Limiter:     httpkit.SharedPerMinute(budgetKey(cfg, s), cfg.RequestsPerMinute),
 		Secrets:     secretsOf(s),
 		Logger:      log.With("connector", deps.ID),
-		Integration: deps.ID, Tenant: deps.Tenant,
-		Now: deps.Now,
+		Integration: deps.ID,
+		Tenant:      deps.Tenant,
+		Now:         deps.Now,
 	})
 	if err != nil {
 		return nil, &connector.FieldError{Field: "kibana_url", Problem: err.Error()}

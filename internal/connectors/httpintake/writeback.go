@@ -34,12 +34,13 @@ func newWriteback(c *Connector, deps connector.Deps, cfg Config, s settings) (*W
 	}
 	client, err := httpkit.New(httpkit.Options{
 		BaseURL:     s.writebackURL,
-		Integration: deps.ID, Tenant: deps.Tenant,
-		HTTP:    hc,
-		Auth:    auth,
-		Secrets: []config.Secret{cfg.IntakeKey, cfg.WritebackToken},
-		Logger:  c.log,
-		Now:     c.now,
+		Integration: deps.ID,
+		Tenant:      deps.Tenant,
+		HTTP:        hc,
+		Auth:        auth,
+		Secrets:     []config.Secret{cfg.IntakeKey, cfg.WritebackToken},
+		Logger:      c.log,
+		Now:         c.now,
 	})
 	if err != nil {
 		return nil, &connector.FieldError{Field: "writeback_url", Problem: err.Error()}

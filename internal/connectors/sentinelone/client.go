@@ -39,8 +39,9 @@ func newClient(deps connector.Deps, cfg Config, s settings) (*httpkit.Client, er
 		Secrets:     []config.Secret{cfg.APIToken},
 		Limiter:     httpkit.SharedPerMinute(s.api+"|"+hex.EncodeToString(sum[:8]), cfg.RequestsPerMinute),
 		Logger:      log.With("connector", deps.ID),
-		Integration: deps.ID, Tenant: deps.Tenant,
-		Now: deps.Now,
+		Integration: deps.ID,
+		Tenant:      deps.Tenant,
+		Now:         deps.Now,
 		Classify: func(e *connector.Error, _ http.Header) {
 			if e.Status == http.StatusTooManyRequests && e.RetryAfter <= 0 {
 				e.RetryAfter = defaultThrottleWait
