@@ -40,13 +40,19 @@ var (
 // principal), so two integrations of the same app draw on one budget
 // instead of each getting a full one. key names the principal and API;
 // integrations configured with different budgets keep separate limiters.
-func SharedPerMinute(key string, n int) *rate.Limiter {
+//
+// A budget is per credential and hub tenant: two tenants never wait on
+// each other's budget, even where a provider uses one credential for
+// both (one Sekoia.io key over two communities), so one customer's flood
+// never delays another's writes. The vendor still counts that credential
+// once; its 429s then slow each tenant's lane on its own.
+func SharedPerMinute(tenant, key string, n int) *rate.Limiter {
 	if n <= 0 {
 		return PerMinute(n)
 	}
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
-	k := fmt.Sprintf("%s|%d", key, n)
+	k := fmt.Sprintf("%s|%s|%d", tenant, key, n)
 	if l, ok := sharedLimiters[k]; ok {
 		return l
 	}

@@ -79,14 +79,14 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	client, err := httpkit.New(httpkit.Options{
 		BaseURL: s.base, HTTP: deps.HTTP, Logger: log, Now: deps.Now, Integration: deps.ID, Tenant: deps.Tenant,
 		Auth:    newAuth(cfg.KeyType, cfg.APIKeyID, cfg.APIKey, deps.Now),
-		Limiter: httpkit.SharedPerMinute(budget, cfg.RequestsPerMinute),
+		Limiter: httpkit.SharedPerMinute(deps.Tenant, budget, cfg.RequestsPerMinute),
 	})
 	if err != nil {
 		return nil, &connector.FieldError{Field: "base_url", Problem: err.Error()}
 	}
 	return &Connector{&core{
 		id: deps.ID, cfg: cfg, s: s, client: client, log: log,
-		extra:    httpkit.SharedPerMinute(budget+"|get_incident_extra_data", extraDataPerMinute),
+		extra:    httpkit.SharedPerMinute(deps.Tenant, budget+"|get_incident_extra_data", extraDataPerMinute),
 		pageSize: cfg.PageSize, pagesPerCall: maxPagesPerCall,
 	}}, nil
 }

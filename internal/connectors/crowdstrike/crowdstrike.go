@@ -85,7 +85,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 		}),
 		// The quota is per customer: integrations of one API client and
 		// member CID share one budget.
-		lim:      httpkit.SharedPerMinute("crowdstrike|"+cfg.ClientID+"|"+cfg.MemberCID, cfg.RequestsPerMinute),
+		lim:      httpkit.SharedPerMinute(deps.Tenant, "crowdstrike|"+cfg.ClientID+"|"+cfg.MemberCID, cfg.RequestsPerMinute),
 		batchMax: maxBatch, pagesPerCall: maxPagesPerCall,
 		clients: map[string]*httpkit.Client{},
 	}}, nil

@@ -52,7 +52,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: cfg.entra.Budget(cfg.RequestsPerMinute), Classify: entra.ARMAccessPending})
+	client, err := cfg.entra.NewClient(deps, httpkit.Options{Limiter: cfg.entra.Budget(deps.Tenant, cfg.RequestsPerMinute), Classify: entra.ARMAccessPending})
 	if err != nil {
 		return nil, err
 	}

@@ -57,7 +57,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	client, err := newClient(deps.HTTP, httpkit.Options{
 		BaseURL:     s.base,
 		Auth:        httpkit.APIKey{Header: "Authorization", Key: config.NewSecret("ApiKey " + s.key.Reveal())},
-		Limiter:     httpkit.SharedPerMinute(budgetKey(cfg, s), cfg.RequestsPerMinute),
+		Limiter:     httpkit.SharedPerMinute(deps.Tenant, budgetKey(cfg, s), cfg.RequestsPerMinute),
 		Secrets:     secretsOf(s),
 		Logger:      log.With("connector", deps.ID),
 		Integration: deps.ID,

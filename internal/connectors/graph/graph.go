@@ -75,7 +75,7 @@ func New(deps connector.Deps, cfg Config) (connector.Connector, error) {
 		return nil, err
 	}
 	client, err := s.entra.NewClient(deps, httpkit.Options{
-		Limiter: s.entra.Budget(cfg.RequestsPerMinute),
+		Limiter: s.entra.Budget(deps.Tenant, cfg.RequestsPerMinute),
 		Header:  http.Header{"Prefer": {preferUnknownEnums}},
 	})
 	if err != nil {

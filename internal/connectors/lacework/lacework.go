@@ -87,7 +87,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 		http: deps.HTTP, url: s.base + tokenPath, keyID: s.keyID, secret: s.secret, subAccount: s.subAccount,
 		expiry: s.expiry, now: deps.Now, redact: httpkit.NewRedactor(s.secret, cfg.APIKeyFile),
 	})
-	if c.client, err = c.newClient(s, budget(s)); err != nil {
+	if c.client, err = c.newClient(s, budget(deps.Tenant, s)); err != nil {
 		return nil, err
 	}
 	return &Connector{c}, nil
@@ -95,8 +95,8 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 
 // budget is the account's request budget, shared by the integrations of
 // one key [U: Lacework documents no limit, so neither what it counts].
-func budget(s settings) *rate.Limiter {
-	return httpkit.SharedPerMinute("lacework|"+s.base+"|"+s.keyID, s.rpm)
+func budget(tenant string, s settings) *rate.Limiter {
+	return httpkit.SharedPerMinute(tenant, "lacework|"+s.base+"|"+s.keyID, s.rpm)
 }
 
 func (c *core) newClient(s settings, lim *rate.Limiter) (*httpkit.Client, error) {

@@ -59,7 +59,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := s.entra.NewClient(deps, httpkit.Options{Limiter: s.entra.Budget(cfg.RequestsPerMinute)})
+	client, err := s.entra.NewClient(deps, httpkit.Options{Limiter: s.entra.Budget(deps.Tenant, cfg.RequestsPerMinute)})
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func New(deps connector.Deps, cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := s.entra.NewClient(deps, httpkit.Options{Limiter: s.entra.Budget(cfg.RequestsPerMinute), Classify: classify})
+	client, err := s.entra.NewClient(deps, httpkit.Options{Limiter: s.entra.Budget(deps.Tenant, cfg.RequestsPerMinute), Classify: classify})
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func newClients(deps connector.Deps, cfg Config, s settings, log *slog.Logger) (
 	secrets := []config.Secret{cfg.APIKey, cfg.IntakeKey}
 	api, err = httpkit.New(httpkit.Options{
 		BaseURL: s.api, HTTP: deps.HTTP, Auth: httpkit.Bearer{Token: cfg.APIKey}, Secrets: secrets,
-		Limiter: httpkit.SharedPerMinute("sekoia|"+s.api+"|"+hex.EncodeToString(sum[:8]), cfg.RequestsPerMinute),
+		Limiter: httpkit.SharedPerMinute(deps.Tenant, "sekoia|"+s.api+"|"+hex.EncodeToString(sum[:8]), cfg.RequestsPerMinute),
 		Logger:  log, Integration: deps.ID, Tenant: deps.Tenant, Now: deps.Now, Classify: throttleWait,
 	})
 	if err != nil {

@@ -37,7 +37,7 @@ func newClient(deps connector.Deps, cfg Config, s settings) (*httpkit.Client, er
 		HTTP:        deps.HTTP,
 		Auth:        httpkit.APIKey{Header: "Authorization", Key: config.NewSecret("ApiToken " + cfg.APIToken.Reveal())},
 		Secrets:     []config.Secret{cfg.APIToken},
-		Limiter:     httpkit.SharedPerMinute(s.api+"|"+hex.EncodeToString(sum[:8]), cfg.RequestsPerMinute),
+		Limiter:     httpkit.SharedPerMinute(deps.Tenant, s.api+"|"+hex.EncodeToString(sum[:8]), cfg.RequestsPerMinute),
 		Logger:      log.With("connector", deps.ID),
 		Integration: deps.ID,
 		Tenant:      deps.Tenant,

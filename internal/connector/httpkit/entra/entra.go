@@ -73,10 +73,11 @@ type Checked struct {
 }
 
 // Budget is the per-minute request budget of this app registration on
-// this API, shared by every integration that uses the same app, tenant and
-// API (the token URL carries the tenant, the scope names the API).
-func (e Checked) Budget(perMinute int) *rate.Limiter {
-	return httpkit.SharedPerMinute(e.TokenURL+"|"+e.ClientID+"|"+e.Scope, perMinute)
+// this API, shared by every integration of one hub tenant that uses the
+// same app, Entra tenant and API (the token URL carries the Entra tenant,
+// the scope names the API); see httpkit.SharedPerMinute.
+func (e Checked) Budget(hubTenant string, perMinute int) *rate.Limiter {
+	return httpkit.SharedPerMinute(hubTenant, e.TokenURL+"|"+e.ClientID+"|"+e.Scope, perMinute)
 }
 
 // Check fills the defaults of settings built without the spec, reports

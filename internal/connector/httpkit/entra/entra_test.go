@@ -142,8 +142,9 @@ func TestEntraNewClient(t *testing.T) {
 	}
 }
 
-// Two integrations of one app on one tenant and API share the vendor's
-// per-app budget; another API, app or tenant has its own.
+// Two integrations of one app on one Entra tenant and API, in one hub
+// tenant, share the vendor's per-app budget; another API, app, Entra
+// tenant or hub tenant has its own.
 func TestEntraBudgetIsSharedPerAppTenantAndAPI(t *testing.T) {
 	t.Parallel()
 	graphApp := Checked{TokenURL: "https://login.example/tenant-a/oauth2/v2.0/token", ClientID: "app-1", Scope: "https://graph.example/.default"}
@@ -153,20 +154,22 @@ func TestEntraBudgetIsSharedPerAppTenantAndAPI(t *testing.T) {
 	otherAPI := graphApp
 	otherAPI.Scope = "https://arm.example/.default"
 	tests := []struct {
-		name  string
-		a, b  Checked
-		share bool
+		name       string
+		a, b       Checked
+		hubA, hubB string
+		share      bool
 	}{
-		{"same app, tenant and API", graphApp, same, true},
-		{"another tenant", graphApp, otherTenant, false},
-		{"another API", graphApp, otherAPI, false},
+		{"same app, tenant and API", graphApp, same, "default", "default", true},
+		{"another tenant", graphApp, otherTenant, "default", "default", false},
+		{"another API", graphApp, otherAPI, "default", "default", false},
+		{"same app, tenant and API in another hub tenant", graphApp, same, "default", "acme", false},
 	}
 	for _, tt := range tests {
-		if got := tt.a.Budget(150) == tt.b.Budget(150); got != tt.share {
+		if got := tt.a.Budget(tt.hubA, 150) == tt.b.Budget(tt.hubB, 150); got != tt.share {
 			t.Errorf("%s: shared = %v, want %v", tt.name, got, tt.share)
 		}
 	}
-	if graphApp.Budget(150) == graphApp.Budget(30) {
+	if graphApp.Budget("default", 150) == graphApp.Budget("default", 30) {
 		t.Error("integrations configured with different budgets share a limiter")
 	}
 }

@@ -1,0 +1,134 @@
+package app_test
+
+import (
+	"bufio"
+	"context"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
+	"github.com/alertsync/alertsync/internal/emulators/sekoia"
+	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// TestOneTenantsFloodNeverDelaysAnothers: a provider reads two customers'
+// Sekoia.io communities with one API key, so both tenants' integrations
+// draw on one credential with a budget of under one request a second. One
+// tenant floods it with verdicts on every alert it holds; a verdict in the
+// other tenant then waits for no budget at all and lands while the
+// flood's writes are still queued, because a budget is per credential and
+// tenant and each tenant's writes run in lanes of their own.
+func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
+	t.Parallel()
+	emu := sekoia.New(sekoia.Options{Alerts: 60, Seed: 7, PerMinute: -1})
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(srv.Close)
+	settings := func(community string) map[string]any {
+		return map[string]any{"base_url": srv.URL, "api_key": sekoia.DefaultAPIKey, "community_uuid": community,
+			"lookback": "720h", "requests_per_minute": 60}
+	}
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Engine.PollInterval = time.Hour // the polls at start only: the budget is the writes'
+	cfg.Outbox.IdleWait = 10 * time.Millisecond
+	cfg.Integrations = []config.Integration{{ID: "sekoia", Kind: "sekoia", Settings: settings(sekoia.DefaultCommunity)}}
+	cfg.Tenants = []config.Tenant{{ID: "acme", Name: "Acme", Integrations: []config.Integration{
+		{ID: "sekoia", Kind: "sekoia", Settings: settings(sekoia.OtherCommunity)}}}}
+	ctx := context.Background()
+	a := startApp(t, cfg)
+	acme, acmeEngine, ok := a.Tenant("acme")
+	if !ok {
+		t.Fatal("acme does not run")
+	}
+	newAlerts := func(st store.Scoped) []model.Alert {
+		var out []model.Alert
+		deadline := time.Now().Add(30 * time.Second)
+		for len(out) == 0 && time.Now().Before(deadline) {
+			all, err := st.AlertList(ctx, store.AlertListParams{Integration: "sekoia", Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, al := range all {
+				if al.Status == model.StatusNew {
+					out = append(out, al)
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return out
+	}
+	flood, mine := newAlerts(acme), newAlerts(a.Store())
+	if len(flood) < 8 || len(mine) == 0 {
+		t.Fatalf("new alerts: acme %d, default %d", len(flood), len(mine))
+	}
+	analyst := model.Actor{Kind: model.ActorAnalyst, Name: "ana"}
+	for _, al := range flood {
+		if _, err := acmeEngine.SetAlertVerdict(ctx, engine.VerdictParams{ID: al.ID, Verdict: model.VerdictNotAThreat, Actor: analyst}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(1500 * time.Millisecond) // the flood's lane has spent acme's budget and queued on it
+	target := mine[0]
+	if _, err := a.Engine().SetAlertVerdict(ctx, engine.VerdictParams{ID: target.ID, Verdict: model.VerdictNotAThreat, Actor: analyst}); err != nil {
+		t.Fatal(err)
+	}
+	var acmeDone int
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := a.Store().AlertGet(ctx, target.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.RemoteStatus != target.RemoteStatus {
+			break // written back and recorded
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the default tenant's verdict was never written back")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	counts, err := acme.OutboxCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acmeDone = counts[store.OutboxDone]
+	if waiting := counts[store.OutboxPending] + counts[store.OutboxLeased]; waiting < 3 {
+		t.Errorf("acme's flood had only %d writes left when the default tenant's landed (done %d of %d): the test did not flood", waiting, acmeDone, len(flood))
+	}
+	do := apiCaller(t, a)
+	_, metrics := do("GET", "/metrics", "", "")
+	metric := func(name, tenant string) float64 {
+		sc := bufio.NewScanner(strings.NewReader(metrics))
+		want := name + `{integration="sekoia",priority="foreground",tenant="` + tenant + `"} `
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), want); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return f
+			}
+		}
+		t.Fatalf("/metrics lacks %s", want)
+		return 0
+	}
+	// A budget of 60 a minute (less the headroom) refills a token every
+	// 1.11 s and holds one. acme's writes waited for many. The default
+	// tenant's write (a read, then the change) waited at most for its own
+	// second request's token, not for any of acme's.
+	token := time.Minute / time.Duration(60*httpkit.Headroom)
+	if w := metric("alertsync_vendor_budget_wait_seconds_total", "acme"); w < 2*token.Seconds() {
+		t.Errorf("acme's flood waited %.2f s for its budget: the test did not flood", w)
+	}
+	own := metric("alertsync_vendor_requests_total", "default")
+	if w, most := metric("alertsync_vendor_budget_wait_seconds_total", "default"), (own-1)*token.Seconds()+0.3; w > most {
+		t.Errorf("the default tenant's write (%.0f requests) waited %.2f s for a budget, more than its own requests need (%.2f s): another tenant's flood delayed it", own, w, most)
+	}
+}
