@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/app"
 	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/emulators/sekoia"
 	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
@@ -79,5 +82,63 @@ func TestReplicasShareOnePoller(t *testing.T) {
 	}
 	if err := a.Stop(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStandbyReplicaAsksNowAndThen: while one replica polls an
+// integration, another asks for its poll lease about every leaseTTL/3,
+// not in a loop (a refused poll once left its next time in the past).
+func TestStandbyReplicaAsksNowAndThen(t *testing.T) {
+	t.Parallel()
+	emu := sekoia.New(sekoia.Options{Alerts: 6, Seed: 3, PerMinute: -1})
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(srv.Close)
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Store = config.StoreConfig{Driver: "postgres", DSN: config.NewSecret(storetest.PostgresSchemaDSN(t))}
+	cfg.Integrations = []config.Integration{{ID: "sekoia", Kind: "sekoia", Settings: map[string]any{
+		"base_url": srv.URL, "api_key": sekoia.DefaultAPIKey, "community_uuid": sekoia.DefaultCommunity}}}
+	ctx := context.Background()
+	start := func(replica string) *app.App {
+		a, err := app.New(ctx, cfg, app.Options{Replica: replica})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = a.Stop(context.Background()) })
+		return a
+	}
+	a := start("replica-a")
+	deadline := time.Now().Add(10 * time.Second)
+	for held := false; !held; {
+		leases, err := a.Hub().LeaseList(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range leases {
+			held = held || (l.Name == "poll:sekoia" && l.Holder == "replica-a")
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("replica-a never took the poll lease")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b := start("replica-b")
+	time.Sleep(2 * time.Second)
+	_, metrics := apiCaller(t, b)("GET", "/metrics", "", "")
+	const series = `alertsync_poll_standby_total{integration="sekoia",tenant="default"} `
+	asked := -1.0
+	for _, line := range strings.Split(metrics, "\n") {
+		if v, ok := strings.CutPrefix(line, series); ok {
+			if _, err := fmt.Sscan(v, &asked); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if asked < 1 || asked > 2 {
+		t.Errorf("the standby replica asked for the poll lease %v times in 2 s, want 1 or 2 (every %v)", asked, 10*time.Second/3)
 	}
 }

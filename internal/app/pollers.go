@@ -28,6 +28,7 @@ const maxPagesPerPoll = 100
 type pollMetrics struct {
 	failures *prometheus.CounterVec
 	success  *prometheus.GaugeVec
+	standby  *prometheus.CounterVec
 }
 
 func newPollMetrics(reg prometheus.Registerer) *pollMetrics {
@@ -37,6 +38,10 @@ func newPollMetrics(reg prometheus.Registerer) *pollMetrics {
 		}, []string{"tenant", "integration", "class"})),
 		success: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "alertsync_poll_last_success_timestamp_seconds", Help: "When a source was last polled successfully.",
+		}, []string{"tenant", "integration"})),
+		standby: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "alertsync_poll_standby_total",
+			Help: "Polls this replica did not run because another replica holds the integration's poll lease.",
 		}, []string{"tenant", "integration"})),
 	}
 }
@@ -80,6 +85,7 @@ func (t *tenant) pollLoop(ctx context.Context, in engine.Integration, pm *pollMe
 				// loop asked the store for the lease without pause.
 				holding = false
 				next = time.Now().Add(leaseTTL / 3)
+				pm.standby.WithLabelValues(t.id, in.ID).Inc()
 			case err != nil && ctx.Err() == nil:
 				holding = true
 				failures++
