@@ -95,6 +95,13 @@ func (e *Engine) commitGroup(ctx context.Context, batch []*ingestReq) {
 		if err := e.lockMembers(ctx, tx, integrationsOf(batch)...); err != nil {
 			return err
 		}
+		itemsOf := make([][]connector.Item, len(batch))
+		for i, r := range batch {
+			itemsOf[i] = r.items
+		}
+		if err := lockTwins(ctx, tx, itemsOf...); err != nil {
+			return err
+		}
 		for _, integration := range integrationsOf(batch) {
 			var items []connector.Item
 			var owner []int

@@ -108,6 +108,9 @@ func (e *Engine) ingestBatch(ctx context.Context, tx store.Tx, integration strin
 	if err := e.lockMembers(ctx, tx, integration); err != nil {
 		return res[0], err
 	}
+	if err := lockTwins(ctx, tx, items); err != nil {
+		return res[0], err
+	}
 	err := e.ingestBatchFor(ctx, tx, integration, items, make([]int, len(items)), res)
 	return res[0], err
 }

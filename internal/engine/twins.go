@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
 )
@@ -18,6 +19,27 @@ import (
 // either is given to both: each record's integration writes state back
 // per its own policy, and only the one the verdict was given on
 // comments, so the vendor never shows the same text twice.
+
+// twinsLock is the MembershipLock name for linking twins; no integration
+// id has a colon.
+const twinsLock = "alertsync:twins"
+
+// lockTwins takes the twins lock when items name an alert another
+// integration may also list. Two transactions storing the two records of
+// one alert at once (two replicas polling Graph and Defender for Cloud)
+// would each miss the other's uncommitted row; with the lock the second
+// searches after the first committed. It is taken after the membership
+// locks and before any write, like them, so locks always go in one order.
+func lockTwins(ctx context.Context, tx store.Tx, batches ...[]connector.Item) error {
+	for _, items := range batches {
+		for _, it := range items {
+			if it.Alert != nil && it.Alert.SameAs != "" {
+				return tx.MembershipLock(ctx, twinsLock)
+			}
+		}
+	}
+	return nil
+}
 
 // linkTwins links fresh alerts with the records other integrations keep
 // of the same alert.

@@ -240,6 +240,7 @@ type Tx interface {
 	// and one storing incidents that name them take it, so the second
 	// finds what the first committed instead of each missing the other.
 	// Take it before any other write. SQLite's single writer needs none.
+	// The engine also names other links this way (twins).
 	MembershipLock(ctx context.Context, integration string) error
 	PlaybookTx
 	LeaseTx
