@@ -203,6 +203,10 @@ type Capabilities struct {
 	Evidence bool `json:"evidence"`
 	// Push: the integration takes events pushed to its intake.
 	Push bool `json:"push"`
+	// OutcomeCheck: before sending again a write whose answer was lost,
+	// the integration asks the vendor whether it landed (StateChecker,
+	// CommentChecker).
+	OutcomeCheck bool `json:"outcome_check"`
 }
 
 // CapabilitiesOf inspects c by type assertion.
@@ -215,7 +219,10 @@ func CapabilitiesOf(c Connector) Capabilities {
 	_, wh := c.(WebhookReceiver)
 	_, ev := c.(EvidenceSource)
 	_, push := c.(EventPusher)
-	return Capabilities{Ingest: ingest, Incidents: inc, StateSync: st, Comments: cm, Health: h, Webhook: wh, Evidence: ev, Push: push}
+	_, sc := c.(StateChecker)
+	_, cc := c.(CommentChecker)
+	return Capabilities{Ingest: ingest, Incidents: inc, StateSync: st, Comments: cm, Health: h, Webhook: wh, Evidence: ev, Push: push,
+		OutcomeCheck: sc || cc}
 }
 
 // Deps are what the app hands a connector when it builds one.

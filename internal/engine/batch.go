@@ -41,7 +41,9 @@ func (e *Engine) BatchKey(item store.OutboxItem) string {
 // DeliverBatch delivers items grouped by BatchKey in one bulk call and
 // returns one outcome per item. An error fails the group as a whole;
 // otherwise each item succeeds, is noted as already in state, or failed
-// on its own and is retried alone.
+// on its own and is retried alone. Items an earlier claim may have sent
+// are checked at the vendor first (checkState), and only those the check
+// leaves to send go in the bulk call.
 func (e *Engine) DeliverBatch(ctx context.Context, items []store.OutboxItem) ([]outbox.Outcome, error) {
 	if len(items) == 0 {
 		return nil, nil
@@ -60,28 +62,58 @@ func (e *Engine) DeliverBatch(ctx context.Context, items []store.OutboxItem) ([]
 			return nil, connector.Permanent("decode state change: %v", err)
 		}
 	}
-	results, err := bs.SetStates(ctx, changes)
-	if err != nil {
-		return nil, err
-	}
-	if len(results) != len(items) {
-		return nil, fmt.Errorf("bulk state write answered %d results for %d changes", len(results), len(items))
-	}
 	out := make([]outbox.Outcome, len(items))
+	var send []int // indexes of the items to send
 	for i, it := range items {
-		r := results[i]
+		if err := e.checkState(ctx, c, it, changes[i]); err != nil {
+			out[i].Err = err
+			continue
+		}
+		send = append(send, i)
+	}
+	if len(send) == 0 {
+		return out, nil
+	}
+	if err := e.sendBatch(ctx, bs, items, changes, send, out); err != nil {
+		if len(send) == len(items) {
+			return nil, err
+		}
+		for _, i := range send {
+			out[i].Err = err
+		}
+	}
+	return out, nil
+}
+
+// sendBatch writes changes[send] in one bulk call and fills their
+// outcomes in out.
+func (e *Engine) sendBatch(ctx context.Context, bs connector.BatchStateSyncer, items []store.OutboxItem,
+	changes []connector.StateChange, send []int, out []outbox.Outcome) error {
+	part := make([]connector.StateChange, len(send))
+	for j, i := range send {
+		part[j] = changes[i]
+	}
+	results, err := bs.SetStates(ctx, part)
+	if err != nil {
+		return err
+	}
+	if len(results) != len(part) {
+		return fmt.Errorf("bulk state write answered %d results for %d changes", len(results), len(part))
+	}
+	for j, i := range send {
+		r := results[j]
 		if r.Err != nil {
 			out[i].Err = r.Err
 			continue
 		}
-		rec := e.writeBackRecord(it.Integration, changes[i], r.State)
+		rec := e.writeBackRecord(items[i].Integration, changes[i], r.State)
 		if r.State.Unchanged {
 			out[i].Err = alreadyInState(r.State, rec)
 			continue
 		}
 		out[i].After = rec
 	}
-	return out, nil
+	return nil
 }
 
 // MaxBatch is the most items one bulk call for item's integration may

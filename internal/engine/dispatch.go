@@ -26,6 +26,9 @@ func (e *Engine) deliverState(ctx context.Context, item store.OutboxItem) (Recor
 	if !ok {
 		return nil, connector.Unsupported
 	}
+	if err := e.checkState(ctx, c, item, ch); err != nil {
+		return nil, err
+	}
 	rs, err := ss.SetState(ctx, ch)
 	if err != nil {
 		return nil, err
@@ -80,6 +83,9 @@ func (e *Engine) deliverComment(ctx context.Context, item store.OutboxItem) (Rec
 	cm, ok := c.(connector.Commenter)
 	if !ok {
 		return nil, connector.Unsupported
+	}
+	if err := e.checkComment(ctx, c, item, ca); err != nil {
+		return nil, err
 	}
 	return nil, cm.AddComment(ctx, ca)
 }

@@ -12,6 +12,7 @@ type engineMetrics struct {
 	passes    prometheus.Counter
 	reconcile *prometheus.CounterVec
 	outbound  *prometheus.CounterVec
+	checks    *prometheus.CounterVec
 }
 
 func newEngineMetrics(reg prometheus.Registerer) *engineMetrics {
@@ -34,6 +35,10 @@ func newEngineMetrics(reg prometheus.Registerer) *engineMetrics {
 		Name: "alertsync_outbound_coalesced_total",
 		Help: "Queued writes replaced or merged before sending, and automatic comments held back by a vendor's comment limit (outcome: superseded, merged, capped).",
 	}, []string{"integration", "action", "outcome"}))
+	m.checks = promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "alertsync_outcome_checks_total",
+		Help: "Writes sent before whose outcome was unknown, checked at the vendor before sending again, by result (applied, not_applied, error_sent, error_wait, not_needed).",
+	}, []string{"integration", "action", "result"}))
 	m.ingested = promreg.Register(reg, m.ingested)
 	m.verdicts = promreg.Register(reg, m.verdicts)
 	m.passes = promreg.Register(reg, m.passes)

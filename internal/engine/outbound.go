@@ -39,10 +39,10 @@ func (r remote) limits() connector.CommentLimits {
 }
 
 // fit shortens text alertsync writes to the vendor's own length limit,
-// with a visible marker.
+// with a visible truncation mark, keeping room for the comment marker the
+// connector appends (connector.FitComment).
 func (r remote) fit(text string) string {
-	text, _ = model.TruncateChars(text, r.limits().MaxChars)
-	return text
+	return connector.FitComment(text, r.limits())
 }
 
 // autoCommentCap is how many automatic comments one object may receive.

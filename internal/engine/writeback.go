@@ -27,6 +27,9 @@ type writeBack struct {
 	integration string
 	ch          connector.StateChange
 	rs          connector.RemoteState
+	// found: an outcome check found the write already applied at the
+	// vendor (an earlier attempt landed), so it was not sent again.
+	found bool
 }
 
 // writeBackRecord returns the record of a state write, or nil when there
@@ -41,6 +44,9 @@ func (e *Engine) writeBackRecord(integration string, ch connector.StateChange, r
 var writeBackActor = model.Actor{Kind: model.ActorWriteBack, Name: "alertsync"}
 
 func (w *writeBack) reason() string {
+	if w.found {
+		return fmt.Sprintf("found %s already written to %s: an earlier attempt landed", w.rs.RemoteStatus, w.integration)
+	}
 	if w.rs.Unchanged {
 		return fmt.Sprintf("%s was already %s; nothing written", w.integration, w.rs.RemoteStatus)
 	}

@@ -174,6 +174,12 @@ func Run(t *testing.T, h Harness) {
 	if caps.Comments {
 		t.Run("AddComment", func(t *testing.T) { testAddComment(t, h) })
 	}
+	if _, ok := h.Connector.(connector.StateChecker); ok && caps.StateSync {
+		t.Run("StateApplied", func(t *testing.T) { testStateApplied(t, h) })
+	}
+	if _, ok := h.Connector.(connector.CommentChecker); ok && caps.Comments {
+		t.Run("CommentApplied", func(t *testing.T) { testCommentApplied(t, h) })
+	}
 	if caps.Health {
 		t.Run("Health", func(t *testing.T) {
 			if err := h.Connector.(connector.HealthChecker).Health(h.ctx(t)); err != nil {

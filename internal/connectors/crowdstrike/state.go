@@ -42,7 +42,7 @@ func (c *core) SetStates(ctx context.Context, changes []connector.StateChange) (
 	}
 	comment := ""
 	if first := changes[0]; strings.TrimSpace(first.Reason) != "" && !first.CommentQueued {
-		comment = first.Reason + " " + CommentMarker(first.IdempotencyKey)
+		comment = connector.Marked(first.Reason, first.IdempotencyKey)
 	}
 	acts, status, err := actionsFor(changes[0], comment)
 	if err != nil {
@@ -109,11 +109,12 @@ func itemError(e apiError, r *httpkit.Redactor) error {
 	return &connector.Error{Class: cls, Status: e.Code, Message: r.String(e.Message)}
 }
 
-// AddComment appends a comment with PATCH's append_comment. The Alerts
-// API returns no comments (detects.Alert has no such property; whether
-// the service returns them is unconfirmed), so alertsync cannot read
-// them back to skip a comment whose first attempt landed: a retry after
-// a lost answer comments twice. The marker lets a reader spot it.
+// AddComment appends a comment with PATCH's append_comment, marked with
+// the action's connector.CommentMarker. The Alerts API returns no
+// comments (detects.Alert has no such property; whether the service
+// returns them is unconfirmed), so alertsync cannot read them back to
+// skip a comment whose first attempt landed (no CommentChecker): a retry
+// after a lost answer comments twice. The marker lets a reader spot it.
 func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error {
 	if a.Kind != "" && a.Kind != model.KindAlert {
 		return connector.Unsupported
@@ -121,7 +122,7 @@ func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error 
 	if a.VendorID == "" || strings.TrimSpace(a.Body) == "" {
 		return connector.Permanent("add comment needs a vendor id and a body")
 	}
-	body := a.Body + " " + CommentMarker(a.IdempotencyKey)
+	body := connector.Marked(a.Body, a.IdempotencyKey)
 	failed, err := c.patch(ctx, []string{a.VendorID}, []action{{"append_comment", body}})
 	if err != nil {
 		return fmt.Errorf("comment on crowdstrike alert: %w", err)

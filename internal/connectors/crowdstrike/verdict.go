@@ -1,9 +1,6 @@
 package crowdstrike
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/model"
 )
@@ -77,13 +74,4 @@ func actionsFor(ch connector.StateChange, comment string) ([]action, string, err
 		acts = append(acts, action{"append_comment", comment})
 	}
 	return acts, st, nil
-}
-
-// CommentMarker is the tag appended to every comment alertsync writes,
-// derived from the action's idempotency key, so alertsync's comments are
-// recognisable in the console. The API does not return comments (see
-// AddComment), so it cannot be used to skip a repeated write.
-func CommentMarker(idempotencyKey string) string {
-	sum := sha256.Sum256([]byte(idempotencyKey))
-	return "[alertsync:" + hex.EncodeToString(sum[:])[:12] + "]"
 }

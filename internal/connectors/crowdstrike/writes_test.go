@@ -87,7 +87,7 @@ func TestWritesAreWhatTheServiceTakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]string{
-		ids[0]: {"benign " + CommentMarker("k0")}, ids[1]: nil, ids[4]: {"note " + CommentMarker("c")},
+		ids[0]: {"benign " + connector.CommentMarker("k0")}, ids[1]: nil, ids[4]: {"note " + connector.CommentMarker("c")},
 	}
 	for id, w := range want {
 		if got := e.comments(id); !slices.Equal(got, w) {

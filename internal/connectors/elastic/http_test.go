@@ -27,7 +27,11 @@ func TestRequestHeaders(t *testing.T) {
 	if _, err := e.conn.SetState(ctx, changesFor(ids[:1], model.StatusResolved, model.VerdictNotAThreat, false)[0]); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.conn.AddComment(ctx, connector.CommentAction{VendorID: ids[0], Body: "checked", IdempotencyKey: "c1"}); err != nil {
+	note := connector.CommentAction{VendorID: ids[0], Body: "checked", IdempotencyKey: "c1"}
+	if err := e.conn.AddComment(ctx, note); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.conn.CommentApplied(ctx, note); err != nil { // the one GET
 		t.Fatal(err)
 	}
 	methods := map[string]int{}

@@ -2,8 +2,6 @@ package graph
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -114,37 +112,18 @@ func (c *core) SetState(ctx context.Context, ch connector.StateChange) (connecto
 	return connector.RemoteState{RemoteStatus: out.Status}, nil
 }
 
-// CommentMarker is the tag appended to every comment alertsync posts,
-// derived from the action's idempotency key. Graph assigns no comment ids a
-// client could choose, so AddComment reads the comments back and skips the
-// post when one already carries the marker: a retried action whose first
-// attempt did land does not post twice. The marker also lets comment sync
-// recognise alertsync's own comments when it reads them back.
-func CommentMarker(idempotencyKey string) string {
-	sum := sha256.Sum256([]byte(idempotencyKey))
-	return "[alertsync:" + hex.EncodeToString(sum[:])[:12] + "]"
-}
-
-// AddComment posts one comment unless a comment with its marker exists.
+// AddComment posts one comment with the action's marker
+// (connector.CommentMarker). Graph assigns no comment ids a client could
+// choose, so a comment is not read back here: the engine asks
+// CommentApplied before it sends a comment again whose first answer was
+// lost, and first attempts cost one call. The marker also lets comment
+// sync recognise alertsync's own comments when it reads them back.
 func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error {
 	if a.VendorID == "" || a.IdempotencyKey == "" || strings.TrimSpace(a.Body) == "" {
 		return connector.Permanent("add comment needs a vendor id, an idempotency key and a body")
 	}
 	ref := objectRef(a.Kind, a.VendorID)
-	mark := CommentMarker(a.IdempotencyKey)
-	var cur struct {
-		Comments []commentWire `json:"comments"`
-	}
-	if err := c.client.GetJSON(ctx, ref, &cur); err != nil {
-		return fmt.Errorf("read graph %s %s comments: %w", kindName(a.Kind), a.VendorID, err)
-	}
-	for _, cm := range cur.Comments {
-		if strings.Contains(cm.Comment, mark) {
-			c.log.DebugContext(ctx, "graph comment already posted", "vendor_id", a.VendorID)
-			return nil
-		}
-	}
-	body := commentBody{ODataType: alertCommentType, Comment: a.Body + " " + mark}
+	body := commentBody{ODataType: alertCommentType, Comment: connector.Marked(a.Body, a.IdempotencyKey)}
 	if err := c.client.SendJSON(ctx, http.MethodPost, ref+"/comments", body, nil); err != nil {
 		return fmt.Errorf("comment on graph %s %s: %w", kindName(a.Kind), a.VendorID, err)
 	}

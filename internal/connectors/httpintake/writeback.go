@@ -124,3 +124,12 @@ func (w *WritebackConnector) post(ctx context.Context, action, key string, body,
 	}
 	return nil
 }
+
+// Replays: every write carries its Idempotency-Key, the same on every
+// retry, for the receiver to drop a repeat; the receiver has no read API
+// to check against, so the engine sends a repeat unchecked either way.
+func (w *WritebackConnector) Replays() connector.Replays {
+	return connector.Replays{State: connector.ReplayDeduplicated, Comment: connector.ReplayDeduplicated}
+}
+
+var _ connector.ReplayReporter = (*WritebackConnector)(nil)

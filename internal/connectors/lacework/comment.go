@@ -2,8 +2,6 @@ package lacework
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,37 +13,29 @@ import (
 	"github.com/alertsync/alertsync/internal/model"
 )
 
-// CommentMarker is the tag appended to every comment alertsync writes,
-// derived from the action's idempotency key. Lacework comments have no
-// client-chosen id, so AddComment first reads the alert's Timeline scope
-// and skips the write when an entry carries the marker: a retried action
-// whose first attempt landed does not comment twice.
-func CommentMarker(idempotencyKey string) string {
-	sum := sha256.Sum256([]byte(idempotencyKey))
-	return "[alertsync:" + hex.EncodeToString(sum[:])[:12] + "]"
+// AddComment adds a comment with POST /api/v2/Alerts/{id}/comment,
+// marked with the action's connector.CommentMarker. Lacework comments
+// have no client-chosen id; the engine asks CommentApplied, which reads
+// the alert's Timeline scope for the marker, before it sends again a
+// comment whose first answer was lost.
+func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error {
+	if err := checkComment(a); err != nil {
+		return err
+	}
+	body := commentBody{Comment: connector.Marked(a.Body, a.IdempotencyKey)}
+	if err := c.client.SendJSON(ctx, http.MethodPost, "api/v2/Alerts/"+a.VendorID+"/comment", body, nil); err != nil {
+		return fmt.Errorf("comment on lacework alert %s: %w", a.VendorID, err)
+	}
+	return nil
 }
 
-// AddComment adds a comment with POST /api/v2/Alerts/{id}/comment, unless
-// the alert's timeline shows one with the action's marker already.
-func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error {
+// checkComment refuses a comment the API cannot take.
+func checkComment(a connector.CommentAction) error {
 	if a.Kind != "" && a.Kind != model.KindAlert {
 		return connector.Unsupported
 	}
 	if !validID(a.VendorID) || a.IdempotencyKey == "" || strings.TrimSpace(a.Body) == "" {
 		return connector.Permanent("add comment needs a lacework alert id, an idempotency key and a body")
-	}
-	mark := CommentMarker(a.IdempotencyKey)
-	done, err := c.commented(ctx, a.VendorID, mark)
-	if err != nil {
-		return fmt.Errorf("read timeline of lacework alert %s: %w", a.VendorID, err)
-	}
-	if done {
-		c.log.DebugContext(ctx, "lacework comment already posted", "alert", a.VendorID)
-		return nil
-	}
-	body := commentBody{Comment: a.Body + " " + mark}
-	if err := c.client.SendJSON(ctx, http.MethodPost, "api/v2/Alerts/"+a.VendorID+"/comment", body, nil); err != nil {
-		return fmt.Errorf("comment on lacework alert %s: %w", a.VendorID, err)
 	}
 	return nil
 }

@@ -147,7 +147,7 @@ func closeComment(ch connector.StateChange, reason int) string {
 	if text == "" || ch.CommentQueued {
 		text = "Closed by alertsync: " + reasonNames[reason] + "."
 	}
-	return text + " " + CommentMarker(ch.IdempotencyKey)
+	return connector.Marked(text, ch.IdempotencyKey)
 }
 
 // remoteStatus reads an alert's status from its Details scope.

@@ -58,7 +58,7 @@ func TestSetState(t *testing.T) {
 			t.Errorf("%s: reason %v, reported %+v", tt.name, a.CloseReason, rs)
 		case tt.reason >= 0 && (a.CloseReason == nil || *a.CloseReason != tt.reason || rs.RemoteStatus != "Closed" || rs.Unchanged):
 			t.Errorf("%s: reason %v, reported %+v", tt.name, a.CloseReason, rs)
-		case tt.reason >= 0 && !closeCommented(e.emu.Comments(id), tt.comment, CommentMarker(tt.ch.IdempotencyKey)):
+		case tt.reason >= 0 && !closeCommented(e.emu.Comments(id), tt.comment, connector.CommentMarker(tt.ch.IdempotencyKey)):
 			t.Errorf("%s: comments %q", tt.name, e.emu.Comments(id))
 		}
 	}
@@ -174,24 +174,32 @@ func TestDecideTable(t *testing.T) {
 	}
 }
 
-// TestAddCommentIdempotent: a replayed comment is found on the timeline
-// by its marker and not posted again; another key posts another.
+// TestAddCommentIdempotent: a comment is found on the timeline by its
+// marker, so a replay that checks first (as the engine does) does not
+// post again; another key posts another.
 func TestAddCommentIdempotent(t *testing.T) {
 	t.Parallel()
 	e := setup(t, 0, nil)
 	id := e.emu.SeedAlerts(1)[0]
 	c := connector.CommentAction{VendorID: id, Body: "alertsync: validation started", IdempotencyKey: "c1"}
-	for range 2 {
-		if err := e.conn.AddComment(t.Context(), c); err != nil {
+	post := func(c connector.CommentAction) {
+		t.Helper()
+		applied, err := e.conn.CommentApplied(t.Context(), c)
+		if err != nil {
 			t.Fatal(err)
 		}
+		if !applied {
+			if err := e.conn.AddComment(t.Context(), c); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
+	post(c)
+	post(c)
 	c.IdempotencyKey = "c2"
-	if err := e.conn.AddComment(t.Context(), c); err != nil {
-		t.Fatal(err)
-	}
+	post(c)
 	got := e.emu.Comments(id)
-	want := []string{c.Body + " " + CommentMarker("c1"), c.Body + " " + CommentMarker("c2")}
+	want := []string{c.Body + " " + connector.CommentMarker("c1"), c.Body + " " + connector.CommentMarker("c2")}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("comments %q, want %q", got, want)
 	}

@@ -2,8 +2,6 @@ package mde
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -146,33 +144,12 @@ func (c *core) patch(ctx context.Context, id string, body updateBody) (alertWire
 	return a, err
 }
 
-// CommentMarker is the tag appended to every comment alertsync writes,
-// derived from the action's idempotency key. MDE has no comment ids at
-// all, so writes that carry a comment first read the alert's comments and
-// leave the comment out when one already has the marker: a retried action
-// whose first attempt landed does not comment twice.
-func CommentMarker(idempotencyKey string) string {
-	sum := sha256.Sum256([]byte(idempotencyKey))
-	return "[alertsync:" + hex.EncodeToString(sum[:])[:12] + "]"
-}
-
-// commented reports whether alert id already has a comment with mark.
-func (c *core) commented(ctx context.Context, id, mark string) (bool, error) {
-	a, err := c.get(ctx, id)
-	if err != nil {
-		return false, err
-	}
-	for _, cm := range a.Comments {
-		if strings.Contains(cm.Comment, mark) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // SetState PATCHes status, classification and determination, with the
-// reason in the comment field unless comment sync posts it separately
-// (StateChange.CommentQueued).
+// reason in the comment field, marked with the change's
+// connector.CommentMarker, unless comment sync posts it separately
+// (StateChange.CommentQueued). MDE has no comment ids at all; nothing is
+// read first: the engine asks StateApplied before it sends again a write
+// whose first answer was lost.
 func (c *core) SetState(ctx context.Context, ch connector.StateChange) (connector.RemoteState, error) {
 	if ch.VendorID == "" {
 		return connector.RemoteState{}, connector.Permanent("set state needs a vendor id")
@@ -182,14 +159,7 @@ func (c *core) SetState(ctx context.Context, ch connector.StateChange) (connecto
 		return connector.RemoteState{}, err
 	}
 	if strings.TrimSpace(ch.Reason) != "" && !ch.CommentQueued {
-		mark := CommentMarker(ch.IdempotencyKey)
-		done, err := c.commented(ctx, ch.VendorID, mark)
-		if err != nil {
-			return connector.RemoteState{}, fmt.Errorf("read mde alert %s: %w", ch.VendorID, err)
-		}
-		if !done {
-			body.Comment = ch.Reason + " " + mark
-		}
+		body.Comment = connector.Marked(ch.Reason, ch.IdempotencyKey)
 	}
 	a, err := c.patch(ctx, ch.VendorID, body)
 	if err != nil {
@@ -201,8 +171,10 @@ func (c *core) SetState(ctx context.Context, ch connector.StateChange) (connecto
 	return connector.RemoteState{RemoteStatus: a.Status}, nil
 }
 
-// AddComment writes a comment through PATCH with only the comment field
-// (MDE has no comment endpoint), unless a comment with its marker exists.
+// AddComment writes a comment, marked with the action's
+// connector.CommentMarker, through PATCH with only the comment field (MDE
+// has no comment endpoint). The engine asks CommentApplied before it
+// sends again a comment whose first answer was lost.
 func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error {
 	if a.Kind != "" && a.Kind != "alert" {
 		return connector.Unsupported
@@ -210,16 +182,7 @@ func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error 
 	if a.VendorID == "" || a.IdempotencyKey == "" || strings.TrimSpace(a.Body) == "" {
 		return connector.Permanent("add comment needs a vendor id, an idempotency key and a body")
 	}
-	mark := CommentMarker(a.IdempotencyKey)
-	done, err := c.commented(ctx, a.VendorID, mark)
-	if err != nil {
-		return fmt.Errorf("read mde alert %s comments: %w", a.VendorID, err)
-	}
-	if done {
-		c.log.DebugContext(ctx, "mde comment already posted", "vendor_id", a.VendorID)
-		return nil
-	}
-	if _, err := c.patch(ctx, a.VendorID, updateBody{Comment: a.Body + " " + mark}); err != nil {
+	if _, err := c.patch(ctx, a.VendorID, updateBody{Comment: connector.Marked(a.Body, a.IdempotencyKey)}); err != nil {
 		return fmt.Errorf("comment on mde alert %s: %w", a.VendorID, err)
 	}
 	return nil
@@ -230,9 +193,9 @@ func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error 
 // of batchMax ids. ch.VendorID is ignored. The service answers 200 with no
 // body, so there is no per-alert status to report: every alert takes the
 // status written. A reason (unless ch.CommentQueued) goes in the comment
-// field with the marker of ch.IdempotencyKey; unlike SetState the batch
-// does not read comments first, so replaying a batch that landed repeats
-// its comment.
+// field with the marker of ch.IdempotencyKey. Before a replay the engine
+// checks each alert's state (StateApplied), so a batch that landed is
+// not sent, nor commented, twice.
 func (c *core) BatchSetState(ctx context.Context, ids []string, ch connector.StateChange) error {
 	if len(ids) == 0 {
 		return nil
@@ -242,7 +205,7 @@ func (c *core) BatchSetState(ctx context.Context, ids []string, ch connector.Sta
 		return err
 	}
 	if strings.TrimSpace(ch.Reason) != "" && !ch.CommentQueued {
-		body.Comment = ch.Reason + " " + CommentMarker(ch.IdempotencyKey)
+		body.Comment = connector.Marked(ch.Reason, ch.IdempotencyKey)
 	}
 	for start := 0; start < len(ids); start += batchMax {
 		body.AlertIDs = ids[start:min(start+batchMax, len(ids))]

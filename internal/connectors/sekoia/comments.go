@@ -17,33 +17,32 @@ import (
 const maxCommentPages = 20
 
 // AddComment posts a comment with POST /v1/sic/alerts/{uuid}/comments,
-// signed with comment_author and ending with the action's marker, unless
-// a comment with that marker is there already. Comments have no
-// client-chosen id, so the marker, read back first, is what makes a
-// retried comment post once. The alert is read first to check its
-// community.
+// signed with comment_author and ending with the action's
+// connector.CommentMarker. Comments have no client-chosen id; the engine
+// asks CommentApplied, which looks for the marker, before it sends again
+// a comment whose first answer was lost. The alert is read first to
+// check its community.
 func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error {
+	if err := checkComment(a); err != nil {
+		return err
+	}
+	if _, err := c.status(ctx, a.VendorID); err != nil {
+		return fmt.Errorf("read sekoia alert %s: %w", a.VendorID, err)
+	}
+	body := commentBody{Content: connector.Marked(a.Body, a.IdempotencyKey), Author: c.cfg.CommentAuthor}
+	if err := c.send(ctx, http.MethodPost, "alerts/"+url.PathEscape(a.VendorID)+"/comments", permComment, body, nil); err != nil {
+		return fmt.Errorf("comment on sekoia alert %s: %w", a.VendorID, err)
+	}
+	return nil
+}
+
+// checkComment refuses a comment the API cannot take.
+func checkComment(a connector.CommentAction) error {
 	if a.Kind != "" && a.Kind != model.KindAlert {
 		return connector.Unsupported
 	}
 	if a.VendorID == "" || a.IdempotencyKey == "" || strings.TrimSpace(a.Body) == "" {
 		return connector.Permanent("add comment needs a vendor id, an idempotency key and a body")
-	}
-	if _, err := c.status(ctx, a.VendorID); err != nil {
-		return fmt.Errorf("read sekoia alert %s: %w", a.VendorID, err)
-	}
-	mark := CommentMarker(a.IdempotencyKey)
-	done, err := c.commented(ctx, a.VendorID, mark)
-	if err != nil {
-		return fmt.Errorf("read comments of sekoia alert %s: %w", a.VendorID, err)
-	}
-	if done {
-		c.log.DebugContext(ctx, "sekoia comment already posted", "vendor_id", a.VendorID)
-		return nil
-	}
-	body := commentBody{Content: a.Body + " " + mark, Author: c.cfg.CommentAuthor}
-	if err := c.send(ctx, http.MethodPost, "alerts/"+url.PathEscape(a.VendorID)+"/comments", permComment, body, nil); err != nil {
-		return fmt.Errorf("comment on sekoia alert %s: %w", a.VendorID, err)
 	}
 	return nil
 }

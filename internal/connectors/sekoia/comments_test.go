@@ -10,9 +10,9 @@ import (
 	sekoiaemu "github.com/alertsync/alertsync/internal/emulators/sekoia"
 )
 
-// TestCommentOnce: a comment is signed with comment_author, carries the
-// marker, and a replay finds the marker (even past the first page of
-// comments) and posts nothing.
+// TestCommentOnce: a comment is signed with comment_author and carries
+// the marker; the check a replay makes finds the marker (even past the
+// first page of comments), and misses a comment not posted.
 func TestCommentOnce(t *testing.T) {
 	t.Parallel()
 	e := setup(t, 0, map[string]any{"comment_author": "alertsync hub"})
@@ -28,41 +28,38 @@ func TestCommentOnce(t *testing.T) {
 		}
 	}
 	n := len(e.emu.Requests())
-	if err := e.conn.AddComment(ctx, a); err != nil {
-		t.Fatal(err)
+	if applied, err := e.conn.CommentApplied(ctx, a); err != nil || !applied {
+		t.Fatalf("CommentApplied = %v, %v; want the posted comment found", applied, err)
 	}
 	got := e.emu.Comments(id)
 	if len(got) != 102 {
 		t.Fatalf("%d comments, want 102", len(got))
 	}
-	if c := got[0]; c.Author != "alertsync hub" || c.Content != "Verdict: not a threat "+CommentMarker("comment-1") {
+	if c := got[0]; c.Author != "alertsync hub" || c.Content != "Verdict: not a threat "+connector.CommentMarker("comment-1") {
 		t.Errorf("comment %+v", c)
 	}
-	reads := 0
-	for _, r := range e.emu.Requests()[n:] {
-		if r.Method == http.MethodPost {
-			t.Errorf("replay posted: %s", r.Body)
-		}
-		if strings.HasSuffix(r.Path, "/comments") {
-			reads++
-		}
-	}
-	if reads != 1 {
+	if reads := commentReads(e, n); reads != 1 {
 		t.Errorf("%d comment pages read, want the first (the marker is on it)", reads)
 	}
 	n = len(e.emu.Requests())
-	if err := e.conn.AddComment(ctx, connector.CommentAction{VendorID: id, Body: "late", IdempotencyKey: "comment-2"}); err != nil {
-		t.Fatal(err)
+	late := connector.CommentAction{VendorID: id, Body: "late", IdempotencyKey: "comment-2"}
+	if applied, err := e.conn.CommentApplied(ctx, late); err != nil || applied {
+		t.Fatalf("CommentApplied for a comment never posted = %v, %v", applied, err)
 	}
-	reads = 0
+	if reads := commentReads(e, n); reads != 2 {
+		t.Errorf("%d comment pages read to miss a comment, want both pages of 102", reads)
+	}
+}
+
+// commentReads counts the comment pages read since request n.
+func commentReads(e *env, n int) int {
+	reads := 0
 	for _, r := range e.emu.Requests()[n:] {
 		if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/comments") {
 			reads++
 		}
 	}
-	if reads != 2 {
-		t.Errorf("%d comment pages read before a new comment, want both pages of 102", reads)
-	}
+	return reads
 }
 
 // TestForbiddenNamesPermission: a 403 is permanent and says which

@@ -28,8 +28,12 @@ func TestRequestsMatchSpec(t *testing.T) {
 	if err != nil || res[0].Err != nil {
 		t.Fatalf("%+v %v", res, err)
 	}
-	if err := e.conn.AddComment(ctx, connector.CommentAction{VendorID: ids[0], Body: "threat published", IdempotencyKey: "c1"}); err != nil {
+	comment := connector.CommentAction{VendorID: ids[0], Body: "threat published", IdempotencyKey: "c1"}
+	if err := e.conn.AddComment(ctx, comment); err != nil {
 		t.Fatal(err)
+	}
+	if applied, err := e.conn.CommentApplied(ctx, comment); err != nil || !applied {
+		t.Fatalf("CommentApplied = %v, %v", applied, err)
 	}
 	drain(t, e.conn, p.cursor)
 	if err := e.conn.Health(ctx); err != nil {

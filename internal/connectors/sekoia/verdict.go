@@ -1,8 +1,6 @@
 package sekoia
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	"github.com/alertsync/alertsync/internal/connector"
@@ -58,16 +56,6 @@ func targetOf(ch connector.StateChange) (legacyStatus, error) {
 	return legacyStatus{}, connector.Permanent("sekoia has no alert status for %q", ch.Status)
 }
 
-// CommentMarker is the tag appended to every comment alertsync writes
-// (comments and the workflow's status-change comments), derived from the
-// action's idempotency key: it identifies alertsync in the console, and
-// AddComment reads the alert's comments for it before posting, so a
-// retried comment whose first attempt landed is not posted twice.
-func CommentMarker(idempotencyKey string) string {
-	sum := sha256.Sum256([]byte(idempotencyKey))
-	return "[alertsync:" + hex.EncodeToString(sum[:])[:12] + "]"
-}
-
 // reasonOf is the workflow comment of ch: its reason with the marker,
 // unless comment sync posts the reason as a comment of its own
 // (CommentQueued) or there is none; then the comment is null.
@@ -75,6 +63,6 @@ func reasonOf(ch connector.StateChange) *string {
 	if ch.CommentQueued || strings.TrimSpace(ch.Reason) == "" {
 		return nil
 	}
-	s := ch.Reason + " " + CommentMarker(ch.IdempotencyKey)
+	s := connector.Marked(ch.Reason, ch.IdempotencyKey)
 	return &s
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/alertsync/alertsync/internal/model"
 )
 
-// TestNotesIdempotent: a replayed comment is found by its marker (on any
-// page of the threat's notes) and not posted again.
+// TestNotesIdempotent: a comment is found by its marker (on any page of
+// the threat's notes), so a replay that checks first does not post again.
 func TestNotesIdempotent(t *testing.T) {
 	t.Parallel()
 	e := setup(t, nil)
@@ -31,13 +31,20 @@ func TestNotesIdempotent(t *testing.T) {
 	}
 	c := connector.CommentAction{Kind: model.KindAlert, VendorID: id, Body: "Validated by alertsync: not a threat", IdempotencyKey: "n1"}
 	e.emu.Recorder().Reset()
-	for range 2 {
-		if err := e.conn.AddComment(ctx, c); err != nil {
-			t.Fatal(err)
-		}
+	// Replayed the engine's way: the first attempt posts unread, the
+	// replay asks first.
+	if applied, err := e.conn.CommentApplied(ctx, c); err != nil || applied {
+		t.Fatalf("CommentApplied before the note = %v, %v", applied, err)
 	}
+	if err := e.conn.AddComment(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if applied, err := e.conn.CommentApplied(ctx, c); err != nil || !applied {
+		t.Fatalf("CommentApplied after the note = %v, %v", applied, err)
+	}
+	mark := connector.CommentMarker("n1")
 	notes := e.noteTexts(id)
-	if n := strings.Count(strings.Join(notes, "\n"), CommentMarker("n1")); n != 1 || notes[len(notes)-1] != c.Body+" "+CommentMarker("n1") {
+	if n := strings.Count(strings.Join(notes, "\n"), mark); n != 1 || notes[len(notes)-1] != c.Body+" "+mark {
 		t.Errorf("marker found %d times; last note %q", n, notes[len(notes)-1])
 	}
 	if n := len(e.emu.Recorder().Filter(http.MethodPost, s1emu.APIPrefix+"/threats/notes")); n != 1 {
