@@ -57,6 +57,7 @@ type App struct {
 	runCtx      context.Context
 	pollMetrics *pollMetrics
 	keyring     *secrets.Keyring
+	keys        *dataKeys
 	worker      *outbox.Worker
 	registry    *prometheus.Registry
 	server      *http.Server
@@ -125,6 +126,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("load secret key: %w", err)
 	}
+	a.keys = newDataKeys(st, a.keyring)
 	if err := a.loadTenants(ctx); err != nil {
 		_ = st.Close()
 		return nil, err

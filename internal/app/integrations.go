@@ -13,18 +13,32 @@ import (
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/secrets"
 	"github.com/alertsync/alertsync/internal/store"
 )
 
 // loadIntegrations stores every configured integration, its secret
-// settings sealed with the keyring, then builds connectors from what the
-// database holds, so the stored form is the one that runs. Rows no longer
-// in the config are kept (their history matters) but disabled.
+// settings sealed with the tenant's data key (made here if the tenant has
+// none yet), then builds connectors from what the database holds, so the
+// stored form is the one that runs. Rows no longer in the config are kept
+// (their history matters) but disabled.
 func (t *tenant) loadIntegrations(ctx context.Context) error {
+	env, err := t.a.keys.envelope(ctx, t.id, true)
+	if errors.Is(err, secrets.ErrNoKey) {
+		// Refuse rather than replace the key: a replica given the wrong
+		// key would otherwise make every secret of the tenant unreadable
+		// for the replicas that hold the right one.
+		return fmt.Errorf("%w: start with the key that wrapped it (as a previous key, on the line after the current one), "+
+			"or, if that key is lost for good, run `alertsync secrets rotate --replace-lost-keys` "+
+			"(the configured secrets are then stored again; those set in the console must be set again)", err)
+	}
+	if err != nil {
+		return err
+	}
 	declared := map[string]bool{}
-	err := t.scope.WithTx(ctx, func(tx store.Tx) error {
+	err = t.scope.WithTx(ctx, func(tx store.Tx) error {
 		for i, ic := range t.cfg.Integrations {
-			row, err := t.integrationRow(i, ic)
+			row, err := t.integrationRow(env, i, ic)
 			if err != nil {
 				return err
 			}
@@ -32,7 +46,7 @@ func (t *tenant) loadIntegrations(ctx context.Context) error {
 			if err := keepConsolePolicy(ctx, tx, &row); err != nil {
 				return err
 			}
-			if err := t.keepConsoleSecrets(ctx, tx, &row); err != nil {
+			if err := t.keepConsoleSecrets(ctx, tx, env, &row); err != nil {
 				return err
 			}
 			if err := tx.IntegrationUpsert(ctx, row); err != nil {
@@ -52,14 +66,14 @@ func (t *tenant) loadIntegrations(ctx context.Context) error {
 		if !row.Enabled {
 			continue
 		}
-		if err := t.buildIntegration(row); err != nil {
+		if err := t.buildIntegration(env, row); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (t *tenant) integrationRow(i int, ic config.Integration) (store.Integration, error) {
+func (t *tenant) integrationRow(env secrets.Envelope, i int, ic config.Integration) (store.Integration, error) {
 	field := fmt.Sprintf("%s[%d]", t.configField(), i)
 	reg, ok := connector.Lookup(ic.Kind)
 	if !ok {
@@ -89,7 +103,7 @@ func (t *tenant) integrationRow(i int, ic config.Integration) (store.Integration
 	if err != nil {
 		return store.Integration{}, fmt.Errorf("encode secrets of %s: %w", ic.ID, err)
 	}
-	sealed, err := t.a.keyring.Seal(secretJSON, t.secretAAD(ic.ID))
+	sealed, err := env.Seal(secretJSON, t.secretAAD(ic.ID))
 	if err != nil {
 		return store.Integration{}, fmt.Errorf("seal secrets of %s: %w", ic.ID, err)
 	}
@@ -120,11 +134,13 @@ func (t *tenant) configField() string {
 // integration they belong to, so a row copied to another tenant or
 // integration does not open. The default tenant's are bound to the
 // integration alone, as they were before tenants existed.
-func (t *tenant) secretAAD(id string) string {
-	if t.id == model.DefaultTenant {
+func (t *tenant) secretAAD(id string) string { return secretAAD(t.id, id) }
+
+func secretAAD(tenant, id string) string {
+	if tenant == model.DefaultTenant {
 		return id
 	}
-	return t.id + "/" + id
+	return tenant + "/" + id
 }
 
 func (t *tenant) disableUndeclared(ctx context.Context, tx store.Tx, declared map[string]bool) error {
@@ -145,8 +161,8 @@ func (t *tenant) disableUndeclared(ctx context.Context, tx store.Tx, declared ma
 	return nil
 }
 
-func (t *tenant) buildIntegration(row store.Integration) error {
-	in, err := t.integrationOf(row)
+func (t *tenant) buildIntegration(env secrets.Envelope, row store.Integration) error {
+	in, err := t.integrationOf(env, row)
 	if err != nil {
 		return err
 	}
@@ -157,12 +173,12 @@ func (t *tenant) buildIntegration(row store.Integration) error {
 // integrationOf builds the connector a stored row describes: its plain
 // settings, its sealed secrets (those set in the console winning over
 // the configured ones) and its policy.
-func (t *tenant) integrationOf(row store.Integration) (engine.Integration, error) {
+func (t *tenant) integrationOf(env secrets.Envelope, row store.Integration) (engine.Integration, error) {
 	settings := map[string]any{}
 	if err := json.Unmarshal(row.Settings, &settings); err != nil {
 		return engine.Integration{}, fmt.Errorf("decode settings of %s: %w", row.ID, err)
 	}
-	secret, err := t.openSecrets(row)
+	secret, err := t.openSecrets(env, row)
 	if err != nil {
 		return engine.Integration{}, err
 	}
@@ -191,8 +207,8 @@ func (t *tenant) integrationOf(row store.Integration) (engine.Integration, error
 }
 
 // openSecrets opens a row's sealed secret settings.
-func (t *tenant) openSecrets(row store.Integration) (map[string]any, error) {
-	plain, err := t.a.keyring.Open(row.Secrets, t.secretAAD(row.ID))
+func (t *tenant) openSecrets(env secrets.Envelope, row store.Integration) (map[string]any, error) {
+	plain, err := env.Open(row.Secrets, t.secretAAD(row.ID))
 	if err != nil {
 		return nil, fmt.Errorf("integration %s: %w", row.ID, err)
 	}
@@ -204,12 +220,12 @@ func (t *tenant) openSecrets(row store.Integration) (map[string]any, error) {
 }
 
 // sealSecrets seals a row's secret settings again.
-func (t *tenant) sealSecrets(row *store.Integration, secret map[string]any) error {
+func (t *tenant) sealSecrets(env secrets.Envelope, row *store.Integration, secret map[string]any) error {
 	b, err := json.Marshal(secret)
 	if err != nil {
 		return fmt.Errorf("encode secrets of %s: %w", row.ID, err)
 	}
-	if row.Secrets, err = t.a.keyring.Seal(b, t.secretAAD(row.ID)); err != nil {
+	if row.Secrets, err = env.Seal(b, t.secretAAD(row.ID)); err != nil {
 		return fmt.Errorf("seal secrets of %s: %w", row.ID, err)
 	}
 	return nil

@@ -9,10 +9,12 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +26,7 @@ import (
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
 	"github.com/alertsync/alertsync/internal/emulators/registry"
+	"github.com/alertsync/alertsync/internal/secrets"
 	"github.com/alertsync/alertsync/internal/store"
 
 	_ "github.com/alertsync/alertsync/internal/emulators/all" // every vendor emulator
@@ -39,6 +42,7 @@ const (
 	proofIntake    = "proof-intake-key-8c2e5a7f1d3b9046"
 	proofWriteback = "proof-writeback-token-5d0a2f8e6b1c7394"
 	proofProxyPass = "proof-proxy-pass-9b4e1c7a3f0d2865"
+	proofAcmeKey   = "proof-acme-intake-key-4f7c0b2e9a1d6358"
 	minSecretLen   = 12
 )
 
@@ -49,7 +53,8 @@ const (
 // the database (SQLite's main file, WAL and shared memory; every column of
 // every PostgreSQL table), its whole log output, and the answer to every
 // GET route of the API and of the console. No configured secret may show,
-// as it is, URL-encoded, JSON-escaped, in hex or in base64.
+// as it is, URL-encoded, JSON-escaped, in hex or in base64, nor any
+// tenant's data key in clear (its wrapped form is stored, as it should).
 //
 // Not parallel: it captures the process's default logger too.
 func TestSecretsNeverInClear(t *testing.T) {
@@ -118,6 +123,7 @@ func proveSecrets(t *testing.T, storeKind func(t *testing.T, cfg *config.Config)
 			counts, err, rcv.writes.Load(), proxy.calls.Load())
 	}
 
+	maps.Copy(secrets, dataKeysInClear(t, a))
 	sources := h.answers()
 	sources = append(sources, readDB(t)...) // while the hub runs: SQLite's WAL holds the recent writes
 	stop()
@@ -164,6 +170,9 @@ func proofConfig(t *testing.T, set *registry.Set, root, proxyURL, rcv string) co
 	for i := range cfg.Integrations {
 		cfg.Integrations[i].Proxy = config.NewSecret(proxyURL)
 	}
+	// A second tenant, so that its data key and secrets are searched too.
+	cfg.Tenants = []config.Tenant{{ID: "acme", Integrations: []config.Integration{{ID: "push", Kind: "httpintake",
+		Settings: map[string]any{"intake_key": proofAcmeKey}}}}}
 	return cfg
 }
 
@@ -183,7 +192,11 @@ func configuredSecrets(t *testing.T, cfg config.Config) map[string][]string {
 	add("api.admin_token", proofAdmin)
 	add("api.tokens[0].token", proofAnalyst)
 	add("the proxy password", proofProxyPass)
-	for _, in := range cfg.Integrations {
+	integrations := slices.Clone(cfg.Integrations)
+	for _, tc := range cfg.Tenants {
+		integrations = append(integrations, tc.Integrations...)
+	}
+	for _, in := range integrations {
 		reg, ok := connector.Lookup(in.Kind)
 		if !ok {
 			t.Fatalf("integration %s: kind %q not registered", in.ID, in.Kind)
@@ -193,6 +206,35 @@ func configuredSecrets(t *testing.T, cfg config.Config) map[string][]string {
 				add(in.ID+"."+f, v)
 			}
 		}
+	}
+	return out
+}
+
+// dataKeysInClear maps every tenant's data key, unwrapped with the
+// master key, to the forms it could leak in. There must be one per
+// tenant, or the search for them would prove nothing.
+func dataKeysInClear(t *testing.T, a *app.App) map[string][]string {
+	t.Helper()
+	ring, err := secrets.New(proofKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenants, err := a.Hub().TenantList(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, tn := range tenants {
+		// The binding package secrets wraps a tenant's data key with: a
+		// change there fails here, it cannot pass unnoticed.
+		key, err := ring.Open(tn.DataKey, "tenant-dek/"+tn.ID)
+		if err != nil || len(key) != 32 {
+			t.Fatalf("tenant %s: its data key does not unwrap (%d bytes): %v", tn.ID, len(key), err)
+		}
+		out["the data key of tenant "+tn.ID] = forms(string(key))
+	}
+	if len(out) < 2 {
+		t.Fatalf("%d tenants hold a data key; want the default tenant and acme", len(out))
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/engine"
+	"github.com/alertsync/alertsync/internal/secrets"
 	"github.com/alertsync/alertsync/internal/store"
 )
 
@@ -20,9 +21,9 @@ const consoleKey = "_console"
 
 // SetSecret sets or replaces one secret setting of a running integration:
 // the console's write-only secret field. The new value is sealed with the
-// keyring and stored; the connector is rebuilt with it first, so a value
-// the connector refuses is never stored, and then replaces the running
-// one. The value is never logged nor returned.
+// tenant's data key and stored; the connector is rebuilt with it first,
+// so a value the connector refuses is never stored, and then replaces the
+// running one. The value is never logged nor returned.
 func (a *App) SetSecret(ctx context.Context, id, field, value string) error {
 	return a.def.setSecret(ctx, id, field, value)
 }
@@ -48,13 +49,17 @@ func (t *tenant) setSecret(ctx context.Context, id, field, value string) error {
 	if strings.TrimSpace(value) == "" {
 		return fmt.Errorf("%w: a secret cannot be empty", engine.ErrInvalid)
 	}
+	env, err := t.a.keys.envelope(ctx, t.id, true)
+	if err != nil {
+		return err
+	}
 	var built engine.Integration
-	err := t.scope.WithTx(ctx, func(tx store.Tx) error {
+	err = t.scope.WithTx(ctx, func(tx store.Tx) error {
 		row, err := tx.IntegrationGet(ctx, id)
 		if err != nil {
 			return fmt.Errorf("get integration %s: %w", id, err)
 		}
-		secret, err := t.openSecrets(row)
+		secret, err := t.openSecrets(env, row)
 		if err != nil {
 			return err
 		}
@@ -64,10 +69,10 @@ func (t *tenant) setSecret(ctx context.Context, id, field, value string) error {
 		}
 		console[field] = value
 		secret[consoleKey] = console
-		if err := t.sealSecrets(&row, secret); err != nil {
+		if err := t.sealSecrets(env, &row, secret); err != nil {
 			return err
 		}
-		if built, err = t.integrationOf(row); err != nil {
+		if built, err = t.integrationOf(env, row); err != nil {
 			return fmt.Errorf("%w: %s refuses the new %s: %w", engine.ErrInvalid, id, field, err)
 		}
 		// The engine's copy keeps the policy the console may have set.
@@ -85,7 +90,7 @@ func (t *tenant) setSecret(ctx context.Context, id, field, value string) error {
 
 // keepConsoleSecrets carries the console's secrets of an integration that
 // is already stored over to the row rebuilt from config.
-func (t *tenant) keepConsoleSecrets(ctx context.Context, tx store.Tx, row *store.Integration) error {
+func (t *tenant) keepConsoleSecrets(ctx context.Context, tx store.Tx, env secrets.Envelope, row *store.Integration) error {
 	old, err := tx.IntegrationGet(ctx, row.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -93,7 +98,7 @@ func (t *tenant) keepConsoleSecrets(ctx context.Context, tx store.Tx, row *store
 	if err != nil {
 		return fmt.Errorf("get integration %s: %w", row.ID, err)
 	}
-	was, err := t.openSecrets(old)
+	was, err := t.openSecrets(env, old)
 	if err != nil {
 		// Sealed under a key no longer held: nothing can be carried over,
 		// and the config's secrets are stored afresh.
@@ -103,10 +108,10 @@ func (t *tenant) keepConsoleSecrets(ctx context.Context, tx store.Tx, row *store
 	if !ok {
 		return nil
 	}
-	secret, err := t.openSecrets(*row)
+	secret, err := t.openSecrets(env, *row)
 	if err != nil {
 		return err
 	}
 	secret[consoleKey] = console
-	return t.sealSecrets(row, secret)
+	return t.sealSecrets(env, row, secret)
 }

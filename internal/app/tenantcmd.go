@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/secrets"
 	"github.com/alertsync/alertsync/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -46,7 +47,16 @@ func tenantCmd(load func() (config.Config, error), stdout, _ io.Writer) *cobra.C
 		Short: "Create an active tenant",
 		Args:  cobra.ExactArgs(1),
 		RunE: withStore(func(cmd *cobra.Command, st store.Store, args []string) error {
-			t, err := createTenant(cmd.Context(), st, args[0], name, time.Now().UTC())
+			cfg, err := load()
+			if err != nil {
+				return err
+			}
+			// The new tenant's data key is wrapped with the master key.
+			ring, err := secrets.LoadOrCreate(cfg.SecretKey.Reveal(), keyFileOf(cfg))
+			if err != nil {
+				return fmt.Errorf("load secret key: %w", err)
+			}
+			t, err := createTenant(cmd.Context(), st, ring, args[0], name, time.Now().UTC())
 			if err != nil {
 				return err
 			}

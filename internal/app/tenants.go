@@ -14,6 +14,7 @@ import (
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/outbox"
 	"github.com/alertsync/alertsync/internal/playbook"
+	"github.com/alertsync/alertsync/internal/secrets"
 	"github.com/alertsync/alertsync/internal/store"
 )
 
@@ -228,11 +229,12 @@ func (a *App) stopTenant(t *tenant) {
 	a.log.Info("tenant stopped", "tenant", t.id)
 }
 
-// CreateTenant creates an active tenant and starts it here (other
-// replicas start it at their next heartbeat). Its integrations come from
-// the configuration of every replica (tenants[].integrations).
+// CreateTenant creates an active tenant, with its data key, and starts it
+// here (other replicas start it at their next heartbeat). Its
+// integrations come from the configuration of every replica
+// (tenants[].integrations).
 func (a *App) CreateTenant(ctx context.Context, id, name string) (store.Tenant, error) {
-	st, err := createTenant(ctx, a.store, id, name, a.opts.Now().UTC())
+	st, err := createTenant(ctx, a.store, a.keyring, id, name, a.opts.Now().UTC())
 	if err != nil {
 		return st, err
 	}
@@ -260,6 +262,7 @@ func (a *App) DeleteTenant(ctx context.Context, id string) error {
 		return err
 	}
 	rows, err := deleteTenant(ctx, a.store, id, a.opts.Now().UTC())
+	a.keys.forget(id)
 	if err != nil {
 		return err
 	}
@@ -271,7 +274,7 @@ func (a *App) DeleteTenant(ctx context.Context, id string) error {
 // running app) and the CLI (on the store alone; running replicas follow
 // at their next heartbeat).
 
-func createTenant(ctx context.Context, st store.Store, id, name string, now time.Time) (store.Tenant, error) {
+func createTenant(ctx context.Context, st store.Store, ring *secrets.Keyring, id, name string, now time.Time) (store.Tenant, error) {
 	if err := store.CheckTenantID(id); err != nil {
 		return store.Tenant{}, fmt.Errorf("%w: %w", engine.ErrInvalid, err)
 	}
@@ -283,7 +286,11 @@ func createTenant(ctx context.Context, st store.Store, id, name string, now time
 	if name == "" {
 		name = id
 	}
-	t := store.Tenant{ID: id, Name: name, Status: store.TenantActive, CreatedAt: now, UpdatedAt: now}
+	_, wrapped, err := newWrappedKey(ring, id)
+	if err != nil {
+		return store.Tenant{}, err
+	}
+	t := store.Tenant{ID: id, Name: name, Status: store.TenantActive, DataKey: wrapped, CreatedAt: now, UpdatedAt: now}
 	return t, st.TenantUpsert(ctx, t)
 }
 
@@ -306,14 +313,19 @@ func setTenantStatus(ctx context.Context, st store.Store, id string, status stor
 const purgeBatch = 1000
 
 // deleteTenant deletes a tenant: it is disabled first (so every replica
-// stops it), then its rows are purged in bounded batches, and last its
-// row goes, with the data key its secrets were sealed under
-// (crypto-shredding). It returns how many rows it purged.
+// stops it), then its data key is destroyed and that committed
+// (crypto-shredding: its secrets, in the database or any copy of it, can
+// no longer be opened), then its rows are purged in bounded batches, and
+// last its row goes. Run again after an interruption, it resumes the
+// purge. It returns how many rows it purged.
 func deleteTenant(ctx context.Context, st store.Store, id string, now time.Time) (int, error) {
 	if id == model.DefaultTenant {
 		return 0, fmt.Errorf("%w: the default tenant cannot be deleted", engine.ErrInvalid)
 	}
 	if _, _, err := setTenantStatus(ctx, st, id, store.TenantDisabled, now); err != nil {
+		return 0, err
+	}
+	if err := destroyDataKey(ctx, st, id); err != nil {
 		return 0, err
 	}
 	scope := st.Scope(id)

@@ -7,6 +7,9 @@
 // sealed. Rotating the key is putting a new one first, keeping the old
 // one on the next line until everything stored was sealed again with the
 // new one (Reseal, `alertsync secrets rotate`), then dropping it.
+//
+// The keyring is the master key of an envelope scheme (datakey.go): it
+// seals each tenant's data key, and the data keys seal the secrets.
 package secrets
 
 import (

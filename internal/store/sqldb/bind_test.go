@@ -20,7 +20,7 @@ func TestEveryQueryIsScoped(t *testing.T) {
 			t.Errorf("%s names :tenant but neither filters nor inserts by it", def.name)
 		}
 	}
-	want := "outbox claim,outbox lanes,lease acquire,lease get,lease check,lease release,lease list,tenant list,tenant get,tenant upsert,tenant delete"
+	want := "outbox claim,outbox lanes,lease acquire,lease get,lease check,lease release,lease list,tenant list,tenant get,tenant upsert,tenant delete,tenant key swap"
 	if got := strings.Join(system, ","); got != want {
 		t.Errorf("system statements = %s\nwant %s", got, want)
 	}

@@ -72,6 +72,7 @@ const (
 	qTenantGet
 	qTenantUpsert
 	qTenantDelete
+	qTenantKeySwap
 	numQueries
 )
 
@@ -140,7 +141,7 @@ const tenantMark = ":tenant"
 var systemQueries = map[qid]bool{
 	qOutboxClaim: true, qOutboxLanes: true,
 	qLeaseAcquire: true, qLeaseGet: true, qLeaseCheck: true, qLeaseRelease: true, qLeaseList: true,
-	qTenantList: true, qTenantGet: true, qTenantUpsert: true, qTenantDelete: true,
+	qTenantList: true, qTenantGet: true, qTenantUpsert: true, qTenantDelete: true, qTenantKeySwap: true,
 }
 
 var queryDefs = [numQueries]struct{ name, text string }{
@@ -313,9 +314,9 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qTenantList:   {"tenant list", `SELECT ` + tenantCols + ` FROM tenants ORDER BY id`},
 	qTenantGet:    {"tenant get", `SELECT ` + tenantCols + ` FROM tenants WHERE id = ?`},
 	qTenantUpsert: {"tenant upsert", `INSERT INTO tenants (` + tenantCols + `) VALUES (?, ?, ?, ?, ?, ?)
-	ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status,
-	data_key = excluded.data_key, updated_at = excluded.updated_at`},
-	qTenantDelete: {"tenant delete", `DELETE FROM tenants WHERE id = ?`},
+	ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at`},
+	qTenantDelete:  {"tenant delete", `DELETE FROM tenants WHERE id = ?`},
+	qTenantKeySwap: {"tenant key swap", `UPDATE tenants SET data_key = ? WHERE id = ? AND data_key IS NOT DISTINCT FROM ?`},
 }
 
 // claimQuery is the outbox claim of one priority, optionally narrowed by

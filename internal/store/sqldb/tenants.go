@@ -67,6 +67,28 @@ func (db *DB) TenantUpsert(ctx context.Context, t store.Tenant) error {
 	return nil
 }
 
+// TenantKeySwap implements store.Tenants.
+func (db *DB) TenantKeySwap(ctx context.Context, p store.TenantKeySwapParams) error {
+	err := db.withTx(ctx, "", func(t *tx) error {
+		n, err := t.execCount(ctx, qTenantKeySwap, blob(p.New), p.Tenant, blob(p.Old))
+		if err != nil || n > 0 {
+			return err
+		}
+		row, err := t.queryRow(ctx, qTenantGet, p.Tenant)
+		if err != nil {
+			return err
+		}
+		if _, err := scanTenant(row); err != nil {
+			return notFound(err)
+		}
+		return fmt.Errorf("%w: its data key changed since it was read", store.ErrConflict)
+	})
+	if err != nil {
+		return fmt.Errorf("swap the data key of tenant %s: %w", p.Tenant, err)
+	}
+	return nil
+}
+
 // tenantTables are the tables a tenant owns with the key of each, in the
 // order a purge empties them: children before the parents their foreign
 // keys name.

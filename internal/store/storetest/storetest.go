@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RunOpenGroup", testRunOpenGroup},
 		{"Steps", testSteps},
 		{"Tenants", testTenants},
+		{"TenantKeySwap", testTenantKeySwap},
 		{"TenantIsolation", testTenantIsolation},
 	}
 	for _, tc := range tests {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +41,15 @@ func testTenants(t *testing.T, s *Both) {
 		!got.UpdatedAt.Equal(t0.Add(time.Hour)) || string(got.DataKey) != "\x01\x02\x03" {
 		t.Errorf("TenantGet = %+v", got)
 	}
+	// A write of a tenant read before its key changed keeps the new key.
+	stale := changed
+	stale.DataKey = nil
+	if err := s.TenantUpsert(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.TenantGet(ctx, "acme"); string(got.DataKey) != "\x01\x02\x03" {
+		t.Errorf("TenantUpsert of a tenant without a key erased its key: %v", got.DataKey)
+	}
 	list, err := s.TenantList(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +73,65 @@ func testTenants(t *testing.T, s *Both) {
 		}
 		if _, err := s.Scope(bad).AlertList(ctx, store.AlertListParams{}); err == nil {
 			t.Errorf("Scope(%q).AlertList accepted a bad id", bad)
+		}
+	}
+}
+
+// testTenantKeySwap: a tenant's wrapped data key changes only from the
+// key the caller read, so of several writers making a tenant's first key
+// at once exactly one wins, and everyone reads the winner's key.
+func testTenantKeySwap(t *testing.T, s *Both) {
+	ctx := t.Context()
+	if err := s.TenantUpsert(ctx, store.Tenant{ID: "acme", Name: "Acme", Status: store.TenantActive, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 8
+	won := make(chan int, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			err := s.TenantKeySwap(ctx, store.TenantKeySwapParams{Tenant: "acme", New: []byte{byte(i + 1), 0xee}})
+			switch {
+			case err == nil:
+				won <- i + 1
+			case !errors.Is(err, store.ErrConflict):
+				t.Errorf("writer %d: %v, want ErrConflict or success", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(won)
+	var winners []int
+	for w := range won {
+		winners = append(winners, w)
+	}
+	if len(winners) != 1 {
+		t.Fatalf("%d writers made acme's first key: %v", len(winners), winners)
+	}
+	first := []byte{byte(winners[0]), 0xee}
+	if got, _ := s.TenantGet(ctx, "acme"); !slices.Equal(got.DataKey, first) {
+		t.Fatalf("acme's key = %v, want the winner's %v", got.DataKey, first)
+	}
+	steps := []struct {
+		name     string
+		p        store.TenantKeySwapParams
+		wantErr  error
+		wantHeld []byte
+	}{
+		{"from no key, once there is one", store.TenantKeySwapParams{Tenant: "acme", New: []byte{7}}, store.ErrConflict, first},
+		{"from a key it no longer holds", store.TenantKeySwapParams{Tenant: "acme", Old: []byte{9}, New: []byte{7}}, store.ErrConflict, first},
+		{"from the key it holds", store.TenantKeySwapParams{Tenant: "acme", Old: first, New: []byte{7}}, nil, []byte{7}},
+		{"to none", store.TenantKeySwapParams{Tenant: "acme", Old: []byte{7}}, nil, nil},
+		{"from none again", store.TenantKeySwapParams{Tenant: "acme", New: []byte{8}}, nil, []byte{8}},
+		{"of a tenant that does not exist", store.TenantKeySwapParams{Tenant: "nobody", New: []byte{1}}, store.ErrNotFound, []byte{8}},
+	}
+	for _, st := range steps {
+		err := s.TenantKeySwap(ctx, st.p)
+		if (st.wantErr == nil && err != nil) || (st.wantErr != nil && !errors.Is(err, st.wantErr)) {
+			t.Errorf("swap %s: %v, want %v", st.name, err, st.wantErr)
+		}
+		if got, _ := s.TenantGet(ctx, "acme"); !slices.Equal(got.DataKey, st.wantHeld) {
+			t.Errorf("after the swap %s acme holds %v, want %v", st.name, got.DataKey, st.wantHeld)
 		}
 	}
 }
