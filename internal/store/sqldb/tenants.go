@@ -71,6 +71,7 @@ func (db *DB) TenantUpsert(ctx context.Context, t store.Tenant) error {
 // order a purge empties them: children before the parents their foreign
 // keys name.
 var tenantTables = []struct{ name, key string }{
+	{"console_sessions", "id_digest"},
 	{"playbook_steps", "run_id, idx"},
 	{"playbook_runs", "id"},
 	{"playbooks", "id"},
