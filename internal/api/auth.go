@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
@@ -78,23 +79,35 @@ type tokenEntry struct {
 	digest [sha256.Size]byte
 }
 
+// PrincipalOf is who a configured credential (an API token, or a user
+// of the web console) with role and tenant acts as: tenant "" is the
+// default tenant, and an admin of every tenant ("*") is a provider's
+// operator. It is false for a role no configuration may grant.
+func PrincipalOf(name string, role Role, tenant string) (Principal, bool) {
+	if role.rank() == 0 || role == RoleOperator {
+		return Principal{}, false
+	}
+	if tenant == "" {
+		tenant = model.DefaultTenant
+	}
+	if tenant == config.AllTenants && role == RoleAdmin {
+		role = RoleOperator
+	}
+	return Principal{Name: name, Role: role, Tenant: tenant}, true
+}
+
 func newTokenEntries(tokens []Token, admin config.Secret, log *slog.Logger) []tokenEntry {
 	var out []tokenEntry
 	add := func(name string, role Role, tenant string, value config.Secret) {
 		if value.IsZero() {
 			return
 		}
-		if role.rank() == 0 || role == RoleOperator {
+		p, ok := PrincipalOf(name, role, tenant)
+		if !ok {
 			log.Warn("api token ignored: unknown role", "name", name, "role", string(role))
 			return
 		}
-		if tenant == "" {
-			tenant = model.DefaultTenant
-		}
-		if tenant == config.AllTenants && role == RoleAdmin {
-			role = RoleOperator
-		}
-		out = append(out, tokenEntry{name: name, role: role, tenant: tenant, digest: sha256.Sum256([]byte(value.Reveal()))})
+		out = append(out, tokenEntry{name: p.Name, role: p.Role, tenant: p.Tenant, digest: sha256.Sum256([]byte(value.Reveal()))})
 	}
 	for _, t := range tokens {
 		add(t.Name, t.Role, t.Tenant, t.Value)
@@ -156,6 +169,43 @@ func (a *Authenticator) Check(value string) (Principal, bool) {
 		}
 	}
 	return found, matched
+}
+
+// CheckBound is Check for a login that outlives the request (the web
+// console's session): it also returns a binding of the matched token to
+// salt, an HMAC keyed by the token's digest, which the session keeps in
+// place of the token.
+func (a *Authenticator) CheckBound(value string, salt []byte) (Principal, []byte, bool) {
+	p, ok := a.Check(value)
+	if !ok {
+		return Principal{}, nil, false
+	}
+	digest := sha256.Sum256([]byte(strings.TrimSpace(value)))
+	return p, Bind(digest[:], salt), true
+}
+
+// Bound reports whether a token configured now still grants p and is the
+// one binding was made from (CheckBound with salt): a session whose token
+// was removed, replaced or given another role or tenant ends. Every
+// token is compared, in constant time.
+func (a *Authenticator) Bound(p Principal, salt, binding []byte) bool {
+	found := 0
+	for _, t := range a.tokens {
+		same := subtle.ConstantTimeCompare(Bind(t.digest[:], salt), binding)
+		if t.name == p.Name && t.role == p.Role && t.tenant == p.Tenant {
+			found |= same
+		}
+	}
+	return found == 1
+}
+
+// Bind ties a credential, by its digest, to salt: HMAC-SHA256 keyed by
+// the digest, which only the credential's holder (or its configuration)
+// can make again, and which tells nothing of the credential.
+func Bind(digest, salt []byte) []byte {
+	m := hmac.New(sha256.New, digest)
+	m.Write(salt)
+	return m.Sum(nil)
 }
 
 // authenticate reads the request's bearer token and checks it.

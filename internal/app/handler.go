@@ -34,7 +34,8 @@ func (a *App) handler() http.Handler {
 		mux.Handle(p, apiHandler)
 	}
 	deps.Logger = a.log
-	mux.Handle("/", ui.New(ui.Deps{API: deps, SetPolicy: a.SetTenantPolicy, SetSecret: a.SetTenantSecret}))
+	mux.Handle("/", ui.New(ui.Deps{API: deps, SetPolicy: a.SetTenantPolicy, SetSecret: a.SetTenantSecret,
+		Users: a.cfg.Console.Users, SessionTTL: a.cfg.Console.SessionTTL}))
 	return mux
 }
 

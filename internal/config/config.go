@@ -29,6 +29,7 @@ type Config struct {
 	SecretKey     Secret        `yaml:"secret_key"`
 	SecretKeyFile string        `yaml:"secret_key_file"`
 	API           APIConfig     `yaml:"api"`
+	Console       ConsoleConfig `yaml:"console"`
 	Engine        EngineConfig  `yaml:"engine"`
 	Outbox        OutboxConfig  `yaml:"outbox"`
 	LogLevel      string        `yaml:"log_level"`
@@ -301,7 +302,10 @@ func (c Config) Validate() error {
 			return &FieldError{Field: ch.field, Problem: ch.msg}
 		}
 	}
-	return c.validateTokensAndIntegrations()
+	if err := c.validateTokensAndIntegrations(); err != nil {
+		return err
+	}
+	return c.Console.validate()
 }
 
 func (c Config) validateTokensAndIntegrations() error {

@@ -61,6 +61,7 @@ type Scoped interface {
 	// ErrNotFound unless the item is dead, and ErrConflict when a later
 	// action on the same remote object has already been applied.
 	OutboxRetry(ctx context.Context, id int64, now time.Time) error
+	ConsoleSessions
 	// Purge deletes up to batch of the tenant's rows (children before
 	// parents) in one transaction and reports how many it deleted; 0
 	// means the tenant holds nothing any more. Deleting a large tenant
@@ -287,11 +288,19 @@ type AlertListParams struct {
 	Integration string
 	Status      model.Status
 	Verdict     model.Verdict
+	Severity    model.Severity
 	IncidentID  int64
 	Entity      string
 	Open        bool
-	AfterID     int64
-	Limit       int
+	// SeenFrom and SeenTo bound FirstSeenAt, when alertsync first stored
+	// the alert, to [SeenFrom, SeenTo); zero means open. Ids grow with
+	// that time, so the store turns the bounds into an id range and a
+	// page stays a bounded walk however far back the window lies; an
+	// alert stored within a replica clock skew of a bound may fall on
+	// the other side of it.
+	SeenFrom, SeenTo time.Time
+	AfterID          int64
+	Limit            int
 }
 
 // AlertRefParams select AlertRefsByEntity's alerts.
@@ -311,7 +320,12 @@ type AlertRef struct {
 type IncidentListParams struct {
 	Integration string
 	Status      model.Status
+	Verdict     model.Verdict
+	Severity    model.Severity
 	Open        bool
+	// CreatedFrom and CreatedTo bound CreatedAt to [CreatedFrom,
+	// CreatedTo); zero means open.
+	CreatedFrom, CreatedTo time.Time
 	// RemoteAlert selects incidents whose remote member list names this
 	// vendor alert id, so an alert that arrives after its incident can be
 	// linked.

@@ -18,8 +18,8 @@ type alertsData struct {
 }
 
 // alertsPage answers GET /alerts: alerts filtered by source, status,
-// verdict, severity, host, user and time, keyset-paged by id with the
-// store call the API's list uses.
+// verdict, severity, host, user and first-seen time, keyset-paged by id
+// with the store call the API's list uses.
 func (c *console) alertsPage(w http.ResponseWriter, r *http.Request) {
 	f := filterFrom(r.URL.Query())
 	p := f.alertParams()

@@ -275,3 +275,43 @@ func (s *screenshots) take(name, what string) {
 		s.t.Fatal(err)
 	}
 }
+
+// TestPasswordLoginInBrowser: in a real Chromium, a configured user logs
+// in with a username and a password, lands where they were going, and
+// logs out; a wrong password leaves them on the login page with a reason.
+func TestPasswordLoginInBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	h := startHub(t)
+	shots := &screenshots{t: t, ctx: ctx, dir: artifactsDir(t)}
+	run := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	run(chromedp.Navigate(h.base+"/incidents"), chromedp.WaitVisible(chromedp.CSS("#password-login")))
+	shots.take("login", "/login")
+	run(chromedp.SendKeys(chromedp.CSS("#username"), "ada"), chromedp.SendKeys(chromedp.CSS("#password"), "not the password"),
+		chromedp.Submit(chromedp.CSS("#password-login")), chromedp.WaitVisible(chromedp.CSS(".problem")))
+	if got := text(".problem"); !strings.Contains(got, "do not match a user") {
+		t.Errorf("a wrong password says %q", got)
+	}
+	run(chromedp.SendKeys(chromedp.CSS("#username"), "ada"), chromedp.SendKeys(chromedp.CSS("#password"), adaPassword),
+		chromedp.Submit(chromedp.CSS("#password-login")), chromedp.WaitVisible(chromedp.CSS("#incidents")))
+	if got := text("form.who span"); !strings.Contains(got, "ada") || !strings.Contains(got, "admin") {
+		t.Errorf("logged in as %q, want ada (admin)", got)
+	}
+	run(chromedp.Submit(chromedp.CSS("form.who")), chromedp.WaitVisible(chromedp.CSS("#password-login")))
+}

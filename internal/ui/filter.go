@@ -10,10 +10,11 @@ import (
 	"github.com/alertsync/alertsync/internal/store"
 )
 
-// Paging: a page shows pageSize rows; filters the store cannot apply
-// (severity, a second entity, time) are applied to at most scanBudget
-// rows a page, so a rare match costs a bounded read and the page says how
-// far it looked instead of scanning a million rows.
+// Paging: a page shows pageSize rows. The store applies every filter but
+// one: it takes one entity value, so with both a host and a user the user
+// is checked here, on at most scanBudget rows a page, so a rare match
+// costs a bounded read and the page says how far it looked instead of
+// scanning a million rows.
 const (
 	pageSize   = 50
 	scanBudget = 5000
@@ -61,36 +62,32 @@ func oneOf(v string, allowed []string) string {
 	return ""
 }
 
-// storeParams is the part of the filter the store applies itself (by
-// index): source, status, verdict and one entity value.
+// alertParams is the part of the filter the store applies: source,
+// status, verdict, severity, one entity value and the window, which for
+// alerts is when alertsync first stored them (ids grow with that time,
+// so the store keeps a window a bounded walk; see AlertListParams).
 func (f listFilter) alertParams() store.AlertListParams {
-	p := store.AlertListParams{Integration: f.Source, Status: model.Status(f.Status), Verdict: model.Verdict(f.Verdict), Entity: f.Host}
+	p := store.AlertListParams{Integration: f.Source, Status: model.Status(f.Status), Verdict: model.Verdict(f.Verdict),
+		Severity: model.Severity(f.Severity), Entity: f.Host, SeenFrom: f.from, SeenTo: f.to}
 	if p.Entity == "" {
 		p.Entity = f.User
 	}
 	return p
 }
 
-// scanned reports whether some of the filter is applied by the console.
-func (f listFilter) scanned() bool {
-	return f.Severity != "" || (f.Host != "" && f.User != "") || !f.from.IsZero() || !f.to.IsZero()
+// incidentParams is the whole filter for incidents, whose window is their
+// creation time (they have no first-seen time of their own).
+func (f listFilter) incidentParams() store.IncidentListParams {
+	return store.IncidentListParams{Integration: f.Source, Status: model.Status(f.Status), Verdict: model.Verdict(f.Verdict),
+		Severity: model.Severity(f.Severity), CreatedFrom: f.from, CreatedTo: f.to}
 }
+
+// scanned reports whether some of the filter is applied by the console:
+// a user beside a host.
+func (f listFilter) scanned() bool { return f.Host != "" && f.User != "" }
 
 func (f listFilter) matchAlert(a model.Alert) bool {
-	if f.Severity != "" && string(a.Severity) != f.Severity {
-		return false
-	}
-	if f.Host != "" && f.User != "" && !contains(a.Entities.Normalize().Users, f.User) {
-		return false
-	}
-	return f.inWindow(a.CreatedAt)
-}
-
-func (f listFilter) inWindow(t time.Time) bool {
-	if !f.from.IsZero() && t.Before(f.from) {
-		return false
-	}
-	return f.to.IsZero() || t.Before(f.to)
+	return !f.scanned() || contains(a.Entities.Normalize().Users, f.User)
 }
 
 func contains(list []string, v string) bool {

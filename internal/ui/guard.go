@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -46,9 +47,13 @@ func (c *console) guard(rt route) http.Handler {
 			rt.h(w, r)
 			return
 		}
-		se, ok := c.sessions.get(cookieValue(r, sessionCookie))
-		if !ok {
+		se, err := c.sessions.get(r.Context(), cookieValue(r, sessionCookie))
+		if errors.Is(err, errNoSession) {
 			c.toLogin(w, r)
+			return
+		}
+		if err != nil {
+			c.fail(w, r, err)
 			return
 		}
 		if !se.who.Role.AtLeast(rt.Role) {

@@ -35,9 +35,13 @@ const (
 	tenantAdminToken = "tenant-admin-console-tok-4d2f"
 	intakeKey        = "intake-console-key-5a4b3c2d1e"
 	writeToken       = "writeback-console-tok-0a9b8c7d"
+	// adaPassword is the console user ada's password (an admin of the
+	// default tenant); adaHash is its bcrypt hash (cost 10).
+	adaPassword = "correct horse battery staple"
+	adaHash     = "$2a$10$upEMVwBh8z0GSEe4G1OFMudCAPgnRWvR3sZAUKLHXyRpdHLo2suJ."
 )
 
-var allSecrets = []string{viewerToken, analystToken, adminToken, tenantAdminToken, intakeKey, writeToken}
+var allSecrets = []string{viewerToken, analystToken, adminToken, tenantAdminToken, intakeKey, writeToken, adaPassword, adaHash}
 
 // hub is the whole alertsync running in-process on a free port, with an
 // HTTP intake integration whose write-backs land in receiver.
@@ -80,6 +84,7 @@ func baseConfig(t testing.TB) config.Config {
 		{Name: "ana", Token: config.NewSecret(analystToken), Role: "analyst"},
 		{Name: "adam", Token: config.NewSecret(tenantAdminToken), Role: "admin"},
 	}
+	cfg.Console.Users = []config.ConsoleUser{{Username: "ada", PasswordHash: config.NewSecret(adaHash), Role: "admin"}}
 	cfg.Outbox.IdleWait = 20 * time.Millisecond
 	cfg.Outbox.BaseBackoff = 20 * time.Millisecond
 	cfg.Outbox.MaxBackoff = 100 * time.Millisecond
@@ -107,8 +112,13 @@ func startHub(t testing.TB) *hub {
 
 func run(t testing.TB, cfg config.Config) *hub {
 	t.Helper()
+	return runWith(t, cfg, app.Options{})
+}
+
+func runWith(t testing.TB, cfg config.Config, opts app.Options) *hub {
+	t.Helper()
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.Options{})
+	a, err := app.New(ctx, cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +213,19 @@ func (b *browser) post(path string, form url.Values) page {
 		form.Set("csrf", b.csrf)
 	}
 	return b.do(http.MethodPost, path, form)
+}
+
+// loginAs logs in with a username and a password and fails the test
+// unless it worked.
+func (b *browser) loginAs(username, password string) *browser {
+	b.t.Helper()
+	b.get("/login")
+	p := b.post("/login", url.Values{"username": {username}, "password": {password}})
+	if p.status != http.StatusSeeOther {
+		b.t.Fatalf("login as %s = %d\n%s", username, p.status, p.body)
+	}
+	b.get("/")
+	return b
 }
 
 // login logs in with token and fails the test unless it worked.

@@ -22,10 +22,12 @@ import (
 )
 
 // BenchmarkPagesAtScale times the alerts list (first page, a page deep
-// in, a page filtered by the console) and one alert's page with its
-// timeline over a SQLite store holding ALERTSYNC_UI_BENCH_ALERTS alerts
-// (1,000,000 when unset). The store is filled once into
-// ALERTSYNC_UI_BENCH_DIR when that is set and reused by later runs.
+// in, pages filtered by severity, host and first-seen window, alone and
+// together, near the start and near the end) and one alert's page with
+// its timeline over a SQLite store holding ALERTSYNC_UI_BENCH_ALERTS
+// alerts (1,000,000 when unset), one first seen a second. The store is
+// filled once into ALERTSYNC_UI_BENCH_DIR when that is set and reused by
+// later runs.
 func BenchmarkPagesAtScale(b *testing.B) {
 	n := 1_000_000
 	if v, err := strconv.Atoi(os.Getenv("ALERTSYNC_UI_BENCH_ALERTS")); err == nil && v > 0 {
@@ -55,7 +57,11 @@ func BenchmarkPagesAtScale(b *testing.B) {
 		{"alerts first page", "/alerts"},
 		{"alerts page 900k in", fmt.Sprintf("/alerts?after=%d", n*9/10)},
 		{"alerts filtered by severity and host", "/alerts?severity=critical&host=host-7"},
-		{"alerts filtered by time, scan budget spent", "/alerts?from=2026-12-01T00:00"},
+		{"alerts filtered by a severity none has", "/alerts?severity=informational"},
+		{"alerts filtered by severity, a day's window early", "/alerts?severity=critical&from=2026-01-02T00:00&to=2026-01-03T00:00"},
+		{"alerts filtered by severity, a day's window late", "/alerts?severity=high&from=" + day(n, -1) + "&to=" + day(n, 0)},
+		{"alerts filtered by a window, an hour late", "/alerts?from=" + day(n, -1)[:11] + "12:00&to=" + day(n, -1)[:11] + "13:00"},
+		{"alerts filtered by a window after the newest", "/alerts?from=2026-12-01T00:00"},
 		{"dashboard", "/"},
 		{"alert timeline", fmt.Sprintf("/alerts/%d", n/2)},
 	} {
@@ -69,6 +75,16 @@ func BenchmarkPagesAtScale(b *testing.B) {
 	}
 }
 
+// day is the midnight that starts the day alert n was first seen on,
+// moved by back days, as the console's time filter takes it.
+func day(n, back int) string {
+	at := benchStart.Add(time.Duration(n)*time.Second).Truncate(24*time.Hour).AddDate(0, 0, back)
+	return at.Format("2006-01-02T15:04")
+}
+
+// benchStart is when the bench's first alert was first seen.
+var benchStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // fillAlerts inserts alerts until the store holds n.
 func fillAlerts(b *testing.B, st *storetest.Both, n int) {
 	ctx := context.Background()
@@ -81,7 +97,7 @@ func fillAlerts(b *testing.B, st *storetest.Both, n int) {
 	}
 	start := time.Now()
 	sevs := []model.Severity{model.SeverityLow, model.SeverityMedium, model.SeverityHigh, model.SeverityCritical}
-	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := benchStart
 	const batch = 5000
 	for done := 0; done < n; done += batch {
 		alerts := make([]*model.Alert, 0, batch)

@@ -81,7 +81,10 @@ func (c *console) pickTenant(w http.ResponseWriter, r *http.Request) {
 		c.errorPage(w, r, http.StatusNotFound, "No such tenant runs here.")
 		return
 	}
-	c.sessions.pick(cookieValue(r, sessionCookie), id)
+	if err := c.sessions.pick(r.Context(), cookieValue(r, sessionCookie), id); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	c.log.InfoContext(r.Context(), "operator switched tenant", "name", se.who.Name, "tenant", id)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/api"
+	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/playbook"
 	"github.com/alertsync/alertsync/internal/store"
@@ -36,6 +37,9 @@ type Deps struct {
 	SetSecret func(ctx context.Context, tenant, integration, field, value string) error
 	// SessionTTL bounds a console session; 8 hours when zero.
 	SessionTTL time.Duration
+	// Users log in with a username and a password (console.users), as
+	// the role and tenant configured for each.
+	Users []config.ConsoleUser
 }
 
 // console holds what every page handler shares.
@@ -45,6 +49,8 @@ type console struct {
 	views     *api.Views
 	auth      *api.Authenticator
 	sessions  *sessions
+	users     *users
+	limits    *loginLimits
 	pages     *pages
 	log       *slog.Logger
 	deps      Deps
@@ -94,7 +100,8 @@ func newConsole(deps Deps) *console {
 	if deps.API.Engine != nil {
 		c.now = deps.API.Engine.Now
 	}
-	c.sessions = newSessions(deps.SessionTTL, c.now)
+	c.users, c.limits = newUsers(deps.Users, log), newLoginLimits(c.now)
+	c.sessions = &sessions{st: deps.API.Store, ttl: deps.SessionTTL, now: c.now, tokens: c.auth, users: c.users}
 	return c
 }
 

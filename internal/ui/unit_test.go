@@ -1,17 +1,22 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/api"
+	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/sqlite"
 )
 
 func TestPolicyFormRoundTrip(t *testing.T) {
@@ -139,20 +144,53 @@ func TestSafeNext(t *testing.T) {
 	}
 }
 
+// TestSessionsExpire: a session is found by its whole cookie until its
+// time is up, and a session's principal must still be configured.
 func TestSessionsExpire(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s := newSessions(time.Hour, func() time.Time { return now })
-	id := s.create(api.Principal{Name: "vera", Role: api.RoleViewer})
-	if se, ok := s.get(id); !ok || se.who.Name != "vera" || se.csrf == "" {
-		t.Fatalf("fresh session = %+v, %t", se, ok)
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := s.get(id + "x"); ok {
-		t.Fatal("a wrong id found a session")
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const tok = "vera-session-token-0123456789"
+	tokens := api.NewAuthenticator([]api.Token{{Name: "vera", Value: config.NewSecret(tok), Role: api.RoleViewer}}, config.Secret{}, nil)
+	s := &sessions{st: st, ttl: time.Hour, now: func() time.Time { return now }, tokens: tokens, users: newUsers(nil, slog.New(slog.DiscardHandler))}
+	g := grant{credential: credToken, seed: newSeed()}
+	g.who, g.binding, _ = tokens.CheckBound(tok, g.seed)
+	id, err := s.create(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if se, err := s.get(ctx, id); err != nil || se.who.Name != "vera" || se.csrf == "" || se.tenant != store.DefaultTenant {
+		t.Fatalf("fresh session = %+v, %v", se, err)
+	}
+	home, rest, _ := strings.Cut(id, ".")
+	for _, wrong := range []string{id + "x", rest, "acme." + rest, home + ".", ""} {
+		if _, err := s.get(ctx, wrong); !errors.Is(err, errNoSession) {
+			t.Errorf("cookie %q found a session: %v", wrong, err)
+		}
+	}
+	s.tokens = api.NewAuthenticator([]api.Token{{Name: "vera", Value: config.NewSecret(tok), Role: api.RoleAnalyst}}, config.Secret{}, nil)
+	if _, err := s.get(ctx, id); !errors.Is(err, errNoSession) {
+		t.Errorf("a session outlived its token's change of role: %v", err)
+	}
+	s.tokens = tokens
+	if _, err := s.get(ctx, id); !errors.Is(err, errNoSession) {
+		t.Errorf("a session ended by a config change came back: %v", err)
+	}
+	id, err = s.create(ctx, g)
+	if err != nil {
+		t.Fatal(err)
 	}
 	now = now.Add(time.Hour)
-	if _, ok := s.get(id); ok {
-		t.Fatal("an expired session still works")
+	if _, err := s.get(ctx, id); !errors.Is(err, errNoSession) {
+		t.Fatalf("an expired session still works: %v", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/store"
@@ -176,16 +177,28 @@ func (c *conn) AlertGetMany(ctx context.Context, ids []int64) ([]model.Alert, er
 
 // AlertList filters and pages alerts by id.
 func (c *conn) AlertList(ctx context.Context, p store.AlertListParams) ([]model.Alert, error) {
+	lo, hi, ok, err := c.seenIDs(ctx, p.SeenFrom, p.SeenTo)
+	if err != nil || !ok {
+		return nil, err
+	}
 	var w where
 	w.add(true, "tenant = "+tenantMark)
 	w.add(p.Integration != "", "integration = ?", p.Integration)
 	w.add(p.Status != "", "status = ?", string(p.Status))
 	w.add(p.Verdict != "", "verdict = ?", string(p.Verdict))
+	w.add(p.Severity != "", "severity = ?", string(p.Severity))
 	w.add(p.IncidentID != 0, "id IN (SELECT alert_id FROM memberships WHERE tenant = "+tenantMark+" AND incident_id = ?)", p.IncidentID)
 	w.add(p.Open, "status IN ('new', 'in_progress', 'unknown', '')")
 	// alert_entities is kept by triggers from the entities column.
 	w.add(p.Entity != "", "id IN (SELECT alert_id FROM alert_entities WHERE tenant = "+tenantMark+" AND value = ?)", p.Entity)
-	w.add(true, "id > ?", p.AfterID)
+	// The window itself is checked on each row of the id range, so the
+	// answer holds no alert outside it. It is written first_seen_at + 0
+	// so that no planner walks alerts_first_seen for it and sorts a whole
+	// window by id: the id range is the walk.
+	w.add(!p.SeenFrom.IsZero(), "first_seen_at + 0 >= ?", micros(p.SeenFrom))
+	w.add(!p.SeenTo.IsZero(), "first_seen_at + 0 < ?", micros(p.SeenTo))
+	w.add(true, "id > ?", max(p.AfterID, lo-1))
+	w.add(hi > 0, "id < ?", hi)
 	q := "SELECT " + alertCols + " FROM alerts" + w.sql() + " ORDER BY id LIMIT CAST(? AS INTEGER)"
 	rows, err := c.queryDyn(ctx, q, append(w.args, limit(p.Limit))...)
 	if err != nil {
@@ -196,6 +209,52 @@ func (c *conn) AlertList(ctx context.Context, p store.AlertListParams) ([]model.
 		return nil, fmt.Errorf("list alerts: %w", err)
 	}
 	return out, nil
+}
+
+// seenIDs turns a first-seen window [from, to) into ids [lo, hi): lo is
+// the first alert stored at or after from, hi the first stored at or
+// after to (0 when the window is open there). Alertsync numbers alerts in
+// the order it stores them and stamps each with the time it stored it,
+// so ids grow with first_seen_at; two index lookups (alerts_first_seen)
+// then bound the page's walk to the window, however far back it lies,
+// where a filter on the time alone would walk every younger row or sort
+// a whole window by id. Replicas whose clocks disagree can store an
+// alert a little out of that order; such an alert within the skew of a
+// bound can be left out. ok is false when no alert is that recent.
+func (c *conn) seenIDs(ctx context.Context, from, to time.Time) (lo, hi int64, ok bool, err error) {
+	first := func(t time.Time) (int64, bool, error) {
+		rows, err := c.query(ctx, qAlertSeenFrom, micros(t))
+		if err != nil {
+			return 0, false, err
+		}
+		ids, err := collect(rows, scanInt64)
+		if err != nil || len(ids) == 0 {
+			return 0, false, err
+		}
+		return ids[0], true, nil
+	}
+	if !from.IsZero() {
+		if lo, ok, err = first(from); err != nil || !ok {
+			return 0, 0, false, wrapSeen(err)
+		}
+	}
+	if !to.IsZero() {
+		var found bool
+		if hi, found, err = first(to); err != nil {
+			return 0, 0, false, wrapSeen(err)
+		}
+		if found && hi <= lo {
+			return 0, 0, false, nil
+		}
+	}
+	return lo, hi, true, nil
+}
+
+func wrapSeen(err error) error {
+	if err != nil {
+		return fmt.Errorf("list alerts: find the first-seen window: %w", err)
+	}
+	return nil
 }
 
 // AlertsByVendor looks up a page of vendor ids in as few queries as the

@@ -86,7 +86,14 @@ func (c *conn) IncidentList(ctx context.Context, p store.IncidentListParams) ([]
 	w.add(true, "tenant = "+tenantMark)
 	w.add(p.Integration != "", "integration = ?", p.Integration)
 	w.add(p.Status != "", "status = ?", string(p.Status))
+	w.add(p.Verdict != "", "verdict = ?", string(p.Verdict))
+	w.add(p.Severity != "", "severity = ?", string(p.Severity))
 	w.add(p.Open, "status IN ('new', 'in_progress', 'unknown', '')")
+	// An incident's creation time is its source's (or alertsync's, for
+	// its own), which does not grow with the id: the window is checked
+	// on each row of the id walk. Incidents are few beside alerts.
+	w.add(!p.CreatedFrom.IsZero(), "created_at >= ?", micros(p.CreatedFrom))
+	w.add(!p.CreatedTo.IsZero(), "created_at < ?", micros(p.CreatedTo))
 	if p.RemoteAlert != "" {
 		v, err := jsonText(p.RemoteAlert)
 		if err != nil {

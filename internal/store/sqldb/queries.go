@@ -73,6 +73,12 @@ const (
 	qTenantUpsert
 	qTenantDelete
 	qTenantKeySwap
+	qAlertSeenFrom
+	qSessionCreate
+	qSessionGet
+	qSessionSetTenant
+	qSessionDelete
+	qSessionPrune
 	numQueries
 )
 
@@ -102,6 +108,7 @@ const (
 	ledgerCols     = `id, integration, kind, vendor_id, remote_status, at`
 	membershipCols = `incident_id, alert_id, source, added_at`
 	tenantCols     = `id, name, status, data_key, created_at, updated_at`
+	sessionCols    = `id_digest, principal, role, home, credential, binding, seed, acting, created_at, expires_at`
 	outboxCols     = `id, tenant, idem_key, integration, object_ref, action, payload,
 	origin_kind, origin_id, state, attempts, next_attempt_at, lease_owner,
 	lease_until, last_error, created_at, updated_at, priority`
@@ -317,6 +324,20 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at`},
 	qTenantDelete:  {"tenant delete", `DELETE FROM tenants WHERE id = ?`},
 	qTenantKeySwap: {"tenant key swap", `UPDATE tenants SET data_key = ? WHERE id = ? AND data_key IS NOT DISTINCT FROM ?`},
+	// The first alert stored at or after a time, in time order: a bound
+	// of a first-seen window as an id (see AlertList).
+	qAlertSeenFrom: {"alert seen from", `SELECT id FROM alerts WHERE tenant = :tenant AND first_seen_at >= ?
+	ORDER BY first_seen_at, id LIMIT 1`},
+	qSessionCreate: {"session create", `INSERT INTO console_sessions (tenant, ` + sessionCols + `)
+	VALUES (:tenant, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+	qSessionGet: {"session get", `SELECT ` + sessionCols + ` FROM console_sessions
+	WHERE tenant = :tenant AND id_digest = ? AND expires_at > ?`},
+	qSessionSetTenant: {"session set tenant", `UPDATE console_sessions SET acting = ? WHERE tenant = :tenant AND id_digest = ?`},
+	qSessionDelete:    {"session delete", `DELETE FROM console_sessions WHERE tenant = :tenant AND id_digest = ?`},
+	// Expired sessions go a batch at a time, found through the expiry
+	// index.
+	qSessionPrune: {"session prune", `DELETE FROM console_sessions WHERE tenant = :tenant AND id_digest IN
+	(SELECT id_digest FROM console_sessions WHERE tenant = :tenant AND expires_at <= ? LIMIT CAST(? AS INTEGER))`},
 }
 
 // claimQuery is the outbox claim of one priority, optionally narrowed by

@@ -93,6 +93,7 @@ func (db *DB) TenantKeySwap(ctx context.Context, p store.TenantKeySwapParams) er
 // order a purge empties them: children before the parents their foreign
 // keys name.
 var tenantTables = []struct{ name, key string }{
+	{"console_sessions", "id_digest"},
 	{"playbook_steps", "run_id, idx"},
 	{"playbook_runs", "id"},
 	{"playbooks", "id"},

@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -72,6 +73,14 @@ func testIncidents(t *testing.T, s *Both) {
 		{"remote member last", store.IncidentListParams{RemoteAlert: "r1"}, []model.Incident{want}},
 		{"remote member first", store.IncidentListParams{RemoteAlert: "r2"}, []model.Incident{want}},
 		{"remote member prefix only", store.IncidentListParams{RemoteAlert: "r"}, nil},
+		{"verdict", store.IncidentListParams{Verdict: model.VerdictThreat}, []model.Incident{want}},
+		{"severity", store.IncidentListParams{Severity: model.SeverityLow}, []model.Incident{wantL1, *local2}},
+		{"severity none", store.IncidentListParams{Severity: model.SeverityHigh}, nil},
+		{"created in window", store.IncidentListParams{CreatedFrom: t0, CreatedTo: t0.Add(time.Second)}, []model.Incident{wantL1, want}},
+		{"created before", store.IncidentListParams{CreatedTo: t0}, []model.Incident{*local2}},
+		{"created from, window end excluded", store.IncidentListParams{CreatedFrom: t0.Add(-time.Hour), CreatedTo: t0}, nil},
+		{"severity in window", store.IncidentListParams{Severity: model.SeverityLow, CreatedFrom: t0}, []model.Incident{wantL1}},
+		{"window paged", store.IncidentListParams{CreatedFrom: t0, AfterID: local1.ID}, []model.Incident{want}},
 	}
 	for _, tc := range tests {
 		list, err := s.IncidentList(ctx, tc.p)

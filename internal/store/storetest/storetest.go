@@ -28,6 +28,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AlertUnique", testAlertUnique},
 		{"AlertsByVendor", testAlertsByVendor},
 		{"AlertList", testAlertList},
+		{"AlertListWindow", testAlertListWindow},
+		{"ConsoleSessions", testConsoleSessions},
 		{"Incidents", testIncidents},
 		{"Revisions", testRevisions},
 		{"Comments", testComments},
