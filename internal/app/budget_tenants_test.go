@@ -65,6 +65,7 @@ func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
 		return out
 	}
 	flood, mine := newAlerts(acme), newAlerts(a.Store())
+	deadline := time.Now().Add(30 * time.Second)
 	if len(flood) < 8 || len(mine) == 0 {
 		t.Fatalf("new alerts: acme %d, default %d", len(flood), len(mine))
 	}
@@ -74,13 +75,24 @@ func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(1500 * time.Millisecond) // the flood's lane has spent acme's budget and queued on it
+	// The default tenant's first poll has ended and its budget has filled
+	// again (one token), while the flood's lane spends acme's and queues.
+	do := apiCaller(t, a)
+	for polled := false; !polled; {
+		_, m := do("GET", "/metrics", "", "")
+		polled = strings.Contains(m, `alertsync_poll_last_success_timestamp_seconds{integration="sekoia",tenant="default"}`)
+		if time.Now().After(deadline) {
+			t.Fatal("the default tenant's first poll never ended")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond)
 	target := mine[0]
 	if _, err := a.Engine().SetAlertVerdict(ctx, engine.VerdictParams{ID: target.ID, Verdict: model.VerdictNotAThreat, Actor: analyst}); err != nil {
 		t.Fatal(err)
 	}
 	var acmeDone int
-	deadline := time.Now().Add(30 * time.Second)
+	deadline = time.Now().Add(30 * time.Second)
 	for {
 		got, err := a.Store().AlertGet(ctx, target.ID)
 		if err != nil {
@@ -102,7 +114,6 @@ func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
 	if waiting := counts[store.OutboxPending] + counts[store.OutboxLeased]; waiting < 3 {
 		t.Errorf("acme's flood had only %d writes left when the default tenant's landed (done %d of %d): the test did not flood", waiting, acmeDone, len(flood))
 	}
-	do := apiCaller(t, a)
 	_, metrics := do("GET", "/metrics", "", "")
 	metric := func(name, tenant string) float64 {
 		sc := bufio.NewScanner(strings.NewReader(metrics))
