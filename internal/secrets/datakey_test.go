@@ -196,7 +196,7 @@ func TestDataKeyNeverShows(t *testing.T) {
 	}
 	hexKey := fmt.Sprintf("%x", dk.key)
 	for _, out := range outs {
-		if strings.Contains(out, hexKey) || bytes.Contains([]byte(out), dk.key) || strings.Contains(out, fmt.Sprint(dk.key)) {
+		if strings.Contains(out, hexKey) || bytes.Contains([]byte(out), dk.key) || strings.Contains(out, fmt.Sprintf("%d", dk.key)) {
 			t.Errorf("the key shows in %q", out)
 		}
 		if !strings.Contains(out, redacted) {
