@@ -8,8 +8,10 @@ import (
 )
 
 var (
-	statusNames  = []string{string(model.StatusUnknown), string(model.StatusNew), string(model.StatusInProgress), string(model.StatusSuppressed), string(model.StatusResolved)}
-	verdictNames = []string{string(model.VerdictNotAThreat), string(model.VerdictSuspicious), string(model.VerdictHighlySuspicious), string(model.VerdictThreat)}
+	statusNames   = []string{string(model.StatusUnknown), string(model.StatusNew), string(model.StatusInProgress), string(model.StatusSuppressed), string(model.StatusResolved)}
+	verdictNames  = []string{string(model.VerdictNotAThreat), string(model.VerdictSuspicious), string(model.VerdictHighlySuspicious), string(model.VerdictThreat)}
+	severityNames = []string{string(model.SeverityUnknown), string(model.SeverityInformational), string(model.SeverityLow),
+		string(model.SeverityMedium), string(model.SeverityHigh), string(model.SeverityCritical)}
 )
 
 // listAlerts answers GET /api/v1/alerts: the current state of each alert,
@@ -24,6 +26,9 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		IncidentID:  q.int64("incident_id"),
 		Entity:      q.str("entity"),
 		Open:        q.bool("open"),
+		Severity:    model.Severity(q.oneOf("severity", severityNames...)),
+		SeenFrom:    q.time("first_seen_from"),
+		SeenTo:      q.time("first_seen_to"),
 	}
 	pg := q.page("after")
 	withRaw := q.bool("include_raw")

@@ -39,6 +39,14 @@ func TestListAlertsFilters(t *testing.T) {
 		{fmt.Sprintf("?incident_id=%d", e.incident), []int64{a1, a2}},
 		{"?integration=fake&open=true&entity=alice", []int64{a1}},
 		{"?verdict=threat", []int64{}},
+		{"?severity=high", []int64{a1}},
+		{"?severity=critical", []int64{b1}},
+		{"?severity=informational", []int64{}},
+		// Every alert was first stored at 2025-03-04T05:06:07Z.
+		{"?first_seen_from=2025-03-04T05:06:07Z", []int64{a1, a2, a3, b1}},
+		{"?first_seen_from=2025-03-04T05:06:08Z", []int64{}},
+		{"?first_seen_to=2025-03-04T05:06:07Z", []int64{}},
+		{"?severity=medium&first_seen_from=2025-03-04T00:00:00Z&first_seen_to=2025-03-05T00:00:00Z", []int64{a2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -50,6 +58,14 @@ func TestListAlertsFilters(t *testing.T) {
 				t.Errorf("next_after %d on a single page", *got.NextAfter)
 			}
 		})
+	}
+}
+
+func TestListAlertsBadFilters(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, q := range []string{"?severity=urgent", "?first_seen_from=yesterday", "?first_seen_to=2025-13-01T00:00:00Z"} {
+		e.do("GET", "/api/v1/alerts"+q, viewerToken, nil).want(t, http.StatusBadRequest)
 	}
 }
 
