@@ -143,6 +143,13 @@ func (e *Emulator) Region() string { return e.opts.Region }
 // CID is the customer id of the emulator's tenant.
 func (e *Emulator) CID() string { return e.opts.CID }
 
+// SetTokenLifetime shortens (or, with zero, restores) the lifetime of the
+// tokens issued from now on.
+func (e *Emulator) SetTokenLifetime(d time.Duration) { e.issuer.SetTokenLifetime(d) }
+
+// TokensExpired counts the tokens issued whose lifetime has ended.
+func (e *Emulator) TokensExpired() int { return e.issuer.TokensExpired() }
+
 // Issuer returns the token issuer.
 func (e *Emulator) Issuer() *clientcreds.Issuer { return e.issuer }
 

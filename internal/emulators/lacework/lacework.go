@@ -163,6 +163,14 @@ func (e *Emulator) ExpireTokens() { e.tokens.expireAll() }
 // TokensIssued is how many tokens the token endpoint has handed out.
 func (e *Emulator) TokensIssued() int { return e.tokens.issued() }
 
+// SetTokenLifetime caps the lifetime of the tokens issued from now on at
+// d, whatever expiryTime the client asks for (zero: no cap; the answer's
+// expiresAt says when each expires).
+func (e *Emulator) SetTokenLifetime(d time.Duration) { e.tokens.setLimit(d) }
+
+// TokensExpired counts the tokens issued whose lifetime has ended.
+func (e *Emulator) TokensExpired() int { return e.tokens.expired() }
+
 // Faults returns the fault injector of the API calls.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
 
