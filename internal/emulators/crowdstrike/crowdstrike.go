@@ -75,6 +75,7 @@ type Emulator struct {
 	log    *slog.Logger
 	issuer *clientcreds.Issuer
 	faults *emukit.Faults
+	ledger *emukit.Ledger
 	budget *budget
 	rec    *emukit.Recorder
 
@@ -111,7 +112,7 @@ func New(opts Options) *Emulator {
 	}
 	e := &Emulator{
 		opts: opts, clock: clock, ticker: emukit.NewTicker(clock), log: log.With("emulator", "crowdstrike"),
-		faults: emukit.NewFaults(opts.Seed), budget: newBudget(clock, opts.PerMinute), rec: emukit.NewRecorder(clock),
+		faults: emukit.NewFaults(opts.Seed), ledger: emukit.NewLedger(clock), budget: newBudget(clock, opts.PerMinute), rec: emukit.NewRecorder(clock),
 		fail: map[string]bool{},
 	}
 	e.issuer = e.newIssuer()
@@ -158,6 +159,9 @@ func (e *Emulator) ExpireTokens() { e.issuer.Expire() }
 
 // Faults returns the fault injector.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // ThrottleNext answers the next API request with 429 asking the caller to
 // come back after retryAfter.

@@ -223,3 +223,21 @@ func TestLedgerStateOfStruct(t *testing.T) {
 		t.Fatal("Reset kept writes")
 	}
 }
+
+// TestLedgerStateWithComment: a state write that carries a comment,
+// applied twice, is one duplicate, not two.
+func TestLedgerStateWithComment(t *testing.T) {
+	t.Parallel()
+	l := NewLedger(nil)
+	l.Apply("alert", "1", map[string]string{"status": "Resolved"}, "closed by alertsync [demo-0001]")
+	l.Apply("alert", "1", map[string]string{"status": "Resolved"}, "closed by alertsync [demo-0001]")
+	l.Comment("alert", "1", "closed by alertsync [demo-0001]")
+	states, comments := l.Duplicates()
+	if states != 1 || comments != 1 {
+		t.Fatalf("duplicates %d states, %d comments; want 1 and 1 (%+v)", states, comments, l.Writes())
+	}
+	l.Apply("alert", "2", nil, "")
+	if n := len(l.Writes()); n != 3 {
+		t.Errorf("an empty write was recorded: %d writes", n)
+	}
+}

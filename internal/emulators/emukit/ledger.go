@@ -21,6 +21,8 @@ type Write struct {
 	// Value is what was written: a comment's text, or the state write's
 	// fields as canonical JSON.
 	Value string
+	// Comment is the comment a state write carried, if any.
+	Comment string
 	// Duplicate marks a write the vendor had already applied: the same
 	// comment on the same object, or the same state write again with
 	// nothing else changing the object in between.
@@ -50,24 +52,43 @@ func NewLedger(clock Clock) *Ledger {
 // State records a state write to an object: fields is what the client
 // set (a struct or map, encoded as canonical JSON; maps sort their keys),
 // so one write repeated is seen as such.
-func (l *Ledger) State(kind, id string, fields any) {
-	v := canonical(fields)
+func (l *Ledger) State(kind, id string, fields any) { l.Apply(kind, id, fields, "") }
+
+// Comment records a comment a client added to an object.
+func (l *Ledger) Comment(kind, id, text string) { l.Apply(kind, id, nil, text) }
+
+// Apply records one client write to an object that set fields (nil:
+// none) and added a comment (empty: none), as a vendor whose state write
+// carries a comment takes both at once. Repeated, it counts once as a
+// duplicate.
+func (l *Ledger) Apply(kind, id string, fields any, comment string) {
+	w := Write{Kind: kind, ID: id}
+	if fields != nil {
+		w.Field, w.Value = WriteState, canonical(fields)
+	}
+	if comment != "" {
+		w.Comment = comment
+		if w.Field == "" {
+			w.Field, w.Value = WriteComment, comment
+		}
+	}
+	if w.Field == "" {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	key := kind + ":" + id
-	last, ok := l.lastState[key]
-	l.lastState[key] = v
-	l.appendLocked(Write{Kind: kind, ID: id, Field: WriteState, Value: v, Duplicate: ok && last == v})
-}
-
-// Comment records a comment a client added to an object.
-func (l *Ledger) Comment(kind, id, text string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	key := kind + ":" + id + "\x00" + text
-	dup := l.comments[key]
-	l.comments[key] = true
-	l.appendLocked(Write{Kind: kind, ID: id, Field: WriteComment, Value: text, Duplicate: dup})
+	if fields != nil {
+		last, ok := l.lastState[key]
+		l.lastState[key] = w.Value
+		w.Duplicate = ok && last == w.Value
+	}
+	if comment != "" {
+		ck := key + "\x00" + comment
+		w.Duplicate = w.Duplicate || l.comments[ck]
+		l.comments[ck] = true
+	}
+	l.appendLocked(w)
 }
 
 // Changed notes a change to an object that no client wrote (the vendor's
@@ -91,7 +112,8 @@ func (l *Ledger) Writes() []Write {
 	return append([]Write(nil), l.writes...)
 }
 
-// Duplicates counts the writes applied twice, state writes and comments.
+// Duplicates counts the writes applied twice, state writes (those that
+// carried a comment included) and comments.
 func (l *Ledger) Duplicates() (states, comments int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
