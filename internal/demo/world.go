@@ -59,7 +59,12 @@ func newWorld(log *slog.Logger, alerts map[string]int, listen string) (*world, e
 
 // newWorldOn is newWorld on a listener the caller opened.
 func newWorldOn(log *slog.Logger, alerts map[string]int, ln net.Listener) (*world, error) {
-	set, err := registry.Start(registry.Options{Logger: log, Alerts: alerts, WorldSeed: worldSeed})
+	return startWorld(registry.Options{Logger: log, Alerts: alerts, WorldSeed: worldSeed}, ln)
+}
+
+// startWorld starts the emulators o asks for, served on ln.
+func startWorld(o registry.Options, ln net.Listener) (*world, error) {
+	set, err := registry.Start(o)
 	if err != nil {
 		return nil, err
 	}
