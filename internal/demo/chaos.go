@@ -128,7 +128,8 @@ type chaosRun struct {
 	d   *driver
 	rnd *mrand.Rand
 
-	mu       sync.Mutex // guards rep's fault and failover figures
+	mu       sync.Mutex  // guards rep's fault and failover figures, and kills
+	kills    []time.Time // when each SIGKILL was sent
 	restarts sync.WaitGroup
 }
 

@@ -148,6 +148,7 @@ func (ch *chaosRun) killed(ctx context.Context, r *replica) {
 	ch.mu.Lock()
 	ch.rep.Faults.Kills++
 	n := ch.rep.Faults.Kills
+	ch.kills = append(ch.kills, at)
 	ch.mu.Unlock()
 	if ch.db == nil {
 		ch.progress("SIGKILL %d: replica %d (%s)", n, r.n, id)

@@ -117,7 +117,10 @@ func (ch *chaosRun) finish(ctx context.Context) error {
 	f := &ch.rep.Faults
 	f.ServerErrors, f.Throttles, f.Timeouts, f.TimeoutsApplied, f.OutageRefused = fc.ServerErrors, fc.Throttles, fc.Hangs, fc.HangsApplied, fc.Outage
 	f.TokenExpiries = expired
-	ch.rep.DuplicateWrites = ch.vf.duplicateExamples(10)
+	ch.mu.Lock()
+	kills := append([]time.Time(nil), ch.kills...)
+	ch.mu.Unlock()
+	ch.rep.DuplicateWrites = ch.vf.duplicateExamples(10, kills)
 	return nil
 }
 

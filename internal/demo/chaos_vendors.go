@@ -107,19 +107,43 @@ func (vf *vendorFaults) duplicates(kind string) (states, comments int) {
 	return 0, 0
 }
 
-// duplicateExamples lists up to n writes applied twice, for a person.
-func (vf *vendorFaults) duplicateExamples(n int) []string {
+// duplicateExamples lists up to n writes applied twice, for a person,
+// each with what came between its two applications: a kill (the first
+// outcome was never recorded) or none (the first answer was lost to a
+// timeout or an error).
+func (vf *vendorFaults) duplicateExamples(n int, kills []time.Time) []string {
 	var out []string
 	for _, kind := range vf.kinds {
 		l, ok := vf.ledgers[kind]
 		if !ok {
 			continue
 		}
-		for _, w := range l.Writes() {
-			if w.Duplicate && len(out) < n {
-				out = append(out, fmt.Sprintf("%s %s:%s %s %.120s", kind, w.Kind, w.ID, w.Field, w.Value))
+		ws := l.Writes()
+		for i, w := range ws {
+			if !w.Duplicate || len(out) >= n {
+				continue
 			}
+			first := firstApplied(ws[:i], w)
+			cause := "no kill between them: an answer lost to a timeout or an error"
+			for _, k := range kills {
+				if k.After(first) && k.Before(w.At) {
+					cause = "a kill between them: the first outcome was never recorded"
+				}
+			}
+			out = append(out, fmt.Sprintf("%s %s:%s %s %.120s; applied again %.1fs later, %s",
+				kind, w.Kind, w.ID, w.Field, w.Value, w.At.Sub(first).Seconds(), cause))
 		}
 	}
 	return out
+}
+
+// firstApplied is when the write dup repeats was applied before.
+func firstApplied(before []emukit.Write, dup emukit.Write) time.Time {
+	for i := len(before) - 1; i >= 0; i-- {
+		w := before[i]
+		if w.Kind == dup.Kind && w.ID == dup.ID && (w.Value == dup.Value || w.Comment != "" && w.Comment == dup.Comment) {
+			return w.At
+		}
+	}
+	return dup.At
 }
