@@ -40,6 +40,9 @@ type cluster struct {
 	stderr   io.Writer
 	http     *http.Client
 	replicas []*replica
+
+	mu      sync.Mutex
+	crashed error // the first replica that exited without being told to
 }
 
 // freeAddr picks a free local port for a replica's API.
@@ -63,7 +66,13 @@ func (c *cluster) start(ctx context.Context, r *replica) error {
 		return fmt.Errorf("start replica %d: %w", r.n, err)
 	}
 	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
+	go func() {
+		err := cmd.Wait()
+		if r.isAlive() && ctx.Err() == nil {
+			c.crash(fmt.Errorf("replica %d exited on its own: %w", r.n, err))
+		}
+		close(done)
+	}()
 	r.mu.Lock()
 	r.cmd, r.done, r.id, r.alive = cmd, done, "", true
 	r.mu.Unlock()
@@ -128,6 +137,23 @@ func (c *cluster) stop(grace time.Duration) {
 		}()
 	}
 	wg.Wait()
+}
+
+// crash records a replica that exited without being killed or stopped:
+// a bug (a panic, the race detector), which ends the run.
+func (c *cluster) crash(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.crashed == nil {
+		c.crashed = err
+	}
+}
+
+// failure is the first replica crash, if any.
+func (c *cluster) failure() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.crashed
 }
 
 func (r *replica) setDead() {

@@ -263,6 +263,9 @@ func (d *driver) write(ctx context.Context, path string, body any, applied func(
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
 	for attempt := 0; ctx.Err() == nil; attempt++ {
+		if err := d.c.failure(); err != nil {
+			return err
+		}
 		rs := d.c.alive(d.turn + attempt)
 		if len(rs) == 0 {
 			pause(ctx, 200*time.Millisecond)

@@ -75,6 +75,9 @@ func (ch *chaosRun) traffic(ctx context.Context, done func() bool) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if err := ch.c.failure(); err != nil {
+			return err
+		}
 		made, err := ch.d.step(ctx)
 		if err != nil {
 			return fmt.Errorf("chaos analysts: %w", err)

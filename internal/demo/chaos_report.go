@@ -96,6 +96,9 @@ func (ch *chaosRun) finish(ctx context.Context) error {
 		if err != nil && ctx.Err() != nil {
 			return err
 		}
+		if err := ch.c.failure(); err != nil {
+			return err
+		}
 		ch.tally()
 		if err == nil && counts["pending"]+counts["leased"] == 0 && ch.rep.Lost == 0 {
 			ch.rep.Converged = true
