@@ -128,7 +128,7 @@ func (ch *chaosRun) killEvery(ctx context.Context) {
 }
 
 // victim picks the replica to kill: two times in three the one holding
-// the most poll and job leases, so failovers are exercised, else any.
+// the most poll leases, so failovers are exercised, else any.
 func (ch *chaosRun) victim(ctx context.Context, alive []*replica) *replica {
 	if ch.rnd.IntN(3) == 0 {
 		return alive[0]
@@ -142,8 +142,8 @@ func (ch *chaosRun) victim(ctx context.Context, alive []*replica) *replica {
 	return best
 }
 
-// killed SIGKILLs r and, on PostgreSQL, times how long the poll and job
-// leases it held take to move to another replica.
+// killed SIGKILLs r and, on PostgreSQL, times how long the poll leases
+// it held take to move to another replica.
 func (ch *chaosRun) killed(ctx context.Context, r *replica) {
 	held := ch.heldBy(ctx, r.replicaID())
 	id := ch.c.kill(r)
@@ -175,7 +175,7 @@ type clusterView struct {
 	} `json:"leases"`
 }
 
-// heldBy lists the poll and job leases replica id holds now.
+// heldBy lists the poll leases replica id holds now.
 func (ch *chaosRun) heldBy(ctx context.Context, id string) map[string]bool {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -185,7 +185,7 @@ func (ch *chaosRun) heldBy(ctx context.Context, id string) map[string]bool {
 	}
 	held := map[string]bool{}
 	for _, l := range cv.Leases {
-		if l.Holder == id && l.Live && (strings.HasPrefix(l.Name, "poll:") || strings.HasPrefix(l.Name, "job:")) {
+		if l.Holder == id && l.Live && strings.HasPrefix(l.Name, "poll:") {
 			held[l.Name] = true
 		}
 	}

@@ -14,9 +14,10 @@ import (
 // Observed count the state writes and comments the verdicts and
 // policies require at the vendors, and those their consoles show; Lost
 // is the difference. Duplicate counts the writes a vendor's own ledger
-// shows applied twice. Failovers counts the poll and job leases that
-// moved to another replica after a kill, MaxFailoverS the longest such
-// move.
+// shows applied twice. Failovers counts the poll leases that moved to
+// another replica after a kill, MaxFailoverS the longest such move. The
+// outbox's own rescue is not counted there: its items are leased to a
+// worker id the API does not tie to a replica; Lost shows it.
 type ChaosReport struct {
 	Store        string              `json:"store"`
 	DurationS    float64             `json:"duration_s"`
