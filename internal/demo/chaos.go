@@ -233,8 +233,8 @@ func (ch *chaosRun) seedSizes() map[string]int {
 }
 
 // writeConfigs writes each replica's serve config: the emulators, a
-// brisk poll, short outbox leases, one admin token and at-rest key, and
-// the run's database (or one SQLite data dir).
+// brisk poll, one admin token and at-rest key, and the run's database
+// (or one SQLite data dir).
 func (ch *chaosRun) writeConfigs(ctx context.Context, dir string) error {
 	token, key := rand.Text(), rand.Text()
 	ch.c = &cluster{bin: ch.o.Binary, env: ch.o.Env, token: token, log: ch.o.Logger, stderr: ch.o.Stderr,
@@ -258,7 +258,9 @@ func (ch *chaosRun) writeConfigs(ctx context.Context, dir string) error {
 		r := &replica{n: i + 1, cfgPath: replicaConfig(dir, i+1), addr: addr}
 		spec := serveSpec{DataDir: filepath.Join(dir, fmt.Sprintf("data-%d", i+1)), Listen: addr, Poll: ch.o.PollInterval,
 			AdminToken: token, SecretKey: key, DSN: dsn, LogLevel: "warn",
-			Outbox: map[string]any{"idle_wait": "50ms", "base_backoff": "500ms", "max_backoff": "5s"},
+			// The outbox keeps its retry defaults: they must carry a
+			// write across the vendor's outage, as in production.
+			Outbox: map[string]any{"idle_wait": "50ms"},
 			Head:   "# alertsync chaos: one replica's config.\n"}
 		if _, err := writeServeSpec(r.cfgPath, ch.w, spec); err != nil {
 			return err
