@@ -59,7 +59,7 @@ func newWorld(log *slog.Logger, alerts map[string]int, listen string) (*world, e
 
 // newWorldOn is newWorld on a listener the caller opened.
 func newWorldOn(log *slog.Logger, alerts map[string]int, ln net.Listener) (*world, error) {
-	return startWorld(log, alerts, ln, "")
+	return startWorld(registry.Options{Logger: log, Alerts: alerts, WorldSeed: worldSeed}, ln)
 }
 
 // newOrgWorld starts the emulators of another organisation (see
@@ -70,15 +70,16 @@ func newOrgWorld(log *slog.Logger, alerts map[string]int, org string) (*world, e
 	if err != nil {
 		return nil, fmt.Errorf("listen for the emulators of %s: %w", org, err)
 	}
-	w, err := startWorld(log, alerts, ln, org)
+	w, err := startWorld(registry.Options{Logger: log, Alerts: alerts, WorldSeed: worldSeed, Org: org}, ln)
 	if err != nil {
 		_ = ln.Close()
 	}
 	return w, err
 }
 
-func startWorld(log *slog.Logger, alerts map[string]int, ln net.Listener, org string) (*world, error) {
-	set, err := registry.Start(registry.Options{Logger: log, Alerts: alerts, WorldSeed: worldSeed, Org: org})
+// startWorld starts the emulators o asks for, served on ln.
+func startWorld(o registry.Options, ln net.Listener) (*world, error) {
+	set, err := registry.Start(o)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -25,9 +26,29 @@ const writtenPoll = 10 * time.Second
 type serveFile struct {
 	DataDir      string           `yaml:"data_dir"`
 	Listen       string           `yaml:"listen"`
+	SecretKey    string           `yaml:"secret_key,omitempty"`
+	LogLevel     string           `yaml:"log_level,omitempty"`
+	Store        map[string]any   `yaml:"store,omitempty"`
 	API          map[string]any   `yaml:"api"`
 	Engine       map[string]any   `yaml:"engine"`
+	Outbox       map[string]any   `yaml:"outbox,omitempty"`
 	Integrations []map[string]any `yaml:"integrations"`
+}
+
+// serveSpec is what a written config sets beside the emulators'
+// integrations; the zero value of a field leaves the key to its default
+// (DataDir: next to the file; AdminToken: a random one).
+type serveSpec struct {
+	DataDir, Listen string
+	Poll            time.Duration
+	AdminToken      string
+	// SecretKey and DSN are the at-rest key and the PostgreSQL store
+	// replicas share; empty, the key is the data dir's and the store
+	// SQLite.
+	SecretKey, DSN string
+	LogLevel       string
+	Engine, Outbox map[string]any // more engine and outbox keys
+	Head           string         // the comment the file starts with
 }
 
 // writeServeConfig writes a serve config pointed at the emulators to
@@ -35,26 +56,27 @@ type serveFile struct {
 // 0600) and referenced as ${file:PATH}, as a user should keep them; it
 // returns those files.
 func writeServeConfig(path string, w *world) ([]string, error) {
+	return writeServeSpec(path, w, serveSpec{Listen: "127.0.0.1:8080", Poll: writtenPoll,
+		Head: "# alertsync serve config for the emulators `alertsync emulate` serves at " + w.url + ".\n" +
+			"# Written by `alertsync emulate --write-config`; secrets are referenced as ${file:PATH} (files mode 0600).\n" +
+			"# Keys: docs/configuration.md.\n"})
+}
+
+// writeServeSpec writes a serve config pointed at the emulators, set as
+// spec says, to path; its secrets go to files of their own as
+// writeServeConfig's do.
+func writeServeSpec(path string, w *world, spec serveSpec) ([]string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("write config: %w", err)
 	}
 	dir, stem := filepath.Dir(abs), strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs))
 	secrets := &secretFiles{dir: dir, stem: stem, byValue: map[string]string{}}
-	token, err := randomToken()
+	f, err := spec.file(secrets, filepath.Join(dir, stem+"-data"))
 	if err != nil {
 		return nil, err
 	}
-	adminRef, err := secrets.ref("admin_token", token)
-	if err != nil {
-		return nil, err
-	}
-	f := serveFile{
-		DataDir: filepath.Join(dir, stem+"-data"), Listen: "127.0.0.1:8080",
-		API:    map[string]any{"admin_token": adminRef},
-		Engine: map[string]any{"poll_interval": writtenPoll.String()},
-	}
-	for _, in := range w.set.Integrations(w.url, nil, writtenPoll) {
+	for _, in := range w.set.Integrations(w.url, nil, spec.Poll) {
 		m, err := integrationYAML(in, secrets)
 		if err != nil {
 			return nil, err
@@ -67,14 +89,43 @@ func writeServeConfig(path string, w *world) ([]string, error) {
 	if err := enc.Encode(f); err != nil {
 		return nil, fmt.Errorf("encode config: %w", err)
 	}
-	b := buf.Bytes()
-	head := "# alertsync serve config for the emulators `alertsync emulate` serves at " + w.url + ".\n" +
-		"# Written by `alertsync emulate --write-config`; secrets are referenced as ${file:PATH} (files mode 0600).\n" +
-		"# Keys: docs/configuration.md.\n"
-	if err := os.WriteFile(abs, append([]byte(head), b...), 0o600); err != nil {
+	if err := os.WriteFile(abs, append([]byte(spec.Head), buf.Bytes()...), 0o600); err != nil {
 		return nil, fmt.Errorf("write config: %w", err)
 	}
 	return secrets.written, nil
+}
+
+// file is the spec's part of the config, its secrets written as files.
+func (spec serveSpec) file(secrets *secretFiles, dataDir string) (serveFile, error) {
+	token := spec.AdminToken
+	if token == "" {
+		var err error
+		if token, err = randomToken(); err != nil {
+			return serveFile{}, err
+		}
+	}
+	adminRef, err := secrets.ref("admin_token", token)
+	if err != nil {
+		return serveFile{}, err
+	}
+	f := serveFile{DataDir: cmp.Or(spec.DataDir, dataDir), Listen: spec.Listen, LogLevel: spec.LogLevel,
+		API: map[string]any{"admin_token": adminRef}, Engine: map[string]any{"poll_interval": spec.Poll.String()}, Outbox: spec.Outbox}
+	for k, v := range spec.Engine {
+		f.Engine[k] = v
+	}
+	if spec.SecretKey != "" {
+		if f.SecretKey, err = secrets.ref("secret_key", spec.SecretKey); err != nil {
+			return serveFile{}, err
+		}
+	}
+	if spec.DSN != "" {
+		dsn, err := secrets.ref("dsn", spec.DSN)
+		if err != nil {
+			return serveFile{}, err
+		}
+		f.Store = map[string]any{"driver": "postgres", "dsn": dsn}
+	}
+	return f, nil
 }
 
 // integrationYAML is one integration as config keys, its secret settings

@@ -58,6 +58,7 @@ type Emulator struct {
 	log    *slog.Logger
 	keys   map[string]Key
 	faults *emukit.Faults
+	ledger *emukit.Ledger
 	limit  *emukit.RateLimiter // nil: no general budget
 	extra  *emukit.RateLimiter
 	rec    *emukit.Recorder
@@ -102,7 +103,7 @@ func New(opts Options) *Emulator {
 	}
 	e := &Emulator{
 		opts: opts, clock: clock, log: log.With("emulator", "cortexxdr"), keys: map[string]Key{},
-		faults: emukit.NewFaults(opts.Seed), extra: emukit.NewRateLimiter(clock, opts.ExtraDataLimits...),
+		faults: emukit.NewFaults(opts.Seed), ledger: emukit.NewLedger(clock), extra: emukit.NewRateLimiter(clock, opts.ExtraDataLimits...),
 		rec: emukit.NewRecorder(clock), nonces: map[string]time.Time{}, failing: map[string]bool{},
 	}
 	if opts.Limits != nil {
@@ -147,6 +148,10 @@ func (e *Emulator) Handler() http.Handler {
 
 // Faults returns the fault injector (ThrottleNext, SetLatency, ...).
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied. An alert
+// update that changes nothing is not applied, so it is not recorded.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // Recorder returns the request recorder.
 func (e *Emulator) Recorder() *emukit.Recorder { return e.rec }

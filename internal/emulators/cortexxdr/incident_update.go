@@ -113,6 +113,26 @@ func (u incidentUpdate) applyLocked(in *Incident, author string, now int64) (boo
 	return changed, nil
 }
 
+// record notes an applied update in the ledger: its comment as such,
+// the rest of update_data as the state it sets.
+func (u incidentUpdate) record(l *emukit.Ledger, id string, data map[string]json.RawMessage) {
+	comment := ""
+	if u.comment != nil {
+		comment = *u.comment
+	}
+	fields := make(map[string]json.RawMessage, len(data))
+	for k, v := range data {
+		if k != "comment" {
+			fields[k] = v
+		}
+	}
+	if len(fields) == 0 {
+		l.Comment("incident", id, comment)
+		return
+	}
+	l.Apply("incident", id, fields, comment)
+}
+
 // setPtr sets *dst to a copy of *v when v is given and differs.
 func setPtr(dst **string, v *string) bool {
 	if v == nil {
@@ -159,6 +179,7 @@ func (e *Emulator) updateIncident(w http.ResponseWriter, r *http.Request) {
 	changed, err := u.applyLocked(in, "API key "+r.Header.Get(headerAuthID), now)
 	if changed {
 		in.ModificationTime = now
+		u.record(e.ledger, req.IncidentID, req.UpdateData)
 	}
 	e.mu.Unlock()
 	if err != nil {
@@ -183,5 +204,6 @@ func (e *Emulator) SetIncidentStatus(id, status string) bool {
 	now := e.stampLocked()
 	_, _ = incidentUpdate{status: &status}.applyLocked(in, "analyst", now)
 	in.ModificationTime = now
+	e.ledger.Changed("incident", id)
 	return true
 }

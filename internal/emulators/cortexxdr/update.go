@@ -99,6 +99,7 @@ func (e *Emulator) updateAlerts(w http.ResponseWriter, r *http.Request) {
 		}
 		if u.applyLocked(a) {
 			a.LastModifiedTS = stamp
+			e.ledger.State("alert", id, req.UpdateData)
 		}
 		done = append(done, id)
 	}

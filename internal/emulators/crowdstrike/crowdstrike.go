@@ -75,6 +75,7 @@ type Emulator struct {
 	log    *slog.Logger
 	issuer *clientcreds.Issuer
 	faults *emukit.Faults
+	ledger *emukit.Ledger
 	budget *budget
 	rec    *emukit.Recorder
 
@@ -111,7 +112,7 @@ func New(opts Options) *Emulator {
 	}
 	e := &Emulator{
 		opts: opts, clock: clock, ticker: emukit.NewTicker(clock), log: log.With("emulator", "crowdstrike"),
-		faults: emukit.NewFaults(opts.Seed), budget: newBudget(clock, opts.PerMinute), rec: emukit.NewRecorder(clock),
+		faults: emukit.NewFaults(opts.Seed), ledger: emukit.NewLedger(clock), budget: newBudget(clock, opts.PerMinute), rec: emukit.NewRecorder(clock),
 		fail: map[string]bool{},
 	}
 	e.issuer = e.newIssuer()
@@ -143,6 +144,13 @@ func (e *Emulator) Region() string { return e.opts.Region }
 // CID is the customer id of the emulator's tenant.
 func (e *Emulator) CID() string { return e.opts.CID }
 
+// SetTokenLifetime shortens (or, with zero, restores) the lifetime of the
+// tokens issued from now on.
+func (e *Emulator) SetTokenLifetime(d time.Duration) { e.issuer.SetTokenLifetime(d) }
+
+// TokensExpired counts the tokens issued whose lifetime has ended.
+func (e *Emulator) TokensExpired() int { return e.issuer.TokensExpired() }
+
 // Issuer returns the token issuer.
 func (e *Emulator) Issuer() *clientcreds.Issuer { return e.issuer }
 
@@ -151,6 +159,9 @@ func (e *Emulator) ExpireTokens() { e.issuer.Expire() }
 
 // Faults returns the fault injector.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // ThrottleNext answers the next API request with 429 asking the caller to
 // come back after retryAfter.

@@ -110,6 +110,7 @@ func (e *Emulator) patch(w http.ResponseWriter, r *http.Request) {
 			errs = append(errs, notFound(id))
 		default:
 			apply(a, acts, by, e.ticker.Next())
+			record(e.ledger, id, acts)
 			affected++
 		}
 	}
@@ -148,6 +149,25 @@ func apply(a *Alert, acts []action, by string, now time.Time) {
 		}
 	}
 	a.UpdatedAt = now
+}
+
+// record notes the actions applied to alert id in the ledger: its
+// comments as such, every other action as the state it sets.
+func record(l *emukit.Ledger, id string, acts []action) {
+	var fields []string
+	comment := ""
+	for _, act := range acts {
+		if act.name == "append_comment" {
+			comment += act.value
+			continue
+		}
+		fields = append(fields, act.name+"="+act.value)
+	}
+	if len(fields) == 0 {
+		l.Comment("alert", id, comment)
+		return
+	}
+	l.Apply("alert", id, fields, comment)
 }
 
 func applyOne(a *Alert, act action, by string, now time.Time) {

@@ -67,6 +67,7 @@ type Emulator struct {
 	log      *slog.Logger
 	issuer   *entra.Issuer
 	faults   *emukit.Faults
+	ledger   *emukit.Ledger
 	recorder *emukit.Recorder
 	throttle *arm.Throttle
 	handler  http.Handler
@@ -108,6 +109,7 @@ func New(opts Options) *Emulator {
 		log:      opts.Logger.With("emulator", "defendercloud"),
 		issuer:   opts.Issuer,
 		faults:   emukit.NewFaults(opts.Seed),
+		ledger:   emukit.NewLedger(opts.Clock),
 		recorder: emukit.NewRecorder(opts.Clock),
 		throttle: arm.NewThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
 		alerts:   map[string]*stored{},
@@ -191,6 +193,9 @@ func (e *Emulator) Issuer() *entra.Issuer { return e.issuer }
 
 // Faults returns the fault injector, for 5xx, latency and throttle tests.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // Requests returns every request received, oldest first.
 func (e *Emulator) Requests() []emukit.Request { return e.recorder.Requests() }

@@ -100,7 +100,8 @@ func (e *Emulator) handleAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	if _, found := e.lookup(s, name); !found {
+	a, found := e.lookup(s, name)
+	if !found {
 		writeNotFound(w, name)
 		return
 	}
@@ -108,6 +109,7 @@ func (e *Emulator) handleAction(w http.ResponseWriter, r *http.Request) {
 		writeNotFound(w, name)
 		return
 	}
+	e.ledger.State("alert", a.Properties.SystemAlertID, map[string]string{"status": status})
 	w.WriteHeader(http.StatusNoContent)
 }
 

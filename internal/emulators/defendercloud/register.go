@@ -114,6 +114,7 @@ func (d demo) PortalChange(r *rand.Rand, skip func(registry.Object) bool) (regis
 	if err := d.e.SetAlertStatus(o.ID, status); err != nil {
 		return registry.Object{}, false, err
 	}
+	d.e.Ledger().Changed(registry.KindAlert, o.ID)
 	o, _ = d.Console().Object(registry.KindAlert, o.ID)
 	return o, true, nil
 }

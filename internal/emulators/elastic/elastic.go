@@ -59,6 +59,7 @@ type Emulator struct {
 	ticker *msTicker
 	log    *slog.Logger
 	faults *emukit.Faults
+	ledger *emukit.Ledger
 	rec    *emukit.Recorder
 	spaces map[string]bool
 
@@ -94,7 +95,7 @@ func New(opts Options) *Emulator {
 	}
 	e := &Emulator{
 		opts: opts, clock: clock, ticker: &msTicker{clock: clock}, log: log.With("emulator", "elastic"),
-		faults: emukit.NewFaults(opts.Seed), rec: emukit.NewRecorder(clock),
+		faults: emukit.NewFaults(opts.Seed), ledger: emukit.NewLedger(clock), rec: emukit.NewRecorder(clock),
 		spaces: map[string]bool{DefaultSpace: true}, docs: map[string]*doc{}, failing: map[string]bool{},
 	}
 	for _, s := range opts.Spaces {
@@ -129,6 +130,11 @@ func (e *Emulator) Handler() http.Handler {
 
 // Faults returns the fault injector (429 with Retry-After, 5xx, latency).
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied. Kibana's
+// status script leaves a document that already has the status alone, so
+// such a write is not applied and not recorded.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // ThrottleNext makes the next request answer 429 with Retry-After.
 func (e *Emulator) ThrottleNext(retryAfter time.Duration) { e.faults.ThrottleNext(1, retryAfter) }

@@ -101,6 +101,9 @@ func (e *Emulator) saveNote(space string, bare noteWire, noteID, version string)
 			Created: &now, CreatedBy: &user, Updated: &now, UpdatedBy: &user, space: space, seq: e.seq}
 		n.Version = savedObjectVersion(e.seq)
 		e.notes = append(e.notes, n)
+		if bare.EventID != nil {
+			e.ledger.Comment("alert", *bare.EventID, n.Text())
+		}
 		return n.clone(), http.StatusOK, ""
 	}
 	i := slices.IndexFunc(e.notes, func(n *Note) bool { return n.NoteID == noteID && n.space == space })

@@ -181,6 +181,7 @@ func (e *Emulator) writeStatusLocked(d *doc, status, reason, at string) {
 		return
 	}
 	d.source[fieldStatus] = status
+	e.ledger.State("alert", d.id, map[string]string{"status": status, "reason": reason})
 	d.source[fieldUser] = e.opts.ProfileUID
 	d.source[fieldStatusAt] = at
 	if reason != "" {

@@ -92,6 +92,7 @@ func (e *Emulator) patchAlert(w http.ResponseWriter, r *http.Request) {
 	}
 	now := e.ticker.Next()
 	p.applyAlert(a, now)
+	e.ledger.State("alert", id, body)
 	a.LastUpdateDateTime = now
 	if p.status != nil {
 		e.setAlertStatusLocked(a, *p.status, now)

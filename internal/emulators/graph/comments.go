@@ -41,6 +41,7 @@ func postComment[P commented](e *Emulator, w http.ResponseWriter, r *http.Reques
 		return
 	}
 	all := rec.addComment(Comment{Comment: text, CreatedByDisplayName: author(r), CreatedDateTime: e.ticker.Next()})
+	e.ledger.Comment(kind, id, text)
 	e.mu.Unlock()
 	e.answer(w, r, collection[Comment]{Context: e.base(r) + "/v1.0/$metadata#security/" + set + "('" + id + "')/comments", Value: all})
 }

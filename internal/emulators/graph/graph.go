@@ -70,6 +70,7 @@ type Emulator struct {
 	log    *slog.Logger
 	issuer *entra.Issuer
 	faults *emukit.Faults
+	ledger *emukit.Ledger
 	limit  *emukit.RateLimiter
 	rec    *emukit.Recorder
 
@@ -104,7 +105,7 @@ func New(opts Options) *Emulator {
 	}
 	e := &Emulator{
 		opts: opts, clock: clock, ticker: emukit.NewTicker(clock), log: log.With("emulator", "graph"),
-		issuer: opts.Issuer, faults: emukit.NewFaults(opts.Seed),
+		issuer: opts.Issuer, faults: emukit.NewFaults(opts.Seed), ledger: emukit.NewLedger(clock),
 		limit: emukit.NewRateLimiter(clock, opts.RateLimit), rec: emukit.NewRecorder(clock),
 	}
 	if e.issuer == nil {
@@ -142,6 +143,9 @@ func (e *Emulator) Issuer() *entra.Issuer { return e.issuer }
 
 // Faults returns the fault injector, for tests to switch faults at runtime.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // Limiter returns the per-app rate limiter.
 func (e *Emulator) Limiter() *emukit.RateLimiter { return e.limit }

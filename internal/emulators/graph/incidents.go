@@ -100,6 +100,7 @@ func (e *Emulator) patchIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	now := e.ticker.Next()
 	e.applyIncidentLocked(in, p, author(r), now)
+	e.ledger.State("incident", id, body)
 	out := e.viewLocked(in, false, includeUnknown(r))
 	e.mu.Unlock()
 	e.log.InfoContext(r.Context(), "incident updated", "id", id)
@@ -141,6 +142,7 @@ func (e *Emulator) resolveMembersLocked(in *Incident, now time.Time) {
 			a.Classification, a.Determination = in.Classification, in.Determination
 		}
 		e.setAlertStatusLocked(a, "resolved", now)
+		e.ledger.Changed("alert", aid)
 	}
 }
 

@@ -85,6 +85,7 @@ func (e *Emulator) SetAlertStatus(id, status string) error {
 		return fmt.Errorf("set alert status: alert %q not found", id)
 	}
 	e.setAlertStatusLocked(a, s, e.ticker.Next())
+	e.ledger.Changed("alert", id)
 	return nil
 }
 

@@ -32,6 +32,7 @@ type tokens struct {
 	keys   map[string]apiKey
 	issues map[string]*token
 	count  int
+	limit  time.Duration // caps the expiryTime a client asks for; zero: none
 }
 
 func newTokens(clock emukit.Clock) *tokens {
@@ -56,6 +57,9 @@ func (ts *tokens) issue(keyID, secret string, life time.Duration) (string, time.
 	b := make([]byte, 28)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	tok := "_" + hex.EncodeToString(b)
+	if ts.limit > 0 && life > ts.limit {
+		life = ts.limit
+	}
 	exp := ts.clock.Now().Add(life).UTC()
 	ts.issues[tok] = &token{keyID: keyID, expires: exp}
 	ts.count++
@@ -89,6 +93,24 @@ func (ts *tokens) expireAll() {
 	for _, t := range ts.issues {
 		t.expires = past
 	}
+}
+
+func (ts *tokens) setLimit(d time.Duration) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.limit = max(d, 0)
+}
+
+func (ts *tokens) expired() int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	now, n := ts.clock.Now(), 0
+	for _, t := range ts.issues {
+		if !now.Before(t.expires) {
+			n++
+		}
+	}
+	return n
 }
 
 func (ts *tokens) issued() int {

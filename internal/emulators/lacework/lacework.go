@@ -85,6 +85,7 @@ type Emulator struct {
 	ticker  *emukit.Ticker
 	log     *slog.Logger
 	faults  *emukit.Faults
+	ledger  *emukit.Ledger
 	limiter *emukit.RateLimiter
 	rec     *emukit.Recorder
 	tokens  *tokens
@@ -121,7 +122,7 @@ func New(opts Options) *Emulator {
 	}
 	e := &Emulator{
 		opts: opts, clock: clock, ticker: emukit.NewTicker(clock), log: log.With("emulator", "lacework"),
-		faults: emukit.NewFaults(opts.Seed), limiter: emukit.NewRateLimiter(clock), rec: emukit.NewRecorder(clock),
+		faults: emukit.NewFaults(opts.Seed), ledger: emukit.NewLedger(clock), limiter: emukit.NewRateLimiter(clock), rec: emukit.NewRecorder(clock),
 		tokens: newTokens(clock), scopes: newScopeFaults(opts.ScopeLatency),
 	}
 	e.SetPerMinute(opts.PerMinute)
@@ -163,8 +164,19 @@ func (e *Emulator) ExpireTokens() { e.tokens.expireAll() }
 // TokensIssued is how many tokens the token endpoint has handed out.
 func (e *Emulator) TokensIssued() int { return e.tokens.issued() }
 
+// SetTokenLifetime caps the lifetime of the tokens issued from now on at
+// d, whatever expiryTime the client asks for (zero: no cap; the answer's
+// expiresAt says when each expires).
+func (e *Emulator) SetTokenLifetime(d time.Duration) { e.tokens.setLimit(d) }
+
+// TokensExpired counts the tokens issued whose lifetime has ended.
+func (e *Emulator) TokensExpired() int { return e.tokens.expired() }
+
 // Faults returns the fault injector of the API calls.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // ThrottleNext answers the next API call with 429 asking the caller to
 // come back after retryAfter (Retry-After, in seconds).

@@ -288,3 +288,19 @@ func TestSeedIsDeterministic(t *testing.T) {
 		t.Errorf("statuses %v", statuses)
 	}
 }
+
+// TestTokenLifetimeCap: the fault suite's cap shortens the expiryTime a
+// client asks for, and the answer's expiresAt says so.
+func TestTokenLifetimeCap(t *testing.T) {
+	t.Parallel()
+	h := setup(t, Options{Alerts: 1})
+	h.emu.SetTokenLifetime(time.Minute)
+	res := h.tokenRequest(t, DefaultKeyID, DefaultSecret, 3600)
+	if m := res.json(t); res.status != http.StatusCreated || m["expiresAt"] != wireTime(t0.Add(time.Minute)) {
+		t.Fatalf("capped token: %d %v", res.status, m)
+	}
+	h.clock.Advance(time.Minute)
+	if n := h.emu.TokensExpired(); n < 1 {
+		t.Errorf("TokensExpired = %d after a minute, want the capped token", n)
+	}
+}

@@ -51,6 +51,7 @@ func (e *Emulator) comment(w http.ResponseWriter, r *http.Request) {
 	var t Timeline
 	if ok {
 		t = e.noteLocked(a, entryComment, *req.Comment, author(r))
+		e.ledger.Comment("alert", strconv.Itoa(id), *req.Comment)
 	}
 	e.mu.Unlock()
 	if !ok {
@@ -85,6 +86,9 @@ func (e *Emulator) close(w http.ResponseWriter, r *http.Request) {
 	err := errors.New("not found")
 	if ok {
 		err = e.closeLocked(a, *req.Reason, req.Comment, author(r))
+	}
+	if err == nil {
+		e.ledger.Apply("alert", strconv.Itoa(id), map[string]int{"reason": *req.Reason}, req.Comment)
 	}
 	e.mu.Unlock()
 	switch {

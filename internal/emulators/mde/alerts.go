@@ -179,6 +179,7 @@ func (e *Emulator) SetAlertStatus(id, status string) error {
 		return fmt.Errorf("set alert status: alert %q not found", id)
 	}
 	setStatus(a, status, e.ticker.Next())
+	e.ledger.Changed("alert", id)
 	return nil
 }
 

@@ -64,6 +64,7 @@ type Emulator struct {
 	log    *slog.Logger
 	issuer *entra.Issuer
 	faults *emukit.Faults
+	ledger *emukit.Ledger
 	limit  *emukit.RateLimiter
 	batch  *emukit.RateLimiter
 	rec    *emukit.Recorder
@@ -96,7 +97,7 @@ func New(opts Options) *Emulator {
 	}
 	e := &Emulator{
 		opts: opts, clock: clock, ticker: emukit.NewTicker(clock), log: log.With("emulator", "mde"),
-		issuer: opts.Issuer, faults: emukit.NewFaults(opts.Seed),
+		issuer: opts.Issuer, faults: emukit.NewFaults(opts.Seed), ledger: emukit.NewLedger(clock),
 		limit: emukit.NewRateLimiter(clock, opts.Limits...), batch: emukit.NewRateLimiter(clock, opts.BatchLimits...),
 		rec: emukit.NewRecorder(clock),
 	}
@@ -131,6 +132,9 @@ func (e *Emulator) Issuer() *entra.Issuer { return e.issuer }
 
 // Faults returns the fault injector.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // Limiter returns the per-app limiter for all calls.
 func (e *Emulator) Limiter() *emukit.RateLimiter { return e.limit }

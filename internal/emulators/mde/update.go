@@ -107,6 +107,22 @@ func (u update) validate(current *string, allowed determinations) error {
 	return nil
 }
 
+// record notes the update applied to alert id in the ledger: the fields
+// it set, and its comment.
+func (u update) record(l *emukit.Ledger, id string) {
+	comment := ""
+	if u.Comment != nil {
+		comment = *u.Comment
+	}
+	if u.Status == nil && u.AssignedTo == nil && u.Classification == nil && u.Determination == nil {
+		l.Comment("alert", id, comment)
+		return
+	}
+	fields := u
+	fields.AlertIDs, fields.Comment = nil, nil
+	l.Apply("alert", id, fields, comment)
+}
+
 func (u update) applyLocked(a *Alert, by string, now time.Time) {
 	if u.Classification != nil {
 		c := *u.Classification
@@ -149,6 +165,7 @@ func (e *Emulator) patchAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.applyLocked(a, author(r), e.ticker.Next())
+	u.record(e.ledger, id)
 	out := a.clone()
 	e.mu.Unlock()
 	e.log.InfoContext(r.Context(), "alert updated", "id", id)
@@ -184,6 +201,7 @@ func (e *Emulator) batchUpdate(w http.ResponseWriter, r *http.Request) {
 	by := author(r)
 	for _, id := range u.AlertIDs {
 		u.applyLocked(e.alerts[id], by, e.ticker.Next())
+		u.record(e.ledger, id)
 	}
 	w.WriteHeader(http.StatusOK)
 }

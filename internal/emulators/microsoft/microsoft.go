@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/emukit/arm"
 	"github.com/alertsync/alertsync/internal/emulators/emukit/entra"
@@ -94,6 +95,13 @@ func (e *Entra) Grant(audiences ...string) {
 
 // Issuer is the token issuer vendors check bearer tokens against.
 func (e *Entra) Issuer() *entra.Issuer { return e.issuer }
+
+// SetTokenLifetime shortens (or, with zero, restores) the lifetime of the
+// tokens the login issues from now on.
+func (e *Entra) SetTokenLifetime(d time.Duration) { e.issuer.SetTokenLifetime(d) }
+
+// TokensExpired counts the login's tokens whose lifetime has ended.
+func (e *Entra) TokensExpired() int { return e.issuer.TokensExpired() }
 
 // Handler serves the v2 and v1 token endpoints.
 func (e *Entra) Handler() http.Handler { return e.issuer.Handler() }

@@ -87,6 +87,7 @@ func (e *Emulator) act(w http.ResponseWriter, r *http.Request) {
 	}
 	st, _ := statusByUUID(act.To)
 	e.moveTo(a, st, "apikey", body.Comment)
+	e.ledger.State("alert", a.UUID, body)
 	e.mu.Unlock()
 	writeOK(w, workflowReply{Actions: Allowed(st.UUID)})
 }
@@ -113,6 +114,7 @@ func (e *Emulator) bulk(w http.ResponseWriter, r *http.Request) {
 		if act, ok := resolve(a.Status.UUID, body.ActionUUID); ok {
 			st, _ := statusByUUID(act.To)
 			e.moveTo(a, st, "apikey", body.Comment)
+			e.ledger.State("alert", a.UUID, body)
 			moved++
 		}
 	}

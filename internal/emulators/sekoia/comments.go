@@ -72,6 +72,7 @@ func (e *Emulator) comment(w http.ResponseWriter, r *http.Request) {
 	c := Comment{UUID: emukit.RequestID(), Content: body.Content, Author: body.Author, Date: e.clock.Now().Unix(),
 		CreatedBy: e.principalID, CreatedByType: "apikey", Unseen: true}
 	a.Comments = append(a.Comments, c)
+	e.ledger.Comment("alert", a.UUID, c.Content)
 	a.TotalComments++
 	a.UnseenComments++
 	e.mu.Unlock()

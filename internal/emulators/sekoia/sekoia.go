@@ -81,6 +81,7 @@ type Emulator struct {
 	clock   emukit.Clock
 	log     *slog.Logger
 	faults  *emukit.Faults
+	ledger  *emukit.Ledger
 	limiter *emukit.RateLimiter
 	rec     *emukit.Recorder
 
@@ -113,7 +114,7 @@ func New(opts Options) *Emulator {
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := &Emulator{
-		opts: opts, clock: opts.Clock, log: log.With("emulator", "sekoia"), faults: emukit.NewFaults(opts.Seed),
+		opts: opts, clock: opts.Clock, log: log.With("emulator", "sekoia"), faults: emukit.NewFaults(opts.Seed), ledger: emukit.NewLedger(opts.Clock),
 		rec: emukit.NewRecorder(opts.Clock), fail: map[string]bool{}, intakeKeys: map[string]bool{DefaultIntakeKey: true},
 		principalID: emukit.GUID(emukit.NewRand(opts.Seed + 7)),
 	}
@@ -157,6 +158,9 @@ func (e *Emulator) intakeChain() http.Handler {
 
 // Faults returns the fault injector, shared by the API and the intake.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // ThrottleNext answers the next request with 429; a positive retryAfter
 // is sent as Retry-After, zero sends none, as Sekoia documents none.

@@ -74,6 +74,7 @@ type Emulator struct {
 	log      *slog.Logger
 	issuer   *entra.Issuer
 	faults   *emukit.Faults
+	ledger   *emukit.Ledger
 	recorder *emukit.Recorder
 	throttle *arm.Throttle
 	ticker   *emukit.Ticker
@@ -119,6 +120,7 @@ func New(opts Options) *Emulator {
 		log:      opts.Logger.With("emulator", "sentinel"),
 		issuer:   opts.Issuer,
 		faults:   emukit.NewFaults(opts.Seed),
+		ledger:   emukit.NewLedger(opts.Clock),
 		recorder: emukit.NewRecorder(opts.Clock),
 		throttle: arm.NewThrottle(opts.Clock, opts.ReadBudget, opts.WriteBudget),
 		ticker:   emukit.NewTicker(opts.Clock),
@@ -183,6 +185,9 @@ func (e *Emulator) Issuer() *entra.Issuer { return e.issuer }
 
 // Faults returns the fault injector.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // Recorder returns the request recorder.
 func (e *Emulator) Recorder() *emukit.Recorder { return e.recorder }

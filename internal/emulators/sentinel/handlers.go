@@ -141,6 +141,7 @@ func (e *Emulator) handlePut(w http.ResponseWriter, r *http.Request) {
 		e.writeStoreError(w, r, err)
 		return
 	}
+	e.ledger.State("incident", inc.Name, body.Properties)
 	e.syncBack(r.Context(), resolve)
 	writePut(w, created, inc)
 }
@@ -211,6 +212,9 @@ func (e *Emulator) handlePutComment(w http.ResponseWriter, r *http.Request) {
 		e.writeStoreError(w, r, err)
 		return
 	}
+	if created {
+		e.ledger.Comment("incident", e.incidentName(r.PathValue("id")), body.Properties.Message)
+	}
 	writePut(w, created, c)
 }
 
@@ -265,4 +269,13 @@ func principalName(r *http.Request) string {
 		return p.ClientID
 	}
 	return ""
+}
+
+// incidentName is the name an incident is stored under, as its console
+// shows it (a path may spell it in another case).
+func (e *Emulator) incidentName(id string) string {
+	if in, ok := e.Incident(id); ok {
+		return in.Name
+	}
+	return id
 }

@@ -43,6 +43,7 @@ func (e *Emulator) addNotes(w http.ResponseWriter, r *http.Request) {
 		now := e.stamp()
 		e.notes[t.ID] = append(e.notes[t.ID], Note{ID: noteID(e.noteSeq), Text: text, Creator: user,
 			CreatorID: stableID(user), CreatedAt: now, UpdatedAt: now})
+		e.ledger.Comment("alert", t.ID, text)
 		body.Data.Affected++
 	}
 	e.mu.Unlock()

@@ -52,6 +52,7 @@ type Emulator struct {
 	log    *slog.Logger
 	tokens *tokens
 	faults *emukit.Faults
+	ledger *emukit.Ledger
 	limit  *emukit.RateLimiter
 	rec    *emukit.Recorder
 
@@ -87,7 +88,7 @@ func New(opts Options) *Emulator {
 	}
 	e := &Emulator{
 		opts: opts, world: world, clock: clock, ticker: emukit.NewTicker(clock), log: log.With("emulator", "sentinelone"),
-		tokens: newTokens(), faults: emukit.NewFaults(opts.Seed), rec: emukit.NewRecorder(clock),
+		tokens: newTokens(), faults: emukit.NewFaults(opts.Seed), ledger: emukit.NewLedger(clock), rec: emukit.NewRecorder(clock),
 		threats: map[string]*Threat{}, cloud: map[string]*CloudAlert{}, notes: map[string][]Note{}, fail: map[string]string{},
 	}
 	if opts.Limits != nil {
@@ -139,6 +140,10 @@ func (e *Emulator) ExpireTokens() { e.tokens.revokeAll() }
 
 // Faults returns the fault injector.
 func (e *Emulator) Faults() *emukit.Faults { return e.faults }
+
+// Ledger returns the record of the client writes applied. A write that
+// changes nothing (already_set) is not applied, so it is not recorded.
+func (e *Emulator) Ledger() *emukit.Ledger { return e.ledger }
 
 // ThrottleNext makes the next request answer 429 with Retry-After.
 func (e *Emulator) ThrottleNext(retryAfter time.Duration) { e.faults.ThrottleNext(1, retryAfter) }

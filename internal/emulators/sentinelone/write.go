@@ -113,6 +113,7 @@ func (e *Emulator) applyThreats(w http.ResponseWriter, r *http.Request, sc scope
 			d, changed = applyOne(t, ch)
 		}
 		if changed {
+			e.ledger.State("alert", t.ID, map[string]string{"incidentStatus": ch.status, "analystVerdict": ch.verdict})
 			e.touchThreat(t)
 			body.Data.Affected++
 		}
@@ -189,6 +190,7 @@ func (e *Emulator) applyCloud(w http.ResponseWriter, r *http.Request, sc scope, 
 			continue
 		}
 		*field(a) = v
+		e.ledger.State("alert", cloudPrefix+ai.AlertID, map[string]string{r.URL.Path: v})
 		e.touchCloud(a)
 		body.Data.Affected++
 	}

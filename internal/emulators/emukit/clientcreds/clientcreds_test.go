@@ -268,3 +268,25 @@ func TestAudience(t *testing.T) {
 		t.Errorf("Lookup: %v %v", tok, ok)
 	}
 }
+
+func TestTokenLifetime(t *testing.T) {
+	t.Parallel()
+	k := setup(t, vendorOptions())
+	var _ emukit.TokenLifetime = k.issuer
+	k.issuer.SetTokenLifetime(time.Minute)
+	_, body := k.post(t, "/oauth2/token", creds(), false)
+	if body["expires_in"] != 60.0 {
+		t.Fatalf("expires_in %v, want 60", body["expires_in"])
+	}
+	k.clock.Advance(time.Minute)
+	if s, _ := k.ping(t, body["access_token"].(string)); s != 401 {
+		t.Errorf("after a minute: %d, want 401", s)
+	}
+	if n := k.issuer.TokensExpired(); n != 1 {
+		t.Errorf("TokensExpired = %d, want 1", n)
+	}
+	k.issuer.SetTokenLifetime(0)
+	if k.issuer.TTL() != 1799*time.Second {
+		t.Errorf("after reset: %v", k.issuer.TTL())
+	}
+}

@@ -97,6 +97,23 @@ func (i *Issuer) SetTTL(d time.Duration) {
 	i.ttl = d
 }
 
+// SetTokenLifetime makes tokens issued from now on live d (zero: the
+// issuer's own lifetime): see emukit.TokenLifetime.
+func (i *Issuer) SetTokenLifetime(d time.Duration) { i.SetTTL(d) }
+
+// TokensExpired counts the tokens issued whose lifetime has ended.
+func (i *Issuer) TokensExpired() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	now, n := i.clock.Now(), 0
+	for _, t := range i.tokens {
+		if !now.Before(t.ExpiresAt) {
+			n++
+		}
+	}
+	return n
+}
+
 // TTL is the lifetime of tokens issued now.
 func (i *Issuer) TTL() time.Duration {
 	i.mu.Lock()

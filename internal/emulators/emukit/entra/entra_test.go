@@ -237,3 +237,32 @@ func TestAudienceAlias(t *testing.T) {
 		t.Fatalf("validate: %v", why)
 	}
 }
+
+// TestTokenLifetime: the fault suite's knob shortens the tokens issued
+// from then on, counts those whose lifetime ended, and zero restores the
+// hour.
+func TestTokenLifetime(t *testing.T) {
+	t.Parallel()
+	k := setup(t)
+	var _ emukit.TokenLifetime = k.issuer
+	long, _ := k.issuer.Issue(tenant, clientID, graphAud)
+	k.issuer.SetTokenLifetime(time.Minute)
+	short, _ := k.issuer.Issue(tenant, clientID, graphAud)
+	if got := short.ExpiresAt.Sub(t0); got != time.Minute {
+		t.Fatalf("short token lives %v, want a minute", got)
+	}
+	k.clock.Advance(time.Minute)
+	if s, _, _ := k.call(t, short.AccessToken); s != 401 {
+		t.Errorf("short token after a minute: %d, want 401", s)
+	}
+	if s, _, _ := k.call(t, long.AccessToken); s != 200 {
+		t.Errorf("token issued before the change: %d, want 200", s)
+	}
+	if n := k.issuer.TokensExpired(); n != 1 {
+		t.Errorf("TokensExpired = %d, want 1", n)
+	}
+	k.issuer.SetTokenLifetime(0)
+	if tok, _ := k.issuer.Issue(tenant, clientID, graphAud); tok.ExpiresAt.Sub(k.clock.Now()) != DefaultTokenTTL {
+		t.Errorf("after reset: lives %v", tok.ExpiresAt.Sub(k.clock.Now()))
+	}
+}

@@ -103,6 +103,27 @@ func (i *Issuer) SetTTL(d time.Duration) {
 	i.ttl = d
 }
 
+// SetTokenLifetime makes tokens issued from now on live d (zero: an
+// hour, as Entra ID issues them): see emukit.TokenLifetime.
+func (i *Issuer) SetTokenLifetime(d time.Duration) { i.SetTTL(d) }
+
+// TokensExpired counts the tokens issued whose lifetime has ended.
+func (i *Issuer) TokensExpired() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return expiredCount(i.tokens, i.clock.Now())
+}
+
+func expiredCount(tokens map[string]Token, now time.Time) int {
+	n := 0
+	for _, t := range tokens {
+		if !now.Before(t.ExpiresAt) {
+			n++
+		}
+	}
+	return n
+}
+
 // ExpireAll makes every token issued so far expired, as if an hour passed.
 func (i *Issuer) ExpireAll() {
 	i.mu.Lock()
