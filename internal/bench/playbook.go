@@ -133,7 +133,7 @@ func measurePlaybook(ctx context.Context, name string, o Options) (*Playbook, er
 		return nil, err
 	}
 	hub := "http://" + a.Addr()
-	stats, _ := a.Store().(store.WriteStatser)
+	stats, _ := a.Hub().(store.WriteStatser)
 	var before store.WriteStats
 	if stats != nil {
 		before = stats.WriteStats()
