@@ -5,15 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/model"
 )
 
 // StateApplied reads the alert (POST /alerts/entities/alerts/v2) and
 // reports whether it holds the status and the resolution tag SetState(ch)
-// would write. The Alerts API does not return appended comments, so
-// there is no comment check: a comment whose answer was lost is sent
-// again (its marker lets a reader spot the copy).
+// would write.
 func (c *core) StateApplied(ctx context.Context, ch connector.StateChange) (bool, connector.RemoteState, error) {
 	_, status, err := actionsFor(ch, "")
 	if err != nil {
@@ -57,4 +58,33 @@ func (c *core) alert(ctx context.Context, id string) (alertWire, error) {
 	return alertWire{}, &connector.Error{Class: connector.ClassNotFound, Message: fmt.Sprintf("crowdstrike alert %s not returned", id)}
 }
 
-var _ connector.StateChecker = (*core)(nil)
+// refTagPrefix starts the tag AddComment adds beside each comment; the
+// rest is the comment marker's 12 hex digits. Letters, digits and
+// underscores only, as the console's own tags are (what else a tag may
+// hold is not documented).
+const refTagPrefix = "alertsync_ref_"
+
+// refTag is the tag of the comment of the action with this key.
+func refTag(idempotencyKey string) string {
+	m := connector.CommentMarker(idempotencyKey) // "[alertsync:<12 hex>]"
+	return refTagPrefix + strings.TrimSuffix(strings.TrimPrefix(m, "[alertsync:"), "]")
+}
+
+// CommentApplied reads the alert and reports whether it carries the tag
+// AddComment adds with the comment in one call: comments themselves are
+// not returned by the Alerts API.
+func (c *core) CommentApplied(ctx context.Context, a connector.CommentAction) (bool, error) {
+	if a.Kind != "" && a.Kind != model.KindAlert {
+		return false, connector.Unsupported
+	}
+	w, err := c.alert(ctx, a.VendorID)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(w.Tags, refTag(a.IdempotencyKey)), nil
+}
+
+var (
+	_ connector.StateChecker   = (*core)(nil)
+	_ connector.CommentChecker = (*core)(nil)
+)

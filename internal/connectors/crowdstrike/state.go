@@ -110,11 +110,12 @@ func itemError(e apiError, r *httpkit.Redactor) error {
 }
 
 // AddComment appends a comment with PATCH's append_comment, marked with
-// the action's connector.CommentMarker. The Alerts API returns no
-// comments (detects.Alert has no such property; whether the service
-// returns them is unconfirmed), so alertsync cannot read them back to
-// skip a comment whose first attempt landed (no CommentChecker): a retry
-// after a lost answer comments twice. The marker lets a reader spot it.
+// the action's connector.CommentMarker, and in the same call adds the
+// tag refTag(key). The Alerts API returns no comments (detects.Alert has
+// no such property; whether the service returns them is unconfirmed, so
+// we take the documented model), but it returns tags: the tag, applied
+// with the comment or not at all, is what CommentApplied reads back to
+// tell that a comment whose answer was lost landed.
 func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error {
 	if a.Kind != "" && a.Kind != model.KindAlert {
 		return connector.Unsupported
@@ -123,7 +124,7 @@ func (c *core) AddComment(ctx context.Context, a connector.CommentAction) error 
 		return connector.Permanent("add comment needs a vendor id and a body")
 	}
 	body := connector.Marked(a.Body, a.IdempotencyKey)
-	failed, err := c.patch(ctx, []string{a.VendorID}, []action{{"append_comment", body}})
+	failed, err := c.patch(ctx, []string{a.VendorID}, []action{{"append_comment", body}, {"add_tag", refTag(a.IdempotencyKey)}})
 	if err != nil {
 		return fmt.Errorf("comment on crowdstrike alert: %w", err)
 	}
