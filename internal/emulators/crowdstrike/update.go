@@ -152,18 +152,23 @@ func apply(a *Alert, acts []action, by string, now time.Time) {
 }
 
 // record notes the actions applied to alert id in the ledger: its
-// comments as such, every other action as the state it sets.
+// comments as such, every other action as the state it sets, except tags
+// added beside a comment, which label the comment (a client's reference
+// to find it again) rather than set a state.
 func record(l *emukit.Ledger, id string, acts []action) {
 	var fields []string
-	comment := ""
+	comment, labels := "", 0
 	for _, act := range acts {
-		if act.name == "append_comment" {
+		switch act.name {
+		case "append_comment":
 			comment += act.value
 			continue
+		case "add_tag":
+			labels++
 		}
 		fields = append(fields, act.name+"="+act.value)
 	}
-	if len(fields) == 0 {
+	if len(fields) == 0 || (comment != "" && labels == len(fields)) {
 		l.Comment("alert", id, comment)
 		return
 	}
