@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/registry"
@@ -38,6 +39,9 @@ type ChaosReport struct {
 	MissingWrites []string `json:"missing_writes,omitempty"`
 	// DuplicateWrites shows a few of the writes applied twice.
 	DuplicateWrites []string `json:"duplicate_writes,omitempty"`
+	// DeadLetterReasons counts the dead letters by integration, action
+	// and the error that ended them (the first 100 dead letters).
+	DeadLetterReasons map[string]int `json:"dead_letter_reasons,omitempty"`
 	// PostgresRestart says how the server restart went: "restarted ...",
 	// "skipped: <reason>" or why it was not asked for.
 	PostgresRestart string `json:"postgres_restart"`
@@ -115,6 +119,9 @@ func (ch *chaosRun) finish(ctx context.Context) error {
 	}
 	ch.rep.SettleS = float64(time.Since(start).Round(100*time.Millisecond)) / float64(time.Second)
 	ch.rep.Outbox, ch.rep.DeadLetters = counts, counts["dead"]
+	if ch.rep.DeadLetters > 0 {
+		ch.rep.DeadLetterReasons = ch.deadReasons(ctx)
+	}
 	ch.rep.Analysts = ch.d.n
 	ch.rep.MaxFailoverLimit = ch.o.MaxFailover.Seconds()
 	fc, expired := ch.vf.counts()
@@ -215,3 +222,33 @@ func (e *expectations) missing(integration string, console map[string]registry.O
 	}
 	return out
 }
+
+// deadReasons reads the first dead letters through the API and counts
+// them by integration, action and last error (ids and vendor ids cut out,
+// so one cause is one line).
+func (ch *chaosRun) deadReasons(ctx context.Context) map[string]int {
+	var page struct {
+		Items []struct {
+			Integration string `json:"integration"`
+			Action      string `json:"action"`
+			LastError   string `json:"last_error"`
+		} `json:"items"`
+	}
+	get, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := ch.c.get(get, "/api/v1/outbox?state=dead&limit=100", &page); err != nil {
+		return map[string]int{"(dead letters not readable: " + err.Error() + ")": ch.rep.DeadLetters}
+	}
+	out := map[string]int{}
+	for _, it := range page.Items {
+		why := it.LastError
+		if len(why) > 160 {
+			why = why[:160]
+		}
+		out[it.Integration+" "+it.Action+": "+digitsRun.ReplaceAllString(why, "N")]++
+	}
+	return out
+}
+
+// digitsRun is a run of digits or hex long enough to be an id.
+var digitsRun = regexp.MustCompile(`[0-9a-f-]{8,}`)
