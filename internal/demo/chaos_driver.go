@@ -31,8 +31,13 @@ type driver struct {
 	touched map[string]bool            // integration/kind:id given a verdict
 	fresh   map[string][]model.Alert   // open alerts without a verdict, by integration
 	objects map[string][]commentTarget // what can be commented on, by integration
-	turn    int
-	n       driverCounts
+	// commented counts the comments given on each object: an analyst
+	// stops at perObjectComments, as a vendor's console stops people at
+	// its own limit (Sentinel: 100 an incident), which a long SQLite run
+	// would otherwise reach and whose refusals are dead letters by design.
+	commented map[objRef]int
+	turn      int
+	n         driverCounts
 }
 
 // driverCounts is what the driver did.
@@ -56,7 +61,7 @@ type commentTarget struct {
 
 func newDriver(c *cluster, w *world, exp *expectations, seed int64) *driver {
 	d := &driver{c: c, w: w, exp: exp, r: rand.New(rand.NewPCG(uint64(seed), 17)), touched: map[string]bool{},
-		fresh: map[string][]model.Alert{}, objects: map[string][]commentTarget{}}
+		fresh: map[string][]model.Alert{}, objects: map[string][]commentTarget{}, commented: map[objRef]int{}}
 	for _, v := range w.set.Vendors() {
 		em, _ := w.set.Emulator(v.Kind)
 		if r, ok := em.(registry.Raiser); ok {
@@ -181,6 +186,10 @@ func (d *driver) refresh(ctx context.Context, integration string) error {
 	return nil
 }
 
+// perObjectComments is how many comments the analysts give one object at
+// most: half of the lowest documented vendor limit (Sentinel's 100).
+const perObjectComments = 50
+
 // comment has an analyst comment on an alert or incident of an
 // integration with comment sync on, each such integration in turn.
 func (d *driver) comment(ctx context.Context) (bool, error) {
@@ -203,6 +212,14 @@ func (d *driver) comment(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	o := emukit.Pick(d.r, d.objects[id])
+	for tries := 0; d.commented[o.ref] >= perObjectComments; tries++ {
+		if tries == 10 {
+			d.objects[id] = nil // read the targets again next time
+			return false, nil
+		}
+		o = emukit.Pick(d.r, d.objects[id])
+	}
+	d.commented[o.ref]++
 	body := d.exp.token(emukit.Pick(d.r, commentBodies))
 	path := fmt.Sprintf("/api/v1/%ss/%d/comments", o.kind, o.id)
 	err := d.write(ctx, path, map[string]string{"body": body}, func(ctx context.Context) (bool, error) {
