@@ -49,8 +49,10 @@ const (
 	// attempt did not land.
 	ReplayDuplicates Replay = iota
 	// ReplayHarmless: a repeat sets the same values again and leaves the
-	// object as one write would. The engine still checks first when it
-	// can, to not write twice, but sends anyway when the check fails.
+	// object as one write would. The engine checks first all the same,
+	// and a failed check waits and checks again, as for the others: the
+	// vendor would still see the write twice (its history, its audit
+	// log), and a vendor that fails the read is failing the write too.
 	ReplayHarmless
 	// ReplayDeduplicated: the vendor itself recognises the repeat (an
 	// idempotency key it honours, a client-chosen comment id) and keeps

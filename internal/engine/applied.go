@@ -21,7 +21,6 @@ import (
 const (
 	checkApplied    = "applied"     // the earlier attempt landed: not sent again
 	checkNotApplied = "not_applied" // it did not: sent again
-	checkFailedSent = "error_sent"  // the check failed; a repeat is harmless, so sent
 	checkFailedWait = "error_wait"  // the check failed; retried later
 	checkNotNeeded  = "not_needed"  // the vendor deduplicates repeats itself: sent unchecked
 )
@@ -96,16 +95,13 @@ func (e *Engine) checkComment(ctx context.Context, c connector.Connector, item s
 	return &outbox.Noted{Note: "already applied: the comment is on the object (its marker was found); not posted again"}
 }
 
-// checkFailed decides what a failed check means: a write the vendor
-// takes harmlessly twice goes anyway; any other waits, its error keeping
-// the connector's class (a rate limit is a rate limit, a 404 a 404).
-func (e *Engine) checkFailed(ctx context.Context, item store.OutboxItem, replay connector.Replay, err error) error {
-	if replay >= connector.ReplayHarmless {
-		e.countCheck(item, checkFailedSent)
-		e.log.DebugContext(ctx, "outcome check failed; sending anyway, a repeat is harmless",
-			"integration", item.Integration, "id", item.ID, "err", err)
-		return nil
-	}
+// checkFailed decides what a failed check means: the write waits and is
+// checked again, its error keeping the connector's class (a rate limit is
+// a rate limit, a 404 a 404), even where a repeat would be harmless: the
+// vendor would still see it twice, and a vendor failing the read is
+// failing the write too. (A chaos run that sent such writes on a failed
+// check showed Graph alerts set twice.)
+func (e *Engine) checkFailed(ctx context.Context, item store.OutboxItem, _ connector.Replay, err error) error {
 	e.countCheck(item, checkFailedWait)
 	return fmt.Errorf("check whether an earlier attempt landed: %w", err)
 }

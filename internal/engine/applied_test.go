@@ -69,7 +69,7 @@ func TestReplayIsChecked(t *testing.T) {
 		{"replay that landed is not sent", 2, true, nil, connector.Replays{}, 1, false, "noted"},
 		{"replay that did not land is sent", 3, false, nil, connector.Replays{}, 1, true, ""},
 		{"failed check waits when a repeat duplicates", 2, false, errThrottled, connector.Replays{}, 1, false, string(connector.ClassRateLimited)},
-		{"failed check sends when a repeat is harmless", 2, false, errThrottled, harmless, 1, true, ""},
+		{"failed check waits even when a repeat is harmless", 2, false, errThrottled, harmless, 1, false, string(connector.ClassRateLimited)},
 		{"vendor that deduplicates is not asked", 2, true, nil, dedup, 0, true, ""},
 	}
 	for _, tt := range tests {
