@@ -263,18 +263,26 @@ func maintain(st store.Store) (stop func()) {
 	if !ok {
 		return func() {}
 	}
+	return every(maintainEvery, func(ctx context.Context) {
+		_, _ = m.Maintain(ctx) // a failed refresh leaves the old plans; the next tick tries again
+	})
+}
+
+// every runs fn every d until the returned stop is called; stop waits
+// for a run in progress to end.
+func every(d time.Duration, fn func(ctx context.Context)) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(maintainEvery)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				_, _ = m.Maintain(ctx) // a failed refresh leaves the old plans; the next tick tries again
+				fn(ctx)
 			}
 		}
 	}()

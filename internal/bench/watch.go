@@ -63,22 +63,7 @@ func (w *watcher) pendingCount() int {
 
 // start runs the watcher until the returned stop is called.
 func (w *watcher) start() (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(watchTick)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				w.look()
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
+	return every(watchTick, func(context.Context) { w.look() })
 }
 
 // look checks the pending alerts of every vendor called since last time.
