@@ -31,7 +31,7 @@ func mayHaveSent(item store.OutboxItem) bool { return item.Attempts > 1 }
 // checkState asks the vendor whether a replayed state write already
 // landed. It returns nil when ch is to be sent; an *outbox.Noted (the
 // item is done, its write-back recorded) when it landed; another error
-// when the check failed and a repeat is not harmless, so the item waits
+// when the check failed, so the item waits
 // and is checked again, retried by the class of the connector's error.
 func (e *Engine) checkState(ctx context.Context, c connector.Connector, item store.OutboxItem, ch connector.StateChange) error {
 	if !mayHaveSent(item) {
@@ -48,7 +48,7 @@ func (e *Engine) checkState(ctx context.Context, c connector.Connector, item sto
 	}
 	applied, rs, err := sc.StateApplied(ctx, ch)
 	if err != nil {
-		return e.checkFailed(ctx, item, replay, err)
+		return e.checkFailed(item, err)
 	}
 	if !applied {
 		e.countCheck(item, checkNotApplied)
@@ -85,7 +85,7 @@ func (e *Engine) checkComment(ctx context.Context, c connector.Connector, item s
 	}
 	applied, err := cc.CommentApplied(ctx, ca)
 	if err != nil {
-		return e.checkFailed(ctx, item, replay, err)
+		return e.checkFailed(item, err)
 	}
 	if !applied {
 		e.countCheck(item, checkNotApplied)
@@ -101,7 +101,7 @@ func (e *Engine) checkComment(ctx context.Context, c connector.Connector, item s
 // vendor would still see it twice, and a vendor failing the read is
 // failing the write too. (A chaos run that sent such writes on a failed
 // check showed Graph alerts set twice.)
-func (e *Engine) checkFailed(ctx context.Context, item store.OutboxItem, _ connector.Replay, err error) error {
+func (e *Engine) checkFailed(item store.OutboxItem, err error) error {
 	e.countCheck(item, checkFailedWait)
 	return fmt.Errorf("check whether an earlier attempt landed: %w", err)
 }
