@@ -20,10 +20,11 @@ import (
 // TestOneTenantsFloodNeverDelaysAnothers: a provider reads two customers'
 // Sekoia.io communities with one API key, so both tenants' integrations
 // draw on one credential with a budget of one request in 2.2 s. One
-// tenant floods it with verdicts on every alert it holds; a verdict in the
-// other tenant then waits for no budget at all and lands while the
-// flood's writes are still queued, because a budget is per credential and
-// tenant and each tenant's writes run in lanes of their own.
+// tenant floods it with verdicts on every alert it holds; meanwhile the
+// other tenant's budget keeps its token, and a verdict in it lands while
+// the flood's writes are still queued, because a budget is per credential
+// and tenant and each tenant's writes run in lanes of their own. No wait
+// time is compared: that would flake on a loaded machine.
 func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
 	t.Parallel()
 	emu := sekoia.New(sekoia.Options{Alerts: 60, Seed: 7, PerMinute: -1})
@@ -87,6 +88,31 @@ func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(2500 * time.Millisecond) // a token comes every 2.2 s
+	// While acme's writes queue on its budget (its tokens reserved ahead,
+	// none available), the default tenant's budget on the same credential
+	// is untouched: its one token is there. On a shared budget both rows
+	// would read acme's empty bucket.
+	_, before := do("GET", "/metrics", "", "")
+	available := func(m, tenant string) float64 {
+		want := `alertsync_vendor_budget_available{integration="sekoia",tenant="` + tenant + `"} `
+		for _, line := range strings.Split(m, "\n") {
+			if v, ok := strings.CutPrefix(line, want); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return f
+			}
+		}
+		t.Fatalf("/metrics lacks %s", want)
+		return 0
+	}
+	if got := available(before, "acme"); got >= 1 {
+		t.Errorf("acme's budget has %.2f tokens during its flood: the test did not flood", got)
+	}
+	if got := available(before, "default"); got < 0.99 {
+		t.Errorf("the default tenant's budget has %.2f tokens while only acme sends: another tenant's flood spent it", got)
+	}
 	target := mine[0]
 	if _, err := a.Engine().SetAlertVerdict(ctx, engine.VerdictParams{ID: target.ID, Verdict: model.VerdictNotAThreat, Actor: analyst}); err != nil {
 		t.Fatal(err)
@@ -130,18 +156,11 @@ func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
 		t.Fatalf("/metrics lacks %s", want)
 		return 0
 	}
-	// A budget of 30 a minute (less the headroom) refills a token every
-	// 2.2 s and holds one. acme's writes waited for many. The default
-	// tenant's write (a read, then the change) needs at most one token
-	// beyond the one in the bucket; one more is slack for a loaded test
-	// machine. On a budget shared with acme it waited behind acme's
-	// queued requests (four tokens and more).
+	// acme's writes waited for tokens; the default's write went on its
+	// own budget (checked above, before it was given). Wait times are
+	// not compared: a loaded machine stretches them.
 	token := time.Minute / time.Duration(30*httpkit.Headroom)
 	if w := metric("alertsync_vendor_budget_wait_seconds_total", "acme"); w < 2*token.Seconds() {
 		t.Errorf("acme's flood waited %.2f s for its budget: the test did not flood", w)
-	}
-	own := metric("alertsync_vendor_requests_total", "default")
-	if w, most := metric("alertsync_vendor_budget_wait_seconds_total", "default"), own*token.Seconds(); w > most {
-		t.Errorf("the default tenant's write (%.0f requests) waited %.2f s for a budget, more than its own requests need (%.2f s): another tenant's flood delayed it", own, w, most)
 	}
 }
