@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/alertsync/alertsync/internal/model"
@@ -339,5 +340,65 @@ func TestStartValidation(t *testing.T) {
 	v := decode[store.Validation](t, e.do("POST", fmt.Sprintf("/api/v1/alerts/%d/validation", id), analystToken, nil).want(t, http.StatusAccepted))
 	if v.AlertID != id || !v.StartedAt.Equal(e.clock.Now()) || v.Done {
 		t.Errorf("validation = %+v", v)
+	}
+}
+
+// TestCommentIdempotencyKey: a client that lost the answer sends its
+// comment again with the same Idempotency-Key and gets the first comment
+// back; neither alertsync nor the vendor gets a second one, even when the
+// repeats race each other.
+func TestCommentIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	id := e.ids["a2"]
+	path := fmt.Sprintf("/api/v1/alerts/%d/comments", id)
+	post := func(key, body string) response {
+		return e.send("POST", path, map[string]any{"body": body}, func(h http.Header) {
+			h.Set("Authorization", "Bearer "+analystToken)
+			h.Set("Idempotency-Key", key)
+		})
+	}
+	first := decode[model.Comment](t, post("k-1", "checked the host").want(t, http.StatusCreated))
+	again := post("k-1", "checked the host").want(t, http.StatusOK)
+	if got := decode[model.Comment](t, again); got.ID != first.ID || got.Body != first.Body {
+		t.Errorf("replay = %+v, want the first comment %+v", got, first)
+	}
+	if again.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay headers %v, want Idempotent-Replayed: true", again.header)
+	}
+	if code := post("k-1", "something else").want(t, http.StatusBadRequest).errCode(t); code != "invalid" {
+		t.Errorf("key reused for another body: code %q", code)
+	}
+	post("k-2", "checked the host").want(t, http.StatusCreated) // a new key is a new comment
+
+	const racers = 8
+	statuses := make(chan int, racers)
+	var wg sync.WaitGroup
+	for range racers {
+		wg.Go(func() { statuses <- post("k-race", "raced").status })
+	}
+	wg.Wait()
+	close(statuses)
+	var created, replayed int
+	for s := range statuses {
+		switch s {
+		case http.StatusCreated:
+			created++
+		case http.StatusOK:
+			replayed++
+		default:
+			t.Errorf("racing repeat answered %d", s)
+		}
+	}
+	if created != 1 || replayed != racers-1 {
+		t.Errorf("racing repeats: %d created, %d replayed; want 1 and %d", created, replayed, racers-1)
+	}
+	got := decode[list[model.Comment]](t, e.do("GET", path, viewerToken, nil).want(t, http.StatusOK))
+	if len(got.Items) != 3 {
+		t.Errorf("comments = %+v, want 3 (k-1, k-2, k-race once each)", got.Items)
+	}
+	deliveries := decode[list[store.OutboxItem]](t, e.do("GET", fmt.Sprintf("/api/v1/alerts/%d/deliveries", id), viewerToken, nil).want(t, http.StatusOK))
+	if len(deliveries.Items) != 3 {
+		t.Errorf("deliveries = %d, want one per stored comment (3)", len(deliveries.Items))
 	}
 }

@@ -197,12 +197,15 @@ func (c *cluster) alive(turn int) []*replica {
 }
 
 // request sends one API request to r.
-func (c *cluster) request(ctx context.Context, r *replica, method, path string, body io.Reader) (*http.Response, error) {
+func (c *cluster) request(ctx context.Context, r *replica, method, path string, body io.Reader, key string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, "http://"+r.addr+path, body)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -211,7 +214,7 @@ func (c *cluster) request(ctx context.Context, r *replica, method, path string, 
 
 // getFrom reads path from r's API into out.
 func (c *cluster) getFrom(ctx context.Context, r *replica, path string, out any) error {
-	resp, err := c.request(ctx, r, http.MethodGet, path, nil)
+	resp, err := c.request(ctx, r, http.MethodGet, path, nil, "")
 	if err != nil {
 		return err
 	}

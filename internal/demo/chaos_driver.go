@@ -37,6 +37,7 @@ type driver struct {
 	// would otherwise reach and whose refusals are dead letters by design.
 	commented map[objRef]int
 	turn      int
+	writes    int // names each write's Idempotency-Key
 	n         driverCounts
 }
 
@@ -273,12 +274,17 @@ func (d *driver) commentTargets(ctx context.Context, integration string) error {
 // call whose answer was lost (the replica died mid-call, a connection
 // was cut, the API failed) leaves the change's fate unknown, so applied
 // reads it back before it is sent again: the driver never makes a change
-// twice.
+// twice. Every send of one change carries one Idempotency-Key too: a
+// read-back can run while the lost call is still being handled (a
+// replica held up by a restarting database commits it later), and only
+// the key then keeps the resend from adding a second comment.
 func (d *driver) write(ctx context.Context, path string, body any, applied func(context.Context) (bool, error)) error {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
+	d.writes++
+	key := fmt.Sprintf("chaos-write-%d", d.writes)
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		if err := d.c.failure(); err != nil {
 			return err
@@ -291,7 +297,7 @@ func (d *driver) write(ctx context.Context, path string, body any, applied func(
 		if attempt > 0 {
 			d.n.Resent++
 		}
-		done, err := d.send(ctx, rs[0], path, b)
+		done, err := d.send(ctx, rs[0], path, b, key)
 		switch {
 		case done:
 			return nil
@@ -320,8 +326,8 @@ var errNotSent = errors.New("not sent")
 // send posts b to path at r: done when the API took it; an error for a
 // call that was refused on purpose (a 4xx, a bug in the driver or the
 // hub) or never sent; neither when the outcome is unknown.
-func (d *driver) send(ctx context.Context, r *replica, path string, b []byte) (done bool, err error) {
-	resp, err := d.c.request(ctx, r, http.MethodPost, path, bytes.NewReader(b))
+func (d *driver) send(ctx context.Context, r *replica, path string, b []byte, key string) (done bool, err error) {
+	resp, err := d.c.request(ctx, r, http.MethodPost, path, bytes.NewReader(b), key)
 	if err != nil {
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return false, errNotSent

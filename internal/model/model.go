@@ -215,6 +215,10 @@ type Comment struct {
 	Author   Actor     `json:"author"`
 	Body     string    `json:"body"`
 	At       time.Time `json:"at"`
+	// RequestKey is the Idempotency-Key the client that added the
+	// comment sent, if any: a second request with it finds this comment
+	// instead of adding another. It stays inside alertsync.
+	RequestKey string `json:"-"`
 }
 
 // Evidence is one audit-log record (a sign-in, a mailbox rule change, a

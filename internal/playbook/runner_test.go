@@ -243,6 +243,36 @@ func TestCrashMidRunSendsOnce(t *testing.T) {
 	}
 }
 
+// TestCrashMidCommentAddsOnce: a comment step whose outcome a crash hid
+// runs again (it is keyed by its step) and finds the comment it added:
+// the alert has it once, and the run goes on to its next step.
+func TestCrashMidCommentAddsOnce(t *testing.T) {
+	t.Parallel()
+	e := setup(t, func(s string) string {
+		return strings.Replace(s, "  - name: Request URL\n", "  - name: Note\n    type: add_comment\n    text: 'sent to the tool: {{ node.1.title }}'\n  - name: Request URL\n", 1)
+	})
+	a := e.ingest(t, "A-3")
+	crashed := false
+	e.deliver(t, func(it store.OutboxItem) bool {
+		if crashed || it.Action != playbook.ActionStep {
+			return false
+		}
+		crashed = true
+		return true
+	})
+	cs, err := e.st.CommentList(t.Context(), model.KindAlert, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || cs[0].Body != "sent to the tool: "+hostile {
+		t.Errorf("comments = %+v, want the step's one", cs)
+	}
+	run := e.runs(t)[0]
+	if !crashed || run.Status != store.RunSucceeded || e.rc.count() != 1 {
+		t.Errorf("crashed %v, run %s (%s), %d requests", crashed, run.Status, run.Error, e.rc.count())
+	}
+}
+
 // TestEgressRefused: without the allowlist, the local receiver is
 // refused and the run fails saying so; nothing reaches it.
 func TestEgressRefused(t *testing.T) {

@@ -47,15 +47,10 @@ func (r *Runner) runStep(ctx context.Context, st *runState, i int, s compiledSte
 
 // idempotent reports whether repeating the step after a crash that hid
 // its outcome is harmless: lookups, verdicts (the same verdict again
-// changes nothing), pushes and calls (keyed), and http steps that say so.
+// changes nothing), comments, pushes and calls (keyed), and http steps
+// that say so.
 func (s compiledStep) idempotent() bool {
-	switch s.Type {
-	case StepHTTP:
-		return s.Idempotent
-	case StepAddComment:
-		return false
-	}
-	return true
+	return s.Type != StepHTTP || s.Idempotent
 }
 
 // markSending records, in a transaction of its own before the step acts,
@@ -86,7 +81,7 @@ func (r *Runner) exec(ctx context.Context, st *runState, s compiledStep, data ma
 	case StepSetVerdict:
 		return r.setVerdict(ctx, st, s, data)
 	case StepAddComment:
-		return r.comment(ctx, st, s, data)
+		return r.comment(ctx, st, s, data, item)
 	case StepPush:
 		return r.push(ctx, st, s, data, item)
 	case StepCallPlaybook:
@@ -185,7 +180,10 @@ func (r *Runner) setVerdict(ctx context.Context, st *runState, s compiledStep, d
 	return in, out, nil
 }
 
-func (r *Runner) comment(ctx context.Context, st *runState, s compiledStep, data map[string]any) (json.RawMessage, json.RawMessage, error) {
+// comment adds a comment under a request key named after the step's
+// outbox item: a delivery retried after its outcome was lost finds the
+// comment it added instead of adding it twice.
+func (r *Runner) comment(ctx context.Context, st *runState, s compiledStep, data map[string]any, item store.OutboxItem) (json.RawMessage, json.RawMessage, error) {
 	id, err := st.object(ctx, s, data)
 	if err != nil {
 		return nil, nil, err
@@ -199,7 +197,7 @@ func (r *Runner) comment(ctx context.Context, st *runState, s compiledStep, data
 		kind = model.KindAlert
 	}
 	in, _ := json.Marshal(map[string]any{"kind": kind, "id": id, "body": body})
-	c, err := r.o.Engine.AddComment(ctx, kind, id, playbookActor(st.p.Def.ID), body)
+	c, _, err := r.o.Engine.AddCommentOnce(ctx, kind, id, playbookActor(st.p.Def.ID), body, "playbook:"+item.Key)
 	if err != nil {
 		return in, nil, engineError(err)
 	}

@@ -195,7 +195,12 @@ type Tx interface {
 	RevisionAppend(ctx context.Context, r model.Revision) error
 	// RevisionAppendBatch appends many revisions at once.
 	RevisionAppendBatch(ctx context.Context, rs []model.Revision) error
+	// CommentAdd stores a comment and sets its ID. A comment with a
+	// RequestKey already used on the same object is ErrConflict.
 	CommentAdd(ctx context.Context, c *model.Comment) error
+	// CommentByRequestKey returns the comment stored on an object under
+	// a client's request key, or ErrNotFound.
+	CommentByRequestKey(ctx context.Context, kind model.Kind, objectID int64, key string) (model.Comment, error)
 	// EvidenceInsertBatch stores new audit-log records and sets their
 	// IDs. A record whose (integration, vendor id) is stored already is
 	// skipped and keeps ID 0; it returns how many were new.

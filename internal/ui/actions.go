@@ -64,7 +64,7 @@ func (c *console) addComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kind := kindOf(r)
-	_, err := c.engine.AddComment(r.Context(), kind, id, analyst(r), strings.TrimSpace(r.PostFormValue("body")))
+	_, _, err := c.engine.AddCommentOnce(r.Context(), kind, id, analyst(r), strings.TrimSpace(r.PostFormValue("body")), r.PostFormValue("request_key"))
 	if c.refused(w, r, err) {
 		return
 	}

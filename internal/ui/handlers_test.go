@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -308,5 +309,39 @@ func TestClusterPage(t *testing.T) {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("cluster page lacks %q", want)
 		}
+	}
+}
+
+// TestCommentFormSubmittedTwice: the comment form names itself, so the
+// same form sent twice (a double click, a resend after a timeout) adds
+// one comment; the next rendering of the form adds another.
+func TestCommentFormSubmittedTwice(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	alert := h.alerts[0]
+	b := h.browser().login(analystToken)
+	keyOf := func(p page) string {
+		m := regexp.MustCompile(`name="request_key" value="([^"]+)"`).FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatal("the comment form has no request key")
+		}
+		return m[1]
+	}
+	path := fmt.Sprintf("/alerts/%d", alert)
+	key := keyOf(b.get(path))
+	for range 2 {
+		b.post(path+"/comments", url.Values{"body": {"looked at it"}, "request_key": {key}}).want(t, http.StatusSeeOther)
+	}
+	if next := keyOf(b.get(path)); next == key {
+		t.Fatalf("two renderings of the form share the key %q", key)
+	} else {
+		b.post(path+"/comments", url.Values{"body": {"looked at it"}, "request_key": {next}}).want(t, http.StatusSeeOther)
+	}
+	cs, err := h.app.Store().CommentList(context.Background(), model.KindAlert, alert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 2 {
+		t.Errorf("%d comments, want 2 (the first form once, the second once)", len(cs))
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"crypto/rand"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -169,6 +170,10 @@ var funcs = template.FuncMap{
 	"join":   strings.Join,
 	"status": statusWord,
 	// dict passes several values to a partial template.
+	// requestKey names one rendering of a form: submitting that form
+	// twice (a double click, a browser resending after a timeout) adds
+	// its comment once.
+	"requestKey": func() string { return rand.Text() },
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/alertsync/alertsync/internal/model"
@@ -51,11 +52,12 @@ func (t *tx) RevisionAppend(ctx context.Context, r model.Revision) error {
 
 func scanComment(s scanner) (model.Comment, error) {
 	var (
-		c  model.Comment
-		at int64
+		c   model.Comment
+		at  int64
+		key sql.NullString
 	)
-	err := s.Scan(&c.ID, &c.Kind, &c.ObjectID, &c.Author.Kind, &c.Author.Name, &c.Body, &at)
-	c.At = fromMicros(at)
+	err := s.Scan(&c.ID, &c.Kind, &c.ObjectID, &c.Author.Kind, &c.Author.Name, &c.Body, &at, &key)
+	c.At, c.RequestKey = fromMicros(at), key.String
 	return c, err
 }
 
@@ -72,10 +74,25 @@ func (c *conn) CommentList(ctx context.Context, kind model.Kind, objectID int64)
 	return out, nil
 }
 
-// CommentAdd stores a comment and sets c.ID.
+// CommentByRequestKey returns the comment stored on an object under a
+// client's request key.
+func (t *tx) CommentByRequestKey(ctx context.Context, kind model.Kind, objectID int64, key string) (model.Comment, error) {
+	row, err := t.queryRow(ctx, qCommentByRequestKey, string(kind), objectID, key)
+	if err != nil {
+		return model.Comment{}, fmt.Errorf("get comment by request key: %w", err)
+	}
+	c, err := scanComment(row)
+	if err != nil {
+		return c, fmt.Errorf("get comment by request key: %w", notFound(err))
+	}
+	return c, nil
+}
+
+// CommentAdd stores a comment and sets c.ID. A RequestKey already used
+// on the object is a conflict.
 func (t *tx) CommentAdd(ctx context.Context, c *model.Comment) error {
 	id, err := t.insertID(ctx, qCommentAdd, string(c.Kind), c.ObjectID,
-		string(c.Author.Kind), c.Author.Name, c.Body, micros(c.At))
+		string(c.Author.Kind), c.Author.Name, c.Body, micros(c.At), nullText(c.RequestKey))
 	if err != nil {
 		return fmt.Errorf("add comment: %w", err)
 	}

@@ -23,6 +23,7 @@ const (
 	qRevisionList
 	qCommentAdd
 	qCommentList
+	qCommentByRequestKey
 	qQuarantineAdd
 	qIntegrationUpsert
 	qIntegrationGet
@@ -101,7 +102,7 @@ const (
 	created_at = ?, updated_at = ?, remote_alert_ids = ?, raw = ?, revision = ?,
 	last_changed_at = ?, notes = ?, classification = ?`
 	revisionCols   = `id, kind, object_id, seq, actor_kind, actor_name, reason, changes, snapshot, at`
-	commentCols    = `id, kind, object_id, author_kind, author_name, body, at`
+	commentCols    = `id, kind, object_id, author_kind, author_name, body, at, request_key`
 	quarantineCols = `id, integration, vendor_id, reason, payload, at`
 	integrationCol = `id, kind, name, enabled, settings, secrets, policy, updated_at`
 	validationCols = `alert_id, started_at, next_pass_at, ends_at, passes, done, found`
@@ -181,7 +182,9 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qRevisionList: {"revision list", `SELECT ` + revisionCols + ` FROM revisions
 	WHERE tenant = :tenant AND kind = ? AND object_id = ? AND seq > ? ORDER BY seq LIMIT CAST(? AS INTEGER)`},
 	qCommentAdd: {"comment add", `INSERT INTO comments (tenant, kind, object_id, author_kind,
-	author_name, body, at) VALUES (:tenant, ?, ?, ?, ?, ?, ?)` + returningID},
+	author_name, body, at, request_key) VALUES (:tenant, ?, ?, ?, ?, ?, ?, ?)` + returningID},
+	qCommentByRequestKey: {"comment by request key", `SELECT ` + commentCols + ` FROM comments
+	WHERE tenant = :tenant AND kind = ? AND object_id = ? AND request_key = ?`},
 	qCommentList: {"comment list", `SELECT ` + commentCols + ` FROM comments
 	WHERE tenant = :tenant AND kind = ? AND object_id = ? ORDER BY id`},
 	qQuarantineAdd: {"quarantine add", `INSERT INTO quarantine (tenant, integration, vendor_id,

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -93,6 +94,53 @@ func testComments(t *testing.T, s *Both) {
 	}
 	if diff := cmp.Diff([]model.Comment{*cs[0], *cs[2]}, got); diff != "" {
 		t.Errorf("CommentList (-want +got):\n%s", diff)
+	}
+	testCommentRequestKeys(t, s)
+}
+
+// testCommentRequestKeys: a client's request key names one comment per
+// object; comments without one never collide.
+func testCommentRequestKeys(t *testing.T, s *Both) {
+	ctx := t.Context()
+	who := model.Actor{Kind: model.ActorAnalyst, Name: "kim"}
+	keyed := &model.Comment{Kind: model.KindAlert, ObjectID: 8, Author: who, Body: "keyed", At: t0, RequestKey: "req-1"}
+	inTx(t, s, func(tx store.Tx) error {
+		for _, c := range []*model.Comment{
+			keyed,
+			{Kind: model.KindAlert, ObjectID: 8, Author: who, Body: "no key", At: t0},
+			{Kind: model.KindAlert, ObjectID: 8, Author: who, Body: "no key again", At: t0},
+			{Kind: model.KindAlert, ObjectID: 9, Author: who, Body: "same key, other alert", At: t0, RequestKey: "req-1"},
+			{Kind: model.KindIncident, ObjectID: 8, Author: who, Body: "same key, an incident", At: t0, RequestKey: "req-1"},
+		} {
+			if err := tx.CommentAdd(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	err := s.WithTx(ctx, func(tx store.Tx) error {
+		return tx.CommentAdd(ctx, &model.Comment{Kind: model.KindAlert, ObjectID: 8, Author: who, Body: "again", At: t0, RequestKey: "req-1"})
+	})
+	wantConflict(t, "CommentAdd of a used request key", err)
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.CommentByRequestKey(ctx, model.KindAlert, 8, "req-1")
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff(*keyed, got); diff != "" {
+			t.Errorf("CommentByRequestKey (-want +got):\n%s", diff)
+		}
+		if _, err := tx.CommentByRequestKey(ctx, model.KindAlert, 8, "req-2"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("CommentByRequestKey of an unused key: err = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	got, err := s.CommentList(ctx, model.KindAlert, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].RequestKey != "req-1" || got[1].RequestKey != "" {
+		t.Errorf("CommentList = %+v, want the keyed comment and the two without a key", got)
 	}
 }
 
