@@ -71,7 +71,7 @@ func (t *tenant) pollLoop(ctx context.Context, in engine.Integration, pm *pollMe
 	defer a.releaseLease(lease)
 	failures := 0
 	next := time.Now()
-	holding := false
+	holding, answered := false, false
 	for ctx.Err() == nil {
 		if !time.Now().Before(next) {
 			err := t.pollOnce(ctx, in.ID)
@@ -97,7 +97,13 @@ func (t *tenant) pollLoop(ctx context.Context, in engine.Integration, pm *pollMe
 				if !holding {
 					log.Debug("poll lease held", "replica", a.replica)
 				}
-				holding, failures = true, 0
+				if failures > 0 || !answered {
+					// The vendor answers (again, or for the first time
+					// since this process started): writes that failed
+					// while it did not need not wait out their backoff.
+					a.worker.Expedite(ctx, store.Lane{Tenant: t.id, Integration: in.ID})
+				}
+				holding, failures, answered = true, 0, true
 				next = time.Now().Add(a.cfg.Engine.PollInterval)
 				pm.success.WithLabelValues(t.id, in.ID).SetToCurrentTime()
 			}

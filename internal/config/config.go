@@ -197,7 +197,7 @@ func Defaults() Config {
 			IngestBatch:        2000,
 		},
 		Outbox: OutboxConfig{
-			Workers: 8, Batch: 64, MaxAttempts: 10,
+			Workers: 8, Batch: 64, MaxAttempts: 20,
 			BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
 			Lease: 15 * time.Second, IdleWait: 200 * time.Millisecond,
 		},

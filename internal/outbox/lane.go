@@ -80,7 +80,8 @@ func (w *Worker) startLane(ctx context.Context, key store.Lane, fin *finisher, w
 // is not running.
 func (w *Worker) startLaneLocked(ctx context.Context, key store.Lane, fin *finisher, wg *sync.WaitGroup) *lane {
 	l := &lane{w: w, key: key, name: key.String(), fin: fin, wake: make(chan struct{}, 1), window: w.laneMax(key), bulkRunning: map[string]int{},
-		events: make(chan laneEvent, 2*w.o.Batch+2)}
+		backedOff: true,
+		events:    make(chan laneEvent, 2*w.o.Batch+2)}
 	w.lanes[key] = l
 	wg.Add(1)
 	go func() { defer wg.Done(); l.run(ctx) }()
@@ -186,6 +187,12 @@ type lane struct {
 	// delivery that ends (adopted work needs no claim).
 	drained bool
 	kicked  atomic.Bool
+	// backedOff is set while items of the lane may wait out a retry
+	// backoff: after a failed delivery, and at the start (an earlier
+	// process may have left some). The next delivery that succeeds
+	// clears it and sets expedite: the vendor answers again, so those
+	// items are made due instead of waiting up to MaxBackoff more.
+	backedOff, expedite bool
 }
 
 // laneEvent is a unit that finished delivering (unitDone) or items whose
@@ -194,8 +201,11 @@ type laneEvent struct {
 	unitDone  bool
 	items     int // the finished unit's items
 	throttled bool
-	recorded  int
-	key       string // the finished unit's batch key
+	// failed: an item of the unit failed and waits out a retry backoff;
+	// delivered: one was delivered.
+	failed, delivered bool
+	recorded          int
+	key               string // the finished unit's batch key
 }
 
 // kick wakes the lane because its integration may have new work in the
@@ -231,6 +241,9 @@ func (l *lane) run(ctx context.Context) {
 		} else {
 			// Queued work goes out before the claim, which may wait on the
 			// store, so freed slots are not idle meanwhile.
+			if l.expedite {
+				l.expediteBackedOff(ctx)
+			}
 			l.startUnits(ctx)
 			l.maybeClaim(ctx, now)
 			l.startUnits(ctx)
@@ -286,6 +299,12 @@ func (l *lane) apply(ev laneEvent) {
 			l.window = 1
 		case l.window < l.w.laneMax(l.key):
 			l.window++
+		}
+		switch {
+		case ev.failed:
+			l.backedOff = true
+		case ev.delivered && l.backedOff:
+			l.backedOff, l.expedite = false, true
 		}
 	}
 	l.held -= ev.recorded
@@ -396,13 +415,65 @@ func (l *lane) startUnits(ctx context.Context) {
 		l.w.deliveries.Go(func() {
 			out := l.w.deliverUnit(ctx, u)
 			throttled := l.noteThrottle(out)
+			failed, delivered := outcomes(out)
 			l.fin.in <- finishReq{done: out, lane: l}
-			l.events <- laneEvent{unitDone: true, throttled: throttled, key: u.key, items: len(u.items)}
+			l.events <- laneEvent{unitDone: true, throttled: throttled, failed: failed, delivered: delivered, key: u.key, items: len(u.items)}
 		})
 	}
 	clear(l.queue[len(kept):])
 	l.queue = kept
 	l.w.metrics.inFlight.WithLabelValues(l.key.Tenant, l.key.Integration).Set(float64(l.running))
+}
+
+// outcomes reports whether a delivered unit left an item waiting out a
+// retry backoff, and whether it delivered one.
+func outcomes(out []finished) (failed, delivered bool) {
+	for _, f := range out {
+		switch {
+		case f.result.State == store.OutboxDone:
+			delivered = true
+		case f.result.State == store.OutboxPending && !f.result.Unattempted &&
+			connector.ClassOf(f.err) != connector.ClassRateLimited:
+			failed = true
+		}
+	}
+	return failed, delivered
+}
+
+// expediteBackedOff makes the lane's items waiting out a retry backoff
+// due now, after one of its deliveries succeeded (see Expedite).
+func (l *lane) expediteBackedOff(ctx context.Context) {
+	l.expedite = false
+	if l.w.expedite(ctx, l.key) > 0 {
+		l.kicked.Store(true)
+	}
+}
+
+// Expedite makes lane's items waiting out a retry backoff due now and
+// wakes the lane: the vendor answers again (a write of the lane got
+// through, or the integration's poll did after failing), so the writes
+// that failed while it did not go out at the lane's own pace (its window,
+// its rate budget) instead of each at the end of its own backoff, up to
+// MaxBackoff later. Items waiting on a rate budget keep their wait.
+func (w *Worker) Expedite(ctx context.Context, lane store.Lane) {
+	if w.expedite(ctx, lane) > 0 {
+		w.WakeLanes([]store.Lane{lane})
+	}
+}
+
+func (w *Worker) expedite(ctx context.Context, lane store.Lane) int {
+	n, err := w.o.Store.OutboxExpedite(ctx, store.OutboxExpediteParams{Lane: lane, Now: w.o.Now().UTC(), ErrorPrefix: retryWait})
+	if err != nil {
+		if ctx.Err() == nil {
+			w.o.Logger.Error("expedite backed-off outbox items", "integration", lane.String(), "err", err)
+		}
+		return 0
+	}
+	if n > 0 {
+		w.metrics.expedited.WithLabelValues(lane.Tenant, lane.Integration).Add(float64(n))
+		w.o.Logger.Info("integration answers again: its writes waiting to retry are due now", "integration", lane.String(), "items", n)
+	}
+	return n
 }
 
 // noteThrottle pauses the lane when the vendor (or the local budget) said

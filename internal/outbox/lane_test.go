@@ -258,3 +258,41 @@ func testSlowItemHoldsNothingHostage(t *testing.T, st *storetest.Both) {
 	close(release)
 	rec.await(t, store.OutboxDone, slow)
 }
+
+// TestVendorBackFromOutageDrainsAtOnce: writes that failed while their
+// vendor was down wait out backoffs of up to an hour here; the first
+// write that gets through after the outage makes them due, so they go
+// out at once instead of an hour later. (The store's shared suite checks
+// that items waiting on a rate budget keep their wait.)
+func TestVendorBackFromOutageDrainsAtOnce(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, testVendorBackFromOutageDrainsAtOnce)
+}
+
+func testVendorBackFromOutageDrainsAtOnce(t *testing.T, st *storetest.Both) {
+	var failed []int64
+	for i := range 5 {
+		failed = append(failed, enqueueOn(t, st, "edr", fmt.Sprintf("f-%d", i), fmt.Sprintf("alert:%d", i), store.PriorityDecision))
+	}
+	rec := newRecorded()
+	w := outbox.New(outbox.Options{Store: st, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
+		BaseBackoff: time.Hour, MaxBackoff: time.Hour,
+		Deliver: func(_ context.Context, it store.OutboxItem) (outbox.After, error) {
+			if it.Key != "ok" && it.Attempts == 1 {
+				return nil, &connector.Error{Class: connector.ClassRetryable, Status: 503, Message: "down"}
+			}
+			return nil, nil
+		}})
+	runWorker(t, w)
+	rec.await(t, store.OutboxPending, failed...)
+	for _, id := range failed {
+		if it, err := st.OutboxGet(context.Background(), id); err != nil || time.Until(it.NextAttemptAt) < 30*time.Minute {
+			t.Fatalf("failed item %d: next attempt %v, %v; want about an hour away", id, it.NextAttemptAt, err)
+		}
+	}
+	// The vendor is back: the next write gets through, and the ones that
+	// failed follow it at once.
+	ok := enqueueOn(t, st, "edr", "ok", "alert:ok", store.PriorityDecision)
+	w.WakeLanes([]store.Lane{{Tenant: store.DefaultTenant, Integration: "edr"}})
+	rec.await(t, store.OutboxDone, append([]int64{ok}, failed...)...)
+}

@@ -14,6 +14,7 @@ type metrics struct {
 	laneWait  *prometheus.GaugeVec
 	pauses    *prometheus.CounterVec
 	bulkSize  prometheus.Histogram
+	expedited *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -46,6 +47,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Name: "alertsync_outbox_bulk_items", Help: "Items carried by one bulk vendor call.",
 		Buckets: []float64{2, 5, 10, 25, 50, 100, 250, 500, 1000},
 	}))
+	m.expedited = promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "alertsync_outbox_expedited_total",
+		Help: "Writes waiting out a retry backoff made due at once because their vendor answered again.",
+	}, []string{"tenant", "integration"}))
 	m.delivered = promreg.Register(reg, m.delivered)
 	m.retried = promreg.Register(reg, m.retried)
 	m.dead = promreg.Register(reg, m.dead)

@@ -143,7 +143,7 @@ func New(o Options) *Worker {
 	// in flight, whatever the others do.
 	def(&o.Concurrency, 8)
 	def(&o.Batch, 64)
-	def(&o.MaxAttempts, 10)
+	def(&o.MaxAttempts, 20)
 	defd(&o.BaseBackoff, time.Second)
 	defd(&o.MaxBackoff, 10*time.Minute)
 	defd(&o.Lease, 2*time.Minute)
@@ -391,13 +391,18 @@ func (w *Worker) outcome(it store.OutboxItem, after After, err error) (store.Out
 	return res, nil
 }
 
+// retryWait starts the record of an item waiting out a retry backoff
+// after an error (not a rate budget): the items a lane brings forward
+// when its vendor answers again (lane.expedite).
+const retryWait = "waiting: retry after error"
+
 // waitingText is a pending item's delivery record.
 func waitingText(class connector.Class, attempt, max int, next time.Time, err error) string {
 	at := next.UTC().Format(time.RFC3339)
 	if class == connector.ClassRateLimited {
 		return fmt.Sprintf("waiting: rate budget, next attempt at %s (attempt %d of %d): %v", at, attempt, max, err)
 	}
-	return fmt.Sprintf("waiting: retry after error, next attempt at %s (attempt %d of %d): %v", at, attempt, max, err)
+	return fmt.Sprintf("%s, next attempt at %s (attempt %d of %d): %v", retryWait, at, attempt, max, err)
 }
 
 func (w *Worker) maxAttempts(class connector.Class) int {

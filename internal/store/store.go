@@ -270,6 +270,19 @@ type Outbox interface {
 	// OutboxLanes lists the tenants' integrations that have unfinished
 	// items; a worker delivers each one's work on a lane of its own.
 	OutboxLanes(ctx context.Context) ([]Lane, error)
+	// OutboxExpedite makes a lane's pending items that wait out a retry
+	// backoff (their last error starts with ErrorPrefix) due at Now, and
+	// returns how many: the vendor answers again, so what failed while
+	// it did not need not wait minutes more.
+	OutboxExpedite(ctx context.Context, p OutboxExpediteParams) (int, error)
+}
+
+// OutboxExpediteParams names the lane OutboxExpedite brings forward and
+// which waiting items it takes.
+type OutboxExpediteParams struct {
+	Lane        Lane
+	Now         time.Time
+	ErrorPrefix string
 }
 
 // Lane is one tenant's integration, the unit outbox work is delivered in.

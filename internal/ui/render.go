@@ -173,7 +173,7 @@ var funcs = template.FuncMap{
 	// requestKey names one rendering of a form: submitting that form
 	// twice (a double click, a browser resending after a timeout) adds
 	// its comment once.
-	"requestKey": func() string { return rand.Text() },
+	"requestKey": rand.Text,
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {

@@ -410,3 +410,29 @@ func (db *DB) OutboxRenew(ctx context.Context, owner string, refs []store.Outbox
 	}
 	return n, nil
 }
+
+// OutboxExpedite brings a lane's items waiting out a retry backoff
+// forward to p.Now.
+func (db *DB) OutboxExpedite(ctx context.Context, p store.OutboxExpediteParams) (int, error) {
+	if p.Lane.Tenant == "" || p.Lane.Integration == "" || p.ErrorPrefix == "" {
+		return 0, errors.New("expedite names a lane and the error its items wait on")
+	}
+	if err := db.prepareWriter(ctx); err != nil {
+		return 0, err
+	}
+	now := micros(p.Now)
+	var n int64
+	err := db.autocommit(ctx, true, p.Lane.Tenant, func(c *conn) error {
+		var err error
+		n, err = c.execCount(ctx, qOutboxExpedite, now, p.Lane.Integration, now, len(p.ErrorPrefix), p.ErrorPrefix)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("expedite outbox lane %s: %w", p.Lane, err)
+	}
+	if n > 0 {
+		db.stats.commits.Add(1)
+		db.stats.rows.Add(n)
+	}
+	return int(n), nil
+}

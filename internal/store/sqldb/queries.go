@@ -52,6 +52,7 @@ const (
 	qOutboxObjectPending
 	qOutboxObjectCount
 	qOutboxRetry
+	qOutboxExpedite
 	qOutboxCounts
 	qOutboxSkip
 	qPlaybookList
@@ -275,6 +276,11 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	// A dead action is only retried while no later action on the same
 	// remote object has been applied: re-sending "in progress" after
 	// "resolved" went through would reopen the vendor's alert.
+	// The lane's partial index (pending and leased items only) finds the
+	// lane's unfinished items without visiting the done ones.
+	qOutboxExpedite: {"outbox expedite", `UPDATE outbox SET next_attempt_at = ?
+	WHERE tenant = :tenant AND integration = ? AND ` + laneActive + `
+	AND state = 'pending' AND next_attempt_at > ? AND attempts > 0 AND substr(last_error, 1, ?) = ?`},
 	qOutboxRetry: {"outbox retry", `UPDATE outbox SET state = 'pending', attempts = 0,
 	next_attempt_at = ?, updated_at = ? WHERE tenant = :tenant AND id = ? AND state = 'dead'
 	AND NOT EXISTS (SELECT 1 FROM outbox later WHERE later.tenant = outbox.tenant

@@ -466,3 +466,61 @@ func testOutboxRenew(t *testing.T, s *Both) {
 		t.Fatalf("after the renewed lease lapsed: %v", itemIDs(got))
 	}
 }
+
+// testOutboxExpedite: a lane whose vendor answers again brings forward
+// its items waiting out a retry backoff, and only those: not another
+// lane's, another tenant's, nor items waiting on a rate budget.
+func testOutboxExpedite(t *testing.T, s *Both) {
+	ctx := t.Context()
+	const prefix = "waiting: retry after error"
+	other := action("c", "alert:c")
+	other.Integration = "edr-2"
+	ids := enqueue(t, s, action("a", "alert:a"), action("b", "alert:b"), other, action("d", "alert:d"))
+	a, b, c, d := ids[0], ids[1], ids[2], ids[3]
+	if got := claim(t, s, "w1", t0, 10); len(got) != 4 {
+		t.Fatalf("claim = %v", itemIDs(got))
+	}
+	// Another tenant's lane of the same name fails too.
+	if err := s.TenantUpsert(ctx, store.Tenant{ID: "expedite-other", Name: "other", Status: store.TenantActive, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	ot := &Both{Store: s.Store, Scoped: s.Scope("expedite-other")}
+	oid := enqueue(t, ot, action("a", "alert:a"))[0]
+	if got, err := s.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "w1", Now: t0, Lease: lease, Limit: 10, Tenant: "expedite-other"}); err != nil || len(got) != 1 {
+		t.Fatalf("claim other tenant = %v, %v", got, err)
+	}
+	later := t0.Add(10 * time.Minute)
+	failed := func(id int64, why string) store.OutboxResult {
+		return store.OutboxResult{ID: id, State: store.OutboxPending, NextAttemptAt: later, Error: why, Now: t0}
+	}
+	finish(t, s, "w1", failed(a, prefix+", next attempt at …: 503"), store.OutboxResult{ID: b, State: store.OutboxDone, Now: t0},
+		failed(c, prefix+": 503"), failed(d, "waiting: rate budget, next attempt at …: 429"))
+	finish(t, ot, "w1", failed(oid, prefix+": 503"))
+
+	now := t0.Add(time.Minute)
+	n, err := s.OutboxExpedite(ctx, store.OutboxExpediteParams{Lane: store.Lane{Tenant: store.DefaultTenant, Integration: "edr-1"}, Now: now, ErrorPrefix: prefix})
+	if err != nil || n != 1 {
+		t.Fatalf("OutboxExpedite = %d, %v; want 1", n, err)
+	}
+	for _, tc := range []struct {
+		name string
+		s    *Both
+		id   int64
+		want time.Time
+	}{
+		{"the lane's failed item", s, a, now},
+		{"another lane's", s, c, later},
+		{"one waiting on a rate budget", s, d, later},
+		{"another tenant's", ot, oid, later},
+	} {
+		if it := getItem(t, tc.s, tc.id); !it.NextAttemptAt.Equal(tc.want) || it.State != store.OutboxPending {
+			t.Errorf("%s: next attempt %v (%s), want %v", tc.name, it.NextAttemptAt, it.State, tc.want)
+		}
+	}
+	if got := claim(t, s, "w1", now, 10); len(got) != 1 || got[0].ID != a {
+		t.Errorf("claim after expedite = %v, want [%d]", itemIDs(got), a)
+	}
+	if _, err := s.OutboxExpedite(ctx, store.OutboxExpediteParams{Now: now, ErrorPrefix: prefix}); err == nil {
+		t.Error("OutboxExpedite without a lane succeeded")
+	}
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Leases", testLeases},
 		{"OutboxRenew", testOutboxRenew},
 		{"OutboxRetry", testOutboxRetry},
+		{"OutboxExpedite", testOutboxExpedite},
 		{"OutboxSkip", testOutboxSkip},
 		{"OutboxRetryAfterLaterApplied", testOutboxRetryAfterLaterApplied},
 		{"OutboxCountsAndList", testOutboxCountsAndList},
