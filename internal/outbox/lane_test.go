@@ -296,3 +296,60 @@ func testVendorBackFromOutageDrainsAtOnce(t *testing.T, st *storetest.Both) {
 	w.WakeLanes([]store.Lane{{Tenant: store.DefaultTenant, Integration: "edr"}})
 	rec.await(t, store.OutboxDone, append([]int64{ok}, failed...)...)
 }
+
+// claimCounter counts each lane's claims.
+type claimCounter struct {
+	*storetest.Both
+	mu     sync.Mutex
+	claims map[string]int
+}
+
+func (c *claimCounter) OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]store.OutboxItem, error) {
+	c.mu.Lock()
+	c.claims[p.Integration]++
+	c.mu.Unlock()
+	return c.Both.OutboxClaim(ctx, p)
+}
+
+func (c *claimCounter) reset() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.claims
+	c.claims = map[string]int{}
+	return old
+}
+
+// TestWakingANewLaneClaimsOnItsOwn: work committed for an integration
+// without a running lane starts that lane, which claims it; the other
+// lanes, idle, claim nothing. (Waking the whole worker for it had every
+// lane claim: with a hundred tenants, a hundred claims per first verdict.)
+func TestWakingANewLaneClaimsOnItsOwn(t *testing.T) {
+	t.Parallel()
+	st := &claimCounter{Both: storetest.Default(storetest.OpenSQLite(t)), claims: map[string]int{}}
+	var lanes []store.Lane
+	var ids []int64
+	for i := range 10 {
+		in := fmt.Sprintf("edr-%d", i)
+		ids = append(ids, enqueueOn(t, st.Both, in, in, "alert:1", store.PriorityDecision))
+		lanes = append(lanes, store.Lane{Tenant: store.DefaultTenant, Integration: in})
+	}
+	rec := newRecorded()
+	// IdleWait is long: idle lanes claim only when woken.
+	w := outbox.New(outbox.Options{Store: st, IdleWait: time.Hour, Finished: rec.hook,
+		Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) { return nil, nil }})
+	runWorker(t, w)
+	w.WakeLanes(lanes)
+	rec.await(t, store.OutboxDone, ids...)
+	time.Sleep(50 * time.Millisecond) // the lanes' claims after their deliveries
+	st.reset()
+
+	id := enqueueOn(t, st.Both, "new", "new", "alert:1", store.PriorityDecision)
+	w.WakeLanes([]store.Lane{{Tenant: store.DefaultTenant, Integration: "new"}})
+	rec.await(t, store.OutboxDone, id)
+	time.Sleep(50 * time.Millisecond)
+	for in, n := range st.reset() {
+		if in != "new" && n > 0 {
+			t.Errorf("lane %s claimed %d times for another lane's work", in, n)
+		}
+	}
+}
