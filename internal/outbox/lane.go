@@ -85,8 +85,7 @@ func (w *Worker) startLane(ctx context.Context, key store.Lane, fin *finisher, w
 // is not running.
 func (w *Worker) startLaneLocked(ctx context.Context, key store.Lane, fin *finisher, wg *sync.WaitGroup) *lane {
 	l := &lane{w: w, key: key, name: key.String(), fin: fin, wake: make(chan struct{}, 1), window: w.laneMax(key), bulkRunning: map[string]int{},
-		backedOff: true,
-		events:    make(chan laneEvent, 2*w.o.Batch+2)}
+		events: make(chan laneEvent, 2*w.o.Batch+2)}
 	w.lanes[key] = l
 	wg.Add(1)
 	go func() { defer wg.Done(); l.run(ctx) }()
@@ -200,10 +199,12 @@ type lane struct {
 	drained bool
 	kicked  atomic.Bool
 	// backedOff is set while items of the lane may wait out a retry
-	// backoff: after a failed delivery, and at the start (an earlier
-	// process may have left some). The next delivery that succeeds
+	// backoff after a failed delivery. The next delivery that succeeds
 	// clears it and sets expedite: the vendor answers again, so those
-	// items are made due instead of waiting up to MaxBackoff more.
+	// items are made due instead of waiting up to MaxBackoff more. (What
+	// an earlier process left backing off is brought forward by the
+	// integration's first successful poll, see Expedite: a lane's first
+	// delivery doing it too cost every new lane a write.)
 	backedOff, expedite bool
 }
 
