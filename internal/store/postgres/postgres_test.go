@@ -46,6 +46,10 @@ func BenchmarkOutboxClaimFinish(b *testing.B) {
 	storetest.BenchOutboxClaimFinish(b, setup(b))
 }
 
+func BenchmarkOutboxClaimComplete(b *testing.B) {
+	storetest.BenchOutboxClaimComplete(b, setup(b))
+}
+
 // TestMaintainAnalyzesGrownTables: a table that grew from empty is
 // analyzed by Maintain, and then no longer named stale. The server
 // publishes its change counters within a second or so, hence the

@@ -98,6 +98,10 @@ func BenchmarkOutboxClaimFinish(b *testing.B) {
 	storetest.BenchOutboxClaimFinish(b, setup(b, b.TempDir()))
 }
 
+func BenchmarkOutboxClaimComplete(b *testing.B) {
+	storetest.BenchOutboxClaimComplete(b, setup(b, b.TempDir()))
+}
+
 // TestTenantLeadsEveryKey: every table a tenant owns has a tenant column
 // without a default, and every index on it (unique keys included) leads
 // with it. Tables keyed by id keep SQLite's rowid as their key: ids come

@@ -105,3 +105,84 @@ func BenchOutboxClaimFinish(b *testing.B, st store.Store) {
 	}
 	b.ReportMetric(float64(actions)/b.Elapsed().Seconds(), "actions/s")
 }
+
+// BenchOutboxClaimComplete measures the worker's path as it runs today:
+// claim a tenant's lane (Tenant and Integration set) 64 items at a time
+// until 256 are leased, then record them all done in one transaction of
+// that tenant (OutboxComplete, results naming their tenant), as the lane
+// finisher does. Finished items stay in the table, as they do between
+// prunes, and the run starts on a history of 20,000 of them, so a
+// statement whose cost grows with the tenant's history shows up here.
+// Enqueueing is not timed. One op is 256 actions; it reports actions/s.
+func BenchOutboxClaimComplete(b *testing.B, st store.Store) {
+	const (
+		claimBatch  = 64
+		finishBatch = 256
+		history     = 20000
+	)
+	s := Default(st)
+	n := 0
+	cycle := func() int {
+		benchEnqueue(b, s, n*finishBatch, finishBatch)
+		n++
+		return benchClaimComplete(b, s, claimBatch, finishBatch)
+	}
+	for range history / finishBatch {
+		cycle()
+	}
+	actions := 0
+	for b.Loop() {
+		b.StopTimer()
+		benchEnqueue(b, s, n*finishBatch, finishBatch)
+		n++
+		b.StartTimer()
+		actions += benchClaimComplete(b, s, claimBatch, finishBatch)
+	}
+	b.ReportMetric(float64(actions)/b.Elapsed().Seconds(), "actions/s")
+}
+
+// benchEnqueue enqueues n pending actions for the default tenant's bench
+// lane, keyed from first, in one transaction.
+func benchEnqueue(b *testing.B, s *Both, first, n int) {
+	ctx := b.Context()
+	err := s.WithTx(ctx, func(tx store.Tx) error {
+		for i := range n {
+			k := strconv.Itoa(first + i)
+			_, _, err := tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{Key: k, Integration: "bench",
+				ObjectRef: "alert:" + k, Action: "set_status", Payload: json.RawMessage(`{"status":"closed"}`), Now: t0})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// benchClaimComplete claims the bench lane claimBatch items at a time
+// until total are leased or none are left, then completes them all done
+// in one tenant transaction. It returns how many it completed.
+func benchClaimComplete(b *testing.B, s *Both, claimBatch, total int) int {
+	ctx := b.Context()
+	results := make([]store.OutboxResult, 0, total)
+	for len(results) < total {
+		items, err := s.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "bench", Now: t0, Lease: time.Minute,
+			Limit: min(claimBatch, total-len(results)), Tenant: s.Tenant(), Integration: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(items) == 0 {
+			break
+		}
+		for _, it := range items {
+			results = append(results, store.OutboxResult{ID: it.ID, Tenant: it.Tenant, State: store.OutboxDone, Now: t0})
+		}
+	}
+	err := s.WithTx(ctx, func(tx store.Tx) error { return tx.OutboxComplete(ctx, "bench", results) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	return len(results)
+}
