@@ -134,6 +134,56 @@ func TestTenantLeadsEveryKey(t *testing.T) {
 	}
 }
 
+// TestOutboxByTenantAndID: the outbox statements that pick items by the
+// tenant and their ids (a worker's completion and lease renewal, with up
+// to 500 ids, and a page of OutboxList) look the ids up or walk them in
+// order. Without statistics SQLite's planner took any index led by the
+// tenant for these, and walked or sorted the tenant's whole outbox.
+func TestOutboxByTenantAndID(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	setup(t, dir)
+	db := rawDB(t, filepath.Join(dir, sqlite.FileName))
+	ids := "?3" + strings.Repeat(", ?3", 255)
+	tests := []struct{ name, q string }{
+		{"complete", `UPDATE outbox SET state = 'done', lease_owner = '' WHERE lease_owner = ?2 AND state = 'leased'
+			AND tenant = ?1 AND id IN (` + ids + `)`},
+		{"renew", `UPDATE outbox SET lease_until = 0 WHERE tenant = ?1 AND lease_owner = ?2 AND state = 'leased'
+			AND id IN (` + ids + `)`},
+		{"list", `SELECT id FROM outbox WHERE tenant = ?1 AND integration = ?2 AND id > ?3 ORDER BY id LIMIT CAST(?3 AS INTEGER)`},
+	}
+	for _, tc := range tests {
+		plan := queryPlan(t, db, tc.q, "default", "w", 1)
+		if !strings.Contains(plan, "outbox_tenant (tenant=? AND id") && !strings.Contains(plan, "INTEGER PRIMARY KEY") ||
+			strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("%s: plan %q, want a lookup or walk by (tenant, id)", tc.name, plan)
+		}
+	}
+}
+
+// queryPlan is EXPLAIN QUERY PLAN's details for q, joined by "; ".
+func queryPlan(t *testing.T, db *sql.DB, q string, args ...any) string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = rows.Close() }()
+	var details []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		details = append(details, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(details, "; ")
+}
+
 // TestMigrateIntoDefaultTenant: a database written before tenants existed
 // keeps every row, now the default tenant's.
 func TestMigrateIntoDefaultTenant(t *testing.T) {
