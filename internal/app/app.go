@@ -142,6 +142,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	})
 	for _, t := range a.running() {
 		t.playbooks.SetLocal(a.worker)
+		t.engine.SetLocal(a.worker)
 	}
 	return a, nil
 }

@@ -203,6 +203,7 @@ func (a *App) startTenant(ctx context.Context, st store.Tenant) error {
 	}
 	if a.worker != nil {
 		t.playbooks.SetLocal(a.worker)
+		t.engine.SetLocal(a.worker)
 	}
 	a.tmu.Lock()
 	defer a.tmu.Unlock()

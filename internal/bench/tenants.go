@@ -237,6 +237,9 @@ func (h *tenantsHub) tenantEngine(id string, o Options) (*engine.Engine, error) 
 			h.worker.WakeLanes(lanes)
 		}})
 	eng.AddIntegration(engine.Integration{ID: "bench", Kind: "httpintake", Policy: engine.DefaultPolicy(), Connector: c})
+	// As the app does: a write due now on an idle object goes to the
+	// worker at commit, without a claim.
+	eng.SetLocal(h.worker)
 	return eng, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -585,4 +586,68 @@ func TestValidationResumesAfterDowntime(t *testing.T) {
 	if len(h.vendor.comments) != 3 {
 		t.Fatalf("pass comments = %d, want 3", len(h.vendor.comments))
 	}
+}
+
+// localWorker stands in for the process's outbox worker: it takes every
+// item handed to it.
+type localWorker struct {
+	mu      sync.Mutex
+	adopted []store.OutboxItem
+}
+
+func (*localWorker) Owner() string             { return "local-1" }
+func (*localWorker) Lease() time.Duration      { return time.Minute }
+func (*localWorker) Adoptable(store.Lane) bool { return true }
+func (l *localWorker) Adopt(items ...store.OutboxItem) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.adopted = append(l.adopted, items...)
+}
+
+// TestStateWriteAdoptedByLocalWorker: a verdict's state write on an
+// object with nothing queued is stored leased to the local worker and
+// handed to it at commit, so it needs no claim; one on an object with an
+// item ahead of it waits for a claim, in order.
+func TestStateWriteAdoptedByLocalWorker(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
+		h := setupOn(t, st, engine.DefaultPolicy())
+		lw := &localWorker{}
+		h.eng.SetLocal(lw)
+		ctx := context.Background()
+		mustIngest(t, h, vendorAlert("a1", "New"), vendorAlert("a2", "New"))
+		// a2's object has an older write queued.
+		if err := st.WithTx(ctx, func(tx store.Tx) error {
+			_, _, err := tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{Key: "older", Integration: "edr", ObjectRef: "alert:a2",
+				Action: engine.ActionAddComment, Payload: []byte(`{}`), Now: h.clk.Now(), Priority: store.PriorityDecision})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"a1", "a2"} {
+			if _, err := h.eng.SetAlertVerdict(ctx, engine.VerdictParams{ID: h.alert(t, id).ID, Verdict: model.VerdictNotAThreat, Actor: analyst("kim")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lw.mu.Lock()
+		adopted := slices.Clone(lw.adopted)
+		lw.mu.Unlock()
+		if len(adopted) != 1 || adopted[0].ObjectRef != "alert:a1" || adopted[0].Action != engine.ActionSetState {
+			t.Fatalf("adopted %+v, want a1's state write only", adopted)
+		}
+		stored, err := st.OutboxGet(ctx, adopted[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.State != store.OutboxLeased || stored.LeaseOwner != "local-1" || stored.Attempts != 1 {
+			t.Errorf("a1's write is stored %s to %q (attempts %d), want leased to local-1 (1)", stored.State, stored.LeaseOwner, stored.Attempts)
+		}
+		var waiting []string
+		for _, it := range h.pending(t) {
+			waiting = append(waiting, it.Key)
+		}
+		if len(waiting) != 2 || waiting[0] != "older" {
+			t.Errorf("pending %v, want the older item, then a2's state write", waiting)
+		}
+	})
 }

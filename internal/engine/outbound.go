@@ -76,11 +76,27 @@ func (e *Engine) enqueueState(ctx context.Context, tx store.Tx, r remote, ch con
 	if err != nil {
 		return fmt.Errorf("encode state change: %w", err)
 	}
-	if _, _, err := tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{
+	p := store.OutboxEnqueueParams{
 		Key: ch.IdempotencyKey, Integration: r.in.ID, ObjectRef: r.ref(), Action: ActionSetState, Payload: b,
 		OriginKind: r.kind, OriginID: r.localID, Now: now, NotBefore: notBefore, Priority: store.PriorityDecision,
-	}); err != nil {
+	}
+	lw, err := e.adopter(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	if lw != nil {
+		p.LeaseOwner, p.LeaseUntil = lw.Owner(), now.Add(lw.Lease())
+	}
+	id, inserted, err := tx.OutboxEnqueue(ctx, p)
+	if err != nil {
 		return fmt.Errorf("enqueue state change: %w", err)
+	}
+	if inserted && lw != nil {
+		item := store.OutboxItem{ID: id, Tenant: tx.Tenant(), Key: p.Key, Integration: p.Integration, ObjectRef: p.ObjectRef,
+			Action: p.Action, Payload: p.Payload, OriginKind: p.OriginKind, OriginID: p.OriginID,
+			State: store.OutboxLeased, Attempts: 1, NextAttemptAt: now, LeaseOwner: p.LeaseOwner,
+			LeaseUntil: p.LeaseUntil, CreatedAt: now, UpdatedAt: now, Priority: p.Priority}
+		tx.OnCommit(func() { lw.Adopt(item) })
 	}
 	if err := tx.LedgerAdd(ctx, store.LedgerEntry{
 		Integration: r.in.ID, Kind: r.kind, VendorID: r.vendorID, RemoteStatus: string(ch.Status), At: now,
@@ -88,6 +104,25 @@ func (e *Engine) enqueueState(ctx context.Context, tx store.Tx, r remote, ch con
 		return fmt.Errorf("record write in ledger: %w", err)
 	}
 	return nil
+}
+
+// adopter is the local worker to hand p to at commit, or nil when p must
+// wait for a claim: no worker runs here, p is not due yet, the lane
+// holds a backlog, or the object has an item ahead of p, which per-object
+// order makes p wait for. (Two transactions cannot both find the object
+// idle: a state write comes with the update of its alert or incident,
+// whose revision guard makes the later one run again and see the first's
+// item.)
+func (e *Engine) adopter(ctx context.Context, tx store.Tx, p store.OutboxEnqueueParams) (*localWorker, error) {
+	lw := e.local.Load()
+	if lw == nil || p.NotBefore.After(p.Now) || !lw.Adoptable(store.Lane{Tenant: tx.Tenant(), Integration: p.Integration}) {
+		return nil, nil
+	}
+	busy, err := tx.OutboxObjectBusy(ctx, p.Integration, p.ObjectRef)
+	if err != nil || busy {
+		return nil, err
+	}
+	return lw, nil
 }
 
 func (e *Engine) supersedeState(ctx context.Context, tx store.Tx, it store.OutboxItem, next model.Status, now time.Time) error {

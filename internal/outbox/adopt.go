@@ -34,7 +34,7 @@ func (w *Worker) Lease() time.Duration { return w.o.Lease }
 // would claim itself, so adopted items never wait long enough on a
 // backlog for their lease to matter.
 func (w *Worker) Adoptable(lane store.Lane) bool {
-	if w.holding.Load() {
+	if w.holding.Load() || !w.serves(lane) {
 		return false
 	}
 	w.mu.Lock()

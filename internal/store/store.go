@@ -230,6 +230,9 @@ type Tx interface {
 	// remote object, oldest first, so a newer action can supersede or
 	// merge with them before they are sent.
 	OutboxObjectPending(ctx context.Context, integration, objectRef string) ([]OutboxItem, error)
+	// OutboxObjectBusy reports whether one remote object has an item
+	// pending or leased: a new item on it must wait its turn.
+	OutboxObjectBusy(ctx context.Context, integration, objectRef string) (bool, error)
 	// OutboxObjectCount counts items of one action and priority on a
 	// remote object that were or will be sent (not skipped, not dead).
 	OutboxObjectCount(ctx context.Context, p OutboxObjectCountParams) (int, error)

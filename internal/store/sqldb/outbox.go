@@ -360,6 +360,19 @@ func (t *tx) OutboxObjectPending(ctx context.Context, integration, objectRef str
 	return out, nil
 }
 
+// OutboxObjectBusy reports whether a remote object has an unfinished item.
+func (t *tx) OutboxObjectBusy(ctx context.Context, integration, objectRef string) (bool, error) {
+	row, err := t.queryRow(ctx, qOutboxObjectBusy, integration, objectRef)
+	if err != nil {
+		return false, fmt.Errorf("look for unfinished outbox items of %s: %w", objectRef, err)
+	}
+	var n int
+	if err := row.Scan(&n); err != nil {
+		return false, fmt.Errorf("look for unfinished outbox items of %s: %w", objectRef, err)
+	}
+	return n > 0, nil
+}
+
 // OutboxObjectCount counts the items of one action and priority on a
 // remote object that were or will be sent (skipped and dead ones are not).
 func (t *tx) OutboxObjectCount(ctx context.Context, p store.OutboxObjectCountParams) (int, error) {

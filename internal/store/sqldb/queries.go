@@ -50,6 +50,7 @@ const (
 	qOutboxClaimLane
 	qOutboxLanes
 	qOutboxObjectPending
+	qOutboxObjectBusy
 	qOutboxObjectCount
 	qOutboxRetry
 	qOutboxExpedite
@@ -270,6 +271,8 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	SELECT tenant, integration FROM lanes WHERE tenant IS NOT NULL`},
 	qOutboxObjectPending: {"outbox object pending", `SELECT ` + outboxCols + ` FROM outbox
 	WHERE tenant = :tenant AND integration = ? AND object_ref = ? AND state = 'pending' ORDER BY id`},
+	qOutboxObjectBusy: {"outbox object busy", `SELECT COUNT(*) FROM (SELECT 1 FROM outbox
+	WHERE tenant = :tenant AND integration = ? AND object_ref = ? AND ` + outboxActive + ` LIMIT 1) busy`},
 	qOutboxObjectCount: {"outbox object count", `SELECT COUNT(*) FROM outbox
 	WHERE tenant = :tenant AND integration = ? AND object_ref = ? AND action = ? AND priority = ?
 	AND state IN ('pending', 'leased', 'done')`},

@@ -524,3 +524,39 @@ func testOutboxExpedite(t *testing.T, s *Both) {
 		t.Error("OutboxExpedite without a lane succeeded")
 	}
 }
+
+// testOutboxObjectBusy: an object is busy while it has an item pending or
+// leased, and free again once they are finished.
+func testOutboxObjectBusy(t *testing.T, s *Both) {
+	ctx := t.Context()
+	busy := func(ref string) bool {
+		t.Helper()
+		var got bool
+		inTx(t, s, func(tx store.Tx) error {
+			var err error
+			got, err = tx.OutboxObjectBusy(ctx, "edr-1", ref)
+			return err
+		})
+		return got
+	}
+	if busy("alert:b") {
+		t.Fatal("an object without items is busy")
+	}
+	ids := enqueue(t, s, action("b1", "alert:b"), action("b2", "alert:b"))
+	if !busy("alert:b") || busy("alert:other") {
+		t.Fatal("pending items: busy is wrong")
+	}
+	claim(t, s, "w1", t0, 10) // b1 leased, b2 pending behind it
+	finish(t, s, "w1", store.OutboxResult{ID: ids[0], State: store.OutboxDone, Now: t0})
+	if !busy("alert:b") {
+		t.Fatal("an object with a pending item is not busy")
+	}
+	claim(t, s, "w1", t0, 10)
+	if !busy("alert:b") {
+		t.Fatal("an object with a leased item is not busy")
+	}
+	finish(t, s, "w1", store.OutboxResult{ID: ids[1], State: store.OutboxDead, Error: "gone", Now: t0})
+	if busy("alert:b") {
+		t.Fatal("an object whose items are finished is busy")
+	}
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxRenew", testOutboxRenew},
 		{"OutboxRetry", testOutboxRetry},
 		{"OutboxExpedite", testOutboxExpedite},
+		{"OutboxObjectBusy", testOutboxObjectBusy},
 		{"OutboxSkip", testOutboxSkip},
 		{"OutboxRetryAfterLaterApplied", testOutboxRetryAfterLaterApplied},
 		{"OutboxCountsAndList", testOutboxCountsAndList},
