@@ -269,26 +269,33 @@ var queryDefs = [numQueries]struct{ name, text string }{
 		ORDER BY o.tenant, o.integration LIMIT 1)
 	FROM lanes WHERE lanes.tenant IS NOT NULL)
 	SELECT tenant, integration FROM lanes WHERE tenant IS NOT NULL`},
+	// outboxActive, implied by state = 'pending', lets SQLite take the
+	// partial outbox_object (the object's unfinished items in id order);
+	// without it, its planner walked the tenant's whole outbox through
+	// outbox_tenant for the ORDER BY, once per verdict.
 	qOutboxObjectPending: {"outbox object pending", `SELECT ` + outboxCols + ` FROM outbox
-	WHERE tenant = :tenant AND integration = ? AND object_ref = ? AND state = 'pending' ORDER BY id`},
+	WHERE tenant = :tenant AND integration = ? AND object_ref = ? AND ` + outboxActive + ` AND state = 'pending' ORDER BY id`},
 	qOutboxObjectBusy: {"outbox object busy", `SELECT COUNT(*) FROM (SELECT 1 FROM outbox
 	WHERE tenant = :tenant AND integration = ? AND object_ref = ? AND ` + outboxActive + ` LIMIT 1) busy`},
 	qOutboxObjectCount: {"outbox object count", `SELECT COUNT(*) FROM outbox
 	WHERE tenant = :tenant AND integration = ? AND object_ref = ? AND action = ? AND priority = ?
 	AND state IN ('pending', 'leased', 'done')`},
-	// A dead action is only retried while no later action on the same
-	// remote object has been applied: re-sending "in progress" after
-	// "resolved" went through would reopen the vendor's alert.
-	// The lane's partial index (pending and leased items only) finds the
-	// lane's unfinished items without visiting the done ones.
+	// laneActive keeps it on a partial index of unfinished items (SQLite
+	// takes outbox_object), off the done ones.
 	qOutboxExpedite: {"outbox expedite", `UPDATE outbox SET next_attempt_at = ?
 	WHERE tenant = :tenant AND integration = ? AND ` + laneActive + `
 	AND state = 'pending' AND next_attempt_at > ? AND attempts > 0 AND substr(last_error, 1, ?) = ?`},
+	// A dead action is only retried while no later action on the same
+	// remote object has been applied: re-sending "in progress" after
+	// "resolved" went through would reopen the vendor's alert. The unary
+	// plus keeps SQLite from walking every later item of the tenant
+	// through outbox_tenant instead of the object's through
+	// outbox_object_action.
 	qOutboxRetry: {"outbox retry", `UPDATE outbox SET state = 'pending', attempts = 0,
 	next_attempt_at = ?, updated_at = ? WHERE tenant = :tenant AND id = ? AND state = 'dead'
 	AND NOT EXISTS (SELECT 1 FROM outbox later WHERE later.tenant = outbox.tenant
 	AND later.integration = outbox.integration
-	AND later.object_ref = outbox.object_ref AND later.id > outbox.id AND later.state = 'done')`},
+	AND later.object_ref = outbox.object_ref AND +later.id > outbox.id AND later.state = 'done')`},
 	qOutboxCounts: {"outbox counts", `SELECT state, COUNT(*) FROM outbox WHERE tenant = :tenant GROUP BY state`},
 	qOutboxSkip: {"outbox skip", `UPDATE outbox SET state = 'skipped', last_error = ?, updated_at = ?
 	WHERE tenant = :tenant AND idem_key = ? AND state = 'pending'`},

@@ -161,6 +161,34 @@ func TestOutboxByTenantAndID(t *testing.T) {
 	}
 }
 
+// TestOutboxObjectQueriesStayOnTheObject: the statements about one
+// remote object's items (the verdict path's pending and busy lookups, a
+// dead item's retry) search that object's index entries. With
+// outbox_tenant SQLite's planner took it for the pending lookup's ORDER BY
+// and walked the tenant's whole outbox once per verdict: seeding 10,000
+// verdicts took minutes.
+func TestOutboxObjectQueriesStayOnTheObject(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	setup(t, dir)
+	db := rawDB(t, filepath.Join(dir, sqlite.FileName))
+	tests := []struct{ name, q string }{
+		{"pending", `SELECT id FROM outbox WHERE tenant = ?1 AND integration = ?2 AND object_ref = ?3
+			AND state IN ('pending', 'leased') AND state = 'pending' ORDER BY id`},
+		{"busy", `SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE tenant = ?1 AND integration = ?2 AND object_ref = ?3
+			AND state IN ('pending', 'leased') LIMIT 1) busy`},
+		{"retry", `UPDATE outbox SET state = 'pending' WHERE tenant = ?1 AND id = 5 AND state = 'dead'
+			AND NOT EXISTS (SELECT 1 FROM outbox later WHERE later.tenant = outbox.tenant AND later.integration = outbox.integration
+			AND later.object_ref = outbox.object_ref AND +later.id > outbox.id AND later.state = 'done' AND ?2 = ?3)`},
+	}
+	for _, tc := range tests {
+		plan := queryPlan(t, db, tc.q, "default", "edr", "alert:1")
+		if strings.Contains(plan, "outbox_tenant") || !strings.Contains(plan, "object_ref=?") {
+			t.Errorf("%s: plan %q, want a search of the object's entries", tc.name, plan)
+		}
+	}
+}
+
 // queryPlan is EXPLAIN QUERY PLAN's details for q, joined by "; ".
 func queryPlan(t *testing.T, db *sql.DB, q string, args ...any) string {
 	t.Helper()
