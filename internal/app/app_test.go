@@ -131,14 +131,26 @@ func TestServeIntakeVerdictMetrics(t *testing.T) {
 	if !strings.Contains(first, "Validated by alertsync: not a threat") || !strings.Contains(first, `"status":"resolved"`) {
 		t.Fatalf("write-back = %s", first)
 	}
-	_, metrics := do("GET", "/metrics", "", "")
-	for _, want := range []string{
+	// The receiver has the write before the worker has its answer and
+	// counts the delivery: /metrics is read until it shows it.
+	wants := []string{
 		`alertsync_ingested_total{integration="push",kind="alert",outcome="created",tenant="default"} 1`,
 		`alertsync_verdicts_total{kind="alert",tenant="default",verdict="not_a_threat"} 1`,
 		`alertsync_outbox_delivered_total{action="set_state",integration="push",tenant="default"} 1`,
-	} {
-		if !strings.Contains(metrics, want) {
-			t.Errorf("/metrics lacks %s", want)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, metrics := do("GET", "/metrics", "", "")
+		var lacking []string
+		for _, want := range wants {
+			if !strings.Contains(metrics, want) {
+				lacking = append(lacking, want)
+			}
+		}
+		if len(lacking) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %s", strings.Join(lacking, ", "))
 		}
 	}
 }

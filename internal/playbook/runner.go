@@ -134,16 +134,11 @@ func (r *Runner) LaneConcurrency(lane store.Lane) int {
 	return 0
 }
 
-// Local is the outbox worker of this process, as the runner uses it: a
-// step queued while it runs is stored leased to it and handed over when
-// its transaction commits, so a run's steps go out without waiting for a
-// claim (outbox.Worker.Adopt).
-type Local interface {
-	Owner() string
-	Lease() time.Duration
-	Adoptable(lane store.Lane) bool
-	Adopt(items ...store.OutboxItem)
-}
+// Local is the outbox worker of this process, as the engine uses it for
+// state writes: a step queued while it runs is stored leased to it and
+// handed over when its transaction commits, so a run's steps go out
+// without waiting for a claim (outbox.Worker.Adopt).
+type Local = engine.Local
 
 type localWorker struct{ Local }
 
