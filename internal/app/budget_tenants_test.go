@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bufio"
 	"context"
 	"net/http/httptest"
 	"strconv"
@@ -95,18 +94,7 @@ func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
 	// until then: a fixed sleep failed on a loaded machine, where the
 	// first poll's last requests had reserved tokens further ahead.)
 	available := func(m, tenant string) float64 {
-		want := `alertsync_vendor_budget_available{integration="sekoia",tenant="` + tenant + `"} `
-		for _, line := range strings.Split(m, "\n") {
-			if v, ok := strings.CutPrefix(line, want); ok {
-				f, err := strconv.ParseFloat(v, 64)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return f
-			}
-		}
-		t.Fatalf("/metrics lacks %s", want)
-		return 0
+		return sample(t, m, `alertsync_vendor_budget_available{integration="sekoia",tenant="`+tenant+`"}`)
 	}
 	// At least 2.5 s pass first, so acme's flood has waited for tokens
 	// long enough for the check at the end.
@@ -150,21 +138,6 @@ func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
 	if waiting := counts[store.OutboxPending] + counts[store.OutboxLeased]; waiting < 3 {
 		t.Errorf("acme's flood had only %d writes left when the default tenant's landed (done %d of %d): the test did not flood", waiting, acmeDone, len(flood))
 	}
-	metric := func(metrics, name, tenant string) float64 {
-		sc := bufio.NewScanner(strings.NewReader(metrics))
-		want := name + `{integration="sekoia",priority="foreground",tenant="` + tenant + `"} `
-		for sc.Scan() {
-			if v, ok := strings.CutPrefix(sc.Text(), want); ok {
-				f, err := strconv.ParseFloat(v, 64)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return f
-			}
-		}
-		t.Fatalf("/metrics lacks %s", want)
-		return 0
-	}
 	// acme's writes waited for tokens; the default's write went on its
 	// own budget (checked above, before it was given). Wait times are
 	// not compared: a loaded machine stretches them. A wait is counted
@@ -173,7 +146,7 @@ func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
 	token := time.Minute / time.Duration(30*httpkit.Headroom)
 	for flooded := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		_, m := do("GET", "/metrics", "", "")
-		w := metric(m, "alertsync_vendor_budget_wait_seconds_total", "acme")
+		w := sample(t, m, `alertsync_vendor_budget_wait_seconds_total{integration="sekoia",priority="foreground",tenant="acme"}`)
 		if w >= 2*token.Seconds() {
 			break
 		}
@@ -181,4 +154,21 @@ func TestOneTenantsFloodNeverDelaysAnothers(t *testing.T) {
 			t.Fatalf("acme's flood waited %.2f s for its budget: the test did not flood", w)
 		}
 	}
+}
+
+// sample is the value of one series (name and labels, as /metrics
+// prints them) in a /metrics answer; the test fails without it.
+func sample(t *testing.T, metrics, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(metrics, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics lacks %s", series)
+	return 0
 }

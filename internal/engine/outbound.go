@@ -92,10 +92,7 @@ func (e *Engine) enqueueState(ctx context.Context, tx store.Tx, r remote, ch con
 		return fmt.Errorf("enqueue state change: %w", err)
 	}
 	if inserted && lw != nil {
-		item := store.OutboxItem{ID: id, Tenant: tx.Tenant(), Key: p.Key, Integration: p.Integration, ObjectRef: p.ObjectRef,
-			Action: p.Action, Payload: p.Payload, OriginKind: p.OriginKind, OriginID: p.OriginID,
-			State: store.OutboxLeased, Attempts: 1, NextAttemptAt: now, LeaseOwner: p.LeaseOwner,
-			LeaseUntil: p.LeaseUntil, CreatedAt: now, UpdatedAt: now, Priority: p.Priority}
+		item := p.Leased(id, tx.Tenant())
 		tx.OnCommit(func() { lw.Adopt(item) })
 	}
 	if err := tx.LedgerAdd(ctx, store.LedgerEntry{

@@ -270,6 +270,19 @@ func TestVendorBackFromOutageDrainsAtOnce(t *testing.T) {
 }
 
 func testVendorBackFromOutageDrainsAtOnce(t *testing.T, st *storetest.Both) {
+	w, rec, failed := afterOutage(t, st)
+	// The vendor is back: the next write gets through, and the ones that
+	// failed follow it at once.
+	ok := enqueueOn(t, st, "edr", "ok", "alert:ok", store.PriorityDecision)
+	w.WakeLanes([]store.Lane{{Tenant: store.DefaultTenant, Integration: "edr"}})
+	rec.await(t, store.OutboxDone, append([]int64{ok}, failed...)...)
+}
+
+// afterOutage runs a worker whose vendor failed the first attempt of
+// each of five writes on lane edr (every write but "ok" later), and
+// returns once they wait out hour-long backoffs.
+func afterOutage(t *testing.T, st *storetest.Both) (*outbox.Worker, *recorded, []int64) {
+	t.Helper()
 	var failed []int64
 	for i := range 5 {
 		failed = append(failed, enqueueOn(t, st, "edr", fmt.Sprintf("f-%d", i), fmt.Sprintf("alert:%d", i), store.PriorityDecision))
@@ -290,11 +303,7 @@ func testVendorBackFromOutageDrainsAtOnce(t *testing.T, st *storetest.Both) {
 			t.Fatalf("failed item %d: next attempt %v, %v; want about an hour away", id, it.NextAttemptAt, err)
 		}
 	}
-	// The vendor is back: the next write gets through, and the ones that
-	// failed follow it at once.
-	ok := enqueueOn(t, st, "edr", "ok", "alert:ok", store.PriorityDecision)
-	w.WakeLanes([]store.Lane{{Tenant: store.DefaultTenant, Integration: "edr"}})
-	rec.await(t, store.OutboxDone, append([]int64{ok}, failed...)...)
+	return w, rec, failed
 }
 
 // claimCounter counts each lane's claims.
@@ -352,4 +361,15 @@ func TestWakingANewLaneClaimsOnItsOwn(t *testing.T) {
 			t.Errorf("lane %s claimed %d times for another lane's work", in, n)
 		}
 	}
+}
+
+// TestExpediteFromAPoll: writes that failed wait out hour-long backoffs
+// with no new write to get through; the integration's poll succeeding
+// (the app calls Expedite then) makes them due, and they go at once.
+func TestExpediteFromAPoll(t *testing.T) {
+	t.Parallel()
+	st := storetest.Default(storetest.OpenSQLite(t))
+	w, rec, failed := afterOutage(t, st)
+	w.Expedite(context.Background(), store.Lane{Tenant: store.DefaultTenant, Integration: "edr"})
+	rec.await(t, store.OutboxDone, failed...)
 }

@@ -171,10 +171,7 @@ func (r *Runner) enqueueStep(ctx context.Context, tx store.Tx, run store.Run, st
 		return fmt.Errorf("enqueue step %d of run %d: %w", step, run.ID, err)
 	}
 	if inserted && p.LeaseOwner != "" {
-		item := store.OutboxItem{ID: id, Tenant: tx.Tenant(), Key: p.Key, Integration: p.Integration, ObjectRef: p.ObjectRef,
-			Action: p.Action, Payload: p.Payload, OriginKind: p.OriginKind, OriginID: p.OriginID,
-			State: store.OutboxLeased, Attempts: 1, NextAttemptAt: now, LeaseOwner: p.LeaseOwner,
-			LeaseUntil: p.LeaseUntil, CreatedAt: now, UpdatedAt: now, Priority: p.Priority}
+		item := p.Leased(id, tx.Tenant())
 		tx.OnCommit(func() { lw.Adopt(item) })
 	}
 	return nil

@@ -506,6 +506,16 @@ type OutboxEnqueueParams struct {
 	LeaseUntil time.Time
 }
 
+// Leased is the item that p, stored leased under id in tenant, became:
+// what its enqueuer hands to the local worker (outbox.Worker.Adopt)
+// without reading it back.
+func (p OutboxEnqueueParams) Leased(id int64, tenant string) OutboxItem {
+	return OutboxItem{ID: id, Tenant: tenant, Key: p.Key, Integration: p.Integration, ObjectRef: p.ObjectRef,
+		Action: p.Action, Payload: p.Payload, OriginKind: p.OriginKind, OriginID: p.OriginID,
+		State: OutboxLeased, Attempts: 1, NextAttemptAt: p.Now, LeaseOwner: p.LeaseOwner,
+		LeaseUntil: p.LeaseUntil, CreatedAt: p.Now, UpdatedAt: p.Now, Priority: p.Priority}
+}
+
 // OutboxClaimParams leases due work to Owner until Now+Lease. A non-empty
 // Integration claims from that lane (Tenant's integration) only; without
 // one the claim takes Tenant's due work, or every tenant's when Tenant is
