@@ -26,6 +26,10 @@ const laneIdleExit = 30 * time.Second
 // (and jumps the lane's local queue) within this interval.
 const claimEvery = 250 * time.Millisecond
 
+// listedEvery is how often at least a lane that is never idle claims
+// because the store lists it with unfinished work; see lane.listed.
+const listedEvery = time.Second
+
 // Run delivers on lanes until ctx ends. Items claimed but unfinished when
 // it stops are given back, or picked up again after their lease expires.
 func (w *Worker) Run(ctx context.Context) error {
@@ -72,10 +76,17 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
+// startLane starts the lane of key, which the store lists with
+// unfinished work, or kicks it if it runs: a drained lane claims only
+// when kicked, so work it was not told of (another replica's, a retry
+// come due, a lapsed lease) is found by this listing, one query for all
+// lanes, and not by every idle lane claiming on a timer of its own,
+// which with a hundred tenants was 500 claims a second.
 func (w *Worker) startLane(ctx context.Context, key store.Lane, fin *finisher, wg *sync.WaitGroup) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, ok := w.lanes[key]; ok {
+	if l, ok := w.lanes[key]; ok {
+		l.listed(time.Now())
 		return
 	}
 	w.startLaneLocked(ctx, key, fin, wg)
@@ -194,10 +205,13 @@ type lane struct {
 	adopted []store.OutboxItem
 	load    atomic.Int64
 	// drained is set when the lane's last claim found nothing; it then
-	// claims again only when kicked or IdleWait after, not on every
-	// delivery that ends (adopted work needs no claim).
+	// claims again only when kicked (by new work here, or by the worker's
+	// listing of lanes with unfinished work every IdleWait), not on every
+	// delivery that ends (adopted work needs no claim) nor on a timer.
 	drained bool
 	kicked  atomic.Bool
+	// claimedAt is lastClaim for the worker's goroutine (unix nanos).
+	claimedAt atomic.Int64
 	// backedOff is set while items of the lane may wait out a retry
 	// backoff after a failed delivery. The next delivery that succeeds
 	// clears it and sets expedite: the vendor answers again, so those
@@ -219,6 +233,18 @@ type laneEvent struct {
 	failed, delivered bool
 	recorded          int
 	key               string // the finished unit's batch key
+}
+
+// listed kicks the lane because the store lists it with unfinished
+// work. A lane holding items may be listed for those alone (an adopted
+// write in flight, which a claim cannot find), so it is kicked only once
+// it holds nothing, or when it last claimed listedEvery ago or more,
+// which bounds how long work it was not told of waits behind a lane that
+// is never idle.
+func (l *lane) listed(now time.Time) {
+	if l.load.Load() == 0 || now.Sub(time.Unix(0, l.claimedAt.Load())) >= listedEvery {
+		l.kick()
+	}
 }
 
 // kick wakes the lane because its integration may have new work in the
@@ -345,10 +371,11 @@ func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 	if !idleSlots && room < l.w.o.Batch/4 && now.Sub(l.lastClaim) < claimEvery {
 		return
 	}
-	if kicked := l.kicked.Swap(false); l.drained && !kicked && now.Sub(l.lastClaim) < l.w.o.IdleWait {
+	if kicked := l.kicked.Swap(false); l.drained && !kicked {
 		return
 	}
 	l.lastClaim = now
+	l.claimedAt.Store(now.UnixNano())
 	items, err := l.w.o.Store.OutboxClaim(ctx, store.OutboxClaimParams{
 		Owner: l.w.owner, Now: l.w.o.Now().UTC(), Lease: l.w.o.Lease, Limit: room, Tenant: l.key.Tenant, Integration: l.key.Integration,
 	})

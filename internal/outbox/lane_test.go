@@ -373,3 +373,42 @@ func TestExpediteFromAPoll(t *testing.T) {
 	w.Expedite(context.Background(), store.Lane{Tenant: store.DefaultTenant, Integration: "edr"})
 	rec.await(t, store.OutboxDone, failed...)
 }
+
+// TestIdleLanesClaimOnlyWhenToldOfWork: lanes with nothing left to do
+// claim nothing however many IdleWaits pass (each idle lane claiming on
+// a timer of its own was 500 claims a second with a hundred tenants),
+// and work stored without waking them, as another replica stores it, is
+// still found by the worker's listing and claimed by its lane alone.
+func TestIdleLanesClaimOnlyWhenToldOfWork(t *testing.T) {
+	t.Parallel()
+	st := &claimCounter{Both: storetest.Default(storetest.OpenSQLite(t)), claims: map[string]int{}}
+	var lanes []store.Lane
+	var ids []int64
+	for i := range 20 {
+		in := fmt.Sprintf("edr-%d", i)
+		ids = append(ids, enqueueOn(t, st.Both, in, in, "alert:1", store.PriorityDecision))
+		lanes = append(lanes, store.Lane{Tenant: store.DefaultTenant, Integration: in})
+	}
+	rec := newRecorded()
+	w := outbox.New(outbox.Options{Store: st, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
+		Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) { return nil, nil }})
+	runWorker(t, w)
+	w.WakeLanes(lanes)
+	rec.await(t, store.OutboxDone, ids...)
+	time.Sleep(50 * time.Millisecond) // the lanes' claims after their deliveries
+	st.reset()
+
+	time.Sleep(300 * time.Millisecond) // 30 IdleWaits
+	for in, n := range st.reset() {
+		t.Errorf("idle lane %s claimed %d times with nothing stored for it", in, n)
+	}
+
+	id := enqueueOn(t, st.Both, "edr-3", "unannounced", "alert:2", store.PriorityDecision)
+	rec.await(t, store.OutboxDone, id)
+	time.Sleep(50 * time.Millisecond)
+	for in, n := range st.reset() {
+		if in != "edr-3" && n > 0 {
+			t.Errorf("lane %s claimed %d times for another lane's work", in, n)
+		}
+	}
+}

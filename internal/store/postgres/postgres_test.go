@@ -256,3 +256,70 @@ func TestRowLevelSecurity(t *testing.T) {
 		t.Errorf("tenant-b's alerts after tenant-a's update: %+v, %v", got, err)
 	}
 }
+
+// TestVendorLookupStaysOnTheIndex: looking alerts up by vendor id reads
+// only the alerts asked for while the table's statistics still describe
+// it empty, as after a first backfill on a server whose autovacuum has
+// not caught up. The planner had flattened the per-id LATERAL lookup into
+// a hash join over every alert of the integration in the tenant, so each
+// ingest batch and each write-back read them all. The server's per-table
+// read counters tell rows read; a backend publishes its counters at the
+// end of a transaction a second or more after it last did (else within
+// ten seconds of going idle), hence the pause, the transaction after it,
+// and the bounded poll.
+func TestVendorLookupStaysOnTheIndex(t *testing.T) {
+	t.Parallel()
+	st, raw := openRaw(t)
+	ctx := t.Context()
+	if _, err := raw.ExecContext(ctx, `ALTER TABLE alerts SET (autovacuum_enabled = false); ANALYZE alerts`); err != nil {
+		t.Fatal(err)
+	}
+	const stored, lookups, each = 4000, 10, 20
+	sc := st.Scope(store.DefaultTenant)
+	err := sc.WithTx(ctx, func(tx store.Tx) error {
+		alerts := make([]*model.Alert, stored)
+		for i := range alerts {
+			at := time.Unix(1700000000, 0)
+			alerts[i] = &model.Alert{Integration: "edr", VendorID: fmt.Sprintf("v%05d", i), Title: "t", Severity: model.SeverityLow,
+				Status: model.StatusNew, CreatedAt: at, UpdatedAt: at, FirstSeenAt: at, LastChangedAt: at, Revision: 1}
+		}
+		return tx.AlertInsertBatch(ctx, alerts)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookup := func(ids []string) error {
+		return sc.WithTx(ctx, func(tx store.Tx) error {
+			got, err := tx.AlertsByVendor(ctx, "edr", ids)
+			if err == nil && len(got) != len(ids) {
+				err = fmt.Errorf("found %d of %d alerts", len(got), len(ids))
+			}
+			return err
+		})
+	}
+	for l := range lookups {
+		ids := make([]string, each)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("v%05d", (l*each+i)*7%stored)
+		}
+		if err := lookup(ids); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if err := lookup(nil); err != nil {
+		t.Fatal(err)
+	}
+	// The lookups read at least the rows they returned; wait for those.
+	var read int64
+	for deadline := time.Now().Add(15 * time.Second); read < lookups*each && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		err := raw.QueryRowContext(ctx, `SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)
+			FROM pg_stat_user_tables WHERE relid = 'alerts'::regclass`).Scan(&read)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if read < lookups*each || read >= stored {
+		t.Errorf("%d lookups of %d vendor ids read %d alert rows of %d, want %d", lookups, each, read, stored, lookups*each)
+	}
+}
