@@ -300,12 +300,19 @@ func (l *lane) run(ctx context.Context) {
 // event, a wake-up, the end of a pause, or IdleWait.
 func (l *lane) wait(ctx context.Context, now time.Time) {
 	d := l.w.o.IdleWait
-	if _, until, paused := l.paused(now); paused {
+	_, until, paused := l.paused(now)
+	switch {
+	case paused:
 		d = min(d, until.Sub(now))
-	} else if len(l.queue) > 0 {
+	case len(l.queue) > 0:
 		d = min(d, bulkLinger)
-	} else if l.held > 0 {
+	case l.held > 0:
 		d = min(d, claimEvery)
+	case l.drained:
+		// Nothing to do until kicked, poked or handed work: a timer would
+		// only wake it to find so (a hundred tenants' idle lanes woke 500
+		// times a second), except to end it once idle long enough.
+		d = laneIdleExit
 	}
 	t := time.NewTimer(max(d, time.Millisecond))
 	defer t.Stop()

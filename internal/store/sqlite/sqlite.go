@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -48,7 +49,8 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 	name := fileURI(path)
 	// BEGIN IMMEDIATE takes the write lock up front, so a transaction never
 	// fails halfway on upgrading a read lock held by another process.
-	write, err := openPool(ctx, name+"?_pragma=journal_mode(WAL)&_txlock=immediate&"+pragmas, 1)
+	write, err := openPool(ctx, name+fmt.Sprintf("?_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(%d)&_pragma=journal_size_limit(%d)&_txlock=immediate&",
+		backstopPages, journalLimit)+pragmas, 1)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite writer: %w", err)
 	}
@@ -57,7 +59,65 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 		_ = write.Close()
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
 	}
-	return sqldb.New(dialect(), write, read), nil
+	ckpt, err := openPool(ctx, name+"?"+pragmas, 1)
+	if err != nil {
+		_ = write.Close()
+		_ = read.Close()
+		return nil, fmt.Errorf("open sqlite checkpointer: %w", err)
+	}
+	cctx, stop := context.WithCancel(context.Background())
+	db := &DB{DB: sqldb.New(dialect(), write, read), ckpt: ckpt, stop: stop, done: make(chan struct{})}
+	go db.checkpoints(cctx)
+	return db, nil
+}
+
+// DB is the SQLite store: the shared queries, and a checkpointer.
+type DB struct {
+	*sqldb.DB
+	ckpt *sql.DB
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// Checkpoints: a commit that finds the write-ahead log past SQLite's
+// automatic threshold (1,000 pages) copies the log into the database file
+// and syncs it before it returns, which made one commit in a hundred take
+// 7 ms instead of half of one (the verdict → vendor p99). The writer's
+// threshold is raised to a backstop, and a connection of its own copies
+// the log every checkpointEvery, PASSIVE: it waits for no reader or
+// writer, and the writer goes on appending meanwhile. Once a checkpoint
+// has copied the whole log, the next write starts it again from the top,
+// and journalLimit truncates a log a burst grew.
+const (
+	checkpointEvery = 250 * time.Millisecond
+	// backstopPages is the writer's own automatic checkpoint, for a
+	// checkpointer fallen behind: 64 MiB of log at 4 KiB pages.
+	backstopPages = 16384
+	journalLimit  = 64 << 20
+)
+
+func (db *DB) checkpoints(ctx context.Context) {
+	defer close(db.done)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var busy, logged, copied int
+		// A failed checkpoint leaves the log to the next one, or to the
+		// writer's backstop.
+		_ = db.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logged, &copied)
+	}
+}
+
+// Close stops the checkpointer and closes the store.
+func (db *DB) Close() error {
+	db.stop()
+	<-db.done
+	return errors.Join(db.ckpt.Close(), db.DB.Close())
 }
 
 func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {

@@ -2,6 +2,8 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -324,4 +326,73 @@ func names(t *testing.T, db *sql.DB, q string, args ...any) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestCheckpointerCopiesTheLog: what commits append to the write-ahead
+// log reaches the database file without any commit copying it (the
+// writer's own automatic checkpoint is only a backstop, at 64 MiB of
+// log), and the log is started again from its top rather than growing
+// with every write.
+func TestCheckpointerCopiesTheLog(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	st := setup(t, dir)
+	path := filepath.Join(dir, sqlite.FileName)
+	size := func(p string) int64 {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size(path)
+	raw := []byte(strings.Repeat("x", 2000))
+	const batches, each = 10, 500 // about 10 MB: 2,500 pages of log
+	for b := range batches {
+		alerts := make([]*model.Alert, each)
+		for i := range alerts {
+			at := time.Unix(1700000000, 0)
+			alerts[i] = &model.Alert{Integration: "edr", VendorID: fmt.Sprintf("v%d-%d", b, i), Title: "t", Severity: model.SeverityLow,
+				Status: model.StatusNew, Raw: raw, CreatedAt: at, UpdatedAt: at, FirstSeenAt: at, LastChangedAt: at, Revision: 1}
+		}
+		err := st.Scope(store.DefaultTenant).WithTx(t.Context(), func(tx store.Tx) error { return tx.AlertInsertBatch(t.Context(), alerts) })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	const written = batches * each * 2000
+	deadline := time.Now().Add(10 * time.Second)
+	for size(path)-before < written && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if grew := size(path) - before; grew < written {
+		t.Fatalf("the database file grew by %d bytes of the %d written", grew, written)
+	}
+	// A write after a checkpoint that copied the whole log starts the
+	// log again from its top, which changes the salt in its header.
+	salt := func() string {
+		f, err := os.Open(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = f.Close() }()
+		head := make([]byte, 24)
+		if _, err := io.ReadFull(f, head); err != nil {
+			t.Fatal(err)
+		}
+		return string(head[16:24])
+	}
+	first := salt()
+	for restarted := false; !restarted; restarted = salt() != first {
+		if time.Now().After(deadline) {
+			t.Fatal("the write-ahead log was never started again from its top")
+		}
+		err := st.Scope(store.DefaultTenant).WithTx(t.Context(), func(tx store.Tx) error {
+			return tx.CursorSet(t.Context(), "edr", "alerts", "after the checkpoint", time.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
