@@ -163,6 +163,32 @@ func TestOutboxByTenantAndID(t *testing.T) {
 	}
 }
 
+// TestListsWalkTheTenantsIDs: a page of a tenant's playbook runs (all,
+// one status), quarantine or evidence (all, one integration) walks the
+// tenant's ids in order from where the last page ended. Led by the tenant
+// alone, SQLite's planner sorted the tenant's every row for each page:
+// paging through 44,000 runs took 6 s.
+func TestListsWalkTheTenantsIDs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	setup(t, dir)
+	db := rawDB(t, filepath.Join(dir, sqlite.FileName))
+	tests := []struct{ name, q, index string }{
+		{"runs", `SELECT id FROM playbook_runs WHERE tenant = ?1 AND id < ?2 ORDER BY id DESC LIMIT CAST(?3 AS INTEGER)`, "playbook_runs_tenant"},
+		{"runs by status", `SELECT id FROM playbook_runs WHERE tenant = ?1 AND status = ?2 AND id < ?2
+			ORDER BY id DESC LIMIT CAST(?3 AS INTEGER)`, "playbook_runs_tenant"},
+		{"quarantine", `SELECT id FROM quarantine WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT CAST(?3 AS INTEGER)`, "quarantine_tenant"},
+		{"evidence by integration", `SELECT id FROM evidence WHERE tenant = ?1 AND integration = ?2 AND id > ?3
+			ORDER BY id LIMIT CAST(?3 AS INTEGER)`, "evidence_tenant"},
+	}
+	for _, tc := range tests {
+		plan := queryPlan(t, db, tc.q, "default", "x", 50)
+		if !strings.Contains(plan, tc.index+" (tenant=? AND id") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("%s: plan %q, want a walk of %s by (tenant, id)", tc.name, plan, tc.index)
+		}
+	}
+}
+
 // TestOutboxObjectQueriesStayOnTheObject: the statements about one
 // remote object's items (the verdict path's pending and busy lookups, a
 // dead item's retry) search that object's index entries. With
