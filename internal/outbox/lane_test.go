@@ -328,29 +328,37 @@ func (c *claimCounter) reset() map[string]int {
 	return old
 }
 
-// TestWakingANewLaneClaimsOnItsOwn: work committed for an integration
-// without a running lane starts that lane, which claims it; the other
-// lanes, idle, claim nothing. (Waking the whole worker for it had every
-// lane claim: with a hundred tenants, a hundred claims per first verdict.)
-func TestWakingANewLaneClaimsOnItsOwn(t *testing.T) {
-	t.Parallel()
+// drainedLanes runs a worker whose n lanes (edr-0 …) have each delivered
+// one item and found nothing more, with claims counted from then on.
+func drainedLanes(t *testing.T, n int, idleWait time.Duration) (*claimCounter, *outbox.Worker, *recorded) {
+	t.Helper()
 	st := &claimCounter{Both: storetest.Default(storetest.OpenSQLite(t)), claims: map[string]int{}}
 	var lanes []store.Lane
 	var ids []int64
-	for i := range 10 {
+	for i := range n {
 		in := fmt.Sprintf("edr-%d", i)
 		ids = append(ids, enqueueOn(t, st.Both, in, in, "alert:1", store.PriorityDecision))
 		lanes = append(lanes, store.Lane{Tenant: store.DefaultTenant, Integration: in})
 	}
 	rec := newRecorded()
-	// IdleWait is long: idle lanes claim only when woken.
-	w := outbox.New(outbox.Options{Store: st, IdleWait: time.Hour, Finished: rec.hook,
+	w := outbox.New(outbox.Options{Store: st, IdleWait: idleWait, Finished: rec.hook,
 		Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) { return nil, nil }})
 	runWorker(t, w)
 	w.WakeLanes(lanes)
 	rec.await(t, store.OutboxDone, ids...)
 	time.Sleep(50 * time.Millisecond) // the lanes' claims after their deliveries
 	st.reset()
+	return st, w, rec
+}
+
+// TestWakingANewLaneClaimsOnItsOwn: work committed for an integration
+// without a running lane starts that lane, which claims it; the other
+// lanes, idle, claim nothing. (Waking the whole worker for it had every
+// lane claim: with a hundred tenants, a hundred claims per first verdict.)
+func TestWakingANewLaneClaimsOnItsOwn(t *testing.T) {
+	t.Parallel()
+	// IdleWait is long: idle lanes claim only when woken.
+	st, w, rec := drainedLanes(t, 10, time.Hour)
 
 	id := enqueueOn(t, st.Both, "new", "new", "alert:1", store.PriorityDecision)
 	w.WakeLanes([]store.Lane{{Tenant: store.DefaultTenant, Integration: "new"}})
@@ -381,22 +389,7 @@ func TestExpediteFromAPoll(t *testing.T) {
 // still found by the worker's listing and claimed by its lane alone.
 func TestIdleLanesClaimOnlyWhenToldOfWork(t *testing.T) {
 	t.Parallel()
-	st := &claimCounter{Both: storetest.Default(storetest.OpenSQLite(t)), claims: map[string]int{}}
-	var lanes []store.Lane
-	var ids []int64
-	for i := range 20 {
-		in := fmt.Sprintf("edr-%d", i)
-		ids = append(ids, enqueueOn(t, st.Both, in, in, "alert:1", store.PriorityDecision))
-		lanes = append(lanes, store.Lane{Tenant: store.DefaultTenant, Integration: in})
-	}
-	rec := newRecorded()
-	w := outbox.New(outbox.Options{Store: st, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
-		Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) { return nil, nil }})
-	runWorker(t, w)
-	w.WakeLanes(lanes)
-	rec.await(t, store.OutboxDone, ids...)
-	time.Sleep(50 * time.Millisecond) // the lanes' claims after their deliveries
-	st.reset()
+	st, _, rec := drainedLanes(t, 20, 10*time.Millisecond)
 
 	time.Sleep(300 * time.Millisecond) // 30 IdleWaits
 	for in, n := range st.reset() {
