@@ -129,8 +129,13 @@ func (e *env) ingest(t *testing.T, id string) model.Alert {
 func (e *env) deliver(t *testing.T, crash func(store.OutboxItem) bool) {
 	t.Helper()
 	ctx := context.Background()
-	for range 20 {
-		items, err := e.st.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "t", Now: time.Now().Add(time.Hour), Lease: time.Millisecond, Limit: 100})
+	for i := range 20 {
+		// Each round claims a second after the last one's lease ended,
+		// so an item whose outcome a crash dropped is claimed again
+		// however fast the rounds run (on a fast machine two rounds fell
+		// within the millisecond lease, and the retry never came).
+		now := time.Now().Add(time.Hour + time.Duration(i)*time.Second)
+		items, err := e.st.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "t", Now: now, Lease: time.Millisecond, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
