@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -149,5 +150,33 @@ func TestHubNoBudget(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("unlimited=%v: %v, want %v", unlimited, got, want)
 		}
+	}
+}
+
+// TestLatencyAbandonedCallHasNoEffect: a caller that gives up while the
+// Set holds its call for the vendor's latency gets no answer, and the
+// vendor neither serves nor counts the call (served, a write would land
+// for a caller that counted it failed and sent it again).
+func TestLatencyAbandonedCallHasNoEffect(t *testing.T) {
+	t.Parallel()
+	s, err := Start(Options{Latency: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/test-a/v1/things", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := http.DefaultClient.Do(req); err == nil {
+		_ = res.Body.Close()
+		t.Fatalf("answered %d after the caller gave up", res.StatusCode)
+	}
+	time.Sleep(100 * time.Millisecond) // a call served after all is counted within microseconds
+	if n := s.Calls("test-a"); n != 0 {
+		t.Errorf("vendor served %d calls its caller had given up", n)
 	}
 }

@@ -157,14 +157,11 @@ func (s *Set) counted(kind string, h http.Handler) http.Handler {
 	n := &atomic.Int64{}
 	s.calls[kind] = n
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.latency > 0 {
-			t := time.NewTimer(s.latency)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-			}
-		}
+		// A caller that gives up during the latency gets no answer, and
+		// the call has no effect (see emukit.Delay): served anyway, its
+		// effect landed for a caller that counted it failed and sent it
+		// again.
+		emukit.Delay(r, s.latency)
 		h.ServeHTTP(w, r)
 		n.Add(1)
 	})
