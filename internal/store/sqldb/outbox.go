@@ -437,7 +437,8 @@ func (db *DB) OutboxExpedite(ctx context.Context, p store.OutboxExpediteParams) 
 	var n int64
 	err := db.autocommit(ctx, true, p.Lane.Tenant, func(c *conn) error {
 		var err error
-		n, err = c.execCount(ctx, qOutboxExpedite, now, p.Lane.Integration, now, len(p.ErrorPrefix), p.ErrorPrefix)
+		n, err = c.execCount(ctx, qOutboxExpedite, now, p.Lane.Integration, store.PriorityDecision, store.PriorityAutomatic,
+			now, len(p.ErrorPrefix), p.ErrorPrefix)
 		return err
 	})
 	if err != nil {

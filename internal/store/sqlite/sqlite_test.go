@@ -217,6 +217,24 @@ func TestOutboxObjectQueriesStayOnTheObject(t *testing.T) {
 	}
 }
 
+// TestExpediteSearchesItsLane: bringing a lane's backed-off items forward
+// searches that lane's unfinished items. Given the lane index's own lower
+// bound on integration (its partial predicate) beside the equality,
+// SQLite's planner took the bound and walked every unfinished item of the
+// tenant; the priority range the claim also names keeps it on the lane.
+func TestExpediteSearchesItsLane(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	setup(t, dir)
+	db := rawDB(t, filepath.Join(dir, sqlite.FileName))
+	plan := queryPlan(t, db, `UPDATE outbox SET next_attempt_at = ?3 WHERE tenant = ?1 AND integration = ?2
+		AND state IN ('pending', 'leased') AND integration > '' AND priority BETWEEN ?3 AND ?3
+		AND state = 'pending' AND next_attempt_at > ?3 AND attempts > 0 AND substr(last_error, 1, ?3) = ?2`, "default", "edr", 1)
+	if !strings.Contains(plan, "outbox_lane (tenant=? AND integration=? AND priority>? AND priority<?)") {
+		t.Errorf("plan %q, want a search of the lane's entries in outbox_lane", plan)
+	}
+}
+
 // queryPlan is EXPLAIN QUERY PLAN's details for q, joined by "; ".
 func queryPlan(t *testing.T, db *sql.DB, q string, args ...any) string {
 	t.Helper()
