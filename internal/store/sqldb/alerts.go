@@ -62,7 +62,7 @@ func alertArgs(a *model.Alert) ([]any, error) {
 		micros(a.FirstSeenAt), micros(a.LastChangedAt), notes, a.SameAs, a.TwinID}, nil
 }
 
-// notesText stores notes as a JSON array, or ” when there are none (the
+// notesText stores notes as a JSON array, or the empty string when there are none (the
 // common case), so clean rows carry no extra bytes.
 func notesText(notes []string) (string, error) {
 	if len(notes) == 0 {

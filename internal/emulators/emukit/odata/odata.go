@@ -144,7 +144,7 @@ func ParseOrderBy(s string) ([]OrderBy, error) {
 }
 
 // ParseFilter reads clauses "field op value" joined by "and". Strings are
-// single-quoted (” escapes a quote) and may carry an enum type prefix;
+// single-quoted (a doubled quote escapes one) and may carry an enum type prefix;
 // unquoted date-times, numbers, true/false and null are literals.
 func ParseFilter(s string) ([]Clause, error) {
 	toks, err := tokenize(s)
