@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
@@ -57,8 +56,8 @@ type Engine struct {
 	maxAutoComments int
 	batch           int
 	committed       func(integrations []string)
-	// local is this process's outbox worker, when it runs (SetLocal).
-	local atomic.Pointer[localWorker]
+	// local hands state writes to this process's outbox worker (SetLocal).
+	local LocalHand
 
 	mu           sync.RWMutex
 	integrations map[string]*Integration
@@ -69,23 +68,8 @@ type Engine struct {
 	group ingestGroup
 }
 
-// Local is this process's outbox worker (outbox.Worker) as the engine
-// uses it: a state write due now on a remote object with nothing else
-// queued is stored leased to it and handed over when its transaction
-// commits, so it goes out without a claim, one transaction less on the
-// way from a verdict to the vendor. If the process dies first, the lease
-// ends and any replica claims it, as any claimed item.
-type Local interface {
-	Owner() string
-	Lease() time.Duration
-	Adoptable(lane store.Lane) bool
-	Adopt(items ...store.OutboxItem)
-}
-
-type localWorker struct{ Local }
-
 // SetLocal gives the engine its process's outbox worker.
-func (e *Engine) SetLocal(l Local) { e.local.Store(&localWorker{l}) }
+func (e *Engine) SetLocal(l Local) { e.local.Set(l) }
 
 // Integration is what the engine knows of one configured connector.
 type Integration struct {

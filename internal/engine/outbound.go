@@ -80,20 +80,17 @@ func (e *Engine) enqueueState(ctx context.Context, tx store.Tx, r remote, ch con
 		Key: ch.IdempotencyKey, Integration: r.in.ID, ObjectRef: r.ref(), Action: ActionSetState, Payload: b,
 		OriginKind: r.kind, OriginID: r.localID, Now: now, NotBefore: notBefore, Priority: store.PriorityDecision,
 	}
-	lw, err := e.adopter(ctx, tx, p)
-	if err != nil {
-		return err
+	// Per-object order: the write is handed to the local worker only
+	// while its object has nothing queued. (Two transactions cannot both
+	// find the object idle: a state write comes with the update of its
+	// alert or incident, whose revision guard makes the later one run
+	// again and see the first's item.)
+	free := func() (bool, error) {
+		busy, err := tx.OutboxObjectBusy(ctx, p.Integration, p.ObjectRef)
+		return !busy, err
 	}
-	if lw != nil {
-		p.LeaseOwner, p.LeaseUntil = lw.Owner(), now.Add(lw.Lease())
-	}
-	id, inserted, err := tx.OutboxEnqueue(ctx, p)
-	if err != nil {
+	if _, _, err := e.local.Enqueue(ctx, tx, p, free); err != nil {
 		return fmt.Errorf("enqueue state change: %w", err)
-	}
-	if inserted && lw != nil {
-		item := p.Leased(id, tx.Tenant())
-		tx.OnCommit(func() { lw.Adopt(item) })
 	}
 	if err := tx.LedgerAdd(ctx, store.LedgerEntry{
 		Integration: r.in.ID, Kind: r.kind, VendorID: r.vendorID, RemoteStatus: string(ch.Status), At: now,
@@ -101,25 +98,6 @@ func (e *Engine) enqueueState(ctx context.Context, tx store.Tx, r remote, ch con
 		return fmt.Errorf("record write in ledger: %w", err)
 	}
 	return nil
-}
-
-// adopter is the local worker to hand p to at commit, or nil when p must
-// wait for a claim: no worker runs here, p is not due yet, the lane
-// holds a backlog, or the object has an item ahead of p, which per-object
-// order makes p wait for. (Two transactions cannot both find the object
-// idle: a state write comes with the update of its alert or incident,
-// whose revision guard makes the later one run again and see the first's
-// item.)
-func (e *Engine) adopter(ctx context.Context, tx store.Tx, p store.OutboxEnqueueParams) (*localWorker, error) {
-	lw := e.local.Load()
-	if lw == nil || p.NotBefore.After(p.Now) || !lw.Adoptable(store.Lane{Tenant: tx.Tenant(), Integration: p.Integration}) {
-		return nil, nil
-	}
-	busy, err := tx.OutboxObjectBusy(ctx, p.Integration, p.ObjectRef)
-	if err != nil || busy {
-		return nil, err
-	}
-	return lw, nil
 }
 
 func (e *Engine) supersedeState(ctx context.Context, tx store.Tx, it store.OutboxItem, next model.Status, now time.Time) error {

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -47,7 +46,7 @@ type Runner struct {
 
 	// local, once set, delivers the steps this runner queues without a
 	// claim (see SetLocal).
-	local atomic.Pointer[localWorker]
+	local engine.LocalHand
 
 	mu        sync.RWMutex
 	playbooks map[string]*Playbook
@@ -140,10 +139,8 @@ func (r *Runner) LaneConcurrency(lane store.Lane) int {
 // without waiting for a claim (outbox.Worker.Adopt).
 type Local = engine.Local
 
-type localWorker struct{ Local }
-
 // SetLocal gives the runner its process's outbox worker.
-func (r *Runner) SetLocal(l Local) { r.local.Store(&localWorker{l}) }
+func (r *Runner) SetLocal(l Local) { r.local.Set(l) }
 
 // stepPayload is a playbook_step action's payload.
 type stepPayload struct {
@@ -162,17 +159,9 @@ func (r *Runner) enqueueStep(ctx context.Context, tx store.Tx, run store.Run, st
 		ObjectRef: fmt.Sprintf("run/%d", run.ID), Action: ActionStep, Payload: b,
 		OriginKind: run.ObjectKind, OriginID: run.ObjectID, Now: now, NotBefore: notBefore, Priority: store.PriorityDecision,
 	}
-	lw := r.local.Load()
-	if lw != nil && !notBefore.After(now) && lw.Adoptable(store.Lane{Tenant: tx.Tenant(), Integration: p.Integration}) {
-		p.LeaseOwner, p.LeaseUntil = lw.Owner(), now.Add(lw.Lease())
-	}
-	id, inserted, err := tx.OutboxEnqueue(ctx, p)
-	if err != nil {
+	// A run has one step queued at a time: nothing waits ahead of it.
+	if _, _, err := r.local.Enqueue(ctx, tx, p, nil); err != nil {
 		return fmt.Errorf("enqueue step %d of run %d: %w", step, run.ID, err)
-	}
-	if inserted && p.LeaseOwner != "" {
-		item := p.Leased(id, tx.Tenant())
-		tx.OnCommit(func() { lw.Adopt(item) })
 	}
 	return nil
 }

@@ -1,0 +1,62 @@
+package engine
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/alertsync/alertsync/internal/store"
+)
+
+// Local is this process's outbox worker (outbox.Worker) as enqueuers use
+// it: an item due now that nothing else waits ahead of is stored leased
+// to it and handed over when its transaction commits, so it goes out
+// without a claim, one transaction less on its way to the vendor. If the
+// process dies first, the lease ends and any replica claims it, as any
+// claimed item.
+type Local interface {
+	Owner() string
+	Lease() time.Duration
+	Adoptable(lane store.Lane) bool
+	Adopt(items ...store.OutboxItem)
+}
+
+// LocalHand is where an enqueuer (the engine's state writes, a playbook
+// run's steps) keeps its process's outbox worker once it is given one,
+// and hands items to it.
+type LocalHand struct{ w atomic.Pointer[localWorker] }
+
+type localWorker struct{ Local }
+
+// Set gives the hand its process's outbox worker.
+func (h *LocalHand) Set(l Local) { h.w.Store(&localWorker{l}) }
+
+// Enqueue stores p in tx. When the local worker can take p now (p is
+// due, the worker runs and its lane holds no backlog) and free, if given,
+// finds nothing queued ahead of p on its object, p is stored leased to
+// the worker and handed to it once tx commits; otherwise it waits for a
+// claim, as any item.
+func (h *LocalHand) Enqueue(ctx context.Context, tx store.Tx, p store.OutboxEnqueueParams, free func() (bool, error)) (int64, bool, error) {
+	lw := h.w.Load()
+	if lw != nil && !p.NotBefore.After(p.Now) && lw.Adoptable(store.Lane{Tenant: tx.Tenant(), Integration: p.Integration}) {
+		ok := true
+		if free != nil {
+			var err error
+			if ok, err = free(); err != nil {
+				return 0, false, err
+			}
+		}
+		if ok {
+			p.LeaseOwner, p.LeaseUntil = lw.Owner(), p.Now.Add(lw.Lease())
+		}
+	}
+	id, inserted, err := tx.OutboxEnqueue(ctx, p)
+	if err != nil {
+		return 0, false, err
+	}
+	if inserted && p.LeaseOwner != "" {
+		item := p.Leased(id, tx.Tenant())
+		tx.OnCommit(func() { lw.Adopt(item) })
+	}
+	return id, inserted, nil
+}
