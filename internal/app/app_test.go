@@ -17,6 +17,7 @@ import (
 
 	"github.com/alertsync/alertsync/internal/app"
 	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/emulators/sekoia"
 )
 
 func intakeConfig(t *testing.T, settings map[string]any) config.Config {
@@ -25,6 +26,18 @@ func intakeConfig(t *testing.T, settings map[string]any) config.Config {
 	cfg.DataDir = t.TempDir()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Integrations = []config.Integration{{ID: "push", Kind: "httpintake", Settings: settings}}
+	return cfg
+}
+
+// sekoiaConfig is a hub with one Sekoia integration on the emulator at
+// url, in the default community.
+func sekoiaConfig(t *testing.T, url string) config.Config {
+	t.Helper()
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Integrations = []config.Integration{{ID: "sekoia", Kind: "sekoia", Settings: map[string]any{
+		"base_url": url, "api_key": sekoia.DefaultAPIKey, "community_uuid": sekoia.DefaultCommunity}}}
 	return cfg
 }
 
@@ -138,19 +151,12 @@ func TestServeIntakeVerdictMetrics(t *testing.T) {
 		`alertsync_verdicts_total{kind="alert",tenant="default",verdict="not_a_threat"} 1`,
 		`alertsync_outbox_delivered_total{action="set_state",integration="push",tenant="default"} 1`,
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		_, metrics := do("GET", "/metrics", "", "")
-		var lacking []string
+	waitMetric(t, do, func(m string) bool {
 		for _, want := range wants {
-			if !strings.Contains(metrics, want) {
-				lacking = append(lacking, want)
+			if !strings.Contains(m, want) {
+				return false
 			}
 		}
-		if len(lacking) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/metrics lacks %s", strings.Join(lacking, ", "))
-		}
-	}
+		return true
+	}, strings.Join(wants, ", "))
 }

@@ -93,12 +93,8 @@ func TestStandbyReplicaAsksNowAndThen(t *testing.T) {
 	emu := sekoia.New(sekoia.Options{Alerts: 6, Seed: 3, PerMinute: -1})
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
-	cfg := config.Defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.Listen = "127.0.0.1:0"
+	cfg := sekoiaConfig(t, srv.URL)
 	cfg.Store = config.StoreConfig{Driver: "postgres", DSN: config.NewSecret(storetest.PostgresSchemaDSN(t))}
-	cfg.Integrations = []config.Integration{{ID: "sekoia", Kind: "sekoia", Settings: map[string]any{
-		"base_url": srv.URL, "api_key": sekoia.DefaultAPIKey, "community_uuid": sekoia.DefaultCommunity}}}
 	ctx := context.Background()
 	start := func(replica string) *app.App {
 		a, err := app.New(ctx, cfg, app.Options{Replica: replica})

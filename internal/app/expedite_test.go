@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/emulators/sekoia"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
@@ -33,14 +32,11 @@ func TestPollBackAfterOutageSendsWaitingWrites(t *testing.T) {
 		emu.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	cfg := config.Defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.Listen = "127.0.0.1:0"
+	cfg := sekoiaConfig(t, srv.URL)
+	cfg.Integrations[0].Settings["lookback"] = "720h"
 	cfg.Engine.PollInterval = 200 * time.Millisecond
 	cfg.Outbox.IdleWait = 10 * time.Millisecond
 	cfg.Outbox.BaseBackoff, cfg.Outbox.MaxBackoff = time.Hour, 2*time.Hour
-	cfg.Integrations = []config.Integration{{ID: "sekoia", Kind: "sekoia", Settings: map[string]any{
-		"base_url": srv.URL, "api_key": sekoia.DefaultAPIKey, "community_uuid": sekoia.DefaultCommunity, "lookback": "720h"}}}
 	ctx := context.Background()
 	a := startApp(t, cfg)
 
@@ -79,15 +75,16 @@ func TestPollBackAfterOutageSendsWaitingWrites(t *testing.T) {
 	t.Logf("delivered %v after the vendor came back", time.Since(start).Round(time.Millisecond))
 }
 
-// waitMetric reads /metrics until ok holds, for up to 20 s.
+// waitMetric reads /metrics until ok holds, for up to 20 s: a metric
+// moves when the worker has an answer, after the vendor has the write.
 func waitMetric(t *testing.T, do func(method, path, token, body string) (int, string), ok func(string) bool, what string) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if _, m := do("GET", "/metrics", "", ""); ok(m) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waited 20 s for %s", what)
+			t.Fatalf("waited 20 s for /metrics to show %s", what)
 		}
 	}
 }

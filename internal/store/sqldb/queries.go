@@ -280,13 +280,12 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qOutboxObjectCount: {"outbox object count", `SELECT COUNT(*) FROM outbox
 	WHERE tenant = :tenant AND integration = ? AND object_ref = ? AND action = ? AND priority = ?
 	AND state IN ('pending', 'leased', 'done')`},
-	// laneActive keeps it on a partial index of unfinished items (SQLite
-	// takes outbox_object), off the done ones.
-	// The priority range (every priority there is) lets SQLite search
-	// outbox_lane by (tenant, integration, priority): without it, its
-	// planner took the index's "integration > ''" over the equality and
-	// walked the tenant's every unfinished item, as the claim would
-	// without its own priority range.
+	// laneActive keeps it on outbox_lane, a partial index of unfinished
+	// items, off the done ones; the priority range (every priority there
+	// is) makes SQLite search it by (tenant, integration, priority).
+	// Without the range its planner took the index's "integration > ''"
+	// over the equality and walked the tenant's every unfinished item, as
+	// the claim would without its own priority range.
 	qOutboxExpedite: {"outbox expedite", `UPDATE outbox SET next_attempt_at = ?
 	WHERE tenant = :tenant AND integration = ? AND ` + laneActive + ` AND priority BETWEEN ? AND ?
 	AND state = 'pending' AND next_attempt_at > ? AND attempts > 0 AND substr(last_error, 1, ?) = ?`},

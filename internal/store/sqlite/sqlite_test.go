@@ -110,9 +110,7 @@ func BenchmarkOutboxClaimComplete(b *testing.B) {
 // from one sequence per table and SQLite is never distributed.
 func TestTenantLeadsEveryKey(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	setup(t, dir)
-	db := rawDB(t, filepath.Join(dir, sqlite.FileName))
+	db := migratedRaw(t)
 	ctx := t.Context()
 	tables := names(t, db, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
 		AND name NOT IN ('tenants', 'leases', 'schema_migrations') ORDER BY name`)
@@ -143,9 +141,7 @@ func TestTenantLeadsEveryKey(t *testing.T) {
 // tenant for these, and walked or sorted the tenant's whole outbox.
 func TestOutboxByTenantAndID(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	setup(t, dir)
-	db := rawDB(t, filepath.Join(dir, sqlite.FileName))
+	db := migratedRaw(t)
 	ids := "?3" + strings.Repeat(", ?3", 255)
 	tests := []struct{ name, q string }{
 		{"complete", `UPDATE outbox SET state = 'done', lease_owner = '' WHERE lease_owner = ?2 AND state = 'leased'
@@ -155,7 +151,7 @@ func TestOutboxByTenantAndID(t *testing.T) {
 		{"list", `SELECT id FROM outbox WHERE tenant = ?1 AND integration = ?2 AND id > ?3 ORDER BY id LIMIT CAST(?3 AS INTEGER)`},
 	}
 	for _, tc := range tests {
-		plan := queryPlan(t, db, tc.q, "default", "w", 1)
+		plan := storetest.QueryPlan(t, db, tc.q, "default", "w", 1)
 		if !strings.Contains(plan, "outbox_tenant (tenant=? AND id") && !strings.Contains(plan, "INTEGER PRIMARY KEY") ||
 			strings.Contains(plan, "TEMP B-TREE") {
 			t.Errorf("%s: plan %q, want a lookup or walk by (tenant, id)", tc.name, plan)
@@ -170,9 +166,7 @@ func TestOutboxByTenantAndID(t *testing.T) {
 // paging through 44,000 runs took 6 s.
 func TestListsWalkTheTenantsIDs(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	setup(t, dir)
-	db := rawDB(t, filepath.Join(dir, sqlite.FileName))
+	db := migratedRaw(t)
 	tests := []struct{ name, q, index string }{
 		{"runs", `SELECT id FROM playbook_runs WHERE tenant = ?1 AND id < ?2 ORDER BY id DESC LIMIT CAST(?3 AS INTEGER)`, "playbook_runs_tenant"},
 		{"runs by status", `SELECT id FROM playbook_runs WHERE tenant = ?1 AND status = ?2 AND id < ?2
@@ -182,80 +176,11 @@ func TestListsWalkTheTenantsIDs(t *testing.T) {
 			ORDER BY id LIMIT CAST(?3 AS INTEGER)`, "evidence_tenant"},
 	}
 	for _, tc := range tests {
-		plan := queryPlan(t, db, tc.q, "default", "x", 50)
+		plan := storetest.QueryPlan(t, db, tc.q, "default", "x", 50)
 		if !strings.Contains(plan, tc.index+" (tenant=? AND id") || strings.Contains(plan, "TEMP B-TREE") {
 			t.Errorf("%s: plan %q, want a walk of %s by (tenant, id)", tc.name, plan, tc.index)
 		}
 	}
-}
-
-// TestOutboxObjectQueriesStayOnTheObject: the statements about one
-// remote object's items (the verdict path's pending and busy lookups, a
-// dead item's retry) search that object's index entries. With
-// outbox_tenant SQLite's planner took it for the pending lookup's ORDER BY
-// and walked the tenant's whole outbox once per verdict: seeding 10,000
-// verdicts took minutes.
-func TestOutboxObjectQueriesStayOnTheObject(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	setup(t, dir)
-	db := rawDB(t, filepath.Join(dir, sqlite.FileName))
-	tests := []struct{ name, q string }{
-		{"pending", `SELECT id FROM outbox WHERE tenant = ?1 AND integration = ?2 AND object_ref = ?3
-			AND state IN ('pending', 'leased') AND state = 'pending' ORDER BY id`},
-		{"busy", `SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE tenant = ?1 AND integration = ?2 AND object_ref = ?3
-			AND state IN ('pending', 'leased') LIMIT 1) busy`},
-		{"retry", `UPDATE outbox SET state = 'pending' WHERE tenant = ?1 AND id = 5 AND state = 'dead'
-			AND NOT EXISTS (SELECT 1 FROM outbox later WHERE later.tenant = outbox.tenant AND later.integration = outbox.integration
-			AND later.object_ref = outbox.object_ref AND +later.id > outbox.id AND later.state = 'done' AND ?2 = ?3)`},
-	}
-	for _, tc := range tests {
-		plan := queryPlan(t, db, tc.q, "default", "edr", "alert:1")
-		if strings.Contains(plan, "outbox_tenant") || !strings.Contains(plan, "object_ref=?") {
-			t.Errorf("%s: plan %q, want a search of the object's entries", tc.name, plan)
-		}
-	}
-}
-
-// TestExpediteSearchesItsLane: bringing a lane's backed-off items forward
-// searches that lane's unfinished items. Given the lane index's own lower
-// bound on integration (its partial predicate) beside the equality,
-// SQLite's planner took the bound and walked every unfinished item of the
-// tenant; the priority range the claim also names keeps it on the lane.
-func TestExpediteSearchesItsLane(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	setup(t, dir)
-	db := rawDB(t, filepath.Join(dir, sqlite.FileName))
-	plan := queryPlan(t, db, `UPDATE outbox SET next_attempt_at = ?3 WHERE tenant = ?1 AND integration = ?2
-		AND state IN ('pending', 'leased') AND integration > '' AND priority BETWEEN ?3 AND ?3
-		AND state = 'pending' AND next_attempt_at > ?3 AND attempts > 0 AND substr(last_error, 1, ?3) = ?2`, "default", "edr", 1)
-	if !strings.Contains(plan, "outbox_lane (tenant=? AND integration=? AND priority>? AND priority<?)") {
-		t.Errorf("plan %q, want a search of the lane's entries in outbox_lane", plan)
-	}
-}
-
-// queryPlan is EXPLAIN QUERY PLAN's details for q, joined by "; ".
-func queryPlan(t *testing.T, db *sql.DB, q string, args ...any) string {
-	t.Helper()
-	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rows.Close() }()
-	var details []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		details = append(details, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(details, "; ")
 }
 
 // TestMigrateIntoDefaultTenant: a database written before tenants existed
@@ -339,6 +264,15 @@ func TestMigrateIntoDefaultTenant(t *testing.T) {
 	if a, err := sc.AlertGetByVendor(ctx, "edr", "a-2"); err != nil || a.ID <= 7 {
 		t.Errorf("a new alert after the migration: id %d, %v", a.ID, err)
 	}
+}
+
+// migratedRaw is a plain pool on a new migrated store's file, for
+// checks below the store (plans, the schema).
+func migratedRaw(t *testing.T) *sql.DB {
+	t.Helper()
+	dir := t.TempDir()
+	setup(t, dir)
+	return rawDB(t, filepath.Join(dir, sqlite.FileName))
 }
 
 func rawDB(t *testing.T, dsn string) *sql.DB {

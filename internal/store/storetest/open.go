@@ -126,3 +126,27 @@ func WithSearchPath(dsn, schema string) string {
 	}
 	return fmt.Sprintf("%s search_path=%s", dsn, schema)
 }
+
+// QueryPlan is SQLite's EXPLAIN QUERY PLAN details for q on db, joined by
+// "; ". The planner does not read parameter values: NULLs serve.
+func QueryPlan(tb testing.TB, db *sql.DB, q string, args ...any) string {
+	tb.Helper()
+	rows, err := db.QueryContext(tb.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer func() { _ = rows.Close() }()
+	var details []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			tb.Fatal(err)
+		}
+		details = append(details, detail)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return strings.Join(details, "; ")
+}
