@@ -35,15 +35,17 @@ func (h *LocalHand) Set(l Local) { h.w.Store(&localWorker{l}) }
 // due, the worker runs and its lane holds no backlog) and free, if given,
 // finds nothing queued ahead of p on its object, p is stored leased to
 // the worker and handed to it once tx commits; otherwise it waits for a
-// claim, as any item.
-func (h *LocalHand) Enqueue(ctx context.Context, tx store.Tx, p store.OutboxEnqueueParams, free func() (bool, error)) (int64, bool, error) {
+// claim, as any item. onHand, if given, is called with the leased item
+// once tx committed, before the worker has it.
+func (h *LocalHand) Enqueue(ctx context.Context, tx store.Tx, p store.OutboxEnqueueParams, free func() (bool, error),
+	onHand func(store.OutboxItem)) error {
 	lw := h.w.Load()
 	if lw != nil && !p.NotBefore.After(p.Now) && lw.Adoptable(store.Lane{Tenant: tx.Tenant(), Integration: p.Integration}) {
 		ok := true
 		if free != nil {
 			var err error
 			if ok, err = free(); err != nil {
-				return 0, false, err
+				return err
 			}
 		}
 		if ok {
@@ -52,11 +54,16 @@ func (h *LocalHand) Enqueue(ctx context.Context, tx store.Tx, p store.OutboxEnqu
 	}
 	id, inserted, err := tx.OutboxEnqueue(ctx, p)
 	if err != nil {
-		return 0, false, err
+		return err
 	}
 	if inserted && p.LeaseOwner != "" {
 		item := p.Leased(id, tx.Tenant())
-		tx.OnCommit(func() { lw.Adopt(item) })
+		tx.OnCommit(func() {
+			if onHand != nil {
+				onHand(item)
+			}
+			lw.Adopt(item)
+		})
 	}
-	return id, inserted, nil
+	return nil
 }

@@ -89,7 +89,7 @@ func (e *Engine) enqueueState(ctx context.Context, tx store.Tx, r remote, ch con
 		busy, err := tx.OutboxObjectBusy(ctx, p.Integration, p.ObjectRef)
 		return !busy, err
 	}
-	if _, _, err := e.local.Enqueue(ctx, tx, p, free); err != nil {
+	if err := e.local.Enqueue(ctx, tx, p, free, nil); err != nil {
 		return fmt.Errorf("enqueue state change: %w", err)
 	}
 	if err := tx.LedgerAdd(ctx, store.LedgerEntry{

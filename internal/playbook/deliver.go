@@ -64,7 +64,7 @@ func (r *Runner) Deliver(ctx context.Context, item store.OutboxItem) (engine.Rec
 	if err := json.Unmarshal(item.Payload, &sp); err != nil {
 		return nil, connector.Permanent("decode playbook step: %v", err)
 	}
-	st, err := r.load(ctx, sp)
+	st, err := r.load(ctx, sp, item)
 	if err != nil || st == nil {
 		return nil, err
 	}
@@ -85,20 +85,27 @@ func (r *Runner) Deliver(ctx context.Context, item store.OutboxItem) (engine.Rec
 	return r.advance(st, len(st.p.steps)+1), nil
 }
 
-// load reads the run; nil when it is over (a redelivery after it ended).
-func (r *Runner) load(ctx context.Context, sp stepPayload) (*runState, error) {
-	run, err := r.o.Store.RunGet(ctx, sp.RunID)
-	if err != nil {
-		return nil, fmt.Errorf("get run %d: %w", sp.RunID, err)
+// load reads the run, or takes it as it was handed over with item; nil
+// when it is over (a redelivery after it ended).
+func (r *Runner) load(ctx context.Context, sp stepPayload, item store.OutboxItem) (*runState, error) {
+	var st *runState
+	if e, ok := r.handed.take(item, r.o.Now()); ok && e.run.ID == sp.RunID {
+		st = &runState{run: e.run, nodes: e.nodes}
+	} else {
+		run, err := r.o.Store.RunGet(ctx, sp.RunID)
+		if err != nil {
+			return nil, fmt.Errorf("get run %d: %w", sp.RunID, err)
+		}
+		st = &runState{run: run}
+		if err := json.Unmarshal(run.Nodes, &st.nodes); err != nil {
+			return nil, connector.Permanent("read run %d: %v", run.ID, err)
+		}
+		intify(st.nodes) // in place
 	}
+	run := st.run
 	if run.Status != store.RunRunning || run.NextStep != sp.Step {
 		return nil, nil
 	}
-	st := &runState{run: run}
-	if err := json.Unmarshal(run.Nodes, &st.nodes); err != nil {
-		return nil, connector.Permanent("read run %d: %v", run.ID, err)
-	}
-	intify(st.nodes) // in place
 	p, ok := r.Get(run.PlaybookID)
 	if !ok {
 		return nil, r.finish(ctx, run, fmt.Errorf("playbook %q no longer exists", run.PlaybookID))
@@ -154,7 +161,7 @@ func (r *Runner) advance(st *runState, next int) engine.Record {
 		if next > len(st.p.steps) {
 			return nil
 		}
-		return r.enqueueStep(ctx, tx, run, next, now, time.Time{})
+		return r.enqueueStep(ctx, tx, run, next, now, time.Time{}, st.nodes)
 	})
 }
 

@@ -17,7 +17,7 @@ import (
 // triggered it, or not at all. It implements engine.Triggers.
 func (r *Runner) Fire(ctx context.Context, tx store.Tx, events []engine.Event) error {
 	now := r.o.Now().UTC()
-	var runs []*store.Run
+	var runs []started
 	for _, ev := range events {
 		for _, p := range r.List() {
 			if !p.matches(ev) {
@@ -40,12 +40,13 @@ func (r *Runner) Fire(ctx context.Context, tx store.Tx, events []engine.Event) e
 					continue
 				}
 			}
-			run, err := newRun(p, ev.Trigger, ev, node0(ev), now)
+			first := node0(ev)
+			run, err := newRun(p, ev.Trigger, ev, first, now)
 			if err != nil {
 				return err
 			}
 			run.Dedupe = p.Def.ID + "/" + ev.Key
-			runs = append(runs, run)
+			runs = append(runs, started{run, first})
 		}
 	}
 	return r.startRuns(ctx, tx, runs, now)
@@ -115,20 +116,36 @@ func (r *Runner) joinGroup(ctx context.Context, tx store.Tx, p *Playbook, ev eng
 	return true, nil
 }
 
+// started is a run about to be stored, with its node.0 as it was built.
+type started struct {
+	run   *store.Run
+	first map[string]any
+}
+
 // startRuns stores new runs and queues each one's first step; a run
 // whose trigger event started one already is skipped.
-func (r *Runner) startRuns(ctx context.Context, tx store.Tx, runs []*store.Run, now time.Time) error {
+func (r *Runner) startRuns(ctx context.Context, tx store.Tx, runs []started, now time.Time) error {
 	if len(runs) == 0 {
 		return nil
 	}
-	if err := tx.RunInsertBatch(ctx, runs); err != nil {
+	batch := make([]*store.Run, len(runs))
+	for i, s := range runs {
+		batch[i] = s.run
+	}
+	if err := tx.RunInsertBatch(ctx, batch); err != nil {
 		return fmt.Errorf("store playbook runs: %w", err)
 	}
-	for _, run := range runs {
+	for _, s := range runs {
+		run := s.run
 		if run.ID == 0 {
 			continue
 		}
-		if err := r.enqueueStep(ctx, tx, *run, 1, now, run.GroupUntil); err != nil {
+		// A grouping run's node.0 is its group, not first.
+		var nodes []any
+		if run.GroupUntil.IsZero() {
+			nodes = []any{s.first}
+		}
+		if err := r.enqueueStep(ctx, tx, *run, 1, now, run.GroupUntil, nodes); err != nil {
 			return err
 		}
 	}
@@ -150,12 +167,13 @@ func (r *Runner) Start(ctx context.Context, id string, ev engine.Event, key stri
 	var runID int64
 	err := r.o.Store.WithTx(ctx, func(tx store.Tx) error {
 		now := r.o.Now().UTC()
-		run, err := newRun(p, ev.Trigger, ev, node0(ev), now)
+		first := node0(ev)
+		run, err := newRun(p, ev.Trigger, ev, first, now)
 		if err != nil {
 			return err
 		}
 		run.Dedupe = key
-		if err := r.startRuns(ctx, tx, []*store.Run{run}, now); err != nil {
+		if err := r.startRuns(ctx, tx, []started{{run, first}}, now); err != nil {
 			return err
 		}
 		runID = run.ID

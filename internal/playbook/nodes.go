@@ -3,6 +3,8 @@ package playbook
 import (
 	"encoding/json"
 	"math"
+	"time"
+	"unicode/utf8"
 
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
@@ -13,19 +15,21 @@ import (
 // carries the alert's ids the way Sekoia's "Alert Created" block does
 // (alert_uuid is the id the source gives the alert), so the seed's
 // `{{ node.0['alert_uuid'] }}` renders as written.
+//
+// It is built in the shape decoding its JSON gives (TestNode0IsTheJSONShape),
+// so a step handed its run as it was built reads what one that reads the
+// run back from the store reads.
 func node0(ev engine.Event) map[string]any {
-	n := map[string]any{"trigger": ev.Trigger, "kind": string(ev.Kind)}
-	if len(ev.Fields) > 0 {
-		n["fields"] = ev.Fields
-	}
+	n := map[string]any{"trigger": jsonText(ev.Trigger), "kind": jsonText(string(ev.Kind))}
+	putTexts(n, "fields", ev.Fields)
 	switch {
 	case ev.Alert != nil:
 		a := ev.Alert
-		n["alert_id"], n["alert_uuid"], n["integration"] = a.ID, a.VendorID, a.Integration
+		n["alert_id"], n["alert_uuid"], n["integration"] = a.ID, jsonText(a.VendorID), jsonText(a.Integration)
 		n["alert"] = alertDoc(*a)
 	case ev.Incident != nil:
 		in := ev.Incident
-		n["incident_id"], n["incident_uuid"], n["integration"] = in.ID, in.VendorID, in.Integration
+		n["incident_id"], n["incident_uuid"], n["integration"] = in.ID, jsonText(in.VendorID), jsonText(in.Integration)
 		n["incident"] = incidentDoc(*in)
 	}
 	return n
@@ -37,11 +41,9 @@ func node0(ev engine.Event) map[string]any {
 // alert (name and severity score), so a body written against Sekoia's
 // Get Alert output renders for any vendor's alert.
 func alertDoc(a model.Alert) map[string]any {
-	raw := a.Raw
-	a.Raw = nil
-	doc := toMap(a)
+	doc := alertMap(&a)
 	var vendor map[string]any
-	if json.Unmarshal(raw, &vendor) == nil {
+	if json.Unmarshal(a.Raw, &vendor) == nil {
 		intify(vendor) // in place, as for the canonical fields
 		for k, v := range vendor {
 			if _, taken := doc[k]; !taken {
@@ -52,9 +54,91 @@ func alertDoc(a model.Alert) map[string]any {
 	}
 	if _, ok := doc["rule"]; !ok {
 		score, _ := condition.SeverityScore(string(a.Severity))
-		doc["rule"] = map[string]any{"name": a.Title, "severity": score}
+		doc["rule"] = map[string]any{"name": jsonText(a.Title), "severity": int64(score)}
 	}
 	return doc
+}
+
+// alertMap is what toMap makes of an alert without its raw payload,
+// built field by field: every run reads an alert as a document once or
+// twice, and the JSON round trip cost more than the rest of building it.
+// TestAlertMapIsTheJSONShape holds it to toMap, every field set or none.
+func alertMap(a *model.Alert) map[string]any {
+	m := make(map[string]any, 24)
+	m["id"], m["integration"], m["vendor_id"], m["title"] = a.ID, jsonText(a.Integration), jsonText(a.VendorID), jsonText(a.Title)
+	m["severity"], m["status"], m["revision"] = jsonText(string(a.Severity)), jsonText(string(a.Status)), a.Revision
+	m["created_at"], m["updated_at"] = jsonTime(a.CreatedAt), jsonTime(a.UpdatedAt)
+	m["first_seen_at"], m["last_changed_at"] = jsonTime(a.FirstSeenAt), jsonTime(a.LastChangedAt)
+	e := make(map[string]any, 5)
+	putTexts(e, "hosts", a.Entities.Hosts)
+	putTexts(e, "users", a.Entities.Users)
+	putTexts(e, "ips", a.Entities.IPs)
+	putTexts(e, "file_hashes", a.Entities.FileHashes)
+	putTexts(e, "processes", a.Entities.Processes)
+	m["entities"] = e
+	putText(m, "description", a.Description)
+	putText(m, "remote_status", a.RemoteStatus)
+	putText(m, "verdict", string(a.Verdict))
+	putText(m, "source", a.Source)
+	putText(m, "remote_parent", a.RemoteParent)
+	putText(m, "same_as", a.SameAs)
+	putTexts(m, "ingest_notes", a.Notes)
+	if a.Published {
+		m["published"] = true
+	}
+	if a.IncidentID != 0 {
+		m["incident_id"] = a.IncidentID
+	}
+	if a.TwinID != 0 {
+		m["twin_id"] = a.TwinID
+	}
+	if len(a.Memberships) > 0 {
+		ms := make([]any, len(a.Memberships))
+		for i, x := range a.Memberships {
+			ms[i] = map[string]any{"incident_id": x.IncidentID, "alert_id": x.AlertID, "source": jsonText(x.Source), "added_at": jsonTime(x.AddedAt)}
+		}
+		m["memberships"] = ms
+	}
+	return m
+}
+
+// putText sets an omitempty string field.
+func putText(m map[string]any, k, v string) {
+	if v != "" {
+		m[k] = jsonText(v)
+	}
+}
+
+// putTexts sets an omitempty list of strings, as decoded JSON holds it.
+func putTexts(m map[string]any, k string, v []string) {
+	if len(v) == 0 {
+		return
+	}
+	l := make([]any, len(v))
+	for i, s := range v {
+		l[i] = jsonText(s)
+	}
+	m[k] = l
+}
+
+// jsonText is s as it comes back from JSON: encoding replaces each
+// invalid UTF-8 byte (which the text policy keeps out of alerts).
+func jsonText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b, _ := json.Marshal(s)
+	_ = json.Unmarshal(b, &s)
+	return s
+}
+
+// jsonTime is t as JSON writes it.
+func jsonTime(t time.Time) string {
+	b, err := t.MarshalJSON()
+	if err != nil || len(b) < 2 {
+		return ""
+	}
+	return string(b[1 : len(b)-1])
 }
 
 func incidentDoc(in model.Incident) map[string]any {

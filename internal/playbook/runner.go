@@ -47,6 +47,8 @@ type Runner struct {
 	// local, once set, delivers the steps this runner queues without a
 	// claim (see SetLocal).
 	local engine.LocalHand
+	// handed are the runs whose step went to the local worker.
+	handed handedRuns
 
 	mu        sync.RWMutex
 	playbooks map[string]*Playbook
@@ -152,7 +154,11 @@ type stepPayload struct {
 // due now is leased to the local worker, when it can take it, and handed
 // to it once tx commits: a run has one step queued at a time, so no
 // claim is needed to keep its order.
-func (r *Runner) enqueueStep(ctx context.Context, tx store.Tx, run store.Run, step int, now, notBefore time.Time) error {
+//
+// nodes, when given, are the run's nodes decoded, as they are after the
+// step's transaction: the delivery of a step handed to the local worker
+// takes them instead of reading the run back (handedRuns).
+func (r *Runner) enqueueStep(ctx context.Context, tx store.Tx, run store.Run, step int, now, notBefore time.Time, nodes []any) error {
 	b, _ := json.Marshal(stepPayload{RunID: run.ID, Step: step}) // always encodes
 	p := store.OutboxEnqueueParams{
 		Key: fmt.Sprintf("playbook/%d/step/%d", run.ID, step), Integration: lanePrefix + run.PlaybookID,
@@ -160,8 +166,66 @@ func (r *Runner) enqueueStep(ctx context.Context, tx store.Tx, run store.Run, st
 		OriginKind: run.ObjectKind, OriginID: run.ObjectID, Now: now, NotBefore: notBefore, Priority: store.PriorityDecision,
 	}
 	// A run has one step queued at a time: nothing waits ahead of it.
-	if _, _, err := r.local.Enqueue(ctx, tx, p, nil); err != nil {
+	var onHand func(store.OutboxItem)
+	if nodes != nil {
+		onHand = func(item store.OutboxItem) { r.handed.put(item, run, nodes, r.o.Now()) }
+	}
+	if err := r.local.Enqueue(ctx, tx, p, nil, onHand); err != nil {
 		return fmt.Errorf("enqueue step %d of run %d: %w", step, run.ID, err)
 	}
 	return nil
+}
+
+// handedRuns keeps, for each step this process handed to its own worker
+// at commit, its run as committed with the nodes decoded, so that the
+// delivery does not read back and decode what was written a moment
+// before. An entry serves only the item it was handed with, once, and
+// only within the first half of that item's lease: while the lease
+// holds, no other worker can have claimed the item, and a run has one
+// step queued at a time, so nothing else can have moved the run on (the
+// half left over is the margin for clocks that disagree). Anything else
+// reads the run from the store.
+type handedRuns struct {
+	mu sync.Mutex
+	m  map[int64]handedRun // by outbox item id
+}
+
+type handedRun struct {
+	run   store.Run
+	nodes []any
+	until time.Time
+}
+
+// maxHanded bounds the entries kept: a step handed over but delivered
+// elsewhere (the worker stopped first) leaves its entry behind until the
+// lease-half check drops it.
+const maxHanded = 1024
+
+func (h *handedRuns) put(item store.OutboxItem, run store.Run, nodes []any, now time.Time) {
+	until := item.NextAttemptAt.Add(item.LeaseUntil.Sub(item.NextAttemptAt) / 2)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[int64]handedRun{}
+	}
+	if len(h.m) >= maxHanded {
+		for id, e := range h.m {
+			if !now.Before(e.until) {
+				delete(h.m, id)
+			}
+		}
+		if len(h.m) >= maxHanded {
+			return
+		}
+	}
+	h.m[item.ID] = handedRun{run: run, nodes: nodes, until: until}
+}
+
+// take removes and returns the entry of item, if it still serves.
+func (h *handedRuns) take(item store.OutboxItem, now time.Time) (handedRun, bool) {
+	h.mu.Lock()
+	e, ok := h.m[item.ID]
+	delete(h.m, item.ID)
+	h.mu.Unlock()
+	return e, ok && now.Before(e.until) && e.run.ID != 0
 }

@@ -62,10 +62,11 @@ func newReceiver(t *testing.T) *receiver {
 func (rc *receiver) count() int { rc.mu.Lock(); defer rc.mu.Unlock(); return len(rc.bodies) }
 
 type env struct {
-	st     *storetest.Both
-	eng    *engine.Engine
-	runner *playbook.Runner
-	rc     *receiver
+	st      *storetest.Both
+	eng     *engine.Engine
+	runner  *playbook.Runner
+	runGets *runGetCounter
+	rc      *receiver
 }
 
 // setup wires an engine and a runner on SQLite with the seed's playbook
@@ -76,7 +77,8 @@ func setup(t *testing.T, edit func(string) string) *env {
 	e := &env{st: st, rc: newReceiver(t)}
 	e.eng = engine.New(engine.Options{Store: st})
 	e.eng.AddIntegration(engine.Integration{ID: "edr", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: fakeConnector{}})
-	e.runner = playbook.New(playbook.Options{Store: st, Engine: e.eng,
+	e.runGets = &runGetCounter{Scoped: st}
+	e.runner = playbook.New(playbook.Options{Store: e.runGets, Engine: e.eng,
 		Secret: func(n string) (string, bool) { return toolToken, n == "external_tool" }})
 	src, err := os.ReadFile("testdata/seed.yaml")
 	if err != nil {
@@ -402,6 +404,21 @@ func TestStepsAdoptedByLocalWorker(t *testing.T) {
 	if c := cs.steps.Load(); c != 0 {
 		t.Errorf("claims returned %d step items; adopted ones need none", c)
 	}
+	// Each run's step was handed over with its run as committed.
+	if c := e.runGets.n.Load(); c != 0 {
+		t.Errorf("deliveries read %d runs back from the store; handed steps carry theirs", c)
+	}
+}
+
+// runGetCounter counts the runs the runner reads from the store.
+type runGetCounter struct {
+	store.Scoped
+	n atomic.Int64
+}
+
+func (c *runGetCounter) RunGet(ctx context.Context, id int64) (store.Run, error) {
+	c.n.Add(1)
+	return c.Scoped.RunGet(ctx, id)
 }
 
 // claimCounter counts the playbook step items claims return.
