@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/config"
+	"github.com/alertsync/alertsync/internal/gcfloor"
 	"github.com/spf13/cobra"
 )
 
@@ -43,11 +45,31 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	for _, extra := range extraCommands {
 		root.AddCommand(extra(load, stdout, stderr))
 	}
+	floor, err := gcFloorOf(os.Getenv("ALERTSYNC_GC_FLOOR_MB"))
+	if err != nil {
+		_, _ = fmt.Fprintln(stderr, "alertsync:", err)
+		return 1
+	}
+	defer gcfloor.Start(floor).Stop()
 	if err := root.Execute(); err != nil {
 		_, _ = fmt.Fprintln(stderr, "alertsync:", err)
 		return 1
 	}
 	return 0
+}
+
+// gcFloorOf reads ALERTSYNC_GC_FLOOR_MB: the heap, in MiB, below which
+// the collector does not start a cycle (gcfloor); empty is the default,
+// 0 turns the floor off.
+func gcFloorOf(v string) (int64, error) {
+	if v == "" {
+		return gcfloor.DefaultFloor, nil
+	}
+	mb, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || mb < 0 || mb > 1<<20 {
+		return 0, fmt.Errorf("ALERTSYNC_GC_FLOOR_MB=%q: want a whole number of MiB from 0 (no floor) up", v)
+	}
+	return mb << 20, nil
 }
 
 // CommandFactory builds one subcommand; load reads the config the user

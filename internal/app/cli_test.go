@@ -70,3 +70,25 @@ func TestVersionCommand(t *testing.T) {
 		t.Errorf("version still prints dev:\n%s", out.String())
 	}
 }
+
+// TestGCFloorSetting: ALERTSYNC_GC_FLOOR_MB takes a whole number of MiB
+// (0 turns the floor off); anything else stops the command with the
+// variable named, before it runs.
+func TestGCFloorSetting(t *testing.T) {
+	for _, tt := range []struct {
+		value string
+		ok    bool
+	}{{"", true}, {"0", true}, {"64", true}, {"-1", false}, {"32MB", false}} {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Setenv("ALERTSYNC_GC_FLOOR_MB", tt.value)
+			var out, errOut bytes.Buffer
+			code := app.Main([]string{"version"}, &out, &errOut)
+			if (code == 0) != tt.ok {
+				t.Fatalf("exit %d for %q: %s", code, tt.value, errOut.String())
+			}
+			if !tt.ok && !strings.Contains(errOut.String(), "ALERTSYNC_GC_FLOOR_MB") {
+				t.Errorf("the error does not name the variable: %s", errOut.String())
+			}
+		})
+	}
+}

@@ -123,7 +123,7 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 	cmd.Flags().IntVar(&o.Playbook.Concurrency, "playbook-concurrency", 16, "concurrent senders of the playbook case")
 	cmd.Flags().IntVar(&o.Tenants.Tenants, "tenants", 100, "tenants sharing one store in the tenants case, measured against one tenant with all their alerts (negative: skip the case)")
 	cmd.Flags().IntVar(&o.Tenants.Alerts, "tenant-alerts", 1000, "alerts each tenant ingests in the tenants case, the same vendor ids in every tenant (negative: skip the case)")
-	cmd.Flags().IntVar(&o.Tenants.Verdicts, "tenant-verdicts", 2000, "verdicts timed to their write-backs in the tenants case, at 200 a second (more make its p99 steadier)")
+	cmd.Flags().IntVar(&o.Tenants.Verdicts, "tenant-verdicts", 6000, "verdicts timed to their write-backs on each side of the tenants case, at 200 a second (more make its p99 steadier)")
 	cmd.Flags().StringSliceVar(&o.Stores, "stores", []string{"sqlite", "postgres"}, "stores to measure")
 	cmd.Flags().StringSliceVar(&o.Stores, "store", []string{"sqlite", "postgres"}, "the same as --stores: sqlite, postgres, or both (repeatable)")
 	// The DSN may carry a password, so it is read at run time and never

@@ -40,7 +40,7 @@ func (o *TenantsOptions) defaults() {
 		o.Alerts = 1000
 	}
 	if o.Verdicts <= 0 {
-		o.Verdicts = 2000
+		o.Verdicts = 6000
 	}
 	if o.VerdictRate <= 0 {
 		o.VerdictRate = 200
