@@ -30,8 +30,7 @@ import (
 // ALERTSYNC_GC_FLOOR_MB overrides it).
 const DefaultFloor = 32 << 20
 
-// maxPercent bounds the GC percent the tuner sets, for a live heap near
-// zero.
+// maxPercent bounds the GC percent the tuner sets.
 const maxPercent = 10000
 
 // Tuner keeps the heap goal at or above its floor; Stop ends it.
@@ -122,15 +121,23 @@ func (t *Tuner) adjust() {
 	}
 }
 
-// Percent is the GC percent whose goal, over live bytes, is at least
-// floor, and never below base.
+// runtimeMinHeap is the Go runtime's heap minimum at GOGC=100: the goal
+// is never below it scaled by GOGC/100, which is the whole goal before
+// the first cycle and while the live heap stays under about 4 MiB.
+const runtimeMinHeap = 4 << 20
+
+// Percent is the GC percent whose goal, over live bytes, is the floor,
+// and never below base. The runtime's goal is the larger of live × (1 +
+// percent/100) and its heap minimum × percent/100; the percent is the
+// one at which the larger reaches the floor, so a small or unknown live
+// heap cannot make the goal overshoot it.
 func Percent(live, floor uint64, base int) int {
-	if live == 0 {
-		return maxPercent
-	}
 	if live+live*uint64(base)/100 >= floor {
 		return base
 	}
-	p := int((floor-live)*100/live) + 1 // the goal reaches the floor
+	p := int(floor * 100 / runtimeMinHeap)
+	if live > 0 {
+		p = min(p, int((floor-live)*100/live)+1) // the goal reaches the floor
+	}
 	return min(max(p, base), maxPercent)
 }

@@ -19,15 +19,24 @@ func TestPercent(t *testing.T) {
 		{"a large heap keeps GOGC", 200 * mb, 32 * mb, 100, 100},
 		{"a higher GOGC is kept", 4 * mb, 32 * mb, 800, 800},
 		{"a lower GOGC still reaches the floor", 8 * mb, 32 * mb, 50, 301},
-		{"an empty heap is capped", 0, 32 * mb, 100, maxPercent},
-		{"a tiny heap is capped", 1024, 32 * mb, 100, maxPercent},
+		{"before the first cycle, the runtime's minimum reaches the floor", 0, 32 * mb, 100, 800},
+		{"a tiny heap, likewise", 1024, 32 * mb, 100, 800},
+		{"a heap under the runtime's minimum, likewise", 3 * mb, 32 * mb, 100, 800},
+		{"a huge floor is capped", 1024, 1 << 50, 100, maxPercent},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := Percent(c.live, c.floor, c.base)
 			if got != c.want {
 				t.Errorf("Percent(%d, %d, %d) = %d, want %d", c.live, c.floor, c.base, got, c.want)
 			}
-			if goal := c.live + c.live*uint64(got)/100; c.live > 1024 && goal < c.floor && got < maxPercent {
+			// The runtime's goal at that percent: no more than the floor
+			// (or what GOGC alone gives), and the floor unless capped.
+			goal := max(c.live+c.live*uint64(got)/100, runtimeMinHeap*uint64(got)/100)
+			byGOGC := max(c.live+c.live*uint64(c.base)/100, runtimeMinHeap*uint64(c.base)/100)
+			if goal > max(c.floor+c.floor/50, byGOGC) {
+				t.Errorf("goal %d overshoots the floor %d", goal, c.floor)
+			}
+			if goal < c.floor && got < maxPercent && got > c.base {
 				t.Errorf("goal %d is below the floor %d", goal, c.floor)
 			}
 		})
