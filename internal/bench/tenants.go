@@ -115,7 +115,16 @@ func measureTenants(ctx context.Context, name string, o Options) (*Tenants, erro
 		return nil, fmt.Errorf("%d tenants: %w", len(ids), err)
 	}
 	defer s.close()
-	if err := interleaveVerdicts(ctx, [2]*tenantsSide{one, s}, res.Verdicts, to.VerdictRate); err != nil {
+	sides := [2]*tenantsSide{one, s}
+	if err := interleaveIngest(ctx, sides, to.Alerts); err != nil {
+		return nil, err
+	}
+	for _, side := range sides {
+		if err := side.ready(ctx, to.Alerts); err != nil {
+			return nil, err
+		}
+	}
+	if err := interleaveVerdicts(ctx, sides, res.Verdicts, to.VerdictRate); err != nil {
 		return nil, err
 	}
 	res.SingleTenant = one.figures()
@@ -128,6 +137,39 @@ func measureTenants(ctx context.Context, name string, o Options) (*Tenants, erro
 // tenantBlock is how many verdicts one store is given before the other
 // takes its turn.
 const tenantBlock = 250
+
+// ingestRounds is how many turns each side takes to ingest its pages.
+const ingestRounds = 10
+
+// interleaveIngest has both sides ingest the same pages of perTenant
+// alerts, one a tenant on the tenants' side and the single tenant's
+// alerts cut alike, each tenant's pages polled in turn: in ingestRounds turns
+// that alternate between the sides, the first of each pair swapped every
+// round, for the reason the verdicts alternate.
+func interleaveIngest(ctx context.Context, sides [2]*tenantsSide, perTenant int) error {
+	pages := make([][]tenantPage, len(sides))
+	for i, side := range sides {
+		pages[i] = side.pages(perTenant)
+	}
+	n := max(len(pages[0]), len(pages[1]))
+	each := max(1, (n+ingestRounds-1)/ingestRounds)
+	for round, from := 0, 0; from < n; round, from = round+1, from+each {
+		upto := min(from+each, n)
+		order := []int{0, 1}
+		if round%2 == 1 {
+			order = []int{1, 0}
+		}
+		for _, i := range order {
+			mine := pages[i][min(from, len(pages[i])):min(upto, len(pages[i]))]
+			took, err := sides[i].h.ingest(ctx, mine)
+			if err != nil {
+				return err
+			}
+			sides[i].ingestSecs += took
+		}
+	}
+	return nil
+}
 
 // interleaveVerdicts gives n verdicts on each side at rate a second, in
 // blocks of tenantBlock that alternate between the sides, the first side
@@ -177,7 +219,7 @@ func verdictTargets(ids []string, perTenant, k int) (many, single []tenantWrite)
 	return many, single
 }
 
-// tenantsSide is one store of the case: its hub, ingested, with its
+// tenantsSide is one store of the case: its hub and, once ready, its
 // outbox worker running and its verdicts' targets found.
 type tenantsSide struct {
 	h        *tenantsHub
@@ -192,8 +234,8 @@ type tenantsSide struct {
 	closeStore   func()
 }
 
-// newTenantsSide opens a fresh store holding the tenants ids, has each
-// ingest perTenant alerts, and starts its worker.
+// newTenantsSide opens a fresh store holding the tenants ids, whose
+// ingest comes to ingestAlerts = len(ids) × perTenant alerts.
 func newTenantsSide(ctx context.Context, name string, o Options, ids []string, perTenant int, targets []tenantWrite) (*tenantsSide, error) {
 	st, cleanup, err := open(ctx, name, o.PostgresDSN)
 	if err != nil {
@@ -209,30 +251,34 @@ func newTenantsSide(ctx context.Context, name string, o Options, ids []string, p
 	if side.h, err = newTenantsHub(ctx, st, o, ids, recv); err != nil {
 		return fail(err)
 	}
-	if side.ingestSecs, err = side.h.ingest(ctx, perTenant); err != nil {
-		return fail(err)
-	}
+	return side, nil
+}
+
+// ready checks, once the side has ingested, that every tenant holds its
+// perTenant alerts, finds the verdicts' alerts and starts the worker.
+func (s *tenantsSide) ready(ctx context.Context, perTenant int) error {
 	// A lone tenant has nobody to leak to: only a store of several is
 	// counted.
-	if len(ids) > 1 {
-		if side.wrongCounts, err = side.h.wrongAlertCounts(ctx, perTenant); err != nil {
-			return fail(err)
+	if len(s.h.ids) > 1 {
+		var err error
+		if s.wrongCounts, err = s.h.wrongAlertCounts(ctx, perTenant); err != nil {
+			return err
 		}
 	}
-	side.alertIDs = make([]int64, len(targets))
-	for i, t := range targets {
-		a, err := st.Scope(t.tenant).AlertGetByVendor(ctx, "bench", t.vendorID)
+	s.alertIDs = make([]int64, len(s.targets))
+	for i, t := range s.targets {
+		a, err := s.h.st.Scope(t.tenant).AlertGetByVendor(ctx, "bench", t.vendorID)
 		if err != nil {
-			return fail(fmt.Errorf("find alert %s of %s: %w", t.vendorID, t.tenant, err))
+			return fmt.Errorf("find alert %s of %s: %w", t.vendorID, t.tenant, err)
 		}
-		side.alertIDs[i] = a.ID
+		s.alertIDs[i] = a.ID
 	}
 	wctx, stop := context.WithCancel(ctx)
 	ran := make(chan struct{})
-	go func() { _ = side.h.worker.Run(wctx); close(ran) }()
+	go func() { _ = s.h.worker.Run(wctx); close(ran) }()
 	// The store closes after the worker ended.
-	side.stopWorker = func() { stop(); <-ran }
-	return side, nil
+	s.stopWorker = func() { stop(); <-ran }
+	return nil
 }
 
 func (s *tenantsSide) close() {
@@ -339,29 +385,49 @@ func (h *tenantsHub) deliver(ctx context.Context, item store.OutboxItem) (engine
 	return eng.Deliver(ctx, item)
 }
 
-// ingest has every tenant ingest perTenant alerts with the same vendor
-// ids, tenantPollers tenants at a time, one page each, and returns the
-// seconds it took.
-func (h *tenantsHub) ingest(ctx context.Context, perTenant int) (float64, error) {
-	pages := make([][]connector.Item, len(h.ids))
-	for i := range pages {
-		pages[i] = makeItems(perTenant)
+// tenantPage is one page of alerts one tenant ingests.
+type tenantPage struct {
+	tenant string
+	items  []connector.Item
+}
+
+// pages is the side's ingest in pages of size alerts: one a tenant, with
+// the same vendor ids in every tenant; a lone tenant's alerts, all of
+// them, cut alike.
+func (s *tenantsSide) pages(size int) []tenantPage {
+	var out []tenantPage
+	if len(s.h.ids) == 1 {
+		all := makeItems(s.ingestAlerts)
+		for i := 0; i < len(all); i += size {
+			out = append(out, tenantPage{s.h.ids[0], all[i:min(i+size, len(all))]})
+		}
+		return out
 	}
-	next := make(chan int)
-	errs := make([]error, min(len(h.ids), tenantPollers))
+	for _, id := range s.h.ids {
+		out = append(out, tenantPage{id, makeItems(size)})
+	}
+	return out
+}
+
+// ingest ingests pages, one poller a tenant and tenantPollers at most at
+// a time, as the hub polls: a lone tenant's pages come one after
+// another. It returns the seconds it took.
+func (h *tenantsHub) ingest(ctx context.Context, pages []tenantPage) (float64, error) {
+	next := make(chan tenantPage)
+	errs := make([]error, min(len(pages), len(h.ids), tenantPollers))
 	var wg sync.WaitGroup
 	start := time.Now()
 	for p := range errs {
 		wg.Go(func() {
-			for i := range next {
+			for pg := range next {
 				if errs[p] == nil {
-					_, errs[p] = h.engines[h.ids[i]].Ingest(ctx, "bench", pages[i])
+					_, errs[p] = h.engines[pg.tenant].Ingest(ctx, "bench", pg.items)
 				}
 			}
 		})
 	}
-	for i := range h.ids {
-		next <- i
+	for _, pg := range pages {
+		next <- pg
 	}
 	close(next)
 	wg.Wait()
