@@ -171,6 +171,7 @@ var configHelp = func() string {
 	rows := [][2]string{
 		{"ALERTSYNC_CONFIG", "the config file, when --config is not given"},
 		{"ALERTSYNC_LOG_FORMAT", "text or json, when --log-format is not given"},
+		{"ALERTSYNC_GC_FLOOR_MB", "heap MiB below which the Go collector does not run (default 32; 0: GOGC alone)"},
 	}
 	for _, v := range config.EnvVars {
 		rows = append(rows, [2]string{v.Name, v.Key + ": " + v.Description})

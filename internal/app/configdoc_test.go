@@ -31,7 +31,7 @@ const (
 )
 
 // cliEnvVars are read by the command line rather than config.Load.
-var cliEnvVars = []string{"ALERTSYNC_CONFIG", "ALERTSYNC_LOG_FORMAT", "ALERTSYNC_BENCH_POSTGRES_DSN"}
+var cliEnvVars = []string{"ALERTSYNC_CONFIG", "ALERTSYNC_LOG_FORMAT", "ALERTSYNC_BENCH_POSTGRES_DSN", "ALERTSYNC_GC_FLOOR_MB"}
 
 // TestConfigurationDoc keeps docs/configuration.md true to the code: its
 // connector settings are generated from the same specs that decode and
