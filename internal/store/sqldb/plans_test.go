@@ -1,13 +1,10 @@
 package sqldb_test
 
 import (
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/alertsync/alertsync/internal/store/sqldb"
-	"github.com/alertsync/alertsync/internal/store/sqlite"
 	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
@@ -25,20 +22,7 @@ import (
 //     tenant, until the statement named the priority range).
 func TestSQLitePlansStayNarrow(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	st, err := sqlite.Open(t.Context(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(filepath.Join(dir, sqlite.FileName)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	_, db := storetest.OpenSQLiteRaw(t)
 	tests := []struct {
 		statement string
 		want      []string // every one in the plan

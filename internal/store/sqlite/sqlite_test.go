@@ -110,7 +110,7 @@ func BenchmarkOutboxClaimComplete(b *testing.B) {
 // from one sequence per table and SQLite is never distributed.
 func TestTenantLeadsEveryKey(t *testing.T) {
 	t.Parallel()
-	db := migratedRaw(t)
+	_, db := storetest.OpenSQLiteRaw(t)
 	ctx := t.Context()
 	tables := names(t, db, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
 		AND name NOT IN ('tenants', 'leases', 'schema_migrations') ORDER BY name`)
@@ -141,7 +141,7 @@ func TestTenantLeadsEveryKey(t *testing.T) {
 // tenant for these, and walked or sorted the tenant's whole outbox.
 func TestOutboxByTenantAndID(t *testing.T) {
 	t.Parallel()
-	db := migratedRaw(t)
+	_, db := storetest.OpenSQLiteRaw(t)
 	ids := "?3" + strings.Repeat(", ?3", 255)
 	tests := []struct{ name, q string }{
 		{"complete", `UPDATE outbox SET state = 'done', lease_owner = '' WHERE lease_owner = ?2 AND state = 'leased'
@@ -166,7 +166,7 @@ func TestOutboxByTenantAndID(t *testing.T) {
 // paging through 44,000 runs took 6 s.
 func TestListsWalkTheTenantsIDs(t *testing.T) {
 	t.Parallel()
-	db := migratedRaw(t)
+	_, db := storetest.OpenSQLiteRaw(t)
 	tests := []struct{ name, q, index string }{
 		{"runs", `SELECT id FROM playbook_runs WHERE tenant = ?1 AND id < ?2 ORDER BY id DESC LIMIT CAST(?3 AS INTEGER)`, "playbook_runs_tenant"},
 		{"runs by status", `SELECT id FROM playbook_runs WHERE tenant = ?1 AND status = ?2 AND id < ?2
@@ -268,13 +268,6 @@ func TestMigrateIntoDefaultTenant(t *testing.T) {
 
 // migratedRaw is a plain pool on a new migrated store's file, for
 // checks below the store (plans, the schema).
-func migratedRaw(t *testing.T) *sql.DB {
-	t.Helper()
-	dir := t.TempDir()
-	setup(t, dir)
-	return rawDB(t, filepath.Join(dir, sqlite.FileName))
-}
-
 func rawDB(t *testing.T, dsn string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", dsn)

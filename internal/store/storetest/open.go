@@ -93,6 +93,25 @@ func OpenSQLite(tb testing.TB) store.Store {
 	return migrated(tb, s)
 }
 
+// OpenSQLiteRaw opens a migrated SQLite store, as OpenSQLite does, and a
+// plain connection pool on its file, for checks below the store (plans,
+// the schema, the file itself).
+func OpenSQLiteRaw(tb testing.TB) (store.Store, *sql.DB) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), sqlite.FileName)
+	s, err := sqlite.Open(tb.Context(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	migrated(tb, s)
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return s, db
+}
+
 func migrated(tb testing.TB, s store.Store) store.Store {
 	tb.Helper()
 	tb.Cleanup(func() {
