@@ -259,6 +259,69 @@ func testSlowItemHoldsNothingHostage(t *testing.T, st *storetest.Both) {
 	rec.await(t, store.OutboxDone, slow)
 }
 
+// TestOutcomesGatheredWhileDeliveriesRun: an outcome that arrives while
+// another delivery is in flight waits (up to FinishLinger, a minute here)
+// to be recorded in one transaction with the ones that follow; one with
+// no delivery in flight is recorded at once.
+func TestOutcomesGatheredWhileDeliveriesRun(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, testOutcomesGatheredWhileDeliveriesRun)
+}
+
+func testOutcomesGatheredWhileDeliveriesRun(t *testing.T, st *storetest.Both) {
+	slow := enqueueOn(t, st, "edr", "slow", "alert:slow", store.PriorityDecision)
+	fast := enqueueOn(t, st, "edr", "fast", "alert:fast", store.PriorityDecision)
+	slowStarted, release, fastDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	rec := newRecorded()
+	var mu sync.Mutex
+	var batches [][]int64
+	w := outbox.New(outbox.Options{Store: st, Concurrency: 2, IdleWait: 10 * time.Millisecond, FinishLinger: time.Minute,
+		Finished: func(results []store.OutboxResult) {
+			var ids []int64
+			for _, r := range results {
+				ids = append(ids, r.ID)
+			}
+			mu.Lock()
+			batches = append(batches, ids)
+			mu.Unlock()
+			rec.hook(results)
+		},
+		Deliver: func(ctx context.Context, it store.OutboxItem) (outbox.After, error) {
+			switch it.Key {
+			case "slow":
+				close(slowStarted)
+				select {
+				case <-release:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			case "fast":
+				// Finish only once slow is in flight.
+				<-slowStarted
+				defer close(fastDone)
+			}
+			return nil, nil
+		}})
+	runWorker(t, w)
+	<-fastDone
+	time.Sleep(200 * time.Millisecond)
+	if it, err := st.OutboxGet(context.Background(), fast); err != nil || it.State != store.OutboxLeased {
+		t.Fatalf("fast item is %s (err %v) while slow is in flight; want leased, its outcome waiting for slow's", it.State, err)
+	}
+	close(release)
+	rec.await(t, store.OutboxDone, slow, fast)
+	mu.Lock()
+	got := fmt.Sprint(batches)
+	mu.Unlock()
+	if got != fmt.Sprint([][]int64{{fast, slow}}) && got != fmt.Sprint([][]int64{{slow, fast}}) {
+		t.Fatalf("recorded in batches %s; want one batch of %d and %d", got, slow, fast)
+	}
+	// Nothing else in flight: a lone outcome does not wait the minute.
+	lone := enqueueOn(t, st, "edr", "lone", "alert:lone", store.PriorityDecision)
+	w.WakeLanes([]store.Lane{{Tenant: store.DefaultTenant, Integration: "edr"}})
+	rec.await(t, store.OutboxDone, lone)
+}
+
 // TestVendorBackFromOutageDrainsAtOnce: writes that failed while their
 // vendor was down wait out backoffs of up to an hour here; the first
 // write that gets through after the outage makes them due, so they go

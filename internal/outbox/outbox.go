@@ -68,7 +68,11 @@ type Options struct {
 	IdleWait time.Duration
 	// DeliveryTimeout bounds one delivery (default 108s).
 	DeliveryTimeout time.Duration
-	Registerer      prometheus.Registerer
+	// FinishLinger is how long outcomes wait for more to record with
+	// them while other deliveries are in flight (default 2ms; negative:
+	// not at all). See finisher.gather.
+	FinishLinger time.Duration
+	Registerer   prometheus.Registerer
 	// BatchKey and DeliverBatch, when both set, let items that one bulk
 	// vendor call can carry go together: claimed items with the same
 	// non-empty key are delivered by one DeliverBatch call.
@@ -105,8 +109,11 @@ type Worker struct {
 	metrics *metrics
 	wake    chan struct{}
 	holding atomic.Bool
-	// deliveries runs each unit's delivery goroutine.
+	// deliveries runs each unit's delivery goroutine; delivering counts
+	// the units in flight on every lane, so the finisher knows whether
+	// more outcomes are on their way (see finisher.run).
 	deliveries *goPool
+	delivering atomic.Int64
 
 	mu    sync.Mutex
 	lanes map[store.Lane]*lane
@@ -149,6 +156,9 @@ func New(o Options) *Worker {
 	defd(&o.Lease, 2*time.Minute)
 	defd(&o.DeliveryTimeout, 108*time.Second)
 	defd(&o.IdleWait, 200*time.Millisecond)
+	if o.FinishLinger == 0 {
+		o.FinishLinger = 2 * time.Millisecond
+	}
 	b := make([]byte, 6)
 	_, _ = crand.Read(b)
 	return &Worker{o: o, owner: "worker-" + hex.EncodeToString(b), metrics: newMetrics(o.Registerer),
