@@ -266,8 +266,8 @@ func TestMigrateIntoDefaultTenant(t *testing.T) {
 	}
 }
 
-// migratedRaw is a plain pool on a new migrated store's file, for
-// checks below the store (plans, the schema).
+// rawDB is a plain pool on a store's file (dsn), for checks below the
+// store.
 func rawDB(t *testing.T, dsn string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", dsn)
