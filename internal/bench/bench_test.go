@@ -3,10 +3,13 @@ package bench
 import (
 	"context"
 	"database/sql"
-	"github.com/alertsync/alertsync/internal/emulators/registry"
+	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/alertsync/alertsync/internal/emulators/registry"
 )
 
 func testDSN() string {
@@ -107,4 +110,35 @@ func serverAnswers(dsn string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	return db.PingContext(ctx) == nil
+}
+
+// TestReceiverForgetsTimedPushes checks the playbook case's receiver
+// keeps no entry for a push it has timed: the harness's bookkeeping must
+// not grow with the run, or the hub's RSS would carry it.
+func TestReceiverForgetsTimedPushes(t *testing.T) {
+	rc := newStamped()
+	defer rc.srv.Close()
+	for _, id := range []string{"P1", "P2"} {
+		rc.sent.Store(id, time.Now())
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, rc.srv.URL+"/alerts", strings.NewReader(`{"alert_short_id":"P1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if _, ok := rc.sent.Load("P1"); ok {
+		t.Error("P1 was timed but is still kept")
+	}
+	if _, ok := rc.sent.Load("P2"); !ok {
+		t.Error("P2, still in flight, was dropped")
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.took) != 1 || rc.n.Load() != 1 {
+		t.Errorf("took %v, %d requests; want one timed request", rc.took, rc.n.Load())
+	}
 }
