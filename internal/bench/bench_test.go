@@ -49,6 +49,8 @@ func TestRunSmall(t *testing.T) {
 		checkSync(t, name, r.Sync)
 		if p := r.Playbook; p == nil || p.Sent == 0 || p.Delivered != p.Sent || p.RunsFailed != 0 || p.RunsLeft != 0 || p.BareRelayPerS <= 0 || p.Latency.P50 <= 0 {
 			t.Errorf("%s: playbook case = %+v", name, p)
+		} else if p.CommitsPerRun <= 0 || p.RowsPerRun <= 0 || p.FsyncsPerRun <= 0 || p.WALBytesPerRun <= 0 {
+			t.Errorf("%s: what durability cost the playbook runs is missing: %+v", name, p)
 		}
 		if l := r.Lacework; l == nil || l.Alerts != 120 || l.HalfAssembled != 0 || l.AssembledAlertsPerS <= 0 || l.MaxScopeCallsInFlight > 6*4 {
 			t.Errorf("%s: lacework case = %+v", name, l)

@@ -85,8 +85,9 @@ func benchCmd(_ func() (config.Config, error), stdout, stderr io.Writer) *cobra.
 						n, l.Alerts, l.AssembledAlertsPerS, l.Concurrency, l.ScopeLatencyMS, l.ScopeCalls, l.MaxScopeCallsInFlight, l.HalfAssembled)
 				}
 				if p := r.Playbook; p != nil {
-					_, _ = fmt.Fprintf(stdout, "%-9s playbook: %.0f durable pushes/s (p50 %.0f ms, p99 %.0f ms, %d of %d triggers delivered, %d senders, RSS %.0f MB; %.2f commits and %.1f rows a run) against a bare relay's %.0f/s (%.2fx)\n",
-						n, p.PushPerS, p.Latency.P50, p.Latency.P99, p.Delivered, p.Sent, p.Concurrency, p.RSSMB, p.CommitsPerRun, p.RowsPerRun, p.BareRelayPerS, p.Ratio)
+					_, _ = fmt.Fprintf(stdout, "%-9s playbook: %.0f durable pushes/s (p50 %.0f ms, p99 %.0f ms, %d of %d triggers delivered, %d senders, RSS %.0f MB; %.2f commits, %.1f rows, %.4f fsyncs and %.1f KB of write-ahead log a run) against a bare relay's %.0f/s (%.2fx)\n",
+						n, p.PushPerS, p.Latency.P50, p.Latency.P99, p.Delivered, p.Sent, p.Concurrency, p.RSSMB, p.CommitsPerRun, p.RowsPerRun,
+						p.FsyncsPerRun, p.WALBytesPerRun/1024, p.BareRelayPerS, p.Ratio)
 				}
 				if t := r.Tenants; t != nil {
 					_, _ = fmt.Fprintf(stdout, "%-9s tenants: %d tenants x %d alerts (same vendor ids in each) ingested at %.0f/s against one tenant's %.0f/s (%.2fx); verdict -> remote p50 %.1f ms p99 %.1f ms against one tenant's p50 %.1f ms p99 %.1f ms (p99 %.2fx; %d verdicts at %.0f/s); %d cross-tenant writes, %d tenants with a wrong alert count\n",

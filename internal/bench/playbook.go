@@ -3,7 +3,9 @@ package bench
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -63,8 +65,17 @@ type Playbook struct {
 	// over the runs started.
 	CommitsPerRun float64 `json:"commits_per_run"`
 	RowsPerRun    float64 `json:"rows_per_run"`
-	Seconds       float64 `json:"seconds"`
-	RSSMB         float64 `json:"rss_mb"`
+	// FsyncsPerRun and WALBytesPerRun are the rest of that cost: the
+	// fsyncs that made the runs durable and the write-ahead log written
+	// for them, over the runs started. SQLite's process keeps its files
+	// and counts them (its checkpoints sync; commits do not, under
+	// synchronous=NORMAL); PostgreSQL's server keeps its own, and
+	// pg_stat_wal reports them for the whole server, which the case has
+	// to itself.
+	FsyncsPerRun   float64 `json:"fsyncs_per_run"`
+	WALBytesPerRun float64 `json:"wal_bytes_per_run"`
+	Seconds        float64 `json:"seconds"`
+	RSSMB          float64 `json:"rss_mb"`
 }
 
 // benchPlaybook is the case's playbook: condition, lookup, templated post.
@@ -141,6 +152,7 @@ func measurePlaybook(ctx context.Context, name string, o Options) (*Playbook, er
 	if stats != nil {
 		before = stats.WriteStats()
 	}
+	logBefore, logErr := logCost(ctx, name, o.PostgresDSN, stats)
 	sent, secs := pushFor(hubCtx, hub+"/api/v1/intake/push", po, rc, "P")
 	// Wait (bounded) for the last runs: their requests (the rate counts
 	// the time to the last one), then their records.
@@ -162,6 +174,18 @@ func measurePlaybook(ctx context.Context, name string, o Options) (*Playbook, er
 		after := stats.WriteStats()
 		res.CommitsPerRun = float64(int64(float64(after.Commits-before.Commits)/float64(sent)*100)) / 100
 		res.RowsPerRun = float64(int64(float64(after.Rows-before.Rows)/float64(sent)*100)) / 100
+	}
+	if logErr == nil && sent > 0 {
+		// SQLite's checkpointer counts what it finds every quarter
+		// second: give it two looks at the last runs' log.
+		time.Sleep(600 * time.Millisecond)
+		logAfter, err := logCost(ctx, name, o.PostgresDSN, stats)
+		if err == nil {
+			// SQLite's runs share a checkpoint's two fsyncs by the
+			// thousand: four places keep them from reading as none.
+			res.FsyncsPerRun = float64(int64(float64(logAfter.Syncs-logBefore.Syncs)/float64(sent)*1e4)) / 1e4
+			res.WALBytesPerRun = round(float64(logAfter.LogBytes-logBefore.LogBytes) / float64(sent))
+		}
 	}
 	rc.mu.Lock()
 	if len(rc.took) > 0 {
@@ -235,6 +259,30 @@ func startPlaybookHub(ctx context.Context, name string, o Options, receiver stri
 		cleanup()
 	}
 	return a, stop, nil
+}
+
+// logCost is what the store's files have cost so far: fsyncs and bytes
+// of write-ahead log. SQLite's store counts its own (WriteStats);
+// PostgreSQL's server reports its own in pg_stat_wal, for the whole
+// server.
+func logCost(ctx context.Context, name, dsn string, stats store.WriteStatser) (store.WriteStats, error) {
+	if name != "postgres" {
+		if stats == nil {
+			return store.WriteStats{}, errors.New("the store does not count its writes")
+		}
+		return stats.WriteStats(), nil
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return store.WriteStats{}, fmt.Errorf("open postgres: %w", err)
+	}
+	defer func() { _ = db.Close() }()
+	var ws store.WriteStats
+	err = db.QueryRowContext(ctx, "SELECT wal_sync, wal_bytes::bigint FROM pg_stat_wal").Scan(&ws.Syncs, &ws.LogBytes)
+	if err != nil {
+		return store.WriteStats{}, fmt.Errorf("read pg_stat_wal: %w", err)
+	}
+	return ws, nil
 }
 
 // runTally counts the hub's failed and unfinished runs.

@@ -138,10 +138,15 @@ type MembershipListParams struct {
 
 // WriteStats is what durability has cost a store so far: committed write
 // transactions and the rows their statements inserted, updated or
-// deleted (claims count the rows they lease).
+// deleted (claims count the rows they lease); and, where the store's own
+// process keeps the files (SQLite), the fsyncs it made and the bytes of
+// write-ahead log it wrote. A server's (PostgreSQL's) are the server's:
+// the bench reads them from it.
 type WriteStats struct {
-	Commits int64 `json:"commits"`
-	Rows    int64 `json:"rows"`
+	Commits  int64 `json:"commits"`
+	Rows     int64 `json:"rows"`
+	Syncs    int64 `json:"syncs"`
+	LogBytes int64 `json:"log_bytes"`
 }
 
 // WriteStatser is a store that counts its writes (both do); the bench

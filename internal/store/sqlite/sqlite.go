@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -66,7 +68,7 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 		return nil, fmt.Errorf("open sqlite checkpointer: %w", err)
 	}
 	cctx, stop := context.WithCancel(context.Background())
-	db := &DB{DB: sqldb.New(dialect(), write, read), ckpt: ckpt, stop: stop, done: make(chan struct{})}
+	db := &DB{DB: sqldb.New(dialect(), write, read), ckpt: ckpt, stop: stop, done: make(chan struct{}), walPath: path + "-wal"}
 	go db.checkpoints(cctx)
 	return db, nil
 }
@@ -74,9 +76,11 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 // DB is the SQLite store: the shared queries, and a checkpointer.
 type DB struct {
 	*sqldb.DB
-	ckpt *sql.DB
-	stop context.CancelFunc
-	done chan struct{}
+	ckpt    *sql.DB
+	stop    context.CancelFunc
+	done    chan struct{}
+	walPath string
+	log     logStats
 }
 
 // Checkpoints: a commit that finds the write-ahead log past SQLite's
@@ -106,11 +110,85 @@ func (db *DB) checkpoints(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		// The log's header is read before the checkpoint: the log starts
+		// again only at the first write after a checkpoint has copied all
+		// of it, so under load that restart falls right after this
+		// checkpoint, not between the two reads.
+		gen, pageSize, headed := walHeader(db.walPath)
 		var busy, logged, copied int
 		// A failed checkpoint leaves the log to the next one, or to the
 		// writer's backstop.
-		_ = db.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logged, &copied)
+		err := db.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logged, &copied)
+		if err == nil && headed {
+			db.log.observe(gen, pageSize, logged, copied)
+		}
 	}
+}
+
+// logStats is what the write-ahead log has cost, as the checkpointer
+// sees it every checkpointEvery (WriteStats): the frames written to it
+// and the fsyncs that made them durable. Commits do not sync (NORMAL);
+// a checkpoint that copies frames syncs the log first, and the database
+// file once it has copied all of the log.
+//
+// Frames are counted per generation of the log (its salt, which changes
+// each time the log starts again from the top). A generation ends only
+// after a checkpoint has copied all of it, and this checkpointer makes
+// them every checkpointEvery, so it sees every generation's frames; the
+// writer's backstop checkpoint, for a checkpointer fallen far behind, can
+// end one unseen, and its frames then go uncounted.
+type logStats struct {
+	frames, syncs atomic.Int64
+	frameSize     atomic.Int64
+	// The last look: the generation, its frames and those copied.
+	gen            uint32
+	logged, copied int
+}
+
+// observe counts what changed since the last look.
+func (l *logStats) observe(gen uint32, pageSize, logged, copied int) {
+	prevLogged, prevCopied := l.logged, l.copied
+	if gen != l.gen {
+		prevLogged, prevCopied = 0, 0
+	}
+	if logged > prevLogged {
+		l.frames.Add(int64(logged - prevLogged))
+	}
+	if copied > prevCopied {
+		l.syncs.Add(1)
+		if copied == logged {
+			l.syncs.Add(1)
+		}
+	}
+	l.gen, l.logged, l.copied = gen, logged, copied
+	l.frameSize.Store(int64(walFrameHeader + pageSize))
+}
+
+// walFrameHeader is the header before each page in the log.
+const walFrameHeader = 24
+
+// walHeader reads the log's generation (salt-1, which SQLite increments
+// each time the log starts again) and page size from its 32-byte header.
+func walHeader(path string) (gen uint32, pageSize int, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, false
+	}
+	defer func() { _ = f.Close() }()
+	var h [32]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil {
+		return 0, 0, false
+	}
+	return binary.BigEndian.Uint32(h[16:20]), int(binary.BigEndian.Uint32(h[8:12])), true
+}
+
+// WriteStats implements store.WriteStatser: the shared counts, and what
+// the write-ahead log cost (logStats).
+func (db *DB) WriteStats() store.WriteStats {
+	ws := db.DB.WriteStats()
+	ws.Syncs = db.log.syncs.Load()
+	ws.LogBytes = db.log.frames.Load() * db.log.frameSize.Load()
+	return ws
 }
 
 // Close stops the checkpointer and closes the store.

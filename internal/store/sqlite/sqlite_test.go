@@ -367,3 +367,60 @@ func TestCheckpointerCopiesTheLog(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestWriteStatsCountTheLog: the store reports the write-ahead log its
+// commits wrote, across the log's generations (it starts again from its
+// top after a checkpoint has copied all of it), and the fsyncs its
+// checkpoints made: one for the log before copying, one for the database
+// file once all of it is copied.
+func TestWriteStatsCountTheLog(t *testing.T) {
+	t.Parallel()
+	st := setup(t, t.TempDir())
+	ws, ok := st.(store.WriteStatser)
+	if !ok {
+		t.Fatal("the store does not count its writes")
+	}
+	raw := []byte(strings.Repeat("x", 2000))
+	const batches, each = 5, 500 // about 5 MB of rows a round
+	const written = batches * each * 2000
+	frame := int64(24 + 4096)
+	round := func(r int, want int64) store.WriteStats {
+		t.Helper()
+		before := ws.WriteStats()
+		for b := range batches {
+			alerts := make([]*model.Alert, each)
+			for i := range alerts {
+				at := time.Unix(1700000000, 0)
+				alerts[i] = &model.Alert{Integration: "edr", VendorID: fmt.Sprintf("r%d-%d-%d", r, b, i), Title: "t", Severity: model.SeverityLow,
+					Status: model.StatusNew, Raw: raw, CreatedAt: at, UpdatedAt: at, FirstSeenAt: at, LastChangedAt: at, Revision: 1}
+			}
+			err := st.Scope(store.DefaultTenant).WithTx(t.Context(), func(tx store.Tx) error { return tx.AlertInsertBatch(t.Context(), alerts) })
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The checkpointer counts what it finds, every quarter second.
+		deadline := time.Now().Add(10 * time.Second)
+		got := ws.WriteStats()
+		for ; time.Now().Before(deadline); got = ws.WriteStats() {
+			if got.LogBytes >= want && got.Syncs-before.Syncs >= 2 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if got.LogBytes < want || got.LogBytes%frame != 0 {
+			t.Fatalf("round %d: %d bytes of log counted, want at least %d in whole %d-byte frames", r, got.LogBytes, want, frame)
+		}
+		if got.Syncs-before.Syncs < 2 {
+			t.Fatalf("round %d: %d fsyncs counted, want a checkpoint's two", r, got.Syncs-before.Syncs)
+		}
+		return got
+	}
+	first := round(1, written)
+	// The first round's checkpoint copied the whole log, so the second
+	// round starts a new generation: counting only the log as it stands
+	// would report one round.
+	if second := round(2, first.LogBytes+written); second.Commits-first.Commits != batches {
+		t.Errorf("%d commits counted in the second round, want %d", second.Commits-first.Commits, batches)
+	}
+}
