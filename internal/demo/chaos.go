@@ -126,11 +126,21 @@ type chaosRun struct {
 	c   *cluster
 	exp *expectations
 	d   *driver
-	rnd *mrand.Rand
+	// rnd draws the faults' moments and targets; the fault goroutines
+	// share it, so only through intN.
+	rndMu sync.Mutex
+	rnd   *mrand.Rand
 
 	mu       sync.Mutex  // guards rep's fault and failover figures, and kills
 	kills    []time.Time // when each SIGKILL was sent
 	restarts sync.WaitGroup
+}
+
+// intN is rnd.IntN(n), for any of the run's goroutines.
+func (ch *chaosRun) intN(n int) int {
+	ch.rndMu.Lock()
+	defer ch.rndMu.Unlock()
+	return ch.rnd.IntN(n)
 }
 
 // RunChaos runs the fault suite and returns its report; the report is

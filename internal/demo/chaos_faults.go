@@ -37,7 +37,7 @@ func (ch *chaosRun) postgresTraffic(ctx context.Context) error {
 func (ch *chaosRun) sqliteTraffic(ctx context.Context) error {
 	at := make([]int, ch.o.Kills)
 	for i := range at {
-		at[i] = 1 + ch.rnd.IntN(ch.o.Actions)
+		at[i] = 1 + ch.intN(ch.o.Actions)
 	}
 	sort.Ints(at)
 	var wg sync.WaitGroup
@@ -110,7 +110,7 @@ func (ch *chaosRun) killEvery(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		alive := ch.c.alive(ch.rnd.IntN(len(ch.c.replicas)))
+		alive := ch.c.alive(ch.intN(len(ch.c.replicas)))
 		if len(alive) < 2 {
 			continue
 		}
@@ -130,7 +130,7 @@ func (ch *chaosRun) killEvery(ctx context.Context) {
 // victim picks the replica to kill: two times in three the one holding
 // the most poll leases, so failovers are exercised, else any.
 func (ch *chaosRun) victim(ctx context.Context, alive []*replica) *replica {
-	if ch.rnd.IntN(3) == 0 {
+	if ch.intN(3) == 0 {
 		return alive[0]
 	}
 	best, most := alive[0], -1
@@ -300,7 +300,7 @@ func (ch *chaosRun) outageAt(ctx context.Context, wait time.Duration) {
 		return
 	case <-time.After(wait):
 	}
-	kind := ch.vf.kinds[ch.rnd.IntN(len(ch.vf.kinds))]
+	kind := ch.vf.kinds[ch.intN(len(ch.vf.kinds))]
 	ch.mu.Lock()
 	ch.rep.Faults.OutageVendor, ch.rep.Faults.OutageS = kind, d.Seconds()
 	ch.mu.Unlock()

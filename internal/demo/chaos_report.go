@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/emulators/registry"
+	"github.com/alertsync/alertsync/internal/store"
 )
 
 // ChaosReport is what `alertsync chaos --json` prints. Expected and
@@ -42,6 +43,10 @@ type ChaosReport struct {
 	// DeadLetterReasons counts the dead letters by integration, action
 	// and the error that ended them (the first 100 dead letters).
 	DeadLetterReasons map[string]int `json:"dead_letter_reasons,omitempty"`
+	// Unfinished describes the outbox items still pending or leased when
+	// the run did not converge: what each waits for, since when, after
+	// how many attempts and which error.
+	Unfinished []string `json:"unfinished,omitempty"`
 	// PostgresRestart says how the server restart went: "restarted ...",
 	// "skipped: <reason>" or why it was not asked for.
 	PostgresRestart string `json:"postgres_restart"`
@@ -121,6 +126,9 @@ func (ch *chaosRun) finish(ctx context.Context) error {
 	ch.rep.Outbox, ch.rep.DeadLetters = counts, counts["dead"]
 	if ch.rep.DeadLetters > 0 {
 		ch.rep.DeadLetterReasons = ch.deadReasons(ctx)
+	}
+	if !ch.rep.Converged {
+		ch.rep.Unfinished = ch.unfinished(ctx)
 	}
 	ch.rep.Analysts = ch.d.n
 	ch.rep.MaxFailoverLimit = ch.o.MaxFailover.Seconds()
@@ -246,6 +254,32 @@ func (ch *chaosRun) deadReasons(ctx context.Context) map[string]int {
 			why = why[:160]
 		}
 		out[it.Integration+" "+it.Action+": "+digitsRun.ReplaceAllString(why, "N")]++
+	}
+	return out
+}
+
+// unfinished describes up to 20 items each still pending or leased.
+func (ch *chaosRun) unfinished(ctx context.Context) []string {
+	var out []string
+	for _, state := range []string{"pending", "leased"} {
+		var page struct {
+			Items []struct {
+				store.OutboxItem
+				Waiting string `json:"waiting"`
+			} `json:"items"`
+		}
+		get, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := ch.c.get(get, "/api/v1/outbox?state="+state+"&limit=20", &page)
+		cancel()
+		if err != nil {
+			out = append(out, fmt.Sprintf("(%s items not readable: %v)", state, err))
+			continue
+		}
+		for _, it := range page.Items {
+			out = append(out, fmt.Sprintf("%d %s %s %s on %s: %d attempts, next %s, lease %q until %s, created %s, waiting %q, last error %q",
+				it.ID, it.State, it.Integration, it.Action, it.ObjectRef, it.Attempts, it.NextAttemptAt.Format(time.RFC3339Nano),
+				it.LeaseOwner, it.LeaseUntil.Format(time.RFC3339Nano), it.CreatedAt.Format(time.RFC3339Nano), it.Waiting, it.LastError))
+		}
 	}
 	return out
 }

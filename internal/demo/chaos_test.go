@@ -85,8 +85,8 @@ func TestChaosShort(t *testing.T) {
 				t.Errorf("%d connection cuts and %d lease moves; want both", f.ConnectionCuts, rep.Failovers)
 			}
 			if rep.Lost != 0 || rep.Duplicate != 0 || rep.MaxFailoverS > 15 {
-				t.Errorf("lost %d, duplicate %d, max failover %.1fs; want 0, 0, at most 15s\nmissing %v\ntwice %v",
-					rep.Lost, rep.Duplicate, rep.MaxFailoverS, rep.MissingWrites, rep.DuplicateWrites)
+				t.Errorf("lost %d, duplicate %d, max failover %.1fs; want 0, 0, at most 15s\nmissing %v\ntwice %v\nunfinished %v\nreplica logs (tail):\n%s",
+					rep.Lost, rep.Duplicate, rep.MaxFailoverS, rep.MissingWrites, rep.DuplicateWrites, rep.Unfinished, tail(logs.String(), 8000))
 			}
 		})
 	}
