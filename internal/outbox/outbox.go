@@ -166,7 +166,6 @@ func New(o Options) *Worker {
 		leases: map[store.OutboxRef]struct{}{}}
 }
 
-// Wake makes an idle worker look for work now instead of after IdleWait.
 // Hold stops (true) or resumes (false) claiming new work, on every lane;
 // deliveries already started finish. A person holds write-back while a
 // vendor is down for maintenance; the benchmark holds it to queue a
@@ -178,6 +177,7 @@ func (w *Worker) Hold(hold bool) {
 	}
 }
 
+// Wake makes an idle worker look for work now instead of after IdleWait.
 func (w *Worker) Wake() {
 	select {
 	case w.wake <- struct{}{}:
