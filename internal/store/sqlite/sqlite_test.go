@@ -341,31 +341,7 @@ func TestCheckpointerCopiesTheLog(t *testing.T) {
 	}
 	// A write after a checkpoint that copied the whole log starts the
 	// log again from its top, which changes the salt in its header.
-	salt := func() string {
-		f, err := os.Open(path + "-wal")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = f.Close() }()
-		head := make([]byte, 24)
-		if _, err := io.ReadFull(f, head); err != nil {
-			t.Fatal(err)
-		}
-		return string(head[16:24])
-	}
-	first := salt()
-	for restarted := false; !restarted; restarted = salt() != first {
-		if time.Now().After(deadline) {
-			t.Fatal("the write-ahead log was never started again from its top")
-		}
-		err := st.Scope(store.DefaultTenant).WithTx(t.Context(), func(tx store.Tx) error {
-			return tx.CursorSet(t.Context(), "edr", "alerts", "after the checkpoint", time.Now())
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	writeUntilLogRestarts(t, st, path, deadline)
 }
 
 // TestWriteStatsCountTheLog: the store reports the write-ahead log its
@@ -375,7 +351,8 @@ func TestCheckpointerCopiesTheLog(t *testing.T) {
 // file once all of it is copied.
 func TestWriteStatsCountTheLog(t *testing.T) {
 	t.Parallel()
-	st := setup(t, t.TempDir())
+	dir := t.TempDir()
+	st := setup(t, dir)
 	ws, ok := st.(store.WriteStatser)
 	if !ok {
 		t.Fatal("the store does not count its writes")
@@ -417,10 +394,54 @@ func TestWriteStatsCountTheLog(t *testing.T) {
 		return got
 	}
 	first := round(1, written)
-	// The first round's checkpoint copied the whole log, so the second
-	// round starts a new generation: counting only the log as it stands
-	// would report one round.
-	if second := round(2, first.LogBytes+written); second.Commits-first.Commits != batches {
-		t.Errorf("%d commits counted in the second round, want %d", second.Commits-first.Commits, batches)
+	// Small writes until the log starts again from its top (its salt
+	// changes), once a checkpoint has copied all of it: the second round
+	// then fills a new generation, and counting only the log as it
+	// stands would report one round.
+	writeUntilLogRestarts(t, st, filepath.Join(dir, sqlite.FileName), time.Now().Add(10*time.Second))
+	mid := ws.WriteStats()
+	if mid.LogBytes < first.LogBytes {
+		t.Fatalf("the log counted went back from %d to %d bytes", first.LogBytes, mid.LogBytes)
 	}
+	if second := round(2, mid.LogBytes+written); second.Commits-mid.Commits != batches {
+		t.Errorf("%d commits counted in the second round, want %d", second.Commits-mid.Commits, batches)
+	}
+}
+
+// writeUntilLogRestarts makes small writes until the write-ahead log of
+// the database at path starts again from its top (a write after a
+// checkpoint that copied all of it does), which changes the salt in its
+// header.
+func writeUntilLogRestarts(t *testing.T, st store.Store, path string, deadline time.Time) {
+	t.Helper()
+	first := walSalt(t, path)
+	for restarted := false; !restarted; restarted = walSalt(t, path) != first {
+		if time.Now().After(deadline) {
+			t.Fatal("the write-ahead log was never started again from its top")
+		}
+		err := st.Scope(store.DefaultTenant).WithTx(t.Context(), func(tx store.Tx) error {
+			return tx.CursorSet(t.Context(), "edr", "alerts", "after the checkpoint", time.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// walSalt is the salt in the header of the write-ahead log of the
+// database at path, which changes each time the log starts again from
+// its top.
+func walSalt(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	head := make([]byte, 24)
+	if _, err := io.ReadFull(f, head); err != nil {
+		t.Fatal(err)
+	}
+	return string(head[16:24])
 }
