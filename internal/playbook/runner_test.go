@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -215,6 +216,66 @@ func TestSeedPlaybook(t *testing.T) {
 	e.deliver(t, nil)
 	if n := len(e.runs(t)); n != 1 || e.rc.count() != 1 {
 		t.Errorf("after re-ingest: %d runs, %d requests", n, e.rc.count())
+	}
+}
+
+// TestRunsRecordedTogether: the finisher records the deliveries of one
+// transaction as a group: each run's step records and progress land, the
+// runs not over get their next step queued, and those steps then finish
+// their runs.
+func TestRunsRecordedTogether(t *testing.T) {
+	t.Parallel()
+	e := setup(t, func(s string) string {
+		// A second request to the receiver, at the seed's URL.
+		url := regexp.MustCompile(`(?m)^    url: .*$`).FindString(s)
+		return s + "  - name: Tell again\n    type: http\n" + url + "\n    json: '{\"again\": \"{{ node.0.alert_uuid }}\"}'\n"
+	})
+	ctx := t.Context()
+	for _, id := range []string{"G-1", "G-2", "G-3"} {
+		e.ingest(t, id)
+	}
+	items, err := e.st.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "t", Now: time.Now(), Lease: time.Minute, Limit: 100})
+	if err != nil || len(items) != 3 {
+		t.Fatalf("claimed %d items, %v; want 3", len(items), err)
+	}
+	var group []outbox.After
+	for _, it := range items {
+		rec, err := e.eng.Deliver(ctx, it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := rec.(outbox.Batched); !ok {
+			t.Fatalf("a step's record is %T, not an outbox.Batched", rec)
+		}
+		group = append(group, rec)
+	}
+	if err := e.st.WithTx(ctx, func(tx store.Tx) error {
+		return group[0].(outbox.Batched).RecordBatch(ctx, tx, group)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res := make([]store.OutboxResult, len(items))
+	for i, it := range items {
+		res[i] = store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: time.Now()}
+	}
+	if err := e.st.OutboxFinish(ctx, "t", res); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range e.runs(t) {
+		steps, err := e.st.StepList(ctx, r.ID)
+		if r.Status != store.RunRunning || r.NextStep != 3 || err != nil || len(steps) != 2 || steps[1].Status != store.StepSucceeded {
+			t.Fatalf("run %d after the group: %s at step %d, steps %+v (%v); want running at step 3, steps 1 and 2 done",
+				r.ID, r.Status, r.NextStep, steps, err)
+		}
+	}
+	e.deliver(t, nil)
+	for _, r := range e.runs(t) {
+		if r.Status != store.RunSucceeded {
+			t.Errorf("run %d ended %s (%s), want succeeded", r.ID, r.Status, r.Error)
+		}
+	}
+	if e.rc.count() != 6 {
+		t.Errorf("receiver got %d requests, want 6: two for each of three runs", e.rc.count())
 	}
 }
 

@@ -33,11 +33,17 @@ type PlaybookTx interface {
 	// RunUpdate overwrites a run's status, nodes, next step, finish time,
 	// error and group fields.
 	RunUpdate(ctx context.Context, r Run) error
+	// RunUpdateBatch is RunUpdate for many runs, in few statements; of
+	// two updates of one run, the later wins.
+	RunUpdateBatch(ctx context.Context, runs []Run) error
 	// RunOpenGroup returns the playbook's run still gathering triggers at
 	// now (GroupUntil after now, GroupCount under max), or ErrNotFound.
 	RunOpenGroup(ctx context.Context, playbookID string, now time.Time, max int) (Run, error)
 	// StepUpsert creates or replaces the record of one step of a run.
 	StepUpsert(ctx context.Context, s StepRecord) error
+	// StepUpsertBatch is StepUpsert for many records, in few statements;
+	// of two records of one step, the later wins.
+	StepUpsertBatch(ctx context.Context, steps []StepRecord) error
 }
 
 // Playbook origins: managed through the API, or read from a file.

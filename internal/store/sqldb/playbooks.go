@@ -203,6 +203,85 @@ func (t *tx) RunUpdate(ctx context.Context, r store.Run) error {
 	return nil
 }
 
+// RunUpdateBatch is RunUpdate for many runs: the finisher records every
+// run whose step it completes in one transaction, so on PostgreSQL each
+// chunk is one statement, not one round trip per run; SQLite runs the
+// prepared update per run (see Dialect.MultiRowInsert). Of two updates of
+// one run, the later wins. It is ErrNotFound when a run is missing.
+//
+// The statement is an upsert on the primary key that always conflicts:
+// its arbiter looks each run up on the key, a plan no statistics can
+// change. An UPDATE ... FROM (VALUES ...) left the plan to the planner,
+// which, on a table not analyzed yet, read every run of the tenant for
+// each batch and joined the VALUES to them: the finisher's transactions
+// grew to over a second at 15,000 runs, and every playbook's next steps
+// waited behind them. A run the batch does not find would be inserted;
+// RETURNING tells those apart (xmax is 0 only on an inserted row), and
+// the batch fails with ErrNotFound, its transaction rolled back.
+func (t *tx) RunUpdateBatch(ctx context.Context, runs []store.Run) error {
+	runs = lastByKey(runs, func(r store.Run) int64 { return r.ID })
+	if !t.d.MultiRowInsert {
+		for _, r := range runs {
+			if err := t.RunUpdate(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for chunk := range chunks(runs, batchRows) {
+		args := make([]any, 0, len(chunk)*(runWidth+1))
+		for _, r := range chunk {
+			r.Dedupe = "" // an inserted row must not take a run's key
+			args = appendRunArgs(append(args, r.ID), &r)
+		}
+		q := `INSERT INTO playbook_runs (tenant, id, ` + runInsertCols + `) OVERRIDING SYSTEM VALUE VALUES ` +
+			tenantValues(len(chunk), runWidth+1) + ` ON CONFLICT (tenant, id) DO UPDATE SET
+		status = excluded.status, nodes = excluded.nodes, next_step = excluded.next_step,
+		finished_at = excluded.finished_at, error = excluded.error, group_until = excluded.group_until,
+		group_count = excluded.group_count RETURNING xmax = 0`
+		rows, err := t.queryDyn(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("update runs: %w", err)
+		}
+		missing := 0
+		err = each(rows, func(s scanner) (bool, error) {
+			var inserted bool
+			return inserted, s.Scan(&inserted)
+		}, func(inserted bool) {
+			if inserted {
+				missing++
+			} else {
+				t.addRows(1)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("update runs: %w", err)
+		}
+		if missing > 0 {
+			return fmt.Errorf("update runs: %d of %d not found: %w", missing, len(chunk), store.ErrNotFound)
+		}
+	}
+	return nil
+}
+
+// lastByKey keeps, of the elements sharing a key, the last, in the order
+// of their first appearance: one multi-row statement may change a row
+// only once.
+func lastByKey[T any, K comparable](s []T, key func(T) K) []T {
+	at := make(map[K]int, len(s))
+	out := make([]T, 0, len(s))
+	for _, v := range s {
+		k := key(v)
+		if i, ok := at[k]; ok {
+			out[i] = v
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, v)
+	}
+	return out
+}
+
 // RunOpenGroup returns the playbook's oldest running run whose grouping
 // window is still open at now and which holds fewer than maxCount
 // triggers.
@@ -251,6 +330,37 @@ func (t *tx) StepUpsert(ctx context.Context, s store.StepRecord) error {
 		micros(s.FinishedAt))
 	if err != nil {
 		return fmt.Errorf("upsert step %d of run %d: %w", s.Index, s.RunID, err)
+	}
+	return nil
+}
+
+// stepWidth is the number of values a step record carries.
+const stepWidth = 12
+
+// StepUpsertBatch is StepUpsert for many records, like RunUpdateBatch:
+// one statement a chunk on PostgreSQL, the prepared upsert per record on
+// SQLite. Of two records of one step, the later wins.
+func (t *tx) StepUpsertBatch(ctx context.Context, steps []store.StepRecord) error {
+	steps = lastByKey(steps, func(s store.StepRecord) [2]int64 { return [2]int64{s.RunID, int64(s.Index)} })
+	if !t.d.MultiRowInsert {
+		for _, s := range steps {
+			if err := t.StepUpsert(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for chunk := range chunks(steps, batchRows) {
+		args := make([]any, 0, len(chunk)*stepWidth)
+		for _, s := range chunk {
+			args = append(args, s.RunID, s.Index, s.Name, s.Type, s.Status, blob(s.Input), blob(s.Output),
+				s.Attempts, s.Duration.Microseconds(), s.Error, micros(s.StartedAt), micros(s.FinishedAt))
+		}
+		q := `INSERT INTO playbook_steps (tenant, ` + stepCols + `) VALUES ` + tenantValues(len(chunk), stepWidth) +
+			stepConflict
+		if err := t.execDyn(ctx, q, args...); err != nil {
+			return fmt.Errorf("upsert steps: %w", err)
+		}
 	}
 	return nil
 }

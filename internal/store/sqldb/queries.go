@@ -130,6 +130,12 @@ const (
 	runGrouping = `status = 'running' AND group_until > 0`
 	stepCols    = `run_id, idx, name, type, status, input, output, attempts,
 	duration_us, error, started_at, finished_at`
+	// stepConflict makes a step insert replace the step's record.
+	stepConflict = ` ON CONFLICT (tenant, run_id, idx) DO UPDATE SET
+	name = excluded.name, type = excluded.type, status = excluded.status,
+	input = excluded.input, output = excluded.output, attempts = excluded.attempts,
+	duration_us = excluded.duration_us, error = excluded.error,
+	started_at = excluded.started_at, finished_at = excluded.finished_at`
 	// returningID ends every insert that reports a new id.
 	returningID = " RETURNING id"
 	// outboxActive is written the same way in the claim and in the partial
@@ -318,11 +324,7 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	WHERE tenant = :tenant AND playbook_id = ? AND ` + runGrouping + ` AND group_until > ? AND group_count < ?
 	ORDER BY id LIMIT 1`},
 	qStepUpsert: {"step upsert", `INSERT INTO playbook_steps (tenant, ` + stepCols + `)
-	VALUES (:tenant, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, run_id, idx) DO UPDATE SET
-	name = excluded.name, type = excluded.type, status = excluded.status,
-	input = excluded.input, output = excluded.output, attempts = excluded.attempts,
-	duration_us = excluded.duration_us, error = excluded.error,
-	started_at = excluded.started_at, finished_at = excluded.finished_at`},
+	VALUES (:tenant, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + stepConflict},
 	// A lease is taken by one statement: inserted when new, else taken
 	// over when it expired (a new epoch) or renewed by its holder (the
 	// same epoch); a live lease of another holder is left alone.

@@ -155,6 +155,47 @@ func testRunUpdate(t *testing.T, s *Both) {
 	}))
 }
 
+// testRunUpdateBatch: a batch writes each run's changing fields as
+// RunUpdate does, the later of two updates of one run wins, a batch
+// larger than one statement reaches every run, and a missing run makes
+// the batch ErrNotFound.
+func testRunUpdateBatch(t *testing.T, s *Both) {
+	ctx := t.Context()
+	var runs []*store.Run
+	for range 1100 {
+		runs = append(runs, newRun("pb", ""))
+	}
+	insertRuns(t, s, runs...)
+	a, b, c := *runs[0], *runs[1], *runs[2]
+	a1, a2, b1 := a, a, b
+	a1.Status, a1.NextStep = store.RunFailed, 9
+	a2.Status, a2.Nodes, a2.NextStep = store.RunSucceeded, json.RawMessage(`[{"a":1},{"status":200}]`), 3
+	a2.FinishedAt = t0.Add(90*time.Second + time.Microsecond)
+	b1.Status, b1.Nodes, b1.Error, b1.FinishedAt = store.RunFailed, nil, "step 1: HTTP 500", t0.Add(time.Second)
+	b1.GroupUntil, b1.GroupCount = t0.Add(5*time.Minute), 4
+	upd := []store.Run{a1, b1, a2}
+	for _, r := range runs[3:] { // runs[2] (c) stays out
+		u := *r
+		u.NextStep, u.Nodes = 2, json.RawMessage(fmt.Sprintf(`[{"run":%d}]`, r.ID))
+		upd = append(upd, u)
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.RunUpdateBatch(ctx, upd) })
+	for _, want := range append([]store.Run{a2, b1}, upd[3:]...) {
+		got, err := s.RunGet(ctx, want.ID)
+		if diff := cmp.Diff(want, got); err != nil || diff != "" {
+			t.Fatalf("RunGet(%d) after the batch (err %v, -want +got):\n%s", want.ID, err, diff)
+		}
+	}
+	if got, err := s.RunGet(ctx, c.ID); err != nil || !cmp.Equal(c, got) {
+		t.Errorf("run %d, not in the batch, after it = %+v, %v; want it unchanged", c.ID, got, err)
+	}
+	missing := a2
+	missing.ID = runs[len(runs)-1].ID + 1000
+	wantNotFound(t, "RunUpdateBatch with a missing run", s.WithTx(ctx, func(tx store.Tx) error {
+		return tx.RunUpdateBatch(ctx, []store.Run{b1, missing})
+	}))
+}
+
 // testRunList: runs page newest first, by playbook and status.
 func testRunList(t *testing.T, s *Both) {
 	ctx := t.Context()
@@ -278,5 +319,40 @@ func testSteps(t *testing.T, s *Both) {
 	}
 	if got, err := s.StepList(ctx, r.ID+1000); err != nil || len(got) != 0 {
 		t.Errorf("StepList of a run without steps = %v, %v; want none", got, err)
+	}
+}
+
+// testStepUpsertBatch: a batch creates and replaces step records as
+// StepUpsert does, the later of two records of one step wins, and a batch
+// larger than one statement stores every record.
+func testStepUpsertBatch(t *testing.T, s *Both) {
+	ctx := t.Context()
+	r, other := newRun("pb", ""), newRun("pb", "")
+	insertRuns(t, s, r, other)
+	sending := store.StepRecord{RunID: r.ID, Index: 1, Name: "notify", Type: "http", Status: store.StepSending,
+		Input: json.RawMessage(`{"url": "https://hooks.example/x", "token": "****"}`), Attempts: 1, StartedAt: t0}
+	inTx(t, s, func(tx store.Tx) error { return tx.StepUpsert(ctx, sending) })
+	done := sending
+	done.Status, done.Output = store.StepSucceeded, json.RawMessage(`{"status":200,"body":"ok"}`)
+	done.Attempts, done.Duration, done.FinishedAt = 2, 1500*time.Microsecond, t0.Add(2*time.Second+time.Microsecond)
+	get := store.StepRecord{RunID: r.ID, Index: 0, Name: "get alert", Type: "get_alert", Status: store.StepSucceeded,
+		Output: json.RawMessage(`{"id":7}`), Attempts: 1, StartedAt: t0, FinishedAt: t0}
+	failedFirst := store.StepRecord{RunID: other.ID, Index: 1, Name: "notify", Type: "http", Status: store.StepSending}
+	failed := failedFirst
+	failed.Status, failed.Error = store.StepFailed, "HTTP 502"
+	batch := []store.StepRecord{get, failedFirst, done, failed}
+	var many []store.StepRecord
+	for i := range 1100 {
+		many = append(many, store.StepRecord{RunID: other.ID, Index: 2 + i, Name: fmt.Sprintf("step %d", 2+i),
+			Type: "http", Status: store.StepSucceeded, StartedAt: t0})
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.StepUpsertBatch(ctx, append(batch, many...)) })
+	got, err := s.StepList(ctx, r.ID)
+	if diff := cmp.Diff([]store.StepRecord{get, done}, got); err != nil || diff != "" {
+		t.Errorf("StepList of run %d (err %v, -want +got):\n%s", r.ID, err, diff)
+	}
+	got, err = s.StepList(ctx, other.ID)
+	if diff := cmp.Diff(append([]store.StepRecord{failed}, many...), got); err != nil || diff != "" {
+		t.Errorf("StepList of run %d (err %v, -want +got):\n%s", other.ID, err, diff)
 	}
 }
