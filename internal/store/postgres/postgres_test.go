@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -333,44 +334,84 @@ func rowsRead(t *testing.T, raw *sql.DB, table string, want int64) int64 {
 	return read
 }
 
-// TestRunUpdatesStayOnTheKey: the finisher's batch of run updates looks
-// each run up on the primary key while the table has no statistics yet
-// (a new install's first minutes), instead of reading the tenant's every
-// run for each batch.
-func TestRunUpdatesStayOnTheKey(t *testing.T) {
+// TestBatchUpdatesStayOnTheKey: the multi-row updates (the finisher's
+// runs, the alerts' remote statuses the write-backs record) look each row
+// up on its primary key while the table has no statistics yet (a new
+// install's first minutes), instead of reading the tenant's every row for
+// each batch.
+func TestBatchUpdatesStayOnTheKey(t *testing.T) {
 	t.Parallel()
-	st, raw := openRaw(t)
-	ctx := t.Context()
-	if _, err := raw.ExecContext(ctx, `ALTER TABLE playbook_runs SET (autovacuum_enabled = false)`); err != nil {
-		t.Fatal(err)
-	}
 	const stored, batches, each = 4000, 10, 100
+	at := time.Unix(1700000000, 0)
+	// pick is the i-th row of batch b, spread over the table.
+	pick := func(b, i int) int { return (b*each + i) * 7 % stored }
 	runs := make([]*store.Run, stored)
 	for i := range runs {
 		runs[i] = &store.Run{PlaybookID: "pb", Trigger: "alert_created", Status: store.RunRunning,
-			Nodes: json.RawMessage(`[{"alert":{"title":"` + strings.Repeat("x", 400) + `"}}]`), NextStep: 1, StartedAt: time.Unix(1700000000, 0)}
+			Nodes: json.RawMessage(`[{"alert":{"title":"` + strings.Repeat("x", 400) + `"}}]`), NextStep: 1, StartedAt: at}
 	}
-	sc := st.Scope(store.DefaultTenant)
-	if err := sc.WithTx(ctx, func(tx store.Tx) error { return tx.RunInsertBatch(ctx, runs) }); err != nil {
-		t.Fatal(err)
+	alerts := make([]*model.Alert, stored)
+	for i := range alerts {
+		alerts[i] = &model.Alert{Integration: "edr", VendorID: fmt.Sprintf("v%05d", i), Title: "t", Severity: model.SeverityLow,
+			Status: model.StatusNew, CreatedAt: at, UpdatedAt: at, FirstSeenAt: at, LastChangedAt: at, Revision: 1}
 	}
-	for b := range batches {
-		upd := make([]store.Run, each)
-		for i := range upd {
-			upd[i] = *runs[(b*each+i)*7%stored]
-			upd[i].Status, upd[i].NextStep = store.RunSucceeded, 2
-		}
-		if err := sc.WithTx(ctx, func(tx store.Tx) error { return tx.RunUpdateBatch(ctx, upd) }); err != nil {
-			t.Fatal(err)
-		}
+	tests := []struct {
+		table string
+		// fill stores the rows; update changes batch b of them.
+		fill   func(ctx context.Context, tx store.Tx) error
+		update func(ctx context.Context, tx store.Tx, b int) error
+	}{
+		{
+			table: "playbook_runs",
+			fill:  func(ctx context.Context, tx store.Tx) error { return tx.RunInsertBatch(ctx, runs) },
+			update: func(ctx context.Context, tx store.Tx, b int) error {
+				upd := make([]store.Run, each)
+				for i := range upd {
+					upd[i] = *runs[pick(b, i)]
+					upd[i].Status, upd[i].NextStep = store.RunSucceeded, 2
+				}
+				return tx.RunUpdateBatch(ctx, upd)
+			},
+		},
+		{
+			table: "alerts",
+			fill:  func(ctx context.Context, tx store.Tx) error { return tx.AlertInsertBatch(ctx, alerts) },
+			update: func(ctx context.Context, tx store.Tx, b int) error {
+				ch := make([]store.RemoteStatusChange, each)
+				for i := range ch {
+					ch[i] = store.RemoteStatusChange{ID: alerts[pick(b, i)].ID, Revision: 2, RemoteStatus: "closed", At: at.Add(time.Minute)}
+				}
+				return tx.AlertRemoteStatusBatch(ctx, ch)
+			},
+		},
 	}
-	// A transaction a second later makes its connection report the
-	// batches' reads (a connection idle since waits up to 10 s to).
-	time.Sleep(1100 * time.Millisecond)
-	if err := sc.WithTx(ctx, func(tx store.Tx) error { return tx.RunUpdateBatch(ctx, nil) }); err != nil {
-		t.Fatal(err)
-	}
-	if read := rowsRead(t, raw, "playbook_runs", batches*each); read >= stored {
-		t.Errorf("%d batches of %d run updates read %d run rows of %d, want about %d", batches, each, read, stored, batches*each)
+	for _, tt := range tests {
+		t.Run(tt.table, func(t *testing.T) {
+			t.Parallel()
+			st, raw := openRaw(t)
+			ctx := t.Context()
+			if _, err := raw.ExecContext(ctx, `ALTER TABLE `+tt.table+` SET (autovacuum_enabled = false)`); err != nil {
+				t.Fatal(err)
+			}
+			sc := st.Scope(store.DefaultTenant)
+			if err := sc.WithTx(ctx, func(tx store.Tx) error { return tt.fill(ctx, tx) }); err != nil {
+				t.Fatal(err)
+			}
+			for b := range batches {
+				if err := sc.WithTx(ctx, func(tx store.Tx) error { return tt.update(ctx, tx, b) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A transaction a second later makes its connection report
+			// the batches' reads (a connection idle since waits up to
+			// 10 s to).
+			time.Sleep(1100 * time.Millisecond)
+			if err := sc.WithTx(ctx, func(store.Tx) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if read := rowsRead(t, raw, tt.table, batches*each); read >= stored {
+				t.Errorf("%d batches of %d updates read %d rows of %d, want about %d", batches, each, read, stored, batches*each)
+			}
+		})
 	}
 }

@@ -78,6 +78,14 @@ type revisedValue struct {
 // per chunk where statements are round trips (PostgreSQL), one prepared
 // UPDATE a row otherwise. Every row must still be at the revision below
 // its new one.
+//
+// Each row is found by a LATERAL lookup on the primary key (OFFSET 0
+// keeps it from being flattened, as in byVendorQuery) and updated by its
+// ctid. Joined on id instead, the planner, on a table not analyzed yet,
+// read the tenant's every alert for each batch (40,000 rows read for ten
+// batches of 100 among 4,000). A row changed by another transaction
+// meanwhile has a new ctid: it is not updated, and the batch is a
+// conflict, as the revision guard makes it.
 func (t *tx) setRevised(ctx context.Context, c revisedColumn, vals []revisedValue) error {
 	if !t.d.MultiRowInsert {
 		for _, v := range vals {
@@ -96,9 +104,10 @@ func (t *tx) setRevised(ctx context.Context, c revisedColumn, vals []revisedValu
 		for _, v := range chunk {
 			args = append(args, v.id, v.value, v.rev, micros(v.at))
 		}
-		q := `UPDATE alerts SET ` + c.column + ` = v.val, revision = v.rev, last_changed_at = v.at
-		FROM (VALUES ` + typedValues(len(chunk), "BIGINT", c.sqlType, "BIGINT", "BIGINT") + `) AS v(id, val, rev, at)
-		WHERE alerts.tenant = :tenant AND alerts.id = v.id AND alerts.revision = v.rev - 1`
+		q := `UPDATE alerts SET ` + c.column + ` = x.val, revision = x.rev, last_changed_at = x.at
+		FROM (SELECT v.val, v.rev, v.at, a.ctid AS row FROM (VALUES ` + typedValues(len(chunk), "BIGINT", c.sqlType, "BIGINT", "BIGINT") + `) AS v(id, val, rev, at)
+		CROSS JOIN LATERAL (SELECT ctid FROM alerts WHERE tenant = :tenant AND id = v.id AND revision = v.rev - 1 OFFSET 0) a) x
+		WHERE alerts.tenant = :tenant AND alerts.ctid = x.row`
 		if err := t.guardedUpdate(ctx, c.what, q, len(chunk), args); err != nil {
 			return err
 		}
