@@ -409,8 +409,10 @@ func TestBatchUpdatesStayOnTheKey(t *testing.T) {
 			if err := sc.WithTx(ctx, func(store.Tx) error { return nil }); err != nil {
 				t.Fatal(err)
 			}
-			if read := rowsRead(t, raw, tt.table, batches*each); read >= stored {
-				t.Errorf("%d batches of %d updates read %d rows of %d, want about %d", batches, each, read, stored, batches*each)
+			// Each update reads its own row at least: fewer means the
+			// statistics never came, and the test proves nothing.
+			if read := rowsRead(t, raw, tt.table, batches*each); read < batches*each || read >= stored {
+				t.Errorf("%d batches of %d updates read %d rows of %d, want %d", batches, each, read, stored, batches*each)
 			}
 		})
 	}

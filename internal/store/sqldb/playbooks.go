@@ -213,9 +213,10 @@ func (t *tx) RunUpdate(ctx context.Context, r store.Run) error {
 // its arbiter looks each run up on the key, a plan no statistics can
 // change. An UPDATE ... FROM (VALUES ...) left the plan to the planner,
 // which, on a table not analyzed yet, read every run of the tenant for
-// each batch and joined the VALUES to them: the finisher's transactions
-// grew to over a second at 15,000 runs, and every playbook's next steps
-// waited behind them. A run the batch does not find would be inserted;
+// each batch and joined the VALUES to them: before the table's first
+// analysis (some 6,000 runs into a bench) the finisher's transactions
+// grew to over a second, and every playbook's next steps waited behind
+// them. A run the batch does not find would be inserted;
 // RETURNING tells those apart (xmax is 0 only on an inserted row), and
 // the batch fails with ErrNotFound, its transaction rolled back.
 func (t *tx) RunUpdateBatch(ctx context.Context, runs []store.Run) error {
