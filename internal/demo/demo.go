@@ -28,7 +28,11 @@ type Options struct {
 	// after the checked rows, steady traffic (Rate events a second) runs
 	// until it has passed. Zero is the scenario's natural length.
 	Duration time.Duration
-	Rate     float64
+	// Traffic, when set, is the least time that traffic runs after the
+	// checked rows, however long they took: a slow machine can spend all
+	// of Duration on the rows. Duration still ends it when later.
+	Traffic time.Duration
+	Rate    float64
 	// Endpoints make the hub call another URL for a vendor kind (or a
 	// login, "entra"), such as a proxy in front of the emulators; the
 	// demo still reads the emulators' state directly.

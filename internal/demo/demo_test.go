@@ -83,7 +83,7 @@ func TestDemoThroughProxy(t *testing.T) {
 		"defendercloud": proxy + "/arm", "sentinel": proxy + "/arm"}
 	summary := filepath.Join(t.TempDir(), "summary.json")
 	sum, err := Run(ctx, Options{PollInterval: 300 * time.Millisecond, Alerts: map[string]int{"graph": 60, "mde": 30},
-		DataDir: t.TempDir(), Duration: 60 * time.Second, Rate: 2, Endpoints: ep, EmulatorsListener: ln})
+		DataDir: t.TempDir(), Duration: 60 * time.Second, Traffic: 10 * time.Second, Rate: 2, Endpoints: ep, EmulatorsListener: ln})
 	if werr := sum.WriteJSON(summary); werr != nil {
 		t.Fatal(werr)
 	}

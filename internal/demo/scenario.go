@@ -55,8 +55,8 @@ func newScenario(ctx context.Context, a *app.App, w *world, cfg config.Config, p
 }
 
 // runFor walks the checked rows, keeps traffic flowing until o.Duration
-// has passed since the start, then settles and reads the totals back
-// from the emulators.
+// has passed since the start (and for o.Traffic at least), then settles
+// and reads the totals back from the emulators.
 func (s *scenario) runFor(o Options) error {
 	start := time.Now()
 	stop := s.exp.track(s.ctx)
@@ -68,8 +68,12 @@ func (s *scenario) runFor(o Options) error {
 	if err == nil && s.second != nil {
 		err = s.second.tenantRows(s.w)
 	}
-	if err == nil && o.Duration > time.Since(start) {
-		err = s.load(start.Add(o.Duration), o.Rate)
+	until := start.Add(o.Duration)
+	if least := time.Now().Add(o.Traffic); least.After(until) {
+		until = least
+	}
+	if err == nil && until.After(time.Now()) {
+		err = s.load(until, o.Rate)
 	}
 	stop()
 	stopSecond()
