@@ -20,15 +20,37 @@ import (
 const Headroom = 0.9
 
 // PerMinute returns a limiter for a vendor quota of n requests a minute.
-// It spends Headroom of n, evenly, with no burst, so no sliding minute
-// sees more than the quota (Graph security allows 150 per minute per app
-// and tenant: alertsync sends at most 135).
+// It spends Headroom of n, so no sliding minute sees more than the quota
+// (Graph security allows 150 per minute per app and tenant: alertsync
+// sends at most 135 and one).
+//
+// Part of it is the decisions' reserve (WriteReserve): the limiter holds
+// that many requests beyond the one a steady flow of polls uses, and
+// polls never spend them (Client leaves them), so a verdict's writes go
+// out at once even while polls keep the budget busy. Without it, with
+// polls spending every request as it came, each of a verdict's calls
+// waited for the next one: 1.1 s a call on SentinelOne's default of 60 a
+// minute, two calls for a verdict. The reserve comes out of the steady
+// rate, so the most any sliding minute sees stays Headroom of n, plus
+// one, as it was with no burst at all.
 func PerMinute(n int) *rate.Limiter {
 	if n <= 0 {
 		return rate.NewLimiter(rate.Inf, 1)
 	}
-	return Divisible(rate.NewLimiter(rate.Limit(float64(n)*Headroom/60), 1))
+	spend := float64(n) * Headroom
+	reserve := WriteReserve(spend)
+	return Divisible(rate.NewLimiter(rate.Limit((spend-float64(reserve))/60), 1+reserve))
 }
+
+// maxReserve is the most requests a budget keeps for decisions: a
+// verdict's writes are one to three calls at every vendor (SentinelOne's
+// analyst verdict, incident status and note the most).
+const maxReserve = 3
+
+// WriteReserve is the decisions' reserve of a budget that spends perMinute
+// requests a minute: maxReserve, but never more than a tenth of the
+// minute's spend, so a small budget keeps its polls going.
+func WriteReserve(perMinute float64) int { return min(maxReserve, int(perMinute/10)) }
 
 var (
 	sharedMu       sync.Mutex
@@ -61,15 +83,29 @@ func SharedPerMinute(tenant, key string, n int) *rate.Limiter {
 	return l
 }
 
-// writersWaiting counts, per limiter, the foreground requests (writes)
-// waiting for a token; background requests (polls) stand back while it is
-// above zero, so write-back goes first on a budget both share.
-var writersWaiting sync.Map // *rate.Limiter -> *atomic.Int32
-
-func waitingOn(l *rate.Limiter) *atomic.Int32 {
-	v, _ := writersWaiting.LoadOrStore(l, new(atomic.Int32))
-	return v.(*atomic.Int32)
+// budgetState is what the clients sharing one limiter know of each other.
+type budgetState struct {
+	// writers counts the foreground requests (writes) waiting for a
+	// token; background requests (polls) stand back while it is above
+	// zero, so write-back goes first on a budget both share.
+	writers atomic.Int32
+	// background lets one background request at a time wait for the
+	// budget to hold more than its reserve and take its token, so two
+	// polls that find it full do not both spend from it.
+	background chan struct{}
 }
+
+var budgetStates sync.Map // *rate.Limiter -> *budgetState
+
+func stateOf(l *rate.Limiter) *budgetState {
+	if v, ok := budgetStates.Load(l); ok {
+		return v.(*budgetState)
+	}
+	v, _ := budgetStates.LoadOrStore(l, &budgetState{background: make(chan struct{}, 1)})
+	return v.(*budgetState)
+}
+
+func waitingOn(l *rate.Limiter) *atomic.Int32 { return &stateOf(l).writers }
 
 // yieldPoll is how often a background request looks again while writes
 // wait for the budget; maxYield bounds how long it stands back, so a long
@@ -92,14 +128,23 @@ func (c *Client) wait(ctx context.Context) error {
 		return nil
 	}
 	start := time.Now()
-	writers := waitingOn(c.limiter)
+	st := stateOf(c.limiter)
 	if background {
-		if err := standBack(ctx, writers); err != nil {
+		if err := standBack(ctx, &st.writers); err != nil {
+			return err
+		}
+		select {
+		case st.background <- struct{}{}:
+		case <-ctx.Done():
+			return &connector.Error{Class: connector.ClassRetryable, Message: "wait for rate budget", Err: ctx.Err()}
+		}
+		defer func() { <-st.background }()
+		if err := leaveReserve(ctx, c.limiter); err != nil {
 			return err
 		}
 	} else {
-		writers.Add(1)
-		defer writers.Add(-1)
+		st.writers.Add(1)
+		defer st.writers.Add(-1)
 	}
 	err := c.reserve(ctx)
 	if err == nil && c.usage != nil {
@@ -122,6 +167,34 @@ func standBack(ctx context.Context, writers *atomic.Int32) error {
 		}
 	}
 	return nil
+}
+
+// leaveReserve waits until the budget holds its whole burst, so that a
+// background request takes the one token a steady flow uses and leaves
+// the rest (the decisions' reserve, see PerMinute) to writes. It waits at
+// most maxYield, as standBack does, so decisions that keep the reserve
+// spent delay polls but never stop them; a wait that would outlast ctx's
+// deadline gives up at once as rate limited, as Spend does.
+func leaveReserve(ctx context.Context, l *rate.Limiter) error {
+	until := time.Now().Add(maxYield)
+	for {
+		now := time.Now()
+		short := float64(l.Burst()) - l.TokensAt(now)
+		if l.Burst() <= 1 || short <= 0 || l.Limit() == rate.Inf || l.Limit() <= 0 || !now.Before(until) {
+			return nil
+		}
+		d := min(time.Duration(short/float64(l.Limit())*float64(time.Second))+time.Millisecond, until.Sub(now))
+		if dl, ok := ctx.Deadline(); ok && dl.Before(now.Add(d)) {
+			return &connector.Error{Class: connector.ClassRateLimited, RetryAfter: d, Message: "local rate budget kept for decisions"}
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return &connector.Error{Class: connector.ClassRetryable, Message: "wait for rate budget", Err: ctx.Err()}
+		}
+	}
 }
 
 func (c *Client) reserve(ctx context.Context) error {

@@ -3,6 +3,7 @@ package httpkit
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -44,5 +45,60 @@ func TestDecisionsGoFirstOnTheBudget(t *testing.T) {
 	wg.Wait()
 	if len(order) != 4 || order[1] != "write1" || order[2] != "write2" || order[3] != "poll" {
 		t.Fatalf("order = %v, want both writes before the poll", order)
+	}
+}
+
+// TestPollsLeaveTheReserve: polls that keep a budget busy spend only the
+// token its steady rate gives, never the decisions' reserve, so the
+// writes of a verdict that comes meanwhile find their requests waiting
+// for them; and a poll that cannot wait for the reserve to fill within its
+// deadline gives up at once as rate limited, sending nothing.
+func TestPollsLeaveTheReserve(t *testing.T) {
+	t.Parallel()
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	handler := func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Query().Get("who"))
+		mu.Unlock()
+		_, _ = w.Write([]byte(`{}`))
+	}
+	const reserve = 2
+	lim := rate.NewLimiter(rate.Every(20*time.Millisecond), 1+reserve)
+	c, _ := setup(t, Options{Limiter: lim}, handler)
+	ctx := context.Background()
+	for range 10 {
+		if err := c.GetJSON(connector.Background(ctx), "x?who=poll", nil); err != nil {
+			t.Fatal(err)
+		}
+		// Tokens only grow between spends: what is here now, the next
+		// write would find.
+		if got := lim.TokensAt(time.Now()); got < reserve {
+			t.Fatalf("after a poll the budget holds %.2f requests, want the reserve of %d kept", got, reserve)
+		}
+	}
+	for range reserve {
+		if r := lim.ReserveN(time.Now(), 1); r.DelayFrom(time.Now()) > 0 {
+			t.Fatalf("a write would wait %v behind the polls", r.DelayFrom(time.Now()))
+		}
+	}
+
+	slow := rate.NewLimiter(rate.Every(time.Hour), 1+reserve)
+	c2, _ := setup(t, Options{Limiter: slow}, handler)
+	if err := c2.GetJSON(ctx, "x?who=write", nil); err != nil { // a decision spends one
+		t.Fatal(err)
+	}
+	dctx, cancel := context.WithTimeout(connector.Background(ctx), maxYield/2)
+	defer cancel()
+	err := c2.GetJSON(dctx, "x?who=late-poll", nil)
+	if connector.ClassOf(err) != connector.ClassRateLimited || connector.RetryAfterOf(err) <= 0 {
+		t.Fatalf("poll with the reserve short: err = %v, want rate_limited with RetryAfter", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if slices.Contains(seen, "late-poll") {
+		t.Error("the poll that gave up was sent")
 	}
 }

@@ -20,12 +20,22 @@ var (
 	shared  []divisible
 )
 
-// divisible is a budget limiter with the rate it has when one replica
-// spends it all. It is held weakly: a limiter of a client rebuilt since
-// (a secret replaced, a restart of a connector) drops out.
+// divisible is a budget limiter with the rate and burst it has when one
+// replica spends it all. It is held weakly: a limiter of a client rebuilt
+// since (a secret replaced, a restart of a connector) drops out.
 type divisible struct {
-	l    weak.Pointer[rate.Limiter]
-	full rate.Limit
+	l     weak.Pointer[rate.Limiter]
+	full  rate.Limit
+	burst int
+}
+
+// shareOf sets l to its 1/n share of full and burst: the rate divided,
+// and the burst beyond one request (the decisions' reserve, or a vendor's
+// own burst) divided too, so n replicas together never hold more than one
+// replica alone did, plus one request each.
+func shareOf(l *rate.Limiter, full rate.Limit, burst, n int) {
+	l.SetLimit(full / rate.Limit(n))
+	l.SetBurst(1 + (burst-1)/n)
 }
 
 // Divisible registers l, whose current rate is the whole budget, to be
@@ -38,10 +48,10 @@ func Divisible(l *rate.Limiter) *rate.Limiter {
 	}
 	shareMu.Lock()
 	defer shareMu.Unlock()
-	full := l.Limit()
-	shared = append(shared, divisible{l: weak.Make(l), full: full})
+	full, burst := l.Limit(), l.Burst()
+	shared = append(shared, divisible{l: weak.Make(l), full: full, burst: burst})
 	if shareN > 1 {
-		l.SetLimit(full / rate.Limit(shareN))
+		shareOf(l, full, burst, shareN)
 	}
 	return l
 }
@@ -61,7 +71,7 @@ func ShareBudgets(n int) bool {
 			continue
 		}
 		if changed {
-			l.SetLimit(d.full / rate.Limit(n))
+			shareOf(l, d.full, d.burst, n)
 		}
 		kept = append(kept, d)
 	}
