@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -63,6 +64,46 @@ func (h *LocalHand) Enqueue(ctx context.Context, tx store.Tx, p store.OutboxEnqu
 				onHand(item)
 			}
 			lw.Adopt(item)
+		})
+	}
+	return nil
+}
+
+// EnqueueBatch stores ps in tx in one batch, each leased to the local
+// worker and handed to it once tx commits where Enqueue would do so, for
+// actions that nothing is queued ahead of on their objects (a playbook
+// run's next step: a run has one queued at a time). onHand, if given, is
+// called with the index and item of each leased one once tx committed,
+// before the worker has them.
+func (h *LocalHand) EnqueueBatch(ctx context.Context, tx store.Tx, ps []store.OutboxEnqueueParams, onHand func(i int, item store.OutboxItem)) error {
+	lw := h.w.Load()
+	ps = slices.Clone(ps)
+	for i, p := range ps {
+		if lw != nil && !p.NotBefore.After(p.Now) && lw.Adoptable(store.Lane{Tenant: tx.Tenant(), Integration: p.Integration}) {
+			ps[i].LeaseOwner, ps[i].LeaseUntil = lw.Owner(), p.Now.Add(lw.Lease())
+		}
+	}
+	ids, inserted, err := tx.OutboxEnqueueBatch(ctx, ps)
+	if err != nil {
+		return err
+	}
+	var (
+		items []store.OutboxItem
+		index []int
+	)
+	for i, p := range ps {
+		if inserted[i] && p.LeaseOwner != "" {
+			items, index = append(items, p.Leased(ids[i], tx.Tenant())), append(index, i)
+		}
+	}
+	if len(items) > 0 {
+		tx.OnCommit(func() {
+			if onHand != nil {
+				for k, item := range items {
+					onHand(index[k], item)
+				}
+			}
+			lw.Adopt(items...)
 		})
 	}
 	return nil

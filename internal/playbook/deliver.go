@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/engine"
@@ -191,13 +190,12 @@ func (a *advanced) RecordBatch(ctx context.Context, tx store.Tx, group []outbox.
 	if err := tx.RunUpdateBatch(ctx, runs); err != nil {
 		return fmt.Errorf("record %d runs: %w", len(runs), err)
 	}
+	next := make([]queuedStep, 0, len(more))
 	for _, i := range more {
 		ad := group[i].(*advanced)
-		if err := a.r.enqueueStep(ctx, tx, runs[i], ad.next, now, time.Time{}, ad.st.nodes); err != nil {
-			return err
-		}
+		next = append(next, queuedStep{run: runs[i], step: ad.next, nodes: ad.st.nodes})
 	}
-	return nil
+	return a.r.enqueueSteps(ctx, tx, next, now)
 }
 
 var _ outbox.Batched = (*advanced)(nil)

@@ -135,6 +135,7 @@ func (r *Runner) startRuns(ctx context.Context, tx store.Tx, runs []started, now
 	if err := tx.RunInsertBatch(ctx, batch); err != nil {
 		return fmt.Errorf("store playbook runs: %w", err)
 	}
+	first := make([]queuedStep, 0, len(runs))
 	for _, s := range runs {
 		run := s.run
 		if run.ID == 0 {
@@ -145,11 +146,9 @@ func (r *Runner) startRuns(ctx context.Context, tx store.Tx, runs []started, now
 		if run.GroupUntil.IsZero() {
 			nodes = []any{s.first}
 		}
-		if err := r.enqueueStep(ctx, tx, *run, 1, now, run.GroupUntil, nodes); err != nil {
-			return err
-		}
+		first = append(first, queuedStep{run: *run, step: 1, notBefore: run.GroupUntil, nodes: nodes})
 	}
-	return nil
+	return r.enqueueSteps(ctx, tx, first, now)
 }
 
 // Start begins a run by hand (the manual trigger, call_playbook, the

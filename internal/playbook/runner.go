@@ -150,28 +150,41 @@ type stepPayload struct {
 	Step  int   `json:"step"`
 }
 
-// enqueueStep queues step of run, due at notBefore (zero: now). A step
-// due now is leased to the local worker, when it can take it, and handed
-// to it once tx commits: a run has one step queued at a time, so no
-// claim is needed to keep its order.
-//
-// nodes, when given, are the run's nodes decoded, as they are after the
-// step's transaction: the delivery of a step handed to the local worker
-// takes them instead of reading the run back (handedRuns).
-func (r *Runner) enqueueStep(ctx context.Context, tx store.Tx, run store.Run, step int, now, notBefore time.Time, nodes []any) error {
-	b, _ := json.Marshal(stepPayload{RunID: run.ID, Step: step}) // always encodes
-	p := store.OutboxEnqueueParams{
-		Key: fmt.Sprintf("playbook/%d/step/%d", run.ID, step), Integration: lanePrefix + run.PlaybookID,
-		ObjectRef: fmt.Sprintf("run/%d", run.ID), Action: ActionStep, Payload: b,
-		OriginKind: run.ObjectKind, OriginID: run.ObjectID, Now: now, NotBefore: notBefore, Priority: store.PriorityDecision,
+// queuedStep is a run's next step about to be queued: due at notBefore
+// (zero: now), and nodes, when given, the run's nodes decoded, as they
+// are after the step's transaction.
+type queuedStep struct {
+	run       store.Run
+	step      int
+	notBefore time.Time
+	nodes     []any
+}
+
+// enqueueSteps queues the runs' next steps in one batch. A step due now
+// is leased to the local worker, when it can take it, and handed to it
+// once tx commits: a run has one step queued at a time, so no claim is
+// needed to keep its order. The delivery of a step handed over with its
+// nodes takes them instead of reading the run back (handedRuns).
+func (r *Runner) enqueueSteps(ctx context.Context, tx store.Tx, steps []queuedStep, now time.Time) error {
+	if len(steps) == 0 {
+		return nil
 	}
-	// A run has one step queued at a time: nothing waits ahead of it.
-	var onHand func(store.OutboxItem)
-	if nodes != nil {
-		onHand = func(item store.OutboxItem) { r.handed.put(item, run, nodes, r.o.Now()) }
+	ps := make([]store.OutboxEnqueueParams, len(steps))
+	for i, q := range steps {
+		b, _ := json.Marshal(stepPayload{RunID: q.run.ID, Step: q.step}) // always encodes
+		ps[i] = store.OutboxEnqueueParams{
+			Key: fmt.Sprintf("playbook/%d/step/%d", q.run.ID, q.step), Integration: lanePrefix + q.run.PlaybookID,
+			ObjectRef: fmt.Sprintf("run/%d", q.run.ID), Action: ActionStep, Payload: b,
+			OriginKind: q.run.ObjectKind, OriginID: q.run.ObjectID, Now: now, NotBefore: q.notBefore, Priority: store.PriorityDecision,
+		}
 	}
-	if err := r.local.Enqueue(ctx, tx, p, nil, onHand); err != nil {
-		return fmt.Errorf("enqueue step %d of run %d: %w", step, run.ID, err)
+	onHand := func(i int, item store.OutboxItem) {
+		if q := steps[i]; q.nodes != nil {
+			r.handed.put(item, q.run, q.nodes, r.o.Now())
+		}
+	}
+	if err := r.local.EnqueueBatch(ctx, tx, ps, onHand); err != nil {
+		return fmt.Errorf("enqueue the next steps of %d runs: %w", len(steps), err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -249,10 +250,16 @@ func TestRunsRecordedTogether(t *testing.T) {
 		}
 		group = append(group, rec)
 	}
+	var counted *enqueueCount
 	if err := e.st.WithTx(ctx, func(tx store.Tx) error {
-		return group[0].(outbox.Batched).RecordBatch(ctx, tx, group)
+		counted = &enqueueCount{Tx: tx}
+		return group[0].(outbox.Batched).RecordBatch(ctx, counted, group)
 	}); err != nil {
 		t.Fatal(err)
+	}
+	// The runs' next steps were queued together, in one batch.
+	if counted.single != 0 || !slices.Equal(counted.batches, []int{3}) {
+		t.Errorf("next steps queued one at a time %d times and in batches of %v; want one batch of 3", counted.single, counted.batches)
 	}
 	res := make([]store.OutboxResult, len(items))
 	for i, it := range items {
@@ -277,6 +284,24 @@ func TestRunsRecordedTogether(t *testing.T) {
 	if e.rc.count() != 6 {
 		t.Errorf("receiver got %d requests, want 6: two for each of three runs", e.rc.count())
 	}
+}
+
+// enqueueCount is a transaction that counts how its outbox items are
+// queued.
+type enqueueCount struct {
+	store.Tx
+	single  int
+	batches []int
+}
+
+func (c *enqueueCount) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (int64, bool, error) {
+	c.single++
+	return c.Tx.OutboxEnqueue(ctx, p)
+}
+
+func (c *enqueueCount) OutboxEnqueueBatch(ctx context.Context, ps []store.OutboxEnqueueParams) ([]int64, []bool, error) {
+	c.batches = append(c.batches, len(ps))
+	return c.Tx.OutboxEnqueueBatch(ctx, ps)
 }
 
 // TestCrashMidRunSendsOnce: a crash after the request went out and before

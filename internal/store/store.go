@@ -213,6 +213,10 @@ type Tx interface {
 	// OutboxEnqueue adds an action. An item whose Key already exists is not
 	// added again and the existing id is returned with inserted=false.
 	OutboxEnqueue(ctx context.Context, p OutboxEnqueueParams) (id int64, inserted bool, err error)
+	// OutboxEnqueueBatch is OutboxEnqueue for many actions: ids[i] and
+	// inserted[i] answer ps[i]. Of two actions with one key, the first
+	// is added and the second gets its id, not inserted.
+	OutboxEnqueueBatch(ctx context.Context, ps []OutboxEnqueueParams) (ids []int64, inserted []bool, err error)
 	QuarantineAdd(ctx context.Context, q QuarantineEntry) error
 	CursorSet(ctx context.Context, integration, stream, cursor string, now time.Time) error
 	IntegrationUpsert(ctx context.Context, in Integration) error

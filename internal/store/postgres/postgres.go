@@ -55,11 +55,14 @@ func dialect() *sqldb.Dialect {
 		ShareLock: "FOR SHARE",
 		// Keyed by schema so stores in different schemas migrate
 		// independently.
-		MigrationLock:     "SELECT pg_advisory_xact_lock(hashtext('alertsync.migrate.' || current_schema()))",
-		Contains:          "strpos",
-		MultiRowInsert:    true,
-		ArrayLookup:       true,
-		EnqueueLock:       "SELECT pg_advisory_xact_lock(hashtext('alertsync.outbox.' || ?))",
+		MigrationLock:  "SELECT pg_advisory_xact_lock(hashtext('alertsync.migrate.' || current_schema()))",
+		Contains:       "strpos",
+		MultiRowInsert: true,
+		ArrayLookup:    true,
+		EnqueueLock:    "SELECT pg_advisory_xact_lock(hashtext('alertsync.outbox.' || ?))",
+		// unnest yields the names in array order, and each row's lock is
+		// taken as the row is produced: the batch locks in its order.
+		EnqueueLockBatch:  "SELECT pg_advisory_xact_lock(hashtext('alertsync.outbox.' || o)) FROM unnest(?::text[]) AS o",
 		MembershipLock:    "SELECT pg_advisory_xact_lock(hashtext('alertsync.members.' || current_schema()), hashtext(?))",
 		IsUniqueViolation: isUniqueViolation,
 		// The thresholds are autovacuum's defaults for analyze (50 rows

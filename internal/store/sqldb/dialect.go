@@ -37,6 +37,10 @@ type Dialect struct {
 	// transaction-level advisory lock). SQLite's single writer already
 	// commits in id order.
 	EnqueueLock string
+	// EnqueueLockBatch, with EnqueueLock, takes the locks of many objects
+	// in one statement: its one argument is their names, in the order to
+	// lock them.
+	EnqueueLockBatch string
 	// MembershipLock, if set, is Tx.MembershipLock's statement, taking a
 	// lock on an integration's alert links until commit (PostgreSQL: a
 	// transaction-level advisory lock, two-key so that it never shares a

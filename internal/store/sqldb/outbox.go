@@ -121,6 +121,111 @@ func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (in
 	return id, false, nil
 }
 
+// OutboxEnqueueBatch adds actions as OutboxEnqueue does; ids[i] and
+// inserted[i] answer ps[i]. Of two actions with one key, the first is
+// added and the second gets its id, not inserted. Where one statement
+// inserts many rows (PostgreSQL), the batch takes its objects' locks in
+// one statement, in name order so that two batches never wait on each
+// other crosswise, and inserts each chunk in one: two round trips for the
+// batch, where one action at a time took two an action. SQLite's
+// in-process writer runs OutboxEnqueue's prepared statement for each.
+func (t *tx) OutboxEnqueueBatch(ctx context.Context, ps []store.OutboxEnqueueParams) (ids []int64, inserted []bool, err error) {
+	for _, p := range ps {
+		if p.Key == "" {
+			return nil, nil, errors.New("enqueue outbox items: key is required")
+		}
+	}
+	ids, inserted = make([]int64, len(ps)), make([]bool, len(ps))
+	if !t.d.MultiRowInsert || len(ps) == 1 {
+		for i, p := range ps {
+			if ids[i], inserted[i], err = t.OutboxEnqueue(ctx, p); err != nil {
+				return nil, nil, err
+			}
+		}
+		return ids, inserted, nil
+	}
+	if t.d.EnqueueLock != "" {
+		objects := make([]string, 0, len(ps))
+		for _, p := range ps {
+			objects = append(objects, t.tenant+"|"+p.Integration+"|"+p.ObjectRef)
+		}
+		slices.Sort(objects)
+		if err := t.lockDyn(ctx, t.d.EnqueueLockBatch, slices.Compact(objects)); err != nil {
+			return nil, nil, fmt.Errorf("lock outbox objects: %w", err)
+		}
+	}
+	first := make(map[string]int, len(ps)) // key -> index of its first action
+	idx := make([]int, 0, len(ps))
+	for i, p := range ps {
+		if _, ok := first[p.Key]; !ok {
+			first[p.Key] = i
+			idx = append(idx, i)
+		}
+	}
+	for chunk := range chunks(idx, batchRows) {
+		if err := t.enqueueChunk(ctx, ps, chunk, ids, inserted); err != nil {
+			return nil, nil, fmt.Errorf("enqueue outbox items: %w", err)
+		}
+	}
+	for i, p := range ps {
+		j := first[p.Key]
+		if ids[j] == 0 { // queued before this batch
+			row, err := t.queryRow(ctx, qOutboxIDByKey, p.Key)
+			if err == nil {
+				err = row.Scan(&ids[j])
+			}
+			if err != nil {
+				return nil, nil, fmt.Errorf("enqueue outbox items: find existing key: %w", err)
+			}
+		}
+		ids[i] = ids[j]
+	}
+	return ids, inserted, nil
+}
+
+// outboxWidth is the parameters of one outbox row in enqueueChunk.
+const outboxWidth = 16
+
+// enqueueChunk inserts the actions ps[i] for i in chunk, whose keys are
+// distinct, in one statement, and sets the ids of those it inserted.
+func (t *tx) enqueueChunk(ctx context.Context, ps []store.OutboxEnqueueParams, chunk []int, ids []int64, inserted []bool) error {
+	args := make([]any, 0, len(chunk)*outboxWidth)
+	byKey := make(map[string]int, len(chunk))
+	for _, i := range chunk {
+		p := ps[i]
+		byKey[p.Key] = i
+		now := micros(p.Now)
+		state, attempts, until := store.OutboxPending, 0, int64(0)
+		if p.LeaseOwner != "" {
+			state, attempts, until = store.OutboxLeased, 1, micros(p.LeaseUntil)
+		}
+		args = append(args, p.Key, p.Integration, p.ObjectRef, p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID,
+			string(state), attempts, max(now, micros(p.NotBefore)), p.LeaseOwner, until, "", now, now, p.Priority)
+	}
+	q := `INSERT INTO outbox (tenant, idem_key, integration, object_ref, action, payload, origin_kind, origin_id,
+	state, attempts, next_attempt_at, lease_owner, lease_until, last_error, created_at, updated_at, priority)
+	VALUES ` + tenantValues(len(chunk), outboxWidth) + ` ON CONFLICT (tenant, idem_key) DO NOTHING RETURNING id, idem_key`
+	rows, err := t.queryDyn(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var (
+			id  int64
+			key string
+		)
+		if err := rows.Scan(&id, &key); err != nil {
+			return err
+		}
+		t.addRows(1)
+		if i, ok := byKey[key]; ok {
+			ids[i], inserted[i] = id, true
+		}
+	}
+	return rows.Err()
+}
+
 // OutboxClaim leases due items, decisions first: one statement per
 // priority while the limit is not reached. On PostgreSQL the row selection
 // skips rows other claimers have locked; on SQLite the single writer

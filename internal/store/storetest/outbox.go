@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -114,6 +115,81 @@ func testOutboxEnqueue(t *testing.T, s *Both) {
 	}
 	_, err = s.OutboxGet(ctx, ids[0]+100)
 	wantNotFound(t, "OutboxGet missing", err)
+}
+
+// testOutboxEnqueueBatch: a batch stores each action as OutboxEnqueue
+// would (an item read back is the same, leased ones leased), answers each
+// by its index, gives an action whose key is queued already, or earlier in
+// the batch, the first one's id, and keeps one object's actions in the
+// order given; 1,100 actions cross the store's statement chunks.
+func testOutboxEnqueueBatch(t *testing.T, s *Both) {
+	ctx := t.Context()
+	old := enqueue(t, s, action("old", "alert:1"))[0]
+	leased := action("leased", "run/1")
+	leased.LeaseOwner, leased.LeaseUntil = "w1", t0.Add(lease)
+	ps := []store.OutboxEnqueueParams{action("b1", "alert:1"), action("old", "alert:9"), leased,
+		action("b2", "alert:1"), action("b1", "alert:other"), action("b3", "alert:2")}
+	var (
+		ids      []int64
+		inserted []bool
+	)
+	inTx(t, s, func(tx store.Tx) error {
+		var err error
+		ids, inserted, err = tx.OutboxEnqueueBatch(ctx, ps)
+		return err
+	})
+	if want := []bool{true, false, true, true, false, true}; !slices.Equal(inserted, want) {
+		t.Fatalf("inserted = %v, want %v", inserted, want)
+	}
+	if ids[1] != old || ids[4] != ids[0] {
+		t.Errorf("ids = %v: want the queued key's id %d at 1 and the first b1's at 4", ids, old)
+	}
+	if ids[0] <= old || ids[0] >= ids[3] {
+		t.Errorf("ids = %v: alert:1's actions out of the order given (after %d)", ids, old)
+	}
+	for i, p := range ps {
+		if !inserted[i] {
+			continue
+		}
+		want := store.OutboxItem{ID: ids[i], Tenant: store.DefaultTenant, Key: p.Key, Integration: p.Integration, ObjectRef: p.ObjectRef,
+			Action: p.Action, Payload: p.Payload, OriginKind: p.OriginKind, OriginID: p.OriginID,
+			State: store.OutboxPending, NextAttemptAt: t0, CreatedAt: t0, UpdatedAt: t0}
+		if p.LeaseOwner != "" {
+			want = p.Leased(ids[i], store.DefaultTenant)
+		}
+		if diff := cmp.Diff(want, getItem(t, s, ids[i])); diff != "" {
+			t.Errorf("item %d (%s) (-want +got):\n%s", i, p.Key, diff)
+		}
+	}
+	// The claim sees alert:1's actions in the order given: old, then b1;
+	// b2 waits behind them.
+	got := claim(t, s, "w2", t0, 10)
+	if want := []int64{old, ids[5]}; !slices.Equal(itemIDs(got), want) {
+		t.Errorf("claimed %v, want %v (the first of each object not leased)", itemIDs(got), want)
+	}
+	err := s.WithTx(ctx, func(tx store.Tx) error {
+		_, _, err := tx.OutboxEnqueueBatch(ctx, []store.OutboxEnqueueParams{action("k", "a"), action("", "a")})
+		return err
+	})
+	if err == nil {
+		t.Error("a batch with a keyless action was stored")
+	}
+	many := make([]store.OutboxEnqueueParams, 1100)
+	for i := range many {
+		many[i] = action(fmt.Sprintf("many-%d", i), fmt.Sprintf("alert:many-%d", i%7))
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		ids, inserted, err := tx.OutboxEnqueueBatch(ctx, many)
+		if err != nil {
+			return err
+		}
+		for i := range many {
+			if !inserted[i] || i > 0 && ids[i] <= ids[i-1] {
+				t.Fatalf("action %d of 1,100: id %d, inserted %v, after id %d", i, ids[i], inserted[i], ids[max(i-1, 0)])
+			}
+		}
+		return nil
+	})
 }
 
 func testOutboxClaimOrder(t *testing.T, s *Both) {

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Validations", testValidations},
 		{"Ledger", testLedger},
 		{"OutboxEnqueue", testOutboxEnqueue},
+		{"OutboxEnqueueBatch", testOutboxEnqueueBatch},
 		{"OutboxClaimOrder", testOutboxClaimOrder},
 		{"OutboxExpiredLease", testOutboxExpiredLease},
 		{"OutboxEnqueueLeased", testOutboxEnqueueLeased},
