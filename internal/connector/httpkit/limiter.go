@@ -136,7 +136,7 @@ func (c *Client) wait(ctx context.Context) error {
 		select {
 		case st.background <- struct{}{}:
 		case <-ctx.Done():
-			return &connector.Error{Class: connector.ClassRetryable, Message: "wait for rate budget", Err: ctx.Err()}
+			return waitEnded(ctx, "wait for rate budget")
 		}
 		defer func() { <-st.background }()
 		if err := leaveReserve(ctx, c.limiter); err != nil {
@@ -158,15 +158,29 @@ func (c *Client) wait(ctx context.Context) error {
 func standBack(ctx context.Context, writers *atomic.Int32) error {
 	until := time.Now().Add(maxYield)
 	for writers.Load() > 0 && time.Now().Before(until) {
-		t := time.NewTimer(yieldPoll)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return &connector.Error{Class: connector.ClassRetryable, Message: "wait for rate budget", Err: ctx.Err()}
+		if err := Sleep(ctx, yieldPoll, "wait for rate budget"); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// Sleep waits d, or until ctx ends: that is a retryable error whose
+// message says what the wait was for, so the poll or delivery it stopped
+// is tried again, as any request cut short.
+func Sleep(ctx context.Context, d time.Duration, what string) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return waitEnded(ctx, what)
+	}
+}
+
+func waitEnded(ctx context.Context, what string) error {
+	return &connector.Error{Class: connector.ClassRetryable, Message: what, Err: context.Cause(ctx)}
 }
 
 // leaveReserve waits until the budget holds its whole burst, so that a
@@ -187,12 +201,8 @@ func leaveReserve(ctx context.Context, l *rate.Limiter) error {
 		if dl, ok := ctx.Deadline(); ok && dl.Before(now.Add(d)) {
 			return &connector.Error{Class: connector.ClassRateLimited, RetryAfter: d, Message: "local rate budget kept for decisions"}
 		}
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return &connector.Error{Class: connector.ClassRetryable, Message: "wait for rate budget", Err: ctx.Err()}
+		if err := Sleep(ctx, d, "wait for rate budget"); err != nil {
+			return err
 		}
 	}
 }
@@ -235,15 +245,11 @@ func Spend(ctx context.Context, what string, budgets ...*rate.Limiter) error {
 		cancel()
 		return &connector.Error{Class: connector.ClassRateLimited, RetryAfter: d, Message: what + " exhausted"}
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
+	if err := Sleep(ctx, d, "wait for "+what); err != nil {
 		for _, r := range rs {
 			r.Cancel()
 		}
-		return &connector.Error{Class: connector.ClassRetryable, Message: "wait for " + what, Err: ctx.Err()}
+		return err
 	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/connector/httpkit"
 )
 
 // scopeResult is one scope's content, or why Lacework could not give it.
@@ -106,7 +107,7 @@ func (c *core) fetchScope(ctx context.Context, id, name string) (scopeResult, er
 			return scopeResult{}, fmt.Errorf("fetch scope %s of lacework alert %s: %w", name, id, err)
 		}
 		c.log.DebugContext(ctx, "lacework alert scope failed; retrying", "alert", id, "scope", name, "attempt", attempt, "err", err)
-		if err := sleep(ctx, c.retryWait(attempt)); err != nil {
+		if err := httpkit.Sleep(ctx, c.retryWait(attempt), "wait to retry a scope"); err != nil {
 			return scopeResult{}, err
 		}
 	}
@@ -139,17 +140,6 @@ func gapOf(err error) (string, bool) {
 func (c *core) retryWait(attempt int) time.Duration {
 	d := min(c.backoff<<(attempt-1), retryMax)
 	return d + rand.N(d/5+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return &connector.Error{Class: connector.ClassRetryable, Message: "wait to retry a scope", Err: context.Cause(ctx)}
-	}
 }
 
 // assembled is the listed alert item with its scopes: "scopes" maps each

@@ -205,25 +205,11 @@ func (t *tx) enqueueChunk(ctx context.Context, ps []store.OutboxEnqueueParams, c
 	q := `INSERT INTO outbox (tenant, idem_key, integration, object_ref, action, payload, origin_kind, origin_id,
 	state, attempts, next_attempt_at, lease_owner, lease_until, last_error, created_at, updated_at, priority)
 	VALUES ` + tenantValues(len(chunk), outboxWidth) + ` ON CONFLICT (tenant, idem_key) DO NOTHING RETURNING id, idem_key`
-	rows, err := t.queryDyn(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = rows.Close() }()
-	for rows.Next() {
-		var (
-			id  int64
-			key string
-		)
-		if err := rows.Scan(&id, &key); err != nil {
-			return err
-		}
-		t.addRows(1)
-		if i, ok := byKey[key]; ok {
+	return t.insertKeyed(ctx, q, args, func(id int64, key sql.NullString) {
+		if i, ok := byKey[key.String]; ok {
 			ids[i], inserted[i] = id, true
 		}
-	}
-	return rows.Err()
+	})
 }
 
 // OutboxClaim leases due items, decisions first: one statement per

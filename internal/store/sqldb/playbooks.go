@@ -167,6 +167,21 @@ func (t *tx) insertRunChunk(ctx context.Context, chunk []*store.Run) error {
 	}
 	q := `INSERT INTO playbook_runs (tenant, ` + runInsertCols + `) VALUES ` +
 		tenantValues(len(chunk), runWidth) + runDedupe + ` RETURNING id, dedupe`
+	return t.insertKeyed(ctx, q, args, func(id int64, key sql.NullString) {
+		switch {
+		case key.Valid && byKey[key.String] != nil:
+			byKey[key.String].ID = id
+		case !key.Valid && len(keyless) > 0:
+			keyless[0].ID, keyless = id, keyless[1:]
+		}
+	})
+}
+
+// insertKeyed runs a multi-row INSERT … RETURNING id and a key column,
+// counts each row it inserted and hands each one's id and key to got:
+// the batch inserts whose rows are told apart by their key, as the rows
+// an ON CONFLICT skipped return nothing.
+func (t *tx) insertKeyed(ctx context.Context, q string, args []any, got func(id int64, key sql.NullString)) error {
 	rows, err := t.queryDyn(ctx, q, args...)
 	if err != nil {
 		return err
@@ -181,12 +196,7 @@ func (t *tx) insertRunChunk(ctx context.Context, chunk []*store.Run) error {
 			return err
 		}
 		t.addRows(1)
-		switch {
-		case key.Valid && byKey[key.String] != nil:
-			byKey[key.String].ID = id
-		case !key.Valid && len(keyless) > 0:
-			keyless[0].ID, keyless = id, keyless[1:]
-		}
+		got(id, key)
 	}
 	return rows.Err()
 }
