@@ -22,7 +22,7 @@ const Headroom = 0.9
 // PerMinute returns a limiter for a vendor quota of n requests a minute.
 // It spends Headroom of n, so no sliding minute sees more than the quota
 // (Graph security allows 150 per minute per app and tenant: alertsync
-// sends at most 135 and one).
+// sends at most 136 in any minute, 135 and the one a full bucket holds).
 //
 // Part of it is the decisions' reserve (WriteReserve): the limiter holds
 // that many requests beyond the one a steady flow of polls uses, and
