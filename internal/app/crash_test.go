@@ -188,14 +188,7 @@ integrations:
 func recordedDone(t *testing.T, cfgPath string) map[string]bool {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := app.OpenStore(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openConfigured(t, cfgPath)
 	defer func() { _ = st.Close() }()
 	done := map[string]bool{}
 	for after := int64(0); ; {
@@ -299,17 +292,26 @@ func waitFor(t *testing.T, limit time.Duration, cond func() bool) {
 	}
 }
 
-func assertAllDone(t *testing.T, cfgPath string, n int) {
+// openConfigured opens the store the config at cfgPath names, for a
+// test to read what a serving process (stopped or killed) left; the
+// caller closes it.
+func openConfigured(t *testing.T, cfgPath string) store.Store {
 	t.Helper()
-	ctx := context.Background()
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := app.OpenStore(ctx, cfg)
+	st, err := app.OpenStore(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+func assertAllDone(t *testing.T, cfgPath string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	st := openConfigured(t, cfgPath)
 	defer func() { _ = st.Close() }()
 	counts, err := st.Scope(store.DefaultTenant).OutboxCounts(ctx)
 	if err != nil {
