@@ -29,6 +29,12 @@ type LocalHand struct{ w atomic.Pointer[localWorker] }
 
 type localWorker struct{ Local }
 
+// takes reports whether the local worker, if there is one, can take p
+// now: p is due and the worker serves p's lane with no backlog there.
+func (lw *localWorker) takes(tx store.Tx, p store.OutboxEnqueueParams) bool {
+	return lw != nil && !p.NotBefore.After(p.Now) && lw.Adoptable(store.Lane{Tenant: tx.Tenant(), Integration: p.Integration})
+}
+
 // Set gives the hand its process's outbox worker.
 func (h *LocalHand) Set(l Local) { h.w.Store(&localWorker{l}) }
 
@@ -41,7 +47,7 @@ func (h *LocalHand) Set(l Local) { h.w.Store(&localWorker{l}) }
 func (h *LocalHand) Enqueue(ctx context.Context, tx store.Tx, p store.OutboxEnqueueParams, free func() (bool, error),
 	onHand func(store.OutboxItem)) error {
 	lw := h.w.Load()
-	if lw != nil && !p.NotBefore.After(p.Now) && lw.Adoptable(store.Lane{Tenant: tx.Tenant(), Integration: p.Integration}) {
+	if lw.takes(tx, p) {
 		ok := true
 		if free != nil {
 			var err error
@@ -79,7 +85,7 @@ func (h *LocalHand) EnqueueBatch(ctx context.Context, tx store.Tx, ps []store.Ou
 	lw := h.w.Load()
 	ps = slices.Clone(ps)
 	for i, p := range ps {
-		if lw != nil && !p.NotBefore.After(p.Now) && lw.Adoptable(store.Lane{Tenant: tx.Tenant(), Integration: p.Integration}) {
+		if lw.takes(tx, p) {
 			ps[i].LeaseOwner, ps[i].LeaseUntil = lw.Owner(), p.Now.Add(lw.Lease())
 		}
 	}

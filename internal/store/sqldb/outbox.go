@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/store"
@@ -92,19 +93,11 @@ func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (in
 		// Ids are taken at insert but become visible at commit; holding a
 		// per-object lock until commit makes one object's actions commit
 		// in id order, so a claim can never see a later one first.
-		if err := t.lockDyn(ctx, t.d.EnqueueLock, t.tenant+"|"+p.Integration+"|"+p.ObjectRef); err != nil {
+		if err := t.lockDyn(ctx, t.d.EnqueueLock, t.outboxObject(p)); err != nil {
 			return 0, false, fmt.Errorf("lock outbox object: %w", err)
 		}
 	}
-	now := micros(p.Now)
-	due := max(now, micros(p.NotBefore))
-	state, attempts, until := store.OutboxPending, 0, int64(0)
-	if p.LeaseOwner != "" {
-		state, attempts, until = store.OutboxLeased, 1, micros(p.LeaseUntil)
-	}
-	id, err := t.insertID(ctx, qOutboxEnqueue, p.Key, p.Integration, p.ObjectRef,
-		p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID, string(state), attempts, due,
-		p.LeaseOwner, until, now, now, p.Priority)
+	id, err := t.insertID(ctx, qOutboxEnqueue, appendOutboxArgs(nil, p)...)
 	if err == nil {
 		return id, true, nil
 	}
@@ -119,6 +112,27 @@ func (t *tx) OutboxEnqueue(ctx context.Context, p store.OutboxEnqueueParams) (in
 		return 0, false, fmt.Errorf("enqueue outbox item: find existing key: %w", err)
 	}
 	return id, false, nil
+}
+
+// outboxObject names the lock of p's remote object (Dialect.EnqueueLock).
+func (t *tx) outboxObject(p store.OutboxEnqueueParams) string {
+	return t.tenant + "|" + p.Integration + "|" + p.ObjectRef
+}
+
+// outboxWidth is the parameters of one new outbox row: qOutboxEnqueue's,
+// in its order, which appendOutboxArgs gives.
+const outboxWidth = 15
+
+// appendOutboxArgs appends the parameters of p's new row to args: stored
+// pending, or leased to its owner with its first attempt counted.
+func appendOutboxArgs(args []any, p store.OutboxEnqueueParams) []any {
+	now := micros(p.Now)
+	state, attempts, until := store.OutboxPending, 0, int64(0)
+	if p.LeaseOwner != "" {
+		state, attempts, until = store.OutboxLeased, 1, micros(p.LeaseUntil)
+	}
+	return append(args, p.Key, p.Integration, p.ObjectRef, p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID,
+		string(state), attempts, max(now, micros(p.NotBefore)), p.LeaseOwner, until, now, now, p.Priority)
 }
 
 // OutboxEnqueueBatch adds actions as OutboxEnqueue does; ids[i] and
@@ -147,7 +161,7 @@ func (t *tx) OutboxEnqueueBatch(ctx context.Context, ps []store.OutboxEnqueuePar
 	if t.d.EnqueueLock != "" {
 		objects := make([]string, 0, len(ps))
 		for _, p := range ps {
-			objects = append(objects, t.tenant+"|"+p.Integration+"|"+p.ObjectRef)
+			objects = append(objects, t.outboxObject(p))
 		}
 		slices.Sort(objects)
 		if err := t.lockDyn(ctx, t.d.EnqueueLockBatch, slices.Compact(objects)); err != nil {
@@ -183,28 +197,21 @@ func (t *tx) OutboxEnqueueBatch(ctx context.Context, ps []store.OutboxEnqueuePar
 	return ids, inserted, nil
 }
 
-// outboxWidth is the parameters of one outbox row in enqueueChunk.
-const outboxWidth = 16
-
 // enqueueChunk inserts the actions ps[i] for i in chunk, whose keys are
 // distinct, in one statement, and sets the ids of those it inserted.
 func (t *tx) enqueueChunk(ctx context.Context, ps []store.OutboxEnqueueParams, chunk []int, ids []int64, inserted []bool) error {
 	args := make([]any, 0, len(chunk)*outboxWidth)
 	byKey := make(map[string]int, len(chunk))
 	for _, i := range chunk {
-		p := ps[i]
-		byKey[p.Key] = i
-		now := micros(p.Now)
-		state, attempts, until := store.OutboxPending, 0, int64(0)
-		if p.LeaseOwner != "" {
-			state, attempts, until = store.OutboxLeased, 1, micros(p.LeaseUntil)
-		}
-		args = append(args, p.Key, p.Integration, p.ObjectRef, p.Action, blob(p.Payload), string(p.OriginKind), p.OriginID,
-			string(state), attempts, max(now, micros(p.NotBefore)), p.LeaseOwner, until, "", now, now, p.Priority)
+		byKey[ps[i].Key] = i
+		args = appendOutboxArgs(args, ps[i])
 	}
+	// A row as qOutboxEnqueue's: last_error, empty on a new item, is the
+	// one column not a parameter.
+	row := "(" + tenantMark + ", " + marks(outboxWidth-3) + ", '', " + marks(3) + ")"
 	q := `INSERT INTO outbox (tenant, idem_key, integration, object_ref, action, payload, origin_kind, origin_id,
 	state, attempts, next_attempt_at, lease_owner, lease_until, last_error, created_at, updated_at, priority)
-	VALUES ` + tenantValues(len(chunk), outboxWidth) + ` ON CONFLICT (tenant, idem_key) DO NOTHING RETURNING id, idem_key`
+	VALUES ` + strings.Repeat(row+", ", len(chunk)-1) + row + ` ON CONFLICT (tenant, idem_key) DO NOTHING RETURNING id, idem_key`
 	return t.insertKeyed(ctx, q, args, func(id int64, key sql.NullString) {
 		if i, ok := byKey[key.String]; ok {
 			ids[i], inserted[i] = id, true
