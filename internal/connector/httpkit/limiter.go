@@ -3,9 +3,11 @@ package httpkit
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"golang.org/x/time/rate"
 
@@ -95,13 +97,21 @@ type budgetState struct {
 	background chan struct{}
 }
 
-var budgetStates sync.Map // *rate.Limiter -> *budgetState
+// budgetStates holds each limiter's budgetState, keyed by a weak pointer
+// to it: a limiter of a client rebuilt since (an integration reconfigured,
+// a secret replaced) is collected, and its entry with it, as Divisible's
+// registry drops it.
+var budgetStates sync.Map // weak.Pointer[rate.Limiter] -> *budgetState
 
 func stateOf(l *rate.Limiter) *budgetState {
-	if v, ok := budgetStates.Load(l); ok {
+	k := weak.Make(l)
+	if v, ok := budgetStates.Load(k); ok {
 		return v.(*budgetState)
 	}
-	v, _ := budgetStates.LoadOrStore(l, &budgetState{background: make(chan struct{}, 1)})
+	v, loaded := budgetStates.LoadOrStore(k, &budgetState{background: make(chan struct{}, 1)})
+	if !loaded {
+		runtime.AddCleanup(l, func(k weak.Pointer[rate.Limiter]) { budgetStates.Delete(k) }, k)
+	}
 	return v.(*budgetState)
 }
 

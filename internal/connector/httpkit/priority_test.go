@@ -3,10 +3,12 @@ package httpkit
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+	"weak"
 
 	"golang.org/x/time/rate"
 
@@ -101,4 +103,26 @@ func TestPollsLeaveTheReserve(t *testing.T) {
 	if slices.Contains(seen, "late-poll") {
 		t.Error("the poll that gave up was sent")
 	}
+}
+
+// TestBudgetStateGoesWithItsLimiter: what clients sharing a limiter know
+// of each other is dropped with the limiter, so rebuilding a client (an
+// integration reconfigured) does not leave its budget's state behind.
+func TestBudgetStateGoesWithItsLimiter(t *testing.T) {
+	l := PerMinute(60)
+	k := weak.Make(l)
+	waitingOn(l).Add(1)
+	if _, ok := budgetStates.Load(k); !ok {
+		t.Fatal("no state kept for a limiter in use")
+	}
+	runtime.KeepAlive(l)
+	l = nil //nolint:ineffassign,wastedassign // the limiter's last reference goes
+	for range 500 {
+		runtime.GC()
+		if _, ok := budgetStates.Load(k); !ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the state of a limiter no longer used is still kept")
 }
