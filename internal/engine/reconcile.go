@@ -95,12 +95,26 @@ func effectiveStatus(a model.Alert) model.Status {
 // alertChanged reconciles every incident holding a, after a's status
 // changed (at its source, or by alertsync's own write).
 func (e *Engine) alertChanged(ctx context.Context, tx store.Tx, a model.Alert, now time.Time) error {
-	ms, err := tx.MembershipList(ctx, store.MembershipListParams{AlertID: a.ID})
-	if err != nil {
-		return fmt.Errorf("list incidents of alert %d: %w", a.ID, err)
+	return e.alertsChanged(ctx, tx, []model.Alert{a}, now)
+}
+
+// alertsChanged is alertChanged for several alerts: each incident holding
+// any of them is reconciled once, after all of them changed.
+func (e *Engine) alertsChanged(ctx context.Context, tx store.Tx, alerts []model.Alert, now time.Time) error {
+	var incidents []int64
+	for _, a := range alerts {
+		ms, err := tx.MembershipList(ctx, store.MembershipListParams{AlertID: a.ID})
+		if err != nil {
+			return fmt.Errorf("list incidents of alert %d: %w", a.ID, err)
+		}
+		for _, m := range ms {
+			if !slices.Contains(incidents, m.IncidentID) {
+				incidents = append(incidents, m.IncidentID)
+			}
+		}
 	}
-	for _, m := range ms {
-		if err := e.reconcileIncident(ctx, tx, m.IncidentID, now); err != nil {
+	for _, id := range incidents {
+		if err := e.reconcileIncident(ctx, tx, id, now); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,9 +27,15 @@ func reconcileSetup(t *testing.T) (*harness, *fakeVendor) {
 func reconcileSetupOn(t *testing.T, st *storetest.Both) (*harness, *fakeVendor) {
 	t.Helper()
 	h := setupOn(t, st, engine.DefaultPolicy())
+	return h, addReconcile(h, engine.DefaultPolicy())
+}
+
+// addReconcile adds reconcileSetup's two integrations to h's engine, the
+// incident source with policy siemPolicy.
+func addReconcile(h *harness, siemPolicy engine.Policy) *fakeVendor {
 	siem := &fakeVendor{}
 	h.eng.AddIntegration(engine.Integration{ID: "dfc", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: h.vendor})
-	h.eng.AddIntegration(engine.Integration{ID: "siem", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: siem,
+	h.eng.AddIntegration(engine.Integration{ID: "siem", Kind: "fake", Policy: siemPolicy, Connector: siem,
 		Reconcile: &engine.Reconcile{
 			AlertsFrom: []string{"dfc"},
 			OnAlert: map[model.Status]connector.ReconcileTarget{
@@ -38,7 +45,7 @@ func reconcileSetupOn(t *testing.T, st *storetest.Both) (*harness, *fakeVendor) 
 			},
 			Rules: engine.AllRules(), Comment: true, MirrorGrace: engine.DefaultMirrorGrace,
 		}})
-	return h, siem
+	return siem
 }
 
 var dfcStatus = map[string]model.Status{"Active": model.StatusNew, "InProgress": model.StatusInProgress, "Dismissed": model.StatusSuppressed, "Resolved": model.StatusResolved}
@@ -234,4 +241,67 @@ func mustItem(t *testing.T, h *harness, action string) store.OutboxItem {
 	}
 	t.Fatalf("no %s item", action)
 	return store.OutboxItem{}
+}
+
+// TestIncidentVerdictReconcilesOnceAfterItsMembers: a verdict on an
+// incident whose own policy leaves it open closes its members at their
+// source; the incident is then reconciled once, after every member
+// changed, reading its members once rather than once per member, and
+// written once.
+func TestIncidentVerdictReconcilesOnceAfterItsMembers(t *testing.T) {
+	t.Parallel()
+	st := storetest.Default(storetest.OpenSQLite(t))
+	reads := &memberReads{Scoped: st.Scoped}
+	clk := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+	h := &harness{st: st, clk: clk, vendor: &fakeVendor{}, eng: engine.New(engine.Options{Store: reads, Now: clk.Now})}
+	leaveOpen := engine.DefaultPolicy()
+	leaveOpen.CloseOnNotAThreat = false
+	addReconcile(h, leaveOpen)
+	members := []string{"M1", "M2", "M3", "M4"}
+	for _, id := range members {
+		dfcAlert(t, h, id, "Active", 0)
+	}
+	siemIncident(t, h, "I9", "New", 0, members...)
+	ctx := context.Background()
+	in, err := h.st.IncidentGetByVendor(ctx, "siem", "I9")
+	if err != nil || len(in.AlertIDs) != len(members) {
+		t.Fatalf("incident = %+v, %v; want %d members", in, err, len(members))
+	}
+	reads.lists.Store(0)
+	if _, err := h.eng.SetIncidentVerdict(ctx, engine.VerdictParams{ID: in.ID, Verdict: model.VerdictNotAThreat, Actor: analyst("kim")}); err != nil {
+		t.Fatal(err)
+	}
+	if w := stateWrites(t, h, "dfc"); len(w) != len(members) {
+		t.Fatalf("member writes = %+v; want one per member", w)
+	}
+	w := stateWrites(t, h, "siem")
+	if len(w) != 1 || w[0].VendorID != "I9" || w[0].Status != model.StatusResolved || w[0].Classification != "BenignPositive" {
+		t.Fatalf("incident writes = %+v; want one close as benign positive", w)
+	}
+	if n := reads.lists.Load(); n != 1 {
+		t.Errorf("the incident's members were listed %d times; want once", n)
+	}
+}
+
+// memberReads is a store whose transactions count how often they list an
+// incident's members.
+type memberReads struct {
+	store.Scoped
+	lists atomic.Int32
+}
+
+func (m *memberReads) WithTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return m.Scoped.WithTx(ctx, func(tx store.Tx) error { return fn(&memberListCount{Tx: tx, n: &m.lists}) })
+}
+
+type memberListCount struct {
+	store.Tx
+	n *atomic.Int32
+}
+
+func (c *memberListCount) AlertList(ctx context.Context, p store.AlertListParams) ([]model.Alert, error) {
+	if p.IncidentID != 0 {
+		c.n.Add(1)
+	}
+	return c.Tx.AlertList(ctx, p)
 }

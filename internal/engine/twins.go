@@ -118,5 +118,5 @@ func (e *Engine) applyToTwin(ctx context.Context, tx store.Tx, a model.Alert, p 
 	}
 	p.ID, p.viaTwin = twin.ID, true
 	p.Reason = strings.TrimSpace(fmt.Sprintf("verdict given on the same alert in %s. %s", e.displayName(a.Integration), p.Reason))
-	return e.applyVerdict(ctx, tx, &twin, p, now)
+	return e.applyVerdict(ctx, tx, &twin, p, now, nil)
 }

@@ -64,7 +64,7 @@ func (e *Engine) SetAlertVerdict(ctx context.Context, p VerdictParams) (model.Al
 			return fmt.Errorf("get alert %d: %w", p.ID, err)
 		}
 		now := e.Now()
-		if err := e.applyVerdict(ctx, tx, &a, p, now); err != nil {
+		if err := e.applyVerdict(ctx, tx, &a, p, now, nil); err != nil {
 			return err
 		}
 		out = a
@@ -76,7 +76,11 @@ func (e *Engine) SetAlertVerdict(ctx context.Context, p VerdictParams) (model.Al
 	return out, err
 }
 
-func (e *Engine) applyVerdict(ctx context.Context, tx store.Tx, a *model.Alert, p VerdictParams, now time.Time) error {
+// applyVerdict records p on a and queues what it means at a's source.
+// When a's state changes, the incidents holding a are reconciled at once,
+// or, when changed is not nil, a is added to it for the caller to
+// reconcile them once for all the alerts it changes.
+func (e *Engine) applyVerdict(ctx context.Context, tx store.Tx, a *model.Alert, p VerdictParams, now time.Time, changed *[]model.Alert) error {
 	in, known := e.Integration(a.Integration)
 	pol := DefaultPolicy()
 	if known {
@@ -113,10 +117,14 @@ func (e *Engine) applyVerdict(ctx context.Context, tx store.Tx, a *model.Alert, 
 	}
 	// alertsync's own write reconciles the incidents holding the alert
 	// exactly as the same change made at the source would.
-	if effectiveStatus(old) != effectiveStatus(*a) {
-		return e.alertChanged(ctx, tx, *a, now)
+	if effectiveStatus(old) == effectiveStatus(*a) {
+		return nil
 	}
-	return nil
+	if changed != nil {
+		*changed = append(*changed, *a)
+		return nil
+	}
+	return e.alertChanged(ctx, tx, *a, now)
 }
 
 func verdictChanges(old, a model.Alert) []string {
@@ -206,19 +214,28 @@ func (e *Engine) SetIncidentVerdict(ctx context.Context, p VerdictParams) (model
 		if p.Reason != "" {
 			member.Reason += ": " + p.Reason
 		}
-		for _, id := range in.AlertIDs {
-			a, err := tx.AlertGet(ctx, id)
-			if err != nil {
-				return fmt.Errorf("get member alert %d: %w", id, err)
-			}
-			if err := e.applyVerdict(ctx, tx, &a, member, now); err != nil {
+		// The members are read with one query, and the incidents holding
+		// those whose state changed are reconciled once, after all of
+		// them: once per member, a verdict on an incident of n alerts
+		// read every member n times where the incident's integration
+		// reconciles, and wrote the incident's intermediate states.
+		members, err := membersOf(ctx, tx, in)
+		if err != nil {
+			return err
+		}
+		var changed []model.Alert
+		for _, a := range members {
+			if err := e.applyVerdict(ctx, tx, a, member, now, &changed); err != nil {
 				return err
 			}
 			if a.TwinID != 0 && !slices.Contains(in.AlertIDs, a.TwinID) {
-				if err := e.applyToTwin(ctx, tx, a, member, now); err != nil {
+				if err := e.applyToTwin(ctx, tx, *a, member, now); err != nil {
 					return err
 				}
 			}
+		}
+		if err := e.alertsChanged(ctx, tx, changed, now); err != nil {
+			return err
 		}
 		out = in
 		return nil
@@ -227,6 +244,29 @@ func (e *Engine) SetIncidentVerdict(ctx context.Context, p VerdictParams) (model
 		e.metrics.verdicts.WithLabelValues(string(model.KindIncident), string(p.Verdict)).Inc()
 	}
 	return out, err
+}
+
+// membersOf reads in's member alerts with one query, in in's order.
+func membersOf(ctx context.Context, tx store.Tx, in model.Incident) ([]*model.Alert, error) {
+	got, err := tx.AlertGetMany(ctx, in.AlertIDs)
+	if err != nil {
+		return nil, fmt.Errorf("get the members of incident %d: %w", in.ID, err)
+	}
+	byID := make(map[int64]*model.Alert, len(got))
+	for i := range got {
+		byID[got[i].ID] = &got[i]
+	}
+	out := make([]*model.Alert, 0, len(in.AlertIDs))
+	for _, id := range in.AlertIDs {
+		a, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("get member alert %d of incident %d: %w", id, in.ID, store.ErrNotFound)
+		}
+		if a != nil { // nil: listed twice
+			out, byID[id] = append(out, a), nil
+		}
+	}
+	return out, nil
 }
 
 func (e *Engine) applyIncidentVerdict(ctx context.Context, tx store.Tx, in *model.Incident, p VerdictParams, now time.Time) error {
