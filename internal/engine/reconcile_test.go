@@ -268,8 +268,13 @@ func TestIncidentVerdictReconcilesOnceAfterItsMembers(t *testing.T) {
 		t.Fatalf("incident = %+v, %v; want %d members", in, err, len(members))
 	}
 	reads.lists.Store(0)
-	if _, err := h.eng.SetIncidentVerdict(ctx, engine.VerdictParams{ID: in.ID, Verdict: model.VerdictNotAThreat, Actor: analyst("kim")}); err != nil {
+	got, err := h.eng.SetIncidentVerdict(ctx, engine.VerdictParams{ID: in.ID, Verdict: model.VerdictNotAThreat, Actor: analyst("kim")})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The answer is the incident as reconciliation left it.
+	if got.Status != model.StatusResolved || got.Verdict != model.VerdictNotAThreat {
+		t.Errorf("the verdict answered the incident %s with verdict %s; want resolved, not a threat", got.Status, got.Verdict)
 	}
 	if w := stateWrites(t, h, "dfc"); len(w) != len(members) {
 		t.Fatalf("member writes = %+v; want one per member", w)

@@ -234,10 +234,19 @@ func (e *Engine) SetIncidentVerdict(ctx context.Context, p VerdictParams) (model
 				}
 			}
 		}
+		if len(changed) == 0 {
+			out = in
+			return nil
+		}
 		if err := e.alertsChanged(ctx, tx, changed, now); err != nil {
 			return err
 		}
-		out = in
+		// Reconciling may have written the incident itself: answer with
+		// what it is now.
+		out, err = tx.IncidentGet(ctx, in.ID)
+		if err != nil {
+			return fmt.Errorf("get incident %d: %w", in.ID, err)
+		}
 		return nil
 	})
 	if err == nil {
