@@ -218,7 +218,7 @@ func (e *Engine) SetIncidentVerdict(ctx context.Context, p VerdictParams) (model
 		// those whose state changed are reconciled once, after all of
 		// them: once per member, a verdict on an incident of n alerts
 		// read every member n times where the incident's integration
-		// reconciles, and wrote the incident's intermediate states.
+		// reconciles, and judged the incident on each intermediate state.
 		members, err := membersOf(ctx, tx, in)
 		if err != nil {
 			return err
