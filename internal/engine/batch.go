@@ -65,6 +65,10 @@ func (e *Engine) DeliverBatch(ctx context.Context, items []store.OutboxItem) ([]
 	out := make([]outbox.Outcome, len(items))
 	var send []int // indexes of the items to send
 	for i, it := range items {
+		if err := e.membersFirst(ctx, it, changes[i]); err != nil {
+			out[i].Err = err
+			continue
+		}
 		if err := e.checkState(ctx, c, it, changes[i]); err != nil {
 			out[i].Err = err
 			continue

@@ -26,6 +26,9 @@ func (e *Engine) deliverState(ctx context.Context, item store.OutboxItem) (Recor
 	if !ok {
 		return nil, connector.Unsupported
 	}
+	if err := e.membersFirst(ctx, item, ch); err != nil {
+		return nil, err
+	}
 	if err := e.checkState(ctx, c, item, ch); err != nil {
 		return nil, err
 	}

@@ -3,12 +3,14 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/outbox"
 	"github.com/alertsync/alertsync/internal/store"
 )
 
@@ -79,6 +81,12 @@ func (r ReconcileRules) alertRule(s model.Status) bool {
 
 // DefaultMirrorGrace is Reconcile.MirrorGrace when unset.
 const DefaultMirrorGrace = time.Minute
+
+// MemberWriteWait bounds how long an incident's state write waits for the
+// state writes of its member alerts (see membersFirst), counted from when
+// it was queued: past it, a member write held up by its vendor's outage
+// no longer holds the incident back.
+const MemberWriteWait = 10 * time.Minute
 
 var reconcileActor = model.Actor{Kind: model.ActorRule, Name: "reconcile"}
 
@@ -227,6 +235,54 @@ func (e *Engine) writeIncident(ctx context.Context, tx store.Tx, integ Integrati
 	c := connector.CommentAction{Kind: model.KindIncident, VendorID: in.VendorID, Body: text, IdempotencyKey: ckey, Origin: connector.OriginReconcile}
 	_, err := e.enqueueComment(ctx, tx, r, c, now)
 	return err
+}
+
+// membersFirst puts off an incident's state write while a member alert
+// from another integration still has a state write of its own on its way.
+// The incident's vendor may act on those alerts itself when the incident
+// changes: Sentinel's bi-directional sync resolves the Defender for Cloud
+// alerts of an incident it closes. A verdict of not a threat on such an
+// alert queues its dismissal at Defender for Cloud and, by reconciliation,
+// the incident's close in Sentinel, on two lanes; were the close applied
+// first, Sentinel would resolve the alert alertsync is dismissing, and the
+// dismissal would then meet a change alertsync did not make and yield to
+// it. So the incident's write waits, unsent and without using an attempt,
+// re-checking sooner while the wait is young, up to MemberWriteWait.
+func (e *Engine) membersFirst(ctx context.Context, item store.OutboxItem, ch connector.StateChange) error {
+	if ch.Kind != model.KindIncident || item.OriginKind != model.KindIncident {
+		return nil
+	}
+	integ, ok := e.Integration(item.Integration)
+	if !ok || integ.Reconcile == nil {
+		return nil
+	}
+	now := e.Now()
+	age := now.Sub(item.CreatedAt)
+	if age >= MemberWriteWait {
+		return nil
+	}
+	members, err := e.store.AlertList(ctx, store.AlertListParams{IncidentID: item.OriginID, Limit: 1000})
+	if err != nil {
+		return fmt.Errorf("list members of incident %d: %w", item.OriginID, err)
+	}
+	refs := map[string][]string{} // integration -> member alerts' object refs
+	for _, a := range members {
+		if a.Integration != item.Integration && slices.Contains(integ.Reconcile.AlertsFrom, a.Integration) {
+			refs[a.Integration] = append(refs[a.Integration], objectRef(model.KindAlert, a.VendorID))
+		}
+	}
+	for _, src := range slices.Sorted(maps.Keys(refs)) {
+		busy, err := e.store.OutboxBusyObjects(ctx, store.OutboxBusyParams{Integration: src, Action: ActionSetState, ObjectRefs: refs[src]})
+		if err != nil {
+			return fmt.Errorf("look for member writes of incident %d: %w", item.OriginID, err)
+		}
+		if len(busy) > 0 {
+			return &outbox.Wait{Until: now.Add(min(max(age/4, 100*time.Millisecond), 5*time.Second)),
+				Reason: fmt.Sprintf("the state writes of %d of its alerts to %s go first (for up to %s after it was queued)",
+					len(busy), e.displayName(src), MemberWriteWait)}
+		}
+	}
+	return nil
 }
 
 // alertStateWords says how an alert stands at its source, in its

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/outbox"
 	"github.com/alertsync/alertsync/internal/store"
 	"github.com/alertsync/alertsync/internal/store/storetest"
 )
@@ -309,4 +311,83 @@ func (c *memberListCount) AlertList(ctx context.Context, p store.AlertListParams
 		c.n.Add(1)
 	}
 	return c.Tx.AlertList(ctx, p)
+}
+
+// TestIncidentWriteFollowsItsAlertsWrite: a verdict of not a threat on an
+// alert queues its dismissal at the alert's source and, by
+// reconciliation, its incident's close at the incident's source. The
+// incident's vendor acts on the alert when the incident closes (Sentinel
+// resolves the Defender for Cloud alert), so the close waits, unsent and
+// without using an attempt, until the dismissal is delivered; a dismissal
+// held up past MemberWriteWait no longer holds it.
+func TestIncidentWriteFollowsItsAlertsWrite(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// late is how long after the verdict the close is first tried.
+		late     time.Duration
+		wantWait bool
+	}{
+		{"waits while the alert's write is on its way", 0, true},
+		{"still waits just before the bound", engine.MemberWriteWait - time.Second, true},
+		{"goes once the bound passed", engine.MemberWriteWait, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, siem := reconcileSetup(t)
+			ctx := context.Background()
+			dfcAlert(t, h, "A1", "Active", 0)
+			siemIncident(t, h, "I1", "New", 0, "A1")
+			if _, err := h.eng.SetAlertVerdict(ctx, engine.VerdictParams{ID: h.alert(t, "dfc", "A1").ID,
+				Verdict: model.VerdictNotAThreat, Actor: analyst("kim")}); err != nil {
+				t.Fatal(err)
+			}
+			h.clk.Add(tt.late)
+			claimed, err := h.st.OutboxClaim(ctx, store.OutboxClaimParams{Owner: "t", Now: h.clk.Now(), Lease: time.Minute, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dismiss, closing store.OutboxItem
+			for _, it := range claimed {
+				switch {
+				case it.Integration == "dfc" && it.Action == engine.ActionSetState:
+					dismiss = it
+				case it.Integration == "siem" && it.Action == engine.ActionSetState:
+					closing = it
+				}
+			}
+			if dismiss.ID == 0 || closing.ID == 0 {
+				t.Fatalf("claimed %+v; want the alert's dismissal and the incident's close", claimed)
+			}
+			_, err = h.eng.Deliver(ctx, closing)
+			var wait *outbox.Wait
+			if got := errors.As(err, &wait); got != tt.wantWait {
+				t.Fatalf("the close with the dismissal leased: %v; want a wait: %v", err, tt.wantWait)
+			}
+			if !tt.wantWait {
+				if len(siem.states) != 1 {
+					t.Fatalf("incident writes sent = %+v; want the close", siem.states)
+				}
+				return
+			}
+			if len(siem.states) != 0 || !wait.Until.After(h.clk.Now()) || !strings.Contains(wait.Error(), "1 of its alerts") {
+				t.Fatalf("a waiting close sent %+v, due %v: %v", siem.states, wait.Until, wait)
+			}
+			// The dismissal lands; the close may go.
+			if _, err := h.eng.Deliver(ctx, dismiss); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.st.OutboxFinish(ctx, "t", []store.OutboxResult{{ID: dismiss.ID, State: store.OutboxDone, Now: h.clk.Now()}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.eng.Deliver(ctx, closing); err != nil {
+				t.Fatalf("the close after the dismissal landed: %v", err)
+			}
+			if len(h.vendor.states) != 1 || h.vendor.states[0].Status != model.StatusResolved ||
+				len(siem.states) != 1 || siem.states[0].Classification != "BenignPositive" {
+				t.Fatalf("alert writes %+v, incident writes %+v; want the dismissal, then the close as benign", h.vendor.states, siem.states)
+			}
+		})
+	}
 }

@@ -168,6 +168,17 @@ type Noted struct {
 
 func (n *Noted) Error() string { return n.Note }
 
+// Wait is what a Deliverer returns, as its error, for an action that must
+// not go yet for a reason of alertsync's own (a write it must follow is
+// still on its way): nothing was sent, so the item goes back to pending,
+// due at Until, without using up an attempt.
+type Wait struct {
+	Until  time.Time
+	Reason string
+}
+
+func (w *Wait) Error() string { return "waiting: " + w.Reason }
+
 // noted unwraps a Noted success.
 func noted(err error) (*Noted, bool) {
 	var n *Noted

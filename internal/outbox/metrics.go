@@ -15,6 +15,7 @@ type metrics struct {
 	pauses    *prometheus.CounterVec
 	bulkSize  prometheus.Histogram
 	expedited *prometheus.CounterVec
+	waited    *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -51,6 +52,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Name: "alertsync_outbox_expedited_total",
 		Help: "Writes waiting out a retry backoff made due at once because their vendor answered again.",
 	}, []string{"tenant", "integration"}))
+	m.waited = promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "alertsync_outbox_waited_total",
+		Help: "Deliveries put off, unsent and without using an attempt, because a write they must follow was still on its way.",
+	}, []string{"tenant", "integration", "action"}))
 	m.delivered = promreg.Register(reg, m.delivered)
 	m.retried = promreg.Register(reg, m.retried)
 	m.dead = promreg.Register(reg, m.dead)

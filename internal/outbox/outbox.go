@@ -383,6 +383,15 @@ func (w *Worker) outcome(it store.OutboxItem, after After, err error) (store.Out
 		w.metrics.delivered.WithLabelValues(it.Tenant, it.Integration, it.Action).Inc()
 		return store.OutboxResult{ID: it.ID, State: store.OutboxDone, Now: now, Error: n.Note}, n.After
 	}
+	if wt := (*Wait)(nil); errors.As(err, &wt) {
+		next := now
+		if wt.Until.After(now) {
+			next = wt.Until.UTC()
+		}
+		w.metrics.waited.WithLabelValues(it.Tenant, it.Integration, it.Action).Inc()
+		return store.OutboxResult{ID: it.ID, State: store.OutboxPending, Now: now, NextAttemptAt: next,
+			Unattempted: true, Error: wt.Error()}, nil
+	}
 	class := connector.ClassOf(err)
 	res := store.OutboxResult{ID: it.ID, Error: err.Error(), Now: now}
 	if w.dead(class, it.Attempts) {

@@ -390,3 +390,46 @@ func TestNotedSuccess(t *testing.T) {
 		t.Fatalf("done = %+v, after ran = %v", done, ran)
 	}
 }
+
+// TestWaitUsesNoAttempt: an action put off by its deliverer goes back to
+// pending, due when it said, its record saying why; however often it
+// waits, it never uses up its attempts into the dead letters, and it
+// goes when it may.
+func TestWaitUsesNoAttempt(t *testing.T) {
+	t.Parallel()
+	st, clk := setup(t)
+	enqueue(t, st, clk.Now(), "k1", "incident:1")
+	reg := prometheus.NewRegistry()
+	var ready bool
+	w := outbox.New(outbox.Options{Store: st, Now: clk.Now, Registerer: reg, MaxAttempts: 2,
+		Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) {
+			if !ready {
+				return nil, &outbox.Wait{Until: clk.Now().Add(3 * time.Second), Reason: "its alert's own write goes first"}
+			}
+			return nil, nil
+		}})
+	for range 5 {
+		if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
+			t.Fatalf("RunOnce = %d, %v", n, err)
+		}
+		p := only(t, st, store.OutboxPending)
+		if len(p) != 1 || p[0].Attempts != 0 || !p[0].NextAttemptAt.Equal(clk.Now().Add(3*time.Second)) ||
+			p[0].LastError != "waiting: its alert's own write goes first" {
+			t.Fatalf("after a wait: %+v", p)
+		}
+		if n, err := w.RunOnce(context.Background()); err != nil || n != 0 {
+			t.Fatalf("RunOnce before the wait ended = %d, %v; want nothing claimed", n, err)
+		}
+		clk.Add(3 * time.Second)
+	}
+	if got := counterSum(t, reg, "alertsync_outbox_waited_total"); got != 5 {
+		t.Errorf("waited metric = %v; want 5", got)
+	}
+	ready = true
+	if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
+		t.Fatalf("RunOnce = %d, %v", n, err)
+	}
+	if done := only(t, st, store.OutboxDone); len(done) != 1 || done[0].Attempts != 1 {
+		t.Fatalf("done = %+v; want the item delivered on its first counted attempt", done)
+	}
+}

@@ -99,6 +99,10 @@ type Reader interface {
 	OutboxGet(ctx context.Context, id int64) (OutboxItem, error)
 	OutboxList(ctx context.Context, p OutboxListParams) ([]OutboxItem, error)
 	OutboxCounts(ctx context.Context) (map[OutboxState]int, error)
+	// OutboxBusyObjects returns those of p.ObjectRefs that have an item
+	// of p.Action pending or leased at p.Integration, in no set order:
+	// which of an incident's alerts still have a write on its way.
+	OutboxBusyObjects(ctx context.Context, p OutboxBusyParams) ([]string, error)
 	// MembershipList lists the memberships of one alert (AlertID set) or
 	// of one incident.
 	MembershipList(ctx context.Context, p MembershipListParams) ([]model.Membership, error)
@@ -544,6 +548,13 @@ type OutboxObjectCountParams struct {
 	ObjectRef   string
 	Action      string
 	Priority    int
+}
+
+// OutboxBusyParams selects the objects OutboxBusyObjects looks at.
+type OutboxBusyParams struct {
+	Integration string
+	Action      string
+	ObjectRefs  []string
 }
 
 // OutboxRef names an outbox item: its tenant and id (the item's key, as

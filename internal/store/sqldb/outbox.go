@@ -471,6 +471,32 @@ func (t *tx) OutboxObjectBusy(ctx context.Context, integration, objectRef string
 	return n > 0, nil
 }
 
+// OutboxBusyObjects implements store.Reader.
+func (c *conn) OutboxBusyObjects(ctx context.Context, p store.OutboxBusyParams) ([]string, error) {
+	var out []string
+	for chunk := range chunks(p.ObjectRefs, vendorChunk) {
+		args := make([]any, 0, len(chunk)+2)
+		args = append(args, p.Integration, p.Action)
+		for _, ref := range chunk {
+			args = append(args, ref)
+		}
+		rows, err := c.queryDyn(ctx, `SELECT DISTINCT object_ref FROM outbox
+	WHERE tenant = :tenant AND integration = ? AND action = ? AND object_ref IN (`+marks(len(chunk))+`) AND `+outboxActive, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look for unfinished %s items of %d objects: %w", p.Action, len(chunk), err)
+		}
+		refs, err := collect(rows, func(r scanner) (string, error) {
+			var ref string
+			return ref, r.Scan(&ref)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("look for unfinished %s items of %d objects: %w", p.Action, len(chunk), err)
+		}
+		out = append(out, refs...)
+	}
+	return out, nil
+}
+
 // OutboxObjectCount counts the items of one action and priority on a
 // remote object that were or will be sent (skipped and dead ones are not).
 func (t *tx) OutboxObjectCount(ctx context.Context, p store.OutboxObjectCountParams) (int, error) {

@@ -284,6 +284,15 @@ func (s *scope) OutboxCounts(ctx context.Context) (map[store.OutboxState]int, er
 	return out, err
 }
 
+func (s *scope) OutboxBusyObjects(ctx context.Context, p store.OutboxBusyParams) ([]string, error) {
+	var out []string
+	err := s.read(ctx, func(c *conn) (err error) {
+		out, err = c.OutboxBusyObjects(ctx, p)
+		return err
+	})
+	return out, err
+}
+
 func (s *scope) MembershipList(ctx context.Context, p store.MembershipListParams) ([]model.Membership, error) {
 	var out []model.Membership
 	err := s.read(ctx, func(c *conn) (err error) {

@@ -636,3 +636,45 @@ func testOutboxObjectBusy(t *testing.T, s *Both) {
 		t.Fatal("an object whose items are finished is busy")
 	}
 }
+
+// testOutboxBusyObjects: of the objects asked about, those with an item
+// of the action pending or leased at the integration are busy, read
+// outside a transaction, however many objects are asked about.
+func testOutboxBusyObjects(t *testing.T, s *Both) {
+	ctx := t.Context()
+	comment := action("c1", "alert:c")
+	comment.Action = "add_comment"
+	elsewhere := action("d1", "alert:d")
+	elsewhere.Integration = "edr-2"
+	ids := enqueue(t, s, action("a1", "alert:a"), action("b1", "alert:b"), comment, elsewhere)
+	refs := []string{"alert:a", "alert:b", "alert:c", "alert:d", "alert:e"}
+	for i := range 600 { // more than one statement's worth
+		refs = append(refs, fmt.Sprintf("alert:x%d", i))
+	}
+	refs = append(refs, "alert:b")
+	busy := func() []string {
+		t.Helper()
+		got, err := s.OutboxBusyObjects(ctx, store.OutboxBusyParams{Integration: "edr-1", Action: "set_status", ObjectRefs: refs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		return slices.Compact(got)
+	}
+	if got := busy(); !slices.Equal(got, []string{"alert:a", "alert:b"}) {
+		t.Fatalf("busy = %v; want the pending set_status items' objects", got)
+	}
+	if got := claim(t, s, "w1", t0, 1); len(got) != 1 || got[0].ID != ids[0] {
+		t.Fatalf("claimed %v; want a1", itemIDs(got))
+	}
+	if got := busy(); !slices.Equal(got, []string{"alert:a", "alert:b"}) {
+		t.Fatalf("busy with a1 leased = %v", got)
+	}
+	finish(t, s, "w1", store.OutboxResult{ID: ids[0], State: store.OutboxDone, Now: t0})
+	if got := busy(); !slices.Equal(got, []string{"alert:b"}) {
+		t.Fatalf("busy after a1 was delivered = %v; want alert:b", got)
+	}
+	if got, err := s.OutboxBusyObjects(ctx, store.OutboxBusyParams{Integration: "edr-1", Action: "set_status"}); err != nil || len(got) != 0 {
+		t.Fatalf("no objects asked about: %v, %v", got, err)
+	}
+}

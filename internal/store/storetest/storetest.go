@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxRetry", testOutboxRetry},
 		{"OutboxExpedite", testOutboxExpedite},
 		{"OutboxObjectBusy", testOutboxObjectBusy},
+		{"OutboxBusyObjects", testOutboxBusyObjects},
 		{"OutboxSkip", testOutboxSkip},
 		{"OutboxRetryAfterLaterApplied", testOutboxRetryAfterLaterApplied},
 		{"OutboxCountsAndList", testOutboxCountsAndList},
