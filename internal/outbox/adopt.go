@@ -81,7 +81,13 @@ func (l *lane) takeAdopted(now time.Time) {
 	if len(items) == 0 {
 		return
 	}
-	l.w.hold(items)
+	// One this worker already holds (claimed when its lease lapsed before
+	// it was taken here) is on its way already; see maybeClaim.
+	fresh := l.w.hold(items)
+	l.load.Add(int64(len(fresh) - len(items)))
+	if items = fresh; len(items) == 0 {
+		return
+	}
 	l.held += len(items)
 	l.undelivered += len(items)
 	for _, u := range l.w.units(items, now.Add(l.w.deliveryWindow())) {

@@ -2,6 +2,9 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,5 +108,55 @@ func TestLeasesRenewedWhileHeld(t *testing.T) {
 	rec.await(t, store.OutboxDone, id)
 	if n := deliveries.Load(); n != 1 {
 		t.Fatalf("delivered %d times", n)
+	}
+}
+
+// stalledRenewals is a store whose lease renewals fail, as they would
+// while its writer is held up for longer than a lease.
+type stalledRenewals struct{ store.Store }
+
+func (stalledRenewals) OutboxRenew(context.Context, string, []store.OutboxRef, time.Time) (int, error) {
+	return 0, errors.New("database is locked")
+}
+
+// TestLapsedLeaseIsNotDeliveredTwice: when a delivery outlasts a lease
+// the worker could not renew, the item becomes claimable again; the
+// worker still holding it must not start it a second time, nor let the
+// next write on the same object overtake the one still in flight.
+func TestLapsedLeaseIsNotDeliveredTwice(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	now := time.Now().UTC()
+	enqueue(t, st, now, "first", "alert:1")
+	enqueue(t, st, now, "second", "alert:1")
+	var (
+		mu    sync.Mutex
+		order []string
+	)
+	release := make(chan struct{})
+	rec := newRecorded()
+	w := outbox.New(outbox.Options{Store: stalledRenewals{st}, Lease: 300 * time.Millisecond, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
+		Deliver: func(_ context.Context, it store.OutboxItem) (outbox.After, error) {
+			mu.Lock()
+			order = append(order, it.Key)
+			mu.Unlock()
+			if it.Key == "first" {
+				<-release
+			}
+			return nil, nil
+		}})
+	runWorker(t, w)
+	// Several leases and lane listings pass while the first is in flight.
+	time.Sleep(2 * time.Second)
+	close(release)
+	items, err := st.OutboxList(t.Context(), store.OutboxListParams{Limit: 10})
+	if err != nil || len(items) != 2 {
+		t.Fatalf("items = %+v, %v", items, err)
+	}
+	rec.await(t, store.OutboxDone, items[0].ID, items[1].ID)
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(order, []string{"first", "second"}) {
+		t.Fatalf("deliveries in order %v; want first once, then second", order)
 	}
 }

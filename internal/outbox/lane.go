@@ -393,10 +393,14 @@ func (l *lane) maybeClaim(ctx context.Context, now time.Time) {
 		return
 	}
 	l.drained = len(items) == 0
-	if l.drained {
+	// An item whose lease lapsed while this worker still held it (its
+	// renewals failed, the store's writer held up) comes back in the
+	// claim: the claim renewed its lease, and the delivery or record
+	// already under way goes on. Starting it again would send it twice,
+	// and the copy in flight could land after the object's next write.
+	if items = l.w.hold(items); len(items) == 0 {
 		return
 	}
-	l.w.hold(items)
 	l.held += len(items)
 	l.load.Add(int64(len(items)))
 	l.undelivered += len(items)

@@ -12,13 +12,21 @@ import (
 // leases of everything it holds while it holds it, however long its
 // queue or a vendor takes.
 
-// hold notes items this worker now holds, for renewal.
-func (w *Worker) hold(items []store.OutboxItem) {
+// hold notes items this worker now holds, for renewal, and returns
+// those it did not hold already.
+func (w *Worker) hold(items []store.OutboxItem) []store.OutboxItem {
 	w.leasesMu.Lock()
 	defer w.leasesMu.Unlock()
+	fresh := items[:0:0]
 	for _, it := range items {
-		w.leases[store.OutboxRef{Tenant: it.Tenant, ID: it.ID}] = struct{}{}
+		ref := store.OutboxRef{Tenant: it.Tenant, ID: it.ID}
+		if _, held := w.leases[ref]; held {
+			continue
+		}
+		w.leases[ref] = struct{}{}
+		fresh = append(fresh, it)
 	}
+	return fresh
 }
 
 // forget stops renewing items whose outcome was recorded (or given up).
