@@ -115,8 +115,8 @@ func TestLeasesRenewedWhileHeld(t *testing.T) {
 // while its writer is held up for longer than a lease.
 type stalledRenewals struct{ store.Store }
 
-func (stalledRenewals) OutboxRenew(context.Context, string, []store.OutboxRef, time.Time) (int, error) {
-	return 0, errors.New("database is locked")
+func (stalledRenewals) OutboxRenew(context.Context, string, []store.OutboxRef, time.Time) ([]store.OutboxRef, error) {
+	return nil, errors.New("database is locked")
 }
 
 // TestLapsedLeaseIsNotDeliveredTwice: when a delivery outlasts a lease
@@ -158,5 +158,69 @@ func TestLapsedLeaseIsNotDeliveredTwice(t *testing.T) {
 	defer mu.Unlock()
 	if !slices.Equal(order, []string{"first", "second"}) {
 		t.Fatalf("deliveries in order %v; want first once, then second", order)
+	}
+}
+
+// cutOff is a store a worker cannot renew its leases on while off is
+// set, as when its connection to a shared database is cut.
+type cutOff struct {
+	store.Store
+	off *atomic.Bool
+}
+
+func (c cutOff) OutboxRenew(ctx context.Context, owner string, refs []store.OutboxRef, until time.Time) ([]store.OutboxRef, error) {
+	if c.off.Load() {
+		return nil, errors.New("connection refused")
+	}
+	return c.Store.OutboxRenew(ctx, owner, refs, until)
+}
+
+// TestLostLeaseStopsTheDelivery: a worker cut off from the store for
+// longer than a lease loses its item to another worker, which delivers
+// it. Back in touch, the first worker's renewal finds the item gone and
+// stops its own delivery of it, and its outcome changes nothing.
+func TestLostLeaseStopsTheDelivery(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	enqueue(t, st, time.Now().UTC(), "k1", "alert:1")
+	var off atomic.Bool
+	started, stopped := make(chan struct{}, 1), make(chan struct{}, 1)
+	rec := newRecorded()
+	a := outbox.New(outbox.Options{Store: cutOff{st, &off}, Lease: 300 * time.Millisecond, IdleWait: 10 * time.Millisecond, Finished: rec.hook,
+		Deliver: func(ctx context.Context, _ store.OutboxItem) (outbox.After, error) {
+			started <- struct{}{}
+			select {
+			case <-ctx.Done():
+				stopped <- struct{}{}
+				return nil, ctx.Err()
+			case <-time.After(20 * time.Second):
+				return nil, nil
+			}
+		}})
+	runWorker(t, a)
+	<-started
+	a.Hold(true) // it claims nothing more: the other worker takes the item
+	off.Store(true)
+	time.Sleep(600 * time.Millisecond) // the lease lapses
+	var bDeliveries atomic.Int32
+	b := outbox.New(outbox.Options{Store: st, Lease: time.Minute,
+		Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) { bDeliveries.Add(1); return nil, nil }})
+	if n, err := b.RunOnce(t.Context()); err != nil || n != 1 {
+		t.Fatalf("the other worker's run: %d, %v", n, err)
+	}
+	off.Store(false)
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first worker's delivery went on after its lease passed to another")
+	}
+	items, err := st.OutboxList(t.Context(), store.OutboxListParams{Limit: 10})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("items = %+v, %v", items, err)
+	}
+	rec.await(t, store.OutboxPending, items[0].ID) // the first worker's outcome, ignored by the store
+	it, err := st.OutboxGet(t.Context(), items[0].ID)
+	if err != nil || it.State != store.OutboxDone || bDeliveries.Load() != 1 {
+		t.Fatalf("item %+v, %v after %d deliveries by the other worker; want done once", it, err, bDeliveries.Load())
 	}
 }

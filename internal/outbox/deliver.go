@@ -99,16 +99,11 @@ func (w *Worker) maxBatch(key string, it store.OutboxItem) int {
 
 // deliverUnit delivers one unit and returns its items' outcomes. A unit
 // whose deadline passed before it started is not sent: its items go back
-// to pending without counting an attempt against the vendor.
+// to pending without counting an attempt against the vendor. Nor is an
+// item whose lease another worker took (see Worker.lose).
 func (w *Worker) deliverUnit(ctx context.Context, u unit) []finished {
-	out := make([]finished, len(u.items))
 	if ctx.Err() != nil || !time.Now().Before(w.startBy(u)) {
-		now := w.o.Now().UTC()
-		for i, it := range u.items {
-			out[i] = finished{item: it, result: store.OutboxResult{ID: it.ID, State: store.OutboxPending, Now: now,
-				NextAttemptAt: now, Unattempted: true, Error: "waiting: not started before its lease ran out"}}
-		}
-		return out
+		return unsent(w.o.Now().UTC(), u.items, "waiting: not started before its lease ran out")
 	}
 	// Under Run the lease is renewed while the delivery runs, whose own
 	// bound is DeliveryTimeout; without renewal (RunOnce) it must end
@@ -119,25 +114,32 @@ func (w *Worker) deliverUnit(ctx context.Context, u unit) []finished {
 	}
 	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
+	live, lost := w.track(u.items, cancel)
+	defer w.untrack(live)
+	gone := unsent(w.o.Now().UTC(), lost, "waiting: its lease passed to another worker")
+	if len(live) == 0 {
+		return gone
+	}
 	if p, _ := u.priority(); p == store.PriorityAutomatic {
 		// Automatic comments give way to decisions on the vendor's budget.
 		ctx = connector.Background(ctx)
 	}
 	start := time.Now()
-	if len(u.items) == 1 {
-		it := u.items[0]
+	if len(live) == 1 {
+		it := live[0]
 		after, err := w.o.Deliver(ctx, it)
 		w.metrics.latency.WithLabelValues(it.Action).Observe(time.Since(start).Seconds())
 		res, after := w.outcome(it, after, err)
-		return []finished{{item: it, result: res, after: after, err: err}}
+		return append(gone, finished{item: it, result: res, after: after, err: err})
 	}
-	outcomes, err := w.o.DeliverBatch(ctx, u.items)
-	w.metrics.latency.WithLabelValues(u.items[0].Action).Observe(time.Since(start).Seconds())
-	w.metrics.bulkSize.Observe(float64(len(u.items)))
-	if err == nil && len(outcomes) != len(u.items) {
-		err = fmt.Errorf("bulk delivery answered %d outcomes for %d items", len(outcomes), len(u.items))
+	outcomes, err := w.o.DeliverBatch(ctx, live)
+	w.metrics.latency.WithLabelValues(live[0].Action).Observe(time.Since(start).Seconds())
+	w.metrics.bulkSize.Observe(float64(len(live)))
+	if err == nil && len(outcomes) != len(live) {
+		err = fmt.Errorf("bulk delivery answered %d outcomes for %d items", len(outcomes), len(live))
 	}
-	for i, it := range u.items {
+	out := gone
+	for i, it := range live {
 		var o Outcome
 		if err != nil {
 			o.Err = err
@@ -145,7 +147,18 @@ func (w *Worker) deliverUnit(ctx context.Context, u unit) []finished {
 			o = outcomes[i]
 		}
 		res, after := w.outcome(it, o.After, o.Err)
-		out[i] = finished{item: it, result: res, after: after, err: o.Err}
+		out = append(out, finished{item: it, result: res, after: after, err: o.Err})
+	}
+	return out
+}
+
+// unsent is the outcome of items not sent: back to pending, due now,
+// without counting the claim's attempt.
+func unsent(now time.Time, items []store.OutboxItem, why string) []finished {
+	out := make([]finished, 0, len(items))
+	for _, it := range items {
+		out = append(out, finished{item: it, result: store.OutboxResult{ID: it.ID, State: store.OutboxPending, Now: now,
+			NextAttemptAt: now, Unattempted: true, Error: why}})
 	}
 	return out
 }

@@ -126,6 +126,11 @@ type Worker struct {
 	leasesMu sync.Mutex
 	leases   map[store.OutboxRef]struct{}
 	renewed  atomic.Int64
+	// inflight cancels the deliveries under way, by item; lost are held
+	// items whose lease another worker took (see lose). Both under
+	// leasesMu.
+	inflight map[store.OutboxRef]context.CancelFunc
+	lost     map[store.OutboxRef]struct{}
 }
 
 // New builds a Worker with defaults for unset options.
@@ -163,7 +168,7 @@ func New(o Options) *Worker {
 	_, _ = crand.Read(b)
 	return &Worker{o: o, owner: "worker-" + hex.EncodeToString(b), metrics: newMetrics(o.Registerer),
 		wake: make(chan struct{}, 1), lanes: map[store.Lane]*lane{}, deliveries: newGoPool(laneIdleExit),
-		leases: map[store.OutboxRef]struct{}{}}
+		leases: map[store.OutboxRef]struct{}{}, inflight: map[store.OutboxRef]context.CancelFunc{}, lost: map[store.OutboxRef]struct{}{}}
 }
 
 // Hold stops (true) or resumes (false) claiming new work, on every lane;

@@ -34,7 +34,69 @@ func (w *Worker) forget(done []finished) {
 	w.leasesMu.Lock()
 	defer w.leasesMu.Unlock()
 	for _, f := range done {
-		delete(w.leases, store.OutboxRef{Tenant: f.item.Tenant, ID: f.item.ID})
+		ref := store.OutboxRef{Tenant: f.item.Tenant, ID: f.item.ID}
+		delete(w.leases, ref)
+		delete(w.lost, ref)
+	}
+}
+
+// track notes cancel as what stops the delivery of items, and returns
+// those of them it may send and those another worker took meanwhile.
+func (w *Worker) track(items []store.OutboxItem, cancel context.CancelFunc) (live, lost []store.OutboxItem) {
+	w.leasesMu.Lock()
+	defer w.leasesMu.Unlock()
+	for _, it := range items {
+		ref := store.OutboxRef{Tenant: it.Tenant, ID: it.ID}
+		if _, gone := w.lost[ref]; gone {
+			lost = append(lost, it)
+			continue
+		}
+		w.inflight[ref] = cancel
+		live = append(live, it)
+	}
+	return live, lost
+}
+
+// untrack forgets the deliveries of items, ended.
+func (w *Worker) untrack(items []store.OutboxItem) {
+	w.leasesMu.Lock()
+	defer w.leasesMu.Unlock()
+	for _, it := range items {
+		delete(w.inflight, store.OutboxRef{Tenant: it.Tenant, ID: it.ID})
+	}
+}
+
+// lose handles the items of asked a renewal did not renew while this
+// worker still holds them: cut off from the store for longer than a
+// lease, it let another worker claim them. Their deliveries under way are
+// cancelled and those not started are not sent, so two workers send the
+// same write at once only where the request had already left; their
+// outcomes, recorded under a lease no longer this worker's, change
+// nothing. (An item recorded between the renewal and this check counts
+// too, harmlessly: its delivery is over.)
+func (w *Worker) lose(asked, renewed []store.OutboxRef) {
+	kept := make(map[store.OutboxRef]bool, len(renewed))
+	for _, r := range renewed {
+		kept[r] = true
+	}
+	w.leasesMu.Lock()
+	defer w.leasesMu.Unlock()
+	n, stopped := 0, 0
+	for _, r := range asked {
+		_, held := w.leases[r]
+		_, gone := w.lost[r]
+		if kept[r] || !held || gone {
+			continue
+		}
+		w.lost[r] = struct{}{}
+		n++
+		if cancel := w.inflight[r]; cancel != nil {
+			cancel()
+			stopped++
+		}
+	}
+	if n > 0 {
+		w.o.Logger.Warn("outbox leases passed to another worker; not sending those items", "items", n, "deliveries_stopped", stopped)
 	}
 }
 
@@ -70,13 +132,17 @@ func (w *Worker) renewOnce(ctx context.Context) {
 		return
 	}
 	start := time.Now()
-	if _, err := w.o.Store.OutboxRenew(ctx, w.owner, ids, w.o.Now().UTC().Add(w.o.Lease)); err != nil {
+	renewed, err := w.o.Store.OutboxRenew(ctx, w.owner, ids, w.o.Now().UTC().Add(w.o.Lease))
+	if err != nil {
 		if ctx.Err() == nil {
 			w.o.Logger.Warn("renew outbox leases", "items", len(ids), "err", err)
 		}
 		return
 	}
 	w.renewed.Store(start.UnixNano())
+	if len(renewed) < len(ids) {
+		w.lose(ids, renewed)
+	}
 }
 
 // renewing reports whether Run runs, renewing the leases of what it holds.

@@ -279,10 +279,12 @@ type Outbox interface {
 	// A result is ignored if the item's lease is no longer held by Owner.
 	OutboxFinish(ctx context.Context, owner string, results []OutboxResult) error
 	// OutboxRenew extends to until the leases owner still holds among
-	// ids, and returns how many it extended: a worker keeps short leases
-	// alive while it holds the items, so a dead worker's items are rescued
-	// within one lease, not held for the longest delivery.
-	OutboxRenew(ctx context.Context, owner string, refs []OutboxRef, until time.Time) (int, error)
+	// refs, and returns those it extended, in no set order: a worker keeps
+	// short leases alive while it holds the items, so a dead worker's
+	// items are rescued within one lease, not held for the longest
+	// delivery, and a worker that was cut off longer than a lease learns
+	// which of its items another worker took.
+	OutboxRenew(ctx context.Context, owner string, refs []OutboxRef, until time.Time) ([]OutboxRef, error)
 	// OutboxLanes lists the tenants' integrations that have unfinished
 	// items; a worker delivers each one's work on a lane of its own.
 	OutboxLanes(ctx context.Context) ([]Lane, error)

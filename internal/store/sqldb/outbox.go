@@ -512,9 +512,9 @@ func (t *tx) OutboxObjectCount(ctx context.Context, p store.OutboxObjectCountPar
 }
 
 // OutboxRenew implements store.Outbox.
-func (db *DB) OutboxRenew(ctx context.Context, owner string, refs []store.OutboxRef, until time.Time) (int, error) {
+func (db *DB) OutboxRenew(ctx context.Context, owner string, refs []store.OutboxRef, until time.Time) ([]store.OutboxRef, error) {
 	if len(refs) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	byTenant := map[string][]any{}
 	var tenants []string
@@ -524,28 +524,38 @@ func (db *DB) OutboxRenew(ctx context.Context, owner string, refs []store.Outbox
 		}
 		byTenant[r.Tenant] = append(byTenant[r.Tenant], r.ID)
 	}
-	n := 0
+	var renewed []store.OutboxRef
 	err := db.withTx(ctx, "", func(t *tx) error {
+		renewed = renewed[:0]
 		for _, tenant := range tenants {
 			// Each tenant's items by their key (tenant, id).
 			tt := *t
 			tt.tenant = tenant
 			for chunk := range chunks(byTenant[tenant], vendorChunk) {
 				args := append([]any{micros(until), owner}, chunk...)
-				c, err := tt.execDynCount(ctx, `UPDATE outbox SET lease_until = ? WHERE tenant = :tenant AND lease_owner = ?
-					AND state = 'leased' AND id IN (`+marks(len(chunk))+`)`, args...)
+				rows, err := tt.queryDyn(ctx, `UPDATE outbox SET lease_until = ? WHERE tenant = :tenant AND lease_owner = ?
+					AND state = 'leased' AND id IN (`+marks(len(chunk))+`) RETURNING id`, args...)
 				if err != nil {
 					return err
 				}
-				n += int(c)
+				ids, err := collect(rows, func(r scanner) (int64, error) {
+					var id int64
+					return id, r.Scan(&id)
+				})
+				if err != nil {
+					return err
+				}
+				for _, id := range ids {
+					renewed = append(renewed, store.OutboxRef{Tenant: tenant, ID: id})
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("renew outbox leases: %w", err)
+		return nil, fmt.Errorf("renew outbox leases: %w", err)
 	}
-	return n, nil
+	return renewed, nil
 }
 
 // OutboxExpedite brings a lane's items waiting out a retry backoff

@@ -517,29 +517,42 @@ func diff(a, b store.WriteStats) store.WriteStats {
 }
 
 // testOutboxRenew: the owner's renewal keeps its items from a rescuer
-// past the original lease; another worker's renewal changes nothing.
+// past the original lease and names what it renewed; another worker's
+// renewal changes nothing, and once another worker took an item, its
+// first owner's renewal leaves it out.
 func testOutboxRenew(t *testing.T, s *Both) {
 	ids := enqueue(t, s, action("r1", "alert:1"), action("r2", "alert:2"))
 	if got := claim(t, s, "w1", t0, 10); len(got) != 2 {
 		t.Fatalf("claimed %d", len(got))
 	}
 	refs := []store.OutboxRef{{Tenant: store.DefaultTenant, ID: ids[0]}, {Tenant: store.DefaultTenant, ID: ids[1]}}
-	n, err := s.OutboxRenew(t.Context(), "w1", refs, t0.Add(3*lease))
-	if err != nil || n != 2 {
-		t.Fatalf("owner's renewal: %d, %v", n, err)
+	renew := func(owner string, refs []store.OutboxRef, until time.Time) []store.OutboxRef {
+		t.Helper()
+		got, err := s.OutboxRenew(t.Context(), owner, refs, until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(got, func(a, b store.OutboxRef) int { return int(a.ID - b.ID) })
+		return got
+	}
+	if got := renew("w1", refs, t0.Add(3*lease)); !slices.Equal(got, refs) {
+		t.Fatalf("owner's renewal renewed %v; want %v", got, refs)
 	}
 	// Another tenant's items of the same ids are not these.
-	if n, err := s.OutboxRenew(t.Context(), "w1", []store.OutboxRef{{Tenant: "other", ID: ids[0]}}, t0.Add(10*lease)); err != nil || n != 0 {
-		t.Fatalf("renewal naming another tenant: %d, %v", n, err)
+	if got := renew("w1", []store.OutboxRef{{Tenant: "other", ID: ids[0]}}, t0.Add(10*lease)); len(got) != 0 {
+		t.Fatalf("renewal naming another tenant renewed %v", got)
 	}
-	if n, err := s.OutboxRenew(t.Context(), "w2", refs, t0.Add(10*lease)); err != nil || n != 0 {
-		t.Fatalf("another worker's renewal: %d, %v", n, err)
+	if got := renew("w2", refs, t0.Add(10*lease)); len(got) != 0 {
+		t.Fatalf("another worker's renewal renewed %v", got)
 	}
 	if got := claim(t, s, "w2", t0.Add(2*lease), 10); len(got) != 0 {
 		t.Fatalf("renewed leases rescued early: %v", itemIDs(got))
 	}
 	if got := claim(t, s, "w2", t0.Add(3*lease+time.Second), 10); len(got) != 2 {
 		t.Fatalf("after the renewed lease lapsed: %v", itemIDs(got))
+	}
+	if got := renew("w1", refs, t0.Add(10*lease)); len(got) != 0 {
+		t.Fatalf("the first owner renewed %v after w2 took them", got)
 	}
 }
 
