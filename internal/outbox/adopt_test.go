@@ -224,3 +224,55 @@ func TestLostLeaseStopsTheDelivery(t *testing.T) {
 		t.Fatalf("item %+v, %v after %d deliveries by the other worker; want done once", it, err, bDeliveries.Load())
 	}
 }
+
+// slowAfterRecord is a store whose outcome transactions return a while
+// after they commit, as a busy process may be slow to go on after one.
+type slowAfterRecord struct {
+	store.Store
+	pause time.Duration
+}
+
+func (s slowAfterRecord) Scope(tenant string) store.Scoped {
+	return slowScope{s.Store.Scope(tenant), s.pause}
+}
+
+type slowScope struct {
+	store.Scoped
+	pause time.Duration
+}
+
+func (s slowScope) WithTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	err := s.Scoped.WithTx(ctx, fn)
+	time.Sleep(s.pause)
+	return err
+}
+
+// TestItemDueAgainOnceRecordedIsDelivered: an outcome that leaves the
+// item due at once (a write that waited for another) may be claimed
+// again the moment it commits, before the worker goes on; that claim is
+// not taken for one of an item the worker still holds, which would leave
+// the item leased and undelivered until its lease ran out.
+func TestItemDueAgainOnceRecordedIsDelivered(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	enqueue(t, st, time.Now().UTC(), "k1", "incident:1")
+	var calls atomic.Int32
+	rec := newRecorded()
+	w := outbox.New(outbox.Options{Store: slowAfterRecord{st, 1500 * time.Millisecond}, Lease: time.Minute,
+		IdleWait: 10 * time.Millisecond, Finished: rec.hook,
+		Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) {
+			if calls.Add(1) == 1 {
+				return nil, &outbox.Wait{Reason: "its alert's write goes first"}
+			}
+			return nil, nil
+		}})
+	runWorker(t, w)
+	items, err := st.OutboxList(t.Context(), store.OutboxListParams{Limit: 10})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("items = %+v, %v", items, err)
+	}
+	rec.await(t, store.OutboxDone, items[0].ID)
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("delivered %d times; want a wait, then the delivery", n)
+	}
+}

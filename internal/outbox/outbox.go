@@ -304,6 +304,13 @@ func (w *Worker) finishTenant(ctx context.Context, tenant string, done []finishe
 			todo = append(todo, a)
 		}
 	}
+	// The worker lets go of the items before their outcomes commit: one
+	// left due at once may be claimed again the moment they do, and must
+	// then be taken for new work, not for one it still holds (see
+	// maybeClaim); nor may a renewal that misses them meanwhile take them
+	// for lost (see lose). Their leases, renewed within the last third of
+	// one, outlast the transaction.
+	w.forget(done)
 	// The records and the outcomes commit together; if the records fail,
 	// the outcomes are recorded on their own and each record is retried
 	// alone (the vendor already has the change).
@@ -318,12 +325,10 @@ func (w *Worker) finishTenant(ctx context.Context, tenant string, done []finishe
 		if err := w.o.Store.OutboxFinish(ctx, w.owner, results); err != nil {
 			// Unrecorded, the items stay leased: no longer renewed, they
 			// are claimed again once their lease lapses.
-			w.forget(done)
 			return err
 		}
 		w.recordAlone(ctx, scope, todo)
 	}
-	w.forget(done)
 	if w.o.Finished != nil {
 		w.o.Finished(results)
 	}

@@ -29,7 +29,7 @@ func (w *Worker) hold(items []store.OutboxItem) []store.OutboxItem {
 	return fresh
 }
 
-// forget stops renewing items whose outcome was recorded (or given up).
+// forget stops renewing items whose outcome is being recorded.
 func (w *Worker) forget(done []finished) {
 	w.leasesMu.Lock()
 	defer w.leasesMu.Unlock()
@@ -72,8 +72,8 @@ func (w *Worker) untrack(items []store.OutboxItem) {
 // cancelled and those not started are not sent, so two workers send the
 // same write at once only where the request had already left; their
 // outcomes, recorded under a lease no longer this worker's, change
-// nothing. (An item recorded between the renewal and this check counts
-// too, harmlessly: its delivery is over.)
+// nothing. (An item whose outcome is being recorded is no longer held;
+// see finishTenant.)
 func (w *Worker) lose(asked, renewed []store.OutboxRef) {
 	kept := make(map[store.OutboxRef]bool, len(renewed))
 	for _, r := range renewed {
