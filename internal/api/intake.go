@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/alertsync/alertsync/internal/connector"
+	"github.com/alertsync/alertsync/internal/store"
 )
 
 // MaxIntakeBody bounds one push, for every receiving connector: the one
@@ -41,6 +42,16 @@ func (s *server) intake(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.engine.Ingest(r.Context(), id, items)
+	if errors.Is(err, store.ErrConflict) {
+		// The push lost races with another writer of the same alerts
+		// (another replica's) through every retry: nothing is wrong with
+		// it, so it is asked again rather than refused, in the answer
+		// webhook senders retry.
+		s.log.InfoContext(r.Context(), "intake push lost a race; asking for a retry", "integration", id, "err", err)
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "another writer is storing the same alerts; push again")
+		return
+	}
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("ingest pushed alerts: %w", err))
 		return

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -8,6 +10,8 @@ import (
 	"github.com/alertsync/alertsync/internal/api"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
+	"github.com/alertsync/alertsync/internal/store"
+	"github.com/alertsync/alertsync/internal/store/storetest"
 )
 
 func TestIntake(t *testing.T) {
@@ -122,4 +126,58 @@ func (e *env) pushTo(path, header, key, body string) response {
 			h.Set(header, key)
 		}
 	})
+}
+
+// racingStore is a store on which every insert of a "race-" alert loses
+// a race with another writer, as it would while another replica keeps
+// taking the same alert.
+type racingStore struct{ store.Store }
+
+func (s racingStore) Scope(tenant string) store.Scoped { return racingScope{s.Store.Scope(tenant)} }
+
+type racingScope struct{ store.Scoped }
+
+func (s racingScope) WithTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.Scoped.WithTx(ctx, func(tx store.Tx) error { return fn(racingTx{tx}) })
+}
+
+type racingTx struct{ store.Tx }
+
+func (t racingTx) AlertInsert(ctx context.Context, a *model.Alert) error {
+	return t.AlertInsertBatch(ctx, []*model.Alert{a})
+}
+
+func (t racingTx) AlertInsertBatch(ctx context.Context, alerts []*model.Alert) error {
+	for _, a := range alerts {
+		if strings.HasPrefix(a.VendorID, "race-") {
+			return fmt.Errorf("%w: another writer stored %s first", store.ErrConflict, a.VendorID)
+		}
+	}
+	return t.Tx.AlertInsertBatch(ctx, alerts)
+}
+
+// TestIntakeRaceLostAsksForARetry: a push whose alert keeps losing races
+// in the store is neither kept in quarantine nor refused as a conflict a
+// sender would not retry: the answer is 503 with Retry-After, which
+// webhook senders retry.
+func TestIntakeRaceLostAsksForARetry(t *testing.T) {
+	t.Parallel()
+	e := setupWith(t, func(tb testing.TB) store.Store { return racingStore{storetest.OpenSQLite(tb)} })
+	r := e.pushTo("/api/v1/intake/hook", "X-Alertsync-Intake-Key", hookKey, `[{"id":"race-1","title":"Pushed while another replica stores it"}]`).
+		want(t, http.StatusServiceUnavailable)
+	if got := r.header.Get("Retry-After"); got == "" {
+		t.Error("no Retry-After")
+	}
+	if c := r.errCode(t); c != "unavailable" {
+		t.Errorf("code %q, want unavailable", c)
+	}
+	q, err := e.store.QuarantineList(e.ctx, store.QuarantineListParams{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entry := range q {
+		if strings.HasPrefix(entry.VendorID, "race-") {
+			t.Errorf("quarantined %s: %s", entry.VendorID, entry.Reason)
+		}
+	}
 }

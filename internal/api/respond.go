@@ -19,6 +19,7 @@ const (
 	codeForbidden    = "forbidden"
 	codeInternal     = "internal"
 	codeConflict     = "conflict"
+	codeUnavailable  = "unavailable"
 	// codeMethodNotAllowed comes with an Allow header naming the methods
 	// the path takes.
 	codeMethodNotAllowed = "method_not_allowed"

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -198,13 +199,32 @@ func (e *Engine) connectorFor(id string) (connector.Connector, error) {
 // maxTxAttempts bounds retries of a transaction that lost a race.
 const maxTxAttempts = 4
 
+// raceBackoff is how long withTx waits before its attempt-th run
+// (attempt ≥ 1): a random time below 2, 4, 8 ms.
+func raceBackoff(attempt int) time.Duration {
+	return time.Duration(rand.Int64N(int64(time.Millisecond) << attempt))
+}
+
 // withTx runs fn in a write transaction and runs it again, from a fresh
 // read, when it lost a race with another writer (store.ErrConflict): a
-// verdict committed while a poll was merging the same alert, or two
-// deliveries of the same new alert. fn must not keep state across runs.
+// verdict committed while a poll was merging the same alert, two
+// deliveries of the same new alert, or two replicas' transactions that
+// deadlocked on the same rows. fn must not keep state across runs. Each
+// run again waits a moment of random length first (raceBackoff), so two
+// writers that keep taking the same rows fall out of step rather than
+// collide at every attempt.
 func (e *Engine) withTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	var err error
-	for range maxTxAttempts {
+	for attempt := range maxTxAttempts {
+		if attempt > 0 {
+			t := time.NewTimer(raceBackoff(attempt))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return errors.Join(err, ctx.Err())
+			case <-t.C:
+			}
+		}
 		var queued enqueueTracker
 		err = e.store.WithTx(ctx, func(tx store.Tx) error {
 			queued = enqueueTracker{Tx: tx}

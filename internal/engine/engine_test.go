@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -663,4 +664,120 @@ func TestStateWriteAdoptedByLocalWorker(t *testing.T) {
 			t.Errorf("pending %v, want the older item, then a2's state write", waiting)
 		}
 	})
+}
+
+// TestReplicasIngestingTheSameAlertsLoseNone: two replicas on one
+// PostgreSQL store take pushes that update the same alerts in opposite
+// orders, so their transactions can deadlock. The one the server aborts
+// is retried; no alert is quarantined, and no push fails.
+func TestReplicasIngestingTheSameAlertsLoseNone(t *testing.T) {
+	t.Parallel()
+	st := storetest.Default(storetest.OpenPostgres(t))
+	a, b := setupOn(t, st, engine.DefaultPolicy()), setupOn(t, st, engine.DefaultPolicy())
+	ids := []string{"x1", "x2", "x3", "x4"}
+	var first []connector.Item
+	for _, id := range ids {
+		first = append(first, vendorAlert(id, "New", "ws-1"))
+	}
+	mustIngest(t, a, first...)
+	const rounds = 12
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*rounds)
+	for i, h := range []*harness{a, b} {
+		wg.Go(func() {
+			for r := range rounds {
+				items := make([]connector.Item, len(ids))
+				for k, id := range ids {
+					it := vendorAlert(id, "New", fmt.Sprintf("ws-%d-%d", i, r))
+					it.Alert.Title = fmt.Sprintf("replica %d round %d", i, r)
+					// One replica's pushes name the alerts in one order,
+					// the other's in the reverse.
+					if i == 0 {
+						items[k] = it
+					} else {
+						items[len(ids)-1-k] = it
+					}
+				}
+				if _, err := h.eng.Ingest(t.Context(), "edr", items); err != nil {
+					errs <- fmt.Errorf("replica %d round %d: %w", i, r, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	q, err := st.QuarantineList(t.Context(), store.QuarantineListParams{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range q {
+		t.Errorf("quarantined %s: %s", e.VendorID, e.Reason)
+	}
+}
+
+// racingStore is a store on which every alert insert loses a race, as
+// one would while another replica keeps taking the same alerts; the
+// rest of a transaction (a quarantine entry) commits as usual.
+type racingStore struct {
+	store.Scoped
+	attempts atomic.Int64
+}
+
+func (s *racingStore) WithTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.Scoped.WithTx(ctx, func(tx store.Tx) error { return fn(&racingTx{Tx: tx, s: s}) })
+}
+
+type racingTx struct {
+	store.Tx
+	s *racingStore
+}
+
+func (t *racingTx) AlertInsert(context.Context, *model.Alert) error { return t.lose() }
+
+func (t *racingTx) AlertInsertBatch(context.Context, []*model.Alert) error { return t.lose() }
+
+func (t *racingTx) lose() error {
+	t.s.attempts.Add(1)
+	return fmt.Errorf("%w: another writer stored the alert first", store.ErrConflict)
+}
+
+// TestIngestLosingRacesQuarantinesNothing: an alert whose transactions
+// keep losing races is not refused by the store. Ingest retries it, then
+// fails, leaving it with its source to offer again; it is not
+// quarantined as bad input.
+func TestIngestLosingRacesQuarantinesNothing(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		items []connector.Item
+	}{
+		{"one pushed alert", []connector.Item{vendorAlert("r1", "New")}},
+		{"a polled page", []connector.Item{vendorAlert("r2", "New"), vendorAlert("r3", "New")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := storetest.Default(storetest.OpenSQLite(t))
+			racing := &racingStore{Scoped: st.Scoped}
+			eng := engine.New(engine.Options{Store: racing})
+			eng.AddIntegration(engine.Integration{ID: "edr", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: &fakeVendor{}})
+			_, err := eng.Ingest(t.Context(), "edr", tt.items)
+			if !errors.Is(err, store.ErrConflict) {
+				t.Errorf("Ingest = %v, want store.ErrConflict", err)
+			}
+			if n := racing.attempts.Load(); n < 4 {
+				t.Errorf("%d inserts tried, want the retries too", n)
+			}
+			q, err := st.QuarantineList(t.Context(), store.QuarantineListParams{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range q {
+				t.Errorf("quarantined %s: %s", e.VendorID, e.Reason)
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -94,7 +95,11 @@ func (e *Engine) ingestChunkOne(ctx context.Context, integration string, it conn
 		res, err = e.ingestBatch(ctx, tx, integration, []connector.Item{it})
 		return err
 	})
-	if err == nil || ctx.Err() != nil {
+	// A race lost again and again (two replicas taking the same alert) is
+	// not the store refusing the item: it stays with its source, which
+	// offers it again (the next poll, the pusher's retry), rather than go
+	// to quarantine.
+	if err == nil || ctx.Err() != nil || errors.Is(err, store.ErrConflict) {
 		return res, err
 	}
 	bad := it

@@ -65,6 +65,7 @@ func dialect() *sqldb.Dialect {
 		EnqueueLockBatch:  "SELECT pg_advisory_xact_lock(hashtext('alertsync.outbox.' || o)) FROM unnest(?::text[]) AS o",
 		MembershipLock:    "SELECT pg_advisory_xact_lock(hashtext('alertsync.members.' || current_schema()), hashtext(?))",
 		IsUniqueViolation: isUniqueViolation,
+		IsLostRace:        isLostRace,
 		// The thresholds are autovacuum's defaults for analyze (50 rows
 		// and a tenth of the table), doubled and taken at a thousand
 		// rows, so that a server with autovacuum on leaves nothing here.
@@ -79,4 +80,12 @@ func dialect() *sqldb.Dialect {
 func isUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// isLostRace reports the server's deadlock_detected (40P01) and
+// serialization_failure (40001): it aborted the transaction so that a
+// concurrent one could go on.
+func isLostRace(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -415,5 +416,72 @@ func TestBatchUpdatesStayOnTheKey(t *testing.T) {
 				t.Errorf("%d batches of %d updates read %d rows of %d, want %d", batches, each, read, stored, batches*each)
 			}
 		})
+	}
+}
+
+// TestDeadlockIsAConflict: two transactions that lock the same alerts in
+// opposite orders (two replicas ingesting overlapping pushes) deadlock;
+// the server aborts one of them. That is a race lost, not a refusal:
+// the store reports it as store.ErrConflict, which callers retry (the
+// engine's withTx), instead of an error that would quarantine a valid
+// alert.
+func TestDeadlockIsAConflict(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	sc := setup(t).Scope(store.DefaultTenant)
+	at := time.Unix(1700000000, 0)
+	alerts := make([]model.Alert, 2)
+	err := sc.WithTx(ctx, func(tx store.Tx) error {
+		for i := range alerts {
+			alerts[i] = model.Alert{Integration: "edr", VendorID: fmt.Sprintf("v%d", i), Title: "t", Severity: model.SeverityLow,
+				Status: model.StatusNew, CreatedAt: at, UpdatedAt: at, FirstSeenAt: at, LastChangedAt: at, Revision: 1}
+			if err := tx.AlertInsert(ctx, &alerts[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each transaction updates its first alert, waits until the other
+	// holds its own, then updates the other's.
+	var locked [2]chan struct{}
+	for i := range locked {
+		locked[i] = make(chan struct{})
+	}
+	errs := make([]error, 2)
+	done := make(chan int, 2)
+	for i := range 2 {
+		go func() {
+			errs[i] = sc.WithTx(ctx, func(tx store.Tx) error {
+				first, second := alerts[i], alerts[1-i]
+				first.Revision, first.Title = 2, fmt.Sprintf("by %d", i)
+				if err := tx.AlertUpdate(ctx, first); err != nil {
+					return err
+				}
+				close(locked[i])
+				<-locked[1-i]
+				second.Revision, second.Title = 2, fmt.Sprintf("by %d", i)
+				return tx.AlertUpdate(ctx, second)
+			})
+			done <- i
+		}()
+	}
+	<-done
+	<-done
+	var lost, won int
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, store.ErrConflict):
+			lost++
+		default:
+			t.Errorf("transaction %d: %v, want store.ErrConflict or success", i, err)
+		}
+	}
+	if won != 1 || lost != 1 {
+		t.Errorf("won %d, lost %d; want one each (errors: %v)", won, lost, errs)
 	}
 }

@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"strconv"
@@ -81,6 +82,11 @@ type Dialect struct {
 	// IsUniqueViolation reports whether err is the engine's unique or
 	// primary key violation.
 	IsUniqueViolation func(error) bool
+	// IsLostRace reports an error by which the server aborted a
+	// transaction in favour of a concurrent one (a deadlock, a
+	// serialization failure); nil where transactions never race
+	// (SQLite's one writer connection).
+	IsLostRace func(error) bool
 	// Migrations holds files named NNNN_name.sql at its root.
 	Migrations fs.FS
 
@@ -135,6 +141,19 @@ func (d *Dialect) rebind(q string) string {
 		}
 	}
 	return b.String()
+}
+
+// lostRace marks with ErrConflict an error that ended a transaction
+// because a concurrent one won a race for the same rows: the server
+// rolled it back, and running it again is the remedy, as it is for a
+// unique violation (the engine's withTx does). Left unmarked, a deadlock
+// between two replicas ingesting overlapping pushes read as the store
+// refusing the alerts, and quarantined them.
+func (d *Dialect) lostRace(err error) error {
+	if err == nil || d.IsLostRace == nil || errors.Is(err, ErrConflict) || !d.IsLostRace(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrConflict, err)
 }
 
 // conflict marks unique violations with ErrConflict, keeping the engine's

@@ -386,7 +386,7 @@ func (db *DB) autocommit(ctx context.Context, write bool, tenant string, f func(
 		return err
 	}
 	if err := f(&conn{tenant: tenant, d: db.d, run: sqlTx, stmts: stmts, tx: sqlTx}); err != nil {
-		return err
+		return db.d.lostRace(err)
 	}
-	return sqlTx.Commit()
+	return db.d.lostRace(sqlTx.Commit())
 }

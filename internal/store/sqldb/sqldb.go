@@ -132,12 +132,12 @@ func (db *DB) withTx(ctx context.Context, tenant string, fn func(t *tx) error) (
 	t := &tx{conn: conn{tenant: tenant, d: db.d, run: sqlTx, stmts: db.wstmts, tx: sqlTx, rows: &db.stats.rows}}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
-		return err
+		return db.d.lostRace(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		// A cancelled context may have rolled the transaction back
 		// already; say why rather than "already rolled back".
-		return fmt.Errorf("commit transaction: %w", cmp.Or(ctx.Err(), err))
+		return db.d.lostRace(fmt.Errorf("commit transaction: %w", cmp.Or(ctx.Err(), err)))
 	}
 	db.stats.commits.Add(1)
 	for _, f := range t.committed {
