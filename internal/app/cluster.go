@@ -20,7 +20,7 @@ import (
 // poller therefore runs on the replica holding its lease in the store,
 // renewed every leaseTTL/3 and taken over by another replica once it
 // lapses, so a dead or partitioned holder's polling moves within
-// leaseTTL+leaseTTL/3. Every cursor write checks the lease's epoch in its
+// leaseTTL and a moment (standbyWait). Every cursor write checks the lease's epoch in its
 // transaction: a replica that lost the lease without noticing (a long
 // pause) has its cursor write refused and stops, instead of moving the
 // cursor under the new holder. On one machine the only replica simply
@@ -31,8 +31,37 @@ import (
 const leaseTTL = 10 * time.Second
 
 // errNotHolder is PollOnce's answer when another replica polls the
-// integration.
+// integration (a *notHolder says which, and until when).
 var errNotHolder = errors.New("another replica polls this integration")
+
+// notHolder is errNotHolder with the lease that refused the poll.
+type notHolder struct{ lease store.Lease }
+
+func (e *notHolder) Error() string { return errNotHolder.Error() + ": " + e.lease.Holder }
+func (e *notHolder) Unwrap() error { return errNotHolder }
+
+// errLeaseUnknown is PollOnce's answer when the store did not say who
+// holds the poll lease: it failed to answer.
+var errLeaseUnknown = errors.New("take the poll lease")
+
+// leaseRetry is how soon a loop asks again for a lease the store failed
+// to answer about.
+const leaseRetry = time.Second
+
+// leaseSlack is how long after a lease's end a standby replica asks for
+// it: a moment, so the ask does not land just before the end.
+const leaseSlack = 50 * time.Millisecond
+
+// standbyWait is how long a standby replica waits before asking again
+// for a lease another holds until until: every leaseTTL/3 while the
+// holder renews it, but no later than just after until. The holder
+// renews every leaseTTL/3, moving until leaseTTL ahead, so a live
+// holder's lease always ends further off than that; once until comes
+// nearer, the holder has stopped renewing, and the standby asks the
+// moment the lease lapses instead of up to leaseTTL/3 after.
+func standbyWait(until, now time.Time) time.Duration {
+	return max(min(leaseTTL/3, until.Sub(now)+leaseSlack), leaseSlack)
+}
 
 // newReplicaID names this process among the replicas: host, pid and a
 // random suffix, so a restarted process is a new replica.
@@ -142,17 +171,20 @@ func (a *App) releaseAll() {
 // job's lease ("job:<name>"), renewing it every leaseTTL/3 meanwhile, so
 // a job scheduled by time (validation passes, playbook schedules, ledger
 // pruning) runs once per interval, not once per replica; when the holder
-// dies, another takes the job over within leaseTTL plus a renewal. fn
+// dies, another takes the job over as its lease lapses (standbyWait). fn
 // runs first at once, as the loops did before there were replicas.
 func (a *App) singletonLoop(ctx context.Context, name string, every time.Duration, fn func(context.Context)) {
-	t := time.NewTicker(min(every, leaseTTL/3))
-	defer t.Stop()
+	period := min(every, leaseTTL/3)
 	var last time.Time
 	for {
-		_, held, err := a.holdLease(ctx, "job:"+name)
+		wait := period
+		l, held, err := a.holdLease(ctx, "job:"+name)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			a.log.Warn("job lease", "job", name, "err", err)
+			wait = min(period, leaseRetry)
+		case err == nil && !held:
+			wait = min(period, standbyWait(l.Until, a.opts.Now()))
 		case held && (last.IsZero() || time.Since(last) >= every):
 			last = time.Now()
 			fn(ctx)
@@ -160,7 +192,7 @@ func (a *App) singletonLoop(ctx context.Context, name string, every time.Duratio
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(wait):
 		}
 	}
 }

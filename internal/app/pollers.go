@@ -63,7 +63,8 @@ func (t *tenant) startPollers(ctx context.Context, pm *pollMetrics) {
 // that said more is waiting, later after an error (per its class), while
 // this replica holds the integration's poll lease; it renews the lease
 // every leaseTTL/3 in between, and while another replica holds it, asks
-// again as often, ready to take over.
+// again as often, and the moment the holder's lease lapses, ready to
+// take over (standbyWait).
 func (t *tenant) pollLoop(ctx context.Context, in engine.Integration, pm *pollMetrics) {
 	a := t.a
 	log := a.log.With("tenant", t.id, "connector", in.ID)
@@ -84,8 +85,20 @@ func (t *tenant) pollLoop(ctx context.Context, in engine.Integration, pm *pollMe
 				// at once: next is still in the past, and without this the
 				// loop asked the store for the lease without pause.
 				holding = false
-				next = time.Now().Add(leaseTTL / 3)
+				wait := leaseTTL / 3
+				if nh := (*notHolder)(nil); errors.As(err, &nh) {
+					wait = standbyWait(nh.lease.Until, a.opts.Now())
+				}
+				next = time.Now().Add(wait)
 				pm.standby.WithLabelValues(t.id, in.ID).Inc()
+			case errors.Is(err, errLeaseUnknown) && ctx.Err() == nil:
+				// The store did not answer (a restart, a cut connection):
+				// nothing says the vendor failed, so no poll backoff, and
+				// the lease is asked for again soon, so that one lapsed
+				// meanwhile is taken once the store is back, not up to
+				// leaseTTL/3 later.
+				next = time.Now().Add(leaseRetry)
+				log.Warn("poll lease unknown: the store did not answer", "retry_in", leaseRetry, "err", err)
 			case err != nil && ctx.Err() == nil:
 				holding = true
 				failures++
@@ -163,10 +176,10 @@ func (t *tenant) pollOnce(ctx context.Context, id string) error {
 	}
 	lease, held, err := a.holdLease(ctx, t.pollLeaseName(id))
 	if err != nil {
-		return fmt.Errorf("take the poll lease: %w", err)
+		return fmt.Errorf("%w: %w", errLeaseUnknown, err)
 	}
 	if !held {
-		return fmt.Errorf("%w: %s", errNotHolder, lease.Holder)
+		return &notHolder{lease: lease}
 	}
 	ctx = withPollLease(ctx, lease)
 	// Polls share the vendor's rate budget with write-back and stand back
