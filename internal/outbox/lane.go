@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -220,6 +221,11 @@ type lane struct {
 	// integration's first successful poll, see Expedite: a lane's first
 	// delivery doing it too cost every new lane a write.)
 	backedOff, expedite bool
+	// recheck is when the first item the lane put back to wait (Wait)
+	// is due again: the lane claims then, rather than when the worker
+	// next lists it (every IdleWait, and only once the lane holds
+	// nothing or last claimed listedEvery ago).
+	recheck time.Time
 }
 
 // laneEvent is a unit that finished delivering (unitDone) or items whose
@@ -233,6 +239,9 @@ type laneEvent struct {
 	failed, delivered bool
 	recorded          int
 	key               string // the finished unit's batch key
+	// recheck is when the first item of the unit that waits (Wait) is
+	// due again; zero when none waits.
+	recheck time.Time
 }
 
 // listed kicks the lane because the store lists it with unfinished
@@ -275,6 +284,11 @@ func (l *lane) run(ctx context.Context) {
 		}
 		now := time.Now()
 		l.takeAdopted(now)
+		if !l.recheck.IsZero() && l.w.untilDue(l.recheck) <= 0 {
+			// An item put back to wait is due: look for it now.
+			l.recheck = time.Time{}
+			l.kicked.Store(true)
+		}
 		if _, until, paused := l.paused(now); paused {
 			l.giveBack(until, "")
 		} else {
@@ -314,6 +328,9 @@ func (l *lane) wait(ctx context.Context, now time.Time) {
 		// times a second), except to end it once idle long enough.
 		d = laneIdleExit
 	}
+	if !l.recheck.IsZero() {
+		d = min(d, l.w.untilDue(l.recheck))
+	}
 	t := time.NewTimer(max(d, time.Millisecond))
 	defer t.Stop()
 	select {
@@ -351,6 +368,9 @@ func (l *lane) apply(ev laneEvent) {
 			l.backedOff = true
 		case ev.delivered && l.backedOff:
 			l.backedOff, l.expedite = false, true
+		}
+		if !ev.recheck.IsZero() && (l.recheck.IsZero() || ev.recheck.Before(l.recheck)) {
+			l.recheck = ev.recheck
 		}
 	}
 	l.held -= ev.recorded
@@ -470,7 +490,8 @@ func (l *lane) startUnits(ctx context.Context) {
 			failed, delivered := outcomes(out)
 			l.w.delivering.Add(-1)
 			l.fin.in <- finishReq{done: out, lane: l}
-			l.events <- laneEvent{unitDone: true, throttled: throttled, failed: failed, delivered: delivered, key: u.key, items: len(u.items)}
+			l.events <- laneEvent{unitDone: true, throttled: throttled, failed: failed, delivered: delivered, key: u.key, items: len(u.items),
+				recheck: waitsUntil(out)}
 		})
 	}
 	clear(l.queue[len(kept):])
@@ -492,6 +513,24 @@ func outcomes(out []finished) (failed, delivered bool) {
 	}
 	return failed, delivered
 }
+
+// waitsUntil is when the first item of a delivered unit that waits
+// (Wait) is due again, or zero.
+func waitsUntil(out []finished) time.Time {
+	var first time.Time
+	for _, f := range out {
+		if wt := (*Wait)(nil); errors.As(f.err, &wt) && f.result.State == store.OutboxPending {
+			if at := f.result.NextAttemptAt; first.IsZero() || at.Before(first) {
+				first = at
+			}
+		}
+	}
+	return first
+}
+
+// untilDue is how long until at by the worker's clock, which stamps
+// the items' due times.
+func (w *Worker) untilDue(at time.Time) time.Duration { return at.Sub(w.o.Now()) }
 
 // expediteBackedOff makes the lane's items waiting out a retry backoff
 // due now, after one of its deliveries succeeded (see Expedite).

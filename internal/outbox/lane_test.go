@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -467,4 +468,29 @@ func TestIdleLanesClaimOnlyWhenToldOfWork(t *testing.T) {
 			t.Errorf("lane %s claimed %d times for another lane's work", in, n)
 		}
 	}
+}
+
+// TestWaitingItemIsTriedAgainWhenItsWaitEnds: an item whose delivery
+// waits (outbox.Wait, an incident's write behind its alerts' own) is
+// tried again by its lane when the wait ends, not when the worker next
+// lists the lanes: here it lists them once an hour.
+func TestWaitingItemIsTriedAgainWhenItsWaitEnds(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, func(t *testing.T, st *storetest.Both) {
+		rec := newRecorded()
+		var calls atomic.Int32
+		w := outbox.New(outbox.Options{Store: st, IdleWait: time.Hour, Finished: rec.hook,
+			Deliver: func(context.Context, store.OutboxItem) (outbox.After, error) {
+				if calls.Add(1) == 1 {
+					return nil, &outbox.Wait{Until: time.Now().Add(200 * time.Millisecond), Reason: "its alerts' writes go first"}
+				}
+				return nil, nil
+			}})
+		id := enqueueOn(t, st, "sentinel", "close-incident-1", "incident:1", store.PriorityDecision)
+		runWorker(t, w)
+		rec.await(t, store.OutboxDone, id)
+		if n := calls.Load(); n != 2 {
+			t.Errorf("delivered %d times, want 2 (the wait, then the write)", n)
+		}
+	})
 }
