@@ -20,11 +20,11 @@ import (
 // poller therefore runs on the replica holding its lease in the store,
 // renewed every leaseTTL/3 and taken over by another replica once it
 // lapses, so a dead or partitioned holder's polling moves within
-// leaseTTL and a moment (standbyWait). Every cursor write checks the lease's epoch in its
-// transaction: a replica that lost the lease without noticing (a long
-// pause) has its cursor write refused and stops, instead of moving the
-// cursor under the new holder. On one machine the only replica simply
-// holds every lease.
+// leaseTTL and a moment (standbyWait). Every cursor write checks the
+// lease's epoch in its transaction: a replica that lost the lease
+// without noticing (a long pause) has its cursor write refused and
+// stops, instead of moving the cursor under the new holder. On one
+// machine the only replica simply holds every lease.
 
 // leaseTTL is how long a lease lives unrenewed: a holder's death moves
 // its jobs within leaseTTL plus one renewal interval.
