@@ -134,6 +134,9 @@ type chaosRun struct {
 	mu       sync.Mutex  // guards rep's fault and failover figures, and kills
 	kills    []time.Time // when each SIGKILL was sent
 	restarts sync.WaitGroup
+	// start is when the run started; timelineMu guards rep.Timeline.
+	start      time.Time
+	timelineMu sync.Mutex
 }
 
 // intN is rnd.IntN(n), for any of the run's goroutines.
@@ -157,7 +160,7 @@ func RunChaos(ctx context.Context, o ChaosOptions) (*ChaosReport, error) {
 		return rep, fmt.Errorf("create chaos dir: %w", err)
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	ch := &chaosRun{o: o, rep: rep, rnd: mrand.New(mrand.NewPCG(uint64(o.Seed), 29))}
+	ch := &chaosRun{o: o, rep: rep, rnd: mrand.New(mrand.NewPCG(uint64(o.Seed), 29)), start: start}
 	err = ch.run(ctx, dir)
 	rep.DurationS = math.Round(time.Since(start).Seconds()*10) / 10
 	return rep, err
@@ -295,6 +298,12 @@ func (ch *chaosRun) reviveAll(ctx context.Context) error {
 	return nil
 }
 
+// progress tells a person what the run does, and keeps it in the
+// report's timeline.
 func (ch *chaosRun) progress(format string, args ...any) {
-	_, _ = fmt.Fprintf(ch.o.Progress, "chaos: "+format+"\n", args...)
+	line := fmt.Sprintf(format, args...)
+	ch.timelineMu.Lock()
+	ch.rep.Timeline = append(ch.rep.Timeline, fmt.Sprintf("%.1fs %s", time.Since(ch.start).Seconds(), line))
+	ch.timelineMu.Unlock()
+	_, _ = fmt.Fprintf(ch.o.Progress, "chaos: %s\n", line)
 }

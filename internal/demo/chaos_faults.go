@@ -207,6 +207,7 @@ func (ch *chaosRun) watchFailover(ctx context.Context, dead string, at time.Time
 					held[l.Name] = false
 					left--
 					ch.failover(time.Since(at))
+					ch.progress("lease %s moved from %s to %s, %.1fs after the kill", l.Name, dead, l.Holder, time.Since(at).Seconds())
 				}
 			}
 		}

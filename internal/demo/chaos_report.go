@@ -52,6 +52,11 @@ type ChaosReport struct {
 	PostgresRestart string `json:"postgres_restart"`
 	// MaxFailoverLimit is the bound MaxFailoverS is held to.
 	MaxFailoverLimit float64 `json:"max_failover_limit_s"`
+	// Timeline is the run's progress lines (phases, faults, lease moves),
+	// each after the seconds since the run started: with --json they
+	// are not printed, and a failure (a slow failover) is read against
+	// them (did it overlap the server's restart?).
+	Timeline []string `json:"timeline"`
 }
 
 // ChaosFaults are the faults the run injected.

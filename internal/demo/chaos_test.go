@@ -84,6 +84,16 @@ func TestChaosShort(t *testing.T) {
 			if o.Store == "postgres" && (f.ConnectionCuts == 0 || rep.Failovers == 0) {
 				t.Errorf("%d connection cuts and %d lease moves; want both", f.ConnectionCuts, rep.Failovers)
 			}
+			// The timeline says when each fault and lease move happened.
+			var kills, moves int
+			for _, line := range rep.Timeline {
+				kills += strings.Count(line, "SIGKILL")
+				moves += strings.Count(line, " moved from ")
+			}
+			if kills != f.Kills || o.Store == "postgres" && (moves == 0 || moves > rep.Failovers) {
+				t.Errorf("timeline names %d kills and %d lease moves, want %d and up to %d:\n%s",
+					kills, moves, f.Kills, rep.Failovers, strings.Join(rep.Timeline, "\n"))
+			}
 			if rep.Lost != 0 || rep.Duplicate != 0 || rep.MaxFailoverS > 15 {
 				t.Errorf("lost %d, duplicate %d, max failover %.1fs; want 0, 0, at most 15s\nmissing %v\ntwice %v\nunfinished %v\nreplica logs (tail):\n%s",
 					rep.Lost, rep.Duplicate, rep.MaxFailoverS, rep.MissingWrites, rep.DuplicateWrites, rep.Unfinished, tail(logs.String(), 8000))
