@@ -538,13 +538,11 @@ func (db *DB) OutboxRenew(ctx context.Context, owner string, refs []store.Outbox
 				if err != nil {
 					return err
 				}
-				ids, err := collect(rows, func(r scanner) (int64, error) {
-					var id int64
-					return id, r.Scan(&id)
-				})
+				ids, err := collect(rows, scanInt64)
 				if err != nil {
 					return err
 				}
+				tt.addRows(len(ids))
 				for _, id := range ids {
 					renewed = append(renewed, store.OutboxRef{Tenant: tenant, ID: id})
 				}

@@ -504,11 +504,23 @@ func testWriteStats(t *testing.T, s *Both) {
 		t.Fatalf("a rolled back transaction counted: %+v", d)
 	}
 	before = ws.WriteStats()
-	if got := claim(t, s, "w1", t0, 10); len(got) != 2 {
+	got := claim(t, s, "w1", t0, 10)
+	if len(got) != 2 {
 		t.Fatalf("claimed %d", len(got))
 	}
 	if d := diff(before, ws.WriteStats()); d.Rows != 2 || d.Commits < 1 {
 		t.Fatalf("after claiming two: %+v", d)
+	}
+	before = ws.WriteStats()
+	var claimed []store.OutboxRef
+	for _, it := range got {
+		claimed = append(claimed, store.OutboxRef{Tenant: it.Tenant, ID: it.ID})
+	}
+	if got, err := s.OutboxRenew(t.Context(), "w1", claimed, t0.Add(3*lease)); err != nil || len(got) != len(claimed) {
+		t.Fatalf("renewal: %v, %v", got, err)
+	}
+	if d := diff(before, ws.WriteStats()); d != (store.WriteStats{Commits: 1, Rows: int64(len(claimed))}) {
+		t.Fatalf("after renewing %d leases: %+v", len(claimed), d)
 	}
 }
 
