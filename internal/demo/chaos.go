@@ -56,7 +56,7 @@ type ChaosOptions struct {
 	// drain and the vendors to show every expected write.
 	Settle time.Duration
 	// MaxFailover is the longest a poll lease may take to move after a
-	// kill.
+	// kill, not counting the seconds the server was down within it.
 	MaxFailover time.Duration
 	// Binary is the alertsync binary the replicas run (this one when
 	// empty); Env is added to their environment.
@@ -131,8 +131,10 @@ type chaosRun struct {
 	rndMu sync.Mutex
 	rnd   *mrand.Rand
 
-	mu       sync.Mutex  // guards rep's fault and failover figures, and kills
+	mu       sync.Mutex  // guards rep's fault and failover figures, kills, moves and down
 	kills    []time.Time // when each SIGKILL was sent
+	moves    []leaseMove // each poll lease taken over after a kill
+	down     []downSpan  // when the server refused connections (a restart)
 	restarts sync.WaitGroup
 	// start is when the run started; timelineMu guards rep.Timeline.
 	start      time.Time

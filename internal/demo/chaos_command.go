@@ -38,7 +38,7 @@ func chaosCommand(_ func() (config.Config, error), stdout, stderr io.Writer) *co
 			"with --restart-postgres, restart the local server, while analysts give verdicts and comments through the\n" +
 			"API of whichever replica is alive. Then stop the faults, let everything settle and compare every vendor's\n" +
 			"console with what the verdicts and policies require. Exits non-zero when a write was lost or applied twice,\n" +
-			"or a failover took longer than --max-failover.",
+			"or a failover took longer than --max-failover, not counting the seconds the database server was down.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
@@ -83,7 +83,7 @@ func chaosCommand(_ func() (config.Config, error), stdout, stderr io.Writer) *co
 	f.DurationVar(&o.Outage, "outage", time.Minute, "how long one vendor is down, in the middle of the run (at most a third of --duration)")
 	f.Float64Var(&o.Rate, "rate", 0, "analyst actions a second (0: 5 on PostgreSQL, as fast as the API answers on SQLite)")
 	f.DurationVar(&o.Settle, "settle", 3*time.Minute, "how long to wait, after the faults stop, for every write to reach the vendors")
-	f.DurationVar(&o.MaxFailover, "max-failover", 15*time.Second, "fail when a poll lease takes longer than this to move after a kill")
+	f.DurationVar(&o.MaxFailover, "max-failover", 15*time.Second, "fail when a poll lease takes longer than this to move after a kill, not counting the seconds the server was down (restarting)")
 	f.Int64Var(&o.Seed, "seed", 1, "seed of the faults, the kills and the analysts' choices")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.BoolVarP(&verbose, "verbose", "v", false, "show progress with --json, and the replicas' logs")

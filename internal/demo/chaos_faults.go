@@ -206,25 +206,85 @@ func (ch *chaosRun) watchFailover(ctx context.Context, dead string, at time.Time
 				if held[l.Name] && l.Live && l.Holder != dead {
 					held[l.Name] = false
 					left--
-					ch.failover(time.Since(at))
-					ch.progress("lease %s moved from %s to %s, %.1fs after the kill", l.Name, dead, l.Holder, time.Since(at).Seconds())
+					now := time.Now()
+					down := ch.failover(at, now)
+					line := fmt.Sprintf("lease %s moved from %s to %s, %.1fs after the kill", l.Name, dead, l.Holder, now.Sub(at).Seconds())
+					if down > 0 {
+						line += fmt.Sprintf(" (%.1fs of it with the server down)", down.Seconds())
+					}
+					ch.progress("%s", line)
 				}
 			}
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	if left > 0 {
-		ch.failover(time.Since(at))
+		ch.failover(at, time.Now())
 		ch.progress("%d lease(s) of %s not taken over within a minute", left, dead)
 	}
 }
 
-// failover records one lease moved after gap.
-func (ch *chaosRun) failover(gap time.Duration) {
+// failover records one lease moved at moved after its holder's kill at
+// killed, and returns how long of that the server was down (so far).
+func (ch *chaosRun) failover(killed, moved time.Time) time.Duration {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	ch.rep.Failovers++
-	ch.rep.MaxFailoverS = max(ch.rep.MaxFailoverS, math.Round(gap.Seconds()*10)/10)
+	ch.moves = append(ch.moves, leaseMove{killed: killed, moved: moved})
+	return downWithin(ch.down, killed, moved, moved)
+}
+
+// leaseMove is one poll lease taken over after its holder's kill.
+type leaseMove struct{ killed, moved time.Time }
+
+// downSpan is a stretch the PostgreSQL server refused connections, to
+// within a ping (100 ms); to is zero while it still does.
+type downSpan struct{ from, to time.Time }
+
+// downWithin is how much of [from, to] falls in the spans; a span still
+// open counts as ending at now.
+func downWithin(spans []downSpan, from, to, now time.Time) time.Duration {
+	var d time.Duration
+	for _, s := range spans {
+		end := s.to
+		if end.IsZero() {
+			end = now
+		}
+		if lo, hi := later(s.from, from), earlier(end, to); hi.After(lo) {
+			d += hi.Sub(lo)
+		}
+	}
+	return d
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// failoverFigures fills the report's longest lease move, as measured
+// and without the seconds the server was down within it: while the
+// database refuses connections no replica can take a lease, so the
+// bound holds only the rest.
+func (ch *chaosRun) failoverFigures() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	now := time.Now()
+	for _, m := range ch.moves {
+		gap := m.moved.Sub(m.killed)
+		net := gap - downWithin(ch.down, m.killed, m.moved, now)
+		ch.rep.MaxFailoverS = max(ch.rep.MaxFailoverS, math.Round(gap.Seconds()*10)/10)
+		ch.rep.MaxFailoverUpS = max(ch.rep.MaxFailoverUpS, math.Round(net.Seconds()*10)/10)
+	}
 }
 
 // databaseFaults cuts the run's connections ConnectionCuts times over
@@ -270,14 +330,62 @@ func (ch *chaosRun) databaseFaults(ctx context.Context) {
 
 func (ch *chaosRun) restartPostgres(ctx context.Context) {
 	ch.progress("restarting the PostgreSQL server")
+	restarted := make(chan struct{})
+	watched := make(chan struct{})
+	go func() { defer close(watched); ch.watchDown(ctx, restarted) }()
 	what, ok := ch.db.restartServer(ctx)
+	close(restarted)
+	<-watched
 	ch.mu.Lock()
 	ch.rep.PostgresRestart = what
 	if ok {
 		ch.rep.Faults.PostgresRestarts++
 	}
+	var down string
+	if n := len(ch.down); n > 0 && !ch.down[n-1].to.IsZero() {
+		s := ch.down[n-1]
+		down = fmt.Sprintf("; it refused connections from %.1fs to %.1fs", s.from.Sub(ch.start).Seconds(), s.to.Sub(ch.start).Seconds())
+	}
 	ch.mu.Unlock()
-	ch.progress("postgres: %s", what)
+	ch.progress("postgres: %s%s", what, down)
+}
+
+// watchDown pings the server every 100 ms, with the admin connection,
+// while it restarts: it records in ch.down when the server first
+// refuses and when it answers again, and returns then, or once
+// restarted is closed with the server answering and never seen down, or
+// after a minute.
+func (ch *chaosRun) watchDown(ctx context.Context, restarted <-chan struct{}) {
+	open := -1
+	for start := time.Now(); time.Since(start) < time.Minute; {
+		sent := time.Now()
+		ping, cancel := context.WithTimeout(ctx, time.Second)
+		err := ch.db.admin.PingContext(ping)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		ch.mu.Lock()
+		switch {
+		case err != nil && open < 0: // down by now; since the ping was sent, at most
+			ch.down = append(ch.down, downSpan{from: time.Now()})
+			open = len(ch.down) - 1
+		case err == nil && open >= 0: // answering again: counted from the ping's sending, the earlier end
+			ch.down[open].to = sent
+		}
+		ch.mu.Unlock()
+		if err == nil && open >= 0 {
+			return
+		}
+		if err == nil {
+			select {
+			case <-restarted:
+				return
+			default:
+			}
+		}
+		pause(ctx, 100*time.Millisecond)
+	}
 }
 
 // outage is how long the vendor outage lasts: Outage, but never more

@@ -17,25 +17,28 @@ import (
 // policies require at the vendors, and those their consoles show; Lost
 // is the difference. Duplicate counts the writes a vendor's own ledger
 // shows applied twice. Failovers counts the poll leases that moved to
-// another replica after a kill, MaxFailoverS the longest such move. The
+// another replica after a kill, MaxFailoverS the longest such move and
+// MaxFailoverUpS the longest without the seconds the PostgreSQL server
+// was down (restarting) within it, which is what the bound holds. The
 // outbox's own rescue is not counted there: its items are leased to a
 // worker id the API does not tie to a replica; Lost shows it.
 type ChaosReport struct {
-	Store        string              `json:"store"`
-	DurationS    float64             `json:"duration_s"`
-	Expected     int                 `json:"expected"`
-	Observed     int                 `json:"observed"`
-	Lost         int                 `json:"lost"`
-	Duplicate    int                 `json:"duplicate"`
-	DeadLetters  int                 `json:"dead_letters"`
-	Failovers    int                 `json:"failovers"`
-	MaxFailoverS float64             `json:"max_failover_s"`
-	Faults       ChaosFaults         `json:"faults"`
-	Converged    bool                `json:"converged"`
-	SettleS      float64             `json:"settle_s"`
-	Analysts     driverCounts        `json:"analysts"`
-	Outbox       map[string]int      `json:"outbox"`
-	Vendors      []ChaosVendorReport `json:"vendors"`
+	Store          string              `json:"store"`
+	DurationS      float64             `json:"duration_s"`
+	Expected       int                 `json:"expected"`
+	Observed       int                 `json:"observed"`
+	Lost           int                 `json:"lost"`
+	Duplicate      int                 `json:"duplicate"`
+	DeadLetters    int                 `json:"dead_letters"`
+	Failovers      int                 `json:"failovers"`
+	MaxFailoverS   float64             `json:"max_failover_s"`
+	MaxFailoverUpS float64             `json:"max_failover_up_s"`
+	Faults         ChaosFaults         `json:"faults"`
+	Converged      bool                `json:"converged"`
+	SettleS        float64             `json:"settle_s"`
+	Analysts       driverCounts        `json:"analysts"`
+	Outbox         map[string]int      `json:"outbox"`
+	Vendors        []ChaosVendorReport `json:"vendors"`
 	// MissingWrites shows a few of the expected writes not shown.
 	MissingWrites []string `json:"missing_writes,omitempty"`
 	// DuplicateWrites shows a few of the writes applied twice.
@@ -50,7 +53,7 @@ type ChaosReport struct {
 	// PostgresRestart says how the server restart went: "restarted ...",
 	// "skipped: <reason>" or why it was not asked for.
 	PostgresRestart string `json:"postgres_restart"`
-	// MaxFailoverLimit is the bound MaxFailoverS is held to.
+	// MaxFailoverLimit is the bound MaxFailoverUpS is held to.
 	MaxFailoverLimit float64 `json:"max_failover_limit_s"`
 	// Timeline is the run's progress lines (phases, faults, lease moves),
 	// each after the seconds since the run started: with --json they
@@ -93,8 +96,8 @@ func (r *ChaosReport) Failed() []string {
 	if r.Duplicate > 0 {
 		out = append(out, fmt.Sprintf("%d writes were applied twice", r.Duplicate))
 	}
-	if r.MaxFailoverS > r.MaxFailoverLimit {
-		out = append(out, fmt.Sprintf("a failover took %.1fs (limit %.0fs)", r.MaxFailoverS, r.MaxFailoverLimit))
+	if r.MaxFailoverUpS > r.MaxFailoverLimit {
+		out = append(out, fmt.Sprintf("a failover took %.1fs with the server up (limit %.0fs)", r.MaxFailoverUpS, r.MaxFailoverLimit))
 	}
 	return out
 }
@@ -137,6 +140,7 @@ func (ch *chaosRun) finish(ctx context.Context) error {
 	}
 	ch.rep.Analysts = ch.d.n
 	ch.rep.MaxFailoverLimit = ch.o.MaxFailover.Seconds()
+	ch.failoverFigures()
 	fc, expired := ch.vf.counts()
 	f := &ch.rep.Faults
 	f.ServerErrors, f.Throttles, f.Timeouts, f.TimeoutsApplied, f.OutageRefused = fc.ServerErrors, fc.Throttles, fc.Hangs, fc.HangsApplied, fc.Outage
@@ -187,7 +191,8 @@ func (r *ChaosReport) Print(w io.Writer) {
 	_, _ = fmt.Fprintf(w, "alertsync chaos on %s, %.0fs (settled in %.0fs, converged %t)\n", r.Store, r.DurationS, r.SettleS, r.Converged)
 	_, _ = fmt.Fprintf(w, "  writes    expected %d, observed %d, lost %d, duplicate %d, dead letters %d\n",
 		r.Expected, r.Observed, r.Lost, r.Duplicate, r.DeadLetters)
-	_, _ = fmt.Fprintf(w, "  failover  %d lease moves, longest %.1fs (limit %.0fs)\n", r.Failovers, r.MaxFailoverS, r.MaxFailoverLimit)
+	_, _ = fmt.Fprintf(w, "  failover  %d lease moves, longest %.1fs, %.1fs with the server up (limit %.0fs)\n",
+		r.Failovers, r.MaxFailoverS, r.MaxFailoverUpS, r.MaxFailoverLimit)
 	_, _ = fmt.Fprintf(w, "  faults    %d 5xx, %d 429, %d timeouts (%d applied), %d tokens expired, %s down %.0fs (%d refused), %d kills, %d connection cuts, %d postgres restarts\n",
 		f.ServerErrors, f.Throttles, f.Timeouts, f.TimeoutsApplied, f.TokenExpiries, f.OutageVendor, f.OutageS, f.OutageRefused, f.Kills, f.ConnectionCuts, f.PostgresRestarts)
 	_, _ = fmt.Fprintf(w, "  analysts  %d verdicts, %d comments, %d alerts raised; %d answers lost (read back before resending)\n",

@@ -138,3 +138,44 @@ func tail(s string, n int) string {
 	}
 	return s
 }
+
+// TestFailoverNotCountingTheServerDown: a lease move is held to the
+// bound without the seconds the PostgreSQL server refused connections
+// within it (no replica can take a lease then), and the report keeps
+// the move as measured too.
+func TestFailoverNotCountingTheServerDown(t *testing.T) {
+	t0 := time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	tests := []struct {
+		name        string
+		down        []downSpan
+		killed      float64
+		moved       float64
+		wantS, upS  float64
+		wantFailure bool
+	}{
+		{"no restart", nil, 32.2, 42.5, 10.3, 10.3, false},
+		{"slow without a restart", nil, 32.2, 48.0, 15.8, 15.8, true},
+		{"restart inside the move", []downSpan{{at(38.3), at(46.9)}}, 32.2, 47.4, 15.2, 6.6, false},
+		{"restart before the kill", []downSpan{{at(10), at(20)}}, 32.2, 42.5, 10.3, 10.3, false},
+		{"restart after the move", []downSpan{{at(45), at(50)}}, 32.2, 42.5, 10.3, 10.3, false},
+		{"restart under way at the kill", []downSpan{{at(30), at(35)}}, 32.2, 45.0, 12.8, 10.0, false},
+		{"slow after the server came back", []downSpan{{at(38.3), at(40)}}, 32.2, 50.0, 17.8, 16.1, true},
+		// A span still open counts up to now, long after the move.
+		{"still down at the end", []downSpan{{at(40), time.Time{}}}, 32.2, 42.5, 10.3, 7.8, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch := &chaosRun{rep: &ChaosReport{MaxFailoverLimit: 15}, down: tt.down}
+			ch.moves = []leaseMove{{killed: at(tt.killed), moved: at(tt.moved)}}
+			ch.failoverFigures()
+			if ch.rep.MaxFailoverS != tt.wantS || ch.rep.MaxFailoverUpS != tt.upS {
+				t.Errorf("longest move %.1fs, %.1fs with the server up; want %.1fs, %.1fs",
+					ch.rep.MaxFailoverS, ch.rep.MaxFailoverUpS, tt.wantS, tt.upS)
+			}
+			if failed := len(ch.rep.Failed()) > 0; failed != tt.wantFailure {
+				t.Errorf("failed %v (%q), want %v", failed, ch.rep.Failed(), tt.wantFailure)
+			}
+		})
+	}
+}
