@@ -16,7 +16,7 @@ func (s *server) retryOutbox(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := s.store.OutboxRetry(r.Context(), id, s.engine.Now())
+	err := s.engine.RetryOutbox(r.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		notFound(w, "no dead outbox item %d", id)

@@ -214,6 +214,24 @@ func raceBackoff(attempt int) time.Duration {
 // writers that keep taking the same rows fall out of step rather than
 // collide at every attempt.
 func (e *Engine) withTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	var queued enqueueTracker
+	err := e.retryLostRaces(ctx, func() error {
+		return e.store.WithTx(ctx, func(tx store.Tx) error {
+			queued = enqueueTracker{Tx: tx}
+			return fn(&queued)
+		})
+	})
+	if err == nil && e.committed != nil && len(queued.integrations) > 0 {
+		e.committed(queued.integrations)
+	}
+	return err
+}
+
+// retryLostRaces runs one transaction, run, up to maxTxAttempts times
+// while it loses a race (store.ErrConflict), waiting raceBackoff before
+// each new attempt. A conflict no new attempt can mend
+// (store.ErrSuperseded) is returned at once.
+func (e *Engine) retryLostRaces(ctx context.Context, run func() error) error {
 	var err error
 	for attempt := range maxTxAttempts {
 		if attempt > 0 {
@@ -225,20 +243,22 @@ func (e *Engine) withTx(ctx context.Context, fn func(tx store.Tx) error) error {
 			case <-t.C:
 			}
 		}
-		var queued enqueueTracker
-		err = e.store.WithTx(ctx, func(tx store.Tx) error {
-			queued = enqueueTracker{Tx: tx}
-			return fn(&queued)
-		})
-		if !errors.Is(err, store.ErrConflict) {
-			if err == nil && e.committed != nil && len(queued.integrations) > 0 {
-				e.committed(queued.integrations)
-			}
+		err = run()
+		if !errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrSuperseded) {
 			return err
 		}
 		e.log.Debug("transaction lost a race; retrying", "err", err)
 	}
 	return err
+}
+
+// RetryOutbox moves the dead outbox item id back to pending, due now,
+// with a fresh attempt budget: an operator's retry. It is
+// store.ErrNotFound unless the item is dead, and store.ErrSuperseded when
+// a later action on the same remote object has been applied since; a
+// transaction that lost a race with another writer is run again.
+func (e *Engine) RetryOutbox(ctx context.Context, id int64) error {
+	return e.retryLostRaces(ctx, func() error { return e.store.OutboxRetry(ctx, id, e.Now()) })
 }
 
 // enqueueTracker notes which integrations a transaction queued outbound

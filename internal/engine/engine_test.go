@@ -781,3 +781,52 @@ func TestIngestLosingRacesQuarantinesNothing(t *testing.T) {
 		})
 	}
 }
+
+// retryRacingStore answers OutboxRetry with the errors in answers, one
+// per call (then nil), and counts the calls.
+type retryRacingStore struct {
+	store.Scoped
+	answers []error
+	calls   int
+}
+
+func (s *retryRacingStore) OutboxRetry(context.Context, int64, time.Time) error {
+	s.calls++
+	if s.calls > len(s.answers) {
+		return nil
+	}
+	return s.answers[s.calls-1]
+}
+
+// TestRetryOutboxRunsAgainAfterALostRace: an operator's retry of a dead
+// item whose transaction lost a race (a deadlock) is run again, so the
+// operator is not told, wrongly, that a later action superseded it; a
+// superseded item, or one that is not dead, is answered at once.
+func TestRetryOutboxRunsAgainAfterALostRace(t *testing.T) {
+	t.Parallel()
+	lost := fmt.Errorf("retry outbox item 7: %w: deadlock detected", store.ErrConflict)
+	tests := []struct {
+		name      string
+		answers   []error
+		want      error
+		wantCalls int
+	}{
+		{"lost one race", []error{lost}, nil, 2},
+		{"lost every race", []error{lost, lost, lost, lost, lost}, store.ErrConflict, 4},
+		{"superseded", []error{store.ErrSuperseded}, store.ErrSuperseded, 1},
+		{"not dead", []error{store.ErrNotFound}, store.ErrNotFound, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := &retryRacingStore{Scoped: storetest.Default(storetest.OpenSQLite(t)).Scoped, answers: tt.answers}
+			err := engine.New(engine.Options{Store: st}).RetryOutbox(t.Context(), 7)
+			if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("RetryOutbox = %v, want %v", err, tt.want)
+			}
+			if st.calls != tt.wantCalls {
+				t.Errorf("%d transactions, want %d", st.calls, tt.wantCalls)
+			}
+		})
+	}
+}

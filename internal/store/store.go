@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/model"
@@ -17,10 +18,17 @@ var ErrNotFound = errors.New("not found")
 
 // ErrConflict is returned, wrapped, when a write breaks a uniqueness rule
 // (an alert or vendor incident that already exists, a revision seq already
-// taken) or when the row changed since it was read (an update whose
-// revision is no longer the one it was based on). Callers retry the whole
-// transaction, which then reads the newer row.
+// taken), when the row changed since it was read (an update whose
+// revision is no longer the one it was based on), or when the server
+// aborted the transaction as the loser of a race (a deadlock). Callers
+// retry the whole transaction, which then reads the newer row.
 var ErrConflict = errors.New("conflict")
+
+// ErrSuperseded is the ErrConflict of a retry of a dead outbox item that
+// a later applied action on the same remote object has made stale:
+// sending it would undo that action, so no retry of the transaction can
+// succeed. It wraps ErrConflict.
+var ErrSuperseded = fmt.Errorf("%w: a later action on the same remote object was already applied", ErrConflict)
 
 // DefaultTenant is the tenant of a single-organisation install: a
 // database from before tenants existed migrates into it, and a
@@ -58,7 +66,7 @@ type Scoped interface {
 	// WithTx runs fn in one write transaction, committing when fn returns nil.
 	WithTx(ctx context.Context, fn func(tx Tx) error) error
 	// OutboxRetry moves a dead item back to pending, due at now. It is
-	// ErrNotFound unless the item is dead, and ErrConflict when a later
+	// ErrNotFound unless the item is dead, and ErrSuperseded when a later
 	// action on the same remote object has already been applied.
 	OutboxRetry(ctx context.Context, id int64, now time.Time) error
 	ConsoleSessions

@@ -80,16 +80,15 @@ func (c *console) retryOutbox(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	err := c.store.OutboxRetry(r.Context(), id, c.now().UTC())
+	err := c.engine.RetryOutbox(r.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		c.errorPage(w, r, http.StatusNotFound, "There is no dead outbox item with that id.")
 		return
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, store.ErrSuperseded):
 		c.errorPage(w, r, http.StatusConflict, "A later action on the same remote object has been applied since; retrying this one would undo it.")
 		return
-	case err != nil:
-		c.fail(w, r, err)
+	case c.refused(w, r, err):
 		return
 	}
 	c.log.InfoContext(r.Context(), "outbox item retried in the console", "id", id, "by", current(r.Context()).who.Name)

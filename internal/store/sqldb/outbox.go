@@ -400,7 +400,7 @@ func (t *tx) OutboxSkip(ctx context.Context, key, reason string, now time.Time) 
 }
 
 // whyNotRetried tells a missing or not-dead item (ErrNotFound) from a dead
-// one that a later applied action has superseded (ErrConflict).
+// one that a later applied action has superseded (ErrSuperseded).
 func (t *tx) whyNotRetried(ctx context.Context, id int64) error {
 	rows, err := t.queryDyn(ctx, "SELECT state FROM outbox WHERE tenant = :tenant AND id = ?", id)
 	if err != nil {
@@ -420,7 +420,7 @@ func (t *tx) whyNotRetried(ctx context.Context, id int64) error {
 	if state != string(store.OutboxDead) {
 		return store.ErrNotFound
 	}
-	return fmt.Errorf("%w: a later action on the same remote object was already applied", store.ErrConflict)
+	return store.ErrSuperseded
 }
 
 // OutboxLanes lists the tenants' integrations with unfinished work.

@@ -429,6 +429,9 @@ func testOutboxRetryAfterLaterApplied(t *testing.T, s *Both) {
 	finish(t, s, "w1", store.OutboxResult{ID: ids[1], State: store.OutboxDone, Now: t0})
 	err := s.OutboxRetry(t.Context(), ids[0], t0)
 	wantConflict(t, "retry of an action superseded by a later applied one", err)
+	if !errors.Is(err, store.ErrSuperseded) {
+		t.Errorf("retry of a superseded action: %v, want ErrSuperseded", err)
+	}
 	if it := getItem(t, s, ids[0]); it.State != store.OutboxDead {
 		t.Fatalf("superseded item = %+v", it)
 	}
