@@ -18,6 +18,7 @@ import (
 	"github.com/alertsync/alertsync/internal/outbox"
 	"github.com/alertsync/alertsync/internal/store"
 	"github.com/alertsync/alertsync/internal/store/storetest"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // clock is a fake clock tests move by hand.
@@ -668,12 +669,18 @@ func TestStateWriteAdoptedByLocalWorker(t *testing.T) {
 
 // TestReplicasIngestingTheSameAlertsLoseNone: two replicas on one
 // PostgreSQL store take pushes that update the same alerts in opposite
-// orders, so their transactions can deadlock. The one the server aborts
-// is retried; no alert is quarantined, and no push fails.
+// orders. Each batch locks its alerts in vendor id order, so the two
+// never deadlock (which would cost a second and an aborted transaction);
+// a race lost is retried; no alert is quarantined, and no push fails.
 func TestReplicasIngestingTheSameAlertsLoseNone(t *testing.T) {
 	t.Parallel()
 	st := storetest.Default(storetest.OpenPostgres(t))
+	watched := &deadlockWatch{Scoped: st.Scoped}
 	a, b := setupOn(t, st, engine.DefaultPolicy()), setupOn(t, st, engine.DefaultPolicy())
+	for _, h := range []*harness{a, b} {
+		h.eng = engine.New(engine.Options{Store: watched, Now: h.clk.Now})
+		h.eng.AddIntegration(engine.Integration{ID: "edr", Kind: "fake", Policy: engine.DefaultPolicy(), Connector: h.vendor})
+	}
 	ids := []string{"x1", "x2", "x3", "x4"}
 	var first []connector.Item
 	for _, id := range ids {
@@ -716,6 +723,24 @@ func TestReplicasIngestingTheSameAlertsLoseNone(t *testing.T) {
 	for _, e := range q {
 		t.Errorf("quarantined %s: %s", e.VendorID, e.Reason)
 	}
+	if n := watched.deadlocks.Load(); n > 0 {
+		t.Errorf("%d transactions deadlocked", n)
+	}
+}
+
+// deadlockWatch counts the write transactions PostgreSQL aborted as
+// deadlocked.
+type deadlockWatch struct {
+	store.Scoped
+	deadlocks atomic.Int64
+}
+
+func (s *deadlockWatch) WithTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	err := s.Scoped.WithTx(ctx, fn)
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "40P01" {
+		s.deadlocks.Add(1)
+	}
+	return err
 }
 
 // racingStore is a store on which every alert insert loses a race, as
