@@ -354,9 +354,17 @@ func (ch *chaosRun) restartPostgres(ctx context.Context) {
 // while it restarts: it records in ch.down when the server first
 // refuses and when it answers again, and returns then, or once
 // restarted is closed with the server answering and never seen down, or
-// after a minute.
+// after a minute (a span still open then ends there, so no later move
+// is excused by it).
 func (ch *chaosRun) watchDown(ctx context.Context, restarted <-chan struct{}) {
 	open := -1
+	defer func() {
+		ch.mu.Lock()
+		defer ch.mu.Unlock()
+		if open >= 0 && ch.down[open].to.IsZero() {
+			ch.down[open].to = time.Now()
+		}
+	}()
 	for start := time.Now(); time.Since(start) < time.Minute; {
 		sent := time.Now()
 		ping, cancel := context.WithTimeout(ctx, time.Second)
