@@ -728,6 +728,32 @@ func TestReplicasIngestingTheSameAlertsLoseNone(t *testing.T) {
 	}
 }
 
+// TestBatchWritesUpdatesInOneOrderAndNewAlertsInTheirs: a batch updates
+// the alerts it already stores in vendor id order (so two replicas'
+// batches lock rows in one order), and stores new alerts in the order
+// they came, so their ids, which the console lists by, follow the
+// vendor's order; an alert's own items keep theirs.
+func TestBatchWritesUpdatesInOneOrderAndNewAlertsInTheirs(t *testing.T) {
+	t.Parallel()
+	h := setup(t, engine.DefaultPolicy())
+	mustIngest(t, h, vendorAlert("m-old", "New"), vendorAlert("b-old", "New"))
+	second := vendorAlert("z-new", "InProgress")
+	mustIngest(t, h, vendorAlert("z-new", "New"), vendorAlert("m-old", "InProgress"), vendorAlert("a-new", "New"),
+		second, vendorAlert("b-old", "InProgress"))
+	list, err := h.st.AlertList(t.Context(), store.AlertListParams{Integration: "edr", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, a := range list {
+		order = append(order, fmt.Sprintf("%s:%s", a.VendorID, a.RemoteStatus))
+	}
+	want := []string{"m-old:InProgress", "b-old:InProgress", "z-new:InProgress", "a-new:New"}
+	if !slices.Equal(order, want) {
+		t.Errorf("alerts by id %v, want %v", order, want)
+	}
+}
+
 // deadlockWatch counts the write transactions PostgreSQL aborted as
 // deadlocked.
 type deadlockWatch struct {

@@ -125,7 +125,7 @@ func (e *Engine) ingestBatch(ctx context.Context, tx store.Tx, integration strin
 // pushes): item i is counted in res[owner[i]].
 func (e *Engine) ingestBatchFor(ctx context.Context, tx store.Tx, integration string, items []connector.Item, owner []int, res []IngestResult) error {
 	now := e.Now()
-	items, owner = inLockOrder(items, owner) // a copy: bad vendor ids are marked below
+	items = slices.Clone(items) // bad vendor ids are marked below
 	ids := make([]string, 0, len(items))
 	for i, it := range items {
 		if it.Err == nil && it.Alert != nil {
@@ -140,6 +140,7 @@ func (e *Engine) ingestBatchFor(ctx context.Context, tx store.Tx, integration st
 	if err != nil {
 		return fmt.Errorf("look up batch: %w", err)
 	}
+	items, owner = inLockOrder(items, owner, existing)
 	// New alerts are written together at the end (or before a vendor id
 	// repeats within the batch), which saves PostgreSQL a round trip per
 	// row.
@@ -458,31 +459,50 @@ func consumeLedger(ctx context.Context, tx store.Tx, integration string, kind mo
 	return match >= 0, nil
 }
 
-// inLockOrder returns copies of items and owner ordered by vendor id,
-// each alert's items kept in their order. A batch then takes its alert
-// rows' locks in one order whatever order the vendor or the pushes gave:
-// two replicas storing the same alerts (pushes of one vendor reaching
-// both) queue on the first row they share instead of deadlocking, which
-// on PostgreSQL costs a second (deadlock_timeout) and an aborted
-// transaction. New alerts get their ids in this order too.
-func inLockOrder(items []connector.Item, owner []int) ([]connector.Item, []int) {
+// inLockOrder returns copies of items and owner in the order a batch
+// writes them: items going to quarantine first, then the items of alerts
+// already stored, by vendor id, then those of new alerts, in the order
+// each alert first came; each alert's items keep their order. Updates
+// then take their rows' locks in one order whatever order the vendor or
+// the pushes gave: two replicas storing the same alerts (pushes of one
+// vendor reaching both) queue on the first row they share instead of
+// deadlocking, which on PostgreSQL costs a second (deadlock_timeout) and
+// an aborted transaction. New alerts are written after the updates (as
+// one insert), in the order they came, so their ids follow the vendor's
+// order.
+func inLockOrder(items []connector.Item, owner []int, existing map[string]model.Alert) ([]connector.Item, []int) {
+	type place struct {
+		group int    // 0 quarantine, 1 stored alert, 2 new alert
+		id    string // a stored alert's vendor id
+		first int    // where a new alert first came
+	}
+	places := make([]place, len(items))
+	firstAt := map[string]int{}
+	for i, it := range items {
+		if it.Err != nil || it.Alert == nil {
+			continue
+		}
+		id := vendorIDOf(it)
+		if _, ok := existing[id]; ok {
+			places[i] = place{group: 1, id: id}
+			continue
+		}
+		if _, ok := firstAt[id]; !ok {
+			firstAt[id] = i
+		}
+		places[i] = place{group: 2, first: firstAt[id]}
+	}
 	order := make([]int, len(items))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(lockKey(items[a]), lockKey(items[b])) })
+	slices.SortStableFunc(order, func(a, b int) int {
+		pa, pb := places[a], places[b]
+		return cmp.Or(cmp.Compare(pa.group, pb.group), cmp.Compare(pa.id, pb.id), cmp.Compare(pa.first, pb.first))
+	})
 	sorted, owners := make([]connector.Item, len(items)), make([]int, len(items))
 	for k, i := range order {
 		sorted[k], owners[k] = items[i], owner[i]
 	}
 	return sorted, owners
-}
-
-// lockKey is the vendor id an item's row is locked by ("" for an item
-// going to quarantine).
-func lockKey(it connector.Item) string {
-	if it.Err != nil || it.Alert == nil {
-		return ""
-	}
-	return vendorIDOf(it)
 }
