@@ -244,6 +244,39 @@ func TestDeliveriesAndWhy(t *testing.T) {
 	b.post(fmt.Sprintf("/outbox/%d/retry", dead), nil).want(t, http.StatusNotFound)
 }
 
+// TestRetryOfASupersededDeadLetter: a dead write-back that a later
+// applied action on the same vendor alert (an analyst's comment) has
+// superseded is not sent again: the retry answers 409 and says why, and
+// the item stays dead.
+func TestRetryOfASupersededDeadLetter(t *testing.T) {
+	t.Parallel()
+	h := startHub(t)
+	h.app.Outbox().Hold(true)
+	alert := h.alerts[1]
+	b := h.browser().login(adminToken)
+	h.recv.mu.Lock()
+	h.recv.fail = true
+	h.recv.mu.Unlock()
+	b.get(fmt.Sprintf("/alerts/%d", alert))
+	b.post(fmt.Sprintf("/alerts/%d/verdict", alert), url.Values{"verdict": {"not_a_threat"}, "reason": {"lab"}}).want(t, http.StatusSeeOther)
+	h.drain()
+	dead := h.stateWrite(alert)
+	h.recv.mu.Lock()
+	h.recv.fail = false
+	h.recv.mu.Unlock()
+	b.get(fmt.Sprintf("/alerts/%d", alert))
+	b.post(fmt.Sprintf("/alerts/%d/comments", alert), url.Values{"body": {"seen on the lab host"}}).want(t, http.StatusSeeOther)
+	h.drain()
+	b.get("/outbox?state=dead")
+	p := b.post(fmt.Sprintf("/outbox/%d/retry", dead), nil).want(t, http.StatusConflict)
+	if !strings.Contains(p.body, "A later action on the same remote object has been applied since") {
+		t.Errorf("the refusal does not say why:\n%s", p.body)
+	}
+	if it, _ := h.app.Store().OutboxGet(context.Background(), dead); it.State != "dead" {
+		t.Errorf("superseded write-back is %s, want dead", it.State)
+	}
+}
+
 // TestSecretForm: an admin replaces the intake key from the edit page;
 // the integration takes the new key at once and refuses the old one, and
 // no page shows either; a setting that is not a secret is refused, and a
