@@ -250,25 +250,10 @@ func downWithin(spans []downSpan, from, to, now time.Time) time.Duration {
 		if end.IsZero() {
 			end = now
 		}
-		if lo, hi := later(s.from, from), earlier(end, to); hi.After(lo) {
-			d += hi.Sub(lo)
-		}
+		lo, hi := max(s.from.UnixNano(), from.UnixNano()), min(end.UnixNano(), to.UnixNano())
+		d += time.Duration(max(hi-lo, 0))
 	}
 	return d
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // failoverFigures fills the report's longest lease move, as measured
