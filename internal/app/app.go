@@ -200,6 +200,9 @@ func (a *App) Start(ctx context.Context) error {
 		a.goLoop(func() { a.maintainLoop(ctx, m) })
 	}
 	a.goLoop(func() { a.ledgerPruneLoop(ctx) })
+	if a.cfg.Playbooks.RunRetention > 0 {
+		a.goLoop(func() { a.runPruneLoop(ctx) })
+	}
 	a.goLoop(func() { a.heartbeatLoop(ctx) })
 	a.pollMetrics = newPollMetrics(a.registry)
 	// Tenants created through the API or the CLI since the last start.

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	promreg "github.com/alertsync/alertsync/internal/metrics"
 	"github.com/alertsync/alertsync/internal/playbook"
 	"github.com/alertsync/alertsync/internal/store"
 )
@@ -69,4 +72,55 @@ func (a *App) scheduleLoop(ctx context.Context) {
 			}
 		}
 	})
+}
+
+// The run history is pruned every runPruneEvery, runPruneBatch runs a
+// transaction, so that pruning never holds the store's writer long.
+const (
+	runPruneEvery = 10 * time.Minute
+	runPruneBatch = 500
+)
+
+// runPruneLoop deletes, on one replica at a time, every tenant's runs
+// that finished more than playbooks.run_retention ago, with their step
+// records and their steps' outbox items.
+func (a *App) runPruneLoop(ctx context.Context) {
+	pruned := promreg.Register(a.registry, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "alertsync_playbook_runs_pruned_total",
+		Help: "Finished playbook runs deleted from the run history once older than playbooks.run_retention.",
+	}, []string{"tenant"}))
+	a.singletonLoop(ctx, "playbook-run-prune", runPruneEvery, func(ctx context.Context) {
+		cutoff := a.opts.Now().Add(-a.cfg.Playbooks.RunRetention)
+		for _, t := range a.running() {
+			n, err := pruneRuns(ctx, t.scope, cutoff)
+			pruned.WithLabelValues(t.id).Add(float64(n))
+			if err != nil && ctx.Err() == nil {
+				a.log.Warn("playbook run history not pruned", "tenant", t.id, "pruned", n, "err", err)
+			} else if n > 0 {
+				a.log.Info("playbook run history pruned", "tenant", t.id, "runs", n, "finished_before", cutoff)
+			}
+		}
+	})
+}
+
+// pruneRuns deletes a tenant's runs finished before cutoff, walking them
+// a batch a transaction; it returns how many it deleted.
+func pruneRuns(ctx context.Context, sc store.Scoped, cutoff time.Time) (int, error) {
+	total := 0
+	var after int64
+	for {
+		var n int
+		err := sc.WithTx(ctx, func(tx store.Tx) error {
+			var err error
+			n, after, err = tx.RunPrune(ctx, store.RunPruneParams{Before: cutoff, AfterID: after, Limit: runPruneBatch})
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if after == 0 {
+			return total, nil
+		}
+	}
 }

@@ -56,9 +56,14 @@ type Tenant struct {
 // (every *.yaml and *.yml file of Dir; the API manages others) and holds
 // the secrets definitions name: a definition never holds a credential,
 // only a secret's name (auth token_secret, secret("name")).
+//
+// RunRetention is how long a finished run stays in the run history (0:
+// for ever); it is the hub's, for every tenant's runs, so only the
+// top-level playbooks may set it.
 type Playbooks struct {
-	Dir     string        `yaml:"dir"`
-	Secrets []NamedSecret `yaml:"secrets"`
+	Dir          string        `yaml:"dir"`
+	Secrets      []NamedSecret `yaml:"secrets"`
+	RunRetention time.Duration `yaml:"run_retention"`
 }
 
 // NamedSecret is one secret playbooks refer to by name; Value may be a
@@ -201,7 +206,8 @@ func Defaults() Config {
 			BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
 			Lease: 15 * time.Second, IdleWait: 200 * time.Millisecond,
 		},
-		LogLevel: "info",
+		Playbooks: Playbooks{RunRetention: 30 * 24 * time.Hour},
+		LogLevel:  "info",
 	}
 }
 
@@ -296,6 +302,7 @@ func (c Config) Validate() error {
 		{"outbox.base_backoff", c.Outbox.BaseBackoff <= 0 || c.Outbox.MaxBackoff < c.Outbox.BaseBackoff, "must be positive and not above outbox.max_backoff"},
 		{"outbox.lease", c.Outbox.Lease < time.Second, "must be at least 1s"},
 		{"log_level", !validLevel(c.LogLevel), "must be debug, info, warn or error"},
+		{"playbooks.run_retention", c.Playbooks.RunRetention < 0, "must not be negative (0 keeps runs for ever)"},
 	}
 	for _, ch := range checks {
 		if ch.bad {
@@ -343,6 +350,9 @@ func (c Config) validateTokensAndIntegrations() error {
 			return &FieldError{Field: f + ".id", Problem: "duplicate tenant " + strconv.Quote(t.ID)}
 		}
 		tenants[t.ID] = true
+		if t.Playbooks.RunRetention != 0 {
+			return &FieldError{Field: f + ".playbooks.run_retention", Problem: "the hub's own: set playbooks.run_retention at the top level, for every tenant"}
+		}
 		if err := validateIntegrations(f+".integrations", t.Integrations); err != nil {
 			return err
 		}

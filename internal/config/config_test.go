@@ -20,11 +20,13 @@ func writeConfig(t *testing.T, body string) string {
 }
 
 func TestLoadDefaultsAndFile(t *testing.T) {
-	cfg, err := Load(writeConfig(t, "listen: 127.0.0.1:9999\nintegrations:\n  - id: push\n    kind: httpintake\n    policy:\n      comment_sync: true\n"))
+	cfg, err := Load(writeConfig(t, "listen: 127.0.0.1:9999\nintegrations:\n  - id: push\n    kind: httpintake\n    policy:\n      comment_sync: true\n"+
+		"playbooks:\n  dir: ./playbooks\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Listen != "127.0.0.1:9999" || cfg.Store.Driver != "sqlite" || cfg.Engine.ValidationInterval.Minutes() != 30 || cfg.Engine.ValidationWindow.Hours() != 48 {
+	if cfg.Listen != "127.0.0.1:9999" || cfg.Store.Driver != "sqlite" || cfg.Engine.ValidationInterval.Minutes() != 30 || cfg.Engine.ValidationWindow.Hours() != 48 ||
+		cfg.Playbooks.RunRetention.Hours() != 30*24 {
 		t.Fatalf("cfg = %+v", cfg)
 	}
 	if p := cfg.Integrations[0].Policy; p.CommentSync == nil || !*p.CommentSync || p.CloseOnNotAThreat != nil {
@@ -60,6 +62,8 @@ func TestInvalidConfigNamesTheField(t *testing.T) {
 		{"integrations:\n  - {id: a, kind: graph}\n  - {id: a, kind: mde}\n", "integrations[1].id"},
 		{"integrations:\n  - {id: s, kind: sentinel, reconcile: {alerts_from: [nope]}}\n", "integrations[0].reconcile.alerts_from[0]"},
 		{"integrations:\n  - {id: d, kind: x}\n  - {id: s, kind: sentinel, reconcile: {alerts_from: [d], on_alert: {active: {status: resolved}}}}\n", "integrations[1].reconcile.on_alert.active"},
+		{"playbooks:\n  run_retention: -1h\n", "playbooks.run_retention"},
+		{"tenants:\n  - {id: acme, playbooks: {run_retention: 24h}}\n", "tenants[0].playbooks.run_retention"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {

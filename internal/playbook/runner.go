@@ -23,7 +23,7 @@ const ActionStep = "playbook_step"
 // lanePrefix names a playbook's outbox lane: each playbook's steps queue
 // on their own, so one playbook's backlog (or a slow tool) never delays
 // another's, nor any vendor write-back.
-const lanePrefix = "playbook:"
+const lanePrefix = store.RunLanePrefix
 
 // Options wire a Runner.
 type Options struct {
@@ -174,7 +174,7 @@ func (r *Runner) enqueueSteps(ctx context.Context, tx store.Tx, steps []queuedSt
 		b, _ := json.Marshal(stepPayload{RunID: q.run.ID, Step: q.step}) // always encodes
 		ps[i] = store.OutboxEnqueueParams{
 			Key: fmt.Sprintf("playbook/%d/step/%d", q.run.ID, q.step), Integration: lanePrefix + q.run.PlaybookID,
-			ObjectRef: fmt.Sprintf("run/%d", q.run.ID), Action: ActionStep, Payload: b,
+			ObjectRef: store.RunObjectRef(q.run.ID), Action: ActionStep, Payload: b,
 			OriginKind: q.run.ObjectKind, OriginID: q.run.ObjectID, Now: now, NotBefore: q.notBefore, Priority: store.PriorityDecision,
 		}
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/model"
@@ -44,7 +45,31 @@ type PlaybookTx interface {
 	// StepUpsertBatch is StepUpsert for many records, in few statements;
 	// of two records of one step, the later wins.
 	StepUpsertBatch(ctx context.Context, steps []StepRecord) error
+	// RunPrune walks, in id order, up to p.Limit runs after p.AfterID
+	// that finished before p.Before, and deletes them with their step
+	// records and their steps' outbox items. It skips a run one of whose
+	// steps' items is unfinished (pending, leased, or dead: a dead letter
+	// stays visible, and never names a run that is gone), and the
+	// tenant's newest run, so that no store gives its id to a new run.
+	// It returns how many runs it deleted and the id to walk on after, 0
+	// once the walk has reached the end.
+	RunPrune(ctx context.Context, p RunPruneParams) (deleted int, next int64, err error)
 }
+
+// RunPruneParams bound one step of RunPrune's walk.
+type RunPruneParams struct {
+	Before  time.Time
+	AfterID int64
+	Limit   int
+}
+
+// RunLanePrefix begins the outbox lane of a playbook's steps: each
+// playbook's steps queue on a lane of their own, RunLanePrefix and the
+// playbook's id, and name their run as RunObjectRef does.
+const RunLanePrefix = "playbook:"
+
+// RunObjectRef is the outbox object reference of a run's steps.
+func RunObjectRef(runID int64) string { return "run/" + strconv.FormatInt(runID, 10) }
 
 // Playbook origins: managed through the API, or read from a file.
 const (

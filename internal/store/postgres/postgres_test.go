@@ -46,6 +46,10 @@ func BenchmarkIngestBatch(b *testing.B) {
 	storetest.BenchIngestBatch(b, setup(b))
 }
 
+func BenchmarkRunPrune(b *testing.B) {
+	storetest.BenchRunPrune(b, setup(b))
+}
+
 func BenchmarkOutboxClaimFinish(b *testing.B) {
 	storetest.BenchOutboxClaimFinish(b, setup(b))
 }

@@ -19,7 +19,9 @@ import (
 //   - expediting a lane searches that lane's entries in outbox_lane (given
 //     the index's own lower bound on the integration beside the equality,
 //     the planner took the bound and walked every unfinished item of the
-//     tenant, until the statement named the priority range).
+//     tenant, until the statement named the priority range);
+//   - the run history's pruning walks the tenant's runs in id order, with
+//     no sort.
 func TestSQLitePlansStayNarrow(t *testing.T) {
 	t.Parallel()
 	_, db := storetest.OpenSQLiteRaw(t)
@@ -32,6 +34,7 @@ func TestSQLitePlansStayNarrow(t *testing.T) {
 		{"outbox object busy", []string{"outbox_object (tenant=? AND integration=? AND object_ref=?)"}, "outbox_tenant"},
 		{"outbox retry", []string{"object_ref=?"}, "USING INDEX outbox_tenant"},
 		{"outbox expedite", []string{"outbox_lane (tenant=? AND integration=? AND priority>? AND priority<?)"}, "integration>?"},
+		{"run prunable", []string{"playbook_runs_tenant (tenant=? AND id>? AND id<?)"}, "TEMP B-TREE"},
 	}
 	for _, tc := range tests {
 		text := sqldb.QueryText(tc.statement)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/alertsync/alertsync/internal/store"
@@ -374,4 +376,101 @@ func (t *tx) StepUpsertBatch(ctx context.Context, steps []store.StepRecord) erro
 		}
 	}
 	return nil
+}
+
+// RunPrune walks the next p.Limit runs finished before p.Before and
+// deletes those none of whose steps' items is unfinished, with their
+// step records and items. The walk and the lookup of unfinished items
+// are statements of their own, each following an index: one statement
+// joining them let PostgreSQL hash every unfinished item of the tenant
+// and sort the runs, for each batch.
+func (t *tx) RunPrune(ctx context.Context, p store.RunPruneParams) (int, int64, error) {
+	if p.Limit <= 0 {
+		return 0, 0, nil
+	}
+	rows, err := t.query(ctx, qRunPrunable, p.AfterID, micros(p.Before), p.Limit)
+	if err != nil {
+		return 0, 0, fmt.Errorf("prune runs: %w", err)
+	}
+	type walked struct {
+		id       int64
+		playbook string
+	}
+	found, err := collect(rows, func(s scanner) (walked, error) {
+		var w walked
+		return w, s.Scan(&w.id, &w.playbook)
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("prune runs: %w", err)
+	}
+	var next int64
+	if len(found) == p.Limit {
+		next = found[len(found)-1].id
+	}
+	// Each playbook's runs, by the reference their steps' items name.
+	refs := map[string]map[string]int64{}
+	var lanes []string
+	for _, w := range found {
+		if refs[w.playbook] == nil {
+			refs[w.playbook] = map[string]int64{}
+			lanes = append(lanes, w.playbook)
+		}
+		refs[w.playbook][store.RunObjectRef(w.id)] = w.id
+	}
+	deleted := 0
+	for _, pb := range lanes {
+		lane := store.RunLanePrefix + pb
+		ids, err := t.prunable(ctx, lane, refs[pb])
+		if err != nil {
+			return deleted, 0, err
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		var refArgs, idArgs []any
+		for _, id := range ids {
+			refArgs, idArgs = append(refArgs, store.RunObjectRef(id)), append(idArgs, id)
+		}
+		if err := t.execDyn(ctx, "DELETE FROM outbox WHERE tenant = "+tenantMark+" AND integration = ? AND object_ref IN ("+
+			marks(len(refArgs))+")", append([]any{lane}, refArgs...)...); err != nil {
+			return deleted, 0, fmt.Errorf("prune runs: outbox items: %w", err)
+		}
+		in := " IN (" + marks(len(idArgs)) + ")"
+		if err := t.execDyn(ctx, "DELETE FROM playbook_steps WHERE tenant = "+tenantMark+" AND run_id"+in, idArgs...); err != nil {
+			return deleted, 0, fmt.Errorf("prune runs: steps: %w", err)
+		}
+		if err := t.execDyn(ctx, "DELETE FROM playbook_runs WHERE tenant = "+tenantMark+" AND id"+in, idArgs...); err != nil {
+			return deleted, 0, fmt.Errorf("prune runs: %w", err)
+		}
+		deleted += len(ids)
+	}
+	return deleted, next, nil
+}
+
+// prunable returns those of one playbook's runs (by their items' object
+// reference) none of whose steps' items on lane is unfinished, in id
+// order.
+func (t *tx) prunable(ctx context.Context, lane string, byRef map[string]int64) ([]int64, error) {
+	args := []any{lane}
+	for ref := range byRef {
+		args = append(args, ref)
+	}
+	rows, err := t.queryDyn(ctx, "SELECT DISTINCT object_ref FROM outbox WHERE tenant = "+tenantMark+
+		" AND integration = ? AND object_ref IN ("+marks(len(byRef))+") AND state NOT IN ('done', 'skipped')", args...)
+	if err != nil {
+		return nil, fmt.Errorf("prune runs: unfinished items: %w", err)
+	}
+	busy, err := collect(rows, func(s scanner) (string, error) {
+		var ref string
+		return ref, s.Scan(&ref)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("prune runs: unfinished items: %w", err)
+	}
+	for _, ref := range busy {
+		delete(byRef, ref)
+	}
+	ids := slices.Collect(maps.Values(byRef))
+	slices.Sort(ids)
+	return ids, nil
 }

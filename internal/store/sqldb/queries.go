@@ -64,6 +64,7 @@ const (
 	qRunInsert
 	qRunUpdate
 	qRunOpenGroup
+	qRunPrunable
 	qStepUpsert
 	qStepList
 	qLeaseAcquire
@@ -323,6 +324,14 @@ var queryDefs = [numQueries]struct{ name, text string }{
 	qRunOpenGroup: {"run open group", `SELECT ` + runCols + ` FROM playbook_runs
 	WHERE tenant = :tenant AND playbook_id = ? AND ` + runGrouping + ` AND group_until > ? AND group_count < ?
 	ORDER BY id LIMIT 1`},
+	// The next finished runs of the prune's walk, in id order, never the
+	// tenant's newest: SQLite gives a new row the largest id so far plus
+	// one, so keeping each tenant's newest keeps the largest of all, and
+	// no id is given twice.
+	qRunPrunable: {"run prunable", `SELECT id, playbook_id FROM playbook_runs
+	WHERE tenant = :tenant AND id > ? AND status <> 'running' AND finished_at < ?
+	AND id < (SELECT MAX(id) FROM playbook_runs WHERE tenant = :tenant)
+	ORDER BY id LIMIT CAST(? AS INTEGER)`},
 	qStepUpsert: {"step upsert", `INSERT INTO playbook_steps (tenant, ` + stepCols + `)
 	VALUES (:tenant, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + stepConflict},
 	// A lease is taken by one statement: inserted when new, else taken

@@ -96,6 +96,10 @@ func BenchmarkIngestBatch(b *testing.B) {
 	storetest.BenchIngestBatch(b, setup(b, b.TempDir()))
 }
 
+func BenchmarkRunPrune(b *testing.B) {
+	storetest.BenchRunPrune(b, setup(b, b.TempDir()))
+}
+
 func BenchmarkOutboxClaimFinish(b *testing.B) {
 	storetest.BenchOutboxClaimFinish(b, setup(b, b.TempDir()))
 }

@@ -186,3 +186,69 @@ func benchClaimComplete(b *testing.B, s *Both, claimBatch, total int) int {
 	}
 	return len(results)
 }
+
+// BenchRunPrune measures the run history's pruning: each round stores
+// 500 finished runs of a playbook like the seed's (two step records, two
+// done step items), untimed, then times the prune transaction that
+// deletes them. It reports runs/s.
+func BenchRunPrune(b *testing.B, st store.Store) {
+	s := Default(st)
+	const batch = 500
+	ctx := b.Context()
+	nodes := json.RawMessage(`[{"alert_uuid":"ldt:0123456789abcdef:4242"},` + string(benchRaw) + `,{"status":201}]`)
+	newest := &store.Run{PlaybookID: "bench", Trigger: "alert_created", Status: store.RunRunning, NextStep: 1, StartedAt: t0}
+	pruned := 0
+	for b.Loop() {
+		b.StopTimer()
+		runs := make([]*store.Run, batch)
+		for i := range runs {
+			runs[i] = &store.Run{PlaybookID: "bench", Trigger: "alert_created", ObjectKind: model.KindAlert, ObjectID: 1,
+				Status: store.RunSucceeded, Nodes: nodes, NextStep: 3, StartedAt: t0, FinishedAt: t0.Add(time.Second)}
+		}
+		err := s.WithTx(ctx, func(tx store.Tx) error {
+			if err := tx.RunInsertBatch(ctx, append(runs, newest)); err != nil {
+				return err
+			}
+			var steps []store.StepRecord
+			var items []store.OutboxEnqueueParams
+			for _, r := range runs {
+				for n := 1; n <= 2; n++ {
+					steps = append(steps, store.StepRecord{RunID: r.ID, Index: n, Name: "step", Type: "http",
+						Status: store.StepSucceeded, Output: benchRaw, StartedAt: t0, FinishedAt: t0})
+					items = append(items, store.OutboxEnqueueParams{Key: "playbook/" + strconv.FormatInt(r.ID, 10) + "/step/" + strconv.Itoa(n),
+						Integration: store.RunLanePrefix + "bench", ObjectRef: store.RunObjectRef(r.ID), Action: "playbook_step",
+						OriginKind: model.KindAlert, OriginID: 1, Now: t0, LeaseOwner: "bench", LeaseUntil: t0.Add(time.Minute)})
+				}
+			}
+			if err := tx.StepUpsertBatch(ctx, steps); err != nil {
+				return err
+			}
+			ids, _, err := tx.OutboxEnqueueBatch(ctx, items)
+			if err != nil {
+				return err
+			}
+			done := make([]store.OutboxResult, len(ids))
+			for i, id := range ids {
+				done[i] = store.OutboxResult{ID: id, State: store.OutboxDone, Now: t0}
+			}
+			return tx.OutboxComplete(ctx, "bench", done)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Each round's newest is a fresh run that stays: the one before
+		// is finished now, and pruned with the rest.
+		newest = &store.Run{PlaybookID: "bench", Trigger: "alert_created", Status: store.RunSucceeded, NextStep: 1,
+			StartedAt: t0, FinishedAt: t0}
+		b.StartTimer()
+		err = s.WithTx(ctx, func(tx store.Tx) error {
+			n, _, err := tx.RunPrune(ctx, store.RunPruneParams{Before: t0.Add(time.Minute), Limit: batch + 1})
+			pruned += n
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(pruned)/b.Elapsed().Seconds(), "runs/s")
+}

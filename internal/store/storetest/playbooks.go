@@ -356,3 +356,99 @@ func testStepUpsertBatch(t *testing.T, s *Both) {
 		t.Errorf("StepList of run %d (err %v, -want +got):\n%s", other.ID, err, diff)
 	}
 }
+
+// testRunPrune: the prune walks runs finished before the cutoff in id
+// order, a limit at a time, and deletes them with their step records and
+// their steps' outbox items; a run still running, finished after the
+// cutoff, with a dead step item, or the tenant's newest stays, and so do
+// another lane's items on the same reference and another tenant's runs.
+func testRunPrune(t *testing.T, s *Both) {
+	ctx := t.Context()
+	finished := func(status string, at time.Duration) *store.Run {
+		r := newRun("pb", "")
+		r.Status, r.FinishedAt = status, t0.Add(at)
+		return r
+	}
+	old1, dead := finished(store.RunSucceeded, time.Minute), finished(store.RunFailed, 2*time.Minute)
+	old2, running := finished(store.RunFailed, 3*time.Minute), newRun("pb", "")
+	recent, old3 := finished(store.RunSucceeded, 2*time.Hour), finished(store.RunSucceeded, 4*time.Minute)
+	newest := finished(store.RunSucceeded, 5*time.Minute)
+	insertRuns(t, s, old1, dead, old2, running, recent, old3, newest)
+	other := s.Scope("other")
+	theirs := finished(store.RunSucceeded, time.Minute)
+	if err := other.WithTx(ctx, func(tx store.Tx) error {
+		return tx.RunInsertBatch(ctx, []*store.Run{theirs, finished(store.RunSucceeded, time.Minute)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Step items: old1's two done, dead's dead, old2's skipped, and an
+	// edr-1 item naming old1's reference, which is not old1's.
+	step := func(r *store.Run, n int) store.OutboxEnqueueParams {
+		p := action(fmt.Sprintf("playbook/%d/step/%d", r.ID, n), store.RunObjectRef(r.ID))
+		p.Integration, p.Action = store.RunLanePrefix+r.PlaybookID, "playbook_step"
+		p.LeaseOwner, p.LeaseUntil = "w", t0.Add(lease)
+		return p
+	}
+	stranger := action("edr/"+store.RunObjectRef(old1.ID), store.RunObjectRef(old1.ID))
+	skipped := step(old2, 1)
+	skipped.LeaseOwner = ""
+	ids := enqueue(t, s, step(old1, 1), step(old1, 2), step(dead, 1), skipped, stranger)
+	finish(t, s, "w", store.OutboxResult{ID: ids[0], State: store.OutboxDone, Now: t0},
+		store.OutboxResult{ID: ids[1], State: store.OutboxDone, Now: t0},
+		store.OutboxResult{ID: ids[2], State: store.OutboxDead, Error: "400", Now: t0})
+	inTx(t, s, func(tx store.Tx) error { return tx.OutboxSkip(ctx, skipped.Key, "run failed", t0) })
+	inTx(t, s, func(tx store.Tx) error {
+		return tx.StepUpsertBatch(ctx, []store.StepRecord{
+			{RunID: old1.ID, Index: 1, Name: "get", Type: "get_alert", Status: store.StepSucceeded, StartedAt: t0},
+			{RunID: old1.ID, Index: 2, Name: "post", Type: "http", Status: store.StepSucceeded, StartedAt: t0},
+			{RunID: dead.ID, Index: 1, Name: "post", Type: "http", Status: store.StepFailed, StartedAt: t0},
+		})
+	})
+
+	// The walk: old1 and dead (kept); old2 and old3, running and recent
+	// passed over; nothing more, newest being the newest; from the
+	// start again, only dead.
+	cutoff := t0.Add(time.Hour)
+	for _, c := range []struct {
+		after          int64
+		limit, deleted int
+		next           int64
+	}{{0, 2, 1, dead.ID}, {dead.ID, 2, 2, old3.ID}, {old3.ID, 2, 0, 0}, {0, 10, 0, 0}} {
+		var n int
+		var next int64
+		inTx(t, s, func(tx store.Tx) error {
+			var err error
+			n, next, err = tx.RunPrune(ctx, store.RunPruneParams{Before: cutoff, AfterID: c.after, Limit: c.limit})
+			return err
+		})
+		if n != c.deleted || next != c.next {
+			t.Errorf("RunPrune(after %d, limit %d) = %d, next %d; want %d, next %d", c.after, c.limit, n, next, c.deleted, c.next)
+		}
+	}
+	for _, r := range []*store.Run{old1, old2, old3} {
+		_, err := s.RunGet(ctx, r.ID)
+		wantNotFound(t, fmt.Sprintf("RunGet of pruned run %d", r.ID), err)
+	}
+	if got, err := s.StepList(ctx, old1.ID); err != nil || len(got) != 0 {
+		t.Errorf("steps of a pruned run = %v, %v; want none", got, err)
+	}
+	for _, id := range []int64{ids[0], ids[1], ids[3]} {
+		_, err := s.OutboxGet(ctx, id)
+		wantNotFound(t, fmt.Sprintf("outbox item %d of a pruned run", id), err)
+	}
+	for _, r := range []*store.Run{dead, running, recent, newest} {
+		if _, err := s.RunGet(ctx, r.ID); err != nil {
+			t.Errorf("run %d (%s, finished %v) was pruned: %v", r.ID, r.Status, r.FinishedAt, err)
+		}
+	}
+	if got, err := s.StepList(ctx, dead.ID); err != nil || len(got) != 1 {
+		t.Errorf("steps of the run with a dead step = %v, %v; want its one", got, err)
+	}
+	if it := getItem(t, s, ids[2]); it.State != store.OutboxDead {
+		t.Errorf("the dead step item = %s; want it dead, kept for a retry", it.State)
+	}
+	getItem(t, s, ids[4])
+	if _, err := other.RunGet(ctx, theirs.ID); err != nil {
+		t.Errorf("another tenant's run was pruned: %v", err)
+	}
+}

@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RunOpenGroup", testRunOpenGroup},
 		{"Steps", testSteps},
 		{"StepUpsertBatch", testStepUpsertBatch},
+		{"RunPrune", testRunPrune},
 		{"Tenants", testTenants},
 		{"TenantKeySwap", testTenantKeySwap},
 		{"TenantIsolation", testTenantIsolation},
