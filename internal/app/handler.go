@@ -35,7 +35,7 @@ func (a *App) handler() http.Handler {
 	}
 	deps.Logger = a.log
 	mux.Handle("/", ui.New(ui.Deps{API: deps, SetPolicy: a.SetTenantPolicy, SetSecret: a.SetTenantSecret,
-		Users: a.cfg.Console.Users, SessionTTL: a.cfg.Console.SessionTTL}))
+		Users: a.cfg.Console.Users, SessionTTL: a.cfg.Console.SessionTTL, RunRetention: a.cfg.Playbooks.RunRetention}))
 	return mux
 }
 

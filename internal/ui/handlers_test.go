@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alertsync/alertsync/internal/config"
 	"github.com/alertsync/alertsync/internal/engine"
 	"github.com/alertsync/alertsync/internal/model"
 	"github.com/alertsync/alertsync/internal/ui"
@@ -331,6 +332,28 @@ func TestClusterPage(t *testing.T) {
 	for _, want := range []string{`id="replicas"`, "<td>" + replica + "</td>", "job:validation", "held"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("cluster page lacks %q", want)
+		}
+	}
+}
+
+// TestRunsPageSaysHowLongRunsAreKept: the runs page tells how long a
+// finished run stays, from playbooks.run_retention, or that runs stay for
+// ever when it is 0.
+func TestRunsPageSaysHowLongRunsAreKept(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		retention time.Duration
+		want      string
+	}{
+		{config.Defaults().Playbooks.RunRetention, "A finished run is kept for 30 days"},
+		{0, "Finished runs are kept for ever"},
+	}
+	for _, tt := range tests {
+		cfg := baseConfig(t)
+		cfg.Playbooks.RunRetention = tt.retention
+		p := run(t, cfg).browser().login(viewerToken).get("/runs").want(t, http.StatusOK)
+		if !strings.Contains(p.body, tt.want) {
+			t.Errorf("runs page with a retention of %v lacks %q", tt.retention, tt.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/api"
 	"github.com/alertsync/alertsync/internal/model"
@@ -25,6 +26,23 @@ type runsData struct {
 	Runs       []store.Run
 	Status     string
 	NextBefore int64
+	// Kept says how long finished runs stay: "30 days", "36h0m0s", or
+	// empty for ever.
+	Kept string
+}
+
+// keptFor words a run retention: whole days as days, else as Go writes
+// a duration; empty for none (runs kept for ever).
+func keptFor(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d == 24*time.Hour:
+		return "1 day"
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + " days"
+	}
+	return d.String()
 }
 
 // runsPage answers GET /runs: the playbooks and their runs, newest first,
@@ -38,7 +56,7 @@ func (c *console) runsPage(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	d := runsData{Playbooks: c.playbooks.List(), Status: status}
+	d := runsData{Playbooks: c.playbooks.List(), Status: status, Kept: keptFor(c.deps.RunRetention)}
 	if len(runs) > pageSize {
 		runs = runs[:pageSize]
 		d.NextBefore = runs[pageSize-1].ID

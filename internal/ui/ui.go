@@ -40,6 +40,9 @@ type Deps struct {
 	// Users log in with a username and a password (console.users), as
 	// the role and tenant configured for each.
 	Users []config.ConsoleUser
+	// RunRetention is how long a finished playbook run is kept
+	// (playbooks.run_retention; 0: for ever), which the runs page says.
+	RunRetention time.Duration
 }
 
 // console holds what every page handler shares.

@@ -243,3 +243,21 @@ func TestChart(t *testing.T) {
 		t.Fatalf("empty chart = %+v", empty)
 	}
 }
+
+func TestKeptFor(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{30 * 24 * time.Hour, "30 days"},
+		{24 * time.Hour, "1 day"},
+		{36 * time.Hour, "36h0m0s"},
+		{90 * time.Minute, "1h30m0s"},
+		{0, ""},
+	}
+	for _, tt := range tests {
+		if got := keptFor(tt.d); got != tt.want {
+			t.Errorf("keptFor(%v) = %q; want %q", tt.d, got, tt.want)
+		}
+	}
+}
