@@ -51,6 +51,7 @@ func (t *tenant) startPlaybooks(ctx context.Context) error {
 	}
 	t.engine.SetTriggers(t.playbooks)
 	t.engine.Handle(playbook.ActionStep, t.playbooks.Deliver)
+	t.engine.OnRetry(playbook.ActionStep, t.playbooks.OnRetry)
 	return nil
 }
 

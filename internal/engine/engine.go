@@ -63,6 +63,7 @@ type Engine struct {
 	mu           sync.RWMutex
 	integrations map[string]*Integration
 	handlers     map[string]ActionHandler
+	retryHooks   map[string]RetryHook
 	triggers     Triggers
 	metrics      *engineMetrics
 	// group commits small concurrent ingests together.
@@ -91,6 +92,10 @@ type Integration struct {
 // runs a batch's Records in one transaction.
 type ActionHandler func(ctx context.Context, item store.OutboxItem) (Record, error)
 
+// RetryHook runs in the transaction in which an operator's retry moves a
+// dead item of its action back to pending (Engine.OnRetry).
+type RetryHook func(ctx context.Context, tx store.Tx, item store.OutboxItem) error
+
 // Record notes a delivered action's outcome inside tx.
 type Record = outbox.After
 
@@ -114,6 +119,7 @@ func New(o Options) *Engine {
 		batch: cmp.Or(o.IngestBatch, DefaultIngestBatch), committed: o.Committed,
 		integrations: map[string]*Integration{},
 		handlers:     map[string]ActionHandler{},
+		retryHooks:   map[string]RetryHook{},
 		metrics:      newEngineMetrics(o.Registerer),
 	}
 	e.handlers[ActionSetState] = e.deliverState
@@ -171,6 +177,14 @@ func (e *Engine) Handle(action string, h ActionHandler) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.handlers[action] = h
+}
+
+// OnRetry registers the hook an operator's retry of a dead item of the
+// action runs (a playbook step's reopens the run the dead letter ended).
+func (e *Engine) OnRetry(action string, h RetryHook) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.retryHooks[action] = h
 }
 
 // Deliver runs the handler for item's action. The outbox worker calls it.
@@ -256,9 +270,32 @@ func (e *Engine) retryLostRaces(ctx context.Context, run func() error) error {
 // with a fresh attempt budget: an operator's retry. It is
 // store.ErrNotFound unless the item is dead, and store.ErrSuperseded when
 // a later action on the same remote object has been applied since; a
-// transaction that lost a race with another writer is run again.
+// transaction that lost a race with another writer is run again. The
+// action's retry hook (OnRetry) runs in the same transaction, and the
+// item's lane is woken once it commits.
 func (e *Engine) RetryOutbox(ctx context.Context, id int64) error {
-	return e.retryLostRaces(ctx, func() error { return e.store.OutboxRetry(ctx, id, e.Now()) })
+	var lane string
+	err := e.withTx(ctx, func(tx store.Tx) error {
+		if err := tx.OutboxRetry(ctx, id, e.Now()); err != nil {
+			return err
+		}
+		item, err := tx.OutboxGet(ctx, id)
+		if err != nil {
+			return fmt.Errorf("read retried outbox item %d: %w", id, err)
+		}
+		lane = item.Integration
+		e.mu.RLock()
+		hook := e.retryHooks[item.Action]
+		e.mu.RUnlock()
+		if hook == nil {
+			return nil
+		}
+		return hook(ctx, tx, item)
+	})
+	if err == nil && e.committed != nil {
+		e.committed([]string{lane})
+	}
+	return err
 }
 
 // enqueueTracker notes which integrations a transaction queued outbound

@@ -833,20 +833,52 @@ func TestIngestLosingRacesQuarantinesNothing(t *testing.T) {
 	}
 }
 
-// retryRacingStore answers OutboxRetry with the errors in answers, one
-// per call (then nil), and counts the calls.
+// retryRacingStore's transactions answer OutboxRetry with the errors in
+// answers, one per call (then the store's own answer), and count the
+// calls.
 type retryRacingStore struct {
 	store.Scoped
 	answers []error
 	calls   int
 }
 
-func (s *retryRacingStore) OutboxRetry(context.Context, int64, time.Time) error {
-	s.calls++
-	if s.calls > len(s.answers) {
-		return nil
+func (s *retryRacingStore) WithTx(ctx context.Context, fn func(store.Tx) error) error {
+	return s.Scoped.WithTx(ctx, func(tx store.Tx) error { return fn(&retryRacingTx{Tx: tx, s: s}) })
+}
+
+type retryRacingTx struct {
+	store.Tx
+	s *retryRacingStore
+}
+
+func (t *retryRacingTx) OutboxRetry(ctx context.Context, id int64, now time.Time) error {
+	t.s.calls++
+	if t.s.calls > len(t.s.answers) {
+		return t.Tx.OutboxRetry(ctx, id, now)
 	}
-	return s.answers[s.calls-1]
+	return t.s.answers[t.s.calls-1]
+}
+
+// deadItem stores an outbox item the outbox gave up on and returns its
+// id.
+func deadItem(t *testing.T, st *storetest.Both) int64 {
+	t.Helper()
+	ctx, now := t.Context(), time.Now()
+	var id int64
+	err := st.WithTx(ctx, func(tx store.Tx) error {
+		var err error
+		id, _, err = tx.OutboxEnqueue(ctx, store.OutboxEnqueueParams{Key: "k", Integration: "edr", ObjectRef: "alert:1",
+			Action: "set_state", Payload: []byte(`{}`), OriginKind: model.KindAlert, OriginID: 1, Now: now,
+			LeaseOwner: "w", LeaseUntil: now.Add(time.Minute)})
+		return err
+	})
+	if err == nil {
+		err = st.OutboxFinish(ctx, "w", []store.OutboxResult{{ID: id, State: store.OutboxDead, Error: "boom", Now: now}})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // TestRetryOutboxRunsAgainAfterALostRace: an operator's retry of a dead
@@ -870,8 +902,10 @@ func TestRetryOutboxRunsAgainAfterALostRace(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			st := &retryRacingStore{Scoped: storetest.Default(storetest.OpenSQLite(t)).Scoped, answers: tt.answers}
-			err := engine.New(engine.Options{Store: st}).RetryOutbox(t.Context(), 7)
+			both := storetest.Default(storetest.OpenSQLite(t))
+			id := deadItem(t, both)
+			st := &retryRacingStore{Scoped: both.Scoped, answers: tt.answers}
+			err := engine.New(engine.Options{Store: st}).RetryOutbox(t.Context(), id)
 			if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
 				t.Errorf("RetryOutbox = %v, want %v", err, tt.want)
 			}

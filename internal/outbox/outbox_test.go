@@ -157,7 +157,7 @@ func TestDeadLetterAfterCapThenRetry(t *testing.T) {
 	if len(dead) != 1 || dead[0].Attempts != 3 {
 		t.Fatalf("dead = %+v", dead)
 	}
-	if err := st.OutboxRetry(context.Background(), dead[0].ID, clk.Now()); err != nil {
+	if err := st.WithTx(context.Background(), func(tx store.Tx) error { return tx.OutboxRetry(context.Background(), dead[0].ID, clk.Now()) }); err != nil {
 		t.Fatal(err)
 	}
 	if len(only(t, st, store.OutboxPending)) != 1 {

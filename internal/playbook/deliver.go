@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/alertsync/alertsync/internal/connector"
 	"github.com/alertsync/alertsync/internal/engine"
@@ -266,6 +267,32 @@ func (r *Runner) OnDead(ctx context.Context, tx store.Tx, item store.OutboxItem)
 		return err
 	}
 	return r.finishTx(ctx, tx, run, fmt.Errorf("step %d dead-lettered: %s", sp.Step, item.LastError))
+}
+
+// OnRetry reopens the run of a step action an operator retries after
+// the outbox gave up on it: OnDead failed the run at that step, and the
+// retried step runs it on from there. A run that has moved on, or is
+// gone, is left as it is; the retried item then finds nothing to do.
+func (r *Runner) OnRetry(ctx context.Context, tx store.Tx, item store.OutboxItem) error {
+	if item.Action != ActionStep {
+		return nil
+	}
+	var sp stepPayload
+	if err := json.Unmarshal(item.Payload, &sp); err != nil {
+		return nil //nolint:nilerr // an unreadable payload names no run to reopen
+	}
+	run, err := tx.RunGet(ctx, sp.RunID)
+	if errors.Is(err, store.ErrNotFound) || err == nil && (run.Status != store.RunFailed || run.NextStep != sp.Step) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	run.Status, run.Error, run.FinishedAt = store.RunRunning, "", time.Time{}
+	if err := tx.RunUpdate(ctx, run); err != nil {
+		return fmt.Errorf("reopen run %d: %w", run.ID, err)
+	}
+	return nil
 }
 
 // record starts the record of step i.

@@ -522,3 +522,56 @@ func (c *claimCounter) OutboxClaim(ctx context.Context, p store.OutboxClaimParam
 	}
 	return items, err
 }
+
+// TestOnRetryReopensTheRunItsDeadStepFailed: an operator's retry of a
+// dead step reopens the run only where the dead letter left it: failed
+// at that very step. A run that succeeded, failed at another step, or a
+// retried item of another action is left alone.
+func TestOnRetryReopensTheRunItsDeadStepFailed(t *testing.T) {
+	e := setup(t, nil)
+	e.ingest(t, "ldt:retry")
+	runs := e.runs(t)
+	if len(runs) != 1 {
+		t.Fatalf("runs = %+v", runs)
+	}
+	failedAt := time.Now().UTC().Truncate(time.Millisecond)
+	tests := []struct {
+		name         string
+		status       string
+		next, step   int
+		action       string
+		wantReopened bool
+	}{
+		{"failed at the retried step", store.RunFailed, 1, 1, playbook.ActionStep, true},
+		{"failed at a later step", store.RunFailed, 2, 1, playbook.ActionStep, false},
+		{"succeeded", store.RunSucceeded, 1, 1, playbook.ActionStep, false},
+		{"another action", store.RunFailed, 1, 1, "set_state", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			run := runs[0]
+			run.Status, run.NextStep, run.Error, run.FinishedAt = tt.status, tt.next, "step 1 dead-lettered: 503", failedAt
+			payload, _ := json.Marshal(map[string]int64{"run_id": run.ID, "step": int64(tt.step)})
+			item := store.OutboxItem{Action: tt.action, Payload: payload}
+			err := e.st.WithTx(ctx, func(tx store.Tx) error {
+				if err := tx.RunUpdate(ctx, run); err != nil {
+					return err
+				}
+				return e.runner.OnRetry(ctx, tx, item)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.st.RunGet(ctx, run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reopened := got.Status == store.RunRunning && got.Error == "" && got.FinishedAt.IsZero() && got.NextStep == tt.next
+			unchanged := got.Status == tt.status && got.Error == run.Error && got.FinishedAt.Equal(failedAt)
+			if tt.wantReopened && !reopened || !tt.wantReopened && !unchanged {
+				t.Errorf("run after the retry = %s at step %d, error %q, finished %v; want reopened %v", got.Status, got.NextStep, got.Error, got.FinishedAt, tt.wantReopened)
+			}
+		})
+	}
+}

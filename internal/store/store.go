@@ -65,10 +65,6 @@ type Scoped interface {
 	Tenant() string
 	// WithTx runs fn in one write transaction, committing when fn returns nil.
 	WithTx(ctx context.Context, fn func(tx Tx) error) error
-	// OutboxRetry moves a dead item back to pending, due at now. It is
-	// ErrNotFound unless the item is dead, and ErrSuperseded when a later
-	// action on the same remote object has already been applied.
-	OutboxRetry(ctx context.Context, id int64, now time.Time) error
 	ConsoleSessions
 	// Purge deletes up to batch of the tenant's rows (children before
 	// parents) in one transaction and reports how many it deleted; 0
@@ -242,6 +238,10 @@ type Tx interface {
 	// LedgerAddBatch adds many entries at once.
 	LedgerAddBatch(ctx context.Context, es []LedgerEntry) error
 	LedgerDelete(ctx context.Context, id int64) error
+	// OutboxRetry moves a dead item back to pending, due at now. It is
+	// ErrNotFound unless the item is dead, and ErrSuperseded when a later
+	// action on the same remote object has already been applied.
+	OutboxRetry(ctx context.Context, id int64, now time.Time) error
 	// OutboxSkip marks the pending item with key as skipped, with reason
 	// kept as its last error. A key that is not pending is left alone.
 	OutboxSkip(ctx context.Context, key, reason string, now time.Time) error

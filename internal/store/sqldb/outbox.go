@@ -379,8 +379,9 @@ const finishQuery = `UPDATE outbox SET state = ?,
 	attempts = attempts - ?, lease_owner = '', lease_until = 0, updated_at = ?
 	WHERE lease_owner = ? AND state = 'leased' AND `
 
-// outboxRetry is scope.OutboxRetry inside its transaction.
-func (t *tx) outboxRetry(ctx context.Context, id int64, now time.Time) error {
+// OutboxRetry moves a dead item back to pending with a fresh attempt
+// count, so an operator's retry gets the full retry budget again.
+func (t *tx) OutboxRetry(ctx context.Context, id int64, now time.Time) error {
 	err := t.execOne(ctx, qOutboxRetry, micros(now), micros(now), id)
 	if errors.Is(err, store.ErrNotFound) {
 		err = t.whyNotRetried(ctx, id)

@@ -33,12 +33,6 @@ func (s *scope) WithTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	return s.db.withTx(ctx, s.tenant, func(t *tx) error { return fn(t) })
 }
 
-// OutboxRetry moves a dead item back to pending with a fresh attempt count,
-// so an operator's retry gets the full retry budget again.
-func (s *scope) OutboxRetry(ctx context.Context, id int64, now time.Time) error {
-	return s.WithTx(ctx, func(stx store.Tx) error { return stx.(*tx).outboxRetry(ctx, id, now) })
-}
-
 // read runs f on a conn bound to the tenant: on the read pool directly,
 // or, where row-level security needs the tenant said, in a read-only
 // transaction that says it.

@@ -262,6 +262,12 @@ func testOutboxExpiredLease(t *testing.T, s *Both) {
 	}
 }
 
+// retry is an operator's retry of a dead item, in a transaction of its
+// own.
+func retry(ctx context.Context, sc store.Scoped, id int64, now time.Time) error {
+	return sc.WithTx(ctx, func(tx store.Tx) error { return tx.OutboxRetry(ctx, id, now) })
+}
+
 func testOutboxRetry(t *testing.T, s *Both) {
 	ctx := t.Context()
 	ids := enqueue(t, s, action("k", "alert:1"))
@@ -275,15 +281,15 @@ func testOutboxRetry(t *testing.T, s *Both) {
 		t.Fatalf("dead item claimed: %v", itemIDs(got))
 	}
 	now := t0.Add(2 * time.Hour)
-	if err := s.OutboxRetry(ctx, ids[0], now); err != nil {
+	if err := retry(ctx, s.Scoped, ids[0], now); err != nil {
 		t.Fatal(err)
 	}
 	it = getItem(t, s, ids[0])
 	if it.State != store.OutboxPending || !it.NextAttemptAt.Equal(now) || it.Attempts != 0 {
 		t.Errorf("after retry = %+v", it)
 	}
-	wantNotFound(t, "OutboxRetry of a pending item", s.OutboxRetry(ctx, ids[0], now))
-	wantNotFound(t, "OutboxRetry of a missing item", s.OutboxRetry(ctx, ids[0]+100, now))
+	wantNotFound(t, "OutboxRetry of a pending item", retry(ctx, s.Scoped, ids[0], now))
+	wantNotFound(t, "OutboxRetry of a missing item", retry(ctx, s.Scoped, ids[0]+100, now))
 	if got := claim(t, s, "w1", now, 10); len(got) != 1 {
 		t.Errorf("claim after retry = %v", itemIDs(got))
 	}
@@ -427,7 +433,7 @@ func testOutboxRetryAfterLaterApplied(t *testing.T, s *Both) {
 	finish(t, s, "w1", store.OutboxResult{ID: ids[0], State: store.OutboxDead, Error: "boom", Now: t0})
 	claim(t, s, "w1", t0, 10)
 	finish(t, s, "w1", store.OutboxResult{ID: ids[1], State: store.OutboxDone, Now: t0})
-	err := s.OutboxRetry(t.Context(), ids[0], t0)
+	err := retry(t.Context(), s.Scoped, ids[0], t0)
 	wantConflict(t, "retry of an action superseded by a later applied one", err)
 	if !errors.Is(err, store.ErrSuperseded) {
 		t.Errorf("retry of a superseded action: %v, want ErrSuperseded", err)

@@ -351,7 +351,7 @@ func testTenantIsolation(t *testing.T, s *Both) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := sc.OutboxRetry(ctx, theirs.outboxID, t0); !errors.Is(err, store.ErrNotFound) {
+		if err := retry(ctx, sc, theirs.outboxID, t0); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s: OutboxRetry(other tenant's item) = %v, want ErrNotFound", name, err)
 		}
 	}
