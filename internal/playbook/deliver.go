@@ -249,24 +249,31 @@ func (r *Runner) finishTx(ctx context.Context, tx store.Tx, run store.Run, cause
 	return nil
 }
 
-// OnDead ends the run of a step action the outbox gave up on (a crash
-// loop, an attempt limit), so no run stays running for ever.
-func (r *Runner) OnDead(ctx context.Context, tx store.Tx, item store.OutboxItem) error {
+// stepRun reads the run a step action names; ok is false for an item
+// of another action, a payload that names no run, or a run that is gone.
+func stepRun(ctx context.Context, tx store.Tx, item store.OutboxItem) (run store.Run, step int, ok bool, err error) {
 	if item.Action != ActionStep {
-		return nil
+		return run, 0, false, nil
 	}
 	var sp stepPayload
 	if err := json.Unmarshal(item.Payload, &sp); err != nil {
-		return nil //nolint:nilerr // an unreadable payload names no run to end
+		return run, 0, false, nil //nolint:nilerr // an unreadable payload names no run
 	}
-	run, err := tx.RunGet(ctx, sp.RunID)
-	if errors.Is(err, store.ErrNotFound) || err == nil && run.Status != store.RunRunning {
-		return nil
+	run, err = tx.RunGet(ctx, sp.RunID)
+	if errors.Is(err, store.ErrNotFound) {
+		return run, 0, false, nil
 	}
-	if err != nil {
+	return run, sp.Step, err == nil, err
+}
+
+// OnDead ends the run of a step action the outbox gave up on (a crash
+// loop, an attempt limit), so no run stays running for ever.
+func (r *Runner) OnDead(ctx context.Context, tx store.Tx, item store.OutboxItem) error {
+	run, step, ok, err := stepRun(ctx, tx, item)
+	if !ok || run.Status != store.RunRunning {
 		return err
 	}
-	return r.finishTx(ctx, tx, run, fmt.Errorf("step %d dead-lettered: %s", sp.Step, item.LastError))
+	return r.finishTx(ctx, tx, run, fmt.Errorf("step %d dead-lettered: %s", step, item.LastError))
 }
 
 // OnRetry reopens the run of a step action an operator retries after
@@ -274,18 +281,8 @@ func (r *Runner) OnDead(ctx context.Context, tx store.Tx, item store.OutboxItem)
 // retried step runs it on from there. A run that has moved on, or is
 // gone, is left as it is; the retried item then finds nothing to do.
 func (r *Runner) OnRetry(ctx context.Context, tx store.Tx, item store.OutboxItem) error {
-	if item.Action != ActionStep {
-		return nil
-	}
-	var sp stepPayload
-	if err := json.Unmarshal(item.Payload, &sp); err != nil {
-		return nil //nolint:nilerr // an unreadable payload names no run to reopen
-	}
-	run, err := tx.RunGet(ctx, sp.RunID)
-	if errors.Is(err, store.ErrNotFound) || err == nil && (run.Status != store.RunFailed || run.NextStep != sp.Step) {
-		return nil
-	}
-	if err != nil {
+	run, step, ok, err := stepRun(ctx, tx, item)
+	if !ok || run.Status != store.RunFailed || run.NextStep != step {
 		return err
 	}
 	run.Status, run.Error, run.FinishedAt = store.RunRunning, "", time.Time{}
