@@ -362,6 +362,7 @@ func testStepUpsertBatch(t *testing.T, s *Both) {
 // their steps' outbox items; a run still running, finished after the
 // cutoff, with a dead step item, or the tenant's newest stays, and so do
 // another lane's items on the same reference and another tenant's runs.
+// One walk takes runs of two playbooks, each on its own lane.
 func testRunPrune(t *testing.T, s *Both) {
 	ctx := t.Context()
 	finished := func(status string, at time.Duration) *store.Run {
@@ -373,6 +374,7 @@ func testRunPrune(t *testing.T, s *Both) {
 	old2, running := finished(store.RunFailed, 3*time.Minute), newRun("pb", "")
 	recent, old3 := finished(store.RunSucceeded, 2*time.Hour), finished(store.RunSucceeded, 4*time.Minute)
 	newest := finished(store.RunSucceeded, 5*time.Minute)
+	old2.PlaybookID = "pb2"
 	insertRuns(t, s, old1, dead, old2, running, recent, old3, newest)
 	other := s.Scope("other")
 	theirs := finished(store.RunSucceeded, time.Minute)
@@ -381,8 +383,9 @@ func testRunPrune(t *testing.T, s *Both) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// Step items: old1's two done, dead's dead, old2's skipped, and an
-	// edr-1 item naming old1's reference, which is not old1's.
+	// Step items: old1's two done, dead's dead, old2's skipped (on pb2's
+	// lane); an edr-1 item naming old1's reference and a pending one on
+	// pb's lane naming old2's, neither of them theirs.
 	step := func(r *store.Run, n int) store.OutboxEnqueueParams {
 		p := action(fmt.Sprintf("playbook/%d/step/%d", r.ID, n), store.RunObjectRef(r.ID))
 		p.Integration, p.Action = store.RunLanePrefix+r.PlaybookID, "playbook_step"
@@ -392,7 +395,9 @@ func testRunPrune(t *testing.T, s *Both) {
 	stranger := action("edr/"+store.RunObjectRef(old1.ID), store.RunObjectRef(old1.ID))
 	skipped := step(old2, 1)
 	skipped.LeaseOwner = ""
-	ids := enqueue(t, s, step(old1, 1), step(old1, 2), step(dead, 1), skipped, stranger)
+	wrongLane := step(old2, 2)
+	wrongLane.Integration, wrongLane.LeaseOwner = store.RunLanePrefix+"pb", ""
+	ids := enqueue(t, s, step(old1, 1), step(old1, 2), step(dead, 1), skipped, stranger, wrongLane)
 	finish(t, s, "w", store.OutboxResult{ID: ids[0], State: store.OutboxDone, Now: t0},
 		store.OutboxResult{ID: ids[1], State: store.OutboxDone, Now: t0},
 		store.OutboxResult{ID: ids[2], State: store.OutboxDead, Error: "400", Now: t0})
@@ -448,6 +453,9 @@ func testRunPrune(t *testing.T, s *Both) {
 		t.Errorf("the dead step item = %s; want it dead, kept for a retry", it.State)
 	}
 	getItem(t, s, ids[4])
+	if it := getItem(t, s, ids[5]); it.State != store.OutboxPending {
+		t.Errorf("another lane's item naming a pruned run's reference = %s; want it left pending", it.State)
+	}
 	if _, err := other.RunGet(ctx, theirs.ID); err != nil {
 		t.Errorf("another tenant's run was pruned: %v", err)
 	}
